@@ -1,0 +1,103 @@
+// churnkit/io.h: reading and writing data sets and configs.
+//
+// Formats (see docs/formats.md):
+//   CSV   a directory of tables (customers.csv, events.csv, contacts.csv,
+//         contracts.csv, owners.csv) with header-named columns, RFC 4180
+//         quoting, LF or CRLF, UTF-8 (a leading BOM is ignored); or vendor
+//         files mapped to the schema by a TableMapping (no code needed).
+//   JSONL one churnkit.v1.Record per line in protobuf's JSON mapping.
+//   PB    churnkit.v1.Record messages, each prefixed by its varint size.
+// io is the only module that knows file formats.
+//
+// Example:
+//   churnkit::v1::LoadOptions options;
+//   options.set_format(churnkit::v1::CSV);
+//   options.add_paths("examples/data");
+//   absl::StatusOr<churnkit::LoadResult> r = churnkit::LoadDataset(options);
+//   if (!r.ok()) ...;  // STRICT policy: the first error
+//   r->report;         // LENIENT policy: every error, capped
+#ifndef CHURNKIT_IO_H_
+#define CHURNKIT_IO_H_
+
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "churnkit/dataset.h"
+#include "churnkit/v1/data.pb.h"
+#include "churnkit/v1/ingest.pb.h"
+#include "google/protobuf/message.h"
+
+namespace churnkit {
+
+// A built data set and what ingestion found wrong on the way.
+struct LoadResult {
+  Dataset dataset;
+  v1::ErrorReport report;
+};
+
+// Reads the data set that `options` describes. Under the STRICT policy the
+// first bad row fails the call with InvalidArgument naming file, row and
+// field. Under LENIENT bad rows are skipped and listed in `report`; only
+// unreadable files (NotFound, PermissionDenied) fail the call.
+absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options);
+
+// Builds a data set from an in-memory PB record stream (as sent through the
+// C ABI). `source` names the bytes in error messages.
+absl::StatusOr<LoadResult> LoadRecordStream(
+    absl::string_view bytes, const v1::ValidationOptions& validation,
+    absl::string_view source = "<memory>");
+
+// Lower level: feed one source into a builder, so that several sources can
+// make one Dataset. Errors follow the builder's policy.
+absl::Status ReadCsvTable(const v1::TableMapping& mapping,
+                          DatasetBuilder& builder);
+absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder);
+absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder);
+absl::Status ReadPbStreamBytes(absl::string_view bytes, absl::string_view source,
+                               DatasetBuilder& builder);
+// Adds one Record (whichever table it holds) to `builder`.
+absl::Status AddRecord(const v1::Record& record, RowRef where,
+                       DatasetBuilder& builder);
+
+// Streams records to disk in one format, table by table or interleaved.
+// Output appears only on a successful Close(): files are written under a
+// temporary name and renamed, so a failed or abandoned writer never leaves
+// files that look complete.
+class RecordWriter {
+ public:
+  // CSV: `path` is a directory (created if missing) that receives the
+  // five table files. JSONL / PB: `path` is the output file.
+  static absl::StatusOr<std::unique_ptr<RecordWriter>> Open(
+      v1::Format format, const std::string& path);
+  virtual ~RecordWriter() = default;
+
+  virtual absl::Status Write(const v1::Record& record) = 0;
+  // Writes one event without building a message (the fast path for large
+  // logs, e.g. the generator's). Same output as Write() of the Event.
+  virtual absl::Status WriteEvent(const EventInput& event) = 0;
+  // Flushes, checks every write succeeded and publishes the files.
+  virtual absl::Status Close() = 0;
+};
+
+// Writes a whole data set (owners, customers, contacts, contracts, events).
+absl::Status WriteDataset(const Dataset& dataset, v1::Format format,
+                          const std::string& path);
+
+// Parses a format name: "csv", "jsonl" or "pb" (case-insensitive).
+absl::StatusOr<v1::Format> ParseFormat(absl::string_view name);
+
+// Parses a text-format protobuf (a config) into `message`. Errors name the
+// line and column.
+absl::Status ParseTextProto(absl::string_view text,
+                            google::protobuf::Message* message);
+// Reads a config file: text format, or binary when the name ends in ".pb"
+// or ".binpb".
+absl::Status ReadConfigFile(const std::string& path,
+                            google::protobuf::Message* message);
+
+}  // namespace churnkit
+
+#endif  // CHURNKIT_IO_H_

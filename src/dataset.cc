@@ -1,0 +1,857 @@
+#include "churnkit/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "internal/time.h"
+
+namespace churnkit {
+namespace {
+
+using google::protobuf::Timestamp;
+
+template <typename T>
+size_t VectorBytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+UnixSeconds FromTimestamp(const Timestamp& t) {
+  // An all-zero Timestamp is "unset" in proto3.
+  if (t.seconds() == 0 && t.nanos() == 0) return kNoTime;
+  return t.seconds();
+}
+
+void SetTimestamp(UnixSeconds t, Timestamp* out) {
+  if (t != kNoTime) out->set_seconds(t);
+}
+
+bool IsValidKind(int32_t kind) {
+  return kind != v1::EVENT_KIND_UNSPECIFIED && v1::EventKind_IsValid(kind);
+}
+
+// Applies `order` (new position -> old position) to a column.
+template <typename T>
+void Permute(std::vector<T>& column, const std::vector<uint64_t>& order) {
+  std::vector<T> out(order.size());
+  for (size_t i = 0; i < order.size(); ++i) out[i] = column[order[i]];
+  column = std::move(out);
+}
+
+// Groups rows by owner (customer index) keeping input order, optionally
+// sorting each group by `key`; fills `offsets` and returns the order.
+template <typename Offset, typename Key>
+std::vector<uint64_t> GroupRows(const std::vector<CustomerIndex>& owner,
+                                size_t num_customers, const Key* key,
+                                std::vector<Offset>* offsets) {
+  offsets->assign(num_customers + 1, 0);
+  for (CustomerIndex c : owner) ++(*offsets)[c + 1];
+  for (size_t c = 0; c < num_customers; ++c) {
+    (*offsets)[c + 1] += (*offsets)[c];
+  }
+  std::vector<Offset> next(offsets->begin(), offsets->end() - 1);
+  std::vector<uint64_t> order(owner.size());
+  for (size_t i = 0; i < owner.size(); ++i) order[next[owner[i]]++] = i;
+  if (key != nullptr) {
+    for (size_t c = 0; c < num_customers; ++c) {
+      auto first = order.begin() + (*offsets)[c];
+      auto last = order.begin() + (*offsets)[c + 1];
+      const bool sorted = std::is_sorted(
+          first, last,
+          [key](uint64_t a, uint64_t b) { return (*key)[a] < (*key)[b]; });
+      if (!sorted) {
+        std::stable_sort(first, last, [key](uint64_t a, uint64_t b) {
+          return (*key)[a] < (*key)[b];
+        });
+      }
+    }
+  }
+  return order;
+}
+
+}  // namespace
+
+// ---- Time ---------------------------------------------------------------
+
+std::string FormatTime(UnixSeconds t) { return internal::FormatUnixTime(t); }
+
+absl::StatusOr<UnixSeconds> ParseTime(absl::string_view text) {
+  UnixSeconds t;
+  if (!internal::ParseUnixTime(text, &t)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not a valid date or time"));
+  }
+  return t;
+}
+
+// ---- StringPool -----------------------------------------------------------
+
+size_t StringPool::Hash::operator()(StringId id) const {
+  const uint64_t b = storage->offsets[id];
+  return absl::HashOf(absl::string_view(storage->bytes.data() + b,
+                                       storage->offsets[id + 1] - b));
+}
+size_t StringPool::Hash::operator()(absl::string_view s) const {
+  return absl::HashOf(s);
+}
+bool StringPool::Eq::operator()(StringId a, absl::string_view b) const {
+  const uint64_t s = storage->offsets[a];
+  return absl::string_view(storage->bytes.data() + s,
+                          storage->offsets[a + 1] - s) == b;
+}
+
+StringPool::StringPool()
+    : storage_(std::make_unique<Storage>()),
+      index_(0, Hash{storage_.get()}, Eq{storage_.get()}) {
+  storage_->offsets.push_back(0);
+  Intern("");
+}
+
+StringId StringPool::Intern(absl::string_view s) {
+  auto it = index_.find(s);
+  if (it != index_.end()) return *it;
+  const StringId id = static_cast<StringId>(size());
+  storage_->bytes.append(s.data(), s.size());
+  storage_->offsets.push_back(storage_->bytes.size());
+  index_.insert(id);
+  return id;
+}
+
+std::optional<StringId> StringPool::Find(absl::string_view s) const {
+  auto it = index_.find(s);
+  if (it == index_.end()) return std::nullopt;
+  return *it;
+}
+
+size_t StringPool::MemoryUsage() const {
+  return storage_->bytes.capacity() + VectorBytes(storage_->offsets) +
+         index_.capacity() * (sizeof(StringId) + 1);
+}
+
+void StringPool::ShrinkToFit() {
+  storage_->bytes.shrink_to_fit();
+  storage_->offsets.shrink_to_fit();
+}
+
+// ---- Dataset --------------------------------------------------------------
+
+Dataset::Dataset() { events_.offsets.push_back(0); }
+
+std::optional<CustomerIndex> Dataset::FindCustomer(absl::string_view id) const {
+  std::optional<StringId> s = strings_.Find(id);
+  if (!s) return std::nullopt;
+  auto it = customer_by_id_.find(*s);
+  if (it == customer_by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+size_t Dataset::MemoryUsage() const {
+  const CustomerTable& c = customers_;
+  const EventTable& e = events_;
+  size_t n = strings_.MemoryUsage();
+  for (const auto* v : {&c.id, &c.name, &c.industry, &c.size, &c.region,
+                        &c.tier, &c.owner_id, &c.product, &c.attr_key,
+                        &c.attr_value}) {
+    n += VectorBytes(*v);
+  }
+  n += VectorBytes(c.signup_time) + VectorBytes(c.annual_value) +
+       VectorBytes(c.attr_offsets);
+  n += VectorBytes(e.offsets) + VectorBytes(e.kind) + VectorBytes(e.subtype) +
+       VectorBytes(e.time) + VectorBytes(e.amount) + VectorBytes(e.value) +
+       VectorBytes(e.key) + VectorBytes(e.group) + VectorBytes(e.flags);
+  const ContactTable& k = contacts_;
+  n += VectorBytes(k.offsets) + VectorBytes(k.id) + VectorBytes(k.name) +
+       VectorBytes(k.role) + VectorBytes(k.decision_maker) +
+       VectorBytes(k.added_time) + VectorBytes(k.left_time);
+  const ContractTable& t = contracts_;
+  n += VectorBytes(t.offsets) + VectorBytes(t.id) + VectorBytes(t.product) +
+       VectorBytes(t.start_time) + VectorBytes(t.end_time) +
+       VectorBytes(t.renewal_time) + VectorBytes(t.value);
+  const OwnerTable& o = owners_;
+  n += VectorBytes(o.id) + VectorBytes(o.name) + VectorBytes(o.manager_id) +
+       VectorBytes(o.role);
+  n += customer_by_id_.capacity() * (sizeof(StringId) + sizeof(CustomerIndex));
+  return n;
+}
+
+v1::DatasetSummary Dataset::Summary() const {
+  v1::DatasetSummary s;
+  s.set_customers(num_customers());
+  s.set_events(num_events());
+  s.set_contacts(num_contacts());
+  s.set_contracts(num_contracts());
+  s.set_owners(num_owners());
+  if (num_events() > 0) {
+    const auto [lo, hi] =
+        std::minmax_element(events_.time.begin(), events_.time.end());
+    s.set_first_event_time(FormatTime(*lo));
+    s.set_last_event_time(FormatTime(*hi));
+  }
+  int64_t by_kind[256] = {};
+  for (uint8_t k : events_.kind) ++by_kind[k];
+  for (int k = 0; k < 256; ++k) {
+    if (by_kind[k] > 0) {
+      (*s.mutable_events_by_kind())[v1::EventKind_Name(k)] = by_kind[k];
+    }
+  }
+  for (size_t c = 0; c < num_customers(); ++c) {
+    ++(*s.mutable_customers_by_industry())[std::string(
+        str(customers_.industry[c]))];
+    ++(*s.mutable_customers_by_tier())[std::string(str(customers_.tier[c]))];
+  }
+  s.set_memory_bytes(MemoryUsage());
+  return s;
+}
+
+v1::Customer Dataset::CustomerMessage(CustomerIndex c) const {
+  const CustomerTable& t = customers_;
+  v1::Customer m;
+  m.set_id(std::string(str(t.id[c])));
+  m.set_name(std::string(str(t.name[c])));
+  m.set_industry(std::string(str(t.industry[c])));
+  m.set_size(std::string(str(t.size[c])));
+  m.set_region(std::string(str(t.region[c])));
+  m.set_tier(std::string(str(t.tier[c])));
+  m.set_owner_id(std::string(str(t.owner_id[c])));
+  m.set_product(std::string(str(t.product[c])));
+  SetTimestamp(t.signup_time[c], m.mutable_signup_time());
+  if (t.signup_time[c] == kNoTime) m.clear_signup_time();
+  m.set_annual_value(t.annual_value[c]);
+  for (uint32_t a = t.attr_offsets[c]; a < t.attr_offsets[c + 1]; ++a) {
+    (*m.mutable_attributes())[std::string(str(t.attr_key[a]))] =
+        std::string(str(t.attr_value[a]));
+  }
+  return m;
+}
+
+v1::Event Dataset::EventMessage(size_t e, CustomerIndex c) const {
+  const EventTable& t = events_;
+  v1::Event m;
+  m.set_customer_id(std::string(customer_id(c)));
+  m.set_kind(static_cast<v1::EventKind>(t.kind[e]));
+  m.mutable_time()->set_seconds(t.time[e]);
+  m.set_subtype(static_cast<v1::EventSubtype>(t.subtype[e]));
+  m.set_amount(t.amount[e]);
+  m.set_value(t.value[e]);
+  m.set_key(std::string(str(t.key[e])));
+  m.set_group(std::string(str(t.group[e])));
+  const uint8_t f = t.flags[e];
+  m.set_complaint(f & kFlagComplaint);
+  m.set_stockout(f & kFlagStockout);
+  m.set_decision_maker(f & kFlagDecisionMaker);
+  m.set_negative_feedback(f & kFlagNegativeFeedback);
+  m.set_credit_used(f & kFlagCreditUsed);
+  return m;
+}
+
+v1::Contact Dataset::ContactMessage(size_t i, CustomerIndex c) const {
+  const ContactTable& t = contacts_;
+  v1::Contact m;
+  m.set_id(std::string(str(t.id[i])));
+  m.set_customer_id(std::string(customer_id(c)));
+  m.set_name(std::string(str(t.name[i])));
+  m.set_role(std::string(str(t.role[i])));
+  m.set_decision_maker(t.decision_maker[i] != 0);
+  if (t.added_time[i] != kNoTime) SetTimestamp(t.added_time[i], m.mutable_added_time());
+  if (t.left_time[i] != kNoTime) SetTimestamp(t.left_time[i], m.mutable_left_time());
+  return m;
+}
+
+v1::Contract Dataset::ContractMessage(size_t i, CustomerIndex c) const {
+  const ContractTable& t = contracts_;
+  v1::Contract m;
+  m.set_id(std::string(str(t.id[i])));
+  m.set_customer_id(std::string(customer_id(c)));
+  if (t.start_time[i] != kNoTime) SetTimestamp(t.start_time[i], m.mutable_start_time());
+  if (t.end_time[i] != kNoTime) SetTimestamp(t.end_time[i], m.mutable_end_time());
+  if (t.renewal_time[i] != kNoTime) {
+    SetTimestamp(t.renewal_time[i], m.mutable_renewal_time());
+  }
+  m.set_value(t.value[i]);
+  m.set_product(std::string(str(t.product[i])));
+  return m;
+}
+
+v1::Owner Dataset::OwnerMessage(size_t i) const {
+  const OwnerTable& t = owners_;
+  v1::Owner m;
+  m.set_id(std::string(str(t.id[i])));
+  m.set_name(std::string(str(t.name[i])));
+  m.set_manager_id(std::string(str(t.manager_id[i])));
+  m.set_role(std::string(str(t.role[i])));
+  return m;
+}
+
+EventInput ToEventInput(const v1::Event& event) {
+  EventInput in;
+  in.customer_id = event.customer_id();
+  in.kind = event.kind();
+  in.subtype = event.subtype();
+  in.time = event.has_time() ? event.time().seconds() : kNoTime;
+  in.amount = event.amount();
+  in.value = event.value();
+  in.key = event.key();
+  in.group = event.group();
+  in.flags = (event.complaint() ? kFlagComplaint : 0) |
+             (event.stockout() ? kFlagStockout : 0) |
+             (event.decision_maker() ? kFlagDecisionMaker : 0) |
+             (event.negative_feedback() ? kFlagNegativeFeedback : 0) |
+             (event.credit_used() ? kFlagCreditUsed : 0);
+  return in;
+}
+
+// ---- DatasetBuilder -------------------------------------------------------
+
+struct DatasetBuilder::Impl {
+  v1::ValidationOptions options;
+  absl::Status config_status;
+  bool strict = false;
+  size_t max_errors = 1000;
+  UnixSeconds min_time = 0;
+  UnixSeconds max_time = 0;
+  bool implicit_customers = false;
+  v1::ErrorReport report;
+  int64_t rows_read[6] = {};
+
+  // Interned source names; rows staged for resolution in Build() carry an
+  // index into it so errors can still name file and row.
+  std::vector<std::string> sources;
+  absl::flat_hash_map<std::string, uint32_t> source_index;
+
+  Dataset ds;  // customers and owners go straight in; the rest is staged
+
+  struct Where {
+    uint32_t source;
+    int64_t row;
+  };
+  // Staged events (customer as interned id string).
+  std::vector<StringId> ev_customer;
+  std::vector<Where> ev_where;
+  EventTable ev;
+  // Staged contacts and contracts.
+  std::vector<StringId> ct_customer, kc_customer;
+  std::vector<Where> ct_where, kc_where;
+  std::vector<Where> owner_where;
+
+  uint32_t SourceId(absl::string_view source) {
+    auto it = source_index.find(source);
+    if (it != source_index.end()) return it->second;
+    const uint32_t id = sources.size();
+    sources.emplace_back(source);
+    source_index.emplace(std::string(source), id);
+    return id;
+  }
+
+  absl::Status Error(RowRef where, absl::string_view field,
+                     absl::string_view reason) {
+    if (strict) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where.source, ":", where.row, ": ",
+                       field.empty() ? "" : absl::StrCat(field, ": "), reason));
+    }
+    if (static_cast<size_t>(report.errors_size()) < max_errors) {
+      v1::DataError* e = report.add_errors();
+      e->set_source(std::string(where.source));
+      e->set_row(where.row);
+      e->set_field(std::string(field));
+      e->set_reason(std::string(reason));
+    }
+    report.set_total_errors(report.total_errors() + 1);
+    return absl::OkStatus();
+  }
+
+  absl::Status Error(Where w, absl::string_view field, absl::string_view reason) {
+    return Error(RowRef{sources[w.source], w.row}, field, reason);
+  }
+
+  // Returns a reason when `t` is set and outside the sane range.
+  std::string TimeProblem(UnixSeconds t) const {
+    if (t == kNoTime) return "";
+    if (t < min_time || t > max_time) {
+      return absl::StrCat(FormatTime(t), " is outside the accepted range ",
+                          FormatTime(min_time), " .. ", FormatTime(max_time));
+    }
+    return "";
+  }
+
+  static std::string MoneyProblem(double v) {
+    if (!std::isfinite(v)) return absl::StrCat("not a finite number (", v, ")");
+    if (v < 0) return absl::StrCat("negative amount ", v, " (must be >= 0)");
+    return "";
+  }
+};
+
+namespace {
+
+// Validates an event's kind-specific fields; returns {field, reason} of the
+// first problem, or an empty field and reason.
+std::pair<absl::string_view, std::string> CheckEventValues(
+    const EventInput& e) {
+  if (!std::isfinite(e.value)) {
+    return {"value", absl::StrCat("not a finite number (", e.value, ")")};
+  }
+  auto range = [&](double lo, double hi) -> std::string {
+    if (e.value < lo || e.value > hi) {
+      return absl::StrCat("value ", e.value, " outside ", lo, " .. ", hi);
+    }
+    return "";
+  };
+  std::string problem;
+  switch (e.subtype) {
+    case v1::NPS:
+      problem = range(0, 10);
+      break;
+    case v1::CSAT:
+      problem = range(1, 5);
+      break;
+    case v1::SATISFACTION:
+      problem = range(0, 100);
+      break;
+    default:
+      break;
+  }
+  if (!problem.empty()) return {"value", problem};
+  switch (e.kind) {
+    case v1::FEATURE_USE:
+    case v1::INTERVENTION:
+      if (e.key.empty()) {
+        return {"key", absl::StrCat(v1::EventKind_Name(e.kind),
+                                    " requires a key")};
+      }
+      break;
+    case v1::PAYMENT:
+      break;  // days late may be negative (paid early)
+    default:
+      if (e.value < 0) {
+        return {"value",
+                absl::StrCat("negative value ", e.value, " not allowed for ",
+                             v1::EventKind_Name(e.kind))};
+      }
+  }
+  if (e.kind == v1::FEATURE_USE && e.value < 0) {
+    return {"value", "negative use count"};
+  }
+  return {"", ""};
+}
+
+}  // namespace
+
+DatasetBuilder::DatasetBuilder(const v1::ValidationOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.options = options;
+  m.strict = options.policy() == v1::STRICT;
+  if (!v1::ErrorPolicy_IsValid(options.policy())) {
+    m.config_status = absl::InvalidArgumentError(absl::StrCat(
+        "validation.policy: unknown error policy ", options.policy()));
+  }
+  if (options.max_errors() > 0) m.max_errors = options.max_errors();
+  const std::string min = options.min_date().empty() ? "1970-01-01"
+                                                     : options.min_date();
+  const std::string max = options.max_date().empty() ? "2100-12-31"
+                                                      : options.max_date();
+  if (!internal::ParseUnixTime(min, &m.min_time)) {
+    m.config_status = absl::InvalidArgumentError(
+        absl::StrCat("validation.min_date: '", min, "' is not a date"));
+  }
+  if (!internal::ParseUnixTime(max, &m.max_time)) {
+    m.config_status = absl::InvalidArgumentError(
+        absl::StrCat("validation.max_date: '", max, "' is not a date"));
+  }
+  m.max_time += 86400 - 1;  // the whole last day is accepted
+  if (m.config_status.ok() && m.min_time > m.max_time) {
+    m.config_status = absl::InvalidArgumentError(
+        "validation.min_date: after validation.max_date");
+  }
+}
+
+DatasetBuilder::~DatasetBuilder() = default;
+DatasetBuilder::DatasetBuilder(DatasetBuilder&&) noexcept = default;
+DatasetBuilder& DatasetBuilder::operator=(DatasetBuilder&&) noexcept = default;
+
+const v1::ErrorReport& DatasetBuilder::report() const { return impl_->report; }
+const v1::ValidationOptions& DatasetBuilder::options() const {
+  return impl_->options;
+}
+void DatasetBuilder::set_implicit_customers(bool on) {
+  impl_->implicit_customers = on;
+}
+
+void DatasetBuilder::CountRead(v1::Table table, int64_t n) {
+  impl_->rows_read[table] += n;
+}
+
+absl::Status DatasetBuilder::ReportError(RowRef where, absl::string_view field,
+                                         absl::string_view reason) {
+  return impl_->Error(where, field, reason);
+}
+
+absl::Status DatasetBuilder::AddCustomer(const v1::Customer& c, RowRef where) {
+  Impl& m = *impl_;
+  ++m.rows_read[v1::CUSTOMERS];
+  if (!m.config_status.ok()) return m.config_status;
+  if (c.id().empty()) return m.Error(where, "id", "customer id is empty");
+  const UnixSeconds signup = FromTimestamp(c.signup_time());
+  if (std::string p = m.TimeProblem(signup); !p.empty()) {
+    return m.Error(where, "signup_time", p);
+  }
+  if (std::string p = Impl::MoneyProblem(c.annual_value()); !p.empty()) {
+    return m.Error(where, "annual_value", p);
+  }
+  Dataset& ds = m.ds;
+  const StringId id = ds.strings_.Intern(c.id());
+  const CustomerIndex index = ds.customers_.id.size();
+  if (!ds.customer_by_id_.emplace(id, index).second) {
+    return m.Error(where, "id",
+                   absl::StrCat("duplicate customer id '", c.id(),
+                                "' (the first one is kept)"));
+  }
+  CustomerTable& t = ds.customers_;
+  StringPool& s = ds.strings_;
+  t.id.push_back(id);
+  t.name.push_back(s.Intern(c.name()));
+  t.industry.push_back(s.Intern(c.industry()));
+  t.size.push_back(s.Intern(c.size()));
+  t.region.push_back(s.Intern(c.region()));
+  t.tier.push_back(s.Intern(c.tier()));
+  t.owner_id.push_back(s.Intern(c.owner_id()));
+  t.product.push_back(s.Intern(c.product()));
+  t.signup_time.push_back(signup);
+  t.annual_value.push_back(c.annual_value());
+  if (t.attr_offsets.empty()) t.attr_offsets.push_back(0);
+  // Sorted keys keep the columns independent of map iteration order.
+  std::vector<std::pair<absl::string_view, absl::string_view>> attrs(
+      c.attributes().begin(), c.attributes().end());
+  std::sort(attrs.begin(), attrs.end());
+  for (const auto& [k, v] : attrs) {
+    t.attr_key.push_back(s.Intern(k));
+    t.attr_value.push_back(s.Intern(v));
+  }
+  t.attr_offsets.push_back(t.attr_key.size());
+  return absl::OkStatus();
+}
+
+absl::Status DatasetBuilder::AddEvent(const EventInput& e, RowRef where) {
+  Impl& m = *impl_;
+  ++m.rows_read[v1::EVENTS];
+  if (!m.config_status.ok()) return m.config_status;
+  if (e.customer_id.empty()) {
+    return m.Error(where, "customer_id", "customer id is empty");
+  }
+  if (!IsValidKind(e.kind)) {
+    return m.Error(where, "kind",
+                   e.kind == 0 ? std::string("event kind is missing")
+                               : absl::StrCat("unknown event kind ", e.kind));
+  }
+  if (e.subtype != 0) {
+    if (!v1::EventSubtype_IsValid(e.subtype)) {
+      return m.Error(where, "subtype",
+                     absl::StrCat("unknown event subtype ", e.subtype));
+    }
+    if (e.subtype / 100 != e.kind) {
+      return m.Error(
+          where, "subtype",
+          absl::StrCat("subtype ", v1::EventSubtype_Name(e.subtype),
+                       " does not belong to kind ",
+                       v1::EventKind_Name(e.kind)));
+    }
+  }
+  if (e.time == kNoTime) return m.Error(where, "time", "time is missing");
+  if (std::string p = m.TimeProblem(e.time); !p.empty()) {
+    return m.Error(where, "time", p);
+  }
+  if (std::string p = Impl::MoneyProblem(e.amount); !p.empty()) {
+    return m.Error(where, "amount", p);
+  }
+  if (auto [field, reason] = CheckEventValues(e); !field.empty()) {
+    return m.Error(where, field, reason);
+  }
+  StringPool& s = m.ds.strings_;
+  m.ev_customer.push_back(s.Intern(e.customer_id));
+  m.ev_where.push_back({m.SourceId(where.source), where.row});
+  m.ev.kind.push_back(static_cast<uint8_t>(e.kind));
+  m.ev.subtype.push_back(static_cast<uint16_t>(e.subtype));
+  m.ev.time.push_back(e.time);
+  m.ev.amount.push_back(e.amount);
+  m.ev.value.push_back(e.value);
+  m.ev.key.push_back(s.Intern(e.key));
+  m.ev.group.push_back(s.Intern(e.group));
+  m.ev.flags.push_back(e.flags);
+  return absl::OkStatus();
+}
+
+absl::Status DatasetBuilder::AddContact(const v1::Contact& c, RowRef where) {
+  Impl& m = *impl_;
+  ++m.rows_read[v1::CONTACTS];
+  if (!m.config_status.ok()) return m.config_status;
+  if (c.id().empty()) return m.Error(where, "id", "contact id is empty");
+  if (c.customer_id().empty()) {
+    return m.Error(where, "customer_id", "customer id is empty");
+  }
+  const UnixSeconds added = FromTimestamp(c.added_time());
+  const UnixSeconds left = FromTimestamp(c.left_time());
+  if (std::string p = m.TimeProblem(added); !p.empty()) {
+    return m.Error(where, "added_time", p);
+  }
+  if (std::string p = m.TimeProblem(left); !p.empty()) {
+    return m.Error(where, "left_time", p);
+  }
+  if (added != kNoTime && left != kNoTime && left < added) {
+    return m.Error(where, "left_time",
+                   absl::StrCat("left ", FormatTime(left), " before added ",
+                                FormatTime(added)));
+  }
+  StringPool& s = m.ds.strings_;
+  ContactTable& t = m.ds.contacts_;
+  m.ct_customer.push_back(s.Intern(c.customer_id()));
+  m.ct_where.push_back({m.SourceId(where.source), where.row});
+  t.id.push_back(s.Intern(c.id()));
+  t.name.push_back(s.Intern(c.name()));
+  t.role.push_back(s.Intern(c.role()));
+  t.decision_maker.push_back(c.decision_maker() ? 1 : 0);
+  t.added_time.push_back(added);
+  t.left_time.push_back(left);
+  return absl::OkStatus();
+}
+
+absl::Status DatasetBuilder::AddContract(const v1::Contract& c, RowRef where) {
+  Impl& m = *impl_;
+  ++m.rows_read[v1::CONTRACTS];
+  if (!m.config_status.ok()) return m.config_status;
+  if (c.id().empty()) return m.Error(where, "id", "contract id is empty");
+  if (c.customer_id().empty()) {
+    return m.Error(where, "customer_id", "customer id is empty");
+  }
+  const UnixSeconds start = FromTimestamp(c.start_time());
+  const UnixSeconds end = FromTimestamp(c.end_time());
+  const UnixSeconds renewal = FromTimestamp(c.renewal_time());
+  if (start == kNoTime) return m.Error(where, "start_time", "start is missing");
+  if (end == kNoTime) return m.Error(where, "end_time", "end is missing");
+  for (auto [field, t] : {std::pair{"start_time", start}, {"end_time", end},
+                          {"renewal_time", renewal}}) {
+    if (std::string p = m.TimeProblem(t); !p.empty()) {
+      return m.Error(where, field, p);
+    }
+  }
+  if (end < start) {
+    return m.Error(where, "end_time",
+                   absl::StrCat("end ", FormatTime(end), " before start ",
+                                FormatTime(start)));
+  }
+  if (std::string p = Impl::MoneyProblem(c.value()); !p.empty()) {
+    return m.Error(where, "value", p);
+  }
+  StringPool& s = m.ds.strings_;
+  ContractTable& t = m.ds.contracts_;
+  m.kc_customer.push_back(s.Intern(c.customer_id()));
+  m.kc_where.push_back({m.SourceId(where.source), where.row});
+  t.id.push_back(s.Intern(c.id()));
+  t.product.push_back(s.Intern(c.product()));
+  t.start_time.push_back(start);
+  t.end_time.push_back(end);
+  t.renewal_time.push_back(renewal == kNoTime ? end : renewal);
+  t.value.push_back(c.value());
+  return absl::OkStatus();
+}
+
+absl::Status DatasetBuilder::AddOwner(const v1::Owner& o, RowRef where) {
+  Impl& m = *impl_;
+  ++m.rows_read[v1::OWNERS];
+  if (!m.config_status.ok()) return m.config_status;
+  if (o.id().empty()) return m.Error(where, "id", "owner id is empty");
+  StringPool& s = m.ds.strings_;
+  OwnerTable& t = m.ds.owners_;
+  const StringId id = s.Intern(o.id());
+  if (std::find(t.id.begin(), t.id.end(), id) != t.id.end()) {
+    return m.Error(where, "id",
+                   absl::StrCat("duplicate owner id '", o.id(),
+                                "' (the first one is kept)"));
+  }
+  t.id.push_back(id);
+  t.name.push_back(s.Intern(o.name()));
+  t.manager_id.push_back(s.Intern(o.manager_id()));
+  t.role.push_back(s.Intern(o.role()));
+  m.owner_where.push_back({m.SourceId(where.source), where.row});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Dataset> DatasetBuilder::Build() {
+  Impl& m = *impl_;
+  if (!m.config_status.ok()) return m.config_status;
+  Dataset& ds = m.ds;
+  CustomerTable& ct = ds.customers_;
+  if (ct.attr_offsets.empty()) ct.attr_offsets.push_back(0);
+
+  // Implicit customers: one per unknown id in the event log, in order of
+  // first appearance, with signup at the earliest event.
+  if (m.implicit_customers) {
+    const CustomerIndex first_implicit = ct.id.size();
+    for (size_t i = 0; i < m.ev_customer.size(); ++i) {
+      const StringId id = m.ev_customer[i];
+      auto [it, added] =
+          ds.customer_by_id_.emplace(id, CustomerIndex(ct.id.size()));
+      if (added) {
+        ct.id.push_back(id);
+        for (auto* col : {&ct.name, &ct.industry, &ct.size, &ct.region,
+                          &ct.tier, &ct.owner_id, &ct.product}) {
+          col->push_back(0);
+        }
+        ct.signup_time.push_back(m.ev.time[i]);
+        ct.annual_value.push_back(0);
+        ct.attr_offsets.push_back(ct.attr_key.size());
+      } else if (it->second >= first_implicit &&
+                 ct.signup_time[it->second] > m.ev.time[i]) {
+        ct.signup_time[it->second] = m.ev.time[i];
+      }
+    }
+  }
+
+  // Resolves staged customer ids, dropping rows of unknown customers.
+  auto resolve = [&](const std::vector<StringId>& customer,
+                     const std::vector<Impl::Where>& where,
+                     absl::string_view what, std::vector<CustomerIndex>* owner,
+                     std::vector<uint64_t>* kept) -> absl::Status {
+    owner->reserve(customer.size());
+    kept->reserve(customer.size());
+    for (size_t i = 0; i < customer.size(); ++i) {
+      auto it = ds.customer_by_id_.find(customer[i]);
+      if (it == ds.customer_by_id_.end()) {
+        absl::Status s = m.Error(
+            where[i], "customer_id",
+            absl::StrCat(what, " for unknown customer '",
+                         ds.strings_.Get(customer[i]), "'"));
+        if (!s.ok()) return s;
+        continue;
+      }
+      owner->push_back(it->second);
+      kept->push_back(i);
+    }
+    return absl::OkStatus();
+  };
+  const size_t nc = ct.id.size();
+
+  // Events: drop unknown customers, then group by customer, sort by time.
+  {
+    std::vector<CustomerIndex> owner;
+    std::vector<uint64_t> kept;
+    if (absl::Status s =
+            resolve(m.ev_customer, m.ev_where, "event", &owner, &kept);
+        !s.ok()) {
+      return s;
+    }
+    m.ev_customer = {};
+    m.ev_where = {};
+    EventTable& ev = m.ev;
+    if (kept.size() != ev.kind.size()) {
+      Permute(ev.kind, kept);
+      Permute(ev.subtype, kept);
+      Permute(ev.time, kept);
+      Permute(ev.amount, kept);
+      Permute(ev.value, kept);
+      Permute(ev.key, kept);
+      Permute(ev.group, kept);
+      Permute(ev.flags, kept);
+    }
+    kept = {};
+    std::vector<uint64_t> order =
+        GroupRows(owner, nc, &ev.time, &ev.offsets);
+    Permute(ev.kind, order);
+    Permute(ev.subtype, order);
+    Permute(ev.time, order);
+    Permute(ev.amount, order);
+    Permute(ev.value, order);
+    Permute(ev.key, order);
+    Permute(ev.group, order);
+    Permute(ev.flags, order);
+    ds.events_ = std::move(ev);
+  }
+  // Contacts, in input order per customer.
+  {
+    std::vector<CustomerIndex> owner;
+    std::vector<uint64_t> kept;
+    if (absl::Status s =
+            resolve(m.ct_customer, m.ct_where, "contact", &owner, &kept);
+        !s.ok()) {
+      return s;
+    }
+    ContactTable& t = ds.contacts_;
+    std::vector<uint64_t> order =
+        GroupRows(owner, nc, static_cast<std::vector<int>*>(nullptr),
+                  &t.offsets);
+    for (uint64_t& i : order) i = kept[i];
+    Permute(t.id, order);
+    Permute(t.name, order);
+    Permute(t.role, order);
+    Permute(t.decision_maker, order);
+    Permute(t.added_time, order);
+    Permute(t.left_time, order);
+  }
+  // Contracts, by start time per customer.
+  {
+    std::vector<CustomerIndex> owner;
+    std::vector<uint64_t> kept;
+    if (absl::Status s =
+            resolve(m.kc_customer, m.kc_where, "contract", &owner, &kept);
+        !s.ok()) {
+      return s;
+    }
+    ContractTable& t = ds.contracts_;
+    std::vector<UnixSeconds> start(kept.size());
+    for (size_t i = 0; i < kept.size(); ++i) start[i] = t.start_time[kept[i]];
+    std::vector<uint64_t> order = GroupRows(owner, nc, &start, &t.offsets);
+    for (uint64_t& i : order) i = kept[i];
+    Permute(t.id, order);
+    Permute(t.product, order);
+    Permute(t.start_time, order);
+    Permute(t.end_time, order);
+    Permute(t.renewal_time, order);
+    Permute(t.value, order);
+  }
+  // References to owners are checked only when an owner table was given.
+  if (!ds.owners_.id.empty()) {
+    absl::flat_hash_set<StringId> owners(ds.owners_.id.begin(),
+                                         ds.owners_.id.end());
+    for (size_t i = 0; i < ds.owners_.id.size(); ++i) {
+      const StringId mgr = ds.owners_.manager_id[i];
+      if (mgr != 0 && !owners.contains(mgr)) {
+        if (absl::Status s = m.Error(
+                m.owner_where[i], "manager_id",
+                absl::StrCat("unknown manager '", ds.strings_.Get(mgr),
+                             "' (owner kept without a manager)"));
+            !s.ok()) {
+          return s;
+        }
+        ds.owners_.manager_id[i] = 0;
+      }
+    }
+  }
+  ds.strings_.ShrinkToFit();
+
+  auto& kept = *m.report.mutable_rows_kept();
+  kept["customers"] = ds.num_customers();
+  kept["events"] = ds.num_events();
+  kept["contacts"] = ds.num_contacts();
+  kept["contracts"] = ds.num_contracts();
+  kept["owners"] = ds.num_owners();
+  auto& read = *m.report.mutable_rows_read();
+  const std::pair<v1::Table, const char*> names[] = {
+      {v1::CUSTOMERS, "customers"}, {v1::EVENTS, "events"},
+      {v1::CONTACTS, "contacts"},   {v1::CONTRACTS, "contracts"},
+      {v1::OWNERS, "owners"}};
+  for (const auto& [table, name] : names) read[name] = m.rows_read[table];
+  // Records that could not be parsed far enough to know their table.
+  if (m.rows_read[v1::TABLE_UNSPECIFIED] > 0) {
+    read["unparsed"] = m.rows_read[v1::TABLE_UNSPECIFIED];
+  }
+
+  Dataset out = std::move(ds);
+  m.ds = Dataset();
+  return out;
+}
+
+}  // namespace churnkit

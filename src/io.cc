@@ -1,0 +1,1382 @@
+#include "churnkit/io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/io/zero_copy_stream_impl.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "internal/csv.h"
+#include "internal/time.h"
+
+namespace churnkit {
+namespace {
+
+namespace fs = std::filesystem;
+namespace pb = google::protobuf;
+
+// Largest single record accepted from a JSONL line or a PB stream; a length
+// prefix above it is treated as corruption, never allocated.
+constexpr size_t kMaxRecordBytes = size_t{64} << 20;
+
+constexpr v1::Table kTables[] = {v1::OWNERS, v1::CUSTOMERS, v1::CONTACTS,
+                                 v1::CONTRACTS, v1::EVENTS};
+
+const char* TableFile(v1::Table t) {
+  switch (t) {
+    case v1::CUSTOMERS:
+      return "customers.csv";
+    case v1::EVENTS:
+      return "events.csv";
+    case v1::CONTACTS:
+      return "contacts.csv";
+    case v1::CONTRACTS:
+      return "contracts.csv";
+    case v1::OWNERS:
+      return "owners.csv";
+    default:
+      return "";
+  }
+}
+
+absl::Status ErrnoError(absl::string_view what, const std::string& path) {
+  const std::string message =
+      absl::StrCat(path, ": ", what, ": ", std::strerror(errno));
+  if (errno == ENOENT) return absl::NotFoundError(message);
+  if (errno == EACCES || errno == EROFS) {
+    return absl::PermissionDeniedError(message);
+  }
+  return absl::UnavailableError(message);
+}
+
+// ---- Field text parsing ------------------------------------------------
+
+absl::string_view Trim(absl::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Empty text is 0. Accepts "nan"/"inf" so that validation can name them.
+bool ParseDouble(absl::string_view s, double* out) {
+  s = Trim(s);
+  if (s.empty()) {
+    *out = 0;
+    return true;
+  }
+  if (s.front() == '+') s.remove_prefix(1);
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+bool ParseBool(absl::string_view s, bool* out) {
+  s = Trim(s);
+  if (s.empty() || s == "0" || absl::EqualsIgnoreCase(s, "false") ||
+      absl::EqualsIgnoreCase(s, "no") || absl::EqualsIgnoreCase(s, "n")) {
+    *out = false;
+    return true;
+  }
+  if (s == "1" || absl::EqualsIgnoreCase(s, "true") ||
+      absl::EqualsIgnoreCase(s, "yes") || absl::EqualsIgnoreCase(s, "y")) {
+    *out = true;
+    return true;
+  }
+  return false;
+}
+
+// Lower-cased enum value names -> numbers.
+class EnumIndex {
+ public:
+  explicit EnumIndex(const pb::EnumDescriptor* d) : descriptor_(d) {
+    for (int i = 0; i < d->value_count(); ++i) {
+      by_name_[absl::AsciiStrToLower(d->value(i)->name())] =
+          d->value(i)->number();
+    }
+  }
+  // A name (any case) or a number. Numbers are passed through unchecked so
+  // the builder reports unknown values with the number.
+  bool Parse(absl::string_view s, int32_t* out) const {
+    s = Trim(s);
+    if (s.empty()) {
+      *out = 0;
+      return true;
+    }
+    if ((s.front() >= '0' && s.front() <= '9') || s.front() == '-') {
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+      return ec == std::errc() && end == s.data() + s.size();
+    }
+    char lower[64];
+    if (s.size() >= sizeof(lower)) return false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      lower[i] = absl::ascii_tolower(static_cast<unsigned char>(s[i]));
+    }
+    auto it = by_name_.find(absl::string_view(lower, s.size()));
+    if (it == by_name_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+  const pb::EnumDescriptor* descriptor() const { return descriptor_; }
+
+ private:
+  const pb::EnumDescriptor* descriptor_;
+  absl::flat_hash_map<std::string, int32_t> by_name_;
+};
+
+const EnumIndex& KindIndex() {
+  static const EnumIndex* index = new EnumIndex(v1::EventKind_descriptor());
+  return *index;
+}
+const EnumIndex& SubtypeIndex() {
+  static const EnumIndex* index =
+      new EnumIndex(v1::EventSubtype_descriptor());
+  return *index;
+}
+
+// ---- Column plans --------------------------------------------------------
+
+// Where one schema field's text comes from.
+struct FieldSource {
+  std::string field;  // schema field name, for errors
+  int column = -1;    // record position; -1 when constant or unmapped
+  bool has_constant = false;
+  std::string constant;
+  const pb::Map<std::string, std::string>* values = nullptr;
+  UnixSeconds offset_reference = kNoTime;
+  v1::OffsetUnit offset_unit = v1::OFFSET_UNIT_UNSPECIFIED;
+};
+
+struct TablePlan {
+  std::vector<FieldSource> fields;  // by schema field position
+  std::vector<std::pair<std::string, int>> attributes;  // key, column
+  size_t header_columns = 0;  // 0 when the file has no header
+  int max_column = -1;
+};
+
+// Schema fields of the event table, in the churnkit CSV column order.
+enum EventField {
+  kCustomerId,
+  kKind,
+  kTime,
+  kSubtype,
+  kAmount,
+  kValue,
+  kKey,
+  kGroup,
+  kComplaint,
+  kStockout,
+  kDecisionMaker,
+  kNegativeFeedback,
+  kCreditUsed,
+  kNumEventFields
+};
+constexpr const char* kEventFields[kNumEventFields] = {
+    "customer_id", "kind",     "time",           "subtype",
+    "amount",      "value",    "key",            "group",
+    "complaint",   "stockout", "decision_maker", "negative_feedback",
+    "credit_used"};
+
+const pb::Descriptor* TableDescriptor(v1::Table t) {
+  switch (t) {
+    case v1::CUSTOMERS:
+      return v1::Customer::descriptor();
+    case v1::CONTACTS:
+      return v1::Contact::descriptor();
+    case v1::CONTRACTS:
+      return v1::Contract::descriptor();
+    case v1::OWNERS:
+      return v1::Owner::descriptor();
+    default:
+      return nullptr;
+  }
+}
+
+// Scalar schema fields of a table (the map `attributes` is handled apart).
+std::vector<std::string> TableFields(v1::Table t) {
+  if (t == v1::EVENTS) {
+    return std::vector<std::string>(std::begin(kEventFields),
+                                    std::end(kEventFields));
+  }
+  std::vector<std::string> names;
+  const pb::Descriptor* d = TableDescriptor(t);
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (!d->field(i)->is_map()) names.push_back(d->field(i)->name());
+  }
+  return names;
+}
+
+constexpr absl::string_view kAttrPrefix = "attributes.";
+
+// Resolves a mapping against a file header. Configuration mistakes (unknown
+// schema field, column absent from the header) fail regardless of policy;
+// data-level surprises (unknown or duplicate header columns) are reported
+// under the builder's policy.
+absl::Status BuildPlan(const v1::TableMapping& mapping,
+                       const std::vector<std::string>& header,
+                       absl::string_view source, DatasetBuilder& builder,
+                       TablePlan* plan) {
+  const std::vector<std::string> names = TableFields(mapping.table());
+  plan->fields.assign(names.size(), FieldSource());
+  for (size_t i = 0; i < names.size(); ++i) plan->fields[i].field = names[i];
+  plan->header_columns = header.size();
+  const bool customers = mapping.table() == v1::CUSTOMERS;
+
+  absl::flat_hash_map<std::string, int> column_of;
+  for (size_t c = 0; c < header.size(); ++c) {
+    if (!column_of.emplace(header[c], c).second) {
+      if (absl::Status s = builder.ReportError(
+              {source, 1}, header[c],
+              absl::StrCat("duplicate column '", header[c],
+                           "' (the first one is used)"));
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  auto field_index = [&](absl::string_view f) -> int {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == f) return i;
+    }
+    return -1;
+  };
+  std::vector<bool> used(header.size(), false);
+
+  if (mapping.columns().empty()) {
+    for (size_t c = 0; c < header.size(); ++c) {
+      const std::string& h = header[c];
+      if (column_of[h] != static_cast<int>(c)) continue;  // duplicate
+      const int f = field_index(h);
+      if (f >= 0) {
+        plan->fields[f].column = c;
+        used[c] = true;
+      } else if (customers && absl::StartsWith(h, kAttrPrefix)) {
+        plan->attributes.emplace_back(h.substr(kAttrPrefix.size()), c);
+        used[c] = true;
+      }
+    }
+  } else {
+    for (int m = 0; m < mapping.columns_size(); ++m) {
+      const v1::ColumnMapping& cm = mapping.columns(m);
+      const std::string path = absl::StrCat("columns[", m, "]");
+      int column = -1;
+      if (cm.constant().empty()) {
+        if (!cm.column().empty()) {
+          auto it = column_of.find(cm.column());
+          if (it == column_of.end()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                source, ": ", path, ".column: no column '", cm.column(),
+                "' in the header (", absl::StrJoin(header, ","), ")"));
+          }
+          column = it->second;
+        } else {
+          column = cm.index();
+          if (column < 0 || (!header.empty() &&
+                             column >= static_cast<int>(header.size()))) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                source, ": ", path, ".index: ", column, " out of range"));
+          }
+        }
+        if (column < static_cast<int>(used.size())) used[column] = true;
+      }
+      if (customers && absl::StartsWith(cm.field(), kAttrPrefix)) {
+        if (column < 0) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              source, ": ", path, ": attributes need a column"));
+        }
+        plan->attributes.emplace_back(cm.field().substr(kAttrPrefix.size()),
+                                      column);
+        continue;
+      }
+      const int f = field_index(cm.field());
+      if (f < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": ", path, ".field: unknown field '",
+                         cm.field(), "' of table ",
+                         v1::Table_Name(mapping.table()), " (one of ",
+                         absl::StrJoin(names, ", "), ")"));
+      }
+      FieldSource& fs = plan->fields[f];
+      fs.column = column;
+      fs.has_constant = !cm.constant().empty();
+      fs.constant = cm.constant();
+      if (!cm.values().empty()) fs.values = &cm.values();
+      if (!cm.offset_reference_date().empty()) {
+        if (!internal::ParseUnixTime(cm.offset_reference_date(),
+                                     &fs.offset_reference)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              source, ": ", path, ".offset_reference_date: '",
+              cm.offset_reference_date(), "' is not a date"));
+        }
+        fs.offset_unit = cm.offset_unit() == v1::OFFSET_UNIT_UNSPECIFIED
+                             ? v1::DAYS
+                             : cm.offset_unit();
+      }
+    }
+  }
+  for (size_t c = 0; c < header.size(); ++c) {
+    if (used[c] || column_of[header[c]] != static_cast<int>(c)) continue;
+    if (customers && mapping.unmapped_to_attributes()) {
+      plan->attributes.emplace_back(header[c], c);
+      continue;
+    }
+    if (absl::Status s = builder.ReportError(
+            {source, 1}, header[c],
+            absl::StrCat("unknown column '", header[c], "' (ignored)"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const FieldSource& f : plan->fields) {
+    plan->max_column = std::max(plan->max_column, f.column);
+  }
+  for (const auto& a : plan->attributes) {
+    plan->max_column = std::max(plan->max_column, a.second);
+  }
+  return absl::OkStatus();
+}
+
+// Text of a field in a record ("" when unmapped).
+absl::string_view FieldText(const FieldSource& f,
+                           const std::vector<absl::string_view>& record) {
+  absl::string_view text;
+  if (f.has_constant) {
+    text = f.constant;
+  } else if (f.column >= 0) {
+    text = record[f.column];
+  }
+  if (f.values != nullptr) {
+    auto it = f.values->find(std::string(text));
+    if (it != f.values->end()) text = it->second;
+  }
+  return text;
+}
+
+// Parses a time field, honouring offsets ("n units before a date").
+// Empty text is kNoTime.
+bool ParseTimeField(const FieldSource& f, absl::string_view text,
+                    UnixSeconds* out) {
+  text = Trim(text);
+  if (text.empty()) {
+    *out = kNoTime;
+    return true;
+  }
+  if (f.offset_reference == kNoTime) {
+    return internal::ParseUnixTime(text, out);
+  }
+  double n;
+  if (!ParseDouble(text, &n) || !std::isfinite(n) || n < 0 || n > 1e6) {
+    return false;
+  }
+  const int64_t k = static_cast<int64_t>(n);
+  switch (f.offset_unit) {
+    case v1::WEEKS:
+      *out = f.offset_reference - k * 7 * 86400;
+      return true;
+    case v1::MONTHS: {
+      const int64_t day = f.offset_reference / 86400;
+      int64_t y;
+      int m, d;
+      internal::CivilFromDays(day, &y, &m, &d);
+      int64_t months = y * 12 + (m - 1) - k;
+      const int64_t ny = months >= 0 ? months / 12 : (months - 11) / 12;
+      const int nm = static_cast<int>(months - ny * 12) + 1;
+      const int nd = std::min(d, nm == 2 ? 28 : 30);  // clamp to a real day
+      *out = internal::DaysFromCivil(ny, nm, nd) * 86400 +
+             (f.offset_reference - day * 86400);
+      return true;
+    }
+    default:
+      *out = f.offset_reference - k * 86400;
+      return true;
+  }
+}
+
+std::string NotA(absl::string_view what, absl::string_view text) {
+  return absl::StrCat("'", text, "' is not ", what);
+}
+
+// Converts one record to an EventInput; returns false (after reporting)
+// when a field does not parse.
+absl::Status ParseEventRow(const TablePlan& plan,
+                           const std::vector<absl::string_view>& rec,
+                           RowRef where, DatasetBuilder& builder,
+                           EventInput* in, bool* ok) {
+  *ok = true;
+  auto fail = [&](int f, std::string reason) {
+    *ok = false;
+    return builder.ReportError(where, kEventFields[f], reason);
+  };
+  const auto& F = plan.fields;
+  in->customer_id = FieldText(F[kCustomerId], rec);
+  absl::string_view t = FieldText(F[kKind], rec);
+  if (!KindIndex().Parse(t, &in->kind)) {
+    return fail(kKind, absl::StrCat("unknown event kind '", t, "'"));
+  }
+  t = FieldText(F[kSubtype], rec);
+  if (!SubtypeIndex().Parse(t, &in->subtype)) {
+    return fail(kSubtype, absl::StrCat("unknown event subtype '", t, "'"));
+  }
+  t = FieldText(F[kTime], rec);
+  if (!ParseTimeField(F[kTime], t, &in->time)) {
+    return fail(kTime, NotA("a valid date or time", t));
+  }
+  t = FieldText(F[kAmount], rec);
+  if (!ParseDouble(t, &in->amount)) return fail(kAmount, NotA("a number", t));
+  t = FieldText(F[kValue], rec);
+  if (!ParseDouble(t, &in->value)) return fail(kValue, NotA("a number", t));
+  in->key = FieldText(F[kKey], rec);
+  in->group = FieldText(F[kGroup], rec);
+  in->flags = 0;
+  for (int f = kComplaint; f <= kCreditUsed; ++f) {
+    bool b;
+    t = FieldText(F[f], rec);
+    if (!ParseBool(t, &b)) return fail(f, NotA("a boolean", t));
+    if (b) in->flags |= 1 << (f - kComplaint);
+  }
+  return absl::OkStatus();
+}
+
+// Fills a table message by reflection; returns false (after reporting) when
+// a field does not parse.
+absl::Status ParseMessageRow(const TablePlan& plan,
+                             const std::vector<absl::string_view>& rec,
+                             RowRef where, DatasetBuilder& builder,
+                             pb::Message* msg, bool* ok) {
+  *ok = true;
+  const pb::Descriptor* d = msg->GetDescriptor();
+  const pb::Reflection* r = msg->GetReflection();
+  for (const FieldSource& f : plan.fields) {
+    if (f.column < 0 && !f.has_constant) continue;
+    absl::string_view text = FieldText(f, rec);
+    const pb::FieldDescriptor* fd = d->FindFieldByName(f.field);
+    switch (fd->cpp_type()) {
+      case pb::FieldDescriptor::CPPTYPE_STRING:
+        r->SetString(msg, fd, std::string(text));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_DOUBLE: {
+        double v;
+        if (!ParseDouble(text, &v)) {
+          *ok = false;
+          return builder.ReportError(where, f.field, NotA("a number", text));
+        }
+        r->SetDouble(msg, fd, v);
+        break;
+      }
+      case pb::FieldDescriptor::CPPTYPE_BOOL: {
+        bool v;
+        if (!ParseBool(text, &v)) {
+          *ok = false;
+          return builder.ReportError(where, f.field, NotA("a boolean", text));
+        }
+        r->SetBool(msg, fd, v);
+        break;
+      }
+      case pb::FieldDescriptor::CPPTYPE_MESSAGE: {  // Timestamp
+        UnixSeconds t;
+        if (!ParseTimeField(f, text, &t)) {
+          *ok = false;
+          return builder.ReportError(where, f.field,
+                                     NotA("a valid date or time", text));
+        }
+        if (t != kNoTime) {
+          auto* ts = static_cast<pb::Timestamp*>(r->MutableMessage(msg, fd));
+          ts->set_seconds(t);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (!plan.attributes.empty()) {
+    auto* attrs = static_cast<v1::Customer*>(msg)->mutable_attributes();
+    for (const auto& [key, column] : plan.attributes) {
+      (*attrs)[key] = std::string(rec[column]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddTableRow(v1::Table table, const pb::Message& msg, RowRef where,
+                         DatasetBuilder& builder) {
+  switch (table) {
+    case v1::CUSTOMERS:
+      return builder.AddCustomer(static_cast<const v1::Customer&>(msg), where);
+    case v1::CONTACTS:
+      return builder.AddContact(static_cast<const v1::Contact&>(msg), where);
+    case v1::CONTRACTS:
+      return builder.AddContract(static_cast<const v1::Contract&>(msg), where);
+    case v1::OWNERS:
+      return builder.AddOwner(static_cast<const v1::Owner&>(msg), where);
+    default:
+      return absl::InternalError("not a message table");
+  }
+}
+
+std::unique_ptr<pb::Message> NewTableMessage(v1::Table t) {
+  switch (t) {
+    case v1::CUSTOMERS:
+      return std::make_unique<v1::Customer>();
+    case v1::CONTACTS:
+      return std::make_unique<v1::Contact>();
+    case v1::CONTRACTS:
+      return std::make_unique<v1::Contract>();
+    case v1::OWNERS:
+      return std::make_unique<v1::Owner>();
+    default:
+      return nullptr;
+  }
+}
+
+absl::StatusOr<internal::CsvOptions> CsvOptionsOf(
+    const v1::TableMapping& mapping) {
+  internal::CsvOptions o;
+  const std::string& d = mapping.delimiter();
+  if (d.empty() || d == ",") {
+    o.delimiter = ',';
+  } else if (d == "whitespace") {
+    o.whitespace = true;
+  } else if (d == "\\t" || d == "tab") {
+    o.delimiter = '\t';
+  } else if (d.size() == 1 && d[0] != '"' && d[0] != '\n' && d[0] != '\r') {
+    o.delimiter = d[0];
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(mapping.path(), ": delimiter: '", d,
+                     "' is not a single character or \"whitespace\""));
+  }
+  return o;
+}
+
+// ---- Line-oriented reading (JSONL) ----------------------------------------
+
+// Reads lines in chunks with a bounded line length.
+class LineReader {
+ public:
+  explicit LineReader(std::FILE* f) : file_(f) {}
+  ~LineReader() { std::fclose(file_); }
+  // Next line without its terminator; false at the end. An over-long line
+  // sets *too_long and is skipped.
+  bool Next(std::string* line, bool* too_long) {
+    line->clear();
+    *too_long = false;
+    for (;;) {
+      if (pos_ == end_) {
+        if (eof_) return !line->empty() || *too_long;
+        end_ = std::fread(buf_, 1, sizeof(buf_), file_);
+        pos_ = 0;
+        if (end_ == 0) {
+          eof_ = true;
+          continue;
+        }
+      }
+      const char* nl =
+          static_cast<const char*>(std::memchr(buf_ + pos_, '\n', end_ - pos_));
+      const size_t stop = nl == nullptr ? end_ : nl - buf_;
+      if (!*too_long) {
+        if (line->size() + (stop - pos_) > kMaxRecordBytes) {
+          *too_long = true;
+          line->clear();
+        } else {
+          line->append(buf_ + pos_, stop - pos_);
+        }
+      }
+      pos_ = stop;
+      if (nl != nullptr) {
+        ++pos_;
+        if (!line->empty() && line->back() == '\r') line->pop_back();
+        return true;
+      }
+    }
+  }
+
+ private:
+  std::FILE* file_;
+  char buf_[1 << 16];
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  bool eof_ = false;
+};
+
+// ---- PB streams -------------------------------------------------------------
+
+absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
+                              absl::string_view source,
+                              DatasetBuilder& builder) {
+  int64_t n = 0;
+  for (;;) {
+    pb::io::CodedInputStream coded(in);
+    uint32_t size;
+    if (!coded.ReadVarint32(&size)) {
+      if (coded.CurrentPosition() == 0) return absl::OkStatus();  // clean end
+      builder.CountRead(v1::TABLE_UNSPECIFIED);
+      return builder.ReportError({source, n + 1}, "",
+                                 "truncated record length (stream ends)");
+    }
+    ++n;
+    if (size > kMaxRecordBytes) {
+      builder.CountRead(v1::TABLE_UNSPECIFIED);
+      return builder.ReportError(
+          {source, n}, "",
+          absl::StrCat("record length ", size, " exceeds the limit of ",
+                       kMaxRecordBytes, " bytes (corrupt stream; reading stops)"));
+    }
+    const auto limit = coded.PushLimit(static_cast<int>(size));
+    v1::Record record;
+    const bool parsed = record.ParseFromCodedStream(&coded);
+    const int missing = coded.BytesUntilLimit();
+    if (!parsed || missing > 0) {
+      builder.CountRead(v1::TABLE_UNSPECIFIED);
+      if (missing > 0 && !coded.Skip(missing)) {
+        return builder.ReportError(
+            {source, n}, "",
+            absl::StrCat("truncated record: ", size, " bytes announced, stream ",
+                         "ends before (reading stops)"));
+      }
+      if (absl::Status s =
+              builder.ReportError({source, n}, "", "malformed record bytes");
+          !s.ok()) {
+        return s;
+      }
+      coded.PopLimit(limit);
+      continue;
+    }
+    coded.PopLimit(limit);
+    if (absl::Status s = AddRecord(record, {source, n}, builder); !s.ok()) {
+      return s;
+    }
+  }
+}
+
+// ---- Writers ------------------------------------------------------------
+
+// A file written under a temporary name and renamed on Commit().
+class PendingFile {
+ public:
+  ~PendingFile() { Abort(); }
+  absl::Status Open(const std::string& path) {
+    path_ = path;
+    temp_ = absl::StrCat(path, ".tmp-", ::getpid());
+    file_ = std::fopen(temp_.c_str(), "wb");
+    if (file_ == nullptr) return ErrnoError("cannot create", temp_);
+    return absl::OkStatus();
+  }
+  void Append(absl::string_view s) {
+    buffer_.append(s.data(), s.size());
+    if (buffer_.size() >= (1 << 20)) Flush();
+  }
+  std::string* buffer() { return &buffer_; }
+  void MaybeFlush() {
+    if (buffer_.size() >= (1 << 20)) Flush();
+  }
+  absl::Status Commit() {
+    Flush();
+    if (failed_ || std::fclose(file_) != 0) {
+      file_ = nullptr;
+      return ErrnoError("write failed", temp_);
+    }
+    file_ = nullptr;
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+      return ErrnoError("cannot rename to final name", path_);
+    }
+    return absl::OkStatus();
+  }
+  void Abort() {
+    if (file_ != nullptr) {
+      std::fclose(file_);
+      file_ = nullptr;
+      std::remove(temp_.c_str());
+    }
+  }
+
+ private:
+  void Flush() {
+    if (!buffer_.empty() &&
+        std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+      failed_ = true;
+    }
+    buffer_.clear();
+  }
+  std::string path_, temp_;
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+  bool failed_ = false;
+};
+
+void AppendNumber(double v, std::string* out) {
+  if (v == 0) return;  // empty cell means 0
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, end);
+}
+
+std::string TimeText(UnixSeconds t) {
+  return t == kNoTime ? std::string() : internal::FormatUnixTime(t);
+}
+std::string TimeText(const pb::Timestamp& t) {
+  return t.seconds() == 0 && t.nanos() == 0
+             ? std::string()
+             : internal::FormatUnixTime(t.seconds());
+}
+
+class CsvWriter : public RecordWriter {
+ public:
+  absl::Status Open(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(dir, ": cannot create directory: ", ec.message()));
+    }
+    dir_ = dir;
+    for (v1::Table t : kTables) {
+      PendingFile& f = files_[t];
+      if (absl::Status s = f.Open((fs::path(dir) / TableFile(t)).string());
+          !s.ok()) {
+        return s;
+      }
+      if (t != v1::CUSTOMERS) {
+        f.Append(absl::StrCat(absl::StrJoin(TableFields(t), ","), "\n"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Write(const v1::Record& r) override {
+    switch (r.record_case()) {
+      case v1::Record::kCustomer:
+        for (const auto& [k, v] : r.customer().attributes()) {
+          attribute_keys_.emplace(k, 0);
+        }
+        customers_.push_back(r.customer());
+        return absl::OkStatus();
+      case v1::Record::kEvent:
+        return WriteEventRow(ToEventInput(r.event()));
+      case v1::Record::kContact:
+        WriteMessageRow(v1::CONTACTS, r.contact());
+        return absl::OkStatus();
+      case v1::Record::kContract:
+        WriteMessageRow(v1::CONTRACTS, r.contract());
+        return absl::OkStatus();
+      case v1::Record::kOwner:
+        WriteMessageRow(v1::OWNERS, r.owner());
+        return absl::OkStatus();
+      default:
+        return absl::InvalidArgumentError("Write: empty record");
+    }
+  }
+
+  absl::Status WriteEvent(const EventInput& e) override {
+    return WriteEventRow(e);
+  }
+
+  absl::Status Close() override {
+    // Customers are buffered so the header can list every attribute.
+    PendingFile& f = files_[v1::CUSTOMERS];
+    std::vector<std::string> header = TableFields(v1::CUSTOMERS);
+    std::vector<std::string> keys;
+    for (const auto& [k, unused] : attribute_keys_) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    std::string line;
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (i > 0) line.push_back(',');
+      line.append(header[i]);
+    }
+    for (const std::string& k : keys) {
+      line.push_back(',');
+      internal::AppendCsvField(absl::StrCat(kAttrPrefix, k), &line);
+    }
+    line.push_back('\n');
+    f.Append(line);
+    for (const v1::Customer& c : customers_) {
+      line.clear();
+      AppendMessageFields(c, &line);
+      for (const std::string& k : keys) {
+        line.push_back(',');
+        auto it = c.attributes().find(k);
+        if (it != c.attributes().end()) {
+          internal::AppendCsvField(it->second, &line);
+        }
+      }
+      line.push_back('\n');
+      f.Append(line);
+    }
+    for (v1::Table t : kTables) {
+      if (absl::Status s = files_[t].Commit(); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status WriteEventRow(const EventInput& e) {
+    if (!v1::EventKind_IsValid(e.kind) ||
+        (e.subtype != 0 && !v1::EventSubtype_IsValid(e.subtype))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("WriteEvent: invalid kind ", e.kind, " or subtype ",
+                       e.subtype));
+    }
+    PendingFile& f = files_[v1::EVENTS];
+    std::string* out = f.buffer();
+    internal::AppendCsvField(e.customer_id, out);
+    out->push_back(',');
+    out->append(v1::EventKind_Name(e.kind));
+    out->push_back(',');
+    out->append(TimeText(e.time));
+    out->push_back(',');
+    if (e.subtype != 0) out->append(v1::EventSubtype_Name(e.subtype));
+    out->push_back(',');
+    AppendNumber(e.amount, out);
+    out->push_back(',');
+    AppendNumber(e.value, out);
+    out->push_back(',');
+    internal::AppendCsvField(e.key, out);
+    out->push_back(',');
+    internal::AppendCsvField(e.group, out);
+    for (int b = 0; b < 5; ++b) {
+      out->push_back(',');
+      if (e.flags & (1 << b)) out->push_back('1');
+    }
+    out->push_back('\n');
+    f.MaybeFlush();
+    return absl::OkStatus();
+  }
+
+  // Scalar fields in TableFields order, by reflection.
+  static void AppendMessageFields(const pb::Message& m, std::string* line) {
+    const pb::Descriptor* d = m.GetDescriptor();
+    const pb::Reflection* r = m.GetReflection();
+    bool first = true;
+    for (int i = 0; i < d->field_count(); ++i) {
+      const pb::FieldDescriptor* fd = d->field(i);
+      if (fd->is_map()) continue;
+      if (!first) line->push_back(',');
+      first = false;
+      switch (fd->cpp_type()) {
+        case pb::FieldDescriptor::CPPTYPE_STRING:
+          internal::AppendCsvField(r->GetString(m, fd), line);
+          break;
+        case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+          AppendNumber(r->GetDouble(m, fd), line);
+          break;
+        case pb::FieldDescriptor::CPPTYPE_BOOL:
+          if (r->GetBool(m, fd)) line->push_back('1');
+          break;
+        case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+          line->append(TimeText(
+              static_cast<const pb::Timestamp&>(r->GetMessage(m, fd))));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  void WriteMessageRow(v1::Table t, const pb::Message& m) {
+    std::string line;
+    AppendMessageFields(m, &line);
+    line.push_back('\n');
+    files_[t].Append(line);
+  }
+
+  std::string dir_;
+  absl::flat_hash_map<int, PendingFile> files_;
+  std::vector<v1::Customer> customers_;
+  absl::flat_hash_map<std::string, int> attribute_keys_;
+};
+
+v1::Event ToEvent(const EventInput& e) {
+  v1::Event m;
+  m.set_customer_id(std::string(e.customer_id));
+  m.set_kind(static_cast<v1::EventKind>(e.kind));
+  if (e.time != kNoTime) m.mutable_time()->set_seconds(e.time);
+  m.set_subtype(static_cast<v1::EventSubtype>(e.subtype));
+  m.set_amount(e.amount);
+  m.set_value(e.value);
+  m.set_key(std::string(e.key));
+  m.set_group(std::string(e.group));
+  m.set_complaint(e.flags & kFlagComplaint);
+  m.set_stockout(e.flags & kFlagStockout);
+  m.set_decision_maker(e.flags & kFlagDecisionMaker);
+  m.set_negative_feedback(e.flags & kFlagNegativeFeedback);
+  m.set_credit_used(e.flags & kFlagCreditUsed);
+  return m;
+}
+
+class JsonlWriter : public RecordWriter {
+ public:
+  absl::Status Open(const std::string& path) { return file_.Open(path); }
+  absl::Status Write(const v1::Record& r) override {
+    std::string json;
+    pb::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    auto status = pb::util::MessageToJsonString(r, &json, options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Write: ", status.ToString()));
+    }
+    json.push_back('\n');
+    file_.Append(json);
+    return absl::OkStatus();
+  }
+  absl::Status WriteEvent(const EventInput& e) override {
+    v1::Record r;
+    *r.mutable_event() = ToEvent(e);
+    return Write(r);
+  }
+  absl::Status Close() override { return file_.Commit(); }
+
+ private:
+  PendingFile file_;
+};
+
+class PbWriter : public RecordWriter {
+ public:
+  absl::Status Open(const std::string& path) { return file_.Open(path); }
+  absl::Status Write(const v1::Record& r) override {
+    std::string* out = file_.buffer();
+    const size_t size = r.ByteSizeLong();
+    uint8_t varint[10];
+    uint8_t* end = pb::io::CodedOutputStream::WriteVarint32ToArray(
+        static_cast<uint32_t>(size), varint);
+    out->append(reinterpret_cast<char*>(varint), end - varint);
+    const size_t at = out->size();
+    out->resize(at + size);
+    r.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*out)[at]));
+    file_.MaybeFlush();
+    return absl::OkStatus();
+  }
+  absl::Status WriteEvent(const EventInput& e) override {
+    v1::Record r;
+    *r.mutable_event() = ToEvent(e);
+    return Write(r);
+  }
+  absl::Status Close() override { return file_.Commit(); }
+
+ private:
+  PendingFile file_;
+};
+
+absl::StatusOr<v1::Format> InferFormat(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return v1::CSV;
+  if (absl::EndsWith(path, ".jsonl") || absl::EndsWith(path, ".json")) {
+    return v1::JSONL;
+  }
+  if (absl::EndsWith(path, ".pb") || absl::EndsWith(path, ".binpb")) {
+    return v1::PB;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": cannot tell the format (a directory is CSV; *.jsonl is JSONL; "
+            "*.pb is PB); set LoadOptions.format"));
+}
+
+}  // namespace
+
+// ---- Readers ----------------------------------------------------------------
+
+absl::Status AddRecord(const v1::Record& r, RowRef where,
+                       DatasetBuilder& builder) {
+  switch (r.record_case()) {
+    case v1::Record::kCustomer:
+      return builder.AddCustomer(r.customer(), where);
+    case v1::Record::kEvent:
+      return builder.AddEvent(ToEventInput(r.event()), where);
+    case v1::Record::kContact:
+      return builder.AddContact(r.contact(), where);
+    case v1::Record::kContract:
+      return builder.AddContract(r.contract(), where);
+    case v1::Record::kOwner:
+      return builder.AddOwner(r.owner(), where);
+    default:
+      builder.CountRead(v1::TABLE_UNSPECIFIED);
+      return builder.ReportError(where, "", "empty record (no table set)");
+  }
+}
+
+absl::Status ReadCsvTable(const v1::TableMapping& mapping,
+                          DatasetBuilder& builder) {
+  const v1::Table table = mapping.table();
+  if (table == v1::TABLE_UNSPECIFIED || !v1::Table_IsValid(table)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(mapping.path(), ": table: not set or unknown"));
+  }
+  absl::StatusOr<internal::CsvOptions> csv_options = CsvOptionsOf(mapping);
+  if (!csv_options.ok()) return csv_options.status();
+  absl::StatusOr<std::unique_ptr<internal::CsvReader>> reader =
+      internal::CsvReader::Open(mapping.path(), *csv_options);
+  if (!reader.ok()) return reader.status();
+  const std::string source = mapping.path();
+  if (mapping.implicit_customers()) builder.set_implicit_customers(true);
+
+  std::vector<absl::string_view> rec;
+  std::vector<std::string> header;
+  if (!mapping.no_header()) {
+    absl::StatusOr<bool> got = (*reader)->Next(&rec);
+    if (!got.ok()) return builder.ReportError({source, 1}, "", got.status().message());
+    if (!*got) return builder.ReportError({source, 1}, "", "empty file (no header)");
+    for (absl::string_view h : rec) header.emplace_back(Trim(h));
+  }
+  TablePlan plan;
+  if (absl::Status s = BuildPlan(mapping, header, source, builder, &plan);
+      !s.ok()) {
+    return s;
+  }
+  if (table == v1::EVENTS) {
+    for (int f : {kCustomerId, kKind, kTime}) {
+      if (plan.fields[f].column < 0 && !plan.fields[f].has_constant) {
+        return builder.ReportError(
+            {source, 1}, kEventFields[f],
+            absl::StrCat("required column '", kEventFields[f],
+                         "' is missing; the file is skipped"));
+      }
+    }
+  } else if (plan.fields[0].column < 0 && !plan.fields[0].has_constant) {
+    return builder.ReportError({source, 1}, "id",
+                               "required column 'id' is missing; the file "
+                               "is skipped");
+  }
+
+  std::unique_ptr<pb::Message> msg = NewTableMessage(table);
+  EventInput event;
+  for (;;) {
+    absl::StatusOr<bool> got = (*reader)->Next(&rec);
+    if (!got.ok()) {
+      builder.CountRead(table);
+      return builder.ReportError({source, (*reader)->line()}, "",
+                                 got.status().message());
+    }
+    if (!*got) break;
+    const RowRef where{source, (*reader)->line()};
+    const size_t expected = plan.header_columns;
+    if ((expected > 0 && rec.size() != expected) ||
+        static_cast<int>(rec.size()) <= plan.max_column) {
+      builder.CountRead(table);
+      const size_t want = expected > 0 ? expected : plan.max_column + 1;
+      if (absl::Status s = builder.ReportError(
+              where, "",
+              absl::StrCat("expected ", want, " fields, found ", rec.size()));
+          !s.ok()) {
+        return s;
+      }
+      continue;
+    }
+    bool ok;
+    absl::Status s;
+    if (table == v1::EVENTS) {
+      s = ParseEventRow(plan, rec, where, builder, &event, &ok);
+      if (s.ok() && ok) s = builder.AddEvent(event, where);
+    } else {
+      msg->Clear();
+      s = ParseMessageRow(plan, rec, where, builder, msg.get(), &ok);
+      if (s.ok() && ok) s = AddTableRow(table, *msg, where, builder);
+    }
+    if (s.ok() && !ok) builder.CountRead(table);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return ErrnoError("cannot open", path);
+  LineReader lines(f);
+  std::string line;
+  bool too_long;
+  int64_t row = 0;
+  pb::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  v1::Record record;
+  while (lines.Next(&line, &too_long)) {
+    ++row;
+    const RowRef where{path, row};
+    if (too_long) {
+      builder.CountRead(v1::TABLE_UNSPECIFIED);
+      if (absl::Status s = builder.ReportError(
+              where, "", absl::StrCat("line longer than ", kMaxRecordBytes,
+                                      " bytes (skipped)"));
+          !s.ok()) {
+        return s;
+      }
+      continue;
+    }
+    if (row == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
+    if (Trim(line).empty()) continue;
+    record.Clear();
+    auto status = pb::util::JsonStringToMessage(line, &record, options);
+    if (!status.ok()) {
+      builder.CountRead(v1::TABLE_UNSPECIFIED);
+      if (absl::Status s = builder.ReportError(
+              where, "", absl::StrCat("invalid JSON record: ", status.message().as_string()));
+          !s.ok()) {
+        return s;
+      }
+      continue;
+    }
+    if (absl::Status s = AddRecord(record, where, builder); !s.ok()) return s;
+  }
+  if (std::ferror(f)) return ErrnoError("read failed", path);
+  return absl::OkStatus();
+}
+
+absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  pb::io::FileInputStream in(fd);
+  in.SetCloseOnDelete(true);
+  absl::Status s = ReadRecordStream(&in, path, builder);
+  if (s.ok() && in.GetErrno() != 0) {
+    errno = in.GetErrno();
+    return ErrnoError("read failed", path);
+  }
+  return s;
+}
+
+absl::Status ReadPbStreamBytes(absl::string_view bytes, absl::string_view source,
+                               DatasetBuilder& builder) {
+  pb::io::ArrayInputStream in(bytes.data(), static_cast<int>(bytes.size()));
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": more than 2 GiB of records in one buffer"));
+  }
+  return ReadRecordStream(&in, source, builder);
+}
+
+absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options) {
+  DatasetBuilder builder(options.validation());
+  const fs::path base = options.base_dir();
+  auto resolve = [&](const std::string& p) {
+    return options.base_dir().empty() || fs::path(p).is_absolute()
+               ? p
+               : (base / p).string();
+  };
+  if (options.paths().empty() && options.tables().empty()) {
+    return absl::InvalidArgumentError(
+        "LoadOptions.paths: no input given (paths or tables)");
+  }
+  for (const std::string& raw : options.paths()) {
+    const std::string path = resolve(raw);
+    v1::Format format = options.format();
+    if (format == v1::FORMAT_UNSPECIFIED) {
+      absl::StatusOr<v1::Format> inferred = InferFormat(path);
+      if (!inferred.ok()) return inferred.status();
+      format = *inferred;
+    }
+    absl::Status s;
+    switch (format) {
+      case v1::CSV: {
+        std::error_code ec;
+        if (!fs::is_directory(path, ec)) {
+          return absl::NotFoundError(absl::StrCat(
+              path, ": not a directory of CSV tables (customers.csv, "
+                    "events.csv...); use LoadOptions.tables for single files"));
+        }
+        if (!fs::exists(fs::path(path) / "customers.csv", ec)) {
+          return absl::NotFoundError(
+              absl::StrCat(path, ": customers.csv not found"));
+        }
+        for (v1::Table t : kTables) {
+          const fs::path file = fs::path(path) / TableFile(t);
+          if (!fs::exists(file, ec)) continue;
+          v1::TableMapping mapping;
+          mapping.set_table(t);
+          mapping.set_path(file.string());
+          s = ReadCsvTable(mapping, builder);
+          if (!s.ok()) break;
+        }
+        break;
+      }
+      case v1::JSONL:
+        s = ReadJsonl(path, builder);
+        break;
+      case v1::PB:
+        s = ReadPbStream(path, builder);
+        break;
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat("LoadOptions.format: unknown format ", format));
+    }
+    if (!s.ok()) return s;
+  }
+  for (const v1::TableMapping& t : options.tables()) {
+    v1::TableMapping mapping = t;
+    mapping.set_path(resolve(t.path()));
+    if (absl::Status s = ReadCsvTable(mapping, builder); !s.ok()) return s;
+  }
+  absl::StatusOr<Dataset> ds = builder.Build();
+  if (!ds.ok()) return ds.status();
+  return LoadResult{std::move(*ds), builder.report()};
+}
+
+absl::StatusOr<LoadResult> LoadRecordStream(
+    absl::string_view bytes, const v1::ValidationOptions& validation,
+    absl::string_view source) {
+  DatasetBuilder builder(validation);
+  if (absl::Status s = ReadPbStreamBytes(bytes, source, builder); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<Dataset> ds = builder.Build();
+  if (!ds.ok()) return ds.status();
+  return LoadResult{std::move(*ds), builder.report()};
+}
+
+// ---- Writing ------------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<RecordWriter>> RecordWriter::Open(
+    v1::Format format, const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("path: empty");
+  switch (format) {
+    case v1::CSV: {
+      auto w = std::make_unique<CsvWriter>();
+      if (absl::Status s = w->Open(path); !s.ok()) return s;
+      return w;
+    }
+    case v1::JSONL: {
+      auto w = std::make_unique<JsonlWriter>();
+      if (absl::Status s = w->Open(path); !s.ok()) return s;
+      return w;
+    }
+    case v1::PB: {
+      auto w = std::make_unique<PbWriter>();
+      if (absl::Status s = w->Open(path); !s.ok()) return s;
+      return w;
+    }
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("format: unknown format ", format));
+  }
+}
+
+absl::Status WriteDataset(const Dataset& ds, v1::Format format,
+                          const std::string& path) {
+  absl::StatusOr<std::unique_ptr<RecordWriter>> w =
+      RecordWriter::Open(format, path);
+  if (!w.ok()) return w.status();
+  v1::Record r;
+  auto emit = [&]() { return (*w)->Write(r); };
+  for (size_t i = 0; i < ds.num_owners(); ++i) {
+    *r.mutable_owner() = ds.OwnerMessage(i);
+    if (absl::Status s = emit(); !s.ok()) return s;
+  }
+  const size_t n = ds.num_customers();
+  for (CustomerIndex c = 0; c < n; ++c) {
+    *r.mutable_customer() = ds.CustomerMessage(c);
+    if (absl::Status s = emit(); !s.ok()) return s;
+  }
+  for (CustomerIndex c = 0; c < n; ++c) {
+    for (size_t i = ds.contacts().offsets[c]; i < ds.contacts().offsets[c + 1];
+         ++i) {
+      *r.mutable_contact() = ds.ContactMessage(i, c);
+      if (absl::Status s = emit(); !s.ok()) return s;
+    }
+    for (size_t i = ds.contracts().offsets[c];
+         i < ds.contracts().offsets[c + 1]; ++i) {
+      *r.mutable_contract() = ds.ContractMessage(i, c);
+      if (absl::Status s = emit(); !s.ok()) return s;
+    }
+  }
+  const EventTable& ev = ds.events();
+  for (CustomerIndex c = 0; c < n; ++c) {
+    for (size_t e = ds.event_begin(c); e < ds.event_end(c); ++e) {
+      EventInput in;
+      in.customer_id = ds.customer_id(c);
+      in.kind = ev.kind[e];
+      in.subtype = ev.subtype[e];
+      in.time = ev.time[e];
+      in.amount = ev.amount[e];
+      in.value = ev.value[e];
+      in.key = ds.str(ev.key[e]);
+      in.group = ds.str(ev.group[e]);
+      in.flags = ev.flags[e];
+      if (absl::Status s = (*w)->WriteEvent(in); !s.ok()) return s;
+    }
+  }
+  return (*w)->Close();
+}
+
+absl::StatusOr<v1::Format> ParseFormat(absl::string_view name) {
+  if (absl::EqualsIgnoreCase(name, "csv")) return v1::CSV;
+  if (absl::EqualsIgnoreCase(name, "jsonl")) return v1::JSONL;
+  if (absl::EqualsIgnoreCase(name, "pb")) return v1::PB;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown format '", name, "' (csv, jsonl or pb)"));
+}
+
+// ---- Configs ----------------------------------------------------------------
+
+namespace {
+class CollectErrors : public pb::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (!first_.empty()) return;
+    first_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ",
+                          message);
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string first_;
+};
+}  // namespace
+
+absl::Status ParseTextProto(absl::string_view text, pb::Message* message) {
+  if (message == nullptr) return absl::InvalidArgumentError("message: null");
+  pb::TextFormat::Parser parser;
+  CollectErrors errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), message)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(message->GetDescriptor()->full_name(), ": ",
+                     errors.first().empty() ? "parse error" : errors.first()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
+  if (message == nullptr) return absl::InvalidArgumentError("message: null");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return ErrnoError("cannot open", path);
+  std::string bytes;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+    bytes.append(buf, n);
+    if (bytes.size() > kMaxRecordBytes) {
+      std::fclose(f);
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": config larger than ", kMaxRecordBytes, " bytes"));
+    }
+  }
+  std::fclose(f);
+  if (absl::EndsWith(path, ".pb") || absl::EndsWith(path, ".binpb")) {
+    if (!message->ParseFromString(bytes)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not a valid binary ",
+                       message->GetDescriptor()->full_name()));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status s = ParseTextProto(bytes, message);
+  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace churnkit
