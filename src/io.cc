@@ -672,6 +672,9 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
 // A file written under a temporary name and renamed on Commit().
 class PendingFile {
  public:
+  PendingFile() = default;
+  PendingFile(const PendingFile&) = delete;
+  PendingFile& operator=(const PendingFile&) = delete;
   ~PendingFile() { Abort(); }
   absl::Status Open(const std::string& path) {
     path_ = path;
@@ -898,7 +901,7 @@ class CsvWriter : public RecordWriter {
   }
 
   std::string dir_;
-  absl::flat_hash_map<int, PendingFile> files_;
+  PendingFile files_[v1::Table_ARRAYSIZE];  // indexed by v1::Table
   std::vector<v1::Customer> customers_;
   absl::flat_hash_map<std::string, int> attribute_keys_;
 };

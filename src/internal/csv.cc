@@ -139,6 +139,7 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
   }
 
   const int64_t record_line = line;
+  record_line_ = record_line;  // also names the record in errors
   scratch_.clear();
   spans_.clear();
   in_scratch_.clear();

@@ -43,7 +43,8 @@ class CsvReader {
   // return false.
   absl::StatusOr<bool> Next(std::vector<absl::string_view>* fields);
 
-  // 1-based line on which the last record returned started.
+  // 1-based line on which the last record returned (or the one that
+  // failed) started.
   int64_t line() const { return record_line_; }
 
  private:
