@@ -91,7 +91,10 @@ typedef enum ck_status {
 CK_EXPORT const char* ck_status_name(ck_status status);
 
 /* Message of the last error on the calling thread ("" when the last call
- * succeeded). Valid until the next churnkit call on this thread. */
+ * returning a ck_status succeeded). Functions that cannot fail (versions,
+ * ck_status_name, buffer accessors, frees) leave it unchanged, so
+ * ck_status_name(s) and ck_last_error() may appear in one printf. Valid
+ * until the next churnkit call on this thread. Never NULL. */
 CK_EXPORT const char* ck_last_error(void);
 
 /* ======================= Buffers ======================================== */

@@ -1,0 +1,472 @@
+// capi/c_api.cc: the C ABI of churnkit over the public C++ API.
+//
+// Every entry point runs its whole body, argument checks included, inside
+// Guard(), which turns an absl::Status into a ck_status plus the
+// thread-local message of ck_last_error(), and any C++ exception into
+// CK_RESOURCE_EXHAUSTED (std::bad_alloc) or CK_INTERNAL, so nothing ever
+// unwinds into C. Only the public headers (include/churnkit/*.h and the
+// generated churnkit/v1/*.pb.h) are used here.
+#include "churnkit/c_api.h"
+
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "churnkit/dataset.h"
+#include "churnkit/io.h"
+#include "churnkit/v1/ingest.pb.h"
+#include "google/protobuf/message_lite.h"
+
+// ---- Handles ------------------------------------------------------------
+
+struct ck_buffer_t {
+  std::string bytes;
+};
+
+struct ck_dataset_t {
+  explicit ck_dataset_t(churnkit::LoadResult result) : rep(std::move(result)) {
+    // The pool's strings are not NUL-terminated; keep a terminated copy of
+    // every customer id so ck_dataset_customer_id can hand out C strings
+    // without mutating a (possibly shared) const handle.
+    const churnkit::Dataset& ds = rep.dataset;
+    id_offsets.reserve(ds.num_customers());
+    for (size_t c = 0; c < ds.num_customers(); ++c) {
+      id_offsets.push_back(ids.size());
+      const absl::string_view id =
+          ds.customer_id(static_cast<churnkit::CustomerIndex>(c));
+      ids.append(id.data(), id.size());
+      ids.push_back('\0');
+    }
+  }
+
+  churnkit::LoadResult rep;
+  std::string ids;                 // customer ids, each NUL-terminated
+  std::vector<size_t> id_offsets;  // start of customer c's id in `ids`
+};
+
+namespace {
+
+#define CK_STRINGIFY_(x) #x
+#define CK_STRINGIFY(x) CK_STRINGIFY_(x)
+constexpr char kVersionString[] =
+    CK_STRINGIFY(CK_VERSION_MAJOR) "." CK_STRINGIFY(
+        CK_VERSION_MINOR) "." CK_STRINGIFY(CK_VERSION_PATCH);
+#undef CK_STRINGIFY
+#undef CK_STRINGIFY_
+
+// ---- Errors -------------------------------------------------------------
+
+// The calling thread's last error. `fixed` is used when building the
+// message itself fails for lack of memory.
+struct LastError {
+  std::string message;
+  const char* fixed = nullptr;
+};
+thread_local LastError last_error;
+
+void ClearError() noexcept {
+  last_error.message.clear();
+  last_error.fixed = nullptr;
+}
+
+ck_status SetError(const char* function, ck_status code,
+                   absl::string_view detail) noexcept {
+  try {
+    last_error.message = absl::StrCat(function, ": ", detail);
+    last_error.fixed = nullptr;
+  } catch (...) {
+    last_error.fixed = "churnkit: out of memory while reporting an error";
+  }
+  return code;
+}
+
+// The one adapter from absl::Status to ck_status + message.
+ck_status FromStatus(const char* function,
+                     const absl::Status& status) noexcept {
+  if (status.ok()) {
+    ClearError();
+    return CK_OK;
+  }
+  const int code = static_cast<int>(status.code());
+  const ck_status ck = code >= CK_OK && code <= CK_UNAUTHENTICATED
+                           ? static_cast<ck_status>(code)
+                           : CK_UNKNOWN;
+  absl::string_view detail = status.message();
+  return SetError(function, ck, detail.empty() ? "(no detail)" : detail);
+}
+
+// The one guard. `body` returns absl::Status for fallible functions (the
+// guard then returns ck_status) or a plain value / void for infallible ones
+// (which leave the last error untouched unless an exception escapes; the
+// value-initialised result, e.g. NULL or 0, is then returned).
+template <typename Body>
+auto Guard(const char* function, Body&& body) noexcept {
+  using R = std::invoke_result_t<Body>;
+  constexpr bool kFallible = std::is_same_v<R, absl::Status>;
+  using Result = std::conditional_t<kFallible, ck_status, R>;
+  auto fail = [&](ck_status code, absl::string_view detail) -> Result {
+    SetError(function, code, detail);
+    if constexpr (kFallible) {
+      return code;
+    } else if constexpr (!std::is_void_v<R>) {
+      return R{};
+    }
+  };
+  try {
+    if constexpr (kFallible) {
+      return FromStatus(function, body());
+    } else {
+      return body();
+    }
+  } catch (const std::bad_alloc&) {
+    return fail(CK_RESOURCE_EXHAUSTED, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(CK_INTERNAL, absl::StrCat("internal error: ", e.what()));
+  } catch (...) {
+    return fail(CK_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+absl::Status NullArgument(const char* name) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("argument '", name, "' is NULL"));
+}
+
+// Returns InvalidArgument naming the first NULL of the (name, pointer) pairs.
+absl::Status CheckNotNull(
+    std::initializer_list<std::pair<const char*, const void*>> args) {
+  for (const auto& [name, pointer] : args) {
+    if (pointer == nullptr) return NullArgument(name);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ToBuffer(const google::protobuf::MessageLite& message,
+                      ck_buffer_t** out) {
+  if (message.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
+    return absl::ResourceExhaustedError(
+        "message larger than 2 GiB cannot be serialized");
+  }
+  auto buffer = std::make_unique<ck_buffer_t>();
+  if (!message.SerializeToString(&buffer->bytes)) {
+    return absl::InternalError("cannot serialize the message");
+  }
+  *out = buffer.release();
+  return absl::OkStatus();
+}
+
+// Wraps a load result in a new handle stored in *out.
+absl::Status ToHandle(absl::StatusOr<churnkit::LoadResult> result,
+                      ck_dataset_t** out) {
+  if (!result.ok()) return result.status();
+  *out = new ck_dataset_t(*std::move(result));
+  return absl::OkStatus();
+}
+
+// Stores count(dataset) in *out.
+template <typename Count>
+absl::Status GetCount(const ck_dataset_t* dataset, size_t* out, Count count) {
+  if (absl::Status s = CheckNotNull({{"dataset", dataset}, {"out", out}});
+      !s.ok()) {
+    return s;
+  }
+  *out = count(*dataset);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---- Versions -----------------------------------------------------------
+
+extern "C" {
+
+const char* ck_version(void) {
+  return Guard("ck_version",
+               [] { return static_cast<const char*>(kVersionString); });
+}
+
+unsigned ck_version_number(void) {
+  return Guard("ck_version_number",
+               [] { return static_cast<unsigned>(CK_VERSION_NUMBER); });
+}
+
+unsigned ck_abi_version(void) {
+  return Guard("ck_abi_version",
+               [] { return static_cast<unsigned>(CK_ABI_VERSION); });
+}
+
+// ---- Status and errors --------------------------------------------------
+
+const char* ck_status_name(ck_status status) {
+  return Guard("ck_status_name", [&status] {
+    // A C caller may pass any int; read the value without an enum-typed
+    // load so out-of-range values are well defined.
+    std::underlying_type_t<ck_status> value;
+    std::memcpy(&value, &status, sizeof value);
+    static constexpr const char* kNames[] = {
+        "CK_OK",
+        "CK_CANCELLED",
+        "CK_UNKNOWN",
+        "CK_INVALID_ARGUMENT",
+        "CK_DEADLINE_EXCEEDED",
+        "CK_NOT_FOUND",
+        "CK_ALREADY_EXISTS",
+        "CK_PERMISSION_DENIED",
+        "CK_RESOURCE_EXHAUSTED",
+        "CK_FAILED_PRECONDITION",
+        "CK_ABORTED",
+        "CK_OUT_OF_RANGE",
+        "CK_UNIMPLEMENTED",
+        "CK_INTERNAL",
+        "CK_UNAVAILABLE",
+        "CK_DATA_LOSS",
+        "CK_UNAUTHENTICATED",
+    };
+    static_assert(std::size(kNames) == CK_UNAUTHENTICATED + 1);
+    // Negative values wrap to huge indices.
+    const auto index =
+        static_cast<std::make_unsigned_t<decltype(value)>>(value);
+    if (index >= std::size(kNames)) return "CK_UNKNOWN_STATUS";
+    return kNames[index];
+  });
+}
+
+const char* ck_last_error(void) {
+  // Not guarded: reading the error must not reset it, and nothing here can
+  // throw.
+  return last_error.fixed != nullptr ? last_error.fixed
+                                     : last_error.message.c_str();
+}
+
+// ---- Buffers ------------------------------------------------------------
+
+const void* ck_buffer_data(const ck_buffer_t* buffer) {
+  return Guard("ck_buffer_data", [buffer]() -> const void* {
+    return buffer == nullptr ? nullptr : buffer->bytes.data();
+  });
+}
+
+size_t ck_buffer_size(const ck_buffer_t* buffer) {
+  return Guard("ck_buffer_size", [buffer]() -> size_t {
+    return buffer == nullptr ? 0 : buffer->bytes.size();
+  });
+}
+
+void ck_buffer_free(ck_buffer_t* buffer) {
+  Guard("ck_buffer_free", [buffer] { delete buffer; });
+}
+
+// ---- Datasets -----------------------------------------------------------
+
+ck_status ck_dataset_load(const char* options_textproto, ck_dataset_t** out) {
+  return Guard("ck_dataset_load", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (options_textproto == nullptr) return NullArgument("options_textproto");
+    churnkit::v1::LoadOptions options;
+    if (absl::Status s = churnkit::ParseTextProto(options_textproto, &options);
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'options_textproto': ", s.message()));
+    }
+    return ToHandle(churnkit::LoadDataset(options), out);
+  });
+}
+
+ck_status ck_dataset_load_proto(const void* options, size_t size,
+                                ck_dataset_t** out) {
+  return Guard("ck_dataset_load_proto", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (options == nullptr && size != 0) return NullArgument("options");
+    if (size > static_cast<size_t>(INT_MAX)) {
+      return absl::InvalidArgumentError(
+          "argument 'size': LoadOptions larger than 2 GiB");
+    }
+    churnkit::v1::LoadOptions parsed;
+    if (!parsed.ParseFromArray(options, static_cast<int>(size))) {
+      return absl::InvalidArgumentError(
+          "argument 'options': not a serialized churnkit.v1.LoadOptions");
+    }
+    return ToHandle(churnkit::LoadDataset(parsed), out);
+  });
+}
+
+ck_status ck_dataset_from_records(const void* data, size_t size, int policy,
+                                  ck_dataset_t** out) {
+  return Guard("ck_dataset_from_records", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (data == nullptr && size != 0) return NullArgument("data");
+    if (policy != CK_POLICY_LENIENT && policy != CK_POLICY_STRICT) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "argument 'policy' is ", policy,
+          "; expected CK_POLICY_LENIENT (2) or CK_POLICY_STRICT (1)"));
+    }
+    churnkit::v1::ValidationOptions validation;
+    validation.set_policy(static_cast<churnkit::v1::ErrorPolicy>(policy));
+    const absl::string_view bytes =
+        size == 0 ? absl::string_view()
+                  : absl::string_view(static_cast<const char*>(data), size);
+    return ToHandle(churnkit::LoadRecordStream(bytes, validation), out);
+  });
+}
+
+void ck_dataset_free(ck_dataset_t* dataset) {
+  Guard("ck_dataset_free", [dataset] { delete dataset; });
+}
+
+ck_status ck_dataset_num_customers(const ck_dataset_t* dataset, size_t* out) {
+  return Guard("ck_dataset_num_customers", [&] {
+    return GetCount(dataset, out, [](const ck_dataset_t& h) {
+      return h.rep.dataset.num_customers();
+    });
+  });
+}
+
+ck_status ck_dataset_num_events(const ck_dataset_t* dataset, size_t* out) {
+  return Guard("ck_dataset_num_events", [&] {
+    return GetCount(dataset, out, [](const ck_dataset_t& h) {
+      return h.rep.dataset.num_events();
+    });
+  });
+}
+
+ck_status ck_dataset_num_contacts(const ck_dataset_t* dataset, size_t* out) {
+  return Guard("ck_dataset_num_contacts", [&] {
+    return GetCount(dataset, out, [](const ck_dataset_t& h) {
+      return h.rep.dataset.num_contacts();
+    });
+  });
+}
+
+ck_status ck_dataset_num_contracts(const ck_dataset_t* dataset, size_t* out) {
+  return Guard("ck_dataset_num_contracts", [&] {
+    return GetCount(dataset, out, [](const ck_dataset_t& h) {
+      return h.rep.dataset.num_contracts();
+    });
+  });
+}
+
+ck_status ck_dataset_customer_id(const ck_dataset_t* dataset, size_t index,
+                                 const char** out) {
+  return Guard("ck_dataset_customer_id", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"dataset", dataset}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    const size_t n = dataset->id_offsets.size();
+    if (index >= n) {
+      return absl::OutOfRangeError(absl::StrCat("argument 'index' is ", index,
+                                                "; the data set has ", n,
+                                                " customers"));
+    }
+    *out = dataset->ids.c_str() + dataset->id_offsets[index];
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_dataset_find_customer(const ck_dataset_t* dataset,
+                                   const char* customer_id, size_t* out) {
+  return Guard("ck_dataset_find_customer", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull(
+            {{"dataset", dataset}, {"customer_id", customer_id}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    std::optional<churnkit::CustomerIndex> c =
+        dataset->rep.dataset.FindCustomer(customer_id);
+    if (!c.has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("no customer with id '", customer_id, "'"));
+    }
+    *out = *c;
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_dataset_summary(const ck_dataset_t* dataset, ck_buffer_t** out) {
+  return Guard("ck_dataset_summary", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    return ToBuffer(dataset->rep.dataset.Summary(), out);
+  });
+}
+
+ck_status ck_dataset_error_count(const ck_dataset_t* dataset, size_t* out) {
+  return Guard("ck_dataset_error_count", [&] {
+    return GetCount(dataset, out, [](const ck_dataset_t& h) {
+      return static_cast<size_t>(h.rep.report.total_errors());
+    });
+  });
+}
+
+ck_status ck_dataset_error_at(const ck_dataset_t* dataset, size_t index,
+                              const char** source, int64_t* row,
+                              const char** field, const char** reason) {
+  return Guard("ck_dataset_error_at", [&]() -> absl::Status {
+    if (dataset == nullptr) return NullArgument("dataset");
+    const churnkit::v1::ErrorReport& report = dataset->rep.report;
+    const size_t kept = static_cast<size_t>(report.errors_size());
+    if (index >= kept) {
+      return absl::OutOfRangeError(absl::StrCat("argument 'index' is ", index,
+                                                "; the report keeps ", kept,
+                                                " errors"));
+    }
+    const churnkit::v1::DataError& error =
+        report.errors(static_cast<int>(index));
+    if (source != nullptr) *source = error.source().c_str();
+    if (row != nullptr) *row = error.row();
+    if (field != nullptr) *field = error.field().c_str();
+    if (reason != nullptr) *reason = error.reason().c_str();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_dataset_error_report(const ck_dataset_t* dataset,
+                                  ck_buffer_t** out) {
+  return Guard("ck_dataset_error_report", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    return ToBuffer(dataset->rep.report, out);
+  });
+}
+
+ck_status ck_dataset_write(const ck_dataset_t* dataset, const char* format,
+                           const char* path) {
+  return Guard("ck_dataset_write", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull(
+            {{"dataset", dataset}, {"format", format}, {"path", path}});
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::Format> parsed = churnkit::ParseFormat(format);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'format': ", parsed.status().message()));
+    }
+    if (*path == '\0') {
+      return absl::InvalidArgumentError("argument 'path' is empty");
+    }
+    return churnkit::WriteDataset(dataset->rep.dataset, *parsed, path);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,91 @@
+#include "table.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace churnkit::cli {
+namespace {
+
+// Whether a code point is drawn two columns wide (CJK ideographs, kana,
+// Hangul, full-width forms).
+bool IsWide(char32_t c) {
+  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+         (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+         (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+}  // namespace
+
+size_t DisplayWidth(absl::string_view text) {
+  size_t width = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char lead = static_cast<unsigned char>(text[i]);
+    size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t c = length == 1   ? lead
+                 : length == 2 ? lead & 0x1F
+                 : length == 3 ? lead & 0x0F
+                               : lead & 0x07;
+    for (size_t k = 1; k < length && i + k < text.size(); ++k) {
+      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    width += IsWide(c) ? 2 : 1;
+    i += length;
+  }
+  return width;
+}
+
+TextTable::TextTable(std::vector<Align> aligns) : aligns_(std::move(aligns)) {}
+
+void TextTable::AddRow(std::vector<std::string> cells) {
+  cells.resize(aligns_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string TextTable::Render(int indent) const {
+  std::vector<size_t> widths(aligns_.size(), 0);
+  for (const std::vector<std::string>& row : rows_) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+    }
+  }
+  std::string out;
+  for (const std::vector<std::string>& row : rows_) {
+    std::string line(indent, ' ');
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) line += "  ";
+      std::string padding(widths[c] - DisplayWidth(row[c]), ' ');
+      if (aligns_[c] == Align::kRight) {
+        absl::StrAppend(&line, padding, row[c]);
+      } else {
+        absl::StrAppend(&line, row[c], padding);
+      }
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::string FormatCount(int64_t n) {
+  std::string digits = absl::StrCat(n < 0 ? -static_cast<uint64_t>(n)
+                                          : static_cast<uint64_t>(n));
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? absl::StrCat("-", out) : out;
+}
+
+std::string FormatShare(int64_t part, int64_t whole) {
+  if (whole == 0) return "-";
+  return absl::StrFormat(
+      "%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+}  // namespace churnkit::cli

@@ -1,0 +1,47 @@
+// tools/table.h: aligned text tables and number formatting for the reports
+// the churnkit program prints for a person to read.
+#ifndef CHURNKIT_TOOLS_TABLE_H_
+#define CHURNKIT_TOOLS_TABLE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace churnkit::cli {
+
+// Columns of text, padded to the widest cell (counted in UTF-8 code points,
+// with CJK characters counting two columns as terminals show them) and
+// separated by two spaces. The first row added is usually the header.
+class TextTable {
+ public:
+  enum class Align { kLeft, kRight };
+
+  // One entry per column.
+  explicit TextTable(std::vector<Align> aligns);
+
+  // Adds a row; it must have one cell per column.
+  void AddRow(std::vector<std::string> cells);
+
+  // Renders every row, each line prefixed by `indent` spaces and ended by
+  // '\n'. Trailing spaces are not printed.
+  std::string Render(int indent = 0) const;
+
+ private:
+  std::vector<Align> aligns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Display width of UTF-8 text in terminal columns.
+size_t DisplayWidth(absl::string_view text);
+
+// 1234567 -> "1,234,567".
+std::string FormatCount(int64_t n);
+
+// part / whole as "12.5%"; "-" when whole is 0.
+std::string FormatShare(int64_t part, int64_t whole);
+
+}  // namespace churnkit::cli
+
+#endif  // CHURNKIT_TOOLS_TABLE_H_
