@@ -1,0 +1,13 @@
+// The shipped default configs, compiled into the library from configs/ at
+// build time (see CMakeLists.txt) so the library needs no install path.
+#ifndef CHURNKIT_SRC_INTERNAL_EMBEDDED_CONFIGS_H_
+#define CHURNKIT_SRC_INTERNAL_EMBEDDED_CONFIGS_H_
+
+namespace churnkit::internal {
+
+// configs/features/default.textproto
+extern const char kDefaultFeaturesTextproto[];
+
+}  // namespace churnkit::internal
+
+#endif  // CHURNKIT_SRC_INTERNAL_EMBEDDED_CONFIGS_H_
