@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,44 +11,19 @@
 #include "absl/strings/str_join.h"
 #include "churnkit/io.h"
 #include "internal/embedded_configs.h"
+#include "internal/event_filter.h"
+#include "internal/parallel.h"
 
 namespace churnkit {
 namespace {
+
+using internal::BoundFilter;
+using internal::CompiledFilter;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kDay = 86400;
 
 // ---- Compiled form -------------------------------------------------------
-
-struct Filter {
-  uint32_t kind_mask = 0;  // bit per EventKind; 0 = any
-  std::vector<uint16_t> subtypes;
-  std::vector<std::string> keys;
-  uint8_t flags = 0;
-};
-
-// A filter resolved against one dataset's dictionary.
-struct BoundFilter {
-  uint32_t kind_mask = 0;
-  const std::vector<uint16_t>* subtypes = nullptr;
-  std::vector<StringId> keys;  // sorted
-  bool has_keys = false;
-  uint8_t flags = 0;
-
-  bool Match(const EventTable& ev, size_t i) const {
-    if (kind_mask != 0 && !(kind_mask & (1u << ev.kind[i]))) return false;
-    if (!subtypes->empty() &&
-        std::find(subtypes->begin(), subtypes->end(), ev.subtype[i]) ==
-            subtypes->end()) {
-      return false;
-    }
-    if ((ev.flags[i] & flags) != flags) return false;
-    if (has_keys && !std::binary_search(keys.begin(), keys.end(), ev.key[i])) {
-      return false;
-    }
-    return true;
-  }
-};
 
 enum class OpType {
   kWindow,
@@ -303,7 +277,7 @@ double EvalDerived(const Op& op, const double* row) {
 struct FeatureEngine::Impl {
   v1::FeatureSet config;
   std::vector<std::string> names;
-  std::vector<Filter> filters;
+  std::vector<CompiledFilter> filters;
   std::vector<Op> ops;           // per feature, in declaration order
   std::vector<int> derived_order;  // derived features, inputs first
 
@@ -493,57 +467,6 @@ absl::Status CheckPositive(int64_t v, absl::string_view path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Filter> CompileFilter(const v1::EventFilter& f,
-                                     const std::string& path) {
-  Filter out;
-  for (int i = 0; i < f.kinds_size(); ++i) {
-    const int k = f.kinds(i);
-    if (k <= 0 || !v1::EventKind_IsValid(k) || k >= 32) {
-      return PathError(absl::StrCat(path, ".kinds[", i, "]"),
-                       absl::StrCat("unknown event kind ", k));
-    }
-    out.kind_mask |= 1u << k;
-  }
-  for (int i = 0; i < f.subtypes_size(); ++i) {
-    const int s = f.subtypes(i);
-    if (s <= 0 || !v1::EventSubtype_IsValid(s)) {
-      return PathError(absl::StrCat(path, ".subtypes[", i, "]"),
-                       absl::StrCat("unknown event subtype ", s));
-    }
-    if (out.kind_mask != 0 && !(out.kind_mask & (1u << (s / 100)))) {
-      return PathError(
-          absl::StrCat(path, ".subtypes[", i, "]"),
-          absl::StrCat(v1::EventSubtype_Name(s),
-                       " belongs to none of the filter's kinds"));
-    }
-    out.subtypes.push_back(static_cast<uint16_t>(s));
-  }
-  for (const std::string& k : f.keys()) out.keys.push_back(k);
-  for (int i = 0; i < f.flags_size(); ++i) {
-    switch (f.flags(i)) {
-      case v1::COMPLAINT:
-        out.flags |= kFlagComplaint;
-        break;
-      case v1::STOCKOUT:
-        out.flags |= kFlagStockout;
-        break;
-      case v1::DECISION_MAKER_FLAG:
-        out.flags |= kFlagDecisionMaker;
-        break;
-      case v1::NEGATIVE_FEEDBACK:
-        out.flags |= kFlagNegativeFeedback;
-        break;
-      case v1::CREDIT_USED:
-        out.flags |= kFlagCreditUsed;
-        break;
-      default:
-        return PathError(absl::StrCat(path, ".flags[", i, "]"),
-                         absl::StrCat("unknown flag ", f.flags(i)));
-    }
-  }
-  return out;
-}
-
 absl::Status CheckAggregate(v1::Aggregate a, absl::string_view path) {
   if (a == v1::AGGREGATE_UNSPECIFIED || !v1::Aggregate_IsValid(a)) {
     return PathError(path, absl::StrCat("unknown or missing aggregate ", a));
@@ -596,7 +519,7 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
 
   auto add_filter = [&](const v1::EventFilter& f,
                         const std::string& path) -> absl::StatusOr<int> {
-    absl::StatusOr<Filter> compiled = CompileFilter(f, path);
+    absl::StatusOr<CompiledFilter> compiled = internal::CompileFilter(f, path);
     if (!compiled.ok()) return compiled.status();
     impl->filters.push_back(std::move(*compiled));
     return static_cast<int>(impl->filters.size() - 1);
@@ -840,22 +763,7 @@ absl::StatusOr<FeatureMatrix> FeatureEngine::ComputeFor(
     }
   }
   const Impl& m = *impl_;
-  // Bind filters to this dataset's dictionary.
-  std::vector<BoundFilter> filters(m.filters.size());
-  for (size_t i = 0; i < m.filters.size(); ++i) {
-    const Filter& f = m.filters[i];
-    BoundFilter& b = filters[i];
-    b.kind_mask = f.kind_mask;
-    b.subtypes = &f.subtypes;
-    b.flags = f.flags;
-    b.has_keys = !f.keys.empty();
-    for (const std::string& k : f.keys) {
-      if (std::optional<StringId> id = dataset.strings().Find(k)) {
-        b.keys.push_back(*id);
-      }
-    }
-    std::sort(b.keys.begin(), b.keys.end());
-  }
+  const std::vector<BoundFilter> filters = internal::BindFilters(m.filters, dataset);
 
   FeatureMatrix out;
   out.columns = m.names;
@@ -867,28 +775,13 @@ absl::StatusOr<FeatureMatrix> FeatureEngine::ComputeFor(
   out.as_of.assign(rows, as_of);
   out.values.assign(rows * cols, 0.0);
 
-  int threads = options.threads > 0
-                    ? options.threads
-                    : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::max(1, std::min<int>(threads, (rows + 255) / 256));
-  auto work = [&](size_t from, size_t to) {
+  internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
     Scratch scratch;
     for (size_t r = from; r < to; ++r) {
       m.ComputeRow(dataset, customers[r], as_of, filters, &scratch,
                    out.values.data() + r * cols);
     }
-  };
-  if (threads == 1) {
-    work(0, rows);
-  } else {
-    std::vector<std::thread> pool;
-    const size_t chunk = (rows + threads - 1) / threads;
-    for (int t = 0; t < threads; ++t) {
-      const size_t from = t * chunk, to = std::min(rows, from + chunk);
-      if (from < to) pool.emplace_back(work, from, to);
-    }
-    for (std::thread& th : pool) th.join();
-  }
+  });
   return out;
 }
 

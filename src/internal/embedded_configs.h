@@ -7,6 +7,8 @@ namespace churnkit::internal {
 
 // configs/features/default.textproto
 extern const char kDefaultFeaturesTextproto[];
+// configs/labels/default.textproto
+extern const char kDefaultLabelsTextproto[];
 
 }  // namespace churnkit::internal
 

@@ -1,0 +1,85 @@
+#include "internal/event_filter.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace churnkit::internal {
+namespace {
+
+absl::Status PathError(absl::string_view path, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
+}
+
+}  // namespace
+
+absl::StatusOr<CompiledFilter> CompileFilter(const v1::EventFilter& f,
+                                             const std::string& path) {
+  CompiledFilter out;
+  for (int i = 0; i < f.kinds_size(); ++i) {
+    const int k = f.kinds(i);
+    if (k <= 0 || !v1::EventKind_IsValid(k) || k >= 32) {
+      return PathError(absl::StrCat(path, ".kinds[", i, "]"),
+                       absl::StrCat("unknown event kind ", k));
+    }
+    out.kind_mask |= 1u << k;
+  }
+  for (int i = 0; i < f.subtypes_size(); ++i) {
+    const int s = f.subtypes(i);
+    if (s <= 0 || !v1::EventSubtype_IsValid(s)) {
+      return PathError(absl::StrCat(path, ".subtypes[", i, "]"),
+                       absl::StrCat("unknown event subtype ", s));
+    }
+    if (out.kind_mask != 0 && !(out.kind_mask & (1u << (s / 100)))) {
+      return PathError(absl::StrCat(path, ".subtypes[", i, "]"),
+                       absl::StrCat(v1::EventSubtype_Name(s),
+                                    " belongs to none of the filter's kinds"));
+    }
+    out.subtypes.push_back(static_cast<uint16_t>(s));
+  }
+  for (const std::string& k : f.keys()) out.keys.push_back(k);
+  for (int i = 0; i < f.flags_size(); ++i) {
+    switch (f.flags(i)) {
+      case v1::COMPLAINT:
+        out.flags |= kFlagComplaint;
+        break;
+      case v1::STOCKOUT:
+        out.flags |= kFlagStockout;
+        break;
+      case v1::DECISION_MAKER_FLAG:
+        out.flags |= kFlagDecisionMaker;
+        break;
+      case v1::NEGATIVE_FEEDBACK:
+        out.flags |= kFlagNegativeFeedback;
+        break;
+      case v1::CREDIT_USED:
+        out.flags |= kFlagCreditUsed;
+        break;
+      default:
+        return PathError(absl::StrCat(path, ".flags[", i, "]"),
+                         absl::StrCat("unknown flag ", f.flags(i)));
+    }
+  }
+  return out;
+}
+
+BoundFilter::BoundFilter(const CompiledFilter& f, const Dataset& dataset)
+    : kind_mask_(f.kind_mask),
+      subtypes_(&f.subtypes),
+      has_keys_(!f.keys.empty()),
+      flags_(f.flags) {
+  for (const std::string& k : f.keys) {
+    if (std::optional<StringId> id = dataset.strings().Find(k)) {
+      keys_.push_back(*id);
+    }
+  }
+  std::sort(keys_.begin(), keys_.end());
+}
+
+std::vector<BoundFilter> BindFilters(const std::vector<CompiledFilter>& filters,
+                                     const Dataset& dataset) {
+  std::vector<BoundFilter> out;
+  out.reserve(filters.size());
+  for (const CompiledFilter& f : filters) out.emplace_back(f, dataset);
+  return out;
+}
+
+}  // namespace churnkit::internal

@@ -1,0 +1,64 @@
+// EventFilter compiled once from config and bound to a data set's
+// dictionary, shared by every module that selects events (features, labels).
+#ifndef CHURNKIT_SRC_INTERNAL_EVENT_FILTER_H_
+#define CHURNKIT_SRC_INTERNAL_EVENT_FILTER_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "churnkit/dataset.h"
+#include "churnkit/v1/features.pb.h"
+
+namespace churnkit::internal {
+
+// A validated filter, independent of any data set.
+struct CompiledFilter {
+  uint32_t kind_mask = 0;  // bit per EventKind; 0 = any
+  std::vector<uint16_t> subtypes;
+  std::vector<std::string> keys;
+  uint8_t flags = 0;
+};
+
+// Validates `filter`; errors name `path` (e.g. "features[2].window.filter").
+absl::StatusOr<CompiledFilter> CompileFilter(const v1::EventFilter& filter,
+                                             const std::string& path);
+
+// A filter resolved against one data set's dictionary.
+class BoundFilter {
+ public:
+  BoundFilter() = default;
+  BoundFilter(const CompiledFilter& filter, const Dataset& dataset);
+
+  bool Match(const EventTable& ev, size_t i) const {
+    if (kind_mask_ != 0 && !(kind_mask_ & (1u << ev.kind[i]))) return false;
+    if (!subtypes_->empty() &&
+        std::find(subtypes_->begin(), subtypes_->end(), ev.subtype[i]) ==
+            subtypes_->end()) {
+      return false;
+    }
+    if ((ev.flags[i] & flags_) != flags_) return false;
+    if (has_keys_ &&
+        !std::binary_search(keys_.begin(), keys_.end(), ev.key[i])) {
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  uint32_t kind_mask_ = 0;
+  const std::vector<uint16_t>* subtypes_ = nullptr;
+  std::vector<StringId> keys_;  // sorted
+  bool has_keys_ = false;
+  uint8_t flags_ = 0;
+};
+
+// Binds each compiled filter to `dataset`.
+std::vector<BoundFilter> BindFilters(const std::vector<CompiledFilter>& filters,
+                                     const Dataset& dataset);
+
+}  // namespace churnkit::internal
+
+#endif  // CHURNKIT_SRC_INTERNAL_EVENT_FILTER_H_
