@@ -94,7 +94,7 @@ absl::StatusOr<UnixSeconds> ParseTime(absl::string_view text) {
 size_t StringPool::Hash::operator()(StringId id) const {
   const uint64_t b = storage->offsets[id];
   return absl::HashOf(absl::string_view(storage->bytes.data() + b,
-                                       storage->offsets[id + 1] - b));
+                                        storage->offsets[id + 1] - b));
 }
 size_t StringPool::Hash::operator()(absl::string_view s) const {
   return absl::HashOf(s);
@@ -102,7 +102,7 @@ size_t StringPool::Hash::operator()(absl::string_view s) const {
 bool StringPool::Eq::operator()(StringId a, absl::string_view b) const {
   const uint64_t s = storage->offsets[a];
   return absl::string_view(storage->bytes.data() + s,
-                          storage->offsets[a + 1] - s) == b;
+                           storage->offsets[a + 1] - s) == b;
 }
 
 StringPool::StringPool()
@@ -154,9 +154,9 @@ size_t Dataset::MemoryUsage() const {
   const CustomerTable& c = customers_;
   const EventTable& e = events_;
   size_t n = strings_.MemoryUsage();
-  for (const auto* v : {&c.id, &c.name, &c.industry, &c.size, &c.region,
-                        &c.tier, &c.owner_id, &c.product, &c.attr_key,
-                        &c.attr_value}) {
+  for (const auto* v :
+       {&c.id, &c.name, &c.industry, &c.size, &c.region, &c.tier, &c.owner_id,
+        &c.product, &c.attr_key, &c.attr_value}) {
     n += VectorBytes(*v);
   }
   n += VectorBytes(c.signup_time) + VectorBytes(c.annual_value) +
@@ -257,8 +257,10 @@ v1::Contact Dataset::ContactMessage(size_t i, CustomerIndex c) const {
   m.set_name(std::string(str(t.name[i])));
   m.set_role(std::string(str(t.role[i])));
   m.set_decision_maker(t.decision_maker[i] != 0);
-  if (t.added_time[i] != kNoTime) SetTimestamp(t.added_time[i], m.mutable_added_time());
-  if (t.left_time[i] != kNoTime) SetTimestamp(t.left_time[i], m.mutable_left_time());
+  if (t.added_time[i] != kNoTime)
+    SetTimestamp(t.added_time[i], m.mutable_added_time());
+  if (t.left_time[i] != kNoTime)
+    SetTimestamp(t.left_time[i], m.mutable_left_time());
   return m;
 }
 
@@ -267,8 +269,10 @@ v1::Contract Dataset::ContractMessage(size_t i, CustomerIndex c) const {
   v1::Contract m;
   m.set_id(std::string(str(t.id[i])));
   m.set_customer_id(std::string(customer_id(c)));
-  if (t.start_time[i] != kNoTime) SetTimestamp(t.start_time[i], m.mutable_start_time());
-  if (t.end_time[i] != kNoTime) SetTimestamp(t.end_time[i], m.mutable_end_time());
+  if (t.start_time[i] != kNoTime)
+    SetTimestamp(t.start_time[i], m.mutable_start_time());
+  if (t.end_time[i] != kNoTime)
+    SetTimestamp(t.end_time[i], m.mutable_end_time());
   if (t.renewal_time[i] != kNoTime) {
     SetTimestamp(t.renewal_time[i], m.mutable_renewal_time());
   }
@@ -365,7 +369,8 @@ struct DatasetBuilder::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status Error(Where w, absl::string_view field, absl::string_view reason) {
+  absl::Status Error(Where w, absl::string_view field,
+                     absl::string_view reason) {
     return Error(RowRef{sources[w.source], w.row}, field, reason);
   }
 
@@ -420,8 +425,8 @@ std::pair<absl::string_view, std::string> CheckEventValues(
     case v1::FEATURE_USE:
     case v1::INTERVENTION:
       if (e.key.empty()) {
-        return {"key", absl::StrCat(v1::EventKind_Name(e.kind),
-                                    " requires a key")};
+        return {"key",
+                absl::StrCat(v1::EventKind_Name(e.kind), " requires a key")};
       }
       break;
     case v1::PAYMENT:
@@ -451,10 +456,10 @@ DatasetBuilder::DatasetBuilder(const v1::ValidationOptions& options)
         "validation.policy: unknown error policy ", options.policy()));
   }
   if (options.max_errors() > 0) m.max_errors = options.max_errors();
-  const std::string min = options.min_date().empty() ? "1970-01-01"
-                                                     : options.min_date();
-  const std::string max = options.max_date().empty() ? "2100-12-31"
-                                                      : options.max_date();
+  const std::string min =
+      options.min_date().empty() ? "1970-01-01" : options.min_date();
+  const std::string max =
+      options.max_date().empty() ? "2100-12-31" : options.max_date();
   if (!internal::ParseUnixTime(min, &m.min_time)) {
     m.config_status = absl::InvalidArgumentError(
         absl::StrCat("validation.min_date: '", min, "' is not a date"));
@@ -554,11 +559,10 @@ absl::Status DatasetBuilder::AddEvent(const EventInput& e, RowRef where) {
                      absl::StrCat("unknown event subtype ", e.subtype));
     }
     if (e.subtype / 100 != e.kind) {
-      return m.Error(
-          where, "subtype",
-          absl::StrCat("subtype ", v1::EventSubtype_Name(e.subtype),
-                       " does not belong to kind ",
-                       v1::EventKind_Name(e.kind)));
+      return m.Error(where, "subtype",
+                     absl::StrCat("subtype ", v1::EventSubtype_Name(e.subtype),
+                                  " does not belong to kind ",
+                                  v1::EventKind_Name(e.kind)));
     }
   }
   if (e.time == kNoTime) return m.Error(where, "time", "time is missing");
@@ -632,7 +636,8 @@ absl::Status DatasetBuilder::AddContract(const v1::Contract& c, RowRef where) {
   const UnixSeconds renewal = FromTimestamp(c.renewal_time());
   if (start == kNoTime) return m.Error(where, "start_time", "start is missing");
   if (end == kNoTime) return m.Error(where, "end_time", "end is missing");
-  for (auto [field, t] : {std::pair{"start_time", start}, {"end_time", end},
+  for (auto [field, t] : {std::pair{"start_time", start},
+                          {"end_time", end},
                           {"renewal_time", renewal}}) {
     if (std::string p = m.TimeProblem(t); !p.empty()) {
       return m.Error(where, field, p);
@@ -721,10 +726,10 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
     for (size_t i = 0; i < customer.size(); ++i) {
       auto it = ds.customer_by_id_.find(customer[i]);
       if (it == ds.customer_by_id_.end()) {
-        absl::Status s = m.Error(
-            where[i], "customer_id",
-            absl::StrCat(what, " for unknown customer '",
-                         ds.strings_.Get(customer[i]), "'"));
+        absl::Status s =
+            m.Error(where[i], "customer_id",
+                    absl::StrCat(what, " for unknown customer '",
+                                 ds.strings_.Get(customer[i]), "'"));
         if (!s.ok()) return s;
         continue;
       }
@@ -758,8 +763,7 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
       Permute(ev.flags, kept);
     }
     kept = {};
-    std::vector<uint64_t> order =
-        GroupRows(owner, nc, &ev.time, &ev.offsets);
+    std::vector<uint64_t> order = GroupRows(owner, nc, &ev.time, &ev.offsets);
     Permute(ev.kind, order);
     Permute(ev.subtype, order);
     Permute(ev.time, order);
@@ -780,9 +784,8 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
       return s;
     }
     ContactTable& t = ds.contacts_;
-    std::vector<uint64_t> order =
-        GroupRows(owner, nc, static_cast<std::vector<int>*>(nullptr),
-                  &t.offsets);
+    std::vector<uint64_t> order = GroupRows(
+        owner, nc, static_cast<std::vector<int>*>(nullptr), &t.offsets);
     for (uint64_t& i : order) i = kept[i];
     Permute(t.id, order);
     Permute(t.name, order);
@@ -819,10 +822,10 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
     for (size_t i = 0; i < ds.owners_.id.size(); ++i) {
       const StringId mgr = ds.owners_.manager_id[i];
       if (mgr != 0 && !owners.contains(mgr)) {
-        if (absl::Status s = m.Error(
-                m.owner_where[i], "manager_id",
-                absl::StrCat("unknown manager '", ds.strings_.Get(mgr),
-                             "' (owner kept without a manager)"));
+        if (absl::Status s =
+                m.Error(m.owner_where[i], "manager_id",
+                        absl::StrCat("unknown manager '", ds.strings_.Get(mgr),
+                                     "' (owner kept without a manager)"));
             !s.ok()) {
           return s;
         }
@@ -840,8 +843,10 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
   kept["owners"] = ds.num_owners();
   auto& read = *m.report.mutable_rows_read();
   const std::pair<v1::Table, const char*> names[] = {
-      {v1::CUSTOMERS, "customers"}, {v1::EVENTS, "events"},
-      {v1::CONTACTS, "contacts"},   {v1::CONTRACTS, "contracts"},
+      {v1::CUSTOMERS, "customers"},
+      {v1::EVENTS, "events"},
+      {v1::CONTACTS, "contacts"},
+      {v1::CONTRACTS, "contracts"},
       {v1::OWNERS, "owners"}};
   for (const auto& [table, name] : names) read[name] = m.rows_read[table];
   // Records that could not be parsed far enough to know their table.

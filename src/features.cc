@@ -42,8 +42,8 @@ struct Op {
   OpType type;
   int filter = -1;
   v1::Aggregate aggregate = v1::COUNT;
-  int64_t window = 0;  // seconds
-  int64_t offset = 0;  // seconds
+  int64_t window = 0;         // seconds
+  int64_t offset = 0;         // seconds
   int64_t second_window = 0;  // baseline / silence / lookback, seconds
   int periods = 0;
   double min_drop = 0;
@@ -80,8 +80,8 @@ struct CustomerView {
   }
 };
 
-double Aggregate(const CustomerView& v, const BoundFilter& f,
-                 v1::Aggregate agg, size_t lo, size_t hi, Scratch* scratch) {
+double Aggregate(const CustomerView& v, const BoundFilter& f, v1::Aggregate agg,
+                 size_t lo, size_t hi, Scratch* scratch) {
   const EventTable& ev = v.ds->events();
   double sum = 0, best = kNaN, last = kNaN;
   int64_t n = 0;
@@ -181,7 +181,8 @@ double EvalAttribute(const CustomerView& v, const v1::Attribute& a) {
       double best = kNaN;
       for (size_t i = kb; i < ke; ++i) {
         if (k.start_time[i] >= v.as_of || k.renewal_time[i] < v.as_of) continue;
-        const double d = static_cast<double>(k.renewal_time[i] - v.as_of) / kDay;
+        const double d =
+            static_cast<double>(k.renewal_time[i] - v.as_of) / kDay;
         if (std::isnan(best) || d < best) best = d;
       }
       return best;
@@ -228,8 +229,10 @@ double EvalAttribute(const CustomerView& v, const v1::Attribute& a) {
       const ContactTable& p = ds.contacts();
       double n = 0;
       for (size_t i = p.offsets[c]; i < p.offsets[c + 1]; ++i) {
-        const bool added = p.added_time[i] == kNoTime || p.added_time[i] < v.as_of;
-        const bool present = p.left_time[i] == kNoTime || p.left_time[i] >= v.as_of;
+        const bool added =
+            p.added_time[i] == kNoTime || p.added_time[i] < v.as_of;
+        const bool present =
+            p.left_time[i] == kNoTime || p.left_time[i] >= v.as_of;
         n += added && present;
       }
       return n;
@@ -278,7 +281,7 @@ struct FeatureEngine::Impl {
   v1::FeatureSet config;
   std::vector<std::string> names;
   std::vector<CompiledFilter> filters;
-  std::vector<Op> ops;           // per feature, in declaration order
+  std::vector<Op> ops;             // per feature, in declaration order
   std::vector<int> derived_order;  // derived features, inputs first
 
   double Eval(const Op& op, const CustomerView& v,
@@ -328,21 +331,19 @@ double FeatureEngine::Impl::Eval(const Op& op, const CustomerView& v,
         case v1::Trend::EACH_PERIOD:
           return each ? 1 : 0;
         case v1::Trend::DROP:
-          return reference == 0 || std::isnan(reference)
-                     ? kNaN
-                     : 1 - prev / reference;
+          return reference == 0 || std::isnan(reference) ? kNaN
+                                                         : 1 - prev / reference;
         default:
-          return prev < reference && prev <= (1 - op.min_drop) * reference
-                     ? 1
-                     : 0;
+          return prev < reference && prev <= (1 - op.min_drop) * reference ? 1
+                                                                           : 0;
       }
     }
     case OpType::kBaseline: {
       const double recent =
           WindowValue(v, *f, op.aggregate, op.window, 0, s) / op.window;
-      const double base = WindowValue(v, *f, op.aggregate, op.second_window,
-                                      op.window, s) /
-                          op.second_window;
+      const double base =
+          WindowValue(v, *f, op.aggregate, op.second_window, op.window, s) /
+          op.second_window;
       return base == 0 ? kNaN : recent / base - 1;
     }
     case OpType::kInterval: {
@@ -413,8 +414,8 @@ double FeatureEngine::Impl::Eval(const Op& op, const CustomerView& v,
       }
       std::sort(s->ids.begin(), s->ids.end());
       return static_cast<double>(
-          without_id + (std::unique(s->ids.begin(), s->ids.end()) -
-                        s->ids.begin()));
+          without_id +
+          (std::unique(s->ids.begin(), s->ids.end()) - s->ids.begin()));
     }
     case OpType::kRenewalSilence: {
       const ContractTable& k = v.ds->contracts();
@@ -506,9 +507,9 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
     const v1::FeatureSpec& spec = config.features(j);
     const std::string path = absl::StrCat("features[", j, "]");
     if (!ValidName(spec.name())) {
-      return PathError(absl::StrCat(path, ".name"),
-                       absl::StrCat("'", spec.name(),
-                                    "' is not a name of [a-z0-9_]+"));
+      return PathError(
+          absl::StrCat(path, ".name"),
+          absl::StrCat("'", spec.name(), "' is not a name of [a-z0-9_]+"));
     }
     if (!index.emplace(spec.name(), j).second) {
       return PathError(absl::StrCat(path, ".name"),
@@ -548,9 +549,12 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
         op.window = int64_t{w.window_days()} * kDay;
         op.offset = int64_t{w.offset_days()} * kDay;
         if (!filter(w.filter(), p + ".filter")) return s;
-        if (s = CheckAggregate(w.aggregate(), p + ".aggregate"); !s.ok()) return s;
-        if (s = CheckPositive(w.window_days(), p + ".window_days"); !s.ok()) return s;
-        if (w.offset_days() < 0) return PathError(p + ".offset_days", "must be >= 0");
+        if (s = CheckAggregate(w.aggregate(), p + ".aggregate"); !s.ok())
+          return s;
+        if (s = CheckPositive(w.window_days(), p + ".window_days"); !s.ok())
+          return s;
+        if (w.offset_days() < 0)
+          return PathError(p + ".offset_days", "must be >= 0");
         break;
       }
       case v1::FeatureSpec::kDaysSince:
@@ -572,8 +576,10 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
                             ? v1::Trend::CUMULATIVE
                             : t.mode();
         if (!filter(t.filter(), p + ".filter")) return s;
-        if (s = CheckAggregate(t.aggregate(), p + ".aggregate"); !s.ok()) return s;
-        if (s = CheckPositive(t.period_days(), p + ".period_days"); !s.ok()) return s;
+        if (s = CheckAggregate(t.aggregate(), p + ".aggregate"); !s.ok())
+          return s;
+        if (s = CheckPositive(t.period_days(), p + ".period_days"); !s.ok())
+          return s;
         if (s = CheckPositive(t.periods(), p + ".periods"); !s.ok()) return s;
         if (!(t.min_drop() >= 0 && t.min_drop() < 1)) {
           return PathError(p + ".min_drop", "must be in [0, 1)");
@@ -596,8 +602,10 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
           return PathError(p + ".aggregate",
                            "must be COUNT, SUM_AMOUNT or SUM_VALUE");
         }
-        if (s = CheckPositive(b.recent_days(), p + ".recent_days"); !s.ok()) return s;
-        if (s = CheckPositive(b.baseline_days(), p + ".baseline_days"); !s.ok()) {
+        if (s = CheckPositive(b.recent_days(), p + ".recent_days"); !s.ok())
+          return s;
+        if (s = CheckPositive(b.baseline_days(), p + ".baseline_days");
+            !s.ok()) {
           return s;
         }
         break;
@@ -610,10 +618,12 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
         op.min_count = iv.min_events() == 0 ? 3 : iv.min_events();
         op.flag = iv.closed_only();
         if (!filter(iv.filter(), p + ".filter")) return s;
-        if (s = CheckPositive(iv.lookback_days(), p + ".lookback_days"); !s.ok()) {
+        if (s = CheckPositive(iv.lookback_days(), p + ".lookback_days");
+            !s.ok()) {
           return s;
         }
-        if (iv.min_events() < 0) return PathError(p + ".min_events", "must be >= 0");
+        if (iv.min_events() < 0)
+          return PathError(p + ".min_events", "must be >= 0");
         break;
       }
       case v1::FeatureSpec::kRepeatedKeys: {
@@ -623,8 +633,10 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
         op.window = int64_t{r.window_days()} * kDay;
         op.min_count = r.min_repeats();
         if (!filter(r.filter(), p + ".filter")) return s;
-        if (s = CheckPositive(r.window_days(), p + ".window_days"); !s.ok()) return s;
-        if (r.min_repeats() < 2) return PathError(p + ".min_repeats", "must be >= 2");
+        if (s = CheckPositive(r.window_days(), p + ".window_days"); !s.ok())
+          return s;
+        if (r.min_repeats() < 2)
+          return PathError(p + ".min_repeats", "must be >= 2");
         break;
       }
       case v1::FeatureSpec::kContactsLeft: {
@@ -651,7 +663,8 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
           contact.add_kinds(v1::INTERACTION);
         }
         if (!filter(contact, p + ".contact_filter")) return s;
-        if (s = CheckPositive(r.within_days(), p + ".within_days"); !s.ok()) return s;
+        if (s = CheckPositive(r.within_days(), p + ".within_days"); !s.ok())
+          return s;
         if (s = CheckPositive(r.silence_days(), p + ".silence_days"); !s.ok()) {
           return s;
         }
@@ -668,7 +681,8 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
         }
         const bool needs_key = a.field() == v1::Attribute::NUMERIC_ATTRIBUTE ||
                                a.field() == v1::Attribute::ATTRIBUTE_IS;
-        if (needs_key && a.key().empty()) return PathError(p + ".key", "required");
+        if (needs_key && a.key().empty())
+          return PathError(p + ".key", "required");
         break;
       }
       case v1::FeatureSpec::kDerived: {
@@ -689,16 +703,17 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
         for (int i = 0; i < d.inputs_size(); ++i) {
           auto it = index.find(d.inputs(i));
           if (it == index.end()) {
-            return PathError(absl::StrCat(p, ".inputs[", i, "]"),
-                             absl::StrCat("unknown feature '", d.inputs(i), "'"));
+            return PathError(
+                absl::StrCat(p, ".inputs[", i, "]"),
+                absl::StrCat("unknown feature '", d.inputs(i), "'"));
           }
           op.inputs.push_back(it->second);
         }
         break;
       }
       default:
-        return PathError(path, absl::StrCat("feature '", spec.name(),
-                                            "' has no operator"));
+        return PathError(
+            path, absl::StrCat("feature '", spec.name(), "' has no operator"));
     }
     impl->ops.push_back(std::move(op));
   }
@@ -717,9 +732,9 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
         const int in = op.inputs[next++];
         if (impl->ops[in].type != OpType::kDerived || state[in] == 2) continue;
         if (state[in] == 1) {
-          return PathError(absl::StrCat("features[", in, "].derived.inputs"),
-                           absl::StrCat("cycle through '", impl->names[in],
-                                        "'"));
+          return PathError(
+              absl::StrCat("features[", in, "].derived.inputs"),
+              absl::StrCat("cycle through '", impl->names[in], "'"));
         }
         state[in] = 1;
         stack.emplace_back(in, 0);
@@ -763,7 +778,8 @@ absl::StatusOr<FeatureMatrix> FeatureEngine::ComputeFor(
     }
   }
   const Impl& m = *impl_;
-  const std::vector<BoundFilter> filters = internal::BindFilters(m.filters, dataset);
+  const std::vector<BoundFilter> filters =
+      internal::BindFilters(m.filters, dataset);
 
   FeatureMatrix out;
   out.columns = m.names;
@@ -794,10 +810,11 @@ std::optional<size_t> FeatureMatrix::ColumnIndex(absl::string_view name) const {
 
 absl::StatusOr<v1::FeatureSet> DefaultFeatureSet() {
   v1::FeatureSet set;
-  if (absl::Status s = ParseTextProto(internal::kDefaultFeaturesTextproto, &set);
+  if (absl::Status s =
+          ParseTextProto(internal::kDefaultFeaturesTextproto, &set);
       !s.ok()) {
-    return absl::InternalError(
-        absl::StrCat("shipped configs/features/default.textproto: ", s.message()));
+    return absl::InternalError(absl::StrCat(
+        "shipped configs/features/default.textproto: ", s.message()));
   }
   return set;
 }

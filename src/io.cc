@@ -122,7 +122,8 @@ class EnumIndex {
       return true;
     }
     if ((s.front() >= '0' && s.front() <= '9') || s.front() == '-') {
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+      const auto [end, ec] =
+          std::from_chars(s.data(), s.data() + s.size(), *out);
       return ec == std::errc() && end == s.data() + s.size();
     }
     char lower[64];
@@ -147,8 +148,7 @@ const EnumIndex& KindIndex() {
   return *index;
 }
 const EnumIndex& SubtypeIndex() {
-  static const EnumIndex* index =
-      new EnumIndex(v1::EventSubtype_descriptor());
+  static const EnumIndex* index = new EnumIndex(v1::EventSubtype_descriptor());
   return *index;
 }
 
@@ -190,9 +190,10 @@ enum EventField {
   kNumEventFields
 };
 constexpr const char* kEventFields[kNumEventFields] = {
-    "customer_id", "kind",     "time",           "subtype",
-    "amount",      "value",    "key",            "group",
-    "complaint",   "stockout", "decision_maker", "negative_feedback",
+    "customer_id", "kind",           "time",
+    "subtype",     "amount",         "value",
+    "key",         "group",          "complaint",
+    "stockout",    "decision_maker", "negative_feedback",
     "credit_used"};
 
 const pb::Descriptor* TableDescriptor(v1::Table t) {
@@ -243,10 +244,10 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
   absl::flat_hash_map<std::string, int> column_of;
   for (size_t c = 0; c < header.size(); ++c) {
     if (!column_of.emplace(header[c], c).second) {
-      if (absl::Status s = builder.ReportError(
-              {source, 1}, header[c],
-              absl::StrCat("duplicate column '", header[c],
-                           "' (the first one is used)"));
+      if (absl::Status s =
+              builder.ReportError({source, 1}, header[c],
+                                  absl::StrCat("duplicate column '", header[c],
+                                               "' (the first one is used)"));
           !s.ok()) {
         return s;
       }
@@ -289,8 +290,8 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
           column = it->second;
         } else {
           column = cm.index();
-          if (column < 0 || (!header.empty() &&
-                             column >= static_cast<int>(header.size()))) {
+          if (column < 0 ||
+              (!header.empty() && column >= static_cast<int>(header.size()))) {
             return absl::InvalidArgumentError(absl::StrCat(
                 source, ": ", path, ".index: ", column, " out of range"));
           }
@@ -299,8 +300,8 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
       }
       if (customers && absl::StartsWith(cm.field(), kAttrPrefix)) {
         if (column < 0) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              source, ": ", path, ": attributes need a column"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(source, ": ", path, ": attributes need a column"));
         }
         plan->attributes.emplace_back(cm.field().substr(kAttrPrefix.size()),
                                       column);
@@ -308,11 +309,10 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
       }
       const int f = field_index(cm.field());
       if (f < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source, ": ", path, ".field: unknown field '",
-                         cm.field(), "' of table ",
-                         v1::Table_Name(mapping.table()), " (one of ",
-                         absl::StrJoin(names, ", "), ")"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ": ", path, ".field: unknown field '", cm.field(),
+            "' of table ", v1::Table_Name(mapping.table()), " (one of ",
+            absl::StrJoin(names, ", "), ")"));
       }
       FieldSource& fs = plan->fields[f];
       fs.column = column;
@@ -322,9 +322,9 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
       if (!cm.offset_reference_date().empty()) {
         if (!internal::ParseUnixTime(cm.offset_reference_date(),
                                      &fs.offset_reference)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              source, ": ", path, ".offset_reference_date: '",
-              cm.offset_reference_date(), "' is not a date"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(source, ": ", path, ".offset_reference_date: '",
+                           cm.offset_reference_date(), "' is not a date"));
         }
         fs.offset_unit = cm.offset_unit() == v1::OFFSET_UNIT_UNSPECIFIED
                              ? v1::DAYS
@@ -356,7 +356,7 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
 
 // Text of a field in a record ("" when unmapped).
 absl::string_view FieldText(const FieldSource& f,
-                           const std::vector<absl::string_view>& record) {
+                            const std::vector<absl::string_view>& record) {
   absl::string_view text;
   if (f.has_constant) {
     text = f.constant;
@@ -638,7 +638,8 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
       return builder.ReportError(
           {source, n}, "",
           absl::StrCat("record length ", size, " exceeds the limit of ",
-                       kMaxRecordBytes, " bytes (corrupt stream; reading stops)"));
+                       kMaxRecordBytes,
+                       " bytes (corrupt stream; reading stops)"));
     }
     const auto limit = coded.PushLimit(static_cast<int>(size));
     v1::Record record;
@@ -647,10 +648,10 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
     if (!parsed || missing > 0) {
       builder.CountRead(v1::TABLE_UNSPECIFIED);
       if (missing > 0 && !coded.Skip(missing)) {
-        return builder.ReportError(
-            {source, n}, "",
-            absl::StrCat("truncated record: ", size, " bytes announced, stream ",
-                         "ends before (reading stops)"));
+        return builder.ReportError({source, n}, "",
+                                   absl::StrCat("truncated record: ", size,
+                                                " bytes announced, stream ",
+                                                "ends before (reading stops)"));
       }
       if (absl::Status s =
               builder.ReportError({source, n}, "", "malformed record bytes");
@@ -713,8 +714,8 @@ class PendingFile {
 
  private:
   void Flush() {
-    if (!buffer_.empty() &&
-        std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(),
+                                        file_) != buffer_.size()) {
       failed_ = true;
     }
     buffer_.clear();
@@ -833,9 +834,8 @@ class CsvWriter : public RecordWriter {
   absl::Status WriteEventRow(const EventInput& e) {
     if (!v1::EventKind_IsValid(e.kind) ||
         (e.subtype != 0 && !v1::EventSubtype_IsValid(e.subtype))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("WriteEvent: invalid kind ", e.kind, " or subtype ",
-                       e.subtype));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "WriteEvent: invalid kind ", e.kind, " or subtype ", e.subtype));
     }
     PendingFile& f = files_[v1::EVENTS];
     std::string* out = f.buffer();
@@ -988,8 +988,9 @@ absl::StatusOr<v1::Format> InferFormat(const std::string& path) {
     return v1::PB;
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      path, ": cannot tell the format (a directory is CSV; *.jsonl is JSONL; "
-            "*.pb is PB); set LoadOptions.format"));
+      path,
+      ": cannot tell the format (a directory is CSV; *.jsonl is JSONL; "
+      "*.pb is PB); set LoadOptions.format"));
 }
 
 }  // namespace
@@ -1034,8 +1035,10 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   std::vector<std::string> header;
   if (!mapping.no_header()) {
     absl::StatusOr<bool> got = (*reader)->Next(&rec);
-    if (!got.ok()) return builder.ReportError({source, 1}, "", got.status().message());
-    if (!*got) return builder.ReportError({source, 1}, "", "empty file (no header)");
+    if (!got.ok())
+      return builder.ReportError({source, 1}, "", got.status().message());
+    if (!*got)
+      return builder.ReportError({source, 1}, "", "empty file (no header)");
     for (absl::string_view h : rec) header.emplace_back(Trim(h));
   }
   TablePlan plan;
@@ -1114,8 +1117,9 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder) {
     if (too_long) {
       builder.CountRead(v1::TABLE_UNSPECIFIED);
       if (absl::Status s = builder.ReportError(
-              where, "", absl::StrCat("line longer than ", kMaxRecordBytes,
-                                      " bytes (skipped)"));
+              where, "",
+              absl::StrCat("line longer than ", kMaxRecordBytes,
+                           " bytes (skipped)"));
           !s.ok()) {
         return s;
       }
@@ -1127,8 +1131,10 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder) {
     auto status = pb::util::JsonStringToMessage(line, &record, options);
     if (!status.ok()) {
       builder.CountRead(v1::TABLE_UNSPECIFIED);
-      if (absl::Status s = builder.ReportError(
-              where, "", absl::StrCat("invalid JSON record: ", status.message().as_string()));
+      if (absl::Status s =
+              builder.ReportError(where, "",
+                                  absl::StrCat("invalid JSON record: ",
+                                               status.message().as_string()));
           !s.ok()) {
         return s;
       }
@@ -1153,7 +1159,8 @@ absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder) {
   return s;
 }
 
-absl::Status ReadPbStreamBytes(absl::string_view bytes, absl::string_view source,
+absl::Status ReadPbStreamBytes(absl::string_view bytes,
+                               absl::string_view source,
                                DatasetBuilder& builder) {
   pb::io::ArrayInputStream in(bytes.data(), static_cast<int>(bytes.size()));
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
@@ -1189,8 +1196,9 @@ absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options) {
         std::error_code ec;
         if (!fs::is_directory(path, ec)) {
           return absl::NotFoundError(absl::StrCat(
-              path, ": not a directory of CSV tables (customers.csv, "
-                    "events.csv...); use LoadOptions.tables for single files"));
+              path,
+              ": not a directory of CSV tables (customers.csv, "
+              "events.csv...); use LoadOptions.tables for single files"));
         }
         if (!fs::exists(fs::path(path) / "customers.csv", ec)) {
           return absl::NotFoundError(
@@ -1241,7 +1249,8 @@ absl::StatusOr<LoadResult> LoadRecordStream(
   return LoadResult{std::move(*ds), builder.report()};
 }
 
-// ---- Writing ------------------------------------------------------------------
+// ---- Writing
+// ------------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<RecordWriter>> RecordWriter::Open(
     v1::Format format, const std::string& path) {
@@ -1330,8 +1339,8 @@ class CollectErrors : public pb::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
     if (!first_.empty()) return;
-    first_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ",
-                          message);
+    first_ =
+        absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
   }
   const std::string& first() const { return first_; }
 
@@ -1364,8 +1373,8 @@ absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
     bytes.append(buf, n);
     if (bytes.size() > kMaxRecordBytes) {
       std::fclose(f);
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": config larger than ", kMaxRecordBytes, " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": config larger than ", kMaxRecordBytes, " bytes"));
     }
   }
   std::fclose(f);
@@ -1378,7 +1387,8 @@ absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
     return absl::OkStatus();
   }
   absl::Status s = ParseTextProto(bytes, message);
-  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+  if (!s.ok())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
   return absl::OkStatus();
 }
 

@@ -76,17 +76,17 @@ struct ChurnLabeler::Impl {
                       const std::vector<BoundFilter>& f) const;
 };
 
-ChurnLabel ChurnLabeler::Impl::LabelOne(const Dataset& ds, CustomerIndex c,
-                                        UnixSeconds as_of,
-                                        const std::vector<BoundFilter>& f) const {
+ChurnLabel ChurnLabeler::Impl::LabelOne(
+    const Dataset& ds, CustomerIndex c, UnixSeconds as_of,
+    const std::vector<BoundFilter>& f) const {
   ChurnLabel label;
   const EventTable& ev = ds.events();
   const UnixSeconds signup = ds.customers().signup_time[c];
   if (signup != kNoTime && signup >= as_of) return label;
   const size_t begin = ds.event_begin(c);
   const size_t end =
-      std::lower_bound(ev.time.begin() + begin, ev.time.begin() + ds.event_end(c),
-                       as_of) -
+      std::lower_bound(ev.time.begin() + begin,
+                       ev.time.begin() + ds.event_end(c), as_of) -
       ev.time.begin();
 
   for (size_t i = begin; i < end; ++i) {
@@ -124,7 +124,8 @@ ChurnLabel ChurnLabeler::Impl::LabelOne(const Dataset& ds, CustomerIndex c,
   for (const HiddenRule& rule : hidden) {
     if (!rule.selector.Matches(ds, c)) continue;
     const auto lower = [&](UnixSeconds t) {
-      return std::lower_bound(ev.time.begin() + begin, ev.time.begin() + end, t) -
+      return std::lower_bound(ev.time.begin() + begin, ev.time.begin() + end,
+                              t) -
              ev.time.begin();
     };
     const size_t mid = lower(as_of - rule.recent);
@@ -155,7 +156,8 @@ ChurnLabel ChurnLabeler::Impl::LabelOne(const Dataset& ds, CustomerIndex c,
   return label;
 }
 
-ChurnLabeler::ChurnLabeler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ChurnLabeler::ChurnLabeler(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
 ChurnLabeler::ChurnLabeler(ChurnLabeler&&) noexcept = default;
 ChurnLabeler& ChurnLabeler::operator=(ChurnLabeler&&) noexcept = default;
 ChurnLabeler::~ChurnLabeler() = default;
@@ -176,7 +178,8 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
     return static_cast<int>(impl->filters.size() - 1);
   };
   for (int i = 0; i < def.active_size(); ++i) {
-    absl::StatusOr<int> id = add_filter(def.active(i), absl::StrCat("active[", i, "]"));
+    absl::StatusOr<int> id =
+        add_filter(def.active(i), absl::StrCat("active[", i, "]"));
     if (!id.ok()) return id.status();
     impl->active.push_back(*id);
   }
@@ -201,7 +204,8 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
     if (r.measure() != v1::COUNT && r.measure() != v1::SUM_AMOUNT) {
       return PathError(path + ".measure", "must be COUNT or SUM_AMOUNT");
     }
-    if (r.recent_days() <= 0) return PathError(path + ".recent_days", "must be > 0");
+    if (r.recent_days() <= 0)
+      return PathError(path + ".recent_days", "must be > 0");
     if (r.baseline_days() <= 0) {
       return PathError(path + ".baseline_days", "must be > 0");
     }
@@ -213,14 +217,11 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
     }
     absl::StatusOr<int> id = add_filter(r.activity(), path + ".activity");
     if (!id.ok()) return id.status();
-    impl->hidden.push_back({r.name().empty() ? path : r.name(),
-                            MakeSelector(r.applies_to()), *id,
-                            r.measure() == v1::SUM_AMOUNT,
-                            int64_t{r.recent_days()} * kDay,
-                            int64_t{r.baseline_days()} * kDay, r.min_drop(),
-                            r.min_baseline_events() == 0
-                                ? 3
-                                : r.min_baseline_events()});
+    impl->hidden.push_back(
+        {r.name().empty() ? path : r.name(), MakeSelector(r.applies_to()), *id,
+         r.measure() == v1::SUM_AMOUNT, int64_t{r.recent_days()} * kDay,
+         int64_t{r.baseline_days()} * kDay, r.min_drop(),
+         r.min_baseline_events() == 0 ? 3 : r.min_baseline_events()});
   }
   return ChurnLabeler(std::move(impl));
 }
@@ -244,8 +245,8 @@ absl::StatusOr<v1::ChurnDefinition> DefaultChurnDefinition() {
   v1::ChurnDefinition def;
   if (absl::Status s = ParseTextProto(internal::kDefaultLabelsTextproto, &def);
       !s.ok()) {
-    return absl::InternalError(
-        absl::StrCat("shipped configs/labels/default.textproto: ", s.message()));
+    return absl::InternalError(absl::StrCat(
+        "shipped configs/labels/default.textproto: ", s.message()));
   }
   return def;
 }
@@ -262,8 +263,8 @@ absl::StatusOr<TrainingPanel> BuildTrainingPanel(
   }
   for (size_t i = 1; i < as_of_dates.size(); ++i) {
     if (as_of_dates[i] <= as_of_dates[i - 1]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "as_of_dates[", i, "]: not after the date before it"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("as_of_dates[", i, "]: not after the date before it"));
     }
   }
   TrainingPanel panel;
@@ -293,9 +294,11 @@ absl::StatusOr<TrainingPanel> BuildTrainingPanel(
     f.values.insert(f.values.end(), m->values.begin(), m->values.end());
     for (CustomerIndex c : rows) {
       const ChurnLabel& l = (*later)[c];
-      const bool positive = l.churned && l.churn_time >= t && l.churn_time <= end;
+      const bool positive =
+          l.churned && l.churn_time >= t && l.churn_time <= end;
       panel.labels.push_back(positive ? 1 : 0);
-      panel.churn_types.push_back(positive ? l.type : v1::CHURN_TYPE_UNSPECIFIED);
+      panel.churn_types.push_back(positive ? l.type
+                                           : v1::CHURN_TYPE_UNSPECIFIED);
     }
   }
   return panel;

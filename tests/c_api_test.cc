@@ -987,8 +987,9 @@ TEST_F(CApiDataset, WriteFailureLeavesNoFile) {
 }
 
 // Writes the data set in each format and loads it back.
+// (format name for ck_dataset_write, Format enum name, output file name)
 class CApiRoundTrip : public ::testing::TestWithParam<
-                          std::tuple<const char*, const char*, const char*>> {};
+                          std::tuple<std::string, std::string, std::string>> {};
 
 TEST_P(CApiRoundTrip, WriteThenLoadKeepsEverything) {
   const auto [format, enum_name, file] = GetParam();
@@ -997,7 +998,7 @@ TEST_P(CApiRoundTrip, WriteThenLoadKeepsEverything) {
   ASSERT_NE(original, nullptr);
   TempDir dir;
   const std::string path = dir / file;
-  ASSERT_CK_OK(ck_dataset_write(original.get(), format, path.c_str()));
+  ASSERT_CK_OK(ck_dataset_write(original.get(), format.c_str(), path.c_str()));
   EXPECT_STREQ(ck_last_error(), "");
   ASSERT_TRUE(fs::exists(path));
 
@@ -1023,7 +1024,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(std::make_tuple("csv", "CSV", "csv_dir"),
                       std::make_tuple("jsonl", "JSONL", "records.jsonl"),
                       std::make_tuple("PB", "PB", "records.pb")),
-    [](const auto& info) { return std::string(std::get<1>(info.param)); });
+    [](const auto& info) { return std::get<1>(info.param); });
 
 TEST(CApiRoundTrip, PbFileIsARecordStream) {
   DatasetPtr original =

@@ -18,7 +18,8 @@ UnixSeconds T(absl::string_view s) {
   return t.value_or(0);
 }
 
-v1::Customer MakeCustomer(const std::string& id, const std::string& tier = "B") {
+v1::Customer MakeCustomer(const std::string& id,
+                          const std::string& tier = "B") {
   v1::Customer c;
   c.set_id(id);
   c.set_tier(tier);
@@ -61,7 +62,9 @@ TEST(ParseTime, RejectsImpossibleAndMalformedDates) {
         "2024-01-01T10:00:00+5", "1997 01 01"}) {
     absl::StatusOr<UnixSeconds> t = ParseTime(bad);
     EXPECT_FALSE(t.ok()) << bad;
-    if (!t.ok()) EXPECT_THAT(std::string(t.status().message()), HasSubstr(bad));
+    if (!t.ok()) {
+      EXPECT_THAT(std::string(t.status().message()), HasSubstr(bad));
+    }
   }
 }
 
@@ -69,7 +72,8 @@ TEST(FormatTime, RoundTripsDatesAndTimes) {
   EXPECT_EQ(FormatTime(0), "1970-01-01");
   EXPECT_EQ(FormatTime(T("2024-03-01T09:30:00Z")), "2024-03-01T09:30:00Z");
   EXPECT_EQ(FormatTime(-86400), "1969-12-31");
-  for (UnixSeconds t : {T("1999-12-31T23:59:59Z"), T("2100-12-31"), int64_t{1}}) {
+  for (UnixSeconds t :
+       {T("1999-12-31T23:59:59Z"), T("2100-12-31"), int64_t{1}}) {
     EXPECT_EQ(T(FormatTime(t)), t);
   }
 }
@@ -105,10 +109,14 @@ TEST(DatasetBuilder, SortsEventsByCustomerThenTimeKeepingInputOrderOfTies) {
   // Interleaved customers, times out of order, two ties on c2.
   EventInput e = MakeEvent("c2", v1::ORDER, "2024-03-05", 30);
   ASSERT_TRUE(b.AddEvent(e, {"e", 1}).ok());
-  ASSERT_TRUE(b.AddEvent(MakeEvent("c1", v1::LOGIN, "2024-03-02"), {"e", 2}).ok());
-  ASSERT_TRUE(b.AddEvent(MakeEvent("c2", v1::ORDER, "2024-03-01", 10), {"e", 3}).ok());
-  ASSERT_TRUE(b.AddEvent(MakeEvent("c2", v1::ORDER, "2024-03-05", 40), {"e", 4}).ok());
-  ASSERT_TRUE(b.AddEvent(MakeEvent("c1", v1::LOGIN, "2024-03-01"), {"e", 5}).ok());
+  ASSERT_TRUE(
+      b.AddEvent(MakeEvent("c1", v1::LOGIN, "2024-03-02"), {"e", 2}).ok());
+  ASSERT_TRUE(
+      b.AddEvent(MakeEvent("c2", v1::ORDER, "2024-03-01", 10), {"e", 3}).ok());
+  ASSERT_TRUE(
+      b.AddEvent(MakeEvent("c2", v1::ORDER, "2024-03-05", 40), {"e", 4}).ok());
+  ASSERT_TRUE(
+      b.AddEvent(MakeEvent("c1", v1::LOGIN, "2024-03-01"), {"e", 5}).ok());
   absl::StatusOr<Dataset> ds = b.Build();
   ASSERT_TRUE(ds.ok()) << ds.status();
   ASSERT_EQ(ds->num_events(), 5u);
@@ -130,14 +138,18 @@ TEST(DatasetBuilder, LenientKeepsValidRowsAndReportsEachBadOne) {
   ASSERT_TRUE(b.AddCustomer(MakeCustomer("c1"), {"customers.csv", 2}).ok());
   EXPECT_TRUE(b.AddCustomer(MakeCustomer("c1"), {"customers.csv", 3}).ok());
   EXPECT_TRUE(b.AddEvent(MakeEvent("c1", v1::ORDER, "2024-01-01", -5),
-                         {"events.csv", 2}).ok());
+                         {"events.csv", 2})
+                  .ok());
   EXPECT_TRUE(b.AddEvent(MakeEvent("c1", v1::ORDER, "2024-01-01",
                                    std::numeric_limits<double>::quiet_NaN()),
-                         {"events.csv", 3}).ok());
+                         {"events.csv", 3})
+                  .ok());
   EXPECT_TRUE(b.AddEvent(MakeEvent("ghost", v1::ORDER, "2024-01-01", 5),
-                         {"events.csv", 4}).ok());
-  EXPECT_TRUE(b.AddEvent(MakeEvent("c1", v1::ORDER, "1900-01-01", 5),
-                         {"events.csv", 5}).ok());
+                         {"events.csv", 4})
+                  .ok());
+  EXPECT_TRUE(
+      b.AddEvent(MakeEvent("c1", v1::ORDER, "1900-01-01", 5), {"events.csv", 5})
+          .ok());
   EventInput unknown_kind = MakeEvent("c1", v1::ORDER, "2024-01-01");
   unknown_kind.kind = 77;
   EXPECT_TRUE(b.AddEvent(unknown_kind, {"events.csv", 6}).ok());
@@ -148,8 +160,9 @@ TEST(DatasetBuilder, LenientKeepsValidRowsAndReportsEachBadOne) {
   nps.subtype = v1::NPS;
   nps.value = 11;
   EXPECT_TRUE(b.AddEvent(nps, {"events.csv", 8}).ok());
-  EXPECT_TRUE(b.AddEvent(MakeEvent("c1", v1::ORDER, "2024-01-02", 7),
-                         {"events.csv", 9}).ok());
+  EXPECT_TRUE(
+      b.AddEvent(MakeEvent("c1", v1::ORDER, "2024-01-02", 7), {"events.csv", 9})
+          .ok());
   absl::StatusOr<Dataset> ds = b.Build();
   ASSERT_TRUE(ds.ok()) << ds.status();
   EXPECT_EQ(ds->num_customers(), 1u);
@@ -197,11 +210,13 @@ TEST(DatasetBuilder, StrictFailsOnFirstErrorNamingSourceRowAndField) {
 
   DatasetBuilder b2(Policy(v1::STRICT));
   ASSERT_TRUE(b2.AddEvent(MakeEvent("ghost", v1::LOGIN, "2024-01-01"),
-                          {"events.csv", 4}).ok());
+                          {"events.csv", 4})
+                  .ok());
   absl::StatusOr<Dataset> ds = b2.Build();
   EXPECT_FALSE(ds.ok());
-  EXPECT_THAT(std::string(ds.status().message()),
-              HasSubstr("events.csv:4: customer_id: event for unknown customer"));
+  EXPECT_THAT(
+      std::string(ds.status().message()),
+      HasSubstr("events.csv:4: customer_id: event for unknown customer"));
 }
 
 TEST(DatasetBuilder, CapsKeptErrorsButCountsAll) {
@@ -209,7 +224,8 @@ TEST(DatasetBuilder, CapsKeptErrorsButCountsAll) {
   o.set_max_errors(3);
   DatasetBuilder b(o);
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(b.AddEvent(MakeEvent("", v1::LOGIN, "2024-01-01"), {"x", i}).ok());
+    ASSERT_TRUE(
+        b.AddEvent(MakeEvent("", v1::LOGIN, "2024-01-01"), {"x", i}).ok());
   }
   EXPECT_EQ(b.report().errors_size(), 3);
   EXPECT_EQ(b.report().total_errors(), 10);
@@ -275,9 +291,12 @@ TEST(DatasetBuilder, ValidatesContactsContractsAndOwners) {
 TEST(DatasetBuilder, ImplicitCustomersSignUpAtTheirFirstEvent) {
   DatasetBuilder b;
   b.set_implicit_customers(true);
-  ASSERT_TRUE(b.AddEvent(MakeEvent("x", v1::ORDER, "2024-05-01", 1), {"e", 1}).ok());
-  ASSERT_TRUE(b.AddEvent(MakeEvent("y", v1::ORDER, "2024-02-01", 1), {"e", 2}).ok());
-  ASSERT_TRUE(b.AddEvent(MakeEvent("x", v1::ORDER, "2024-03-01", 1), {"e", 3}).ok());
+  ASSERT_TRUE(
+      b.AddEvent(MakeEvent("x", v1::ORDER, "2024-05-01", 1), {"e", 1}).ok());
+  ASSERT_TRUE(
+      b.AddEvent(MakeEvent("y", v1::ORDER, "2024-02-01", 1), {"e", 2}).ok());
+  ASSERT_TRUE(
+      b.AddEvent(MakeEvent("x", v1::ORDER, "2024-03-01", 1), {"e", 3}).ok());
   absl::StatusOr<Dataset> ds = b.Build();
   ASSERT_TRUE(ds.ok());
   ASSERT_EQ(ds->num_customers(), 2u);

@@ -31,8 +31,9 @@ class History {
     return *this;
   }
   History& Event(absl::string_view time, v1::EventKind kind, int subtype = 0,
-                 double amount = 0, double value = 0, absl::string_view key = "",
-                 uint8_t flags = 0, absl::string_view customer = "c") {
+                 double amount = 0, double value = 0,
+                 absl::string_view key = "", uint8_t flags = 0,
+                 absl::string_view customer = "c") {
     EventInput e;
     e.customer_id = customer;
     e.kind = kind;
@@ -84,17 +85,19 @@ std::vector<double> Features(const Dataset& ds, const std::string& text,
   return std::vector<double>(m->values.begin(), m->values.end());
 }
 
-double Feature(const Dataset& ds, const std::string& op, absl::string_view as_of) {
+double Feature(const Dataset& ds, const std::string& op,
+               absl::string_view as_of) {
   return Features(ds, "features { name: \"f\" " + op + " }", as_of)[0];
 }
 
 TEST(WindowAggregate, HalfOpenWindowsEndingAtAsOf) {
-  Dataset ds = History()
-                   .Customer("c")
-                   .Event("2024-01-01", v1::ORDER, 0, 10)  // exactly 30 d before
-                   .Event("2024-01-15", v1::ORDER, 0, 20)
-                   .Event("2024-01-31", v1::ORDER, 0, 40)  // exactly at as_of
-                   .Build();
+  Dataset ds =
+      History()
+          .Customer("c")
+          .Event("2024-01-01", v1::ORDER, 0, 10)  // exactly 30 d before
+          .Event("2024-01-15", v1::ORDER, 0, 20)
+          .Event("2024-01-31", v1::ORDER, 0, 40)  // exactly at as_of
+          .Build();
   const std::string w = "window { filter { kinds: ORDER } window_days: 30 ";
   EXPECT_EQ(Feature(ds, w + "aggregate: COUNT }", "2024-01-31"), 2);
   EXPECT_EQ(Feature(ds, w + "aggregate: SUM_AMOUNT }", "2024-01-31"), 30);
@@ -106,24 +109,28 @@ TEST(WindowAggregate, HalfOpenWindowsEndingAtAsOf) {
   // One day later the oldest falls out.
   EXPECT_EQ(Feature(ds, w + "aggregate: COUNT }", "2024-02-01"), 2);
   // Offsets shift the window into the past: [Dec 17, Jan 16).
-  EXPECT_EQ(Feature(ds, w + "offset_days: 15 aggregate: COUNT }", "2024-01-31"), 2);
-  EXPECT_TRUE(std::isnan(Feature(ds, w + "aggregate: MEAN_AMOUNT }", "2023-06-01")));
+  EXPECT_EQ(Feature(ds, w + "offset_days: 15 aggregate: COUNT }", "2024-01-31"),
+            2);
+  EXPECT_TRUE(
+      std::isnan(Feature(ds, w + "aggregate: MEAN_AMOUNT }", "2023-06-01")));
   EXPECT_EQ(Feature(ds, w + "aggregate: SUM_AMOUNT }", "2023-06-01"), 0);
 }
 
 TEST(WindowAggregate, FiltersByKindSubtypeKeyAndFlags) {
-  Dataset ds = History()
-                   .Customer("c")
-                   .Event("2024-01-10", v1::TICKET, v1::TICKET_OPENED, 0, 2, "bug",
-                          kFlagComplaint)
-                   .Event("2024-01-11", v1::TICKET, v1::TICKET_RESOLVED, 0, 9, "bug")
-                   .Event("2024-01-12", v1::TICKET, v1::TICKET_OPENED, 0, 4, "ui")
-                   .Event("2024-01-13", v1::FEATURE_USE, 0, 0, 1, "ui")
-                   .Build();
+  Dataset ds =
+      History()
+          .Customer("c")
+          .Event("2024-01-10", v1::TICKET, v1::TICKET_OPENED, 0, 2, "bug",
+                 kFlagComplaint)
+          .Event("2024-01-11", v1::TICKET, v1::TICKET_RESOLVED, 0, 9, "bug")
+          .Event("2024-01-12", v1::TICKET, v1::TICKET_OPENED, 0, 4, "ui")
+          .Event("2024-01-13", v1::FEATURE_USE, 0, 0, 1, "ui")
+          .Build();
   auto count = [&](const std::string& filter) {
-    return Feature(ds, "window { filter { " + filter +
-                           " } aggregate: COUNT window_days: 90 }",
-                   "2024-02-01");
+    return Feature(
+        ds,
+        "window { filter { " + filter + " } aggregate: COUNT window_days: 90 }",
+        "2024-02-01");
   };
   EXPECT_EQ(count(""), 4);
   EXPECT_EQ(count("kinds: TICKET"), 3);
@@ -167,7 +174,8 @@ TEST(DaysSince, LastAndFirstAndNaNWithoutEvents) {
             20.5);
 }
 
-History WeeklyLogins(const std::vector<int>& per_week, absl::string_view start) {
+History WeeklyLogins(const std::vector<int>& per_week,
+                     absl::string_view start) {
   History h;
   h.Customer("c");
   UnixSeconds t = T(start);
@@ -186,10 +194,13 @@ TEST(Trend, EachPeriodCumulativeAndDrop) {
   const std::string t =
       "trend { filter { kinds: LOGIN } aggregate: COUNT period_days: 7 "
       "periods: 3 ";
-  EXPECT_EQ(Feature(ds, t + "min_drop: 0.4 mode: EACH_PERIOD }", "2024-01-29"), 1);
+  EXPECT_EQ(Feature(ds, t + "min_drop: 0.4 mode: EACH_PERIOD }", "2024-01-29"),
+            1);
   // 6 -> 3 is a 50% drop, 3 -> 1 a 67% drop, 10 -> 6 only 40%: not 45%.
-  EXPECT_EQ(Feature(ds, t + "min_drop: 0.45 mode: EACH_PERIOD }", "2024-01-29"), 0);
-  EXPECT_EQ(Feature(ds, t + "min_drop: 0.85 mode: CUMULATIVE }", "2024-01-29"), 1);
+  EXPECT_EQ(Feature(ds, t + "min_drop: 0.45 mode: EACH_PERIOD }", "2024-01-29"),
+            0);
+  EXPECT_EQ(Feature(ds, t + "min_drop: 0.85 mode: CUMULATIVE }", "2024-01-29"),
+            1);
   EXPECT_EQ(Feature(ds, t + "min_drop: 0.95 }", "2024-01-29"), 0);
   EXPECT_DOUBLE_EQ(Feature(ds, t + "mode: DROP }", "2024-01-29"), 0.9);
   // Flat activity is no drop; an empty reference gives 0 / NaN.
@@ -226,7 +237,8 @@ TEST(IntervalChange, OpenAndClosedIntervals) {
                    .Event("2024-01-21", v1::ORDER, 0, 1)
                    .Event("2024-02-05", v1::ORDER, 0, 1)
                    .Build();
-  const std::string op = "interval_change { filter { kinds: ORDER } lookback_days: 365 ";
+  const std::string op =
+      "interval_change { filter { kinds: ORDER } lookback_days: 365 ";
   // Open: 25 days since the last order vs a 35/3-day mean interval.
   EXPECT_DOUBLE_EQ(Feature(ds, op + "}", "2024-03-01"), 25.0 / (35.0 / 3) - 1);
   // Closed: the last interval (15 days) vs the earlier mean (10 days).
@@ -235,19 +247,20 @@ TEST(IntervalChange, OpenAndClosedIntervals) {
 }
 
 TEST(RepeatedKeysAndContactsLeft, CountWhatTheyShould) {
-  Dataset ds = History()
-                   .Customer("c")
-                   .Event("2024-01-01", v1::TICKET, v1::TICKET_OPENED, 0, 1, "sync")
-                   .Event("2024-01-05", v1::TICKET, v1::TICKET_OPENED, 0, 1, "sync")
-                   .Event("2024-01-09", v1::TICKET, v1::TICKET_OPENED, 0, 1, "sync")
-                   .Event("2024-01-10", v1::TICKET, v1::TICKET_OPENED, 0, 1, "login")
-                   .Event("2024-01-11", v1::TICKET, v1::TICKET_OPENED, 0, 1, "login")
-                   .Event("2024-01-20", v1::CONTACT_CHANGE, v1::CONTACT_LEFT, 0, 0,
-                          "p1", kFlagDecisionMaker)
-                   .Contact("p1", true, "2024-01-20")
-                   .Contact("p2", false, "2024-01-25")
-                   .Contact("p3", true, "")
-                   .Build();
+  Dataset ds =
+      History()
+          .Customer("c")
+          .Event("2024-01-01", v1::TICKET, v1::TICKET_OPENED, 0, 1, "sync")
+          .Event("2024-01-05", v1::TICKET, v1::TICKET_OPENED, 0, 1, "sync")
+          .Event("2024-01-09", v1::TICKET, v1::TICKET_OPENED, 0, 1, "sync")
+          .Event("2024-01-10", v1::TICKET, v1::TICKET_OPENED, 0, 1, "login")
+          .Event("2024-01-11", v1::TICKET, v1::TICKET_OPENED, 0, 1, "login")
+          .Event("2024-01-20", v1::CONTACT_CHANGE, v1::CONTACT_LEFT, 0, 0, "p1",
+                 kFlagDecisionMaker)
+          .Contact("p1", true, "2024-01-20")
+          .Contact("p2", false, "2024-01-25")
+          .Contact("p3", true, "")
+          .Build();
   EXPECT_EQ(Feature(ds,
                     "repeated_keys { filter { kinds: TICKET } window_days: 90 "
                     "min_repeats: 3 }",
@@ -260,10 +273,11 @@ TEST(RepeatedKeysAndContactsLeft, CountWhatTheyShould) {
             2);
   // p1 appears in the table and as an event: counted once.
   EXPECT_EQ(Feature(ds, "contacts_left { window_days: 30 }", "2024-02-01"), 2);
-  EXPECT_EQ(Feature(ds,
-                    "contacts_left { window_days: 30 decision_makers_only: true }",
-                    "2024-02-01"),
-            1);
+  EXPECT_EQ(
+      Feature(ds,
+              "contacts_left { window_days: 30 decision_makers_only: true }",
+              "2024-02-01"),
+      1);
   EXPECT_EQ(Feature(ds, "attribute { field: CONTACT_COUNT }", "2024-02-01"), 1);
   EXPECT_EQ(Feature(ds, "attribute { field: CONTACT_COUNT }", "2024-01-22"), 2);
 }
@@ -275,21 +289,30 @@ TEST(RenewalSilenceAndAttributes, ReadContractsAsOfTheDate) {
                    .Contract("2024-01-01", "2024-07-01", 600)
                    .Event("2024-04-01", v1::INTERACTION, v1::CALL)
                    .Build();
-  const std::string silence = "renewal_silence { within_days: 60 silence_days: 30 }";
+  const std::string silence =
+      "renewal_silence { within_days: 60 silence_days: 30 }";
   EXPECT_EQ(Feature(ds, silence, "2024-06-01"), 1);  // renewal in 30 d, silent
   EXPECT_EQ(Feature(ds, silence, "2024-04-20"), 0);  // renewal 72 days away
   EXPECT_EQ(Feature(ds, "renewal_silence { within_days: 90 silence_days: 30 }",
                     "2024-04-20"),
             0);  // called on 04-01
   EXPECT_TRUE(std::isnan(Feature(ds, silence, "2024-08-01")));  // no contract
-  EXPECT_EQ(Feature(ds, "attribute { field: DAYS_TO_RENEWAL }", "2024-06-01"), 30);
-  EXPECT_EQ(Feature(ds, "attribute { field: CONTRACT_VALUE }", "2024-06-01"), 600);
-  EXPECT_NEAR(Feature(ds, "attribute { field: CONTRACT_LENGTH_CHANGE }", "2024-06-01"),
-              182.0 / 365 - 1, 1e-12);
+  EXPECT_EQ(Feature(ds, "attribute { field: DAYS_TO_RENEWAL }", "2024-06-01"),
+            30);
+  EXPECT_EQ(Feature(ds, "attribute { field: CONTRACT_VALUE }", "2024-06-01"),
+            600);
+  EXPECT_NEAR(
+      Feature(ds, "attribute { field: CONTRACT_LENGTH_CHANGE }", "2024-06-01"),
+      182.0 / 365 - 1, 1e-12);
   EXPECT_EQ(Feature(ds, "attribute { field: TENURE_DAYS }", "2023-01-11"), 10);
-  EXPECT_EQ(Feature(ds, "attribute { field: TIER_IS equals: \"A\" }", "2024-01-01"), 1);
-  EXPECT_EQ(Feature(ds, "attribute { field: TIER_IS equals: \"B\" }", "2024-01-01"), 0);
-  EXPECT_EQ(Feature(ds, "attribute { field: ANNUAL_VALUE }", "2024-01-01"), 150000);
+  EXPECT_EQ(
+      Feature(ds, "attribute { field: TIER_IS equals: \"A\" }", "2024-01-01"),
+      1);
+  EXPECT_EQ(
+      Feature(ds, "attribute { field: TIER_IS equals: \"B\" }", "2024-01-01"),
+      0);
+  EXPECT_EQ(Feature(ds, "attribute { field: ANNUAL_VALUE }", "2024-01-01"),
+            150000);
 }
 
 TEST(Derived, EvaluatesInDependencyOrder) {
@@ -298,16 +321,59 @@ TEST(Derived, EvaluatesInDependencyOrder) {
                    .Event("2024-01-10", v1::ORDER, 0, 30)
                    .Event("2024-01-20", v1::ORDER, 0, 10)
                    .Build();
-  std::vector<double> v = Features(ds, R"pb(
-    features { name: "ratio" derived { op: RATIO inputs: ["sum", "n"] } }
-    features { name: "big" derived { op: GREATER inputs: "ratio" constant: 15 } }
-    features { name: "all" derived { op: ALL inputs: ["big", "n"] } }
-    features { name: "cnt" derived { op: COUNT_NONZERO inputs: ["big", "none", "n"] } }
-    features { name: "sum" window { filter { kinds: ORDER } aggregate: SUM_AMOUNT window_days: 90 } }
-    features { name: "n" window { filter { kinds: ORDER } aggregate: COUNT window_days: 90 } }
-    features { name: "none" window { filter { kinds: LOGIN } aggregate: COUNT window_days: 90 } }
-  )pb",
-                                 "2024-02-01");
+  std::vector<double> v =
+      Features(ds, R"pb(
+                 features {
+                   name: "ratio"
+                   derived {
+                     op: RATIO
+                     inputs: [ "sum", "n" ]
+                   }
+                 }
+                 features {
+                   name: "big"
+                   derived { op: GREATER inputs: "ratio" constant: 15 }
+                 }
+                 features {
+                   name: "all"
+                   derived {
+                     op: ALL
+                     inputs: [ "big", "n" ]
+                   }
+                 }
+                 features {
+                   name: "cnt"
+                   derived {
+                     op: COUNT_NONZERO
+                     inputs: [ "big", "none", "n" ]
+                   }
+                 }
+                 features {
+                   name: "sum"
+                   window {
+                     filter { kinds: ORDER }
+                     aggregate: SUM_AMOUNT
+                     window_days: 90
+                   }
+                 }
+                 features {
+                   name: "n"
+                   window {
+                     filter { kinds: ORDER }
+                     aggregate: COUNT
+                     window_days: 90
+                   }
+                 }
+                 features {
+                   name: "none"
+                   window {
+                     filter { kinds: LOGIN }
+                     aggregate: COUNT
+                     window_days: 90
+                   }
+                 }
+               )pb",
+               "2024-02-01");
   EXPECT_EQ(v[0], 20);
   EXPECT_EQ(v[1], 1);
   EXPECT_EQ(v[2], 1);
@@ -322,9 +388,10 @@ TEST(FeatureEngine, ConfigErrorsNameTheFieldPath) {
     EXPECT_FALSE(e.ok()) << text;
     return std::string(e.status().message());
   };
-  EXPECT_THAT(error("features { name: \"a\" window { filter {} aggregate: COUNT "
-                    "window_days: 0 } }"),
-              HasSubstr("features[0].window.window_days: must be > 0"));
+  EXPECT_THAT(
+      error("features { name: \"a\" window { filter {} aggregate: COUNT "
+            "window_days: 0 } }"),
+      HasSubstr("features[0].window.window_days: must be > 0"));
   EXPECT_THAT(error("features { name: \"a\" window { aggregate: COUNT "
                     "window_days: 1 } } features { name: \"a\" "
                     "days_since {} }"),
@@ -332,20 +399,23 @@ TEST(FeatureEngine, ConfigErrorsNameTheFieldPath) {
   EXPECT_THAT(error("features { name: \"Bad Name\" days_since {} }"),
               HasSubstr("features[0].name"));
   EXPECT_THAT(error("features { name: \"a\" }"), HasSubstr("has no operator"));
-  EXPECT_THAT(error("features { name: \"a\" derived { op: SUM inputs: \"zz\" } }"),
-              HasSubstr("features[0].derived.inputs[0]: unknown feature 'zz'"));
-  EXPECT_THAT(error("features { name: \"a\" derived { op: SUM inputs: \"b\" } } "
-                    "features { name: \"b\" derived { op: SUM inputs: \"a\" } }"),
-              HasSubstr("cycle"));
+  EXPECT_THAT(
+      error("features { name: \"a\" derived { op: SUM inputs: \"zz\" } }"),
+      HasSubstr("features[0].derived.inputs[0]: unknown feature 'zz'"));
+  EXPECT_THAT(
+      error("features { name: \"a\" derived { op: SUM inputs: \"b\" } } "
+            "features { name: \"b\" derived { op: SUM inputs: \"a\" } }"),
+      HasSubstr("cycle"));
   EXPECT_THAT(error("features { name: \"a\" window { filter { kinds: ORDER "
                     "subtypes: NPS } aggregate: COUNT window_days: 1 } }"),
               HasSubstr("features[0].window.filter.subtypes[0]"));
   EXPECT_THAT(error("features { name: \"a\" trend { filter {} aggregate: COUNT "
                     "period_days: 7 periods: 2 min_drop: 1.5 } }"),
               HasSubstr("features[0].trend.min_drop"));
-  EXPECT_THAT(error("features { name: \"a\" window { filter { kinds: 99 } "
-                    "aggregate: COUNT window_days: 1 } }"),
-              HasSubstr("features[0].window.filter.kinds[0]: unknown event kind 99"));
+  EXPECT_THAT(
+      error("features { name: \"a\" window { filter { kinds: 99 } "
+            "aggregate: COUNT window_days: 1 } }"),
+      HasSubstr("features[0].window.filter.kinds[0]: unknown event kind 99"));
 }
 
 // A random history with many kinds, for the leakage and thread tests.
@@ -389,20 +459,34 @@ TEST(DefaultFeatureSet, ValidatesAndCoversTheDomainSignals) {
   ASSERT_TRUE(set.ok()) << set.status();
   absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
   ASSERT_TRUE(engine.ok()) << engine.status();
-  for (const char* name :
-       {"days_since_interaction", "logins_change_30d", "activity_down_40pct_3w",
-        "feature_breadth_share", "login_surge_then_collapse",
-        "api_calls_change_30d", "doc_search_failures_30d",
-        "order_value_down_30pct_3m", "orders_down_2m",
-        "purchase_interval_change", "no_orders_and_service_down",
-        "repeated_issues_180d", "training_request_over_48h",
-        "satisfaction_falling", "days_late_mean_180d",
-        "pricing_views_without_order", "decision_makers_left_90d",
-        "owner_changes_180d", "marketing_open_rate_90d",
-        "renewal_60d_no_contact", "renewal_reminders_rejected_180d",
-        "opportunities_stalled_90d", "data_exports_30d", "seats_removed_30d",
-        "competitor_trials_90d", "sudden_activity_drop_check",
-        "contract_length_change", "core_customer"}) {
+  for (const char* name : {"days_since_interaction",
+                           "logins_change_30d",
+                           "activity_down_40pct_3w",
+                           "feature_breadth_share",
+                           "login_surge_then_collapse",
+                           "api_calls_change_30d",
+                           "doc_search_failures_30d",
+                           "order_value_down_30pct_3m",
+                           "orders_down_2m",
+                           "purchase_interval_change",
+                           "no_orders_and_service_down",
+                           "repeated_issues_180d",
+                           "training_request_over_48h",
+                           "satisfaction_falling",
+                           "days_late_mean_180d",
+                           "pricing_views_without_order",
+                           "decision_makers_left_90d",
+                           "owner_changes_180d",
+                           "marketing_open_rate_90d",
+                           "renewal_60d_no_contact",
+                           "renewal_reminders_rejected_180d",
+                           "opportunities_stalled_90d",
+                           "data_exports_30d",
+                           "seats_removed_30d",
+                           "competitor_trials_90d",
+                           "sudden_activity_drop_check",
+                           "contract_length_change",
+                           "core_customer"}) {
     EXPECT_NE(std::find(engine->names().begin(), engine->names().end(), name),
               engine->names().end())
         << name;

@@ -55,8 +55,8 @@ v1::LoadOptions CsvDir(const std::string& dir,
 std::string ErrorsText(const v1::ErrorReport& r) {
   std::string s;
   for (const v1::DataError& e : r.errors()) {
-    s += e.source() + ":" + std::to_string(e.row()) + ": " + e.field() +
-         ": " + e.reason() + "\n";
+    s += e.source() + ":" + std::to_string(e.row()) + ": " + e.field() + ": " +
+         e.reason() + "\n";
   }
   return s;
 }
@@ -104,25 +104,27 @@ TEST(ReadCsv, HandlesCrlfBomAndBlankLines) {
 TEST(ReadCsv, ReportsEachBadRowWithFileRowAndFieldAndKeepsTheRest) {
   TempDir dir;
   dir.Write("customers.csv", "id\nc1\n");
-  const std::string events = dir.Write(
-      "events.csv",
-      "customer_id,kind,time,amount,value\n"
-      "c1,order,2024-01-01,10,1\n"     // 2 ok
-      "c1,order,2024-01-01,abc,1\n"    // 3 bad number
-      "c1,order,2024-13-01,10,1\n"     // 4 bad date
-      "c1,teleport,2024-01-01,10,1\n"  // 5 unknown kind
-      "c1,order,2024-01-01,10\n"       // 6 wrong column count
-      "c1,order,2024-01-01,nan,1\n"    // 7 NaN
-      "c1,order,2024-01-01,-3,1\n"     // 8 negative amount
-      "zz,order,2024-01-01,1,1\n"      // 9 unknown customer
-      "c1,order,2024-01-02,20,2\n");   // 10 ok
+  const std::string events =
+      dir.Write("events.csv",
+                "customer_id,kind,time,amount,value\n"
+                "c1,order,2024-01-01,10,1\n"     // 2 ok
+                "c1,order,2024-01-01,abc,1\n"    // 3 bad number
+                "c1,order,2024-13-01,10,1\n"     // 4 bad date
+                "c1,teleport,2024-01-01,10,1\n"  // 5 unknown kind
+                "c1,order,2024-01-01,10\n"       // 6 wrong column count
+                "c1,order,2024-01-01,nan,1\n"    // 7 NaN
+                "c1,order,2024-01-01,-3,1\n"     // 8 negative amount
+                "zz,order,2024-01-01,1,1\n"      // 9 unknown customer
+                "c1,order,2024-01-02,20,2\n");   // 10 ok
   absl::StatusOr<LoadResult> r = LoadDataset(CsvDir(dir.path()));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->dataset.num_events(), 2u);
   const std::string text = ErrorsText(r->report);
   EXPECT_THAT(text, HasSubstr(events + ":3: amount: 'abc' is not a number"));
-  EXPECT_THAT(text, HasSubstr(events + ":4: time: '2024-13-01' is not a valid"));
-  EXPECT_THAT(text, HasSubstr(events + ":5: kind: unknown event kind 'teleport'"));
+  EXPECT_THAT(text,
+              HasSubstr(events + ":4: time: '2024-13-01' is not a valid"));
+  EXPECT_THAT(text,
+              HasSubstr(events + ":5: kind: unknown event kind 'teleport'"));
   EXPECT_THAT(text, HasSubstr(events + ":6: : expected 5 fields, found 4"));
   EXPECT_THAT(text, HasSubstr(events + ":7: amount: not a finite number"));
   EXPECT_THAT(text, HasSubstr(events + ":8: amount: negative amount -3"));
@@ -205,22 +207,24 @@ TEST(ReadCsv, HugeQuotedFieldIsBoundedNotAllocated) {
 
 TEST(ReadCsv, VendorMappingWithConstantsValueMapsAndIndexes) {
   TempDir dir;
-  const std::string orders = dir.Write(
-      "orders.txt", "  A1  20240105  2  30.50\nB2 20240106 1 9.99\n");
+  const std::string orders =
+      dir.Write("orders.txt", "  A1  20240105  2  30.50\nB2 20240106 1 9.99\n");
   v1::LoadOptions o;
   ASSERT_TRUE(ParseTextProto(R"pb(
-    tables {
-      table: EVENTS
-      path: "orders.txt"
-      delimiter: "whitespace"
-      no_header: true
-      implicit_customers: true
-      columns { field: "customer_id" index: 0 }
-      columns { field: "time" index: 1 }
-      columns { field: "value" index: 2 }
-      columns { field: "amount" index: 3 }
-      columns { field: "kind" constant: "order" }
-    })pb", &o).ok());
+                               tables {
+                                 table: EVENTS
+                                 path: "orders.txt"
+                                 delimiter: "whitespace"
+                                 no_header: true
+                                 implicit_customers: true
+                                 columns { field: "customer_id" index: 0 }
+                                 columns { field: "time" index: 1 }
+                                 columns { field: "value" index: 2 }
+                                 columns { field: "amount" index: 3 }
+                                 columns { field: "kind" constant: "order" }
+                               })pb",
+                             &o)
+                  .ok());
   o.set_base_dir(dir.path());
   absl::StatusOr<LoadResult> r = LoadDataset(o);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -312,8 +316,8 @@ TEST(ReadPbStream, TruncatedAndCorruptStreamsAreReported) {
   EXPECT_THAT(ErrorsText(r->report), HasSubstr("exceeds the limit"));
 
   // Garbage bytes of the announced size: that record is skipped.
-  std::string garbage = std::string("\x03\xff\xff\xff", 4) +
-                        Delimited({CustomerRecord("c2")});
+  std::string garbage =
+      std::string("\x03\xff\xff\xff", 4) + Delimited({CustomerRecord("c2")});
   r = LoadRecordStream(garbage, {}, "mem");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->dataset.num_customers(), 1u);
@@ -330,17 +334,17 @@ TEST(ReadPbStream, TruncatedAndCorruptStreamsAreReported) {
 
 TEST(ReadJsonl, ParsesRecordsAndReportsBadLines) {
   TempDir dir;
-  const std::string path = dir.Write(
-      "data.jsonl",
-      "{\"customer\": {\"id\": \"c1\", \"tier\": \"A\"}}\n"
-      "{\"event\": {\"customer_id\": \"c1\", \"kind\": \"ORDER\", "
-      "\"time\": \"2024-01-01T00:00:00Z\", \"amount\": 12.5}}\n"
-      "{\"event\": {\"customerId\": \"c1\", \"kind\": \"LOGIN\", "
-      "\"time\": \"2024-01-02T00:00:00Z\"}}\r\n"
-      "not json\n"
-      "{\"event\": {\"customer_id\": \"c1\", \"kind\": \"WARP\"}}\n"
-      "{\"customer\": {\"id\": \"c2\", \"shoe_size\": 9}}\n"
-      "\n");
+  const std::string path =
+      dir.Write("data.jsonl",
+                "{\"customer\": {\"id\": \"c1\", \"tier\": \"A\"}}\n"
+                "{\"event\": {\"customer_id\": \"c1\", \"kind\": \"ORDER\", "
+                "\"time\": \"2024-01-01T00:00:00Z\", \"amount\": 12.5}}\n"
+                "{\"event\": {\"customerId\": \"c1\", \"kind\": \"LOGIN\", "
+                "\"time\": \"2024-01-02T00:00:00Z\"}}\r\n"
+                "not json\n"
+                "{\"event\": {\"customer_id\": \"c1\", \"kind\": \"WARP\"}}\n"
+                "{\"customer\": {\"id\": \"c2\", \"shoe_size\": 9}}\n"
+                "\n");
   v1::LoadOptions o;
   o.add_paths(path);  // format inferred from the extension
   absl::StatusOr<LoadResult> r = LoadDataset(o);
@@ -358,8 +362,9 @@ TEST(ReadJsonl, ParsesRecordsAndReportsBadLines) {
 
 Dataset SampleDataset() {
   TempDir dir;
-  dir.Write("owners.csv", "id,name,manager_id,role\nm1,Boss,,executive\n"
-                          "r1,Rep,m1,sales\n");
+  dir.Write("owners.csv",
+            "id,name,manager_id,role\nm1,Boss,,executive\n"
+            "r1,Rep,m1,sales\n");
   dir.Write("customers.csv", kCustomers);
   dir.Write("contacts.csv",
             "id,customer_id,name,role,decision_maker,added_time,left_time\n"
@@ -407,8 +412,7 @@ TEST_P(RoundTrip, WriteThenReadGivesTheSameDataset) {
   const Dataset original = SampleDataset();
   ASSERT_EQ(original.num_events(), 3u);
   TempDir dir;
-  const std::string path =
-      dir / (GetParam() == v1::CSV ? "out" : "out.data");
+  const std::string path = dir / (GetParam() == v1::CSV ? "out" : "out.data");
   ASSERT_TRUE(WriteDataset(original, GetParam(), path).ok());
   v1::LoadOptions o;
   o.set_format(GetParam());

@@ -57,14 +57,15 @@ ChurnLabeler Default() {
 }
 
 TEST(ChurnLabeler, ActiveChurnTakesTheEventDateAndReason) {
-  Dataset ds = Builder()
-                   .Customer({"a", "saas", "B"})
-                   .Event("a", "2024-01-01", v1::LOGIN)
-                   .Event("a", "2024-02-10", v1::CANCELLATION, 0, 0, "price")
-                   .Customer({"n", "services", "B"})
-                   .Event("n", "2024-01-05", v1::CONTRACT, v1::CONTRACT_NOT_RENEWED)
-                   .Event("n", "2024-01-06", v1::ORDER, 0, 10)
-                   .Build();
+  Dataset ds =
+      Builder()
+          .Customer({"a", "saas", "B"})
+          .Event("a", "2024-01-01", v1::LOGIN)
+          .Event("a", "2024-02-10", v1::CANCELLATION, 0, 0, "price")
+          .Customer({"n", "services", "B"})
+          .Event("n", "2024-01-05", v1::CONTRACT, v1::CONTRACT_NOT_RENEWED)
+          .Event("n", "2024-01-06", v1::ORDER, 0, 10)
+          .Build();
   std::vector<ChurnLabel> l = Default().Label(ds, T("2024-03-01")).value();
   EXPECT_TRUE(l[0].churned);
   EXPECT_EQ(l[0].type, v1::ACTIVE);
@@ -77,19 +78,20 @@ TEST(ChurnLabeler, ActiveChurnTakesTheEventDateAndReason) {
 }
 
 TEST(ChurnLabeler, PassiveWindowsPerIndustryAndTierFromTheDomainNotes) {
-  Dataset ds = Builder()
-                   .Customer({"saas", "saas", "B"})
-                   .Event("saas", "2024-01-01", v1::LOGIN)
-                   .Event("saas", "2024-02-01", v1::ORDER, 0, 10)  // not a login
-                   .Customer({"shop", "ecommerce", "C"})
-                   .Event("shop", "2024-01-01", v1::ORDER, 0, 10)
-                   .Customer({"core", "services", "A", 150000})
-                   .Event("core", "2024-01-01", v1::ORDER, 0, 10)
-                   .Customer({"plain", "services", "B", 50000})
-                   .Event("plain", "2024-01-01", v1::ORDER, 0, 10)
-                   .Customer({"edu", "education", "C"})
-                   .Event("edu", "2024-01-01", v1::LOGIN)
-                   .Build();
+  Dataset ds =
+      Builder()
+          .Customer({"saas", "saas", "B"})
+          .Event("saas", "2024-01-01", v1::LOGIN)
+          .Event("saas", "2024-02-01", v1::ORDER, 0, 10)  // not a login
+          .Customer({"shop", "ecommerce", "C"})
+          .Event("shop", "2024-01-01", v1::ORDER, 0, 10)
+          .Customer({"core", "services", "A", 150000})
+          .Event("core", "2024-01-01", v1::ORDER, 0, 10)
+          .Customer({"plain", "services", "B", 50000})
+          .Event("plain", "2024-01-01", v1::ORDER, 0, 10)
+          .Customer({"edu", "education", "C"})
+          .Event("edu", "2024-01-01", v1::LOGIN)
+          .Build();
   const ChurnLabeler labeler = Default();
   auto at = [&](absl::string_view date) {
     return labeler.Label(ds, T(date)).value();
@@ -116,9 +118,8 @@ TEST(ChurnLabeler, PassiveWindowsPerIndustryAndTierFromTheDomainNotes) {
 }
 
 TEST(ChurnLabeler, NeverActiveCountsFromSignupAndFutureCustomersAreNotChurned) {
-  Dataset ds = Builder()
-                   .Customer({"quiet", "saas", "B", 0, "2024-01-01"})
-                   .Build();
+  Dataset ds =
+      Builder().Customer({"quiet", "saas", "B", 0, "2024-01-01"}).Build();
   EXPECT_EQ(Default().Label(ds, T("2024-04-01")).value()[0].churn_time,
             T("2024-03-31"));
   EXPECT_FALSE(Default().Label(ds, T("2023-12-01")).value()[0].churned);
@@ -129,7 +130,8 @@ TEST(ChurnLabeler, HiddenChurnWhenSpendHalvesAgainstTheBaseline) {
   b.Customer({"h", "ecommerce", "B"});
   // Baseline: 6 orders of 100 over 180 days; recent 90 days: 3 orders of 10.
   for (int i = 0; i < 6; ++i) {
-    b.Event("h", FormatTime(T("2023-07-05") + i * 30 * kDay), v1::ORDER, 0, 100);
+    b.Event("h", FormatTime(T("2023-07-05") + i * 30 * kDay), v1::ORDER, 0,
+            100);
   }
   for (int i = 0; i < 3; ++i) {
     b.Event("h", FormatTime(T("2024-01-05") + i * 30 * kDay), v1::ORDER, 0, 10);
@@ -150,9 +152,10 @@ TEST(ChurnLabeler, ConfigErrorsNameThePath) {
   };
   EXPECT_THAT(error("passive { activity { kinds: LOGIN } inactive_days: 0 }"),
               HasSubstr("passive[0].inactive_days: must be > 0"));
-  EXPECT_THAT(error("hidden { measure: MAX_VALUE recent_days: 1 baseline_days: 1 "
-                    "min_drop: 0.5 }"),
-              HasSubstr("hidden[0].measure"));
+  EXPECT_THAT(
+      error("hidden { measure: MAX_VALUE recent_days: 1 baseline_days: 1 "
+            "min_drop: 0.5 }"),
+      HasSubstr("hidden[0].measure"));
   EXPECT_THAT(error("hidden { measure: COUNT recent_days: 1 baseline_days: 1 "
                     "min_drop: 1.5 }"),
               HasSubstr("hidden[0].min_drop"));
@@ -160,22 +163,27 @@ TEST(ChurnLabeler, ConfigErrorsNameThePath) {
 }
 
 TEST(TrainingPanel, LabelsChurnWithinTheHorizonAndSkipsTheAlreadyChurned) {
-  Dataset ds = Builder()
-                   .Customer({"stays", "services", "B"})
-                   .Event("stays", "2024-01-10", v1::ORDER, 0, 5)
-                   .Event("stays", "2024-02-10", v1::ORDER, 0, 5)
-                   .Event("stays", "2024-03-10", v1::ORDER, 0, 5)
-                   .Customer({"leaves", "services", "B"})
-                   .Event("leaves", "2024-01-10", v1::ORDER, 0, 5)
-                   .Event("leaves", "2024-02-15", v1::CANCELLATION, 0, 0, "competitor")
-                   .Customer({"late", "services", "B", 0, "2024-02-20"})
-                   .Event("late", "2024-02-25", v1::ORDER, 0, 5)
-                   .Build();
+  Dataset ds =
+      Builder()
+          .Customer({"stays", "services", "B"})
+          .Event("stays", "2024-01-10", v1::ORDER, 0, 5)
+          .Event("stays", "2024-02-10", v1::ORDER, 0, 5)
+          .Event("stays", "2024-03-10", v1::ORDER, 0, 5)
+          .Customer({"leaves", "services", "B"})
+          .Event("leaves", "2024-01-10", v1::ORDER, 0, 5)
+          .Event("leaves", "2024-02-15", v1::CANCELLATION, 0, 0, "competitor")
+          .Customer({"late", "services", "B", 0, "2024-02-20"})
+          .Event("late", "2024-02-25", v1::ORDER, 0, 5)
+          .Build();
   v1::FeatureSet set;
   ASSERT_TRUE(ParseTextProto(R"pb(features {
-                                 name: "orders_30d"
-                                 window { filter { kinds: ORDER } aggregate: COUNT window_days: 30 }
-                               })pb",
+                                    name: "orders_30d"
+                                    window {
+                                      filter { kinds: ORDER }
+                                      aggregate: COUNT
+                                      window_days: 30
+                                    }
+                                  })pb",
                              &set)
                   .ok());
   const FeatureEngine engine = FeatureEngine::Create(set).value();
@@ -195,10 +203,11 @@ TEST(TrainingPanel, LabelsChurnWithinTheHorizonAndSkipsTheAlreadyChurned) {
   EXPECT_FALSE(BuildTrainingPanel(ds, engine, Default(), {}, 30).ok());
   EXPECT_FALSE(BuildTrainingPanel(ds, engine, Default(), dates, 0).ok());
   const UnixSeconds backwards[] = {T("2024-03-01"), T("2024-02-01")};
-  EXPECT_THAT(std::string(BuildTrainingPanel(ds, engine, Default(), backwards, 30)
-                              .status()
-                              .message()),
-              HasSubstr("as_of_dates[1]"));
+  EXPECT_THAT(
+      std::string(BuildTrainingPanel(ds, engine, Default(), backwards, 30)
+                      .status()
+                      .message()),
+      HasSubstr("as_of_dates[1]"));
 }
 
 }  // namespace

@@ -22,13 +22,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "churnkit/v1/data.pb.h"
 #include "churnkit/v1/ingest.pb.h"
@@ -71,7 +71,7 @@ class StringPool {
   absl::string_view Get(StringId id) const {
     const Storage& s = *storage_;
     return absl::string_view(s.bytes.data() + s.offsets[id],
-                            s.offsets[id + 1] - s.offsets[id]);
+                             s.offsets[id + 1] - s.offsets[id]);
   }
   size_t size() const { return storage_->offsets.size() - 1; }
   // Bytes held by the pool, including its hash index.
@@ -119,14 +119,14 @@ struct CustomerTable {
 // Event log sorted by (customer, time, input order). Customer c owns
 // entries offsets[c] .. offsets[c+1] of every column.
 struct EventTable {
-  std::vector<uint64_t> offsets;     // num_customers + 1
-  std::vector<uint8_t> kind;         // v1::EventKind
-  std::vector<uint16_t> subtype;     // v1::EventSubtype
+  std::vector<uint64_t> offsets;  // num_customers + 1
+  std::vector<uint8_t> kind;      // v1::EventKind
+  std::vector<uint16_t> subtype;  // v1::EventSubtype
   std::vector<UnixSeconds> time;
-  std::vector<double> amount;        // currency units
-  std::vector<double> value;         // kind-specific unit, see data.proto
+  std::vector<double> amount;  // currency units
+  std::vector<double> value;   // kind-specific unit, see data.proto
   std::vector<StringId> key, group;
-  std::vector<uint8_t> flags;        // EventFlag bits
+  std::vector<uint8_t> flags;  // EventFlag bits
 };
 
 // Contacts, grouped by customer (offsets as in EventTable), input order.

@@ -33,10 +33,10 @@ namespace churnkit {
 // NaN marks a value that is not defined for the row; each operator
 // documents when (features.proto).
 struct FeatureMatrix {
-  std::vector<std::string> columns;   // feature names
+  std::vector<std::string> columns;       // feature names
   std::vector<std::string> customer_ids;  // per row
-  std::vector<UnixSeconds> as_of;     // per row
-  std::vector<double> values;         // num_rows() * num_cols()
+  std::vector<UnixSeconds> as_of;         // per row
+  std::vector<double> values;             // num_rows() * num_cols()
 
   size_t num_rows() const { return customer_ids.size(); }
   size_t num_cols() const { return columns.size(); }
@@ -78,9 +78,9 @@ class FeatureEngine {
   const v1::FeatureSet& config() const;
 
   // Computes every feature for every customer existing at `as_of`.
-  absl::StatusOr<FeatureMatrix> Compute(const Dataset& dataset,
-                                        UnixSeconds as_of,
-                                        const ComputeOptions& options = {}) const;
+  absl::StatusOr<FeatureMatrix> Compute(
+      const Dataset& dataset, UnixSeconds as_of,
+      const ComputeOptions& options = {}) const;
 
   // Computes the features of selected customers (rows in that order).
   absl::StatusOr<FeatureMatrix> ComputeFor(

@@ -21,10 +21,10 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "churnkit/dataset.h"
 #include "churnkit/v1/data.pb.h"
 #include "churnkit/v1/ingest.pb.h"
@@ -56,7 +56,8 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
                           DatasetBuilder& builder);
 absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder);
 absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder);
-absl::Status ReadPbStreamBytes(absl::string_view bytes, absl::string_view source,
+absl::Status ReadPbStreamBytes(absl::string_view bytes,
+                               absl::string_view source,
                                DatasetBuilder& builder);
 // Adds one Record (whichever table it holds) to `builder`.
 absl::Status AddRecord(const v1::Record& record, RowRef where,

@@ -36,8 +36,8 @@ absl::StatusOr<std::unique_ptr<CsvReader>> CsvReader::Open(
     const std::string& path, const CsvOptions& options) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return OpenError(path);
-  auto reader =
-      std::unique_ptr<CsvReader>(new CsvReader(f, absl::string_view(), options));
+  auto reader = std::unique_ptr<CsvReader>(
+      new CsvReader(f, absl::string_view(), options));
   reader->buffer_.resize(kChunkBytes);
   reader->data_ = reader->buffer_.data();
   return reader;
@@ -170,8 +170,8 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
             return absl::InvalidArgumentError(absl::StrCat(
                 "line ", record_line, ": unterminated quoted field"));
           }
-          const char* q = static_cast<const char*>(
-              std::memchr(d + p, '"', e - p));
+          const char* q =
+              static_cast<const char*>(std::memchr(d + p, '"', e - p));
           const size_t stop = q == nullptr ? e : static_cast<size_t>(q - d);
           for (size_t i = p; i < stop; ++i) line += d[i] == '\n';
           scratch_.append(d + p, stop - p);

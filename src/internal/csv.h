@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace churnkit::internal {
 
@@ -65,7 +65,7 @@ class CsvReader {
   bool first_ = true;
   int64_t line_ = 1;
   int64_t record_line_ = 0;
-  std::string scratch_;                   // unescaped quoted fields
+  std::string scratch_;                           // unescaped quoted fields
   std::vector<std::pair<size_t, size_t>> spans_;  // per field: start, len
   std::vector<uint8_t> in_scratch_;
 };

@@ -34,9 +34,8 @@ class BoundFilter {
 
   bool Match(const EventTable& ev, size_t i) const {
     if (kind_mask_ != 0 && !(kind_mask_ & (1u << ev.kind[i]))) return false;
-    if (!subtypes_->empty() &&
-        std::find(subtypes_->begin(), subtypes_->end(), ev.subtype[i]) ==
-            subtypes_->end()) {
+    if (!subtypes_->empty() && std::find(subtypes_->begin(), subtypes_->end(),
+                                         ev.subtype[i]) == subtypes_->end()) {
       return false;
     }
     if ((ev.flags[i] & flags_) != flags_) return false;

@@ -15,7 +15,8 @@ namespace churnkit::internal {
 // `min_chunk` indices so small inputs stay on one thread.
 template <typename Fn>  // void(size_t from, size_t to)
 void ParallelFor(size_t n, int threads, Fn fn, size_t min_chunk = 256) {
-  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads <= 0)
+    threads = static_cast<int>(std::thread::hardware_concurrency());
   const size_t max_threads = (n + min_chunk - 1) / min_chunk;
   threads = static_cast<int>(std::max<size_t>(
       1, std::min<size_t>(static_cast<size_t>(threads), max_threads)));

@@ -108,8 +108,13 @@ bool ParseUnixTime(absl::string_view t, int64_t* seconds) {
 }
 
 std::string FormatUnixTime(int64_t s) {
-  int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-  int64_t rem = s - days * 86400;
+  // Floor division without negating `s` (which overflows near INT64_MIN).
+  int64_t days = s / 86400;
+  int64_t rem = s % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
   int64_t y;
   int m, d;
   CivilFromDays(days, &y, &m, &d);
