@@ -28,7 +28,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "churnkit/dataset.h"
+#include "churnkit/features.h"
 #include "churnkit/io.h"
+#include "churnkit/labels.h"
 #include "churnkit/v1/ingest.pb.h"
 #include "google/protobuf/message_lite.h"
 
@@ -57,6 +59,15 @@ struct ck_dataset_t {
   churnkit::LoadResult rep;
   std::string ids;                 // customer ids, each NUL-terminated
   std::vector<size_t> id_offsets;  // start of customer c's id in `ids`
+};
+
+struct ck_features_t {
+  explicit ck_features_t(churnkit::FeatureEngine e) : engine(std::move(e)) {}
+  churnkit::FeatureEngine engine;
+};
+
+struct ck_matrix_t {
+  churnkit::FeatureMatrix matrix;
 };
 
 namespace {
@@ -186,6 +197,17 @@ absl::Status GetCount(const ck_dataset_t* dataset, size_t* out, Count count) {
     return s;
   }
   *out = count(*dataset);
+  return absl::OkStatus();
+}
+
+// Stores names[index].c_str() in *out, or OutOfRange.
+absl::Status NameAt(const std::vector<std::string>& names, size_t index,
+                    const char* what, const char** out) {
+  if (index >= names.size()) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "argument '", what, "' is ", index, "; there are ", names.size()));
+  }
+  *out = names[index].c_str();
   return absl::OkStatus();
 }
 
@@ -466,6 +488,224 @@ ck_status ck_dataset_write(const ck_dataset_t* dataset, const char* format,
       return absl::InvalidArgumentError("argument 'path' is empty");
     }
     return churnkit::WriteDataset(dataset->rep.dataset, *parsed, path);
+  });
+}
+
+// ---- Time ---------------------------------------------------------------
+
+ck_status ck_time_parse(const char* text, int64_t* out) {
+  return Guard("ck_time_parse", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"text", text}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::UnixSeconds> t = churnkit::ParseTime(text);
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'text': ", t.status().message()));
+    }
+    *out = *t;
+    return absl::OkStatus();
+  });
+}
+
+// ---- Features -------------------------------------------------------------
+
+ck_status ck_features_create(const char* feature_set_textproto,
+                             ck_features_t** out) {
+  return Guard("ck_features_create", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::v1::FeatureSet set;
+    if (feature_set_textproto == nullptr) {
+      absl::StatusOr<churnkit::v1::FeatureSet> d =
+          churnkit::DefaultFeatureSet();
+      if (!d.ok()) return d.status();
+      set = *std::move(d);
+    } else if (absl::Status s =
+                   churnkit::ParseTextProto(feature_set_textproto, &set);
+               !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'feature_set_textproto': ", s.message()));
+    }
+    absl::StatusOr<churnkit::FeatureEngine> engine =
+        churnkit::FeatureEngine::Create(set);
+    if (!engine.ok()) return engine.status();
+    *out = new ck_features_t(*std::move(engine));
+    return absl::OkStatus();
+  });
+}
+
+void ck_features_free(ck_features_t* features) {
+  Guard("ck_features_free", [features] { delete features; });
+}
+
+ck_status ck_features_num_columns(const ck_features_t* features, size_t* out) {
+  return Guard("ck_features_num_columns", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"features", features}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    *out = features->engine.names().size();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_features_column_name(const ck_features_t* features, size_t index,
+                                  const char** out) {
+  return Guard("ck_features_column_name", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"features", features}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    return NameAt(features->engine.names(), index, "index", out);
+  });
+}
+
+ck_status ck_features_compute(const ck_features_t* features,
+                              const ck_dataset_t* dataset, int64_t as_of,
+                              const size_t* customer_indices,
+                              size_t n_customers, double* out,
+                              size_t out_size) {
+  return Guard("ck_features_compute", [&]() -> absl::Status {
+    if (absl::Status s =
+            CheckNotNull({{"features", features}, {"dataset", dataset}});
+        !s.ok()) {
+      return s;
+    }
+    if (n_customers > 0) {
+      if (absl::Status s = CheckNotNull(
+              {{"customer_indices", customer_indices}, {"out", out}});
+          !s.ok()) {
+        return s;
+      }
+    }
+    const size_t cols = features->engine.names().size();
+    if (cols != 0 && n_customers > SIZE_MAX / cols) {
+      return absl::InvalidArgumentError("argument 'n_customers' is too large");
+    }
+    if (out_size != n_customers * cols) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "argument 'out_size' is ", out_size, "; expected n_customers * ",
+          "num_columns = ", n_customers, " * ", cols, " = ",
+          n_customers * cols));
+    }
+    const size_t n = dataset->rep.dataset.num_customers();
+    std::vector<churnkit::CustomerIndex> rows(n_customers);
+    for (size_t i = 0; i < n_customers; ++i) {
+      if (customer_indices[i] >= n) {
+        return absl::OutOfRangeError(
+            absl::StrCat("customer_indices[", i, "] is ", customer_indices[i],
+                         "; the data set has ", n, " customers"));
+      }
+      rows[i] = static_cast<churnkit::CustomerIndex>(customer_indices[i]);
+    }
+    absl::StatusOr<churnkit::FeatureMatrix> m =
+        features->engine.ComputeFor(dataset->rep.dataset, rows, as_of);
+    if (!m.ok()) return m.status();
+    if (!m->values.empty()) {
+      std::memcpy(out, m->values.data(), m->values.size() * sizeof(double));
+    }
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_features_compute_matrix(const ck_features_t* features,
+                                     const ck_dataset_t* dataset, int64_t as_of,
+                                     ck_matrix_t** out) {
+  return Guard("ck_features_compute_matrix", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (absl::Status s =
+            CheckNotNull({{"features", features}, {"dataset", dataset}});
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::FeatureMatrix> m =
+        features->engine.Compute(dataset->rep.dataset, as_of);
+    if (!m.ok()) return m.status();
+    *out = new ck_matrix_t{*std::move(m)};
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_matrix_shape(const ck_matrix_t* matrix, size_t* rows,
+                          size_t* cols) {
+  return Guard("ck_matrix_shape", [&]() -> absl::Status {
+    if (absl::Status s =
+            CheckNotNull({{"matrix", matrix}, {"rows", rows}, {"cols", cols}});
+        !s.ok()) {
+      return s;
+    }
+    *rows = matrix->matrix.num_rows();
+    *cols = matrix->matrix.num_cols();
+    return absl::OkStatus();
+  });
+}
+
+const double* ck_matrix_data(const ck_matrix_t* matrix) {
+  return Guard("ck_matrix_data", [matrix]() -> const double* {
+    return matrix == nullptr || matrix->matrix.values.empty()
+               ? nullptr
+               : matrix->matrix.values.data();
+  });
+}
+
+ck_status ck_matrix_customer_id(const ck_matrix_t* matrix, size_t row,
+                                const char** out) {
+  return Guard("ck_matrix_customer_id", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"matrix", matrix}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    return NameAt(matrix->matrix.customer_ids, row, "row", out);
+  });
+}
+
+ck_status ck_matrix_column_name(const ck_matrix_t* matrix, size_t col,
+                                const char** out) {
+  return Guard("ck_matrix_column_name", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"matrix", matrix}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    return NameAt(matrix->matrix.columns, col, "col", out);
+  });
+}
+
+void ck_matrix_free(ck_matrix_t* matrix) {
+  Guard("ck_matrix_free", [matrix] { delete matrix; });
+}
+
+// ---- Churn labels -----------------------------------------------------------
+
+ck_status ck_labels_compute(const ck_dataset_t* dataset,
+                            const char* definition_textproto, int64_t as_of,
+                            ck_buffer_t** out) {
+  return Guard("ck_labels_compute", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    churnkit::v1::ChurnDefinition def;
+    if (definition_textproto == nullptr) {
+      absl::StatusOr<churnkit::v1::ChurnDefinition> d =
+          churnkit::DefaultChurnDefinition();
+      if (!d.ok()) return d.status();
+      def = *std::move(d);
+    } else if (absl::Status s =
+                   churnkit::ParseTextProto(definition_textproto, &def);
+               !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'definition_textproto': ", s.message()));
+    }
+    absl::StatusOr<churnkit::ChurnLabeler> labeler =
+        churnkit::ChurnLabeler::Create(def);
+    if (!labeler.ok()) return labeler.status();
+    const churnkit::Dataset& ds = dataset->rep.dataset;
+    absl::StatusOr<std::vector<churnkit::ChurnLabel>> labels =
+        labeler->Label(ds, as_of);
+    if (!labels.ok()) return labels.status();
+    return ToBuffer(churnkit::ToLabelSet(ds, *labels, as_of), out);
   });
 }
 

@@ -241,6 +241,29 @@ absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::Label(
   return out;
 }
 
+v1::LabelSet ToLabelSet(const Dataset& dataset,
+                        absl::Span<const ChurnLabel> labels,
+                        UnixSeconds as_of) {
+  v1::LabelSet out;
+  out.mutable_as_of()->set_seconds(as_of);
+  for (size_t c = 0; c < labels.size() && c < dataset.num_customers(); ++c) {
+    const ChurnLabel& l = labels[c];
+    v1::CustomerLabel* m = out.add_labels();
+    m->set_customer_id(
+        std::string(dataset.customer_id(static_cast<CustomerIndex>(c))));
+    m->set_churned(l.churned);
+    m->set_type(l.type);
+    if (l.churn_time != kNoTime)
+      m->mutable_churn_time()->set_seconds(l.churn_time);
+    m->set_reason(l.reason);
+    m->set_rule(l.rule);
+    if (l.last_activity != kNoTime) {
+      m->mutable_last_activity()->set_seconds(l.last_activity);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<v1::ChurnDefinition> DefaultChurnDefinition() {
   v1::ChurnDefinition def;
   if (absl::Status s = ParseTextProto(internal::kDefaultLabelsTextproto, &def);

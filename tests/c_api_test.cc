@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -1040,5 +1041,170 @@ TEST(CApiRoundTrip, PbFileIsARecordStream) {
 }
 
 TEST(CApiDatasetFree, NullIsANoOp) { ck_dataset_free(nullptr); }
+
+// ---- Time, features and labels
+// ------------------------------------------------
+
+struct FeaturesFree {
+  void operator()(ck_features_t* f) const { ck_features_free(f); }
+};
+struct MatrixFree {
+  void operator()(ck_matrix_t* m) const { ck_matrix_free(m); }
+};
+using FeaturesPtr = std::unique_ptr<ck_features_t, FeaturesFree>;
+using MatrixPtr = std::unique_ptr<ck_matrix_t, MatrixFree>;
+
+DatasetPtr ExampleData() {
+  return Load("paths: \"" + churnkit::testing::SourceDir() +
+              "/examples/data\"");
+}
+
+TEST(CApiTime, ParsesDatesAndRejectsBadText) {
+  int64_t t = 0;
+  ASSERT_CK_OK(ck_time_parse("2024-07-01", &t));
+  EXPECT_EQ(t, 1719792000);
+  ASSERT_CK_OK(ck_time_parse("2024-07-01T08:00:00+08:00", &t));
+  EXPECT_EQ(t, 1719792000);
+  ExpectNullArgument(ck_time_parse(nullptr, &t), "ck_time_parse", "text");
+  ExpectNullArgument(ck_time_parse("2024-07-01", nullptr), "ck_time_parse",
+                     "out");
+  ExpectError(ck_time_parse("2024-02-30", &t), CK_INVALID_ARGUMENT,
+              "ck_time_parse", "'2024-02-30' is not a valid date");
+}
+
+TEST(CApiFeatures, CreateRejectsBadConfigsNamingThePath) {
+  ck_features_t* f = Poison<ck_features_t>();
+  ExpectNullArgument(ck_features_create(nullptr, nullptr), "ck_features_create",
+                     "out");
+  ExpectError(ck_features_create("features { bogus: 1 }", &f),
+              CK_INVALID_ARGUMENT, "ck_features_create",
+              "argument 'feature_set_textproto'");
+  EXPECT_EQ(f, nullptr);
+  f = Poison<ck_features_t>();
+  ExpectError(ck_features_create("features { name: \"a\" window { filter {} "
+                                 "aggregate: COUNT window_days: -1 } }",
+                                 &f),
+              CK_INVALID_ARGUMENT, "ck_features_create",
+              "features[0].window.window_days: must be > 0");
+  EXPECT_EQ(f, nullptr);
+  ck_features_free(nullptr);
+  ck_matrix_free(nullptr);
+  EXPECT_EQ(ck_matrix_data(nullptr), nullptr);
+}
+
+TEST(CApiFeatures, ComputesIntoCallerMemoryAndLibraryMatrices) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  ck_features_t* raw = nullptr;
+  ASSERT_CK_OK(ck_features_create(
+      "features { name: \"orders_365d\" window { filter { kinds: ORDER } "
+      "aggregate: COUNT window_days: 365 } } "
+      "features { name: \"days_since_login\" days_since { filter { kinds: "
+      "LOGIN } } }",
+      &raw));
+  FeaturesPtr f(raw);
+  size_t cols = 0;
+  ASSERT_CK_OK(ck_features_num_columns(f.get(), &cols));
+  ASSERT_EQ(cols, 2u);
+  const char* name = nullptr;
+  ASSERT_CK_OK(ck_features_column_name(f.get(), 1, &name));
+  EXPECT_STREQ(name, "days_since_login");
+  ExpectError(ck_features_column_name(f.get(), 2, &name), CK_OUT_OF_RANGE,
+              "ck_features_column_name", "argument 'index' is 2");
+
+  int64_t as_of = 0;
+  ASSERT_CK_OK(ck_time_parse("2024-07-01", &as_of));
+  ck_matrix_t* m_raw = nullptr;
+  ASSERT_CK_OK(ck_features_compute_matrix(f.get(), ds.get(), as_of, &m_raw));
+  MatrixPtr m(m_raw);
+  size_t rows = 0, mcols = 0;
+  ASSERT_CK_OK(ck_matrix_shape(m.get(), &rows, &mcols));
+  EXPECT_EQ(mcols, 2u);
+  ASSERT_GT(rows, 0u);
+  const double* data = ck_matrix_data(m.get());
+  ASSERT_NE(data, nullptr);
+  const char* id = nullptr;
+  ASSERT_CK_OK(ck_matrix_customer_id(m.get(), 0, &id));
+  ASSERT_CK_OK(ck_matrix_column_name(m.get(), 0, &name));
+  EXPECT_STREQ(name, "orders_365d");
+  ExpectError(ck_matrix_customer_id(m.get(), rows, &id), CK_OUT_OF_RANGE,
+              "ck_matrix_customer_id", "argument 'row'");
+
+  // The same first row computed into caller memory.
+  size_t index = 0;
+  ASSERT_CK_OK(ck_dataset_find_customer(ds.get(), id, &index));
+  double out[2] = {-1, -1};
+  ASSERT_CK_OK(
+      ck_features_compute(f.get(), ds.get(), as_of, &index, 1, out, 2));
+  for (int j = 0; j < 2; ++j) {
+    if (std::isnan(data[j])) {
+      EXPECT_TRUE(std::isnan(out[j]));
+    } else {
+      EXPECT_EQ(out[j], data[j]);
+    }
+  }
+  ExpectError(ck_features_compute(f.get(), ds.get(), as_of, &index, 1, out, 3),
+              CK_INVALID_ARGUMENT, "ck_features_compute",
+              "argument 'out_size' is 3; expected n_customers * num_columns");
+  const size_t bad = 100000;
+  ExpectError(ck_features_compute(f.get(), ds.get(), as_of, &bad, 1, out, 2),
+              CK_OUT_OF_RANGE, "ck_features_compute", "customer_indices[0]");
+  ExpectNullArgument(
+      ck_features_compute(f.get(), ds.get(), as_of, nullptr, 1, out, 2),
+      "ck_features_compute", "customer_indices");
+  ExpectNullArgument(
+      ck_features_compute(nullptr, ds.get(), as_of, &index, 1, out, 2),
+      "ck_features_compute", "features");
+  ASSERT_CK_OK(
+      ck_features_compute(f.get(), ds.get(), as_of, nullptr, 0, nullptr, 0));
+  ck_matrix_t* none = Poison<ck_matrix_t>();
+  ExpectNullArgument(ck_features_compute_matrix(f.get(), nullptr, as_of, &none),
+                     "ck_features_compute_matrix", "dataset");
+  EXPECT_EQ(none, nullptr);
+  ExpectNullArgument(ck_matrix_shape(m.get(), nullptr, &mcols),
+                     "ck_matrix_shape", "rows");
+}
+
+TEST(CApiFeatures, DefaultSetCoversTheDomainSignals) {
+  ck_features_t* raw = nullptr;
+  ASSERT_CK_OK(ck_features_create(nullptr, &raw));
+  FeaturesPtr f(raw);
+  size_t cols = 0;
+  ASSERT_CK_OK(ck_features_num_columns(f.get(), &cols));
+  EXPECT_GE(cols, 50u);
+}
+
+TEST(CApiLabels, LabelsEveryCustomerAndRejectsBadDefinitions) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  int64_t as_of = 0;
+  ASSERT_CK_OK(ck_time_parse("2024-07-01", &as_of));
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_labels_compute(ds.get(), nullptr, as_of, &raw));
+  BufferPtr buffer(raw);
+  std::unique_ptr<pb::Message> set = Decode("churnkit.v1.LabelSet", raw);
+  const pb::FieldDescriptor* labels =
+      set->GetDescriptor()->FindFieldByName("labels");
+  size_t customers = 0;
+  ASSERT_CK_OK(ck_dataset_num_customers(ds.get(), &customers));
+  EXPECT_EQ(static_cast<size_t>(set->GetReflection()->FieldSize(*set, labels)),
+            customers);
+
+  ck_buffer_t* none = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_labels_compute(nullptr, nullptr, as_of, &none),
+                     "ck_labels_compute", "dataset");
+  EXPECT_EQ(none, nullptr);
+  ExpectNullArgument(ck_labels_compute(ds.get(), nullptr, as_of, nullptr),
+                     "ck_labels_compute", "out");
+  ExpectError(ck_labels_compute(ds.get(),
+                                "passive { activity { kinds: LOGIN } "
+                                "inactive_days: 0 }",
+                                as_of, &none),
+              CK_INVALID_ARGUMENT, "ck_labels_compute",
+              "passive[0].inactive_days: must be > 0");
+  ExpectError(ck_labels_compute(ds.get(), "nonsense", as_of, &none),
+              CK_INVALID_ARGUMENT, "ck_labels_compute",
+              "argument 'definition_textproto'");
+}
 
 }  // namespace

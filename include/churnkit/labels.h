@@ -69,6 +69,10 @@ class ChurnLabeler {
   std::unique_ptr<Impl> impl_;
 };
 
+// Labels (index = CustomerIndex) as a churnkit.v1.LabelSet message.
+v1::LabelSet ToLabelSet(const Dataset& dataset,
+                        absl::Span<const ChurnLabel> labels, UnixSeconds as_of);
+
 // The shipped definitions (configs/labels/default.textproto).
 absl::StatusOr<v1::ChurnDefinition> DefaultChurnDefinition();
 

@@ -200,6 +200,93 @@ CK_EXPORT ck_status ck_dataset_error_report(const ck_dataset_t* dataset,
 CK_EXPORT ck_status ck_dataset_write(const ck_dataset_t* dataset,
                                      const char* format, const char* path);
 
+/* ======================= Time =========================================== */
+
+/* Parses a date or time ("2024-03-01", "20240301", "2024-03-01T09:30:00Z",
+ * "2024-03-01 09:30", "+08:00" offsets) into seconds since 1970-01-01 UTC,
+ * the unit of every `as_of` argument below.
+ * Errors: CK_INVALID_ARGUMENT (NULL, or not a valid date/time). */
+CK_EXPORT ck_status ck_time_parse(const char* text, int64_t* out);
+
+/* ======================= Features ======================================= */
+
+/* A compiled, validated feature set (churnkit.v1.FeatureSet). Immutable:
+ * safe to share across threads. */
+typedef struct ck_features_t ck_features_t;
+/* A library-owned feature matrix: rows = customers, row-major doubles;
+ * NaN marks a value that is not defined for the row (features.proto). */
+typedef struct ck_matrix_t ck_matrix_t;
+
+/* Compiles a churnkit.v1.FeatureSet given in protobuf text format; NULL
+ * means the shipped default (configs/features/default.textproto: every
+ * warning signal of the domain notes).
+ * Errors: CK_INVALID_ARGUMENT (NULL out; unparsable text; an invalid
+ * feature, named by its path such as "features[3].window.window_days").
+ * On success *out owns a new handle; free it with ck_features_free(). */
+CK_EXPORT ck_status ck_features_create(const char* feature_set_textproto,
+                                       ck_features_t** out);
+/* Releases a feature set. NULL is a no-op. */
+CK_EXPORT void ck_features_free(ck_features_t* features);
+
+/* Number of features (matrix columns). */
+CK_EXPORT ck_status ck_features_num_columns(const ck_features_t* features,
+                                            size_t* out);
+/* Name of column `index`; valid while the handle lives.
+ * Errors: CK_INVALID_ARGUMENT (NULL), CK_OUT_OF_RANGE. */
+CK_EXPORT ck_status ck_features_column_name(const ck_features_t* features,
+                                            size_t index, const char** out);
+
+/* Computes the features of the customers at `customer_indices` (indices
+ * into the data set, see ck_dataset_find_customer) as of `as_of` (seconds
+ * since the epoch; only events strictly before it are seen) into caller
+ * memory: `out` holds n_customers rows of num_columns doubles, row-major,
+ * and `out_size` must equal n_customers * num_columns. Uses all cores;
+ * results do not depend on the number of threads.
+ * Errors: CK_INVALID_ARGUMENT (NULL, out_size mismatch),
+ * CK_OUT_OF_RANGE (an index >= number of customers). */
+CK_EXPORT ck_status ck_features_compute(const ck_features_t* features,
+                                        const ck_dataset_t* dataset,
+                                        int64_t as_of,
+                                        const size_t* customer_indices,
+                                        size_t n_customers, double* out,
+                                        size_t out_size);
+
+/* Computes the features of every customer signed up before `as_of` into a
+ * library-owned matrix. *out owns a new matrix; free it with
+ * ck_matrix_free(). Errors: CK_INVALID_ARGUMENT (NULL). */
+CK_EXPORT ck_status ck_features_compute_matrix(const ck_features_t* features,
+                                               const ck_dataset_t* dataset,
+                                               int64_t as_of,
+                                               ck_matrix_t** out);
+
+/* Shape of a matrix. Errors: CK_INVALID_ARGUMENT (NULL). */
+CK_EXPORT ck_status ck_matrix_shape(const ck_matrix_t* matrix, size_t* rows,
+                                    size_t* cols);
+/* The values, rows * cols doubles row-major; NULL for NULL or an empty
+ * matrix. Valid until ck_matrix_free(). */
+CK_EXPORT const double* ck_matrix_data(const ck_matrix_t* matrix);
+/* Customer id of `row` / name of `col`; valid while the matrix lives.
+ * Errors: CK_INVALID_ARGUMENT (NULL), CK_OUT_OF_RANGE. */
+CK_EXPORT ck_status ck_matrix_customer_id(const ck_matrix_t* matrix,
+                                          size_t row, const char** out);
+CK_EXPORT ck_status ck_matrix_column_name(const ck_matrix_t* matrix,
+                                          size_t col, const char** out);
+/* Releases a matrix. NULL is a no-op. */
+CK_EXPORT void ck_matrix_free(ck_matrix_t* matrix);
+
+/* ======================= Churn labels =================================== */
+
+/* Labels every customer as of `as_of`: active, passive or hidden churn per
+ * a churnkit.v1.ChurnDefinition in protobuf text format (NULL: the shipped
+ * default of the domain notes). *out receives a serialized
+ * churnkit.v1.LabelSet (one CustomerLabel per customer, in data-set order);
+ * free it with ck_buffer_free().
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; an invalid definition,
+ * named by its path such as "passive[1].inactive_days"). */
+CK_EXPORT ck_status ck_labels_compute(const ck_dataset_t* dataset,
+                                      const char* definition_textproto,
+                                      int64_t as_of, ck_buffer_t** out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
