@@ -187,10 +187,8 @@ v1::DatasetSummary Dataset::Summary() const {
   s.set_contracts(num_contracts());
   s.set_owners(num_owners());
   if (num_events() > 0) {
-    const auto [lo, hi] =
-        std::minmax_element(events_.time.begin(), events_.time.end());
-    s.set_first_event_time(FormatTime(*lo));
-    s.set_last_event_time(FormatTime(*hi));
+    s.set_first_event_time(FormatTime(first_event_time_));
+    s.set_last_event_time(FormatTime(last_event_time_));
   }
   int64_t by_kind[256] = {};
   for (uint8_t k : events_.kind) ++by_kind[k];
@@ -773,6 +771,12 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
     Permute(ev.group, order);
     Permute(ev.flags, order);
     ds.events_ = std::move(ev);
+    if (!ds.events_.time.empty()) {
+      const auto [lo, hi] =
+          std::minmax_element(ds.events_.time.begin(), ds.events_.time.end());
+      ds.first_event_time_ = *lo;
+      ds.last_event_time_ = *hi;
+    }
   }
   // Contacts, in input order per customer.
   {

@@ -766,7 +766,9 @@ absl::StatusOr<FeatureMatrix> FeatureEngine::Compute(
 absl::StatusOr<FeatureMatrix> FeatureEngine::ComputeFor(
     const Dataset& dataset, absl::Span<const CustomerIndex> customers,
     UnixSeconds as_of, const ComputeOptions& options) const {
-  if (as_of == kNoTime) return absl::InvalidArgumentError("as_of: not set");
+  if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of); !s.ok()) {
+    return s;
+  }
   if (options.threads < 0) {
     return absl::InvalidArgumentError("options.threads: must be >= 0");
   }

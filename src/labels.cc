@@ -95,7 +95,11 @@ ChurnLabel ChurnLabeler::Impl::LabelOne(
         label.churned = true;
         label.type = v1::ACTIVE;
         label.churn_time = ev.time[i];
-        label.reason = std::string(ds.str(ev.key[i]));
+        // Only a cancellation's key is a reason (a non-renewal's key is
+        // the contract id).
+        if (ev.kind[i] == v1::CANCELLATION) {
+          label.reason = std::string(ds.str(ev.key[i]));
+        }
         label.rule = "active";
         return label;
       }
@@ -228,7 +232,9 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
 
 absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::Label(
     const Dataset& dataset, UnixSeconds as_of, int threads) const {
-  if (as_of == kNoTime) return absl::InvalidArgumentError("as_of: not set");
+  if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of); !s.ok()) {
+    return s;
+  }
   const std::vector<BoundFilter> filters =
       internal::BindFilters(impl_->filters, dataset);
   std::vector<ChurnLabel> out(dataset.num_customers());

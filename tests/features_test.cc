@@ -111,9 +111,10 @@ TEST(WindowAggregate, HalfOpenWindowsEndingAtAsOf) {
   // Offsets shift the window into the past: [Dec 17, Jan 16).
   EXPECT_EQ(Feature(ds, w + "offset_days: 15 aggregate: COUNT }", "2024-01-31"),
             2);
+  // An empty window: no mean, a zero sum.
   EXPECT_TRUE(
-      std::isnan(Feature(ds, w + "aggregate: MEAN_AMOUNT }", "2023-06-01")));
-  EXPECT_EQ(Feature(ds, w + "aggregate: SUM_AMOUNT }", "2023-06-01"), 0);
+      std::isnan(Feature(ds, w + "aggregate: MEAN_AMOUNT }", "2024-03-15")));
+  EXPECT_EQ(Feature(ds, w + "aggregate: SUM_AMOUNT }", "2024-03-15"), 0);
 }
 
 TEST(WindowAggregate, FiltersByKindSubtypeKeyAndFlags) {
@@ -207,8 +208,8 @@ TEST(Trend, EachPeriodCumulativeAndDrop) {
   Dataset flat = WeeklyLogins({5, 5, 5, 5}, "2024-01-01").Build();
   EXPECT_EQ(Feature(flat, t + "mode: EACH_PERIOD }", "2024-01-29"), 0);
   EXPECT_EQ(Feature(flat, t + "mode: DROP }", "2024-01-29"), 0);
-  EXPECT_TRUE(std::isnan(Feature(flat, t + "mode: DROP }", "2023-12-01")));
-  EXPECT_EQ(Feature(flat, t + "mode: CUMULATIVE }", "2023-12-01"), 0);
+  EXPECT_TRUE(std::isnan(Feature(flat, t + "mode: DROP }", "2024-01-08")));
+  EXPECT_EQ(Feature(flat, t + "mode: CUMULATIVE }", "2024-01-08"), 0);
 }
 
 TEST(BaselineChange, RatesPerDayAgainstTheEarlierWindow) {
@@ -226,7 +227,7 @@ TEST(BaselineChange, RatesPerDayAgainstTheEarlierWindow) {
       "baseline_change { filter { kinds: LOGIN } aggregate: COUNT "
       "recent_days: 30 baseline_days: 90 }";
   EXPECT_DOUBLE_EQ(Feature(ds, op, "2024-04-30"), 1.5 / 0.1 - 1);
-  EXPECT_TRUE(std::isnan(Feature(ds, op, "2023-12-01")));
+  EXPECT_TRUE(std::isnan(Feature(ds, op, "2024-01-05")));  // no baseline
 }
 
 TEST(IntervalChange, OpenAndClosedIntervals) {
@@ -304,14 +305,14 @@ TEST(RenewalSilenceAndAttributes, ReadContractsAsOfTheDate) {
   EXPECT_NEAR(
       Feature(ds, "attribute { field: CONTRACT_LENGTH_CHANGE }", "2024-06-01"),
       182.0 / 365 - 1, 1e-12);
-  EXPECT_EQ(Feature(ds, "attribute { field: TENURE_DAYS }", "2023-01-11"), 10);
+  EXPECT_EQ(Feature(ds, "attribute { field: TENURE_DAYS }", "2024-05-01"), 486);
   EXPECT_EQ(
-      Feature(ds, "attribute { field: TIER_IS equals: \"A\" }", "2024-01-01"),
+      Feature(ds, "attribute { field: TIER_IS equals: \"A\" }", "2024-05-01"),
       1);
   EXPECT_EQ(
-      Feature(ds, "attribute { field: TIER_IS equals: \"B\" }", "2024-01-01"),
+      Feature(ds, "attribute { field: TIER_IS equals: \"B\" }", "2024-05-01"),
       0);
-  EXPECT_EQ(Feature(ds, "attribute { field: ANNUAL_VALUE }", "2024-01-01"),
+  EXPECT_EQ(Feature(ds, "attribute { field: ANNUAL_VALUE }", "2024-05-01"),
             150000);
 }
 
@@ -564,6 +565,14 @@ TEST(FeatureEngine, EmptyHistoriesAndBadArguments) {
   ComputeOptions o;
   o.threads = -1;
   EXPECT_FALSE(engine.Compute(ds, T("2024-06-01"), o).ok());
+  // As of a date before the first event nothing is known: an error, not
+  // a matrix of zeros.
+  Dataset logged =
+      History().Customer("c").Event("2024-03-01", v1::LOGIN).Build();
+  absl::StatusOr<FeatureMatrix> early = engine.Compute(logged, T("2024-03-01"));
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(early.status().message()),
+              HasSubstr("is not after the first event of the data set"));
   Dataset empty = DatasetBuilder().Build().value();
   EXPECT_EQ(engine.Compute(empty, T("2024-06-01")).value().num_rows(), 0u);
 }

@@ -144,6 +144,18 @@ TEST(ChurnLabeler, HiddenChurnWhenSpendHalvesAgainstTheBaseline) {
   EXPECT_EQ(l[0].churn_time, T("2024-04-01"));
 }
 
+TEST(ChurnLabeler, AsOfBeforeTheFirstEventIsAnError) {
+  Dataset ds = Builder()
+                   .Customer({"a", "saas", "B", 0, "2020-01-01"})
+                   .Event("a", "2024-01-01", v1::LOGIN)
+                   .Build();
+  absl::StatusOr<std::vector<ChurnLabel>> l =
+      Default().Label(ds, T("2023-06-01"));
+  EXPECT_EQ(l.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(l.status().message()),
+              HasSubstr("as_of: 2023-06-01"));
+}
+
 TEST(ChurnLabeler, ConfigErrorsNameThePath) {
   auto error = [](const std::string& text) {
     v1::ChurnDefinition def;

@@ -22,6 +22,8 @@ constexpr Command kCommands[] = {
     {"info", "Counts, date span, event-kind mix and memory of a data set",
      RunInfo},
     {"convert", "Write a data set as csv, jsonl or pb", RunConvert},
+    {"features", "Point-in-time feature values of every customer", RunFeatures},
+    {"labels", "Active, passive and hidden churn of every customer", RunLabels},
 };
 
 std::string ProgramHelp() {

@@ -10,8 +10,10 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "churnkit/dataset.h"
 
 namespace churnkit::cli {
 
@@ -30,6 +32,13 @@ int RunValidate(CommandArgs args);
 int RunInfo(CommandArgs args);
 // churnkit convert: write a data set in another format.
 int RunConvert(CommandArgs args);
+// churnkit features: point-in-time feature values of every customer.
+int RunFeatures(CommandArgs args);
+// churnkit labels: active / passive / hidden churn of every customer.
+int RunLabels(CommandArgs args);
+
+// Parses a --as-of style date into *out (for ArgParser::AddOption).
+absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);
 
 }  // namespace churnkit::cli
 

@@ -181,6 +181,10 @@ class Dataset {
   size_t event_begin(CustomerIndex c) const { return events_.offsets[c]; }
   size_t event_end(CustomerIndex c) const { return events_.offsets[c + 1]; }
 
+  // Times of the earliest and latest event; kNoTime without events.
+  UnixSeconds first_event_time() const { return first_event_time_; }
+  UnixSeconds last_event_time() const { return last_event_time_; }
+
   // Finds a customer by id.
   std::optional<CustomerIndex> FindCustomer(absl::string_view id) const;
 
@@ -205,6 +209,8 @@ class Dataset {
   ContractTable contracts_;
   OwnerTable owners_;
   absl::flat_hash_map<StringId, CustomerIndex> customer_by_id_;
+  UnixSeconds first_event_time_ = kNoTime;
+  UnixSeconds last_event_time_ = kNoTime;
 };
 
 // Where a row came from, for error messages: file name and 1-based row.

@@ -34,7 +34,7 @@ struct ChurnLabel {
   // When it happened: the active-churn event; for passive churn the day
   // the inactivity window ran out; for hidden churn the as-of date.
   UnixSeconds churn_time = kNoTime;
-  // The reason when known: the key of the active-churn event (e.g.
+  // The reason when known: the key of the CANCELLATION event (e.g.
   // "price"); empty otherwise.
   std::string reason;
   // The rule that fired: "active", or the passive/hidden rule's name.

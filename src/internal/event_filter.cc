@@ -74,6 +74,17 @@ BoundFilter::BoundFilter(const CompiledFilter& f, const Dataset& dataset)
   std::sort(keys_.begin(), keys_.end());
 }
 
+absl::Status CheckAsOfAfterData(const Dataset& dataset, UnixSeconds as_of) {
+  if (as_of == kNoTime) return absl::InvalidArgumentError("as_of: not set");
+  if (dataset.num_events() > 0 && as_of <= dataset.first_event_time()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "as_of: ", FormatTime(as_of), " is not after the first event of the ",
+        "data set (", FormatTime(dataset.first_event_time()),
+        "); nothing is known before it"));
+  }
+  return absl::OkStatus();
+}
+
 std::vector<BoundFilter> BindFilters(const std::vector<CompiledFilter>& filters,
                                      const Dataset& dataset) {
   std::vector<BoundFilter> out;

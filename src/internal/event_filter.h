@@ -54,6 +54,11 @@ class BoundFilter {
   uint8_t flags_ = 0;
 };
 
+// InvalidArgument when `as_of` is not after the data set's first event:
+// nothing is known before it, so absence of activity would be misread.
+// Data sets without events pass.
+absl::Status CheckAsOfAfterData(const Dataset& dataset, UnixSeconds as_of);
+
 // Binds each compiled filter to `dataset`.
 std::vector<BoundFilter> BindFilters(const std::vector<CompiledFilter>& filters,
                                      const Dataset& dataset);

@@ -1,0 +1,149 @@
+// churnkit labels: active / passive / hidden churn of every customer.
+
+#include "churnkit/labels.h"
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "args.h"
+#include "churnkit/dataset.h"
+#include "churnkit/io.h"
+#include "commands.h"
+#include "data_input.h"
+#include "table.h"
+
+namespace churnkit::cli {
+namespace {
+
+std::string TypeName(v1::ChurnType t) {
+  switch (t) {
+    case v1::ACTIVE:
+      return "active";
+    case v1::PASSIVE:
+      return "passive";
+    case v1::HIDDEN:
+      return "hidden";
+    default:
+      return "none";
+  }
+}
+
+std::string TimeOrEmpty(UnixSeconds t) {
+  return t == kNoTime ? "" : FormatTime(t);
+}
+
+}  // namespace
+
+int RunLabels(CommandArgs args) {
+  ArgParser parser(
+      "churnkit labels",
+      "Labels every customer as of --as-of: active churn (cancellation,\n"
+      "non-renewal), passive churn (no qualifying activity for the window of\n"
+      "its industry and tier) or hidden churn (frequency or spend down "
+      "against\n"
+      "its own baseline), with the churn date, the reason when known and the\n"
+      "rule that fired. Default definitions: "
+      "configs/labels/default.textproto.");
+  DataInput input;
+  std::string definition_file;
+  std::string format = "table";
+  UnixSeconds as_of = kNoTime;
+  AddDataInputArgs(parser, &input);
+  parser.AddOption("as-of", "DATE", "Label as of this date (required)",
+                   [&](absl::string_view v) { return ParseAsOf(v, &as_of); });
+  parser.AddString("definition", "FILE",
+                   "A churnkit.v1.ChurnDefinition textproto (default: the "
+                   "shipped one)",
+                   &definition_file);
+  parser.AddOption(
+      "output", "table|csv|json",
+      "table: counts by type and rule plus the churned "
+      "customers (default); csv: one row per customer; json: "
+      "churnkit.v1.LabelSet",
+      [&](absl::string_view v) -> absl::Status {
+        if (v != "table" && v != "csv" && v != "json") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--output must be table, csv or json, not '", v, "'"));
+        }
+        format = std::string(v);
+        return absl::OkStatus();
+      });
+  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
+  if (as_of == kNoTime) return parser.UsageError("--as-of is required");
+
+  absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
+  if (!definition_file.empty()) {
+    def = v1::ChurnDefinition();
+    if (absl::Status s = ReadConfigFile(definition_file, &*def); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  if (!def.ok()) return Fail(parser, def.status());
+  absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
+  if (!labeler.ok()) return Fail(parser, labeler.status());
+
+  absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
+  if (!options.ok()) return InputError(parser, options.status());
+  absl::StatusOr<LoadResult> loaded = LoadDataset(*options);
+  if (!loaded.ok()) return Fail(parser, loaded.status());
+  WarnSkippedRows(parser, loaded->report);
+  const Dataset& ds = loaded->dataset;
+
+  absl::StatusOr<std::vector<ChurnLabel>> labels = labeler->Label(ds, as_of);
+  if (!labels.ok()) return Fail(parser, labels.status());
+
+  if (format == "json") {
+    if (absl::Status s = PrintJson(ToLabelSet(ds, *labels, as_of)); !s.ok()) {
+      return Fail(parser, s);
+    }
+    return kExitOk;
+  }
+  if (format == "csv") {
+    std::printf(
+        "customer_id,churned,type,churn_time,reason,rule,last_activity\n");
+    for (CustomerIndex c = 0; c < ds.num_customers(); ++c) {
+      const ChurnLabel& l = (*labels)[c];
+      std::string line(ds.customer_id(c));
+      absl::StrAppend(&line, ",", l.churned ? 1 : 0, ",", TypeName(l.type), ",",
+                      TimeOrEmpty(l.churn_time), ",", l.reason, ",", l.rule,
+                      ",", TimeOrEmpty(l.last_activity));
+      std::printf("%s\n", line.c_str());
+    }
+    return kExitOk;
+  }
+  // Table: counts by type and rule, then the churned customers.
+  std::map<std::pair<std::string, std::string>, int64_t> by_rule;
+  int64_t churned = 0;
+  for (const ChurnLabel& l : *labels) {
+    if (!l.churned) continue;
+    ++churned;
+    ++by_rule[{TypeName(l.type), l.rule}];
+  }
+  using Align = TextTable::Align;
+  std::printf("Churn labels as of %s: %s of %s customers churned\n\n",
+              FormatTime(as_of).c_str(), FormatCount(churned).c_str(),
+              FormatCount(ds.num_customers()).c_str());
+  TextTable rules({Align::kLeft, Align::kLeft, Align::kRight, Align::kRight});
+  rules.AddRow({"Type", "Rule", "Customers", "Share"});
+  for (const auto& [key, n] : by_rule) {
+    rules.AddRow(
+        {key.first, key.second, FormatCount(n), FormatShare(n, churned)});
+  }
+  std::printf("%s\n", rules.Render().c_str());
+  TextTable list(
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft});
+  list.AddRow({"Customer", "Type", "Churned on", "Reason", "Rule"});
+  for (CustomerIndex c = 0; c < ds.num_customers(); ++c) {
+    const ChurnLabel& l = (*labels)[c];
+    if (!l.churned) continue;
+    list.AddRow({std::string(ds.customer_id(c)), TypeName(l.type),
+                 FormatTime(l.churn_time), l.reason.empty() ? "-" : l.reason,
+                 l.rule});
+  }
+  std::printf("%s", list.Render().c_str());
+  return kExitOk;
+}
+
+}  // namespace churnkit::cli
