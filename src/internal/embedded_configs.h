@@ -9,6 +9,13 @@ namespace churnkit::internal {
 extern const char kDefaultFeaturesTextproto[];
 // configs/labels/default.textproto
 extern const char kDefaultLabelsTextproto[];
+// configs/health/default.textproto and weighted.textproto
+extern const char kDefaultHealthTextproto[];
+extern const char kWeightedHealthTextproto[];
+// configs/rules/default.textproto
+extern const char kDefaultRulesTextproto[];
+// configs/careplans/default.textproto
+extern const char kDefaultCarePlanTextproto[];
 
 }  // namespace churnkit::internal
 

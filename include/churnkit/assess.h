@@ -1,0 +1,69 @@
+// churnkit/assess.h: one call that assesses every customer as of a date —
+// health score and colour with the dimension breakdown, fired warning
+// rules with alerts and tasks, and the care-plan tasks coming due — as a
+// churnkit.v1.Assessment.
+//
+// Example:
+//   churnkit::Assessor assessor =
+//       churnkit::Assessor::Create(churnkit::v1::AssessmentConfig()).value();
+//   churnkit::AssessResult r =
+//       assessor.Assess(dataset, churnkit::ParseTime("2025-01-01").value())
+//           .value();
+//   // r.assessment.customers(i).colour(), .alerts(), .tasks() ...
+//   // keep r.history and pass it to the next assessment (cool-downs,
+//   // escalation).
+#ifndef CHURNKIT_ASSESS_H_
+#define CHURNKIT_ASSESS_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "churnkit/dataset.h"
+#include "churnkit/features.h"
+#include "churnkit/v1/health.pb.h"
+
+namespace churnkit {
+
+struct AssessOptions {
+  // Earlier firings, for cool-downs and escalation (may be null).
+  const v1::AlertHistory* history = nullptr;
+  // The previous assessment, for each customer's score_change (may be
+  // null: score_change is then NaN).
+  const v1::Assessment* previous = nullptr;
+  // Worker threads (0: all cores); results do not depend on it.
+  int threads = 0;
+};
+
+struct AssessResult {
+  v1::Assessment assessment;  // customers in data-set order
+  v1::AlertHistory history;   // `options.history` updated by this run
+  FeatureMatrix features;     // the features the assessment read
+};
+
+// A validated AssessmentConfig: features, scorecard, rules and care plan
+// (each empty part is the shipped default). Immutable and thread-safe.
+class Assessor {
+ public:
+  // Errors name the config path with its part, e.g.
+  // "scorecard.dimensions[2].criteria[0].bands[1].max: ...",
+  // "rules.rules[0].when.compare.feature: unknown feature 'x'".
+  static absl::StatusOr<Assessor> Create(const v1::AssessmentConfig& config);
+  Assessor(Assessor&&) noexcept;
+  Assessor& operator=(Assessor&&) noexcept;
+  ~Assessor();
+
+  // Assesses every customer signed up before `as_of`. Churned customers
+  // (per the default churn definition) are scored too but get only
+  // win-back care tasks, no warning rules.
+  absl::StatusOr<AssessResult> Assess(const Dataset& dataset, UnixSeconds as_of,
+                                      const AssessOptions& options = {}) const;
+
+ private:
+  struct Impl;
+  explicit Assessor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace churnkit
+
+#endif  // CHURNKIT_ASSESS_H_

@@ -1,0 +1,191 @@
+#include "churnkit/assess.h"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "churnkit/careplan.h"
+#include "churnkit/health.h"
+#include "churnkit/labels.h"
+#include "churnkit/rules.h"
+#include "internal/parallel.h"
+
+namespace churnkit {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+// Prefixes a config error with the part it came from.
+absl::Status InPart(absl::string_view part, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(part, ".", s.message()));
+}
+
+}  // namespace
+
+struct Assessor::Impl {
+  FeatureEngine features;
+  HealthScorer scorer;
+  RuleEngine rules;
+  CarePlanner care;
+  ChurnLabeler labeler;
+  int64_t horizon;
+};
+
+Assessor::Assessor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Assessor::Assessor(Assessor&&) noexcept = default;
+Assessor& Assessor::operator=(Assessor&&) noexcept = default;
+Assessor::~Assessor() = default;
+
+absl::StatusOr<Assessor> Assessor::Create(const v1::AssessmentConfig& config) {
+  absl::StatusOr<v1::FeatureSet> set =
+      config.has_features() ? config.features() : DefaultFeatureSet();
+  if (!set.ok()) return set.status();
+  absl::StatusOr<FeatureEngine> features = FeatureEngine::Create(*set);
+  if (!features.ok()) return InPart("features", features.status());
+  const std::vector<std::string>& columns = features->names();
+
+  absl::StatusOr<v1::Scorecard> card =
+      config.has_scorecard() ? config.scorecard() : DefaultScorecard();
+  if (!card.ok()) return card.status();
+  absl::StatusOr<HealthScorer> scorer = HealthScorer::Create(*card, columns);
+  if (!scorer.ok()) return InPart("scorecard", scorer.status());
+
+  absl::StatusOr<v1::RuleSet> rule_set =
+      config.has_rules() ? config.rules() : DefaultRuleSet();
+  if (!rule_set.ok()) return rule_set.status();
+  absl::StatusOr<RuleEngine> rules = RuleEngine::Create(*rule_set, columns);
+  if (!rules.ok()) return InPart("rules", rules.status());
+
+  absl::StatusOr<v1::CarePlan> plan =
+      config.has_care_plan() ? config.care_plan() : DefaultCarePlan();
+  if (!plan.ok()) return plan.status();
+  absl::StatusOr<CarePlanner> care = CarePlanner::Create(*plan, columns);
+  if (!care.ok()) return InPart("care_plan", care.status());
+
+  absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
+  if (!def.ok()) return def.status();
+  absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
+  if (!labeler.ok()) return labeler.status();
+
+  if (config.horizon_days() < 0) {
+    return absl::InvalidArgumentError("horizon_days: must be >= 0");
+  }
+  const int horizon = config.horizon_days() == 0 ? 7 : config.horizon_days();
+  return Assessor(std::make_unique<Impl>(
+      Impl{*std::move(features), *std::move(scorer), *std::move(rules),
+           *std::move(care), *std::move(labeler), int64_t{horizon} * kDay}));
+}
+
+absl::StatusOr<AssessResult> Assessor::Assess(
+    const Dataset& dataset, UnixSeconds as_of,
+    const AssessOptions& options) const {
+  const Impl& m = *impl_;
+  ComputeOptions compute;
+  compute.threads = options.threads;
+  absl::StatusOr<FeatureMatrix> matrix =
+      m.features.Compute(dataset, as_of, compute);
+  if (!matrix.ok()) return matrix.status();
+  absl::StatusOr<std::vector<ChurnLabel>> labels =
+      m.labeler.Label(dataset, as_of, options.threads);
+  if (!labels.ok()) return labels.status();
+
+  absl::flat_hash_map<std::string, double> previous_score;
+  if (options.previous != nullptr) {
+    for (const v1::CustomerAssessment& c : options.previous->customers()) {
+      previous_score[c.customer_id()] = c.score();
+    }
+  }
+  AlertHistoryIndex history_index;
+  if (options.history != nullptr) {
+    history_index = AlertHistoryIndex(*options.history);
+  }
+
+  const size_t rows = matrix->num_rows();
+  std::vector<v1::CustomerAssessment> out(rows);
+  std::vector<std::vector<v1::AlertHistory::Entry>> touched(rows);
+  // Rows follow the data set's customer order; map them back to indices.
+  std::vector<CustomerIndex> customer_of(rows);
+  {
+    size_t r = 0;
+    const auto& signup = dataset.customers().signup_time;
+    for (CustomerIndex c = 0; c < dataset.num_customers() && r < rows; ++c) {
+      if (signup[c] == kNoTime || signup[c] < as_of) customer_of[r++] = c;
+    }
+  }
+  internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
+    for (size_t r = from; r < to; ++r) {
+      const CustomerIndex c = customer_of[r];
+      const absl::Span<const double> row = matrix->row(r);
+      const HealthScore health = m.scorer.Score(row);
+      v1::CustomerAssessment& a = out[r];
+      a.set_customer_id(matrix->customer_ids[r]);
+      a.set_score(health.total);
+      a.set_colour(health.colour);
+      a.set_churn_probability(std::numeric_limits<double>::quiet_NaN());
+      for (const DimensionResult& d : health.dimensions) {
+        v1::DimensionScore* ds = a.add_dimensions();
+        ds->set_name(d.name);
+        ds->set_points(d.points);
+        ds->set_label(d.label);
+        for (const auto& [feature, value] : d.values) {
+          (*ds->mutable_values())[feature] = value;
+        }
+      }
+      auto prev = previous_score.find(a.customer_id());
+      a.set_score_change(prev == previous_score.end()
+                             ? std::numeric_limits<double>::quiet_NaN()
+                             : health.total - prev->second);
+      const ChurnLabel& label = (*labels)[c];
+      if (!label.churned) {
+        RuleOutcome rules = m.rules.Evaluate(
+            {&dataset, c, row, health.total, health.colour, as_of},
+            options.history != nullptr ? &history_index : nullptr);
+        for (v1::Alert& alert : rules.alerts)
+          *a.add_alerts() = std::move(alert);
+        for (v1::Task& task : rules.tasks) *a.add_tasks() = std::move(task);
+        touched[r] = std::move(rules.history);
+      }
+      for (v1::Task& task : m.care.Plan(
+               {&dataset, c, row, health.total, health.colour, &label, as_of},
+               as_of, as_of + m.horizon)) {
+        *a.add_tasks() = std::move(task);
+      }
+    }
+  });
+
+  AssessResult result;
+  result.assessment.mutable_as_of()->set_seconds(as_of);
+  result.assessment.mutable_customers()->Reserve(rows);
+  for (v1::CustomerAssessment& a : out) {
+    *result.assessment.add_customers() = std::move(a);
+  }
+  // History: earlier entries, replaced by this run's updates, plus new ones.
+  absl::flat_hash_map<std::string, size_t> at;
+  auto key = [](const v1::AlertHistory::Entry& e) {
+    return absl::StrCat(e.customer_id().size(), ":", e.customer_id(), e.rule());
+  };
+  if (options.history != nullptr) {
+    for (const v1::AlertHistory::Entry& e : options.history->entries()) {
+      at[key(e)] = result.history.entries_size();
+      *result.history.add_entries() = e;
+    }
+  }
+  for (auto& entries : touched) {
+    for (v1::AlertHistory::Entry& e : entries) {
+      auto it = at.find(key(e));
+      if (it != at.end()) {
+        *result.history.mutable_entries(static_cast<int>(it->second)) =
+            std::move(e);
+      } else {
+        at[key(e)] = result.history.entries_size();
+        *result.history.add_entries() = std::move(e);
+      }
+    }
+  }
+  result.features = *std::move(matrix);
+  return result;
+}
+
+}  // namespace churnkit

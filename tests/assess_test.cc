@@ -1,0 +1,119 @@
+#include "churnkit/assess.h"
+
+#include <map>
+#include <string>
+
+#include "churnkit/io.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "gtest/gtest.h"
+#include "test_paths.h"
+
+namespace churnkit {
+namespace {
+
+using ::testing::HasSubstr;
+UnixSeconds T(absl::string_view s) { return ParseTime(s).value(); }
+
+Dataset Example() {
+  v1::LoadOptions o;
+  o.add_paths(churnkit::testing::SourceDir() + "/examples/data");
+  return std::move(LoadDataset(o).value().dataset);
+}
+
+TEST(Assessor, AssessesEveryCustomerWithScoresAlertsAndTasks) {
+  const Dataset ds = Example();
+  const Assessor assessor = Assessor::Create({}).value();
+  AssessResult r = assessor.Assess(ds, T("2024-07-01")).value();
+  ASSERT_EQ(r.assessment.customers_size(), 16);
+  std::map<v1::Colour, int> colours;
+  int alerts = 0, tasks = 0;
+  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+    ++colours[c.colour()];
+    EXPECT_EQ(c.dimensions_size(), 5);
+    double sum = 0;
+    for (const v1::DimensionScore& d : c.dimensions()) sum += d.points();
+    EXPECT_DOUBLE_EQ(c.score(), sum);
+    EXPECT_TRUE(std::isnan(c.score_change()));
+    alerts += c.alerts_size();
+    tasks += c.tasks_size();
+    for (const v1::Task& t : c.tasks()) {
+      EXPECT_GE(t.due().seconds(), T("2024-07-01"));
+      EXPECT_FALSE(t.source().empty());
+    }
+  }
+  EXPECT_GT(alerts, 0);
+  EXPECT_GT(tasks, 0);
+  EXPECT_EQ(colours[v1::GREEN] + colours[v1::YELLOW] + colours[v1::RED], 16);
+  EXPECT_EQ(r.features.num_rows(), 16u);
+  EXPECT_GT(r.history.entries_size(), 0);
+}
+
+TEST(Assessor, HistoryCoolsDownRepeatsAndPreviousGivesTheTrend) {
+  const Dataset ds = Example();
+  const Assessor assessor = Assessor::Create({}).value();
+  AssessResult first = assessor.Assess(ds, T("2024-07-01")).value();
+  AssessOptions o;
+  o.history = &first.history;
+  o.previous = &first.assessment;
+  AssessResult next = assessor.Assess(ds, T("2024-07-02"), o).value();
+  int before = 0, after = 0;
+  for (const auto& c : first.assessment.customers()) before += c.alerts_size();
+  for (const auto& c : next.assessment.customers()) after += c.alerts_size();
+  EXPECT_LT(after, before);  // a day later most rules are cooling down
+  for (const auto& c : next.assessment.customers()) {
+    EXPECT_FALSE(std::isnan(c.score_change())) << c.customer_id();
+  }
+}
+
+TEST(Assessor, SameResultForEveryThreadCount) {
+  const Dataset ds = Example();
+  const Assessor assessor = Assessor::Create({}).value();
+  AssessOptions one, four;
+  one.threads = 1;
+  four.threads = 4;
+  // Deterministic serialization: map fields in key order.
+  auto bytes = [&](const AssessOptions& o) {
+    std::string out;
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    EXPECT_TRUE(assessor.Assess(ds, T("2024-07-01"), o)
+                    ->assessment.SerializeToCodedStream(&coded));
+    return out;
+  };
+  const std::string a = bytes(one), b = bytes(four);
+  EXPECT_EQ(a.size(), b.size());
+  EXPECT_TRUE(a == b) << "assessments differ between 1 and 4 threads";
+}
+
+TEST(Assessor, ConfigErrorsNameThePart) {
+  v1::AssessmentConfig config;
+  ASSERT_TRUE(ParseTextProto(R"pb(
+                               rules {
+                                 rules {
+                                   name: "r"
+                                   level: L1
+                                   alert: "x"
+                                   when { compare { feature: "nope" op: GT } }
+                                 }
+                               })pb",
+                             &config)
+                  .ok());
+  EXPECT_THAT(
+      std::string(Assessor::Create(config).status().message()),
+      HasSubstr("rules.rules[0].when.compare.feature: unknown feature"));
+  config.Clear();
+  config.mutable_scorecard()->add_dimensions();
+  EXPECT_THAT(std::string(Assessor::Create(config).status().message()),
+              HasSubstr("scorecard.dimensions[0].criteria: empty"));
+  config.Clear();
+  config.set_horizon_days(-1);
+  EXPECT_FALSE(Assessor::Create(config).ok());
+  const Assessor assessor = Assessor::Create({}).value();
+  EXPECT_FALSE(assessor.Assess(Example(), T("2020-01-01")).ok());
+}
+
+}  // namespace
+}  // namespace churnkit
