@@ -138,6 +138,7 @@ absl::StatusOr<AssessResult> Assessor::Assess(
                              ? std::numeric_limits<double>::quiet_NaN()
                              : health.total - prev->second);
       const ChurnLabel& label = (*labels)[c];
+      a.set_churned(label.churned);
       if (!label.churned) {
         RuleOutcome rules = m.rules.Evaluate(
             {&dataset, c, row, health.total, health.colour, as_of},

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# End-to-end checks of `churnkit assess` on the example export.
+# Usage: cli_assess_test.sh CHURNKIT EXAMPLES_DIR
+set -uo pipefail
+churnkit="$1"
+data="$2"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+check() {
+  if "${@:2}"; then echo "ok: $1"; else echo "FAILED: $1"; failures=$((failures + 1)); fi
+}
+
+"$churnkit" assess "$data" --as-of 2024-07-01 --history-out "$tmp/h.pb" \
+  --save "$tmp/a.pb" >"$tmp/s.txt" 2>/dev/null
+check "assess exits 0" test $? -eq 0
+check "summary names the date and counts" \
+  grep -q '^Assessment as of 2024-07-01: 16 customers' "$tmp/s.txt"
+check "summary has the colour table" grep -q '^Health  *Customers  *Share' "$tmp/s.txt"
+check "summary has alerts by level" grep -q '^L2 ' "$tmp/s.txt"
+check "summary has tasks by type" grep -q '^follow_up ' "$tmp/s.txt"
+check "summary lists customers at risk" grep -q '^At risk' "$tmp/s.txt"
+check "history was written" test -s "$tmp/h.pb"
+
+"$churnkit" assess "$data" --as-of 2024-07-01 --output csv >"$tmp/a.csv" 2>/dev/null
+check "csv has a header and 16 rows" test "$(wc -l <"$tmp/a.csv")" -eq 17
+colours=$(tail -n +2 "$tmp/a.csv" | cut -d, -f4 | sort -u | tr '\n' ' ')
+check "csv colours are GREEN/YELLOW/RED ($colours)" \
+  bash -c "[[ '$colours' =~ ^((GREEN|YELLOW|RED)\ )+$ ]]"
+alerts_before=$(tail -n +2 "$tmp/a.csv" | awk -F, '{s += $6} END {print s}')
+"$churnkit" assess "$data" --as-of 2024-07-02 --history "$tmp/h.pb" \
+  --previous "$tmp/a.pb" --output csv >"$tmp/b.csv" 2>/dev/null
+alerts_after=$(tail -n +2 "$tmp/b.csv" | awk -F, '{s += $6} END {print s}')
+check "with the history, rules cool down ($alerts_after < $alerts_before)" \
+  test "$alerts_after" -lt "$alerts_before"
+check "with the previous assessment, score changes are filled in" \
+  test -z "$(tail -n +2 "$tmp/b.csv" | cut -d, -f5 | grep -x '')"
+"$churnkit" assess "$data" --as-of 2024-07-01 --output jsonl >"$tmp/a.jsonl" 2>/dev/null
+check "jsonl has one line per customer" test "$(wc -l <"$tmp/a.jsonl")" -eq 16
+check "jsonl carries the dimensions" grep -q '"interaction_frequency"' "$tmp/a.jsonl"
+
+echo 'rules { rules { name: "r" level: L1 alert: "x" when { compare { feature: "zz" op: GT } } } }' >"$tmp/bad.textproto"
+"$churnkit" assess "$data" --as-of 2024-07-01 --config "$tmp/bad.textproto" >/dev/null 2>"$tmp/bad.err"
+check "a bad config fails" test $? -eq 1
+check "the error names the path" grep -q "rules.rules\[0\].when.compare.feature: unknown feature 'zz'" "$tmp/bad.err"
+"$churnkit" assess "$data" >/dev/null 2>&1
+check "assess without --as-of is a usage error" test $? -eq 2
+"$churnkit" assess --help >/dev/null
+check "assess --help exits 0" test $? -eq 0
+
+echo "cli_assess_test: $failures failed"
+exit $((failures > 0))

@@ -1,0 +1,251 @@
+// churnkit assess: health, colour, warnings and tasks of every customer.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "args.h"
+#include "churnkit/assess.h"
+#include "churnkit/dataset.h"
+#include "churnkit/health.h"
+#include "churnkit/io.h"
+#include "commands.h"
+#include "data_input.h"
+#include "google/protobuf/util/json_util.h"
+#include "table.h"
+
+namespace churnkit::cli {
+namespace {
+
+std::string Points(double v) {
+  if (std::isnan(v)) return "";
+  return v == std::floor(v) ? absl::StrFormat("%.0f", v)
+                            : absl::StrFormat("%.2f", v);
+}
+
+void PrintSummary(const v1::Assessment& a, int top) {
+  using Align = TextTable::Align;
+  const int64_t n = a.customers_size();
+  std::map<v1::Colour, int64_t> colours;
+  std::map<v1::Level, int64_t> levels;
+  std::map<std::string, int64_t> task_types;
+  int64_t alerts = 0, tasks = 0, churned = 0;
+  for (const v1::CustomerAssessment& c : a.customers()) {
+    ++colours[c.colour()];
+    churned += c.churned();
+    for (const v1::Alert& al : c.alerts()) ++levels[al.level()], ++alerts;
+    for (const v1::Task& t : c.tasks()) ++task_types[t.type()], ++tasks;
+  }
+  std::printf(
+      "Assessment as of %s: %s customers (%s already churned), %s alerts, "
+      "%s tasks\n\n",
+      FormatTime(a.as_of().seconds()).c_str(), FormatCount(n).c_str(),
+      FormatCount(churned).c_str(), FormatCount(alerts).c_str(),
+      FormatCount(tasks).c_str());
+  TextTable by_colour({Align::kLeft, Align::kRight, Align::kRight});
+  by_colour.AddRow({"Health", "Customers", "Share"});
+  for (v1::Colour c : {v1::GREEN, v1::YELLOW, v1::RED}) {
+    by_colour.AddRow({ColourName(c), FormatCount(colours[c]),
+                      FormatShare(colours[c], n)});
+  }
+  std::printf("%s\n", by_colour.Render().c_str());
+  TextTable by_level({Align::kLeft, Align::kRight});
+  by_level.AddRow({"Alert level", "Alerts"});
+  for (v1::Level l : {v1::L3, v1::L2, v1::L1}) {
+    by_level.AddRow({v1::Level_Name(l), FormatCount(levels[l])});
+  }
+  std::printf("%s\n", by_level.Render().c_str());
+  std::vector<std::pair<std::string, int64_t>> types(task_types.begin(),
+                                                     task_types.end());
+  std::sort(types.begin(), types.end(), [](const auto& x, const auto& y) {
+    return x.second != y.second ? x.second > y.second : x.first < y.first;
+  });
+  TextTable by_type({Align::kLeft, Align::kRight});
+  by_type.AddRow({"Task type", "Tasks"});
+  for (const auto& [type, count] : types) by_type.AddRow({type, FormatCount(count)});
+  std::printf("%s\n", by_type.Render().c_str());
+
+  // Top at-risk: lowest health first, most severe alert as the reason.
+  std::vector<const v1::CustomerAssessment*> order;
+  for (const v1::CustomerAssessment& c : a.customers()) {
+    if (!c.churned()) order.push_back(&c);  // churned ones need win-back
+  }
+  std::sort(order.begin(), order.end(), [](const auto* x, const auto* y) {
+    if (x->score() != y->score()) return x->score() < y->score();
+    return x->customer_id() < y->customer_id();
+  });
+  TextTable risk({Align::kLeft, Align::kRight, Align::kLeft, Align::kLeft});
+  risk.AddRow({"At risk", "Score", "Health", "Most severe alert"});
+  for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i) {
+    const v1::CustomerAssessment& c = *order[i];
+    const v1::Alert* worst = nullptr;
+    for (const v1::Alert& al : c.alerts()) {
+      if (worst == nullptr || al.level() > worst->level()) worst = &al;
+    }
+    risk.AddRow({c.customer_id(), Points(c.score()), ColourName(c.colour()),
+                 worst == nullptr ? "-"
+                                  : absl::StrCat(v1::Level_Name(worst->level()),
+                                                 " ", worst->message())});
+  }
+  std::printf("%s", risk.Render().c_str());
+}
+
+void PrintCsv(const v1::Assessment& a) {
+  std::string header =
+      "customer_id,churned,score,colour,score_change,alerts,tasks";
+  if (a.customers_size() > 0) {
+    for (const v1::DimensionScore& d : a.customers(0).dimensions()) {
+      absl::StrAppend(&header, ",", d.name());
+    }
+  }
+  std::printf("%s\n", header.c_str());
+  for (const v1::CustomerAssessment& c : a.customers()) {
+    std::string line = absl::StrCat(
+        c.customer_id(), ",", c.churned() ? 1 : 0, ",", Points(c.score()),
+        ",", ColourName(c.colour()),
+        ",", Points(c.score_change()), ",", c.alerts_size(), ",",
+        c.tasks_size());
+    for (const v1::DimensionScore& d : c.dimensions()) {
+      absl::StrAppend(&line, ",", Points(d.points()));
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+absl::Status PrintJsonLines(const v1::Assessment& a) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  for (const v1::CustomerAssessment& c : a.customers()) {
+    std::string json;
+    auto status = google::protobuf::util::MessageToJsonString(c, &json, options);
+    if (!status.ok()) {
+      return absl::InternalError(absl::StrCat("JSON: ", status.ToString()));
+    }
+    std::printf("%s\n", json.c_str());
+  }
+  return absl::OkStatus();
+}
+
+// Writes `message` in binary to `path` (for --history-out / --save).
+absl::Status WriteBinary(const google::protobuf::Message& message,
+                         const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out || !message.SerializeToOstream(&out) || !out.flush()) {
+    return absl::UnavailableError(absl::StrCat(path, ": cannot write"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunAssess(CommandArgs args) {
+  ArgParser parser(
+      "churnkit assess",
+      "Assesses every customer as of --as-of: health score and colour with\n"
+      "the points of each dimension, the warning rules that fired with their\n"
+      "alerts and tasks, and the care-plan tasks coming due. Defaults: the\n"
+      "shipped features, Zoho scorecard, rules and care plan.");
+  DataInput input;
+  std::string config_file, history_in, history_out, previous_in, save_file;
+  std::string output = "summary";
+  int64_t top = 10;
+  UnixSeconds as_of = kNoTime;
+  AddDataInputArgs(parser, &input);
+  parser.AddOption("as-of", "DATE", "Assess as of this date (required)",
+                   [&](absl::string_view v) { return ParseAsOf(v, &as_of); });
+  parser.AddString("config", "FILE",
+                   "A churnkit.v1.AssessmentConfig (features, scorecard, "
+                   "rules, care_plan, horizon_days); parts left out use the "
+                   "shipped defaults",
+                   &config_file);
+  parser.AddOption("output", "summary|csv|jsonl",
+                   "summary: customers by colour, alerts by level, tasks by "
+                   "type, top at-risk customers (default); csv: one row per "
+                   "customer; jsonl: churnkit.v1.CustomerAssessment per line",
+                   [&](absl::string_view v) -> absl::Status {
+                     if (v != "summary" && v != "csv" && v != "jsonl") {
+                       return absl::InvalidArgumentError(absl::StrCat(
+                           "--output must be summary, csv or jsonl, not '", v,
+                           "'"));
+                     }
+                     output = std::string(v);
+                     return absl::OkStatus();
+                   });
+  parser.AddInt("top", "N", "At-risk customers listed in the summary", 0,
+                1000000, &top);
+  parser.AddString("history", "FILE",
+                   "churnkit.v1.AlertHistory of earlier runs (cool-downs, "
+                   "escalation)",
+                   &history_in);
+  parser.AddString("history-out", "FILE",
+                   "Write the updated AlertHistory (binary) here", &history_out);
+  parser.AddString("previous", "FILE",
+                   "A saved churnkit.v1.Assessment, for each score's change",
+                   &previous_in);
+  parser.AddString("save", "FILE", "Write the Assessment (binary) here",
+                   &save_file);
+  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
+  if (as_of == kNoTime) return parser.UsageError("--as-of is required");
+
+  v1::AssessmentConfig config;
+  if (!config_file.empty()) {
+    if (absl::Status s = ReadConfigFile(config_file, &config); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  absl::StatusOr<Assessor> assessor = Assessor::Create(config);
+  if (!assessor.ok()) return Fail(parser, assessor.status());
+  v1::AlertHistory history;
+  v1::Assessment previous;
+  AssessOptions options;
+  if (!history_in.empty()) {
+    if (absl::Status s = ReadConfigFile(history_in, &history); !s.ok()) {
+      return Fail(parser, s);
+    }
+    options.history = &history;
+  }
+  if (!previous_in.empty()) {
+    if (absl::Status s = ReadConfigFile(previous_in, &previous); !s.ok()) {
+      return Fail(parser, s);
+    }
+    options.previous = &previous;
+  }
+
+  absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);
+  if (!load.ok()) return InputError(parser, load.status());
+  absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
+  if (!loaded.ok()) return Fail(parser, loaded.status());
+  WarnSkippedRows(parser, loaded->report);
+
+  absl::StatusOr<AssessResult> result =
+      assessor->Assess(loaded->dataset, as_of, options);
+  if (!result.ok()) return Fail(parser, result.status());
+  if (output == "csv") {
+    PrintCsv(result->assessment);
+  } else if (output == "jsonl") {
+    if (absl::Status s = PrintJsonLines(result->assessment); !s.ok()) {
+      return Fail(parser, s);
+    }
+  } else {
+    PrintSummary(result->assessment, static_cast<int>(top));
+  }
+  if (!history_out.empty()) {
+    if (absl::Status s = WriteBinary(result->history, history_out); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  if (!save_file.empty()) {
+    if (absl::Status s = WriteBinary(result->assessment, save_file); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace churnkit::cli
