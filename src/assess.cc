@@ -130,7 +130,9 @@ absl::StatusOr<AssessResult> Assessor::Assess(
         ds->set_points(d.points);
         ds->set_label(d.label);
         for (const auto& [feature, value] : d.values) {
-          (*ds->mutable_values())[feature] = value;
+          v1::FeatureValue* fv = ds->add_values();
+          fv->set_feature(feature);
+          fv->set_value(value);
         }
       }
       auto prev = previous_score.find(a.customer_id());

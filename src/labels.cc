@@ -96,9 +96,12 @@ ChurnLabel ChurnLabeler::Impl::LabelOne(
         label.type = v1::ACTIVE;
         label.churn_time = ev.time[i];
         // Only a cancellation's key is a reason (a non-renewal's key is
-        // the contract id).
-        if (ev.kind[i] == v1::CANCELLATION) {
-          label.reason = std::string(ds.str(ev.key[i]));
+        // the contract id); a non-renewal followed by a cancellation takes
+        // the cancellation's reason.
+        for (size_t j = i; j < end && label.reason.empty(); ++j) {
+          if (ev.kind[j] == v1::CANCELLATION) {
+            label.reason = std::string(ds.str(ev.key[j]));
+          }
         }
         label.rule = "active";
         return label;

@@ -185,7 +185,8 @@ struct CompiledRule {
   std::string name;
   v1::Level level;
   Cond when;
-  absl::flat_hash_set<std::string> tiers, industries;
+  // Usually one or two entries: a linear scan beats hashing.
+  std::vector<std::string> tiers, industries;
   std::vector<int> colours;
   bool has_alert;
   internal::Template alert;
@@ -262,9 +263,9 @@ absl::StatusOr<RuleEngine> RuleEngine::Create(
         CompileCondition(rule.when(), columns, path + ".when", 0);
     if (!when.ok()) return when.status();
     out.when = *std::move(when);
-    out.tiers.insert(rule.applies_to().tiers().begin(),
+    out.tiers.assign(rule.applies_to().tiers().begin(),
                      rule.applies_to().tiers().end());
-    out.industries.insert(rule.applies_to().industries().begin(),
+    out.industries.assign(rule.applies_to().industries().begin(),
                           rule.applies_to().industries().end());
     for (int c : rule.applies_to().colours()) {
       if (c <= 0 || !v1::Colour_IsValid(c)) {
@@ -306,12 +307,11 @@ RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
   const CustomerTable& ct = ds.customers();
   const absl::string_view customer = ds.customer_id(in.customer);
   for (const CompiledRule& rule : impl_->rules) {
-    if (!rule.tiers.empty() &&
-        !rule.tiers.contains(ds.str(ct.tier[in.customer]))) {
-      continue;
-    }
-    if (!rule.industries.empty() &&
-        !rule.industries.contains(ds.str(ct.industry[in.customer]))) {
+    auto listed = [](const std::vector<std::string>& list, absl::string_view v) {
+      return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+    };
+    if (!listed(rule.tiers, ds.str(ct.tier[in.customer])) ||
+        !listed(rule.industries, ds.str(ct.industry[in.customer]))) {
       continue;
     }
     if (!rule.colours.empty() &&

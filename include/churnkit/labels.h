@@ -35,7 +35,7 @@ struct ChurnLabel {
   // the inactivity window ran out; for hidden churn the as-of date.
   UnixSeconds churn_time = kNoTime;
   // The reason when known: the key of the CANCELLATION event (e.g.
-  // "price"); empty otherwise.
+  // "price"), also when a non-renewal came first; empty otherwise.
   std::string reason;
   // The rule that fired: "active", or the passive/hidden rule's name.
   std::string rule;

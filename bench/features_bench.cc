@@ -1,0 +1,96 @@
+// Benchmarks of point-in-time feature extraction with the shipped default
+// feature set, and of the full assessment on top of it (issue goals: >= 10M
+// events/s per core, near-linear, results identical to serial; assessing
+// costs <= 1.5x the features alone). See docs/performance.md.
+//
+//   CHURNKIT_BENCH_EVENTS=10000000 build/bench/bench/features_bench
+//
+// The data set is the synthetic log of bench/synthetic.h (4 years, 2021-
+// 2024), loaded once from its PB file; every benchmark computes as of
+// 2025-01-01 for every customer.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "churnkit/assess.h"
+#include "churnkit/dataset.h"
+#include "churnkit/features.h"
+#include "churnkit/io.h"
+#include "synthetic.h"
+
+namespace churnkit::bench {
+namespace {
+
+const Dataset& Data() {
+  static const Dataset* data = [] {
+    SyntheticSpec spec;
+    spec.num_events = EnvCount("CHURNKIT_BENCH_EVENTS", 2000000);
+    spec.num_customers =
+        EnvCount("CHURNKIT_BENCH_CUSTOMERS", std::max<int64_t>(spec.num_events / 250, 1));
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / "churnkit_features_bench").string();
+    absl::StatusOr<std::string> path = EnsureSynthetic(spec, v1::PB, dir, "events.pb");
+    if (!path.ok()) {
+      std::fprintf(stderr, "features_bench: %s\n",
+                   std::string(path.status().message()).c_str());
+      std::exit(1);
+    }
+    v1::LoadOptions options;
+    options.add_paths(*path);
+    absl::StatusOr<LoadResult> r = LoadDataset(options);
+    if (!r.ok()) {
+      std::fprintf(stderr, "features_bench: %s\n",
+                   std::string(r.status().message()).c_str());
+      std::exit(1);
+    }
+    return new Dataset(std::move(r->dataset));
+  }();
+  return *data;
+}
+
+UnixSeconds AsOf() { return ParseTime("2025-01-01").value(); }
+
+void BM_DefaultFeatures(benchmark::State& state) {
+  const Dataset& ds = Data();
+  const FeatureEngine engine =
+      FeatureEngine::Create(DefaultFeatureSet().value()).value();
+  ComputeOptions options;
+  options.threads = static_cast<int>(state.range(0));
+  size_t rows = 0;
+  for (auto _ : state) {
+    absl::StatusOr<FeatureMatrix> m = engine.Compute(ds, AsOf(), options);
+    if (!m.ok()) state.SkipWithError("compute failed");
+    rows = m->num_rows();
+    benchmark::DoNotOptimize(m->values.data());
+  }
+  state.SetItemsProcessed(state.iterations() * ds.num_events());
+  state.counters["customers"] = static_cast<double>(rows);
+  state.counters["features"] = static_cast<double>(engine.names().size());
+  state.counters["events_per_s_per_thread"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * ds.num_events()) /
+          state.range(0),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DefaultFeatures)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Assess(benchmark::State& state) {
+  const Dataset& ds = Data();
+  const Assessor assessor = Assessor::Create({}).value();
+  AssessOptions options;
+  options.threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    absl::StatusOr<AssessResult> r = assessor.Assess(ds, AsOf(), options);
+    if (!r.ok()) state.SkipWithError("assess failed");
+    benchmark::DoNotOptimize(r->assessment.customers_size());
+  }
+  state.SetItemsProcessed(state.iterations() * ds.num_events());
+  state.counters["customers"] = static_cast<double>(ds.num_customers());
+}
+BENCHMARK(BM_Assess)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace churnkit::bench
+
+BENCHMARK_MAIN();
