@@ -27,11 +27,17 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "churnkit/assess.h"
 #include "churnkit/dataset.h"
 #include "churnkit/features.h"
+#include "churnkit/generator.h"
 #include "churnkit/io.h"
 #include "churnkit/labels.h"
+#include "churnkit/metrics.h"
+#include "churnkit/model.h"
+#include "churnkit/report.h"
 #include "churnkit/v1/ingest.pb.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/message_lite.h"
 
 // ---- Handles ------------------------------------------------------------
@@ -68,6 +74,19 @@ struct ck_features_t {
 
 struct ck_matrix_t {
   churnkit::FeatureMatrix matrix;
+};
+
+struct ck_assessor_t {
+  explicit ck_assessor_t(churnkit::Assessor a) : assessor(std::move(a)) {}
+  churnkit::Assessor assessor;
+};
+
+struct ck_assessment_t {
+  churnkit::AssessResult result;
+};
+
+struct ck_model_t {
+  churnkit::v1::LogisticModel model;
 };
 
 namespace {
@@ -706,6 +725,399 @@ ck_status ck_labels_compute(const ck_dataset_t* dataset,
         labeler->Label(ds, as_of);
     if (!labels.ok()) return labels.status();
     return ToBuffer(churnkit::ToLabelSet(ds, *labels, as_of), out);
+  });
+}
+
+// ---- Reports ----------------------------------------------------------------
+
+ck_status ck_report_churn(const ck_dataset_t* dataset,
+                          const char* request_textproto, ck_buffer_t** out) {
+  return Guard("ck_report_churn", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    churnkit::v1::ReportRequest request;
+    if (request_textproto != nullptr) {
+      if (absl::Status s =
+              churnkit::ParseTextProto(request_textproto, &request);
+          !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("argument 'request_textproto': ", s.message()));
+      }
+    }
+    absl::StatusOr<churnkit::v1::ChurnReport> report =
+        churnkit::BuildChurnReport(dataset->rep.dataset, request);
+    if (!report.ok()) return report.status();
+    return ToBuffer(*report, out);
+  });
+}
+
+}  // extern "C"
+
+// ---- Churn prediction and metrics ---------------------------------------
+
+namespace {
+
+// Views a caller's row-major matrix, copying its column names into
+// `names` (which must outlive the view).
+absl::Status ViewMatrix(const double* x, size_t rows, size_t cols,
+                        const char* const* column_names,
+                        std::vector<std::string>* names,
+                        churnkit::MatrixView* view) {
+  if (cols == 0) return absl::InvalidArgumentError("argument 'cols' is 0");
+  if (column_names == nullptr) return NullArgument("column_names");
+  if (rows > 0 && x == nullptr) return NullArgument("x");
+  if (rows > SIZE_MAX / cols) {
+    return absl::InvalidArgumentError("arguments 'rows' * 'cols' overflow");
+  }
+  names->clear();
+  for (size_t j = 0; j < cols; ++j) {
+    if (column_names[j] == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'column_names[", j, "]' is NULL"));
+    }
+    names->emplace_back(column_names[j]);
+  }
+  view->values = absl::MakeConstSpan(x, rows * cols);
+  view->columns = *names;
+  return absl::OkStatus();
+}
+
+// Parses an optional textproto argument (NULL or "" keeps the defaults).
+absl::Status ParseOptional(const char* text, const char* name,
+                           google::protobuf::Message* message) {
+  if (text == nullptr || *text == '\0') return absl::OkStatus();
+  if (absl::Status s = churnkit::ParseTextProto(text, message); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument '", name, "': ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+extern "C" {
+
+ck_status ck_model_fit(const double* x, size_t rows, size_t cols,
+                       const char* const* column_names, const uint8_t* labels,
+                       const char* options_textproto, ck_model_t** out) {
+  return Guard("ck_model_fit", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (labels == nullptr && rows > 0) return NullArgument("labels");
+    std::vector<std::string> names;
+    churnkit::MatrixView view;
+    if (absl::Status s = ViewMatrix(x, rows, cols, column_names, &names, &view);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::v1::FitOptions options;
+    if (absl::Status s =
+            ParseOptional(options_textproto, "options_textproto", &options);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::LogisticModel> model =
+        churnkit::FitLogistic(view, absl::MakeConstSpan(labels, rows), options);
+    if (!model.ok()) return model.status();
+    *out = new ck_model_t{*std::move(model)};
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_model_predict(const ck_model_t* model, const double* x,
+                           size_t rows, size_t cols,
+                           const char* const* column_names, double* out,
+                           size_t out_size) {
+  return Guard("ck_model_predict", [&]() -> absl::Status {
+    if (model == nullptr) return NullArgument("model");
+    if (out == nullptr && out_size > 0) return NullArgument("out");
+    std::vector<std::string> names;
+    churnkit::MatrixView view;
+    if (absl::Status s = ViewMatrix(x, rows, cols, column_names, &names, &view);
+        !s.ok()) {
+      return s;
+    }
+    if (out_size != rows) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "argument 'out_size' is ", out_size, "; expected rows = ", rows));
+    }
+    return churnkit::PredictInto(model->model, view,
+                                 absl::MakeSpan(out, out_size));
+  });
+}
+
+ck_status ck_model_explain(const ck_model_t* model, const double* x,
+                           size_t rows, size_t cols,
+                           const char* const* column_names, size_t top_k,
+                           const char* feature_set_textproto,
+                           ck_buffer_t** out) {
+  return Guard("ck_model_explain", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (model == nullptr) return NullArgument("model");
+    std::vector<std::string> names;
+    churnkit::MatrixView view;
+    if (absl::Status s = ViewMatrix(x, rows, cols, column_names, &names, &view);
+        !s.ok()) {
+      return s;
+    }
+    if (top_k > 1000000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'top_k' is ", top_k, "; at most 1000000"));
+    }
+    churnkit::v1::FeatureSet set;
+    if (feature_set_textproto == nullptr) {
+      absl::StatusOr<churnkit::v1::FeatureSet> d =
+          churnkit::DefaultFeatureSet();
+      if (!d.ok()) return d.status();
+      set = *std::move(d);
+    } else if (absl::Status s = ParseOptional(feature_set_textproto,
+                                              "feature_set_textproto", &set);
+               !s.ok()) {
+      return s;
+    }
+    churnkit::ExplainOptions options;
+    options.top_k = static_cast<int>(top_k);
+    options.feature_set = &set;
+    absl::StatusOr<churnkit::v1::Explanations> why =
+        churnkit::Explain(model->model, view, options);
+    if (!why.ok()) return why.status();
+    return ToBuffer(*why, out);
+  });
+}
+
+ck_status ck_model_num_features(const ck_model_t* model, size_t* out) {
+  return Guard("ck_model_num_features", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"model", model}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    *out = static_cast<size_t>(model->model.feature_names_size());
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_model_feature_name(const ck_model_t* model, size_t index,
+                                const char** out) {
+  return Guard("ck_model_feature_name", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"model", model}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    const size_t n = static_cast<size_t>(model->model.feature_names_size());
+    if (index >= n) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "argument 'index' is ", index, "; the model has ", n, " features"));
+    }
+    *out = model->model.feature_names(static_cast<int>(index)).c_str();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_model_save(const ck_model_t* model, ck_buffer_t** out) {
+  return Guard("ck_model_save", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (model == nullptr) return NullArgument("model");
+    absl::StatusOr<std::string> bytes = churnkit::SerializeModel(model->model);
+    if (!bytes.ok()) return bytes.status();
+    *out = new ck_buffer_t{*std::move(bytes)};
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_model_load(const void* data, size_t size, ck_model_t** out) {
+  return Guard("ck_model_load", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (data == nullptr) return NullArgument("data");
+    absl::StatusOr<churnkit::v1::LogisticModel> model = churnkit::ParseModel(
+        absl::string_view(static_cast<const char*>(data), size));
+    if (!model.ok()) return model.status();
+    *out = new ck_model_t{*std::move(model)};
+    return absl::OkStatus();
+  });
+}
+
+void ck_model_free(ck_model_t* model) {
+  Guard("ck_model_free", [model] { delete model; });
+}
+
+ck_status ck_metrics_evaluate(const uint8_t* labels, const double* scores,
+                              size_t n, const char* options_textproto,
+                              ck_buffer_t** out) {
+  return Guard("ck_metrics_evaluate", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (absl::Status s = CheckNotNull({{"labels", labels}, {"scores", scores}});
+        !s.ok()) {
+      return s;
+    }
+    churnkit::v1::EvaluationOptions options;
+    if (absl::Status s =
+            ParseOptional(options_textproto, "options_textproto", &options);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::Evaluation> e =
+        churnkit::Evaluate(absl::MakeConstSpan(labels, n),
+                           absl::MakeConstSpan(scores, n), options);
+    if (!e.ok()) return e.status();
+    return ToBuffer(*e, out);
+  });
+}
+
+}  // extern "C"
+
+// ---- Generator ------------------------------------------------------------
+
+extern "C" {
+
+ck_status ck_generate(const char* config_textproto, const char* format,
+                      const char* out_dir) {
+  return Guard("ck_generate", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"config_textproto", config_textproto},
+                                       {"format", format},
+                                       {"out_dir", out_dir}});
+        !s.ok()) {
+      return s;
+    }
+    churnkit::v1::GeneratorConfig config;
+    if (absl::Status s = churnkit::ParseTextProto(config_textproto, &config);
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'config_textproto': ", s.message()));
+    }
+    absl::StatusOr<churnkit::v1::Format> parsed = churnkit::ParseFormat(format);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'format': ", parsed.status().message()));
+    }
+    if (*out_dir == '\0') {
+      return absl::InvalidArgumentError("argument 'out_dir' is empty");
+    }
+    return churnkit::Generate(config, *parsed, out_dir).status();
+  });
+}
+
+}  // extern "C"
+
+// ---- Assessment ---------------------------------------------------------------
+
+extern "C" {
+
+ck_status ck_assessor_create(const char* config_textproto,
+                             ck_assessor_t** out) {
+  return Guard("ck_assessor_create", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::v1::AssessmentConfig config;
+    if (config_textproto != nullptr) {
+      if (absl::Status s = churnkit::ParseTextProto(config_textproto, &config);
+          !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("argument 'config_textproto': ", s.message()));
+      }
+    }
+    absl::StatusOr<churnkit::Assessor> a = churnkit::Assessor::Create(config);
+    if (!a.ok()) return a.status();
+    *out = new ck_assessor_t(*std::move(a));
+    return absl::OkStatus();
+  });
+}
+
+void ck_assessor_free(ck_assessor_t* assessor) {
+  Guard("ck_assessor_free", [assessor] { delete assessor; });
+}
+
+ck_status ck_assess(const ck_assessor_t* assessor, const ck_dataset_t* dataset,
+                    int64_t as_of, const void* history, size_t history_size,
+                    ck_assessment_t** out) {
+  return Guard("ck_assess", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (absl::Status s =
+            CheckNotNull({{"assessor", assessor}, {"dataset", dataset}});
+        !s.ok()) {
+      return s;
+    }
+    if (history == nullptr && history_size != 0) return NullArgument("history");
+    churnkit::v1::AlertHistory parsed;
+    churnkit::AssessOptions options;
+    if (history_size > 0) {
+      if (history_size > static_cast<size_t>(INT_MAX) ||
+          !parsed.ParseFromArray(history, static_cast<int>(history_size))) {
+        return absl::InvalidArgumentError(
+            "argument 'history': not a serialized churnkit.v1.AlertHistory");
+      }
+      options.history = &parsed;
+    }
+    absl::StatusOr<churnkit::AssessResult> r =
+        assessor->assessor.Assess(dataset->rep.dataset, as_of, options);
+    if (!r.ok()) return r.status();
+    *out = new ck_assessment_t{*std::move(r)};
+    return absl::OkStatus();
+  });
+}
+
+void ck_assessment_free(ck_assessment_t* assessment) {
+  Guard("ck_assessment_free", [assessment] { delete assessment; });
+}
+
+ck_status ck_assessment_num_customers(const ck_assessment_t* assessment,
+                                      size_t* out) {
+  return Guard("ck_assessment_num_customers", [&]() -> absl::Status {
+    if (absl::Status s =
+            CheckNotNull({{"assessment", assessment}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    *out = static_cast<size_t>(assessment->result.assessment.customers_size());
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_assessment_customer(const ck_assessment_t* assessment,
+                                 size_t index, const char** id, double* score,
+                                 int* colour, size_t* num_alerts,
+                                 size_t* num_tasks) {
+  return Guard("ck_assessment_customer", [&]() -> absl::Status {
+    if (assessment == nullptr) return NullArgument("assessment");
+    const auto& customers = assessment->result.assessment.customers();
+    if (index >= static_cast<size_t>(customers.size())) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "argument 'index' is ", index, "; there are ", customers.size(),
+          " customers"));
+    }
+    const churnkit::v1::CustomerAssessment& c =
+        customers.Get(static_cast<int>(index));
+    if (id != nullptr) *id = c.customer_id().c_str();
+    if (score != nullptr) *score = c.score();
+    if (colour != nullptr) *colour = c.colour();
+    if (num_alerts != nullptr) *num_alerts = c.alerts_size();
+    if (num_tasks != nullptr) *num_tasks = c.tasks_size();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_assessment_serialize(const ck_assessment_t* assessment,
+                                  ck_buffer_t** out) {
+  return Guard("ck_assessment_serialize", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (assessment == nullptr) return NullArgument("assessment");
+    return ToBuffer(assessment->result.assessment, out);
+  });
+}
+
+ck_status ck_assessment_history(const ck_assessment_t* assessment,
+                                ck_buffer_t** out) {
+  return Guard("ck_assessment_history", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (assessment == nullptr) return NullArgument("assessment");
+    return ToBuffer(assessment->result.history, out);
   });
 }
 

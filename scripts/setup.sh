@@ -12,7 +12,8 @@ packages=(
   clang libclang-rt-14-dev clang-format
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-numpy python3-pandas python3-sklearn python3-scipy)
+  packages+=(python3-numpy python3-pandas python3-sklearn python3-scipy
+             liblinear-tools)
 fi
 
 missing=()

@@ -22,6 +22,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver_util.h"
 #include "internal/csv.h"
 #include "internal/time.h"
 
@@ -696,11 +697,15 @@ class PendingFile {
     Flush();
     if (failed_ || std::fclose(file_) != 0) {
       file_ = nullptr;
-      return ErrnoError("write failed", temp_);
+      const absl::Status s = ErrnoError("write failed", temp_);
+      std::remove(temp_.c_str());
+      return s;
     }
     file_ = nullptr;
     if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
-      return ErrnoError("cannot rename to final name", path_);
+      const absl::Status s = ErrnoError("cannot rename to final name", path_);
+      std::remove(temp_.c_str());
+      return s;
     }
     return absl::OkStatus();
   }
@@ -931,7 +936,21 @@ class JsonlWriter : public RecordWriter {
     std::string json;
     pb::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
-    auto status = pb::util::MessageToJsonString(r, &json, options);
+    // MessageToJsonString, but from a deterministic serialization (map
+    // entries sorted by key), so the same record gives the same line.
+    static pb::util::TypeResolver* resolver =
+        pb::util::NewTypeResolverForDescriptorPool(
+            "type.googleapis.com", pb::DescriptorPool::generated_pool());
+    std::string bytes;
+    {
+      pb::io::StringOutputStream stream(&bytes);
+      pb::io::CodedOutputStream coded(&stream);
+      coded.SetSerializationDeterministic(true);
+      r.SerializeToCodedStream(&coded);
+    }
+    auto status = pb::util::BinaryToJsonString(
+        resolver, absl::StrCat("type.googleapis.com/", r.GetTypeName()), bytes,
+        &json, options);
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("Write: ", status.ToString()));
@@ -963,7 +982,11 @@ class PbWriter : public RecordWriter {
     out->append(reinterpret_cast<char*>(varint), end - varint);
     const size_t at = out->size();
     out->resize(at + size);
-    r.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*out)[at]));
+    pb::io::ArrayOutputStream array(&(*out)[at], static_cast<int>(size));
+    pb::io::CodedOutputStream coded(&array);
+    // Map entries sorted by key: the same record gives the same bytes.
+    coded.SetSerializationDeterministic(true);
+    r.SerializeWithCachedSizes(&coded);
     file_.MaybeFlush();
     return absl::OkStatus();
   }
@@ -1391,5 +1414,115 @@ absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
   return absl::OkStatus();
 }
+
+absl::Status WriteTextProtoFile(const std::string& path,
+                                const pb::Message& message) {
+  std::string text;
+  if (!pb::TextFormat::PrintToString(message, &text)) {
+    return absl::InternalError(absl::StrCat(
+        path, ": cannot print ", message.GetDescriptor()->full_name()));
+  }
+  PendingFile file;
+  if (absl::Status s = file.Open(path); !s.ok()) return s;
+  file.Append(text);
+  return file.Commit();
+}
+
+// ---- MessageCsvWriter
+// ----------------------------------------------------------
+
+struct MessageCsvWriter::Impl {
+  const pb::Descriptor* type = nullptr;
+  std::vector<const pb::FieldDescriptor*> fields;
+  PendingFile file;
+};
+
+MessageCsvWriter::MessageCsvWriter(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+MessageCsvWriter::~MessageCsvWriter() = default;
+
+absl::StatusOr<std::unique_ptr<MessageCsvWriter>> MessageCsvWriter::Open(
+    const std::string& path, const pb::Descriptor* type) {
+  if (type == nullptr) return absl::InvalidArgumentError("type: null");
+  auto impl = std::make_unique<Impl>();
+  impl->type = type;
+  std::string header;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const pb::FieldDescriptor* f = type->field(i);
+    if (f->is_repeated()) continue;
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE &&
+        f->message_type() != pb::Timestamp::descriptor()) {
+      continue;
+    }
+    if (!impl->fields.empty()) header.push_back(',');
+    internal::AppendCsvField(f->name(), &header);
+    impl->fields.push_back(f);
+  }
+  header.push_back('\n');
+  if (absl::Status s = impl->file.Open(path); !s.ok()) return s;
+  impl->file.Append(header);
+  return std::unique_ptr<MessageCsvWriter>(
+      new MessageCsvWriter(std::move(impl)));
+}
+
+absl::Status MessageCsvWriter::Write(const pb::Message& m) {
+  if (m.GetDescriptor() != impl_->type) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Write: a ", m.GetDescriptor()->full_name(),
+                     " given to a writer of ", impl_->type->full_name()));
+  }
+  const pb::Reflection* r = m.GetReflection();
+  std::string* out = impl_->file.buffer();
+  char buf[32];
+  auto number = [&](auto v) {
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+    out->append(buf, end);
+  };
+  bool first = true;
+  for (const pb::FieldDescriptor* f : impl_->fields) {
+    if (!first) out->push_back(',');
+    first = false;
+    switch (f->cpp_type()) {
+      case pb::FieldDescriptor::CPPTYPE_INT32:
+        number(r->GetInt32(m, f));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_INT64:
+        number(r->GetInt64(m, f));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_UINT32:
+        number(r->GetUInt32(m, f));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_UINT64:
+        number(r->GetUInt64(m, f));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+        number(r->GetDouble(m, f));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_FLOAT:
+        number(r->GetFloat(m, f));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_BOOL:
+        out->push_back(r->GetBool(m, f) ? '1' : '0');
+        break;
+      case pb::FieldDescriptor::CPPTYPE_ENUM:
+        out->append(r->GetEnum(m, f)->name());
+        break;
+      case pb::FieldDescriptor::CPPTYPE_STRING:
+        internal::AppendCsvField(r->GetString(m, f), out);
+        break;
+      case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+        if (r->HasField(m, f)) {
+          out->append(
+              TimeText(static_cast<const pb::Timestamp&>(r->GetMessage(m, f))));
+        }
+        break;
+    }
+  }
+  out->push_back('\n');
+  impl_->file.MaybeFlush();
+  return absl::OkStatus();
+}
+
+absl::Status MessageCsvWriter::Close() { return impl_->file.Commit(); }
 
 }  // namespace churnkit

@@ -1174,6 +1174,120 @@ TEST(CApiFeatures, DefaultSetCoversTheDomainSignals) {
   EXPECT_GE(cols, 50u);
 }
 
+struct AssessorFree {
+  void operator()(ck_assessor_t* a) const { ck_assessor_free(a); }
+};
+struct AssessmentFree {
+  void operator()(ck_assessment_t* a) const { ck_assessment_free(a); }
+};
+using AssessorPtr = std::unique_ptr<ck_assessor_t, AssessorFree>;
+using AssessmentPtr = std::unique_ptr<ck_assessment_t, AssessmentFree>;
+
+TEST(CApiAssess, AssessesEveryCustomerAndCarriesTheHistory) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  ck_assessor_t* raw = nullptr;
+  ASSERT_CK_OK(ck_assessor_create(nullptr, &raw));
+  AssessorPtr assessor(raw);
+  int64_t as_of = 0;
+  ASSERT_CK_OK(ck_time_parse("2024-07-01", &as_of));
+  ck_assessment_t* first_raw = nullptr;
+  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), as_of, nullptr, 0, &first_raw));
+  AssessmentPtr first(first_raw);
+  size_t n = 0;
+  ASSERT_CK_OK(ck_assessment_num_customers(first.get(), &n));
+  EXPECT_EQ(n, 16u);
+  size_t alerts_first = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const char* id = nullptr;
+    double score = -1e9;
+    int colour = 0;
+    size_t alerts = 0, tasks = 0;
+    ASSERT_CK_OK(ck_assessment_customer(first.get(), i, &id, &score, &colour,
+                                        &alerts, &tasks));
+    EXPECT_NE(id, nullptr);
+    EXPECT_GE(score, -50);
+    EXPECT_LE(score, 100);
+    EXPECT_TRUE(colour == CK_COLOUR_GREEN || colour == CK_COLOUR_YELLOW ||
+                colour == CK_COLOUR_RED);
+    alerts_first += alerts;
+  }
+  ck_buffer_t* bytes = nullptr;
+  ASSERT_CK_OK(ck_assessment_serialize(first.get(), &bytes));
+  BufferPtr assessment_bytes(bytes);
+  std::unique_ptr<pb::Message> decoded =
+      Decode("churnkit.v1.Assessment", assessment_bytes.get());
+  const pb::FieldDescriptor* customers =
+      decoded->GetDescriptor()->FindFieldByName("customers");
+  EXPECT_EQ(decoded->GetReflection()->FieldSize(*decoded, customers), 16);
+
+  // The next day, with the history: rules cool down.
+  ck_buffer_t* history_raw = nullptr;
+  ASSERT_CK_OK(ck_assessment_history(first.get(), &history_raw));
+  BufferPtr history(history_raw);
+  ck_assessment_t* next_raw = nullptr;
+  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), as_of + 86400,
+                         ck_buffer_data(history.get()),
+                         ck_buffer_size(history.get()), &next_raw));
+  AssessmentPtr next(next_raw);
+  size_t alerts_next = 0;
+  for (size_t i = 0; i < n; ++i) {
+    size_t alerts = 0;
+    ASSERT_CK_OK(ck_assessment_customer(next.get(), i, nullptr, nullptr,
+                                        nullptr, &alerts, nullptr));
+    alerts_next += alerts;
+  }
+  EXPECT_LT(alerts_next, alerts_first);
+}
+
+TEST(CApiAssess, RejectsBadArguments) {
+  DatasetPtr ds = ExampleData();
+  ck_assessor_t* a = Poison<ck_assessor_t>();
+  ExpectNullArgument(ck_assessor_create(nullptr, nullptr), "ck_assessor_create",
+                     "out");
+  ExpectError(ck_assessor_create("rules { rules { name: \"r\" level: L1 "
+                                 "alert: \"x\" when { compare { feature: "
+                                 "\"nope\" op: GT } } } }",
+                                 &a),
+              CK_INVALID_ARGUMENT, "ck_assessor_create",
+              "rules.rules[0].when.compare.feature: unknown feature 'nope'");
+  EXPECT_EQ(a, nullptr);
+  ck_assessor_t* raw = nullptr;
+  ASSERT_CK_OK(ck_assessor_create("", &raw));
+  AssessorPtr assessor(raw);
+  ck_assessment_t* out = Poison<ck_assessment_t>();
+  ExpectNullArgument(ck_assess(nullptr, ds.get(), 0, nullptr, 0, &out),
+                     "ck_assess", "assessor");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_assess(assessor.get(), nullptr, 0, nullptr, 0, &out),
+                     "ck_assess", "dataset");
+  ExpectNullArgument(ck_assess(assessor.get(), ds.get(), 0, nullptr, 5, &out),
+                     "ck_assess", "history");
+  ExpectError(ck_assess(assessor.get(), ds.get(), 1719792000, "\xff\xff", 2, &out),
+              CK_INVALID_ARGUMENT, "ck_assess", "argument 'history'");
+  ExpectError(ck_assess(assessor.get(), ds.get(), 0, nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, "ck_assess", "is not after the first event");
+  ExpectNullArgument(ck_assessment_num_customers(nullptr, nullptr),
+                     "ck_assessment_num_customers", "assessment");
+  ExpectNullArgument(ck_assessment_customer(nullptr, 0, nullptr, nullptr,
+                                            nullptr, nullptr, nullptr),
+                     "ck_assessment_customer", "assessment");
+  ck_buffer_t* none = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_assessment_serialize(nullptr, &none),
+                     "ck_assessment_serialize", "assessment");
+  EXPECT_EQ(none, nullptr);
+  ExpectNullArgument(ck_assessment_history(nullptr, nullptr),
+                     "ck_assessment_history", "out");
+  ck_assessment_t* real = nullptr;
+  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0, &real));
+  AssessmentPtr result(real);
+  ExpectError(ck_assessment_customer(result.get(), 99, nullptr, nullptr,
+                                     nullptr, nullptr, nullptr),
+              CK_OUT_OF_RANGE, "ck_assessment_customer", "argument 'index' is 99");
+  ck_assessor_free(nullptr);
+  ck_assessment_free(nullptr);
+}
+
 TEST(CApiLabels, LabelsEveryCustomerAndRejectsBadDefinitions) {
   DatasetPtr ds = ExampleData();
   ASSERT_NE(ds, nullptr);
@@ -1205,6 +1319,436 @@ TEST(CApiLabels, LabelsEveryCustomerAndRejectsBadDefinitions) {
   ExpectError(ck_labels_compute(ds.get(), "nonsense", as_of, &none),
               CK_INVALID_ARGUMENT, "ck_labels_compute",
               "argument 'definition_textproto'");
+}
+
+// ---- Reports
+// ------------------------------------------------------------------------
+
+// Reflection shorthands for the decoded churnkit.v1.ChurnReport.
+const pb::FieldDescriptor* FieldOf(const pb::Message& m,
+                                   const std::string& name) {
+  const pb::FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(name);
+  EXPECT_NE(f, nullptr) << name;
+  return f;
+}
+const pb::Message& Sub(const pb::Message& m, const std::string& name) {
+  return m.GetReflection()->GetMessage(m, FieldOf(m, name));
+}
+const pb::Message& Item(const pb::Message& m, const std::string& name, int i) {
+  return m.GetReflection()->GetRepeatedMessage(m, FieldOf(m, name), i);
+}
+int Size(const pb::Message& m, const std::string& name) {
+  return m.GetReflection()->FieldSize(m, FieldOf(m, name));
+}
+double DoubleField(const pb::Message& m, const std::string& name) {
+  return m.GetReflection()->GetDouble(m, FieldOf(m, name));
+}
+bool Has(const pb::Message& m, const std::string& name) {
+  return m.GetReflection()->HasField(m, FieldOf(m, name));
+}
+
+std::unique_ptr<pb::Message> ReportOf(const ck_dataset_t* ds,
+                                      const char* request) {
+  ck_buffer_t* raw = nullptr;
+  EXPECT_CK_OK(ck_report_churn(ds, request, &raw));
+  BufferPtr buffer(raw);
+  return Decode("churnkit.v1.ChurnReport", buffer.get());
+}
+
+TEST(CApiReport, RejectsBadArgumentsNamingTheField) {
+  constexpr char kFn[] = "ck_report_churn";
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_report_churn(nullptr, "", &out), kFn, "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_report_churn(ds.get(), "", nullptr), kFn, "out");
+  ExpectNullArgument(ck_report_churn(nullptr, nullptr, nullptr), kFn, "out");
+  const std::pair<const char*, const char*> bad[] = {
+      {"period { bogus: 1 }", "argument 'request_textproto'"},
+      {R"(period { start: "2024-03-01" end: "2024-02-01" })",
+       "period.end: 2024-02-01 is not after period.start 2024-03-01"},
+      {R"(as_of: "2024-02-30")", "as_of: "},
+      {R"(breakdowns: "colour")", "breakdowns[0]: unknown attribute 'colour'"},
+      {R"(cohorts { max_months: -3 })", "cohorts.max_months: must be >= 0"},
+      {"survival { confidence: 2 }", "survival.confidence: must be in (0, 1)"},
+      {"definition { passive { activity { kinds: LOGIN } inactive_days: 0 } }",
+       "definition.passive[0].inactive_days: must be > 0"},
+  };
+  for (const auto& [request, fragment] : bad) {
+    out = Poison<ck_buffer_t>();
+    ExpectError(ck_report_churn(ds.get(), request, &out), CK_INVALID_ARGUMENT,
+                kFn, fragment);
+    EXPECT_EQ(out, nullptr) << request;
+  }
+}
+
+TEST(CApiReport, ReportsTheExampleExport) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  // The period of tests/cli_report_test.sh: 12 customers at the start, 7 of
+  // them churned by the export date.
+  std::unique_ptr<pb::Message> r =
+      ReportOf(ds.get(), R"(period { start: "2024-01-01" end: "2024-06-28" }
+                   breakdowns: "tier" trend {} survival {})");
+  EXPECT_EQ(StringField(*r, "as_of"), "2024-06-28");
+  EXPECT_EQ(Int64Field(*r, "customers"), 16);
+  const pb::Message& period = Sub(*r, "period");
+  const pb::Message& overall = Sub(period, "overall");
+  EXPECT_EQ(Int64Field(overall, "customers_at_start"), 12);
+  EXPECT_EQ(Int64Field(overall, "churned"), 7);
+  EXPECT_NEAR(DoubleField(overall, "churn_rate"), 700.0 / 12, 1e-9);
+  EXPECT_NEAR(DoubleField(overall, "retention_rate"), 500.0 / 12, 1e-9);
+  ASSERT_EQ(Size(period, "breakdowns"), 1);
+  const pb::Message& tier = Item(period, "breakdowns", 0);
+  EXPECT_EQ(StringField(tier, "attribute"), "tier");
+  ASSERT_EQ(Size(tier, "groups"), 3);
+  EXPECT_EQ(StringField(Item(tier, "groups", 2), "value"), "C");
+  EXPECT_EQ(Size(*r, "trend"), 6);  // January .. June 28
+  ASSERT_EQ(Size(*r, "survival"), 1);
+  EXPECT_EQ(Int64Field(Item(*r, "survival", 0), "customers"), 16);
+
+  // NULL and "" both ask for every default: the same report, as of
+  // midnight after the last event (2024-06-26).
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_report_churn(ds.get(), nullptr, &raw));
+  BufferPtr from_null(raw);
+  ASSERT_CK_OK(ck_report_churn(ds.get(), "", &raw));
+  BufferPtr from_empty(raw);
+  EXPECT_EQ(std::string_view(
+                static_cast<const char*>(ck_buffer_data(from_null.get())),
+                ck_buffer_size(from_null.get())),
+            std::string_view(
+                static_cast<const char*>(ck_buffer_data(from_empty.get())),
+                ck_buffer_size(from_empty.get())));
+  EXPECT_EQ(
+      StringField(*Decode("churnkit.v1.ChurnReport", from_null.get()), "as_of"),
+      "2024-06-27");
+}
+
+TEST(CApiReport, EmptyDatasetGivesAValidEmptyReport) {
+  DatasetPtr empty = FromRecords("", CK_POLICY_STRICT);
+  ASSERT_NE(empty, nullptr);
+  std::unique_ptr<pb::Message> r = ReportOf(empty.get(), "");
+  EXPECT_EQ(Int64Field(*r, "customers"), 0);
+  EXPECT_FALSE(Has(*r, "period"));
+  r = ReportOf(empty.get(),
+               R"(period { start: "2024-01-01" end: "2024-02-01" })");
+  const pb::Message& overall = Sub(Sub(*r, "period"), "overall");
+  EXPECT_EQ(Int64Field(overall, "customers_at_start"), 0);
+  EXPECT_FALSE(Has(overall, "churn_rate"));  // no rate over 0 customers
+}
+
+// ---- Churn prediction and metrics ---------------------------------------
+
+struct ModelFree {
+  void operator()(ck_model_t* m) const { ck_model_free(m); }
+};
+using ModelPtr = std::unique_ptr<ck_model_t, ModelFree>;
+
+// A small labelled matrix: two informative columns, not separable.
+struct Matrix {
+  std::vector<double> x;
+  std::vector<uint8_t> y;
+  std::vector<const char*> names = {"logins_30d", "tickets_90d"};
+  size_t rows = 0;
+};
+
+Matrix Training() {
+  Matrix m;
+  for (int i = 0; i < 200; ++i) {
+    const double logins = i % 17, tickets = (i * 7) % 5;
+    m.x.push_back(logins);
+    m.x.push_back(tickets);
+    m.y.push_back((tickets * 3 - logins + (i % 11) - 2) > 0 ? 1 : 0);
+  }
+  m.rows = 200;
+  return m;
+}
+
+double ReflectDouble(const pb::Message& m, const std::string& name) {
+  const pb::FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(name);
+  EXPECT_NE(f, nullptr) << name;
+  return f == nullptr ? NAN : m.GetReflection()->GetDouble(m, f);
+}
+
+TEST(CApiModel, FitsPredictsExplainsAndRoundTrips) {
+  const Matrix t = Training();
+  ck_model_t* raw = nullptr;
+  ASSERT_CK_OK(ck_model_fit(t.x.data(), t.rows, 2, t.names.data(), t.y.data(),
+                            "c: 0.5", &raw));
+  ModelPtr model(raw);
+  size_t n = 0;
+  ASSERT_CK_OK(ck_model_num_features(model.get(), &n));
+  EXPECT_EQ(n, 2u);
+  const char* name = nullptr;
+  ASSERT_CK_OK(ck_model_feature_name(model.get(), 1, &name));
+  EXPECT_STREQ(name, "tickets_90d");
+
+  std::vector<double> p(t.rows, -1);
+  ASSERT_CK_OK(ck_model_predict(model.get(), t.x.data(), t.rows, 2,
+                                t.names.data(), p.data(), p.size()));
+  for (double v : p) {
+    EXPECT_GT(v, 0);
+    EXPECT_LT(v, 1);
+  }
+  // Explanations: one per row, with the same probabilities.
+  ck_buffer_t* buf = nullptr;
+  ASSERT_CK_OK(ck_model_explain(model.get(), t.x.data(), 3, 2, t.names.data(),
+                                1, nullptr, &buf));
+  BufferPtr explained(buf);
+  std::unique_ptr<pb::Message> why = Decode("churnkit.v1.Explanations", buf);
+  const pb::FieldDescriptor* rows =
+      why->GetDescriptor()->FindFieldByName("rows");
+  ASSERT_EQ(why->GetReflection()->FieldSize(*why, rows), 3);
+  for (int r = 0; r < 3; ++r) {
+    const pb::Message& e =
+        why->GetReflection()->GetRepeatedMessage(*why, rows, r);
+    EXPECT_NEAR(ReflectDouble(e, "probability"), p[r], 1e-12);
+  }
+  // Save, load, and score identically.
+  ASSERT_CK_OK(ck_model_save(model.get(), &buf));
+  BufferPtr saved(buf);
+  ck_model_t* loaded_raw = nullptr;
+  ASSERT_CK_OK(ck_model_load(ck_buffer_data(saved.get()),
+                             ck_buffer_size(saved.get()), &loaded_raw));
+  ModelPtr loaded(loaded_raw);
+  std::vector<double> q(t.rows);
+  ASSERT_CK_OK(ck_model_predict(loaded.get(), t.x.data(), t.rows, 2,
+                                t.names.data(), q.data(), q.size()));
+  EXPECT_EQ(p, q);
+  // The saved bytes are a churnkit.v1.LogisticModel a host can read.
+  std::unique_ptr<pb::Message> decoded =
+      Decode("churnkit.v1.LogisticModel", saved.get());
+  const pb::FieldDescriptor* features =
+      decoded->GetDescriptor()->FindFieldByName("feature_names");
+  ASSERT_NE(features, nullptr);
+  EXPECT_EQ(decoded->GetReflection()->FieldSize(*decoded, features), 2);
+}
+
+TEST(CApiModel, RejectsNullAndInvalidArguments) {
+  const Matrix t = Training();
+  const double* x = t.x.data();
+  const char* const* names = t.names.data();
+  ck_model_t* m = Poison<ck_model_t>();
+  ExpectNullArgument(
+      ck_model_fit(x, t.rows, 2, names, t.y.data(), nullptr, nullptr),
+      "ck_model_fit", "out");
+  ExpectNullArgument(
+      ck_model_fit(nullptr, t.rows, 2, names, t.y.data(), nullptr, &m),
+      "ck_model_fit", "x");
+  EXPECT_EQ(m, nullptr);
+  ExpectNullArgument(
+      ck_model_fit(x, t.rows, 2, nullptr, t.y.data(), nullptr, &m),
+      "ck_model_fit", "column_names");
+  ExpectNullArgument(ck_model_fit(x, t.rows, 2, names, nullptr, nullptr, &m),
+                     "ck_model_fit", "labels");
+  const char* holes[] = {"a", nullptr};
+  ExpectError(ck_model_fit(x, t.rows, 2, holes, t.y.data(), nullptr, &m),
+              CK_INVALID_ARGUMENT, "ck_model_fit",
+              "argument 'column_names[1]' is NULL");
+  ExpectError(ck_model_fit(x, t.rows, 0, names, t.y.data(), nullptr, &m),
+              CK_INVALID_ARGUMENT, "ck_model_fit", "argument 'cols' is 0");
+  ExpectError(ck_model_fit(x, t.rows, 2, names, t.y.data(), "c: oops", &m),
+              CK_INVALID_ARGUMENT, "ck_model_fit",
+              "argument 'options_textproto'");
+  ExpectError(ck_model_fit(x, t.rows, 2, names, t.y.data(), "c: -1", &m),
+              CK_INVALID_ARGUMENT, "ck_model_fit", "c: must be > 0");
+  std::vector<uint8_t> bad = t.y;
+  bad[4] = 7;
+  ExpectError(ck_model_fit(x, t.rows, 2, names, bad.data(), nullptr, &m),
+              CK_INVALID_ARGUMENT, "ck_model_fit", "labels[4] is 7");
+  std::vector<double> nan_x = t.x;
+  nan_x[2 * 2 + 1] = NAN;
+  ExpectError(
+      ck_model_fit(nan_x.data(), t.rows, 2, names, t.y.data(), nullptr, &m),
+      CK_INVALID_ARGUMENT, "ck_model_fit",
+      "row 2, column 'tickets_90d' is NaN");
+  std::vector<uint8_t> separable(t.rows);
+  for (size_t i = 0; i < t.rows; ++i) separable[i] = t.x[2 * i] > 8;
+  ExpectError(ck_model_fit(x, t.rows, 2, names, separable.data(),
+                           "penalty: PENALTY_NONE", &m),
+              CK_FAILED_PRECONDITION, "ck_model_fit", "perfectly separable");
+  EXPECT_EQ(m, nullptr);
+
+  ASSERT_CK_OK(ck_model_fit(x, t.rows, 2, names, t.y.data(), "", &m));
+  ModelPtr model(m);
+  std::vector<double> p(t.rows);
+  ExpectNullArgument(
+      ck_model_predict(nullptr, x, t.rows, 2, names, p.data(), p.size()),
+      "ck_model_predict", "model");
+  ExpectNullArgument(
+      ck_model_predict(model.get(), x, t.rows, 2, names, nullptr, p.size()),
+      "ck_model_predict", "out");
+  ExpectNullArgument(ck_model_predict(model.get(), nullptr, t.rows, 2, names,
+                                      p.data(), p.size()),
+                     "ck_model_predict", "x");
+  ExpectError(ck_model_predict(model.get(), x, t.rows, 2, names, p.data(), 3),
+              CK_INVALID_ARGUMENT, "ck_model_predict",
+              "argument 'out_size' is 3; expected rows = 200");
+  const char* swapped[] = {"tickets_90d", "logins_30d"};
+  ExpectError(
+      ck_model_predict(model.get(), x, t.rows, 2, swapped, p.data(), p.size()),
+      CK_INVALID_ARGUMENT, "ck_model_predict",
+      "column 0 is 'tickets_90d'; the model expects 'logins_30d'");
+  ASSERT_CK_OK(ck_model_predict(model.get(), nullptr, 0, 2, names, nullptr, 0));
+
+  ck_buffer_t* buf = Poison<ck_buffer_t>();
+  ExpectNullArgument(
+      ck_model_explain(nullptr, x, 1, 2, names, 3, nullptr, &buf),
+      "ck_model_explain", "model");
+  EXPECT_EQ(buf, nullptr);
+  ExpectNullArgument(
+      ck_model_explain(model.get(), x, 1, 2, names, 3, nullptr, nullptr),
+      "ck_model_explain", "out");
+  ExpectError(
+      ck_model_explain(model.get(), x, 1, 2, names, 3, "features {", &buf),
+      CK_INVALID_ARGUMENT, "ck_model_explain",
+      "argument 'feature_set_textproto'");
+  ExpectError(
+      ck_model_explain(model.get(), x, 1, 2, names, 2000000, nullptr, &buf),
+      CK_INVALID_ARGUMENT, "ck_model_explain", "argument 'top_k'");
+
+  size_t count = 0;
+  const char* name = nullptr;
+  ExpectNullArgument(ck_model_num_features(nullptr, &count),
+                     "ck_model_num_features", "model");
+  ExpectNullArgument(ck_model_num_features(model.get(), nullptr),
+                     "ck_model_num_features", "out");
+  ExpectNullArgument(ck_model_feature_name(model.get(), 0, nullptr),
+                     "ck_model_feature_name", "out");
+  ExpectError(ck_model_feature_name(model.get(), 2, &name), CK_OUT_OF_RANGE,
+              "ck_model_feature_name", "argument 'index' is 2");
+
+  ExpectNullArgument(ck_model_save(nullptr, &buf), "ck_model_save", "model");
+  ExpectNullArgument(ck_model_save(model.get(), nullptr), "ck_model_save",
+                     "out");
+  ASSERT_CK_OK(ck_model_save(model.get(), &buf));
+  BufferPtr saved(buf);
+  m = Poison<ck_model_t>();
+  ExpectNullArgument(ck_model_load(nullptr, 4, &m), "ck_model_load", "data");
+  EXPECT_EQ(m, nullptr);
+  ExpectNullArgument(ck_model_load("x", 1, nullptr), "ck_model_load", "out");
+  ExpectError(ck_model_load("\xff\xff\xff", 3, &m), CK_DATA_LOSS,
+              "ck_model_load", "not a churnkit.v1.LogisticModel");
+  std::string corrupted(static_cast<const char*>(ck_buffer_data(saved.get())),
+                        ck_buffer_size(saved.get()));
+  corrupted[corrupted.size() / 2] ^= 0x10;
+  EXPECT_NE(ck_model_load(corrupted.data(), corrupted.size(), &m), CK_OK);
+  EXPECT_EQ(m, nullptr);
+  ExpectError(ck_model_load("", 0, &m), CK_INVALID_ARGUMENT, "ck_model_load",
+              "format_version: missing");
+  ck_model_free(nullptr);
+}
+
+TEST(CApiMetrics, EvaluatesLikeScikitLearnAndRejectsBadArguments) {
+  const uint8_t y[] = {0, 0, 1, 1};
+  const double s[] = {0.1, 0.4, 0.35, 0.8};
+  ck_buffer_t* buf = nullptr;
+  ASSERT_CK_OK(ck_metrics_evaluate(y, s, 4, nullptr, &buf));
+  BufferPtr owned(buf);
+  std::unique_ptr<pb::Message> e = Decode("churnkit.v1.Evaluation", buf);
+  EXPECT_DOUBLE_EQ(ReflectDouble(*e, "roc_auc"), 0.75);
+  EXPECT_NEAR(ReflectDouble(*e, "average_precision"), 0.8333333333333333,
+              1e-15);
+  EXPECT_EQ(Int64Field(*e, "count"), 4);
+
+  buf = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_metrics_evaluate(y, s, 4, nullptr, nullptr),
+                     "ck_metrics_evaluate", "out");
+  ExpectNullArgument(ck_metrics_evaluate(nullptr, s, 4, nullptr, &buf),
+                     "ck_metrics_evaluate", "labels");
+  EXPECT_EQ(buf, nullptr);
+  ExpectNullArgument(ck_metrics_evaluate(y, nullptr, 4, nullptr, &buf),
+                     "ck_metrics_evaluate", "scores");
+  ExpectError(ck_metrics_evaluate(y, s, 0, nullptr, &buf), CK_INVALID_ARGUMENT,
+              "ck_metrics_evaluate", "no rows");
+  ExpectError(ck_metrics_evaluate(y, s, 2, nullptr, &buf), CK_INVALID_ARGUMENT,
+              "ck_metrics_evaluate", "a single class");
+  ExpectError(ck_metrics_evaluate(y, s, 4, "lift_bins: x", &buf),
+              CK_INVALID_ARGUMENT, "ck_metrics_evaluate",
+              "argument 'options_textproto'");
+  ExpectError(ck_metrics_evaluate(y, s, 4,
+                                  "threshold_rule { rule: "
+                                  "THRESHOLD_TARGET_PRECISION target: 1.5 }",
+                                  &buf),
+              CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "target");
+}
+
+// ---- Generator -------------------------------------------------------------
+
+TEST(CApiGenerate, RejectsBadArguments) {
+  constexpr char kFn[] = "ck_generate";
+  TempDir dir;
+  const std::string out = dir / "out";
+  ExpectNullArgument(ck_generate(nullptr, "csv", out.c_str()), kFn,
+                     "config_textproto");
+  ExpectNullArgument(ck_generate("", nullptr, out.c_str()), kFn, "format");
+  ExpectNullArgument(ck_generate("", "csv", nullptr), kFn, "out_dir");
+  ExpectError(ck_generate("", "xml", out.c_str()), CK_INVALID_ARGUMENT, kFn,
+              "argument 'format'");
+  ExpectError(ck_generate("", "csv", ""), CK_INVALID_ARGUMENT, kFn,
+              "argument 'out_dir' is empty");
+  ExpectError(ck_generate("customers: ", "csv", out.c_str()),
+              CK_INVALID_ARGUMENT, kFn, "argument 'config_textproto'");
+  ExpectError(ck_generate("no_such_field: 1", "csv", out.c_str()),
+              CK_INVALID_ARGUMENT, kFn, "argument 'config_textproto'");
+  // Invalid values are named by their field path.
+  ExpectError(ck_generate("customers: -5", "csv", out.c_str()),
+              CK_INVALID_ARGUMENT, kFn, "customers: must be in [0, ");
+  ExpectError(ck_generate("industries { name: \"saas\" share: 1.5 }", "csv",
+                          out.c_str()),
+              CK_INVALID_ARGUMENT, kFn,
+              "industries[0].share: must be in [0, 1]");
+  ExpectError(ck_generate("start_date: \"2025-01-01\" end_date: \"2024-01-01\"",
+                          "pb", out.c_str()),
+              CK_INVALID_ARGUMENT, kFn,
+              "end_date: 2024-01-01 is not after start_date");
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(CApiGenerate, WritesADataSetThatLoadsBackStrictly) {
+  TempDir dir;
+  const std::string out = dir / "gen";
+  constexpr char kConfig[] =
+      "customers: 40 seed: 3 start_date: \"2024-01-01\" "
+      "end_date: \"2024-12-31\"";
+  ASSERT_CK_OK(ck_generate(kConfig, "csv", out.c_str()));
+  EXPECT_STREQ(ck_last_error(), "");
+  for (const char* file :
+       {"customers.csv", "events.csv", "contacts.csv", "contracts.csv",
+        "owners.csv", "truth.csv", "generator_config.textproto"}) {
+    EXPECT_TRUE(fs::exists(fs::path(out) / file)) << file;
+  }
+  const std::string events = ReadFile(out + "/events.csv");
+  DatasetPtr ds =
+      Load("format: CSV paths: \"" + out + "\" validation { policy: STRICT }");
+  ASSERT_NE(ds, nullptr);
+  const Counts counts = CountsOf(ds.get());
+  EXPECT_EQ(counts.customers, 40u);
+  EXPECT_GT(counts.events, 40u * 10);
+  size_t errors = 1;
+  ASSERT_CK_OK(ck_dataset_error_count(ds.get(), &errors));
+  EXPECT_EQ(errors, 0u);
+  // The same config gives the same bytes; another format the same data.
+  ASSERT_CK_OK(ck_generate(kConfig, "csv", out.c_str()));
+  EXPECT_EQ(ReadFile(out + "/events.csv"), events);
+  const std::string pb_out = dir / "gen_pb";
+  ASSERT_CK_OK(ck_generate(kConfig, "pb", pb_out.c_str()));
+  DatasetPtr from_pb = Load("format: PB paths: \"" + pb_out +
+                            "/records.pb\" validation { policy: STRICT }");
+  ASSERT_NE(from_pb, nullptr);
+  EXPECT_EQ(CountsOf(from_pb.get()), counts);
+}
+
+TEST(CApiGenerate, UnwritableDirectoryFailsWithoutFiles) {
+  TempDir dir;
+  WriteFile(dir / "plain", "a regular file, not a directory\n");
+  const std::string out = dir / "plain" + "/gen";
+  EXPECT_NE(ck_generate("customers: 5", "csv", out.c_str()), CK_OK);
+  EXPECT_NE(std::string(ck_last_error()).find("ck_generate: "),
+            std::string::npos);
+  EXPECT_EQ(ReadFile(dir / "plain"), "a regular file, not a directory\n");
 }
 
 }  // namespace

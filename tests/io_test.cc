@@ -516,5 +516,77 @@ TEST(Adapters, CdnowLogLoadsAsOrdersOfImplicitCustomers) {
   EXPECT_EQ(sample->dataset.num_events(), 6919u);
 }
 
+TEST(MessageCsvWriter, WritesScalarFieldsAsColumnsAtomically) {
+  TempDir dir;
+  const std::string path = dir / "contacts.csv";
+  auto w = MessageCsvWriter::Open(path, v1::Contact::descriptor());
+  ASSERT_TRUE(w.ok()) << w.status();
+  v1::Contact c;
+  c.set_id("p1");
+  c.set_customer_id("c1");
+  c.set_name("Doe, \"J\"");
+  c.set_decision_maker(true);
+  c.mutable_added_time()->set_seconds(1709251200);  // 2024-03-01
+  ASSERT_TRUE((*w)->Write(c).ok());
+  c.Clear();
+  c.set_id("p2");
+  ASSERT_TRUE((*w)->Write(c).ok());
+  EXPECT_THAT((*w)->Write(v1::Owner()).message(),
+              HasSubstr("churnkit.v1.Owner given to a writer of "
+                        "churnkit.v1.Contact"));
+  EXPECT_FALSE(fs::exists(path));  // nothing before Close()
+  ASSERT_TRUE((*w)->Close().ok());
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(),
+            "id,customer_id,name,role,decision_maker,added_time,left_time\n"
+            "p1,c1,\"Doe, \"\"J\"\"\",,1,2024-03-01,\n"
+            "p2,,,,0,,\n");
+}
+
+TEST(RecordWriter, MapsAreWrittenInKeyOrder) {
+  // The same customer, its attributes inserted in two orders, gives the
+  // same bytes in every format.
+  TempDir dir;
+  v1::Record a, b;
+  for (const char* k : {"zeta", "alpha", "mid"}) {
+    (*a.mutable_customer()->mutable_attributes())[k] = k;
+  }
+  for (const char* k : {"mid", "zeta", "alpha"}) {
+    (*b.mutable_customer()->mutable_attributes())[k] = k;
+  }
+  a.mutable_customer()->set_id("c1");
+  b.mutable_customer()->set_id("c1");
+  for (v1::Format format : {v1::JSONL, v1::PB}) {
+    std::string bytes[2];
+    for (int i = 0; i < 2; ++i) {
+      const std::string path = dir / ("out" + std::to_string(i));
+      auto w = RecordWriter::Open(format, path);
+      ASSERT_TRUE(w.ok());
+      ASSERT_TRUE((*w)->Write(i == 0 ? a : b).ok());
+      ASSERT_TRUE((*w)->Close().ok());
+      std::ifstream in(path, std::ios::binary);
+      std::stringstream s;
+      s << in.rdbuf();
+      bytes[i] = s.str();
+    }
+    EXPECT_EQ(bytes[0], bytes[1]) << v1::Format_Name(format);
+  }
+}
+
+TEST(WriteTextProtoFile, WritesWhatReadConfigFileReads) {
+  TempDir dir;
+  v1::LoadOptions options;
+  options.add_paths("examples/data");
+  options.mutable_validation()->set_max_errors(7);
+  const std::string path = dir / "options.textproto";
+  ASSERT_TRUE(WriteTextProtoFile(path, options).ok());
+  v1::LoadOptions back;
+  ASSERT_TRUE(ReadConfigFile(path, &back).ok());
+  EXPECT_EQ(back.DebugString(), options.DebugString());
+  EXPECT_FALSE(WriteTextProtoFile(dir / "missing/x.textproto", options).ok());
+}
+
 }  // namespace
 }  // namespace churnkit

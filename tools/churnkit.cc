@@ -22,8 +22,19 @@ constexpr Command kCommands[] = {
     {"info", "Counts, date span, event-kind mix and memory of a data set",
      RunInfo},
     {"convert", "Write a data set as csv, jsonl or pb", RunConvert},
+    {"generate", "Generate a realistic synthetic CRM history with ground truth",
+     RunGenerate},
     {"features", "Point-in-time feature values of every customer", RunFeatures},
     {"labels", "Active, passive and hidden churn of every customer", RunLabels},
+    {"assess", "Health, colour, warnings and tasks of every customer",
+     RunAssess},
+    {"report", "Churn rate, retention, cohorts and retention curves",
+     RunReport},
+    {"train", "Fit a logistic churn model on a plain customer table", RunTrain},
+    {"predict", "Churn probabilities and reasons of a plain customer table",
+     RunPredict},
+    {"evaluate", "ROC-AUC, lift and calibration of a model on a table",
+     RunEvaluate},
 };
 
 std::string ProgramHelp() {

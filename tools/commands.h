@@ -32,10 +32,22 @@ int RunValidate(CommandArgs args);
 int RunInfo(CommandArgs args);
 // churnkit convert: write a data set in another format.
 int RunConvert(CommandArgs args);
+// churnkit generate: a synthetic CRM history with its ground truth.
+int RunGenerate(CommandArgs args);
 // churnkit features: point-in-time feature values of every customer.
 int RunFeatures(CommandArgs args);
 // churnkit labels: active / passive / hidden churn of every customer.
 int RunLabels(CommandArgs args);
+// churnkit assess: health, colour, warnings and tasks of every customer.
+int RunAssess(CommandArgs args);
+// churnkit report: churn and retention rates, trend, cohorts, survival.
+int RunReport(CommandArgs args);
+// churnkit train: fit a logistic churn model on a plain table.
+int RunTrain(CommandArgs args);
+// churnkit predict: churn probabilities (and reasons) of a plain table.
+int RunPredict(CommandArgs args);
+// churnkit evaluate: ROC-AUC, lift, calibration of a model on a table.
+int RunEvaluate(CommandArgs args);
 
 // Parses a --as-of style date into *out (for ArgParser::AddOption).
 absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);

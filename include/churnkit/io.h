@@ -19,8 +19,11 @@
 #ifndef CHURNKIT_IO_H_
 #define CHURNKIT_IO_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,6 +31,7 @@
 #include "churnkit/dataset.h"
 #include "churnkit/v1/data.pb.h"
 #include "churnkit/v1/ingest.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
 namespace churnkit {
@@ -98,6 +102,60 @@ absl::Status ParseTextProto(absl::string_view text,
 // or ".binpb".
 absl::Status ReadConfigFile(const std::string& path,
                             google::protobuf::Message* message);
+// Writes `message` in text format to `path`, atomically (a temporary file
+// renamed when complete), so that ReadConfigFile reads it back.
+absl::Status WriteTextProtoFile(const std::string& path,
+                                const google::protobuf::Message& message);
+
+// A plain table of text cells, one row per entity (e.g. a customer snapshot
+// export such as Telco's), as read from a CSV with a header. Turned into a
+// FeatureMatrix by EncodeTable (churnkit/model.h).
+struct PlainTable {
+  std::vector<std::string> columns;  // header names, trimmed
+  std::vector<std::string> cells;    // num_rows() * num_cols(), row-major
+  // 1-based line of each row in its file, for error messages.
+  std::vector<int64_t> lines;
+  std::string source;  // file name, for error messages
+
+  size_t num_rows() const { return lines.size(); }
+  size_t num_cols() const { return columns.size(); }
+  const std::string& cell(size_t row, size_t col) const {
+    return cells[row * columns.size() + col];
+  }
+  // Index of a column by name.
+  std::optional<size_t> ColumnIndex(absl::string_view name) const;
+};
+
+// Reads a CSV file with a header line (RFC 4180 quoting, LF or CRLF, UTF-8
+// with an optional BOM; `delimiter` separates fields). Errors: NotFound /
+// PermissionDenied when unreadable; InvalidArgument naming file and line for
+// an empty file, a duplicate or empty header name, or a row whose field
+// count differs from the header's.
+absl::StatusOr<PlainTable> ReadPlainTable(const std::string& path,
+                                          char delimiter = ',');
+
+// Writes flat messages of one type as a CSV file: a header of the field
+// names, then one row per Write() with every scalar field (numbers in
+// shortest round-trip form, booleans 0/1, enums by name, strings quoted per
+// RFC 4180, google.protobuf.Timestamp fields as ISO-8601 and empty when
+// unset); repeated, map and other message fields are not written. The file
+// appears only on a successful Close(), like RecordWriter's.
+class MessageCsvWriter {
+ public:
+  static absl::StatusOr<std::unique_ptr<MessageCsvWriter>> Open(
+      const std::string& path, const google::protobuf::Descriptor* type);
+  ~MessageCsvWriter();
+
+  // InvalidArgument when `message` is not of the writer's type.
+  absl::Status Write(const google::protobuf::Message& message);
+  // Flushes, checks every write succeeded and publishes the file.
+  absl::Status Close();
+
+ private:
+  struct Impl;
+  explicit MessageCsvWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace churnkit
 

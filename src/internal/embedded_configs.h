@@ -16,6 +16,8 @@ extern const char kWeightedHealthTextproto[];
 extern const char kDefaultRulesTextproto[];
 // configs/careplans/default.textproto
 extern const char kDefaultCarePlanTextproto[];
+// configs/generator/default.textproto
+extern const char kDefaultGeneratorTextproto[];
 
 }  // namespace churnkit::internal
 

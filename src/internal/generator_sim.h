@@ -36,6 +36,7 @@ struct SimIndustry {
   double hazard_multiplier = 1;
   double value_scale = 1;
   double interaction_factor = 1;
+  bool invoice_orders = false;
   // Activity weight of each calendar month, January first, mean 1.
   std::array<double, 12> month{};
   double max_month = 1;
@@ -53,16 +54,14 @@ struct SimTier {
 
 struct SimArm {
   std::string name;
-  double share = 0;
-  double effect = 0;
+  double effect = 0;  // probability of averting a pending churn
 };
 
 struct SimStrategy {
   std::string id;
-  double share = 0;
   double cost = 0;
   std::vector<SimArm> arms;
-  std::vector<double> arm_shares;
+  std::vector<double> arm_shares;  // drawn with these weights
 };
 
 struct SimReason {
@@ -76,8 +75,14 @@ struct SimReason {
 struct SimModel {
   uint64_t seed = 0;
   int64_t customers = 0;
-  int id_width = 6;  // digits of customer ids
+  int id_width = 6;                    // digits of customer ids
   int64_t start_day = 0, end_day = 0;  // days since 1970-01-01, inclusive
+  // Calendar month (0-11) of each day start_day .. end_day.
+  std::vector<uint8_t> month_of;
+  // Marketing campaigns: the day each is sent (to every customer) and its
+  // key, e.g. "cmp-2024-03-16".
+  std::vector<int64_t> campaign_days;
+  std::vector<std::string> campaign_keys;
 
   double existing_share = 0;
   int history_years = 1;

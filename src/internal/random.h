@@ -28,7 +28,8 @@ inline uint64_t SplitMix64(uint64_t* state) {
 class Rng {
  public:
   Rng(uint64_t seed, uint64_t stream) {
-    uint64_t sm = seed ^ (stream * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL);
+    uint64_t sm =
+        seed ^ (stream * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL);
     // Mix once more so that neighbouring streams start far apart.
     sm = SplitMix64(&sm) ^ stream;
     for (uint64_t& word : s_) word = SplitMix64(&sm);
@@ -53,8 +54,8 @@ class Rng {
   // Uniform integer in [0, n); n > 0 (Lemire's multiply-shift; the bias is
   // below 2^-32 for the small n used here).
   uint64_t Below(uint64_t n) {
-    return static_cast<uint64_t>(
-        (static_cast<unsigned __int128>(Next()) * n) >> 64);
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >>
+                                 64);
   }
   bool Bernoulli(double p) { return Uniform() < p; }
 
@@ -123,8 +124,10 @@ class Rng {
       const double k = std::floor((2 * a / us + b) * u + mean + 0.43);
       if (us >= 0.07 && v <= vr) return static_cast<int64_t>(k);
       if (k < 0 || (us < 0.013 && v > us)) continue;
+      // lgamma_r: std::lgamma writes the global signgam (a data race).
+      int sign;
       if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
-          -mean + k * loglam - std::lgamma(k + 1)) {
+          -mean + k * loglam - ::lgamma_r(k + 1, &sign)) {
         return static_cast<int64_t>(k);
       }
     }

@@ -200,6 +200,25 @@ CK_EXPORT ck_status ck_dataset_error_report(const ck_dataset_t* dataset,
 CK_EXPORT ck_status ck_dataset_write(const ck_dataset_t* dataset,
                                      const char* format, const char* path);
 
+/* ======================= Generator ====================================== */
+
+/* Generates a synthetic CRM history (docs/generator.md) into the directory
+ * `out_dir` (created if missing): the data in `format` ("csv": the five
+ * table files; "jsonl" / "pb": out_dir/records.jsonl or records.pb), the
+ * ground truth in out_dir/truth.csv and, written last to mark a complete
+ * run, the resolved config in out_dir/generator_config.textproto.
+ * `config_textproto` is a churnkit.v1.GeneratorConfig in protobuf text
+ * format; "" uses every default (1000 customers, seed 0, 2024-01-01 ..
+ * 2025-12-31). The same config always gives the same bytes. Files appear
+ * only when complete; on failure none of this run's files is left.
+ * Uses every core; blocks until done. Thread-safe (distinct out_dir).
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, unparsable or invalid config
+ * -- the message names the field, e.g. "industries[2].share: ..." --,
+ * unknown format, empty out_dir), CK_PERMISSION_DENIED / CK_NOT_FOUND /
+ * CK_UNAVAILABLE (out_dir cannot be written). */
+CK_EXPORT ck_status ck_generate(const char* config_textproto,
+                                const char* format, const char* out_dir);
+
 /* ======================= Time =========================================== */
 
 /* Parses a date or time ("2024-03-01", "20240301", "2024-03-01T09:30:00Z",
@@ -286,6 +305,192 @@ CK_EXPORT void ck_matrix_free(ck_matrix_t* matrix);
 CK_EXPORT ck_status ck_labels_compute(const ck_dataset_t* dataset,
                                       const char* definition_textproto,
                                       int64_t as_of, ck_buffer_t** out);
+
+/* ======================= Reports ======================================== */
+
+/* Computes a churn report from churn labels (docs/reports.md): the churn
+ * and retention rate of a period with the revenue lost, broken down by
+ * customer attribute, churn type, reason and lifecycle stage; and, when
+ * asked, a monthly trend, cohort retention tables and Kaplan-Meier
+ * retention curves. `request_textproto` is a churnkit.v1.ReportRequest in
+ * protobuf text format (proto/churnkit/v1/report.proto); NULL or "" means
+ * every default (the shipped churn definition, the year before the last
+ * activity), e.g.
+ *   "period { start: \"2024-01-01\" end: \"2024-07-01\" }"
+ *   " breakdowns: \"tier\" survival { group_by: \"tier\" }".
+ * *out receives a serialized churnkit.v1.ChurnReport (rates in percent, a
+ * rate over zero customers absent, never NaN); free it with
+ * ck_buffer_free(). An empty data set gives a valid empty report. Uses all
+ * cores unless the request sets `threads`; the dataset may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; unparsable text; an
+ * invalid request named by its field, e.g. "period.end: 2024-01-01 is not
+ * after period.start 2024-02-01", "breakdowns[0]: unknown attribute
+ * 'colour'", "definition.passive[0].inactive_days: must be > 0"). */
+CK_EXPORT ck_status ck_report_churn(const ck_dataset_t* dataset,
+                                    const char* request_textproto,
+                                    ck_buffer_t** out);
+
+/* ======================= Churn prediction =============================== */
+
+/* A fitted logistic churn model (churnkit.v1.LogisticModel,
+ * docs/prediction.md). Immutable: safe to share across threads, e.g. for
+ * concurrent scoring. */
+typedef struct ck_model_t ck_model_t;
+
+/* Fits a logistic model on a feature matrix in caller memory: `x` holds
+ * `rows` rows of `cols` doubles, row-major, named by `column_names` (cols
+ * NUL-terminated strings); `labels` holds rows values, 0 (retained) or 1
+ * (churned). Nothing is kept past the call. `options_textproto` is a
+ * churnkit.v1.FitOptions in protobuf text format; NULL or "" means the
+ * defaults (L2 penalty, c = 1, Newton-Cholesky up to 64 columns), e.g.
+ *   "penalty: PENALTY_L1 c: 0.1 missing_values: MISSING_IMPUTE_MEAN".
+ * Features are standardized with the training means and scales, kept in the
+ * model. Uses all cores unless the options set `threads`; the model is
+ * bit-identical for any thread count.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, cols 0, a NULL or duplicate
+ * column name, a label other than 0/1, a single class, a NaN or infinite
+ * value named by row and column, unparsable or invalid options named by
+ * field); CK_FAILED_PRECONDITION (no penalty and separable classes or
+ * collinear columns; no convergence within max_iterations).
+ * On success *out owns a new model; free it with ck_model_free(). */
+CK_EXPORT ck_status ck_model_fit(const double* x, size_t rows, size_t cols,
+                                 const char* const* column_names,
+                                 const uint8_t* labels,
+                                 const char* options_textproto,
+                                 ck_model_t** out);
+
+/* Churn probabilities of `rows` rows of `cols` doubles (row-major, caller
+ * memory; NULL only when rows is 0) into `out`, which holds `out_size` =
+ * rows doubles. `column_names` must equal the model's features in order;
+ * the error names the first difference. Uses all cores; the model may be
+ * shared by concurrent calls.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, out_size != rows, columns
+ * that differ from the model's, an infinite value, or a NaN when the model
+ * rejects missing values). */
+CK_EXPORT ck_status ck_model_predict(const ck_model_t* model, const double* x,
+                                     size_t rows, size_t cols,
+                                     const char* const* column_names,
+                                     double* out, size_t out_size);
+
+/* Why each row scores as it does: *out receives a serialized
+ * churnkit.v1.Explanations, one Explanation per row in order, each with the
+ * probability and up to `top_k` risk-raising and `top_k` protective
+ * reasons (coefficient x standardized value, against a customer at the
+ * training means). Reason texts fill the {value} of each feature's
+ * description in `feature_set_textproto` (a churnkit.v1.FeatureSet; NULL:
+ * the shipped default feature set); other features read "name = value".
+ * Matrix arguments as ck_model_predict. Free *out with ck_buffer_free().
+ * Errors: as ck_model_predict; CK_INVALID_ARGUMENT for unparsable
+ * feature_set_textproto or top_k > 1000000. */
+CK_EXPORT ck_status ck_model_explain(const ck_model_t* model, const double* x,
+                                     size_t rows, size_t cols,
+                                     const char* const* column_names,
+                                     size_t top_k,
+                                     const char* feature_set_textproto,
+                                     ck_buffer_t** out);
+
+/* Number of features of a model and the name of feature `index`
+ * (valid while the model lives), to build matrices in its order.
+ * Errors: CK_INVALID_ARGUMENT (NULL), CK_OUT_OF_RANGE (bad index). */
+CK_EXPORT ck_status ck_model_num_features(const ck_model_t* model, size_t* out);
+CK_EXPORT ck_status ck_model_feature_name(const ck_model_t* model, size_t index,
+                                          const char** out);
+
+/* The model as bytes (a serialized churnkit.v1.LogisticModel with a
+ * checksum), for storage; ck_model_load reads them back into an identical
+ * model. *out owns a new buffer; free it with ck_buffer_free().
+ * Errors: CK_INVALID_ARGUMENT (NULL). */
+CK_EXPORT ck_status ck_model_save(const ck_model_t* model, ck_buffer_t** out);
+
+/* Loads a model from `size` bytes written by ck_model_save (copied).
+ * Errors: CK_INVALID_ARGUMENT (NULL data/out; a model that fails
+ * validation, e.g. a newer format_version); CK_DATA_LOSS (bytes that are
+ * not a model, or corrupted: the checksum does not match).
+ * On success *out owns a new model; free it with ck_model_free(). */
+CK_EXPORT ck_status ck_model_load(const void* data, size_t size,
+                                  ck_model_t** out);
+
+/* Releases a model. NULL is a no-op. */
+CK_EXPORT void ck_model_free(ck_model_t* model);
+
+/* ======================= Metrics ======================================== */
+
+/* Evaluates `n` scores against 0/1 labels (both caller memory): ROC-AUC
+ * (ties count half), average precision, log-loss and Brier (when every
+ * score is a probability), lift and gains by decile, a reliability table
+ * and the confusion matrix at a threshold, as scikit-learn computes them.
+ * `options_textproto` is a churnkit.v1.EvaluationOptions (NULL or "": the
+ * defaults, threshold by maximum F1), e.g.
+ *   "threshold_rule { rule: THRESHOLD_MIN_COST contact_cost: 50
+ *    churn_loss: 1200 }".
+ * *out receives a serialized churnkit.v1.Evaluation; free it with
+ * ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, n 0, a label other than 0/1,
+ * a NaN or infinite score, a single class, invalid options);
+ * CK_NOT_FOUND (no threshold reaches the target precision). */
+CK_EXPORT ck_status ck_metrics_evaluate(const uint8_t* labels,
+                                        const double* scores, size_t n,
+                                        const char* options_textproto,
+                                        ck_buffer_t** out);
+
+/* ======================= Assessment ===================================== */
+
+/* Health colours (churnkit.v1.Colour) and alert levels (churnkit.v1.Level). */
+#define CK_COLOUR_GREEN 1
+#define CK_COLOUR_YELLOW 2
+#define CK_COLOUR_RED 3
+
+/* A validated assessment configuration (features, scorecard, warning
+ * rules, care plan). Immutable: safe to share across threads. */
+typedef struct ck_assessor_t ck_assessor_t;
+/* The result of one assessment: every customer's health, colour, alerts
+ * and tasks, plus the updated alert history. */
+typedef struct ck_assessment_t ck_assessment_t;
+
+/* Compiles a churnkit.v1.AssessmentConfig in protobuf text format; NULL or
+ * "" means the shipped defaults (Zoho scorecard, domain rules and care
+ * plan over the default features).
+ * Errors: CK_INVALID_ARGUMENT (NULL out; unparsable text; an invalid part,
+ * named by its path such as "rules.rules[0].when.compare.feature").
+ * On success *out owns a new handle; free it with ck_assessor_free(). */
+CK_EXPORT ck_status ck_assessor_create(const char* config_textproto,
+                                       ck_assessor_t** out);
+/* Releases an assessor. NULL is a no-op. */
+CK_EXPORT void ck_assessor_free(ck_assessor_t* assessor);
+
+/* Assesses every customer signed up before `as_of` (seconds since the
+ * epoch). `history` / `history_size` hold a serialized
+ * churnkit.v1.AlertHistory from the previous run (cool-downs, escalation);
+ * NULL / 0 for none. The bytes are copied.
+ * Errors: CK_INVALID_ARGUMENT (NULL, corrupt history, as_of before the
+ * data). On success *out owns a new handle; free it with
+ * ck_assessment_free(). */
+CK_EXPORT ck_status ck_assess(const ck_assessor_t* assessor,
+                              const ck_dataset_t* dataset, int64_t as_of,
+                              const void* history, size_t history_size,
+                              ck_assessment_t** out);
+/* Releases an assessment. NULL is a no-op. */
+CK_EXPORT void ck_assessment_free(ck_assessment_t* assessment);
+
+/* Number of customers assessed. */
+CK_EXPORT ck_status ck_assessment_num_customers(
+    const ck_assessment_t* assessment, size_t* out);
+/* Customer `index`: its id (valid while the assessment lives), health
+ * score, colour (CK_COLOUR_*), number of alerts and of tasks. Any output
+ * pointer may be NULL to skip it.
+ * Errors: CK_INVALID_ARGUMENT (NULL assessment), CK_OUT_OF_RANGE. */
+CK_EXPORT ck_status ck_assessment_customer(const ck_assessment_t* assessment,
+                                           size_t index, const char** id,
+                                           double* score, int* colour,
+                                           size_t* num_alerts,
+                                           size_t* num_tasks);
+/* The whole result as serialized churnkit.v1.Assessment, and the updated
+ * churnkit.v1.AlertHistory to pass to the next ck_assess. *out owns a new
+ * buffer; free it with ck_buffer_free(). */
+CK_EXPORT ck_status ck_assessment_serialize(const ck_assessment_t* assessment,
+                                            ck_buffer_t** out);
+CK_EXPORT ck_status ck_assessment_history(const ck_assessment_t* assessment,
+                                          ck_buffer_t** out);
 
 #ifdef __cplusplus
 } /* extern "C" */

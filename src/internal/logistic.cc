@@ -1,0 +1,583 @@
+#include "internal/logistic.h"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "internal/parallel.h"
+
+namespace churnkit::internal {
+namespace {
+
+using Vec = Eigen::VectorXd;
+using Mat = Eigen::MatrixXd;
+using RowMat =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Rows standardized at a time into a small buffer (cache-sized).
+constexpr size_t kChunkRows = 256;
+// Row blocks: the unit of parallel work and of the fixed-order reduction.
+// Their number depends only on n and d, never on the thread count.
+constexpr size_t kMaxBlocks = 64;
+constexpr size_t kMinBlockRows = 2048;
+// Doubles of per-block Hessians kept at once (32 MiB).
+constexpr size_t kHessianBudget = size_t{1} << 22;
+
+enum class Need { kValue, kGradient, kHessian };
+
+double MaxAbs(const Vec& v) {
+  return v.size() == 0 ? 0.0 : v.cwiseAbs().maxCoeff();
+}
+
+// z = (row - mean) * inv_scale; 0 for a NaN when imputing.
+void StandardizeRow(const double* __restrict__ row,
+                    const double* __restrict__ mean,
+                    const double* __restrict__ inv_scale, size_t d, bool impute,
+                    double* __restrict__ z) {
+  for (size_t j = 0; j < d; ++j) z[j] = (row[j] - mean[j]) * inv_scale[j];
+  if (impute) {
+    for (size_t j = 0; j < d; ++j) {
+      if (std::isnan(row[j])) z[j] = 0;
+    }
+  }
+}
+
+// g += r * z.
+void Axpy(double r, const double* __restrict__ z, size_t d,
+          double* __restrict__ g) {
+  for (size_t j = 0; j < d; ++j) g[j] += r * z[j];
+}
+
+// log(1 + t) for t in [0, 1] with an absolute error below 2e-16: a series
+// for small t, else log (glibc's log1p costs several times more).
+double Log1pUnit(double t) {
+  return t < 1e-4 ? t * (1 - t * (0.5 - t / 3)) : std::log(1 + t);
+}
+
+double SoftThreshold(double v, double t) {
+  if (v > t) return v - t;
+  if (v < -t) return v + t;
+  return 0.0;
+}
+
+absl::Status SeparableError() {
+  return absl::FailedPreconditionError(
+      "the classes are perfectly separable by the features: without a "
+      "penalty the coefficients grow without bound (no maximum-likelihood "
+      "estimate exists); use an L2 or L1 penalty (a finite c)");
+}
+
+absl::Status SingularError() {
+  return absl::FailedPreconditionError(
+      "the Hessian is singular at the solution: some columns are collinear "
+      "(e.g. one-hot indicators of every level) or the classes are "
+      "quasi-separable; use a penalty or drop redundant columns");
+}
+
+// Smooth part of the objective (loss and L2 penalty) with its derivatives.
+struct Evaluation {
+  double smooth = 0;
+  // Rows with positive weight on the wrong side of (or on) eta = 0.
+  double wrong = 0;
+  Vec grad;
+  Mat hess;  // lower triangle
+};
+
+class Evaluator {
+ public:
+  Evaluator(const LogisticProblem& p, bool hessian) : p_(p), dim_(p.d + 1) {
+    size_t blocks = std::clamp<size_t>(
+        (p.n + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
+    if (hessian) {
+      blocks =
+          std::min(blocks, std::max<size_t>(1, kHessianBudget / (dim_ * dim_)));
+    }
+    block_rows_ = std::max<size_t>(1, (p.n + blocks - 1) / blocks);
+    parts_.resize((p.n + block_rows_ - 1) / block_rows_);
+  }
+
+  int evaluations() const { return evaluations_; }
+
+  void Evaluate(const Vec& theta, Need need, Evaluation* out) {
+    ++evaluations_;
+    ParallelFor(
+        parts_.size(), p_.threads,
+        [&](size_t from, size_t to) {
+          for (size_t b = from; b < to; ++b) Block(b, theta, need);
+        },
+        1);
+    out->smooth = 0;
+    out->wrong = 0;
+    if (need != Need::kValue) out->grad.setZero(dim_);
+    if (need == Need::kHessian) out->hess.setZero(dim_, dim_);
+    double loss = 0;
+    for (const Part& part : parts_) {  // in block order
+      loss += part.loss;
+      out->wrong += part.wrong;
+      if (need != Need::kValue) out->grad += part.grad;
+      if (need == Need::kHessian) {
+        out->hess.triangularView<Eigen::Lower>() += part.hess;
+      }
+    }
+    const auto beta = theta.tail(p_.d);
+    out->smooth = p_.loss_scale * loss + 0.5 * p_.l2 * beta.squaredNorm();
+    if (need != Need::kValue) {
+      out->grad *= p_.loss_scale;
+      out->grad.tail(p_.d) += p_.l2 * beta;
+    }
+    if (need == Need::kHessian) {
+      out->hess *= p_.loss_scale;
+      out->hess.diagonal().tail(p_.d).array() += p_.l2;
+    }
+    // A constant column keeps coefficient 0: no gradient, unit curvature.
+    for (size_t j = 0; j < p_.d; ++j) {
+      if (p_.active[j]) continue;
+      if (need != Need::kValue) out->grad[j + 1] = 0;
+      if (need == Need::kHessian) {
+        out->hess.row(j + 1).setZero();
+        out->hess.col(j + 1).setZero();
+        out->hess(j + 1, j + 1) = 1;
+      }
+    }
+  }
+
+  double Value(const Vec& theta) {
+    Evaluation e;
+    Evaluate(theta, Need::kValue, &e);
+    return e.smooth;
+  }
+
+ private:
+  struct Part {
+    double loss = 0;
+    double wrong = 0;
+    Vec grad;
+    Mat hess;
+  };
+
+  // One pass over the rows of block b, row by row; for the Hessian, rows
+  // sqrt(w p (1 - p)) * (1, z) are gathered kChunkRows at a time for a
+  // rank-k update.
+  void Block(size_t b, const Vec& theta, Need need) {
+    Part& part = parts_[b];
+    const size_t d = p_.d;
+    if (need != Need::kValue) part.grad.setZero(dim_);
+    if (need == Need::kHessian) part.hess.setZero(dim_, dim_);
+    const size_t begin = b * block_rows_;
+    const size_t end = std::min(p_.n, begin + block_rows_);
+    std::vector<double> zrow(d);
+    RowMat a;
+    if (need == Need::kHessian) a.resize(kChunkRows, dim_);
+    size_t filled = 0;
+    const double* beta = theta.data() + 1;
+    const double intercept = theta[0];
+    double* g = need == Need::kValue ? nullptr : part.grad.data();
+    double loss = 0, wrong = 0, g0 = 0;
+    for (size_t i = begin; i < end; ++i) {
+      double* z =
+          need == Need::kHessian ? a.row(filled).data() + 1 : zrow.data();
+      StandardizeRow(p_.x + i * d, p_.mean, p_.inv_scale, d, p_.impute, z);
+      const double e = intercept + Dot(z, beta, d);
+      const bool y = p_.y[i] != 0;
+      const double w = p_.w[i];
+      // log(1 + exp(e)) - y e and the sigmoid from one exponential.
+      const double t = std::exp(-std::abs(e));
+      loss += w * (std::max(e, 0.0) + Log1pUnit(t) - (y ? e : 0.0));
+      if (w > 0 && (y ? e <= 0 : e >= 0)) wrong += 1;
+      if (need == Need::kValue) continue;
+      const double prob = e >= 0 ? 1 / (1 + t) : t / (1 + t);
+      const double r = w * (prob - (y ? 1.0 : 0.0));
+      g0 += r;
+      Axpy(r, z, d, g + 1);
+      if (need != Need::kHessian) continue;
+      const double s = std::sqrt(w * prob * (1 - prob));
+      double* row = a.row(filled).data();
+      row[0] = s;
+      for (size_t j = 1; j <= d; ++j) row[j] *= s;
+      if (++filled == kChunkRows) {
+        part.hess.selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
+        filled = 0;
+      }
+    }
+    if (need == Need::kHessian && filled > 0) {
+      part.hess.selfadjointView<Eigen::Lower>().rankUpdate(
+          a.topRows(filled).transpose());
+    }
+    part.loss = loss;
+    part.wrong = wrong;
+    if (g != nullptr) g[0] = g0;
+  }
+
+  const LogisticProblem& p_;
+  const size_t dim_;
+  size_t block_rows_ = 1;
+  std::vector<Part> parts_;
+  int evaluations_ = 0;
+};
+
+// Start: intercept at the log-odds of the weighted base rate.
+Vec StartingPoint(const LogisticProblem& p) {
+  double pos = 0, neg = 0;
+  for (size_t i = 0; i < p.n; ++i) (p.y[i] ? pos : neg) += p.w[i];
+  Vec theta = Vec::Zero(p.d + 1);
+  theta[0] = std::log(pos / neg);
+  return theta;
+}
+
+// Whether the step leaves the objective unchanged to working precision, so
+// that function values cannot judge it.
+bool BelowResolution(double decrease, double f) {
+  return -decrease <= 1e-13 * std::max(1.0, std::abs(f));
+}
+
+// ---- Newton-Cholesky -------------------------------------------------------
+
+absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
+                    Evaluator& ev, Vec& theta, SolverResult& res) {
+  Evaluation e;
+  ev.Evaluate(theta, Need::kHessian, &e);
+  res.initial_gradient_norm = MaxAbs(e.grad);
+  for (int it = 0;; ++it) {
+    if (!std::isfinite(e.smooth)) {
+      return absl::InternalError("the objective is not finite");
+    }
+    if (o.unpenalized && e.wrong == 0) return SeparableError();
+    res.gradient_norm = MaxAbs(e.grad);
+    res.objective = e.smooth;
+    if (res.gradient_norm <= o.tolerance * res.initial_gradient_norm) {
+      res.converged = true;
+      break;
+    }
+    if (it == o.max_iterations) break;
+    Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
+    Vec delta;
+    if (llt.info() == Eigen::Success && llt.rcond() > 1e-15) {
+      delta = llt.solve(-e.grad);
+    } else {
+      if (o.unpenalized) return SingularError();
+      Eigen::LDLT<Mat, Eigen::Lower> ldlt(e.hess);
+      delta = ldlt.solve(-e.grad);
+    }
+    const double decrease = e.grad.dot(delta);
+    if (!(decrease < 0)) break;
+    double t = 1;
+    if (!BelowResolution(decrease, e.smooth)) {
+      bool accepted = false;
+      for (int k = 0; k < 60 && !accepted; ++k) {
+        if (k > 0) t *= 0.5;
+        const double f = ev.Value(theta + t * delta);
+        accepted = f <= e.smooth + 1e-4 * t * decrease;
+      }
+      if (!accepted) break;
+    }
+    theta += t * delta;
+    ++res.iterations;
+    ev.Evaluate(theta, Need::kHessian, &e);
+  }
+  if (o.unpenalized && res.converged) {
+    Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
+    if (llt.info() != Eigen::Success || llt.rcond() < 1e-13) {
+      return SingularError();
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---- L-BFGS
+// ------------------------------------------------------------------
+
+struct Trial {
+  double a = 0;
+  double f = 0;
+  double slope = 0;  // directional derivative at a
+  double wrong = 0;  // Evaluation::wrong at a
+  Vec grad;
+};
+
+// Line search for the strong Wolfe conditions (Nocedal & Wright, Alg. 3.5
+// and 3.6, cubic interpolation), which also accepts the approximate Wolfe
+// conditions of Hager & Zhang once function values are within rounding of
+// the start, so that the last digits of the gradient can still be reduced.
+bool WolfeSearch(Evaluator& ev, const Vec& theta, double f0, double slope0,
+                 const Vec& dir, double a0, Trial* out) {
+  constexpr double kC1 = 1e-4, kC2 = 0.9, kEps = 1e-12;
+  const double flat = f0 + kEps * std::abs(f0);
+  auto eval = [&](double a) {
+    Trial t;
+    t.a = a;
+    Evaluation e;
+    ev.Evaluate(theta + a * dir, Need::kGradient, &e);
+    t.f = e.smooth;
+    t.wrong = e.wrong;
+    t.grad = std::move(e.grad);
+    t.slope = t.grad.dot(dir);
+    return t;
+  };
+  auto acceptable = [&](const Trial& t) {
+    if (!std::isfinite(t.f)) return false;
+    const bool wolfe =
+        t.f <= f0 + kC1 * t.a * slope0 && std::abs(t.slope) <= -kC2 * slope0;
+    // Hager & Zhang's conditions with their delta = 0.1.
+    const bool approximate =
+        t.f <= flat && t.slope >= kC2 * slope0 && t.slope <= -0.8 * slope0;
+    return wolfe || approximate;
+  };
+  auto too_far = [&](const Trial& t, double f_prev) {
+    return !std::isfinite(t.f) ||
+           (t.f > f0 + kC1 * t.a * slope0 && t.f > flat) ||
+           (t.f >= f_prev && t.f > flat);
+  };
+  // Minimizer of the cubic through (a, fa, da) and (b, fb, db), kept
+  // inside the middle 80% of the interval (else the midpoint).
+  auto cubic = [](const Trial& x, const Trial& y) {
+    const double lo = std::min(x.a, y.a), hi = std::max(x.a, y.a);
+    const double d1 = x.slope + y.slope - 3 * (x.f - y.f) / (x.a - y.a);
+    const double disc = d1 * d1 - x.slope * y.slope;
+    double a = 0.5 * (lo + hi);
+    if (disc >= 0 && std::isfinite(disc)) {
+      const double d2 = std::copysign(std::sqrt(disc), y.a - x.a);
+      const double c = y.a - (y.a - x.a) * (y.slope + d2 - d1) /
+                                 (y.slope - x.slope + 2 * d2);
+      if (std::isfinite(c)) a = c;
+    }
+    const double margin = 0.1 * (hi - lo);
+    if (a < lo + margin || a > hi - margin) a = 0.5 * (lo + hi);
+    return a;
+  };
+  auto zoom = [&](Trial lo, Trial hi) {
+    for (int k = 0; k < 40; ++k) {
+      if (std::abs(hi.a - lo.a) <= 1e-16 * std::max(1.0, lo.a)) break;
+      Trial t = eval(cubic(lo, hi));
+      if (acceptable(t)) {
+        *out = std::move(t);
+        return true;
+      }
+      if (too_far(t, lo.f)) {
+        hi = std::move(t);
+      } else {
+        if (t.slope * (hi.a - lo.a) >= 0) hi = lo;
+        lo = std::move(t);
+      }
+    }
+    return false;
+  };
+  Trial prev;
+  prev.a = 0;
+  prev.f = f0;
+  prev.slope = slope0;
+  double a = a0;
+  for (int k = 0; k < 30; ++k) {
+    Trial t = eval(a);
+    if (acceptable(t)) {
+      *out = std::move(t);
+      return true;
+    }
+    if (too_far(t, k == 0 ? std::numeric_limits<double>::infinity() : prev.f)) {
+      return zoom(std::move(prev), std::move(t));
+    }
+    if (t.slope >= 0) return zoom(std::move(t), std::move(prev));
+    prev = std::move(t);
+    a *= 2;
+  }
+  return false;
+}
+
+absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o,
+                   Evaluator& ev, Vec& theta, SolverResult& res) {
+  constexpr size_t kMemory = 10;
+  struct Pair {
+    Vec s, y;
+    double rho;
+  };
+  std::deque<Pair> memory;
+  Evaluation e;
+  ev.Evaluate(theta, Need::kGradient, &e);
+  double f = e.smooth;
+  double wrong = e.wrong;
+  Vec g = std::move(e.grad);
+  res.initial_gradient_norm = MaxAbs(g);
+  bool restarted = false;
+  for (int it = 0;; ++it) {
+    if (!std::isfinite(f)) {
+      return absl::InternalError("the objective is not finite");
+    }
+    if (o.unpenalized && wrong == 0) return SeparableError();
+    res.gradient_norm = MaxAbs(g);
+    res.objective = f;
+    if (res.gradient_norm <= o.tolerance * res.initial_gradient_norm) {
+      res.converged = true;
+      break;
+    }
+    if (it == o.max_iterations) break;
+    // Two-loop recursion: dir = -H g.
+    Vec q = g;
+    std::vector<double> alpha(memory.size());
+    for (size_t k = memory.size(); k-- > 0;) {
+      alpha[k] = memory[k].rho * memory[k].s.dot(q);
+      q -= alpha[k] * memory[k].y;
+    }
+    if (!memory.empty()) {
+      const Pair& last = memory.back();
+      q *= last.s.dot(last.y) / last.y.squaredNorm();
+    }
+    for (size_t k = 0; k < memory.size(); ++k) {
+      const double b = memory[k].rho * memory[k].y.dot(q);
+      q += (alpha[k] - b) * memory[k].s;
+    }
+    Vec dir = -q;
+    double slope = g.dot(dir);
+    if (!(slope < 0)) {
+      memory.clear();
+      dir = -g;
+      slope = -g.squaredNorm();
+    }
+    const double a0 =
+        memory.empty() ? std::min(1.0, 1.0 / res.gradient_norm) : 1.0;
+    Trial t;
+    if (!WolfeSearch(ev, theta, f, slope, dir, a0, &t)) {
+      if (memory.empty() || restarted) break;
+      memory.clear();  // retry once from steepest descent
+      restarted = true;
+      continue;
+    }
+    restarted = false;
+    Vec s = t.a * dir;
+    Vec y = t.grad - g;
+    const double sy = s.dot(y);
+    if (sy > 1e-16 * y.squaredNorm()) {
+      if (memory.size() == kMemory) memory.pop_front();
+      memory.push_back({s, y, 1.0 / sy});
+    }
+    theta += s;
+    f = t.f;
+    wrong = t.wrong;
+    g = std::move(t.grad);
+    ++res.iterations;
+  }
+  return absl::OkStatus();
+}
+
+// ---- Proximal Newton with coordinate descent
+// ---------------------------------
+
+double L1Norm(const Vec& theta) {
+  return theta.tail(theta.size() - 1).lpNorm<1>();
+}
+
+// Largest component of the minimum-norm subgradient of F.
+double Optimality(const LogisticProblem& p, const Vec& theta, const Vec& g) {
+  double v = std::abs(g[0]);
+  for (size_t j = 0; j < p.d; ++j) {
+    if (!p.active[j]) continue;
+    const double b = theta[j + 1], gj = g[j + 1];
+    const double s = b > 0   ? std::abs(gj + p.l1)
+                     : b < 0 ? std::abs(gj - p.l1)
+                             : std::max(std::abs(gj) - p.l1, 0.0);
+    v = std::max(v, s);
+  }
+  return v;
+}
+
+absl::Status CoordinateDescent(const LogisticProblem& p, const SolverOptions& o,
+                               Evaluator& ev, Vec& theta, SolverResult& res) {
+  const size_t dim = p.d + 1;
+  Evaluation e;
+  ev.Evaluate(theta, Need::kHessian, &e);
+  res.initial_gradient_norm = Optimality(p, theta, e.grad);
+  for (int it = 0;; ++it) {
+    const double objective = e.smooth + p.l1 * L1Norm(theta);
+    if (!std::isfinite(objective)) {
+      return absl::InternalError("the objective is not finite");
+    }
+    if (o.unpenalized && e.wrong == 0) return SeparableError();
+    res.objective = objective;
+    res.gradient_norm = Optimality(p, theta, e.grad);
+    if (res.gradient_norm <= o.tolerance * res.initial_gradient_norm) {
+      res.converged = true;
+      break;
+    }
+    if (it == o.max_iterations) break;
+    // Minimize g.delta + delta'H delta / 2 + l1 |beta + delta|_1 by cyclic
+    // coordinate descent, keeping u = H delta.
+    const Mat h = e.hess.selfadjointView<Eigen::Lower>();
+    Vec delta = Vec::Zero(dim), u = Vec::Zero(dim);
+    const double inner_tol = 1e-2 * res.gradient_norm;
+    for (int sweep = 0; sweep < 10000; ++sweep) {
+      double largest = 0;
+      for (size_t j = 0; j < dim; ++j) {
+        if (j > 0 && !p.active[j - 1]) continue;
+        const double a = h(j, j);
+        if (!(a > 0)) continue;
+        const double b = e.grad[j] + u[j];
+        double z;
+        if (j == 0) {
+          z = -b / a;
+        } else {
+          const double w = theta[j] + delta[j];
+          z = SoftThreshold(w - b / a, p.l1 / a) - w;
+        }
+        if (z == 0) continue;
+        delta[j] += z;
+        u += z * h.col(j);
+        largest = std::max(largest, std::abs(z) * a);
+      }
+      if (largest <= inner_tol) break;
+    }
+    const double decrease =
+        e.grad.dot(delta) + p.l1 * (L1Norm(theta + delta) - L1Norm(theta));
+    if (!(decrease < 0)) break;
+    double t = 1;
+    if (!BelowResolution(decrease, objective)) {
+      bool accepted = false;
+      for (int k = 0; k < 60 && !accepted; ++k) {
+        if (k > 0) t *= 0.5;
+        const Vec next = theta + t * delta;
+        const double f = ev.Value(next) + p.l1 * L1Norm(next);
+        accepted = f <= objective + 1e-2 * t * decrease;
+      }
+      if (!accepted) break;
+    }
+    theta += t * delta;
+    ++res.iterations;
+    ev.Evaluate(theta, Need::kHessian, &e);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SolverResult> SolveLogistic(const LogisticProblem& problem,
+                                           const SolverOptions& options) {
+  const bool hessian = options.solver != v1::SOLVER_LBFGS;
+  Evaluator ev(problem, hessian);
+  Vec theta = StartingPoint(problem);
+  SolverResult res;
+  absl::Status status;
+  switch (options.solver) {
+    case v1::SOLVER_LBFGS:
+      status = Lbfgs(problem, options, ev, theta, res);
+      break;
+    case v1::SOLVER_COORDINATE_DESCENT:
+      status = CoordinateDescent(problem, options, ev, theta, res);
+      break;
+    default:
+      status = Newton(problem, options, ev, theta, res);
+      break;
+  }
+  if (!status.ok()) return status;
+  res.evaluations = ev.evaluations();
+  res.theta.assign(theta.data(), theta.data() + theta.size());
+  return res;
+}
+
+}  // namespace churnkit::internal

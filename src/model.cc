@@ -1,0 +1,1194 @@
+#include "churnkit/model.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "churnkit/metrics.h"
+#include "internal/logistic.h"
+#include "internal/parallel.h"
+
+namespace churnkit {
+namespace {
+
+// Rows scored per unit of parallel work; fixed, so that results do not
+// depend on the thread count.
+constexpr size_t kScoreChunk = 1024;
+// Rows per block of the statistics pass (fixed, as above).
+constexpr size_t kStatsBlockRows = 4096;
+// The default solver switches from Newton to L-BFGS above this many
+// features.
+constexpr size_t kAutoNewtonMaxFeatures = 64;
+constexpr double kDefaultTolerance = 1e-8;
+
+#define CK_RETURN_IF_ERROR(expr)              \
+  do {                                        \
+    if (absl::Status s_ = (expr); !s_.ok()) { \
+      return s_;                              \
+    }                                         \
+  } while (false)
+
+double Sigmoid(double eta) { return 1.0 / (1.0 + std::exp(-eta)); }
+
+// ---- Options ----------------------------------------------------------------
+
+v1::Penalty PenaltyOf(const v1::FitOptions& o) {
+  return o.penalty() == v1::PENALTY_UNSPECIFIED ? v1::PENALTY_L2 : o.penalty();
+}
+
+// Weight of each row: sample weight times class weight.
+std::vector<double> RowWeights(const v1::FitOptions& o,
+                               absl::Span<const uint8_t> labels,
+                               absl::Span<const double> sample_weights) {
+  const size_t n = labels.size();
+  double neg =
+      o.class_weights().negative() > 0 ? o.class_weights().negative() : 1.0;
+  double pos =
+      o.class_weights().positive() > 0 ? o.class_weights().positive() : 1.0;
+  if (o.class_weights().balanced()) {
+    size_t n_pos = 0;
+    for (uint8_t y : labels) n_pos += y;
+    const size_t n_neg = n - n_pos;
+    neg = n_neg > 0 ? static_cast<double>(n) / (2.0 * n_neg) : 1.0;
+    pos = n_pos > 0 ? static_cast<double>(n) / (2.0 * n_pos) : 1.0;
+  }
+  std::vector<double> w(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double sw = sample_weights.empty() ? 1.0 : sample_weights[i];
+    w[i] = sw * (labels[i] ? pos : neg);
+  }
+  return w;
+}
+
+// ---- Training statistics
+// -------------------------------------------------------
+
+struct ColumnStats {
+  std::vector<double> mean, scale;
+  std::vector<uint8_t> active;
+};
+
+// Per-block partial sums of the statistics pass.
+struct StatsPart {
+  size_t first_bad = std::numeric_limits<size_t>::max();  // flat index
+  std::vector<double> weight, sum, min, max, squares;
+};
+
+// Means (of defined values), population standard deviations (missing
+// values count as the mean) and constant columns, weighted by the sample
+// weights; or the first value that is not allowed.
+absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
+                                         absl::Span<const double> sw,
+                                         bool impute, bool standardize,
+                                         int threads) {
+  const size_t n = x.num_rows(), d = x.num_cols();
+  const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
+  std::vector<StatsPart> parts(blocks);
+  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
+  // Pass 1: finiteness, weights, sums, ranges.
+  internal::ParallelFor(
+      blocks, threads,
+      [&](size_t from, size_t to) {
+        for (size_t b = from; b < to; ++b) {
+          StatsPart& p = parts[b];
+          p.weight.assign(d, 0);
+          p.sum.assign(d, 0);
+          p.min.assign(d, std::numeric_limits<double>::infinity());
+          p.max.assign(d, -std::numeric_limits<double>::infinity());
+          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
+          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
+            const double w = weight_of(i);
+            const double* row = x.values.data() + i * d;
+            for (size_t j = 0; j < d; ++j) {
+              const double v = row[j];
+              if (!std::isfinite(v)) {
+                if (!(impute && std::isnan(v))) {
+                  p.first_bad = std::min(p.first_bad, i * d + j);
+                }
+                continue;
+              }
+              if (w <= 0) continue;
+              p.weight[j] += w;
+              p.sum[j] += w * v;
+              p.min[j] = std::min(p.min[j], v);
+              p.max[j] = std::max(p.max[j], v);
+            }
+          }
+        }
+      },
+      1);
+  size_t first_bad = std::numeric_limits<size_t>::max();
+  std::vector<double> weight(d, 0), sum(d, 0);
+  std::vector<double> lo(d, std::numeric_limits<double>::infinity());
+  std::vector<double> hi(d, -std::numeric_limits<double>::infinity());
+  for (const StatsPart& p : parts) {
+    first_bad = std::min(first_bad, p.first_bad);
+    for (size_t j = 0; j < d; ++j) {
+      weight[j] += p.weight[j];
+      sum[j] += p.sum[j];
+      lo[j] = std::min(lo[j], p.min[j]);
+      hi[j] = std::max(hi[j], p.max[j]);
+    }
+  }
+  if (first_bad != std::numeric_limits<size_t>::max()) {
+    const size_t row = first_bad / d, col = first_bad % d;
+    const double v = x.values[first_bad];
+    if (std::isnan(v)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "row ", row, ", column '", x.columns[col],
+          "' is NaN (not defined); set missing_values: MISSING_IMPUTE_MEAN "
+          "to replace missing values by the training mean"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("row ", row, ", column '", x.columns[col], "' is ",
+                     v > 0 ? "+inf" : "-inf", "; features must be finite"));
+  }
+  double total_weight = 0;
+  for (size_t i = 0; i < n; ++i) total_weight += weight_of(i);
+
+  ColumnStats stats;
+  stats.mean.assign(d, 0);
+  stats.scale.assign(d, 1);
+  stats.active.assign(d, 1);
+  for (size_t j = 0; j < d; ++j) {
+    if (!(weight[j] > 0)) {
+      stats.active[j] = 0;  // no defined value with positive weight
+    } else if (lo[j] == hi[j]) {
+      stats.active[j] = 0;  // constant: the exact value, scale 1
+      stats.mean[j] = lo[j];
+    } else {
+      stats.mean[j] = sum[j] / weight[j];
+    }
+  }
+  if (!standardize) return stats;
+  // Pass 2: squared deviations from the means.
+  internal::ParallelFor(
+      blocks, threads,
+      [&](size_t from, size_t to) {
+        for (size_t b = from; b < to; ++b) {
+          StatsPart& p = parts[b];
+          p.squares.assign(d, 0);
+          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
+          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
+            const double w = weight_of(i);
+            if (w <= 0) continue;
+            const double* row = x.values.data() + i * d;
+            for (size_t j = 0; j < d; ++j) {
+              if (std::isnan(row[j])) continue;
+              const double dev = row[j] - stats.mean[j];
+              p.squares[j] += w * dev * dev;
+            }
+          }
+        }
+      },
+      1);
+  std::vector<double> squares(d, 0);
+  for (const StatsPart& p : parts) {
+    for (size_t j = 0; j < d; ++j) squares[j] += p.squares[j];
+  }
+  for (size_t j = 0; j < d; ++j) {
+    if (!stats.active[j]) continue;
+    const double scale = std::sqrt(squares[j] / total_weight);
+    if (!std::isfinite(scale)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column '", x.columns[j],
+          "': values too large to standardize (the variance overflows)"));
+    }
+    if (scale > 0) {
+      stats.scale[j] = scale;
+    } else {
+      stats.active[j] = 0;
+    }
+  }
+  return stats;
+}
+
+absl::Status CheckShape(MatrixView x) {
+  if (x.num_cols() == 0) {
+    return absl::InvalidArgumentError("the matrix has no columns");
+  }
+  if (x.values.size() % x.num_cols() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the matrix holds ", x.values.size(), " values, not a multiple of its ",
+        x.num_cols(), " columns"));
+  }
+  if (!x.row_ids.empty() && x.row_ids.size() != x.num_rows()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "row_ids: ", x.row_ids.size(), " ids for ", x.num_rows(), " rows"));
+  }
+  return absl::OkStatus();
+}
+
+// The matrix columns against the model's, naming the first difference.
+absl::Status CheckColumns(const v1::LogisticModel& model, MatrixView x) {
+  const auto& names = model.feature_names();
+  const size_t common = std::min<size_t>(names.size(), x.num_cols());
+  for (size_t j = 0; j < common; ++j) {
+    if (x.columns[j] != names[static_cast<int>(j)]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column ", j, " is '", x.columns[j], "'; the model expects '",
+          names[static_cast<int>(j)], "'"));
+    }
+  }
+  if (x.num_cols() > common) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the matrix has ", x.num_cols(),
+                     " columns; the model expects ", names.size(), " (column ",
+                     common, " '", x.columns[common], "' is extra)"));
+  }
+  if (static_cast<size_t>(names.size()) > common) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the matrix has ", x.num_cols(), " columns; the model expects ",
+        names.size(), " (column ", common, " '",
+        names[static_cast<int>(common)], "' is missing)"));
+  }
+  return absl::OkStatus();
+}
+
+// ---- Texts of reasons
+// ---------------------------------------------------------
+
+// "12", "12.5", "0.33": at most two decimals, trailing zeros dropped.
+std::string FormatNumber(double v) {
+  if (std::isnan(v)) return "n/a";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (std::abs(v) >= 1e15) return absl::StrFormat("%.4g", v);
+  std::string s = absl::StrFormat("%.2f", v);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  if (s == "-0") s = "0";
+  return s;
+}
+
+// A fraction as a percentage: 0.452 -> "45%", 0.045 -> "4.5%".
+std::string FormatPercent(double v) {
+  if (std::isnan(v)) return "n/a";
+  const double pct = 100 * v;
+  std::string s = std::abs(pct) >= 10 ? absl::StrFormat("%.0f", pct)
+                                      : absl::StrFormat("%.1f", pct);
+  if (absl::EndsWith(s, ".0")) s.resize(s.size() - 2);
+  if (s == "-0") s = "0";
+  return absl::StrCat(s, "%");
+}
+
+// Fills {value} and {value:%} in a FeatureSpec description.
+std::string FillDescription(absl::string_view text, double value) {
+  std::string out;
+  while (!text.empty()) {
+    const size_t open = text.find("{value");
+    if (open == absl::string_view::npos) break;
+    const size_t close = text.find('}', open);
+    if (close == absl::string_view::npos) break;
+    const absl::string_view spec = text.substr(open + 6, close - open - 6);
+    absl::StrAppend(&out, text.substr(0, open));
+    if (spec == ":%") {
+      absl::StrAppend(&out, FormatPercent(value));
+    } else {
+      absl::StrAppend(&out, FormatNumber(value));
+    }
+    text.remove_prefix(close + 1);
+  }
+  absl::StrAppend(&out, text);
+  return out;
+}
+
+// Per feature of a model: how its reason reads.
+struct ReasonText {
+  std::string description;  // FeatureSpec template, or empty
+  // For a categorical indicator: its column and level.
+  std::string column, level;
+  bool indicator = false;
+};
+
+std::vector<ReasonText> ReasonTexts(const v1::LogisticModel& model,
+                                    const v1::FeatureSet* set) {
+  std::vector<ReasonText> texts(model.feature_names_size());
+  absl::flat_hash_map<std::string, size_t> index;
+  for (int j = 0; j < model.feature_names_size(); ++j) {
+    index[model.feature_names(j)] = j;
+  }
+  for (const v1::ColumnEncoding& c : model.encoding().columns()) {
+    if (!c.categorical()) continue;
+    for (int k = c.drop_first() ? 1 : 0; k < c.levels_size(); ++k) {
+      auto it = index.find(absl::StrCat(c.column(), "=", c.levels(k)));
+      if (it == index.end()) continue;
+      texts[it->second].indicator = true;
+      texts[it->second].column = c.column();
+      texts[it->second].level = c.levels(k);
+    }
+  }
+  if (set != nullptr) {
+    for (const v1::FeatureSpec& spec : set->features()) {
+      auto it = index.find(spec.name());
+      if (it != index.end() && !spec.description().empty()) {
+        texts[it->second].description = spec.description();
+      }
+    }
+  }
+  return texts;
+}
+
+std::string ReasonString(const std::string& name, const ReasonText& t,
+                         double value) {
+  if (!t.description.empty()) return FillDescription(t.description, value);
+  if (t.indicator) {
+    if (std::isnan(value)) return absl::StrCat(t.column, " is missing");
+    return value != 0 ? absl::StrCat(t.column, " is ", t.level)
+                      : absl::StrCat(t.column, " is not ", t.level);
+  }
+  return absl::StrCat(name, " = ", FormatNumber(value));
+}
+
+// ---- Persistence
+// -----------------------------------------------------------------
+
+uint64_t Fnv1a(absl::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// Tag of LogisticModel.checksum: field 15, wire type 1 (fixed64).
+constexpr unsigned char kChecksumTag = (15 << 3) | 1;
+constexpr size_t kChecksumBytes = 9;
+
+// ---- Plain tables
+// ----------------------------------------------------------------
+
+const std::vector<std::string>& DefaultMissingTokens() {
+  static const auto* tokens =
+      new std::vector<std::string>{"", "NA", "N/A", "NaN", "null"};
+  return *tokens;
+}
+
+bool ParseNumber(absl::string_view s, double* out) {
+  if (s.empty()) return false;
+  if (s.front() == '+') s.remove_prefix(1);
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// Parses a label cell: `positive` means 1 and anything else 0; with no
+// `positive`, 1/true/yes and 0/false/no (any case).
+absl::StatusOr<uint8_t> ParseLabel(absl::string_view cell,
+                                   const std::string& positive) {
+  if (!positive.empty()) return cell == positive ? 1 : 0;
+  for (absl::string_view yes : {"1", "true", "yes"}) {
+    if (absl::EqualsIgnoreCase(cell, yes)) return 1;
+  }
+  for (absl::string_view no : {"0", "false", "no"}) {
+    if (absl::EqualsIgnoreCase(cell, no)) return 0;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", cell,
+      "' is not a label (1/true/yes or 0/false/no); name the churned value "
+      "with positive_label"));
+}
+
+std::string Where(const PlainTable& t, size_t row) {
+  return absl::StrCat(t.source, ":", t.lines[row]);
+}
+
+absl::StatusOr<size_t> RequireColumn(const PlainTable& t,
+                                     const std::string& name,
+                                     absl::string_view role) {
+  std::optional<size_t> c = t.ColumnIndex(name);
+  if (!c.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(t.source, ": no ", role, " column '", name,
+                     "'; columns are: ", absl::StrJoin(t.columns, ", ")));
+  }
+  return *c;
+}
+
+// Reads the label column (if `column` is set) into 0/1.
+absl::StatusOr<std::vector<uint8_t>> ReadLabels(const PlainTable& t,
+                                                size_t column,
+                                                const std::string& positive) {
+  std::vector<uint8_t> labels(t.num_rows());
+  for (size_t r = 0; r < t.num_rows(); ++r) {
+    const absl::string_view cell =
+        absl::StripAsciiWhitespace(t.cell(r, column));
+    absl::StatusOr<uint8_t> y = ParseLabel(cell, positive);
+    if (!y.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(t, r), ": column '", t.columns[column],
+                       "': ", y.status().message()));
+    }
+    labels[r] = *y;
+  }
+  return labels;
+}
+
+std::vector<std::string> RowIds(const PlainTable& t,
+                                std::optional<size_t> id_column) {
+  std::vector<std::string> ids(t.num_rows());
+  for (size_t r = 0; r < t.num_rows(); ++r) {
+    ids[r] =
+        id_column.has_value()
+            ? std::string(absl::StripAsciiWhitespace(t.cell(r, *id_column)))
+            : absl::StrCat("row ", r + 1);
+  }
+  return ids;
+}
+
+// Writes the features of `encoding` for `table` into `out` (row-major);
+// `unseen[f]` is the value of indicator f for a level not in training.
+absl::Status FillFeatures(const PlainTable& table,
+                          const v1::TableEncoding& encoding,
+                          absl::Span<const size_t> source_columns,
+                          absl::Span<const double> unseen, FeatureMatrix* out) {
+  absl::flat_hash_set<std::string> missing(encoding.missing_tokens().begin(),
+                                           encoding.missing_tokens().end());
+  const size_t n = table.num_rows(), d = out->columns.size();
+  out->values.assign(n * d, 0.0);
+  size_t f = 0;
+  for (int c = 0; c < encoding.columns_size(); ++c) {
+    const v1::ColumnEncoding& enc = encoding.columns(c);
+    const size_t src = source_columns[c];
+    if (!enc.categorical()) {
+      for (size_t r = 0; r < n; ++r) {
+        const absl::string_view cell =
+            absl::StripAsciiWhitespace(table.cell(r, src));
+        double v = std::numeric_limits<double>::quiet_NaN();
+        if (!missing.contains(cell) && !ParseNumber(cell, &v)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(Where(table, r), ": column '", enc.column(), "': '",
+                           cell, "' is not a number"));
+        }
+        out->values[r * d + f] = v;
+      }
+      ++f;
+      continue;
+    }
+    absl::flat_hash_map<std::string, int> level;
+    for (int k = 0; k < enc.levels_size(); ++k) level[enc.levels(k)] = k;
+    const int first = enc.drop_first() ? 1 : 0;
+    const size_t width = static_cast<size_t>(enc.levels_size() - first);
+    for (size_t r = 0; r < n; ++r) {
+      const std::string cell(absl::StripAsciiWhitespace(table.cell(r, src)));
+      double* row = out->values.data() + r * d + f;
+      if (missing.contains(cell)) {
+        std::fill(row, row + width, std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      auto it = level.find(cell);
+      if (it == level.end()) {
+        for (size_t k = 0; k < width; ++k) row[k] = unseen[f + k];
+      } else if (it->second >= first) {
+        row[it->second - first] = 1.0;
+      }
+    }
+    f += width;
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> EncodedNames(const v1::TableEncoding& encoding) {
+  std::vector<std::string> names;
+  for (const v1::ColumnEncoding& c : encoding.columns()) {
+    if (!c.categorical()) {
+      names.push_back(c.column());
+      continue;
+    }
+    for (int k = c.drop_first() ? 1 : 0; k < c.levels_size(); ++k) {
+      names.push_back(absl::StrCat(c.column(), "=", c.levels(k)));
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+// ---- Fitting
+// --------------------------------------------------------------------
+
+absl::Status ValidateFitOptions(const v1::FitOptions& o) {
+  if (!v1::Penalty_IsValid(o.penalty())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("penalty: unknown value ", o.penalty()));
+  }
+  if (!v1::Solver_IsValid(o.solver())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("solver: unknown value ", o.solver()));
+  }
+  if (!v1::MissingValues_IsValid(o.missing_values())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing_values: unknown value ", o.missing_values()));
+  }
+  if (o.has_c() && !(o.c() > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("c: must be > 0 (+inf for no penalty); got ", o.c()));
+  }
+  if (o.has_lambda() && !(o.lambda() > 0 && std::isfinite(o.lambda()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lambda: must be finite and > 0; got ", o.lambda()));
+  }
+  if (o.has_l1_ratio() && !(o.l1_ratio() >= 0 && o.l1_ratio() <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("l1_ratio: must be in [0, 1]; got ", o.l1_ratio()));
+  }
+  if (o.tolerance() != 0 && !(o.tolerance() > 0 && o.tolerance() < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tolerance: must be in (0, 1); got ", o.tolerance()));
+  }
+  if (o.max_iterations() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_iterations: must be >= 0; got ", o.max_iterations()));
+  }
+  for (const auto& [name, v] :
+       {std::pair{"class_weights.negative", o.class_weights().negative()},
+        std::pair{"class_weights.positive", o.class_weights().positive()}}) {
+    if (!(v >= 0 && std::isfinite(v))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": must be finite and >= 0; got ", v));
+    }
+  }
+  const v1::Penalty penalty = PenaltyOf(o);
+  const bool sparse =
+      penalty == v1::PENALTY_L1 || penalty == v1::PENALTY_ELASTIC_NET;
+  if (sparse && (o.solver() == v1::SOLVER_LBFGS ||
+                 o.solver() == v1::SOLVER_NEWTON_CHOLESKY)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("solver: ", v1::Solver_Name(o.solver()), " cannot fit ",
+                     v1::Penalty_Name(penalty),
+                     "; use SOLVER_COORDINATE_DESCENT or SOLVER_AUTO"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::LogisticModel> FitLogistic(
+    MatrixView x, absl::Span<const uint8_t> labels,
+    const v1::FitOptions& options, absl::Span<const double> sample_weights) {
+  CK_RETURN_IF_ERROR(ValidateFitOptions(options));
+  CK_RETURN_IF_ERROR(CheckShape(x));
+  const size_t n = x.num_rows(), d = x.num_cols();
+  if (n == 0) return absl::InvalidArgumentError("the matrix has no rows");
+  absl::flat_hash_set<absl::string_view> names;
+  for (const std::string& c : x.columns) {
+    if (!names.insert(c).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("duplicate column name '", c, "'"));
+    }
+  }
+  if (labels.size() != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("labels: ", labels.size(), " values for ", n, " rows"));
+  }
+  if (!sample_weights.empty() && sample_weights.size() != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sample_weights: ", sample_weights.size(), " values for ", n, " rows"));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (labels[i] > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "labels[", i, "] is ", labels[i], "; labels must be 0 or 1"));
+    }
+    if (!sample_weights.empty() &&
+        !(sample_weights[i] >= 0 && std::isfinite(sample_weights[i]))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sample_weights[", i, "] is ", sample_weights[i],
+                       "; weights must be finite and >= 0"));
+    }
+  }
+  const std::vector<double> w = RowWeights(options, labels, sample_weights);
+  double pos = 0, neg = 0;
+  for (size_t i = 0; i < n; ++i) (labels[i] ? pos : neg) += w[i];
+  if (!(pos > 0) || !(neg > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a single class: every row with positive weight is labelled ",
+        pos > 0 ? 1 : 0, "; fitting needs churned and retained customers"));
+  }
+  const bool impute = options.missing_values() == v1::MISSING_IMPUTE_MEAN;
+  const bool standardize = !options.has_standardize() || options.standardize();
+  absl::StatusOr<ColumnStats> stats =
+      ComputeStats(x, sample_weights, impute, standardize, options.threads());
+  if (!stats.ok()) return stats.status();
+
+  // The penalty in the objective's units.
+  const v1::Penalty penalty = PenaltyOf(options);
+  double c = options.has_c() ? options.c() : 1.0;
+  if (options.has_lambda()) c = 1.0 / (options.lambda() * (pos + neg));
+  internal::LogisticProblem problem;
+  const bool unpenalized = penalty == v1::PENALTY_NONE || std::isinf(c);
+  if (unpenalized) {
+    c = std::numeric_limits<double>::infinity();
+  } else {
+    problem.loss_scale = c;
+    if (penalty == v1::PENALTY_L2) problem.l2 = 1;
+    if (penalty == v1::PENALTY_L1) problem.l1 = 1;
+    if (penalty == v1::PENALTY_ELASTIC_NET) {
+      const double rho = options.has_l1_ratio() ? options.l1_ratio() : 0.5;
+      problem.l1 = rho;
+      problem.l2 = 1 - rho;
+    }
+  }
+  const size_t active = static_cast<size_t>(
+      std::count(stats->active.begin(), stats->active.end(), 1));
+  if (unpenalized && active + 1 > n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "without a penalty ", active + 1,
+        " parameters (non-constant features and the intercept) need at least "
+        "as many rows; there are ",
+        n, ". Use a penalty"));
+  }
+  internal::SolverOptions solver;
+  solver.solver = options.solver();
+  if (solver.solver == v1::SOLVER_AUTO) {
+    solver.solver = problem.l1 > 0 ? v1::SOLVER_COORDINATE_DESCENT
+                    : d <= kAutoNewtonMaxFeatures ? v1::SOLVER_NEWTON_CHOLESKY
+                                                  : v1::SOLVER_LBFGS;
+  }
+  if (solver.solver != v1::SOLVER_LBFGS && d > internal::kMaxHessianFeatures) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("solver ", v1::Solver_Name(solver.solver),
+                     " keeps a (d+1)^2 Hessian ", "and supports at most ",
+                     internal::kMaxHessianFeatures, " features; there are ", d,
+                     problem.l1 > 0 ? " (L1 and elastic-net need it)"
+                                    : "; use SOLVER_LBFGS"));
+  }
+  solver.tolerance =
+      options.tolerance() > 0 ? options.tolerance() : kDefaultTolerance;
+  solver.max_iterations = options.max_iterations();
+  if (solver.max_iterations == 0) {
+    solver.max_iterations = solver.solver == v1::SOLVER_LBFGS ? 1000
+                            : solver.solver == v1::SOLVER_COORDINATE_DESCENT
+                                ? 200
+                                : 100;
+  }
+  solver.unpenalized = unpenalized;
+
+  std::vector<double> inv_scale(d);
+  for (size_t j = 0; j < d; ++j) inv_scale[j] = 1.0 / stats->scale[j];
+  problem.x = x.values.data();
+  problem.n = n;
+  problem.d = d;
+  problem.y = labels.data();
+  problem.w = w.data();
+  problem.mean = stats->mean.data();
+  problem.inv_scale = inv_scale.data();
+  problem.active = stats->active.data();
+  problem.impute = impute;
+  problem.threads = options.threads();
+  absl::StatusOr<internal::SolverResult> result =
+      internal::SolveLogistic(problem, solver);
+  if (!result.ok()) return result.status();
+  if (!result->converged && !options.allow_not_converged()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        v1::Solver_Name(solver.solver), " did not converge in ",
+        result->iterations, " iterations (largest gradient component ",
+        result->gradient_norm, ", tolerance ", solver.tolerance, " x ",
+        result->initial_gradient_norm,
+        "); raise max_iterations or tolerance, add a penalty, or set "
+        "allow_not_converged"));
+  }
+
+  v1::LogisticModel model;
+  model.set_format_version(kLogisticModelFormat);
+  for (size_t j = 0; j < d; ++j) {
+    model.add_feature_names(x.columns[j]);
+    model.add_means(stats->mean[j]);
+    model.add_scales(stats->scale[j]);
+    model.add_coefficients(result->theta[j + 1]);
+  }
+  model.set_intercept(result->theta[0]);
+  model.set_missing_values(impute ? v1::MISSING_IMPUTE_MEAN
+                                  : v1::MISSING_REJECT);
+  *model.mutable_options() = options;
+  v1::FitReport& report = *model.mutable_report();
+  report.set_solver(solver.solver);
+  report.set_iterations(result->iterations);
+  report.set_evaluations(result->evaluations);
+  report.set_objective(result->objective);
+  report.set_gradient_norm(result->gradient_norm);
+  report.set_initial_gradient_norm(result->initial_gradient_norm);
+  report.set_converged(result->converged);
+  report.set_rows(static_cast<int64_t>(n));
+  report.set_negative_weight(neg);
+  report.set_positive_weight(pos);
+  report.set_c(c);
+  int nonzero = 0;
+  for (size_t j = 0; j < d; ++j) nonzero += result->theta[j + 1] != 0;
+  report.set_nonzero_coefficients(nonzero);
+  return model;
+}
+
+// ---- Models
+// ----------------------------------------------------------------------
+
+absl::Status ValidateModel(const v1::LogisticModel& m) {
+  if (m.format_version() == 0) {
+    return absl::InvalidArgumentError("format_version: missing");
+  }
+  if (m.format_version() > kLogisticModelFormat) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "format_version: ", m.format_version(),
+        " is newer than this library reads (", kLogisticModelFormat, ")"));
+  }
+  const int d = m.feature_names_size();
+  if (d == 0) return absl::InvalidArgumentError("feature_names: empty");
+  for (const auto& [field, size] :
+       {std::pair{"means", m.means_size()},
+        std::pair{"scales", m.scales_size()},
+        std::pair{"coefficients", m.coefficients_size()}}) {
+    if (size != d) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", size, " values for ", d, " feature_names"));
+    }
+  }
+  absl::flat_hash_set<absl::string_view> names;
+  for (int j = 0; j < d; ++j) {
+    if (!names.insert(m.feature_names(j)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "feature_names[", j, "]: duplicate '", m.feature_names(j), "'"));
+    }
+    if (!std::isfinite(m.means(j))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("means[", j, "]: not finite"));
+    }
+    if (!(m.scales(j) > 0 && std::isfinite(m.scales(j)))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("scales[", j, "]: must be finite and > 0"));
+    }
+    if (!std::isfinite(m.coefficients(j))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("coefficients[", j, "]: not finite"));
+    }
+  }
+  if (!std::isfinite(m.intercept())) {
+    return absl::InvalidArgumentError("intercept: not finite");
+  }
+  if (!v1::MissingValues_IsValid(m.missing_values())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing_values: unknown value ", m.missing_values()));
+  }
+  if (m.encoding().columns_size() > 0) {
+    const std::vector<std::string> encoded = EncodedNames(m.encoding());
+    if (encoded.size() != static_cast<size_t>(d) ||
+        !std::equal(encoded.begin(), encoded.end(),
+                    m.feature_names().begin())) {
+      return absl::InvalidArgumentError(
+          "encoding: the encoded columns differ from feature_names");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
+                         absl::Span<double> out, int threads) {
+  CK_RETURN_IF_ERROR(ValidateModel(model));
+  CK_RETURN_IF_ERROR(CheckShape(x));
+  CK_RETURN_IF_ERROR(CheckColumns(model, x));
+  const size_t n = x.num_rows(), d = x.num_cols();
+  if (out.size() != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the output holds ", out.size(), " values for ", n, " rows"));
+  }
+  // eta = c0 + x . gamma with the standardization folded in.
+  std::vector<double> gamma(d);
+  double c0 = model.intercept();
+  for (size_t j = 0; j < d; ++j) {
+    const int k = static_cast<int>(j);
+    gamma[j] = model.coefficients(k) / model.scales(k);
+    c0 -= gamma[j] * model.means(k);
+  }
+  const bool impute = model.missing_values() == v1::MISSING_IMPUTE_MEAN;
+  const size_t chunks = (n + kScoreChunk - 1) / kScoreChunk;
+  std::vector<size_t> first_bad(chunks, std::numeric_limits<size_t>::max());
+  internal::ParallelFor(
+      chunks, threads,
+      [&](size_t from, size_t to) {
+        for (size_t c = from; c < to; ++c) {
+          const size_t start = c * kScoreChunk;
+          const size_t m = std::min(kScoreChunk, n - start);
+          for (size_t i = 0; i < m; ++i) {
+            double e = c0 + internal::Dot(x.values.data() + (start + i) * d,
+                                          gamma.data(), d);
+            if (!std::isfinite(e)) {
+              // A missing or infinite value: impute, or report it.
+              const double* row = x.values.data() + (start + i) * d;
+              e = c0;
+              for (size_t j = 0; j < d; ++j) {
+                double v = row[j];
+                if (std::isinf(v) || (std::isnan(v) && !impute)) {
+                  first_bad[c] = std::min(first_bad[c], (start + i) * d + j);
+                  break;
+                }
+                if (std::isnan(v)) v = model.means(static_cast<int>(j));
+                e += gamma[j] * v;
+              }
+            }
+            out[start + i] = Sigmoid(e);
+          }
+        }
+      },
+      4);
+  for (size_t c = 0; c < chunks; ++c) {
+    if (first_bad[c] == std::numeric_limits<size_t>::max()) continue;
+    const size_t row = first_bad[c] / d, col = first_bad[c] % d;
+    const double v = x.values[first_bad[c]];
+    return absl::InvalidArgumentError(absl::StrCat(
+        "row ", row, ", column '", x.columns[col], "' is ",
+        std::isnan(v) ? "NaN (not defined) and the model rejects missing "
+                        "values (missing_values: MISSING_REJECT)"
+                      : "infinite"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<double>> Predict(const v1::LogisticModel& model,
+                                            MatrixView x, int threads) {
+  std::vector<double> p(x.num_cols() == 0 ? 0 : x.values.size() / x.num_cols());
+  CK_RETURN_IF_ERROR(PredictInto(model, x, absl::MakeSpan(p), threads));
+  return p;
+}
+
+absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
+                                         MatrixView x,
+                                         const ExplainOptions& options) {
+  CK_RETURN_IF_ERROR(ValidateModel(model));
+  CK_RETURN_IF_ERROR(CheckShape(x));
+  CK_RETURN_IF_ERROR(CheckColumns(model, x));
+  if (options.top_k < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("top_k: must be >= 0; got ", options.top_k));
+  }
+  const size_t n = x.num_rows(), d = x.num_cols();
+  const bool impute = model.missing_values() == v1::MISSING_IMPUTE_MEAN;
+  for (size_t i = 0; i < n * d; ++i) {
+    const double v = x.values[i];
+    if (std::isinf(v) || (std::isnan(v) && !impute)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "row ", i / d, ", column '", x.columns[i % d], "' is ",
+          std::isnan(v) ? "NaN (not defined) and the model rejects missing "
+                          "values"
+                        : "infinite"));
+    }
+  }
+  const std::vector<ReasonText> texts = ReasonTexts(model, options.feature_set);
+  v1::Explanations result;
+  for (size_t r = 0; r < n; ++r) result.add_rows();
+  const size_t k = static_cast<size_t>(options.top_k);
+  internal::ParallelFor(
+      n, 0,
+      [&](size_t from, size_t to) {
+        std::vector<double> contribution(d);
+        std::vector<size_t> order(d);
+        for (size_t r = from; r < to; ++r) {
+          v1::Explanation& e = *result.mutable_rows(static_cast<int>(r));
+          if (!x.row_ids.empty()) e.set_customer_id(x.row_ids[r]);
+          const double* row = x.values.data() + r * d;
+          double eta = model.intercept();
+          for (size_t j = 0; j < d; ++j) {
+            const int jj = static_cast<int>(j);
+            const double z = std::isnan(row[j]) ? 0.0
+                                                : (row[j] - model.means(jj)) /
+                                                      model.scales(jj);
+            contribution[j] = model.coefficients(jj) * z;
+            eta += contribution[j];
+          }
+          e.set_log_odds(eta);
+          e.set_probability(Sigmoid(eta));
+          e.set_baseline_log_odds(model.intercept());
+          std::iota(order.begin(), order.end(), size_t{0});
+          std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return contribution[a] > contribution[b];
+          });
+          auto add = [&](size_t j,
+                         google::protobuf::RepeatedPtrField<v1::Reason>* list) {
+            v1::Reason& reason = *list->Add();
+            const std::string& name = model.feature_names(static_cast<int>(j));
+            reason.set_feature(name);
+            reason.set_value(row[j]);
+            reason.set_contribution(contribution[j]);
+            reason.set_text(ReasonString(name, texts[j], row[j]));
+          };
+          for (size_t i = 0; i < d && static_cast<size_t>(e.risk_size()) < k;
+               ++i) {
+            if (!(contribution[order[i]] > 0)) break;
+            add(order[i], e.mutable_risk());
+          }
+          for (size_t i = d;
+               i-- > 0 && static_cast<size_t>(e.protective_size()) < k;) {
+            if (!(contribution[order[i]] < 0)) break;
+            add(order[i], e.mutable_protective());
+          }
+        }
+      },
+      64);
+  return result;
+}
+
+absl::StatusOr<std::string> SerializeModel(const v1::LogisticModel& model) {
+  CK_RETURN_IF_ERROR(ValidateModel(model));
+  v1::LogisticModel copy = model;
+  copy.clear_checksum();
+  std::string bytes;
+  if (!copy.SerializeToString(&bytes)) {
+    return absl::InternalError("cannot serialize the model");
+  }
+  uint64_t h = Fnv1a(bytes);
+  bytes.push_back(static_cast<char>(kChecksumTag));
+  for (int i = 0; i < 8; ++i) {
+    bytes.push_back(static_cast<char>(h & 0xff));
+    h >>= 8;
+  }
+  return bytes;
+}
+
+absl::StatusOr<v1::LogisticModel> ParseModel(absl::string_view bytes) {
+  v1::LogisticModel model;
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(
+        "the bytes are not a churnkit.v1.LogisticModel (corrupted or another "
+        "message)");
+  }
+  if (model.checksum() != 0) {
+    const bool trailer =
+        bytes.size() >= kChecksumBytes &&
+        static_cast<unsigned char>(bytes[bytes.size() - kChecksumBytes]) ==
+            kChecksumTag;
+    if (!trailer || Fnv1a(bytes.substr(0, bytes.size() - kChecksumBytes)) !=
+                        model.checksum()) {
+      return absl::DataLossError(
+          "the model bytes are corrupted (checksum mismatch)");
+    }
+  }
+  CK_RETURN_IF_ERROR(ValidateModel(model));
+  return model;
+}
+
+RawCoefficients ToRawUnits(const v1::LogisticModel& model) {
+  RawCoefficients raw;
+  raw.intercept = model.intercept();
+  for (int j = 0; j < model.coefficients_size(); ++j) {
+    const double g = model.coefficients(j) / model.scales(j);
+    raw.coefficients.push_back(g);
+    raw.intercept -= g * model.means(j);
+  }
+  return raw;
+}
+
+// ---- Plain tables
+// ----------------------------------------------------------------
+
+absl::StatusOr<EncodedTable> EncodeTable(const PlainTable& table,
+                                         const v1::TableOptions& options) {
+  if (options.label_column().empty()) {
+    return absl::InvalidArgumentError("label_column: required");
+  }
+  absl::StatusOr<size_t> label =
+      RequireColumn(table, options.label_column(), "label");
+  if (!label.ok()) return label.status();
+  std::optional<size_t> id;
+  if (!options.id_column().empty()) {
+    absl::StatusOr<size_t> c = RequireColumn(table, options.id_column(), "id");
+    if (!c.ok()) return c.status();
+    id = *c;
+  }
+  absl::flat_hash_set<std::string> categorical, numeric, ignore;
+  for (const auto& [list, set, role] :
+       {std::tuple{&options.categorical(), &categorical, "categorical"},
+        std::tuple{&options.numeric(), &numeric, "numeric"},
+        std::tuple{&options.ignore(), &ignore, "ignored"}}) {
+    for (const std::string& name : *list) {
+      absl::StatusOr<size_t> c = RequireColumn(table, name, role);
+      if (!c.ok()) return c.status();
+      set->insert(name);
+    }
+  }
+  const int max_levels = options.max_levels() > 0 ? options.max_levels() : 100;
+  EncodedTable out;
+  v1::TableEncoding& enc = out.encoding;
+  enc.set_id_column(options.id_column());
+  enc.set_label_column(options.label_column());
+  enc.set_positive_label(options.positive_label());
+  if (options.missing_tokens_size() > 0) {
+    *enc.mutable_missing_tokens() = options.missing_tokens();
+  } else {
+    for (const std::string& t : DefaultMissingTokens()) {
+      enc.add_missing_tokens(t);
+    }
+  }
+  absl::flat_hash_set<std::string> missing(enc.missing_tokens().begin(),
+                                           enc.missing_tokens().end());
+  std::vector<size_t> sources;
+  const size_t n = table.num_rows();
+  for (size_t c = 0; c < table.num_cols(); ++c) {
+    const std::string& name = table.columns[c];
+    if (c == *label || (id.has_value() && c == *id) || ignore.contains(name)) {
+      continue;
+    }
+    bool is_numeric = !categorical.contains(name);
+    if (is_numeric) {
+      for (size_t r = 0; r < n; ++r) {
+        const absl::string_view cell =
+            absl::StripAsciiWhitespace(table.cell(r, c));
+        double v;
+        if (missing.contains(cell) || ParseNumber(cell, &v)) continue;
+        if (numeric.contains(name)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(Where(table, r), ": column '", name, "': '", cell,
+                           "' is not a number"));
+        }
+        is_numeric = false;
+        break;
+      }
+    }
+    v1::ColumnEncoding& column = *enc.add_columns();
+    column.set_column(name);
+    sources.push_back(c);
+    if (is_numeric) continue;
+    column.set_categorical(true);
+    column.set_drop_first(options.drop_first_level());
+    std::vector<std::string> levels;
+    absl::flat_hash_set<std::string> seen;
+    for (size_t r = 0; r < n; ++r) {
+      std::string cell(absl::StripAsciiWhitespace(table.cell(r, c)));
+      if (missing.contains(cell) || !seen.insert(cell).second) continue;
+      levels.push_back(std::move(cell));
+      if (levels.size() > static_cast<size_t>(max_levels)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            table.source, ": column '", name, "' has more than ", max_levels,
+            " distinct values; if it is an id name it as the id column, else "
+            "ignore it or raise max_levels"));
+      }
+    }
+    std::sort(levels.begin(), levels.end());
+    for (std::string& l : levels) column.add_levels(std::move(l));
+  }
+  out.features.columns = EncodedNames(enc);
+  if (out.features.columns.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(table.source, ": no feature columns left"));
+  }
+  out.features.customer_ids = RowIds(table, id);
+  out.features.as_of.assign(n, kNoTime);
+  const std::vector<double> unseen(out.features.columns.size(), 0.0);
+  CK_RETURN_IF_ERROR(FillFeatures(table, enc, sources, unseen, &out.features));
+  absl::StatusOr<std::vector<uint8_t>> labels =
+      ReadLabels(table, *label, options.positive_label());
+  if (!labels.ok()) return labels.status();
+  out.labels = *std::move(labels);
+  return out;
+}
+
+absl::StatusOr<EncodedTable> EncodeForModel(const v1::LogisticModel& model,
+                                            const PlainTable& table) {
+  CK_RETURN_IF_ERROR(ValidateModel(model));
+  const v1::TableEncoding& enc = model.encoding();
+  if (enc.columns_size() == 0) {
+    return absl::FailedPreconditionError(
+        "the model was not fitted on a plain table (it has no encoding)");
+  }
+  std::vector<size_t> sources;
+  for (const v1::ColumnEncoding& c : enc.columns()) {
+    absl::StatusOr<size_t> s = RequireColumn(table, c.column(), "feature");
+    if (!s.ok()) return s.status();
+    sources.push_back(*s);
+  }
+  EncodedTable out;
+  out.encoding = enc;
+  out.features.columns.assign(model.feature_names().begin(),
+                              model.feature_names().end());
+  std::optional<size_t> id;
+  if (!enc.id_column().empty()) id = table.ColumnIndex(enc.id_column());
+  out.features.customer_ids = RowIds(table, id);
+  out.features.as_of.assign(table.num_rows(), kNoTime);
+  const std::vector<double> unseen(model.means().begin(), model.means().end());
+  CK_RETURN_IF_ERROR(FillFeatures(table, enc, sources, unseen, &out.features));
+  if (std::optional<size_t> label = table.ColumnIndex(enc.label_column());
+      label.has_value() && !enc.label_column().empty()) {
+    absl::StatusOr<std::vector<uint8_t>> labels =
+        ReadLabels(table, *label, enc.positive_label());
+    if (!labels.ok()) return labels.status();
+    out.labels = *std::move(labels);
+  }
+  return out;
+}
+
+// ---- Cross-validation
+// ------------------------------------------------------------
+
+FeatureMatrix SelectRows(const FeatureMatrix& m,
+                         absl::Span<const size_t> rows) {
+  FeatureMatrix out;
+  out.columns = m.columns;
+  const size_t d = m.num_cols();
+  out.values.reserve(rows.size() * d);
+  for (size_t r : rows) {
+    out.customer_ids.push_back(m.customer_ids[r]);
+    out.as_of.push_back(m.as_of.empty() ? kNoTime : m.as_of[r]);
+    const absl::Span<const double> row = m.row(r);
+    out.values.insert(out.values.end(), row.begin(), row.end());
+  }
+  return out;
+}
+
+absl::StatusOr<CrossValidation> CrossValidateLogistic(
+    const FeatureMatrix& x, absl::Span<const uint8_t> labels,
+    const v1::FitOptions& options, int k, uint64_t seed) {
+  if (labels.size() != x.num_rows()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "labels: ", labels.size(), " values for ", x.num_rows(), " rows"));
+  }
+  absl::StatusOr<std::vector<int>> folds = StratifiedFolds(labels, k, seed);
+  if (!folds.ok()) return folds.status();
+  CrossValidation cv;
+  cv.folds = *folds;
+  cv.probabilities.assign(labels.size(), 0.0);
+  for (int f = 0; f < k; ++f) {
+    std::vector<size_t> train, test;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      (cv.folds[i] == f ? test : train).push_back(i);
+    }
+    std::vector<uint8_t> train_labels, test_labels;
+    for (size_t i : train) train_labels.push_back(labels[i]);
+    for (size_t i : test) test_labels.push_back(labels[i]);
+    absl::StatusOr<v1::LogisticModel> model =
+        FitLogistic(SelectRows(x, train), train_labels, options);
+    if (!model.ok()) {
+      return absl::Status(
+          model.status().code(),
+          absl::StrCat("fold ", f, ": ", model.status().message()));
+    }
+    const FeatureMatrix held_out = SelectRows(x, test);
+    absl::StatusOr<std::vector<double>> p =
+        Predict(*model, MatrixView::Of(held_out), options.threads());
+    if (!p.ok()) return p.status();
+    for (size_t i = 0; i < test.size(); ++i) {
+      cv.probabilities[test[i]] = (*p)[i];
+    }
+    absl::StatusOr<double> auc = RocAuc(test_labels, *p);
+    cv.fold_auc.push_back(auc.ok() ? *auc
+                                   : std::numeric_limits<double>::quiet_NaN());
+  }
+  return cv;
+}
+
+}  // namespace churnkit

@@ -1,0 +1,546 @@
+// churnkit train | predict | evaluate: logistic churn prediction on a plain
+// tabular CSV (one row per customer: an id, a label, numeric and
+// categorical columns), e.g. a snapshot export such as Telco's.
+
+#include "churnkit/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "args.h"
+#include "churnkit/features.h"
+#include "churnkit/io.h"
+#include "churnkit/metrics.h"
+#include "commands.h"
+#include "data_input.h"
+#include "table.h"
+
+namespace churnkit::cli {
+namespace {
+
+using Align = TextTable::Align;
+
+// Appends `text` as one CSV cell, quoted when it holds a comma, a quote or
+// a line break.
+void AppendCsvCell(absl::string_view text, std::string* out) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    absl::StrAppend(out, text);
+    return;
+  }
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+// The input table and how its columns are read.
+struct TableArgs {
+  std::vector<std::string> paths;
+  std::string delimiter = ",";
+};
+
+void AddTableArgs(ArgParser& parser, TableArgs* args) {
+  parser.AddPositional("TABLE",
+                       "A CSV with a header, one row per customer (e.g. "
+                       "Telco-Customer-Churn.csv)",
+                       1, 1, &args->paths);
+  parser.AddString("delimiter", "CHAR", "Field separator (default ',')",
+                   &args->delimiter);
+}
+
+absl::StatusOr<PlainTable> ReadTable(const TableArgs& args) {
+  if (args.delimiter.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--delimiter must be one character, not '", args.delimiter, "'"));
+  }
+  return ReadPlainTable(args.paths[0], args.delimiter[0]);
+}
+
+// A comma-separated list option appended to `out`.
+std::function<absl::Status(absl::string_view)> ListOption(
+    google::protobuf::RepeatedPtrField<std::string>* out) {
+  return [out](absl::string_view v) {
+    for (absl::string_view item : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+      out->Add(std::string(item));
+    }
+    return absl::OkStatus();
+  };
+}
+
+absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open the model"));
+  }
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  absl::StatusOr<v1::LogisticModel> model = ParseModel(bytes.str());
+  if (!model.ok()) {
+    return absl::Status(model.status().code(),
+                        absl::StrCat(path, ": ", model.status().message()));
+  }
+  return model;
+}
+
+// Writes the model bytes under a temporary name, renamed when complete.
+absl::Status WriteModel(const v1::LogisticModel& model,
+                        const std::string& path) {
+  absl::StatusOr<std::string> bytes = SerializeModel(model);
+  if (!bytes.ok()) return bytes.status();
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    out.close();
+    if (!out) {
+      std::remove(tmp.c_str());
+      return absl::PermissionDeniedError(
+          absl::StrCat(path, ": cannot write the model"));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, ": cannot write the model"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Fixed(double v, int decimals) {
+  return absl::StrFormat("%.*f", decimals, v);
+}
+
+// The figures of an evaluation, as a person reads them.
+void PrintEvaluation(const v1::Evaluation& e, const std::string& title) {
+  std::printf("%s: %s rows, %s churned (%s)\n", title.c_str(),
+              FormatCount(e.count()).c_str(),
+              FormatCount(e.positives()).c_str(),
+              FormatShare(e.positives(), e.count()).c_str());
+  std::string line =
+      absl::StrCat("  ROC-AUC ", Fixed(e.roc_auc(), 4), "   PR-AUC ",
+                   Fixed(e.average_precision(), 4));
+  if (e.has_log_loss()) {
+    absl::StrAppend(&line, "   log-loss ", Fixed(e.log_loss(), 4), "   Brier ",
+                    Fixed(e.brier(), 4));
+  }
+  std::printf("%s\n\n", line.c_str());
+  TextTable lift({Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+                  Align::kRight, Align::kRight, Align::kRight});
+  lift.AddRow({"Decile", "Customers", "Churned", "Rate", "Lift", "Cum. gain",
+               "Score range"});
+  for (const v1::LiftBin& b : e.lift()) {
+    lift.AddRow(
+        {absl::StrCat(b.bin()), FormatCount(b.count()),
+         FormatCount(b.positives()), Fixed(100 * b.rate(), 1) + "%",
+         Fixed(b.lift(), 2), Fixed(100 * b.cumulative_gain(), 1) + "%",
+         absl::StrCat(Fixed(b.min_score(), 3), "-", Fixed(b.max_score(), 3))});
+  }
+  std::printf("  Lift and gains (highest scores first)\n%s\n",
+              lift.Render(2).c_str());
+  if (e.reliability_size() > 0) {
+    TextTable rel({Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
+    rel.AddRow({"Predicted", "Customers", "Mean predicted", "Observed"});
+    for (const v1::ReliabilityBin& b : e.reliability()) {
+      rel.AddRow({absl::StrCat(Fixed(b.lower(), 1), "-", Fixed(b.upper(), 1)),
+                  FormatCount(b.count()), Fixed(b.mean_predicted(), 3),
+                  Fixed(b.observed_rate(), 3)});
+    }
+    std::printf("  Reliability\n%s\n", rel.Render(2).c_str());
+  }
+  const v1::ConfusionMatrix& m = e.confusion();
+  std::printf(
+      "  At threshold %s: %s flagged, precision %s, recall %s, F1 %s\n"
+      "    churned and flagged %s, churned and missed %s, retained and "
+      "flagged %s, retained and not flagged %s\n",
+      std::isinf(m.threshold()) ? "+inf (flag nobody)"
+                                : Fixed(m.threshold(), 4).c_str(),
+      FormatCount(m.true_positives() + m.false_positives()).c_str(),
+      Fixed(m.precision(), 3).c_str(), Fixed(m.recall(), 3).c_str(),
+      Fixed(m.f1(), 3).c_str(), FormatCount(m.true_positives()).c_str(),
+      FormatCount(m.false_negatives()).c_str(),
+      FormatCount(m.false_positives()).c_str(),
+      FormatCount(m.true_negatives()).c_str());
+  if (m.expected_cost() != 0) {
+    std::printf("    expected cost %s\n", Fixed(m.expected_cost(), 2).c_str());
+  }
+  std::printf("\n");
+}
+
+// Threshold options shared by train and evaluate.
+struct ThresholdArgs {
+  std::optional<double> threshold;
+  v1::ThresholdOptions rule;
+};
+
+std::function<absl::Status(absl::string_view)> DoubleOption(
+    std::function<void(double)> set) {
+  return [set](absl::string_view v) {
+    double d;
+    if (!absl::SimpleAtod(v, &d) || std::isnan(d)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", v, "' is not a number"));
+    }
+    set(d);
+    return absl::OkStatus();
+  };
+}
+
+void AddThresholdArgs(ArgParser& parser, ThresholdArgs* t) {
+  parser.AddOption("threshold", "P",
+                   "Flag customers with probability >= P (default: the "
+                   "threshold of maximum F1)",
+                   DoubleOption([t](double v) { t->threshold = v; }));
+  parser.AddOption("target-recall", "R",
+                   "Choose the highest threshold reaching recall R",
+                   DoubleOption([t](double v) {
+                     t->rule.set_rule(v1::THRESHOLD_TARGET_RECALL);
+                     t->rule.set_target(v);
+                   }));
+  parser.AddOption("target-precision", "P",
+                   "Choose the lowest threshold reaching precision P",
+                   DoubleOption([t](double v) {
+                     t->rule.set_rule(v1::THRESHOLD_TARGET_PRECISION);
+                     t->rule.set_target(v);
+                   }));
+  parser.AddOption("contact-cost", "AMOUNT",
+                   "Choose the threshold of least expected cost: a retention "
+                   "action costs AMOUNT per flagged customer",
+                   DoubleOption([t](double v) {
+                     t->rule.set_rule(v1::THRESHOLD_MIN_COST);
+                     t->rule.set_contact_cost(v);
+                   }));
+  parser.AddOption("churn-loss", "AMOUNT",
+                   "... and a missed churner loses AMOUNT (customer value)",
+                   DoubleOption([t](double v) {
+                     t->rule.set_rule(v1::THRESHOLD_MIN_COST);
+                     t->rule.set_churn_loss(v);
+                   }));
+}
+
+v1::EvaluationOptions EvaluationOptionsOf(const ThresholdArgs& t) {
+  v1::EvaluationOptions o;
+  if (t.threshold.has_value()) o.set_threshold(*t.threshold);
+  *o.mutable_threshold_rule() = t.rule;
+  return o;
+}
+
+}  // namespace
+
+int RunTrain(CommandArgs args) {
+  ArgParser parser(
+      "churnkit train",
+      "Fits a logistic churn model on a plain table (one row per customer):\n"
+      "numeric columns are used as they are, text columns one-hot encoded\n"
+      "(one indicator per level), missing numbers replaced by the column\n"
+      "mean, every feature standardized. Prints the fit, cross-validated\n"
+      "ROC-AUC, PR-AUC, log-loss, Brier and lift by decile, and the\n"
+      "strongest factors; writes the model (churnkit.v1.LogisticModel) with\n"
+      "--out. Example:\n"
+      "  churnkit train Telco-Customer-Churn.csv --label Churn --positive "
+      "Yes\n"
+      "      --id customerID --out model.pb");
+  TableArgs table_args;
+  v1::TableOptions table_options;
+  std::string options_file, out_path, penalty;
+  std::optional<double> c, l1_ratio;
+  int64_t folds = 5, seed = 1, top = 10;
+  ThresholdArgs threshold;
+  AddTableArgs(parser, &table_args);
+  parser.AddOption("label", "COLUMN", "The churn label column (required)",
+                   [&](absl::string_view v) {
+                     table_options.set_label_column(std::string(v));
+                     return absl::OkStatus();
+                   });
+  parser.AddOption("positive", "VALUE",
+                   "Label value meaning churned (default: 1/true/yes)",
+                   [&](absl::string_view v) {
+                     table_options.set_positive_label(std::string(v));
+                     return absl::OkStatus();
+                   });
+  parser.AddOption("id", "COLUMN", "Customer id column (not a feature)",
+                   [&](absl::string_view v) {
+                     table_options.set_id_column(std::string(v));
+                     return absl::OkStatus();
+                   });
+  parser.AddOption("categorical", "A,B", "Columns forced categorical",
+                   ListOption(table_options.mutable_categorical()));
+  parser.AddOption("numeric", "A,B", "Columns forced numeric",
+                   ListOption(table_options.mutable_numeric()));
+  parser.AddOption("ignore", "A,B", "Columns left out",
+                   ListOption(table_options.mutable_ignore()));
+  bool drop_first = false;
+  parser.AddFlag("drop-first",
+                 "Leave out the first level of each categorical column",
+                 &drop_first);
+  parser.AddString("options", "FILE",
+                   "A churnkit.v1.FitOptions textproto (penalty, c, solver, "
+                   "class weights...; missing_values defaults to "
+                   "MISSING_IMPUTE_MEAN)",
+                   &options_file);
+  parser.AddString("penalty", "l2|l1|elastic-net|none",
+                   "Penalty (default l2; overrides --options)", &penalty);
+  parser.AddOption("c", "C",
+                   "Inverse penalty strength, scikit-learn's C (default 1)",
+                   DoubleOption([&](double v) { c = v; }));
+  parser.AddOption("l1-ratio", "R", "Elastic-net share of L1 (default 0.5)",
+                   DoubleOption([&](double v) { l1_ratio = v; }));
+  parser.AddInt("cv", "K",
+                "Stratified K-fold cross-validation (default 5; 0: none)", 0,
+                100, &folds);
+  parser.AddInt("seed", "N", "Seed of the cross-validation folds", 0, INT64_MAX,
+                &seed);
+  parser.AddInt("top", "N", "Strongest factors to print (default 10)", 0,
+                100000, &top);
+  AddThresholdArgs(parser, &threshold);
+  parser.AddString("out", "FILE", "Write the model here", &out_path);
+  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
+  if (table_options.label_column().empty()) {
+    return parser.UsageError("--label is required");
+  }
+  if (folds == 1) return parser.UsageError("--cv must be 0 or at least 2");
+  table_options.set_drop_first_level(drop_first);
+
+  v1::FitOptions options;
+  if (!options_file.empty()) {
+    if (absl::Status s = ReadConfigFile(options_file, &options); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  // Exports often have blank cells: impute them unless told otherwise.
+  if (options.missing_values() == v1::MISSING_VALUES_UNSPECIFIED) {
+    options.set_missing_values(v1::MISSING_IMPUTE_MEAN);
+  }
+  if (!penalty.empty()) {
+    const std::pair<const char*, v1::Penalty> kPenalties[] = {
+        {"l2", v1::PENALTY_L2},
+        {"l1", v1::PENALTY_L1},
+        {"elastic-net", v1::PENALTY_ELASTIC_NET},
+        {"none", v1::PENALTY_NONE}};
+    bool known = false;
+    for (const auto& [name, value] : kPenalties) {
+      if (penalty == name) {
+        options.set_penalty(value);
+        known = true;
+      }
+    }
+    if (!known) {
+      return parser.UsageError(
+          absl::StrCat("--penalty must be l2, l1, elastic-net or none, not '",
+                       penalty, "'"));
+    }
+  }
+  if (c.has_value()) options.set_c(*c);
+  if (l1_ratio.has_value()) options.set_l1_ratio(*l1_ratio);
+  if (absl::Status s = ValidateFitOptions(options); !s.ok()) {
+    return parser.UsageError(std::string(s.message()));
+  }
+
+  absl::StatusOr<PlainTable> table = ReadTable(table_args);
+  if (!table.ok()) return Fail(parser, table.status());
+  absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, table_options);
+  if (!encoded.ok()) return Fail(parser, encoded.status());
+  const FeatureMatrix& x = encoded->features;
+  const std::vector<uint8_t>& y = encoded->labels;
+  int numeric = 0, categorical = 0;
+  for (const v1::ColumnEncoding& col : encoded->encoding.columns()) {
+    (col.categorical() ? categorical : numeric) += 1;
+  }
+  int64_t churned = 0;
+  for (uint8_t v : y) churned += v;
+  std::printf(
+      "%s: %s customers, %s churned (%s); %d numeric and %d categorical "
+      "columns -> %zu features\n\n",
+      table_args.paths[0].c_str(), FormatCount(x.num_rows()).c_str(),
+      FormatCount(churned).c_str(),
+      FormatShare(churned, static_cast<int64_t>(x.num_rows())).c_str(), numeric,
+      categorical, x.num_cols());
+
+  absl::StatusOr<v1::LogisticModel> model = FitLogistic(x, y, options);
+  if (!model.ok()) return Fail(parser, model.status());
+  *model->mutable_encoding() = encoded->encoding;
+  const v1::FitReport& r = model->report();
+  std::printf(
+      "Fit: %s, %d iterations, objective %.6f, largest gradient %.2e, %s\n"
+      "     penalty %s, C = %g, %d of %zu coefficients nonzero\n\n",
+      v1::Solver_Name(r.solver()).c_str(), r.iterations(), r.objective(),
+      r.gradient_norm(), r.converged() ? "converged" : "NOT converged",
+      v1::Penalty_Name(options.penalty() == v1::PENALTY_UNSPECIFIED
+                           ? v1::PENALTY_L2
+                           : options.penalty())
+          .c_str(),
+      r.c(), r.nonzero_coefficients(), x.num_cols());
+
+  if (folds >= 2) {
+    absl::StatusOr<CrossValidation> cv = CrossValidateLogistic(
+        x, y, options, static_cast<int>(folds), static_cast<uint64_t>(seed));
+    if (!cv.ok()) return Fail(parser, cv.status());
+    absl::StatusOr<v1::Evaluation> e =
+        Evaluate(y, cv->probabilities, EvaluationOptionsOf(threshold));
+    if (!e.ok()) return Fail(parser, e.status());
+    PrintEvaluation(*e, absl::StrCat(folds,
+                                     "-fold cross-validation (each "
+                                     "customer scored by a model "
+                                     "fitted without them)"));
+  }
+
+  std::vector<int> order(model->coefficients_size());
+  for (size_t j = 0; j < order.size(); ++j) order[j] = static_cast<int>(j);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return std::abs(model->coefficients(a)) > std::abs(model->coefficients(b));
+  });
+  TextTable factors({Align::kRight, Align::kLeft, Align::kLeft});
+  factors.AddRow({"Log-odds/sd", "Feature", "Effect"});
+  for (int k = 0; k < std::min<int>(static_cast<int>(top), order.size()); ++k) {
+    const double b = model->coefficients(order[k]);
+    if (b == 0) break;
+    factors.AddRow({absl::StrFormat("%+.3f", b), model->feature_names(order[k]),
+                    b > 0 ? "raises churn risk" : "protective"});
+  }
+  std::printf("Strongest factors (per standard deviation of the feature)\n%s",
+              factors.Render(2).c_str());
+
+  if (!out_path.empty()) {
+    if (absl::Status s = WriteModel(*model, out_path); !s.ok()) {
+      return Fail(parser, s);
+    }
+    std::printf("\nModel written to %s\n", out_path.c_str());
+  }
+  return kExitOk;
+}
+
+int RunPredict(CommandArgs args) {
+  ArgParser parser(
+      "churnkit predict",
+      "Scores a plain table with a model from `churnkit train` and prints\n"
+      "CSV: the customer id and churn probability, and with --explain K the\n"
+      "K strongest risk-raising and K protective reasons of each customer\n"
+      "(feature text and log-odds contribution against an average "
+      "customer).");
+  TableArgs table_args;
+  std::string model_path, feature_file;
+  int64_t explain = 0;
+  AddTableArgs(parser, &table_args);
+  parser.AddString("model", "FILE", "The model (required)", &model_path);
+  parser.AddInt("explain", "K", "Reasons per side (default 0: none)", 0, 1000,
+                &explain);
+  parser.AddString("features", "FILE",
+                   "A churnkit.v1.FeatureSet whose descriptions word the "
+                   "reasons (default: the shipped feature set)",
+                   &feature_file);
+  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
+  if (model_path.empty()) return parser.UsageError("--model is required");
+  absl::StatusOr<v1::LogisticModel> model = ReadModel(model_path);
+  if (!model.ok()) return Fail(parser, model.status());
+  absl::StatusOr<PlainTable> table = ReadTable(table_args);
+  if (!table.ok()) return Fail(parser, table.status());
+  absl::StatusOr<EncodedTable> encoded = EncodeForModel(*model, *table);
+  if (!encoded.ok()) return Fail(parser, encoded.status());
+  const MatrixView view = MatrixView::Of(encoded->features);
+  if (explain == 0) {
+    absl::StatusOr<std::vector<double>> p = Predict(*model, view);
+    if (!p.ok()) return Fail(parser, p.status());
+    std::printf("customer_id,probability\n");
+    for (size_t i = 0; i < p->size(); ++i) {
+      std::string line;
+      AppendCsvCell(encoded->features.customer_ids[i], &line);
+      std::printf("%s,%.6f\n", line.c_str(), (*p)[i]);
+    }
+    return kExitOk;
+  }
+  absl::StatusOr<v1::FeatureSet> set = DefaultFeatureSet();
+  if (!feature_file.empty()) {
+    set = v1::FeatureSet();
+    if (absl::Status s = ReadConfigFile(feature_file, &*set); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  if (!set.ok()) return Fail(parser, set.status());
+  absl::StatusOr<v1::Explanations> why = Explain(
+      *model, view, {.top_k = static_cast<int>(explain), .feature_set = &*set});
+  if (!why.ok()) return Fail(parser, why.status());
+  std::string header = "customer_id,probability";
+  for (int64_t k = 1; k <= explain; ++k) absl::StrAppend(&header, ",risk_", k);
+  for (int64_t k = 1; k <= explain; ++k) {
+    absl::StrAppend(&header, ",protective_", k);
+  }
+  std::printf("%s\n", header.c_str());
+  for (const v1::Explanation& e : why->rows()) {
+    std::string line;
+    AppendCsvCell(e.customer_id(), &line);
+    absl::StrAppend(&line, ",", absl::StrFormat("%.6f", e.probability()));
+    for (const auto* list : {&e.risk(), &e.protective()}) {
+      for (int64_t k = 0; k < explain; ++k) {
+        line += ',';
+        if (k < list->size()) {
+          const v1::Reason& r = list->Get(static_cast<int>(k));
+          AppendCsvCell(
+              absl::StrFormat("%s (%+.2f)", r.text(), r.contribution()), &line);
+        }
+      }
+    }
+    std::printf("%s\n", line.c_str());
+  }
+  return kExitOk;
+}
+
+int RunEvaluate(CommandArgs args) {
+  ArgParser parser(
+      "churnkit evaluate",
+      "Scores a labelled plain table with a model from `churnkit train` and\n"
+      "prints ROC-AUC, PR-AUC, log-loss, Brier, lift and gains by decile, a\n"
+      "reliability table and the confusion matrix at a threshold (by\n"
+      "default the one of maximum F1). --json prints churnkit.v1.Evaluation.");
+  TableArgs table_args;
+  std::string model_path;
+  bool json = false;
+  ThresholdArgs threshold;
+  AddTableArgs(parser, &table_args);
+  parser.AddString("model", "FILE", "The model (required)", &model_path);
+  AddThresholdArgs(parser, &threshold);
+  parser.AddFlag("json", "Print churnkit.v1.Evaluation as JSON", &json);
+  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
+  if (model_path.empty()) return parser.UsageError("--model is required");
+  absl::StatusOr<v1::LogisticModel> model = ReadModel(model_path);
+  if (!model.ok()) return Fail(parser, model.status());
+  absl::StatusOr<PlainTable> table = ReadTable(table_args);
+  if (!table.ok()) return Fail(parser, table.status());
+  absl::StatusOr<EncodedTable> encoded = EncodeForModel(*model, *table);
+  if (!encoded.ok()) return Fail(parser, encoded.status());
+  if (encoded->labels.empty()) {
+    return Fail(parser, absl::InvalidArgumentError(absl::StrCat(
+                            table_args.paths[0], ": no label column '",
+                            model->encoding().label_column(), "'")));
+  }
+  absl::StatusOr<std::vector<double>> p =
+      Predict(*model, MatrixView::Of(encoded->features));
+  if (!p.ok()) return Fail(parser, p.status());
+  absl::StatusOr<v1::Evaluation> e =
+      Evaluate(encoded->labels, *p, EvaluationOptionsOf(threshold));
+  if (!e.ok()) return Fail(parser, e.status());
+  if (json) {
+    if (absl::Status s = PrintJson(*e); !s.ok()) return Fail(parser, s);
+    return kExitOk;
+  }
+  PrintEvaluation(*e, table_args.paths[0]);
+  return kExitOk;
+}
+
+}  // namespace churnkit::cli
