@@ -27,11 +27,13 @@ const Dataset& Data() {
   static const Dataset* data = [] {
     SyntheticSpec spec;
     spec.num_events = EnvCount("CHURNKIT_BENCH_EVENTS", 2000000);
-    spec.num_customers =
-        EnvCount("CHURNKIT_BENCH_CUSTOMERS", std::max<int64_t>(spec.num_events / 250, 1));
+    spec.num_customers = EnvCount("CHURNKIT_BENCH_CUSTOMERS",
+                                  std::max<int64_t>(spec.num_events / 250, 1));
     const std::string dir =
-        (std::filesystem::temp_directory_path() / "churnkit_features_bench").string();
-    absl::StatusOr<std::string> path = EnsureSynthetic(spec, v1::PB, dir, "events.pb");
+        (std::filesystem::temp_directory_path() / "churnkit_features_bench")
+            .string();
+    absl::StatusOr<std::string> path =
+        EnsureSynthetic(spec, v1::PB, dir, "events.pb");
     if (!path.ok()) {
       std::fprintf(stderr, "features_bench: %s\n",
                    std::string(path.status().message()).c_str());
@@ -73,7 +75,11 @@ void BM_DefaultFeatures(benchmark::State& state) {
           state.range(0),
       benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_DefaultFeatures)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DefaultFeatures)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Assess(benchmark::State& state) {
   const Dataset& ds = Data();
@@ -88,7 +94,11 @@ void BM_Assess(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * ds.num_events());
   state.counters["customers"] = static_cast<double>(ds.num_customers());
 }
-BENCHMARK(BM_Assess)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Assess)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace churnkit::bench

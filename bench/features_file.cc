@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
       return Fail("unknown or bad flag " + flag);
     }
   }
-  if (data.empty() || as_of_text.empty()) return Fail("--data and --as-of are required");
+  if (data.empty() || as_of_text.empty())
+    return Fail("--data and --as-of are required");
   absl::StatusOr<churnkit::UnixSeconds> as_of = churnkit::ParseTime(as_of_text);
   if (!as_of.ok()) return Fail(std::string(as_of.status().message()));
   churnkit::v1::FeatureSet set;

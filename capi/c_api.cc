@@ -1003,7 +1003,8 @@ ck_status ck_generate(const char* config_textproto, const char* format,
 
 }  // extern "C"
 
-// ---- Assessment ---------------------------------------------------------------
+// ---- Assessment
+// ---------------------------------------------------------------
 
 extern "C" {
 
@@ -1086,9 +1087,9 @@ ck_status ck_assessment_customer(const ck_assessment_t* assessment,
     if (assessment == nullptr) return NullArgument("assessment");
     const auto& customers = assessment->result.assessment.customers();
     if (index >= static_cast<size_t>(customers.size())) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "argument 'index' is ", index, "; there are ", customers.size(),
-          " customers"));
+      return absl::OutOfRangeError(
+          absl::StrCat("argument 'index' is ", index, "; there are ",
+                       customers.size(), " customers"));
     }
     const churnkit::v1::CustomerAssessment& c =
         customers.Get(static_cast<int>(index));

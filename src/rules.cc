@@ -307,8 +307,10 @@ RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
   const CustomerTable& ct = ds.customers();
   const absl::string_view customer = ds.customer_id(in.customer);
   for (const CompiledRule& rule : impl_->rules) {
-    auto listed = [](const std::vector<std::string>& list, absl::string_view v) {
-      return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+    auto listed = [](const std::vector<std::string>& list,
+                     absl::string_view v) {
+      return list.empty() ||
+             std::find(list.begin(), list.end(), v) != list.end();
     };
     if (!listed(rule.tiers, ds.str(ct.tier[in.customer])) ||
         !listed(rule.industries, ds.str(ct.industry[in.customer]))) {

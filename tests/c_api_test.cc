@@ -1192,7 +1192,8 @@ TEST(CApiAssess, AssessesEveryCustomerAndCarriesTheHistory) {
   int64_t as_of = 0;
   ASSERT_CK_OK(ck_time_parse("2024-07-01", &as_of));
   ck_assessment_t* first_raw = nullptr;
-  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), as_of, nullptr, 0, &first_raw));
+  ASSERT_CK_OK(
+      ck_assess(assessor.get(), ds.get(), as_of, nullptr, 0, &first_raw));
   AssessmentPtr first(first_raw);
   size_t n = 0;
   ASSERT_CK_OK(ck_assessment_num_customers(first.get(), &n));
@@ -1263,8 +1264,9 @@ TEST(CApiAssess, RejectsBadArguments) {
                      "ck_assess", "dataset");
   ExpectNullArgument(ck_assess(assessor.get(), ds.get(), 0, nullptr, 5, &out),
                      "ck_assess", "history");
-  ExpectError(ck_assess(assessor.get(), ds.get(), 1719792000, "\xff\xff", 2, &out),
-              CK_INVALID_ARGUMENT, "ck_assess", "argument 'history'");
+  ExpectError(
+      ck_assess(assessor.get(), ds.get(), 1719792000, "\xff\xff", 2, &out),
+      CK_INVALID_ARGUMENT, "ck_assess", "argument 'history'");
   ExpectError(ck_assess(assessor.get(), ds.get(), 0, nullptr, 0, &out),
               CK_INVALID_ARGUMENT, "ck_assess", "is not after the first event");
   ExpectNullArgument(ck_assessment_num_customers(nullptr, nullptr),
@@ -1279,11 +1281,13 @@ TEST(CApiAssess, RejectsBadArguments) {
   ExpectNullArgument(ck_assessment_history(nullptr, nullptr),
                      "ck_assessment_history", "out");
   ck_assessment_t* real = nullptr;
-  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0, &real));
+  ASSERT_CK_OK(
+      ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0, &real));
   AssessmentPtr result(real);
   ExpectError(ck_assessment_customer(result.get(), 99, nullptr, nullptr,
                                      nullptr, nullptr, nullptr),
-              CK_OUT_OF_RANGE, "ck_assessment_customer", "argument 'index' is 99");
+              CK_OUT_OF_RANGE, "ck_assessment_customer",
+              "argument 'index' is 99");
   ck_assessor_free(nullptr);
   ck_assessment_free(nullptr);
 }

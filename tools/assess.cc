@@ -1,5 +1,7 @@
 // churnkit assess: health, colour, warnings and tasks of every customer.
 
+#include "churnkit/assess.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "args.h"
-#include "churnkit/assess.h"
 #include "churnkit/dataset.h"
 #include "churnkit/health.h"
 #include "churnkit/io.h"
@@ -51,8 +52,8 @@ void PrintSummary(const v1::Assessment& a, int top) {
   TextTable by_colour({Align::kLeft, Align::kRight, Align::kRight});
   by_colour.AddRow({"Health", "Customers", "Share"});
   for (v1::Colour c : {v1::GREEN, v1::YELLOW, v1::RED}) {
-    by_colour.AddRow({ColourName(c), FormatCount(colours[c]),
-                      FormatShare(colours[c], n)});
+    by_colour.AddRow(
+        {ColourName(c), FormatCount(colours[c]), FormatShare(colours[c], n)});
   }
   std::printf("%s\n", by_colour.Render().c_str());
   TextTable by_level({Align::kLeft, Align::kRight});
@@ -68,7 +69,8 @@ void PrintSummary(const v1::Assessment& a, int top) {
   });
   TextTable by_type({Align::kLeft, Align::kRight});
   by_type.AddRow({"Task type", "Tasks"});
-  for (const auto& [type, count] : types) by_type.AddRow({type, FormatCount(count)});
+  for (const auto& [type, count] : types)
+    by_type.AddRow({type, FormatCount(count)});
   std::printf("%s\n", by_type.Render().c_str());
 
   // Top at-risk: lowest health first, most severe alert as the reason.
@@ -107,10 +109,9 @@ void PrintCsv(const v1::Assessment& a) {
   std::printf("%s\n", header.c_str());
   for (const v1::CustomerAssessment& c : a.customers()) {
     std::string line = absl::StrCat(
-        c.customer_id(), ",", c.churned() ? 1 : 0, ",", Points(c.score()),
-        ",", ColourName(c.colour()),
-        ",", Points(c.score_change()), ",", c.alerts_size(), ",",
-        c.tasks_size());
+        c.customer_id(), ",", c.churned() ? 1 : 0, ",", Points(c.score()), ",",
+        ColourName(c.colour()), ",", Points(c.score_change()), ",",
+        c.alerts_size(), ",", c.tasks_size());
     for (const v1::DimensionScore& d : c.dimensions()) {
       absl::StrAppend(&line, ",", Points(d.points()));
     }
@@ -123,7 +124,8 @@ absl::Status PrintJsonLines(const v1::Assessment& a) {
   options.preserve_proto_field_names = true;
   for (const v1::CustomerAssessment& c : a.customers()) {
     std::string json;
-    auto status = google::protobuf::util::MessageToJsonString(c, &json, options);
+    auto status =
+        google::protobuf::util::MessageToJsonString(c, &json, options);
     if (!status.ok()) {
       return absl::InternalError(absl::StrCat("JSON: ", status.ToString()));
     }
@@ -164,19 +166,19 @@ int RunAssess(CommandArgs args) {
                    "rules, care_plan, horizon_days); parts left out use the "
                    "shipped defaults",
                    &config_file);
-  parser.AddOption("output", "summary|csv|jsonl",
-                   "summary: customers by colour, alerts by level, tasks by "
-                   "type, top at-risk customers (default); csv: one row per "
-                   "customer; jsonl: churnkit.v1.CustomerAssessment per line",
-                   [&](absl::string_view v) -> absl::Status {
-                     if (v != "summary" && v != "csv" && v != "jsonl") {
-                       return absl::InvalidArgumentError(absl::StrCat(
-                           "--output must be summary, csv or jsonl, not '", v,
-                           "'"));
-                     }
-                     output = std::string(v);
-                     return absl::OkStatus();
-                   });
+  parser.AddOption(
+      "output", "summary|csv|jsonl",
+      "summary: customers by colour, alerts by level, tasks by "
+      "type, top at-risk customers (default); csv: one row per "
+      "customer; jsonl: churnkit.v1.CustomerAssessment per line",
+      [&](absl::string_view v) -> absl::Status {
+        if (v != "summary" && v != "csv" && v != "jsonl") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--output must be summary, csv or jsonl, not '", v, "'"));
+        }
+        output = std::string(v);
+        return absl::OkStatus();
+      });
   parser.AddInt("top", "N", "At-risk customers listed in the summary", 0,
                 1000000, &top);
   parser.AddString("history", "FILE",
@@ -184,7 +186,8 @@ int RunAssess(CommandArgs args) {
                    "escalation)",
                    &history_in);
   parser.AddString("history-out", "FILE",
-                   "Write the updated AlertHistory (binary) here", &history_out);
+                   "Write the updated AlertHistory (binary) here",
+                   &history_out);
   parser.AddString("previous", "FILE",
                    "A saved churnkit.v1.Assessment, for each score's change",
                    &previous_in);

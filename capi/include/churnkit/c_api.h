@@ -286,10 +286,10 @@ CK_EXPORT ck_status ck_matrix_shape(const ck_matrix_t* matrix, size_t* rows,
 CK_EXPORT const double* ck_matrix_data(const ck_matrix_t* matrix);
 /* Customer id of `row` / name of `col`; valid while the matrix lives.
  * Errors: CK_INVALID_ARGUMENT (NULL), CK_OUT_OF_RANGE. */
-CK_EXPORT ck_status ck_matrix_customer_id(const ck_matrix_t* matrix,
-                                          size_t row, const char** out);
-CK_EXPORT ck_status ck_matrix_column_name(const ck_matrix_t* matrix,
-                                          size_t col, const char** out);
+CK_EXPORT ck_status ck_matrix_customer_id(const ck_matrix_t* matrix, size_t row,
+                                          const char** out);
+CK_EXPORT ck_status ck_matrix_column_name(const ck_matrix_t* matrix, size_t col,
+                                          const char** out);
 /* Releases a matrix. NULL is a no-op. */
 CK_EXPORT void ck_matrix_free(ck_matrix_t* matrix);
 
@@ -473,8 +473,8 @@ CK_EXPORT ck_status ck_assess(const ck_assessor_t* assessor,
 CK_EXPORT void ck_assessment_free(ck_assessment_t* assessment);
 
 /* Number of customers assessed. */
-CK_EXPORT ck_status ck_assessment_num_customers(
-    const ck_assessment_t* assessment, size_t* out);
+CK_EXPORT ck_status
+ck_assessment_num_customers(const ck_assessment_t* assessment, size_t* out);
 /* Customer `index`: its id (valid while the assessment lives), health
  * score, colour (CK_COLOUR_*), number of alerts and of tasks. Any output
  * pointer may be NULL to skip it.
