@@ -3,7 +3,10 @@
 # generates the default data set -- 20,000 customers of a CRM vendor over
 # 2024-2025, with churners, warning signals and A/B-tested retention offers
 # (docs/generator.md) -- into build/data, then ingests it and prints the
-# validation report and the data set summary. The data is generated once:
+# validation report, the data set summary, the 2025 churn report by tier
+# and industry, and the assessment as of the day after the data ends
+# (customers by health colour, alerts by level, tasks by type, the
+# customers most at risk). The data is generated once:
 # it is reused while build/data holds a finished run of the same config
 # and churnkit version. Extra arguments go to `churnkit validate`.
 # (examples/data, the small hand-written export, stays the tests' input.)
@@ -33,3 +36,9 @@ echo "== churnkit validate $data"
 echo
 echo "== churnkit info $data"
 "$churnkit" info "$data"
+echo
+echo "== churnkit report $data --from 2025-01-01 --to 2026-01-01 --by tier,industry"
+"$churnkit" report "$data" --from 2025-01-01 --to 2026-01-01 --by tier,industry
+echo
+echo "== churnkit assess $data --as-of 2026-01-01"
+"$churnkit" assess "$data" --as-of 2026-01-01
