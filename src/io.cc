@@ -982,11 +982,14 @@ class PbWriter : public RecordWriter {
     out->append(reinterpret_cast<char*>(varint), end - varint);
     const size_t at = out->size();
     out->resize(at + size);
-    pb::io::ArrayOutputStream array(&(*out)[at], static_cast<int>(size));
-    pb::io::CodedOutputStream coded(&array);
-    // Map entries sorted by key: the same record gives the same bytes.
-    coded.SetSerializationDeterministic(true);
-    r.SerializeWithCachedSizes(&coded);
+    {
+      pb::io::ArrayOutputStream array(&(*out)[at], static_cast<int>(size));
+      pb::io::CodedOutputStream coded(&array);
+      // Map entries sorted by key: the same record gives the same bytes.
+      coded.SetSerializationDeterministic(true);
+      r.SerializeWithCachedSizes(&coded);
+    }  // The stream writes its last buffered bytes when destroyed, so it
+       // must be gone before the buffer may be flushed and cleared.
     file_.MaybeFlush();
     return absl::OkStatus();
   }
