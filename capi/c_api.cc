@@ -172,6 +172,17 @@ auto Guard(const char* function, Body&& body) noexcept {
   }
 }
 
+// Parses an optional textproto argument (NULL or "" keeps the defaults).
+absl::Status ParseOptional(const char* text, const char* name,
+                           google::protobuf::Message* message) {
+  if (text == nullptr || *text == '\0') return absl::OkStatus();
+  if (absl::Status s = churnkit::ParseTextProto(text, message); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument '", name, "': ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NullArgument(const char* name) {
   return absl::InvalidArgumentError(
       absl::StrCat("argument '", name, "' is NULL"));
@@ -541,11 +552,10 @@ ck_status ck_features_create(const char* feature_set_textproto,
           churnkit::DefaultFeatureSet();
       if (!d.ok()) return d.status();
       set = *std::move(d);
-    } else if (absl::Status s =
-                   churnkit::ParseTextProto(feature_set_textproto, &set);
+    } else if (absl::Status s = ParseOptional(feature_set_textproto,
+                                              "feature_set_textproto", &set);
                !s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'feature_set_textproto': ", s.message()));
+      return s;
     }
     absl::StatusOr<churnkit::FeatureEngine> engine =
         churnkit::FeatureEngine::Create(set);
@@ -711,11 +721,10 @@ ck_status ck_labels_compute(const ck_dataset_t* dataset,
           churnkit::DefaultChurnDefinition();
       if (!d.ok()) return d.status();
       def = *std::move(d);
-    } else if (absl::Status s =
-                   churnkit::ParseTextProto(definition_textproto, &def);
+    } else if (absl::Status s = ParseOptional(definition_textproto,
+                                              "definition_textproto", &def);
                !s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'definition_textproto': ", s.message()));
+      return s;
     }
     absl::StatusOr<churnkit::ChurnLabeler> labeler =
         churnkit::ChurnLabeler::Create(def);
@@ -737,13 +746,10 @@ ck_status ck_report_churn(const ck_dataset_t* dataset,
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
     churnkit::v1::ReportRequest request;
-    if (request_textproto != nullptr) {
-      if (absl::Status s =
-              churnkit::ParseTextProto(request_textproto, &request);
-          !s.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("argument 'request_textproto': ", s.message()));
-      }
+    if (absl::Status s =
+            ParseOptional(request_textproto, "request_textproto", &request);
+        !s.ok()) {
+      return s;
     }
     absl::StatusOr<churnkit::v1::ChurnReport> report =
         churnkit::BuildChurnReport(dataset->rep.dataset, request);
@@ -780,17 +786,6 @@ absl::Status ViewMatrix(const double* x, size_t rows, size_t cols,
   }
   view->values = absl::MakeConstSpan(x, rows * cols);
   view->columns = *names;
-  return absl::OkStatus();
-}
-
-// Parses an optional textproto argument (NULL or "" keeps the defaults).
-absl::Status ParseOptional(const char* text, const char* name,
-                           google::protobuf::Message* message) {
-  if (text == nullptr || *text == '\0') return absl::OkStatus();
-  if (absl::Status s = churnkit::ParseTextProto(text, message); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("argument '", name, "': ", s.message()));
-  }
   return absl::OkStatus();
 }
 
@@ -1014,12 +1009,10 @@ ck_status ck_assessor_create(const char* config_textproto,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     churnkit::v1::AssessmentConfig config;
-    if (config_textproto != nullptr) {
-      if (absl::Status s = churnkit::ParseTextProto(config_textproto, &config);
-          !s.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("argument 'config_textproto': ", s.message()));
-      }
+    if (absl::Status s =
+            ParseOptional(config_textproto, "config_textproto", &config);
+        !s.ok()) {
+      return s;
     }
     absl::StatusOr<churnkit::Assessor> a = churnkit::Assessor::Create(config);
     if (!a.ok()) return a.status();
