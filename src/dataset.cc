@@ -6,6 +6,7 @@
 #include <numeric>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -339,6 +340,7 @@ struct DatasetBuilder::Impl {
   std::vector<StringId> ct_customer, kc_customer;
   std::vector<Where> ct_where, kc_where;
   std::vector<Where> owner_where;
+  absl::flat_hash_set<StringId> owner_ids;  // for duplicate checks
 
   uint32_t SourceId(absl::string_view source) {
     auto it = source_index.find(source);
@@ -670,7 +672,7 @@ absl::Status DatasetBuilder::AddOwner(const v1::Owner& o, RowRef where) {
   StringPool& s = m.ds.strings_;
   OwnerTable& t = m.ds.owners_;
   const StringId id = s.Intern(o.id());
-  if (std::find(t.id.begin(), t.id.end(), id) != t.id.end()) {
+  if (!m.owner_ids.insert(id).second) {
     return m.Error(where, "id",
                    absl::StrCat("duplicate owner id '", o.id(),
                                 "' (the first one is kept)"));

@@ -49,7 +49,8 @@ std::string Digest(const v1::Assessment& a) {
 
 TEST(AssessGolden, GeneratedDataSetAssessmentIsStable) {
   v1::GeneratorConfig config;
-  ASSERT_TRUE(ParseTextProto(R"pb(customers: 400 seed: 7
+  ASSERT_TRUE(ParseTextProto(R"pb(customers: 400
+                                  seed: 7
                                   start_date: "2024-01-01"
                                   end_date: "2025-06-30")pb",
                              &config)
@@ -61,8 +62,8 @@ TEST(AssessGolden, GeneratedDataSetAssessmentIsStable) {
       assessor.Assess(data->dataset, ParseTime("2025-07-01").value());
   ASSERT_TRUE(r.ok()) << r.status();
   const std::string digest = Digest(r->assessment);
-  const std::string path = churnkit::testing::SourceDir() +
-                           "/tests/golden/assessment_generated.txt";
+  const std::string path =
+      churnkit::testing::SourceDir() + "/tests/golden/assessment_generated.txt";
   if (std::getenv("CHURNKIT_UPDATE_GOLDEN") != nullptr) {
     std::ofstream(path) << digest;
     GTEST_SKIP() << "rewrote " << path;

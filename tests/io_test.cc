@@ -448,6 +448,7 @@ TEST(RecordWriter, LargeOutputSurvivesBufferFlushes) {
       e.time = 1704067200 + i;
       e.value = i % 97 + 1;
       e.key = key;
+      e.flags = kFlagCreditUsed;  // a short last field, written last
       ASSERT_TRUE((*w)->WriteEvent(e).ok());
     }
     ASSERT_TRUE((*w)->Close().ok());
@@ -462,7 +463,8 @@ TEST(RecordWriter, LargeOutputSurvivesBufferFlushes) {
     int bad = 0;  // events sort by time, which is the write order here
     for (int i = 0; i < kEvents; ++i) {
       bad += ds.events().value[i] != i % 97 + 1 ||
-             ds.str(ds.events().key[i]) != std::string(50 + i % 200, 'k');
+             ds.str(ds.events().key[i]) != std::string(50 + i % 200, 'k') ||
+             ds.events().flags[i] != kFlagCreditUsed;
     }
     EXPECT_EQ(bad, 0);
   }
