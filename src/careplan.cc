@@ -5,7 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "churnkit/io.h"
+#include "internal/config_util.h"
 #include "internal/embedded_configs.h"
 #include "internal/event_filter.h"
 #include "internal/template.h"
@@ -13,11 +13,9 @@
 namespace churnkit {
 namespace {
 
-constexpr int64_t kDay = 86400;
+using internal::PathError;
 
-absl::Status PathError(absl::string_view path, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
-}
+constexpr int64_t kDay = 86400;
 
 struct CompiledSchedule {
   std::string name;
@@ -190,11 +188,11 @@ std::vector<v1::Task> CarePlanner::Plan(const CareInput& in, UnixSeconds from,
 
 absl::StatusOr<v1::CarePlan> DefaultCarePlan() {
   v1::CarePlan plan;
-  if (absl::Status s =
-          ParseTextProto(internal::kDefaultCarePlanTextproto, &plan);
+  if (absl::Status s = internal::ParseShippedConfig(
+          internal::kDefaultCarePlanTextproto,
+          "configs/careplans/default.textproto", &plan);
       !s.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "shipped configs/careplans/default.textproto: ", s.message()));
+    return s;
   }
   return plan;
 }

@@ -9,13 +9,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "churnkit/io.h"
+#include "internal/config_util.h"
 #include "internal/embedded_configs.h"
 #include "internal/event_filter.h"
 #include "internal/parallel.h"
 
 namespace churnkit {
 namespace {
+
+using internal::PathError;
 
 using internal::BoundFilter;
 using internal::CompiledFilter;
@@ -459,10 +461,6 @@ void FeatureEngine::Impl::ComputeRow(const Dataset& ds, CustomerIndex c,
 namespace {
 
 // Validation helpers: every error names its config path.
-absl::Status PathError(absl::string_view path, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
-}
-
 absl::Status CheckPositive(int64_t v, absl::string_view path) {
   if (v <= 0) return PathError(path, absl::StrCat("must be > 0 (is ", v, ")"));
   return absl::OkStatus();
@@ -812,11 +810,11 @@ std::optional<size_t> FeatureMatrix::ColumnIndex(absl::string_view name) const {
 
 absl::StatusOr<v1::FeatureSet> DefaultFeatureSet() {
   v1::FeatureSet set;
-  if (absl::Status s =
-          ParseTextProto(internal::kDefaultFeaturesTextproto, &set);
+  if (absl::Status s = internal::ParseShippedConfig(
+          internal::kDefaultFeaturesTextproto,
+          "configs/features/default.textproto", &set);
       !s.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "shipped configs/features/default.textproto: ", s.message()));
+    return s;
   }
   return set;
 }

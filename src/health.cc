@@ -6,11 +6,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "churnkit/io.h"
+#include "internal/config_util.h"
 #include "internal/embedded_configs.h"
 
 namespace churnkit {
 namespace {
+
+using internal::PathError;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -36,10 +38,6 @@ struct Dimension {
   v1::Dimension::Combine combine;
   std::vector<Criterion> criteria;
 };
-
-absl::Status PathError(absl::string_view path, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
-}
 
 // Points and label of `value` under a criterion.
 std::pair<double, const std::string*> Lookup(const Criterion& c, double value) {
@@ -278,9 +276,9 @@ namespace {
 absl::StatusOr<v1::Scorecard> ShippedScorecard(const char* text,
                                                const char* file) {
   v1::Scorecard card;
-  if (absl::Status s = ParseTextProto(text, &card); !s.ok()) {
-    return absl::InternalError(
-        absl::StrCat("shipped ", file, ": ", s.message()));
+  if (absl::Status s = internal::ParseShippedConfig(text, file, &card);
+      !s.ok()) {
+    return s;
   }
   return card;
 }

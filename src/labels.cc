@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "churnkit/io.h"
+#include "internal/config_util.h"
 #include "internal/embedded_configs.h"
 #include "internal/event_filter.h"
 #include "internal/parallel.h"
@@ -13,14 +13,12 @@
 namespace churnkit {
 namespace {
 
+using internal::PathError;
+
 using internal::BoundFilter;
 using internal::CompiledFilter;
 
 constexpr int64_t kDay = 86400;
-
-absl::Status PathError(absl::string_view path, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
-}
 
 struct Selector {
   std::vector<std::string> industries, tiers;
@@ -275,10 +273,11 @@ v1::LabelSet ToLabelSet(const Dataset& dataset,
 
 absl::StatusOr<v1::ChurnDefinition> DefaultChurnDefinition() {
   v1::ChurnDefinition def;
-  if (absl::Status s = ParseTextProto(internal::kDefaultLabelsTextproto, &def);
+  if (absl::Status s = internal::ParseShippedConfig(
+          internal::kDefaultLabelsTextproto, "configs/labels/default.textproto",
+          &def);
       !s.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "shipped configs/labels/default.textproto: ", s.message()));
+    return s;
   }
   return def;
 }

@@ -6,18 +6,16 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "churnkit/io.h"
+#include "internal/config_util.h"
 #include "internal/embedded_configs.h"
 #include "internal/template.h"
 
 namespace churnkit {
 namespace {
 
-constexpr int64_t kDay = 86400;
+using internal::PathError;
 
-absl::Status PathError(absl::string_view path, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
-}
+constexpr int64_t kDay = 86400;
 
 std::string HistoryKey(absl::string_view customer, absl::string_view rule) {
   return absl::StrCat(customer.size(), ":", customer, rule);
@@ -373,10 +371,11 @@ RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
 
 absl::StatusOr<v1::RuleSet> DefaultRuleSet() {
   v1::RuleSet rules;
-  if (absl::Status s = ParseTextProto(internal::kDefaultRulesTextproto, &rules);
+  if (absl::Status s = internal::ParseShippedConfig(
+          internal::kDefaultRulesTextproto, "configs/rules/default.textproto",
+          &rules);
       !s.ok()) {
-    return absl::InternalError(
-        absl::StrCat("shipped configs/rules/default.textproto: ", s.message()));
+    return s;
   }
   return rules;
 }

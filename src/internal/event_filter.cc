@@ -1,15 +1,10 @@
 #include "internal/event_filter.h"
 
 #include "absl/strings/str_cat.h"
+#include "internal/config_util.h"
 
 namespace churnkit::internal {
-namespace {
-
-absl::Status PathError(absl::string_view path, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", message));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<CompiledFilter> CompileFilter(const v1::EventFilter& f,
                                              const std::string& path) {
