@@ -84,8 +84,9 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   const Impl& m = *impl_;
   ComputeOptions compute;
   compute.threads = options.threads;
+  const std::vector<CustomerIndex> customer_of = CustomersAt(dataset, as_of);
   absl::StatusOr<FeatureMatrix> matrix =
-      m.features.Compute(dataset, as_of, compute);
+      m.features.ComputeFor(dataset, customer_of, as_of, compute);
   if (!matrix.ok()) return matrix.status();
   absl::StatusOr<std::vector<ChurnLabel>> labels =
       m.labeler.Label(dataset, as_of, options.threads);
@@ -105,15 +106,6 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   const size_t rows = matrix->num_rows();
   std::vector<v1::CustomerAssessment> out(rows);
   std::vector<std::vector<v1::AlertHistory::Entry>> touched(rows);
-  // Rows follow the data set's customer order; map them back to indices.
-  std::vector<CustomerIndex> customer_of(rows);
-  {
-    size_t r = 0;
-    const auto& signup = dataset.customers().signup_time;
-    for (CustomerIndex c = 0; c < dataset.num_customers() && r < rows; ++c) {
-      if (signup[c] == kNoTime || signup[c] < as_of) customer_of[r++] = c;
-    }
-  }
   internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
     for (size_t r = from; r < to; ++r) {
       const CustomerIndex c = customer_of[r];

@@ -750,15 +750,24 @@ absl::StatusOr<FeatureMatrix> FeatureEngine::Compute(
     const Dataset& dataset, UnixSeconds as_of,
     const ComputeOptions& options) const {
   std::vector<CustomerIndex> customers;
+  if (options.include_future_customers) {
+    customers.resize(dataset.num_customers());
+    for (CustomerIndex c = 0; c < customers.size(); ++c) customers[c] = c;
+  } else {
+    customers = CustomersAt(dataset, as_of);
+  }
+  return ComputeFor(dataset, customers, as_of, options);
+}
+
+std::vector<CustomerIndex> CustomersAt(const Dataset& dataset,
+                                       UnixSeconds as_of) {
+  std::vector<CustomerIndex> customers;
   customers.reserve(dataset.num_customers());
   const auto& signup = dataset.customers().signup_time;
   for (CustomerIndex c = 0; c < dataset.num_customers(); ++c) {
-    if (options.include_future_customers || signup[c] == kNoTime ||
-        signup[c] < as_of) {
-      customers.push_back(c);
-    }
+    if (signup[c] == kNoTime || signup[c] < as_of) customers.push_back(c);
   }
-  return ComputeFor(dataset, customers, as_of, options);
+  return customers;
 }
 
 absl::StatusOr<FeatureMatrix> FeatureEngine::ComputeFor(

@@ -309,11 +309,8 @@ absl::StatusOr<TrainingPanel> BuildTrainingPanel(
         labeler.Label(dataset, end, options.threads);
     if (!later.ok()) return later.status();
     std::vector<CustomerIndex> rows;
-    const auto& signup = dataset.customers().signup_time;
-    for (CustomerIndex c = 0; c < dataset.num_customers(); ++c) {
-      if ((signup[c] == kNoTime || signup[c] < t) && !(*now)[c].churned) {
-        rows.push_back(c);
-      }
+    for (CustomerIndex c : CustomersAt(dataset, t)) {
+      if (!(*now)[c].churned) rows.push_back(c);
     }
     absl::StatusOr<FeatureMatrix> m =
         features.ComputeFor(dataset, rows, t, options);

@@ -93,6 +93,11 @@ class FeatureEngine {
   std::unique_ptr<Impl> impl_;
 };
 
+// Customers that exist at `as_of`: signed up before it, or with an unknown
+// signup time; in data-set order. The rows of FeatureEngine::Compute.
+std::vector<CustomerIndex> CustomersAt(const Dataset& dataset,
+                                       UnixSeconds as_of);
+
 // The shipped default feature set (configs/features/default.textproto,
 // compiled into the library): every warning signal of domain.md §3.
 absl::StatusOr<v1::FeatureSet> DefaultFeatureSet();
