@@ -9,6 +9,7 @@
 #include "churnkit/careplan.h"
 #include "churnkit/health.h"
 #include "churnkit/labels.h"
+#include "churnkit/model.h"
 #include "churnkit/rules.h"
 #include "internal/parallel.h"
 
@@ -25,6 +26,7 @@ absl::Status InPart(absl::string_view part, const absl::Status& s) {
 }  // namespace
 
 struct Assessor::Impl {
+  v1::FeatureSet feature_set;  // words the model's reasons
   FeatureEngine features;
   HealthScorer scorer;
   RuleEngine rules;
@@ -74,8 +76,9 @@ absl::StatusOr<Assessor> Assessor::Create(const v1::AssessmentConfig& config) {
   }
   const int horizon = config.horizon_days() == 0 ? 7 : config.horizon_days();
   return Assessor(std::make_unique<Impl>(
-      Impl{*std::move(features), *std::move(scorer), *std::move(rules),
-           *std::move(care), *std::move(labeler), int64_t{horizon} * kDay}));
+      Impl{*std::move(set), *std::move(features), *std::move(scorer),
+           *std::move(rules), *std::move(care), *std::move(labeler),
+           int64_t{horizon} * kDay}));
 }
 
 absl::StatusOr<AssessResult> Assessor::Assess(
@@ -91,6 +94,30 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   absl::StatusOr<std::vector<ChurnLabel>> labels =
       m.labeler.Label(dataset, as_of, options.threads);
   if (!labels.ok()) return labels.status();
+
+  // The model's view of each row: probability and strongest risk reasons.
+  v1::Explanations explained;
+  if (options.model != nullptr) {
+    if (options.model_reasons < 0) {
+      return absl::InvalidArgumentError("model_reasons: must be >= 0");
+    }
+    const std::vector<std::string> names(options.model->feature_names().begin(),
+                                         options.model->feature_names().end());
+    absl::StatusOr<FeatureMatrix> model_columns = SelectColumns(*matrix, names);
+    if (!model_columns.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("model: the assessment's features have ",
+                       model_columns.status().message()));
+    }
+    absl::StatusOr<v1::Explanations> why = Explain(
+        *options.model, MatrixView::Of(*model_columns),
+        {.top_k = options.model_reasons, .feature_set = &m.feature_set});
+    if (!why.ok()) {
+      return absl::Status(why.status().code(),
+                          absl::StrCat("model: ", why.status().message()));
+    }
+    explained = *std::move(why);
+  }
 
   absl::flat_hash_map<std::string, double> previous_score;
   if (options.previous != nullptr) {
@@ -115,7 +142,13 @@ absl::StatusOr<AssessResult> Assessor::Assess(
       a.set_customer_id(matrix->customer_ids[r]);
       a.set_score(health.total);
       a.set_colour(health.colour);
-      a.set_churn_probability(std::numeric_limits<double>::quiet_NaN());
+      if (options.model != nullptr) {
+        const v1::Explanation& e = explained.rows(static_cast<int>(r));
+        a.set_churn_probability(e.probability());
+        *a.mutable_churn_reasons() = e.risk();
+      } else {
+        a.set_churn_probability(std::numeric_limits<double>::quiet_NaN());
+      }
       for (const DimensionResult& d : health.dimensions) {
         v1::DimensionScore* ds = a.add_dimensions();
         ds->set_name(d.name);

@@ -568,6 +568,10 @@ absl::Status ValidateFitOptions(const v1::FitOptions& o) {
           absl::StrCat(name, ": must be finite and >= 0; got ", v));
     }
   }
+  if (!(o.winsorize() >= 0 && o.winsorize() < 0.5)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("winsorize: must be in [0, 0.5); got ", o.winsorize()));
+  }
   const v1::Penalty penalty = PenaltyOf(o);
   const bool sparse =
       penalty == v1::PENALTY_L1 || penalty == v1::PENALTY_ELASTIC_NET;
@@ -580,6 +584,59 @@ absl::Status ValidateFitOptions(const v1::FitOptions& o) {
   }
   return absl::OkStatus();
 }
+
+namespace {
+
+// The [q, 1 - q] quantiles of each column (missing values left out; a
+// column with none gets no bound: -inf / +inf).
+void WinsorBounds(MatrixView x, double q, std::vector<double>* lower,
+                  std::vector<double>* upper) {
+  const size_t n = x.num_rows(), d = x.num_cols();
+  lower->assign(d, -std::numeric_limits<double>::infinity());
+  upper->assign(d, std::numeric_limits<double>::infinity());
+  std::vector<double> column;
+  for (size_t j = 0; j < d; ++j) {
+    column.clear();
+    for (size_t i = 0; i < n; ++i) {
+      const double v = x.values[i * d + j];
+      if (!std::isnan(v)) column.push_back(v);
+    }
+    if (column.empty()) continue;
+    // Nearest-rank quantiles: values that occur in the data.
+    const size_t last = column.size() - 1;
+    const size_t lo = static_cast<size_t>(std::floor(q * last));
+    const size_t hi = last - lo;
+    std::nth_element(column.begin(), column.begin() + lo, column.end());
+    (*lower)[j] = column[lo];
+    std::nth_element(column.begin(), column.begin() + hi, column.end());
+    (*upper)[j] = column[hi];
+  }
+}
+
+// `v` (of feature j) clamped to the model's clip bounds; NaN stays NaN.
+double ClipValue(const v1::LogisticModel& model, int j, double v) {
+  if (model.clip_lower_size() == 0) return v;
+  if (v < model.clip_lower(j)) return model.clip_lower(j);
+  if (v > model.clip_upper(j)) return model.clip_upper(j);
+  return v;
+}
+
+// `x` with each column clamped to the model's clip bounds, stored in
+// `storage`; `x` itself when the model has no bounds.
+MatrixView Clipped(const v1::LogisticModel& model, MatrixView x,
+                   std::vector<double>* storage) {
+  if (model.clip_lower_size() == 0) return x;
+  const size_t d = x.num_cols();
+  storage->assign(x.values.begin(), x.values.end());
+  for (size_t i = 0; i < storage->size(); ++i) {
+    double& v = (*storage)[i];
+    v = ClipValue(model, static_cast<int>(i % d), v);
+  }
+  x.values = *storage;
+  return x;
+}
+
+}  // namespace
 
 absl::StatusOr<v1::LogisticModel> FitLogistic(
     MatrixView x, absl::Span<const uint8_t> labels,
@@ -622,6 +679,14 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
     return absl::InvalidArgumentError(absl::StrCat(
         "a single class: every row with positive weight is labelled ",
         pos > 0 ? 1 : 0, "; fitting needs churned and retained customers"));
+  }
+  std::vector<double> clip_lower, clip_upper, clipped;
+  if (options.winsorize() > 0) {
+    WinsorBounds(x, options.winsorize(), &clip_lower, &clip_upper);
+    v1::LogisticModel bounds;
+    bounds.mutable_clip_lower()->Add(clip_lower.begin(), clip_lower.end());
+    bounds.mutable_clip_upper()->Add(clip_upper.begin(), clip_upper.end());
+    x = Clipped(bounds, x, &clipped);
   }
   const bool impute = options.missing_values() == v1::MISSING_IMPUTE_MEAN;
   const bool standardize = !options.has_standardize() || options.standardize();
@@ -716,6 +781,8 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
     model.add_coefficients(result->theta[j + 1]);
   }
   model.set_intercept(result->theta[0]);
+  model.mutable_clip_lower()->Add(clip_lower.begin(), clip_lower.end());
+  model.mutable_clip_upper()->Add(clip_upper.begin(), clip_upper.end());
   model.set_missing_values(impute ? v1::MISSING_IMPUTE_MEAN
                                   : v1::MISSING_REJECT);
   *model.mutable_options() = options;
@@ -782,6 +849,22 @@ absl::Status ValidateModel(const v1::LogisticModel& m) {
   if (!std::isfinite(m.intercept())) {
     return absl::InvalidArgumentError("intercept: not finite");
   }
+  if (m.clip_lower_size() != 0 || m.clip_upper_size() != 0) {
+    for (const auto& [field, size] :
+         {std::pair{"clip_lower", m.clip_lower_size()},
+          std::pair{"clip_upper", m.clip_upper_size()}}) {
+      if (size != d) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ": ", size, " values for ", d, " feature_names"));
+      }
+    }
+    for (int j = 0; j < d; ++j) {
+      if (!(m.clip_lower(j) <= m.clip_upper(j))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "clip_lower[", j, "]: must be <= clip_upper[", j, "]"));
+      }
+    }
+  }
   if (!v1::MissingValues_IsValid(m.missing_values())) {
     return absl::InvalidArgumentError(
         absl::StrCat("missing_values: unknown value ", m.missing_values()));
@@ -803,6 +886,8 @@ absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
   CK_RETURN_IF_ERROR(ValidateModel(model));
   CK_RETURN_IF_ERROR(CheckShape(x));
   CK_RETURN_IF_ERROR(CheckColumns(model, x));
+  std::vector<double> clipped;
+  x = Clipped(model, x, &clipped);
   const size_t n = x.num_rows(), d = x.num_cols();
   if (out.size() != n) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -905,9 +990,10 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
           double eta = model.intercept();
           for (size_t j = 0; j < d; ++j) {
             const int jj = static_cast<int>(j);
-            const double z = std::isnan(row[j]) ? 0.0
-                                                : (row[j] - model.means(jj)) /
-                                                      model.scales(jj);
+            // Raw values for the texts, clipped ones for the score.
+            const double v = ClipValue(model, jj, row[j]);
+            const double z =
+                std::isnan(v) ? 0.0 : (v - model.means(jj)) / model.scales(jj);
             contribution[j] = model.coefficients(jj) * z;
             eta += contribution[j];
           }
@@ -1146,6 +1232,32 @@ FeatureMatrix SelectRows(const FeatureMatrix& m,
     out.as_of.push_back(m.as_of.empty() ? kNoTime : m.as_of[r]);
     const absl::Span<const double> row = m.row(r);
     out.values.insert(out.values.end(), row.begin(), row.end());
+  }
+  return out;
+}
+
+absl::StatusOr<FeatureMatrix> SelectColumns(
+    const FeatureMatrix& m, absl::Span<const std::string> names) {
+  absl::flat_hash_map<absl::string_view, size_t> column_of;
+  for (size_t j = 0; j < m.columns.size(); ++j) column_of[m.columns[j]] = j;
+  std::vector<size_t> source(names.size());
+  for (size_t k = 0; k < names.size(); ++k) {
+    auto it = column_of.find(names[k]);
+    if (it == column_of.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no column '", names[k], "' (", m.columns.size(), " columns given)"));
+    }
+    source[k] = it->second;
+  }
+  FeatureMatrix out;
+  out.columns.assign(names.begin(), names.end());
+  out.customer_ids = m.customer_ids;
+  out.as_of = m.as_of;
+  out.values.resize(m.num_rows() * names.size());
+  for (size_t r = 0; r < m.num_rows(); ++r) {
+    const absl::Span<const double> row = m.row(r);
+    double* dst = out.values.data() + r * names.size();
+    for (size_t k = 0; k < names.size(); ++k) dst[k] = row[source[k]];
   }
   return out;
 }

@@ -1,9 +1,11 @@
 #include "churnkit/assess.h"
 
+#include <cmath>
 #include <map>
 #include <string>
 
 #include "churnkit/io.h"
+#include "churnkit/model.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -86,6 +88,55 @@ TEST(Assessor, SameResultForEveryThreadCount) {
   const std::string a = bytes(one), b = bytes(four);
   EXPECT_EQ(a.size(), b.size());
   EXPECT_TRUE(a == b) << "assessments differ between 1 and 4 threads";
+}
+
+TEST(Assessor, AModelAddsChurnProbabilityAndReasons) {
+  const Dataset ds = Example();
+  const Assessor assessor = Assessor::Create({}).value();
+  const UnixSeconds as_of = T("2024-07-01");
+  AssessResult plain = assessor.Assess(ds, as_of).value();
+  for (const v1::CustomerAssessment& c : plain.assessment.customers()) {
+    EXPECT_TRUE(std::isnan(c.churn_probability()));
+    EXPECT_EQ(c.churn_reasons_size(), 0);
+  }
+  // A model over three of the assessment's features, labelled by hand.
+  const std::vector<std::string> names = {"logins_30d", "orders_90d",
+                                          "days_since_login"};
+  FeatureMatrix x = SelectColumns(plain.features, names).value();
+  std::vector<uint8_t> y;
+  for (size_t i = 0; i < x.num_rows(); ++i) y.push_back(i % 3 == 0);
+  v1::FitOptions fit;
+  fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
+  const v1::LogisticModel model = FitLogistic(x, y, fit).value();
+  AssessOptions o;
+  o.model = &model;
+  o.model_reasons = 2;
+  AssessResult r = assessor.Assess(ds, as_of, o).value();
+  const std::vector<double> p = Predict(model, MatrixView::Of(x)).value();
+  ASSERT_EQ(r.assessment.customers_size(), static_cast<int>(p.size()));
+  for (int i = 0; i < r.assessment.customers_size(); ++i) {
+    const v1::CustomerAssessment& c = r.assessment.customers(i);
+    EXPECT_DOUBLE_EQ(c.churn_probability(), p[i]);
+    EXPECT_LE(c.churn_reasons_size(), 2);
+    for (const v1::Reason& reason : c.churn_reasons()) {
+      EXPECT_GT(reason.contribution(), 0);
+      EXPECT_FALSE(reason.text().empty());
+    }
+    // Everything else is as without the model.
+    EXPECT_EQ(c.score(), plain.assessment.customers(i).score());
+    EXPECT_EQ(c.alerts_size(), plain.assessment.customers(i).alerts_size());
+  }
+  // A model over a feature the assessment does not compute is refused.
+  v1::LogisticModel other = model;
+  other.set_feature_names(1, "no_such_feature");
+  o.model = &other;
+  EXPECT_THAT(assessor.Assess(ds, as_of, o).status().message(),
+              HasSubstr("model: the assessment's features have no column "
+                        "'no_such_feature'"));
+  o.model = &model;
+  o.model_reasons = -1;
+  EXPECT_THAT(assessor.Assess(ds, as_of, o).status().message(),
+              HasSubstr("model_reasons: must be >= 0"));
 }
 
 TEST(Assessor, ConfigErrorsNameThePart) {

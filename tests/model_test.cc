@@ -1,5 +1,6 @@
 #include "churnkit/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -670,6 +671,86 @@ TEST(Predict, ComputesTheLogisticOfTheStandardizedScore) {
   EXPECT_THAT(
       PredictInto(m, MatrixView::Of(data.x), absl::MakeSpan(out)).message(),
       HasSubstr("the output holds 3 values for 4 rows"));
+}
+
+TEST(FitLogistic, WinsorizingClipsToTrainingQuantilesWhenScoring) {
+  Data data = Synthetic(1001);
+  data.x.values[7 * 8 + 0] = 1e9;  // one extreme value in x0
+  v1::FitOptions o;
+  o.set_winsorize(0.05);
+  const v1::LogisticModel m = FitLogistic(data.x, data.y, o).value();
+  ASSERT_EQ(m.clip_lower_size(), 8);
+  ASSERT_EQ(m.clip_upper_size(), 8);
+  for (int j = 0; j < 8; ++j) {
+    // Nearest-rank quantiles of 1001 values: the 51st smallest and largest.
+    std::vector<double> column;
+    for (size_t i = 0; i < 1001; ++i)
+      column.push_back(data.x.values[i * 8 + j]);
+    std::sort(column.begin(), column.end());
+    EXPECT_EQ(m.clip_lower(j), column[50]) << j;
+    EXPECT_EQ(m.clip_upper(j), column[950]) << j;
+  }
+  // The same fit as on data clipped by hand, without winsorizing.
+  Data clipped = data;
+  for (size_t i = 0; i < clipped.x.values.size(); ++i) {
+    const int j = static_cast<int>(i % 8);
+    clipped.x.values[i] =
+        std::clamp(clipped.x.values[i], m.clip_lower(j), m.clip_upper(j));
+  }
+  const v1::LogisticModel by_hand =
+      FitLogistic(clipped.x, clipped.y, {}).value();
+  for (int j = 0; j < 8; ++j) {
+    EXPECT_EQ(m.coefficients(j), by_hand.coefficients(j));
+  }
+  // Scoring clips too: an extreme row scores as the row at the bound, and
+  // its reason shows the raw value with the clipped contribution.
+  FeatureMatrix two;
+  two.columns = data.x.columns;
+  two.customer_ids = {"far", "bound"};
+  two.values.assign(16, 0.0);
+  for (int j = 0; j < 8; ++j) two.values[j] = two.values[8 + j] = m.means(j);
+  two.values[0] = 1e12;
+  two.values[8] = m.clip_upper(0);
+  const std::vector<double> p = Predict(m, MatrixView::Of(two)).value();
+  EXPECT_EQ(p[0], p[1]);
+  const v1::Explanations why =
+      Explain(m, MatrixView::Of(two), {.top_k = 8}).value();
+  EXPECT_EQ(why.rows(0).probability(), why.rows(1).probability());
+  for (const auto* list : {&why.rows(0).risk(), &why.rows(0).protective()}) {
+    for (const v1::Reason& r : *list) {
+      if (r.feature() == "x0") EXPECT_EQ(r.value(), 1e12);
+    }
+  }
+  // Bounds survive serialization; bad bounds are refused.
+  EXPECT_EQ(ParseModel(SerializeModel(m).value()).value().clip_upper(0),
+            m.clip_upper(0));
+  v1::LogisticModel bad = m;
+  bad.mutable_clip_upper()->RemoveLast();
+  EXPECT_THAT(ValidateModel(bad).message(),
+              HasSubstr("clip_upper: 7 values for 8 feature_names"));
+  bad = m;
+  bad.set_clip_lower(3, m.clip_upper(3) + 1);
+  EXPECT_THAT(ValidateModel(bad).message(),
+              HasSubstr("clip_lower[3]: must be <= clip_upper[3]"));
+  for (double q : {-0.1, 0.5, kNaN}) {
+    o.set_winsorize(q);
+    EXPECT_THAT(ValidateFitOptions(o).message(), HasSubstr("winsorize"));
+  }
+}
+
+TEST(SelectColumns, PicksNamedColumnsInOrderAndNamesAMissingOne) {
+  const Data data = Synthetic(5);
+  const std::vector<std::string> names = {"x3", "x0"};
+  const FeatureMatrix m = SelectColumns(data.x, names).value();
+  EXPECT_EQ(m.columns, names);
+  EXPECT_EQ(m.customer_ids, data.x.customer_ids);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(m.row(i)[0], data.x.row(i)[3]);
+    EXPECT_EQ(m.row(i)[1], data.x.row(i)[0]);
+  }
+  const std::vector<std::string> unknown = {"x1", "logins_30d"};
+  EXPECT_THAT(SelectColumns(data.x, unknown).status().message(),
+              HasSubstr("no column 'logins_30d'"));
 }
 
 TEST(Explain, ContributionsAddUpAndFillDescriptions) {

@@ -73,34 +73,60 @@ void PrintSummary(const v1::Assessment& a, int top) {
     by_type.AddRow({type, FormatCount(count)});
   std::printf("%s\n", by_type.Render().c_str());
 
-  // Top at-risk: lowest health first, most severe alert as the reason.
+  // Top at-risk: highest churn probability first when a model gave one,
+  // else lowest health first; the most severe alert as the reason, and the
+  // model's strongest reason.
+  const bool with_model =
+      n > 0 && !std::isnan(a.customers(0).churn_probability());
   std::vector<const v1::CustomerAssessment*> order;
   for (const v1::CustomerAssessment& c : a.customers()) {
     if (!c.churned()) order.push_back(&c);  // churned ones need win-back
   }
-  std::sort(order.begin(), order.end(), [](const auto* x, const auto* y) {
+  std::sort(order.begin(), order.end(), [&](const auto* x, const auto* y) {
+    if (with_model && x->churn_probability() != y->churn_probability()) {
+      return x->churn_probability() > y->churn_probability();
+    }
     if (x->score() != y->score()) return x->score() < y->score();
     return x->customer_id() < y->customer_id();
   });
-  TextTable risk({Align::kLeft, Align::kRight, Align::kLeft, Align::kLeft});
-  risk.AddRow({"At risk", "Score", "Health", "Most severe alert"});
+  std::vector<std::string> header = {"At risk", "Score", "Health"};
+  std::vector<Align> align = {Align::kLeft, Align::kRight, Align::kLeft};
+  if (with_model) {
+    header.insert(header.end(), {"Churn p", "Model's top reason"});
+    align.insert(align.end(), {Align::kRight, Align::kLeft});
+  }
+  header.push_back("Most severe alert");
+  align.push_back(Align::kLeft);
+  TextTable risk(align);
+  risk.AddRow(header);
   for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i) {
     const v1::CustomerAssessment& c = *order[i];
     const v1::Alert* worst = nullptr;
     for (const v1::Alert& al : c.alerts()) {
       if (worst == nullptr || al.level() > worst->level()) worst = &al;
     }
-    risk.AddRow({c.customer_id(), Points(c.score()), ColourName(c.colour()),
-                 worst == nullptr ? "-"
-                                  : absl::StrCat(v1::Level_Name(worst->level()),
-                                                 " ", worst->message())});
+    std::vector<std::string> row = {c.customer_id(), Points(c.score()),
+                                    ColourName(c.colour())};
+    if (with_model) {
+      row.push_back(absl::StrFormat("%.3f", c.churn_probability()));
+      row.push_back(c.churn_reasons().empty() ? "-"
+                                              : c.churn_reasons(0).text());
+    }
+    row.push_back(worst == nullptr
+                      ? "-"
+                      : absl::StrCat(v1::Level_Name(worst->level()), " ",
+                                     worst->message()));
+    risk.AddRow(row);
   }
   std::printf("%s", risk.Render().c_str());
 }
 
 void PrintCsv(const v1::Assessment& a) {
+  const bool with_model =
+      a.customers_size() > 0 && !std::isnan(a.customers(0).churn_probability());
   std::string header =
       "customer_id,churned,score,colour,score_change,alerts,tasks";
+  if (with_model) header += ",churn_probability";
   if (a.customers_size() > 0) {
     for (const v1::DimensionScore& d : a.customers(0).dimensions()) {
       absl::StrAppend(&header, ",", d.name());
@@ -112,6 +138,10 @@ void PrintCsv(const v1::Assessment& a) {
         c.customer_id(), ",", c.churned() ? 1 : 0, ",", Points(c.score()), ",",
         ColourName(c.colour()), ",", Points(c.score_change()), ",",
         c.alerts_size(), ",", c.tasks_size());
+    if (with_model) {
+      absl::StrAppend(&line, ",",
+                      absl::StrFormat("%.6f", c.churn_probability()));
+    }
     for (const v1::DimensionScore& d : c.dimensions()) {
       absl::StrAppend(&line, ",", Points(d.points()));
     }
@@ -154,7 +184,8 @@ int RunAssess(CommandArgs args) {
       "alerts and tasks, and the care-plan tasks coming due. Defaults: the\n"
       "shipped features, Zoho scorecard, rules and care plan.");
   DataInput input;
-  std::string config_file, history_in, history_out, previous_in, save_file;
+  std::string config_file, history_in, history_out, previous_in, save_file,
+      model_file;
   std::string output = "summary";
   int64_t top = 10;
   UnixSeconds as_of = kNoTime;
@@ -193,6 +224,11 @@ int RunAssess(CommandArgs args) {
                    &previous_in);
   parser.AddString("save", "FILE", "Write the Assessment (binary) here",
                    &save_file);
+  parser.AddString("model", "FILE",
+                   "A model from `churnkit train --dates` (trained on this "
+                   "feature set): adds each customer's churn probability and "
+                   "the model's reasons, and ranks the at-risk list by it",
+                   &model_file);
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
   if (as_of == kNoTime) return parser.UsageError("--as-of is required");
 
@@ -218,6 +254,14 @@ int RunAssess(CommandArgs args) {
       return Fail(parser, s);
     }
     options.previous = &previous;
+  }
+
+  v1::LogisticModel model;
+  if (!model_file.empty()) {
+    absl::StatusOr<v1::LogisticModel> read = ReadModel(model_file);
+    if (!read.ok()) return Fail(parser, read.status());
+    model = *std::move(read);
+    options.model = &model;
   }
 
   absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);

@@ -11,9 +11,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "churnkit/dataset.h"
+#include "churnkit/v1/model.pb.h"
 
 namespace churnkit::cli {
 
@@ -42,7 +44,8 @@ int RunLabels(CommandArgs args);
 int RunAssess(CommandArgs args);
 // churnkit report: churn and retention rates, trend, cohorts, survival.
 int RunReport(CommandArgs args);
-// churnkit train: fit a logistic churn model on a plain table.
+// churnkit train: fit a logistic churn model on a plain table or on a
+// training panel of a data set.
 int RunTrain(CommandArgs args);
 // churnkit predict: churn probabilities (and reasons) of a plain table.
 int RunPredict(CommandArgs args);
@@ -51,6 +54,9 @@ int RunEvaluate(CommandArgs args);
 
 // Parses a --as-of style date into *out (for ArgParser::AddOption).
 absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);
+
+// Reads a model written by `churnkit train --out` (errors name the path).
+absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path);
 
 }  // namespace churnkit::cli
 

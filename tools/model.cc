@@ -21,11 +21,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "args.h"
 #include "churnkit/features.h"
 #include "churnkit/io.h"
+#include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "commands.h"
 #include "data_input.h"
@@ -83,21 +85,6 @@ std::function<absl::Status(absl::string_view)> ListOption(
     }
     return absl::OkStatus();
   };
-}
-
-absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open the model"));
-  }
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  absl::StatusOr<v1::LogisticModel> model = ParseModel(bytes.str());
-  if (!model.ok()) {
-    return absl::Status(model.status().code(),
-                        absl::StrCat(path, ": ", model.status().message()));
-  }
-  return model;
 }
 
 // Writes the model bytes under a temporary name, renamed when complete.
@@ -242,54 +229,338 @@ v1::EvaluationOptions EvaluationOptionsOf(const ThresholdArgs& t) {
   return o;
 }
 
+// The strongest coefficients of `model`, largest magnitude first.
+void PrintFactors(const v1::LogisticModel& model, int top) {
+  std::vector<int> order(model.coefficients_size());
+  for (size_t j = 0; j < order.size(); ++j) order[j] = static_cast<int>(j);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return std::abs(model.coefficients(a)) > std::abs(model.coefficients(b));
+  });
+  TextTable factors({Align::kRight, Align::kLeft, Align::kLeft});
+  factors.AddRow({"Log-odds/sd", "Feature", "Effect"});
+  for (int k = 0; k < std::min<int>(top, order.size()); ++k) {
+    const double b = model.coefficients(order[k]);
+    if (b == 0) break;
+    factors.AddRow({absl::StrFormat("%+.3f", b), model.feature_names(order[k]),
+                    b > 0 ? "raises churn risk" : "protective"});
+  }
+  std::printf("Strongest factors (per standard deviation of the feature)\n%s",
+              factors.Render(2).c_str());
+}
+
+// A comma-separated list of dates, in the order given.
+std::function<absl::Status(absl::string_view)> DatesOption(
+    std::vector<UnixSeconds>* out) {
+  return [out](absl::string_view v) {
+    for (absl::string_view item : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+      UnixSeconds t;
+      if (absl::Status s = ParseAsOf(item, &t); !s.ok()) return s;
+      out->push_back(t);
+    }
+    return absl::OkStatus();
+  };
+}
+
+// What `churnkit train` reads, besides the fit options.
+struct TrainArgs {
+  DataInput input;
+  std::string delimiter = ",";
+  // Plain-table mode (--label).
+  v1::TableOptions table;
+  bool drop_first = false;
+  int64_t folds = 5, seed = 1;
+  // Training-panel mode (--dates).
+  std::vector<UnixSeconds> dates;
+  int64_t horizon_days = 90;
+  UnixSeconds test_from = kNoTime;
+  std::string features_file;
+  int64_t top = 10;
+  ThresholdArgs threshold;
+  std::string out_path;
+};
+
+// Prints the fit line of `model` (fitted on `cols` features).
+void PrintFit(const v1::LogisticModel& model, const v1::FitOptions& options,
+              size_t cols) {
+  const v1::FitReport& r = model.report();
+  std::printf(
+      "Fit: %s, %d iterations, objective %.6f, largest gradient %.2e, %s\n"
+      "     penalty %s, C = %g, %d of %zu coefficients nonzero\n\n",
+      v1::Solver_Name(r.solver()).c_str(), r.iterations(), r.objective(),
+      r.gradient_norm(), r.converged() ? "converged" : "NOT converged",
+      v1::Penalty_Name(options.penalty() == v1::PENALTY_UNSPECIFIED
+                           ? v1::PENALTY_L2
+                           : options.penalty())
+          .c_str(),
+      r.c(), r.nonzero_coefficients(), cols);
+}
+
+absl::Status MaybeWriteModel(const v1::LogisticModel& model,
+                             const std::string& path) {
+  if (path.empty()) return absl::OkStatus();
+  if (absl::Status s = WriteModel(model, path); !s.ok()) return s;
+  std::printf("\nModel written to %s\n", path.c_str());
+  return absl::OkStatus();
+}
+
+// Trains on a plain table with k-fold cross-validation.
+absl::Status TrainOnTable(const TrainArgs& a, const v1::FitOptions& options) {
+  if (a.input.paths.size() != 1) {
+    return absl::InvalidArgumentError("a table is one CSV file");
+  }
+  v1::TableOptions table_options = a.table;
+  table_options.set_drop_first_level(a.drop_first);
+  absl::StatusOr<PlainTable> table =
+      ReadTable({.paths = a.input.paths, .delimiter = a.delimiter});
+  if (!table.ok()) return table.status();
+  absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, table_options);
+  if (!encoded.ok()) return encoded.status();
+  const FeatureMatrix& x = encoded->features;
+  const std::vector<uint8_t>& y = encoded->labels;
+  int numeric = 0, categorical = 0;
+  for (const v1::ColumnEncoding& col : encoded->encoding.columns()) {
+    (col.categorical() ? categorical : numeric) += 1;
+  }
+  int64_t churned = 0;
+  for (uint8_t v : y) churned += v;
+  std::printf(
+      "%s: %s customers, %s churned (%s); %d numeric and %d categorical "
+      "columns -> %zu features\n\n",
+      a.input.paths[0].c_str(), FormatCount(x.num_rows()).c_str(),
+      FormatCount(churned).c_str(),
+      FormatShare(churned, static_cast<int64_t>(x.num_rows())).c_str(), numeric,
+      categorical, x.num_cols());
+
+  absl::StatusOr<v1::LogisticModel> model = FitLogistic(x, y, options);
+  if (!model.ok()) return model.status();
+  *model->mutable_encoding() = encoded->encoding;
+  PrintFit(*model, options, x.num_cols());
+  if (a.folds >= 2) {
+    absl::StatusOr<CrossValidation> cv =
+        CrossValidateLogistic(x, y, options, static_cast<int>(a.folds),
+                              static_cast<uint64_t>(a.seed));
+    if (!cv.ok()) return cv.status();
+    absl::StatusOr<v1::Evaluation> e =
+        Evaluate(y, cv->probabilities, EvaluationOptionsOf(a.threshold));
+    if (!e.ok()) return e.status();
+    PrintEvaluation(*e, absl::StrCat(a.folds,
+                                     "-fold cross-validation (each "
+                                     "customer scored by a model "
+                                     "fitted without them)"));
+  }
+  PrintFactors(*model, static_cast<int>(a.top));
+  return MaybeWriteModel(*model, a.out_path);
+}
+
+// Trains on a training panel of an event data set: fits on the dates
+// before --test-from, evaluates on the others (time-based validation).
+absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
+  if (!std::is_sorted(a.dates.begin(), a.dates.end()) ||
+      std::adjacent_find(a.dates.begin(), a.dates.end()) != a.dates.end()) {
+    return absl::InvalidArgumentError("--dates must be strictly increasing");
+  }
+  const UnixSeconds test_from =
+      a.test_from == kNoTime ? a.dates.back() : a.test_from;
+  if (test_from <= a.dates.front()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--test-from ", FormatTime(test_from),
+                     " leaves no date to train on (the first date is ",
+                     FormatTime(a.dates.front()), ")"));
+  }
+  if (test_from > a.dates.back()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--test-from ", FormatTime(test_from),
+                     " is after the last date: nothing to test on"));
+  }
+  absl::StatusOr<v1::FeatureSet> set = DefaultFeatureSet();
+  if (!a.features_file.empty()) {
+    set = v1::FeatureSet();
+    if (absl::Status s = ReadConfigFile(a.features_file, &*set); !s.ok()) {
+      return s;
+    }
+  }
+  if (!set.ok()) return set.status();
+  absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
+  if (!engine.ok()) return engine.status();
+  absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
+  if (!def.ok()) return def.status();
+  absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
+  if (!labeler.ok()) return labeler.status();
+
+  absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(a.input);
+  if (!load.ok()) return load.status();
+  absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
+  if (!loaded.ok()) return loaded.status();
+  const Dataset& data = loaded->dataset;
+  // A label needs the whole horizon observed, or late churners count as
+  // stayers.
+  const UnixSeconds horizon = a.horizon_days * 86400;
+  if (data.last_event_time() != kNoTime &&
+      a.dates.back() + horizon > data.last_event_time() + 86400) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the last date ", FormatTime(a.dates.back()), " + ",
+                     a.horizon_days, " days runs past the data's last event (",
+                     FormatTime(data.last_event_time()),
+                     "): its churn labels would be incomplete"));
+  }
+  absl::StatusOr<TrainingPanel> panel = BuildTrainingPanel(
+      data, *engine, *labeler, a.dates, static_cast<int>(a.horizon_days));
+  if (!panel.ok()) return panel.status();
+  const FeatureMatrix& x = panel->features;
+  const TimeSplitRows split = TimeSplit(x.as_of, test_from);
+  if (split.train.empty() || split.test.empty()) {
+    return absl::InvalidArgumentError(
+        "the panel has no rows on one side of --test-from");
+  }
+  auto positives = [&](absl::Span<const size_t> rows) {
+    int64_t n = 0;
+    for (size_t r : rows) n += panel->labels[r];
+    return n;
+  };
+  std::vector<uint8_t> train_y, test_y;
+  for (size_t r : split.train) train_y.push_back(panel->labels[r]);
+  for (size_t r : split.test) test_y.push_back(panel->labels[r]);
+  std::printf(
+      "Training panel of %s: %zu dates, %zu features, churn within %lld "
+      "days\n  train: %s rows before %s, %s churned (%s)\n  test:  %s rows "
+      "from %s on, %s churned (%s)\n\n",
+      DescribeInput(*load).c_str(), a.dates.size(), x.num_cols(),
+      static_cast<long long>(a.horizon_days),
+      FormatCount(split.train.size()).c_str(), FormatTime(test_from).c_str(),
+      FormatCount(positives(split.train)).c_str(),
+      FormatShare(positives(split.train), split.train.size()).c_str(),
+      FormatCount(split.test.size()).c_str(), FormatTime(test_from).c_str(),
+      FormatCount(positives(split.test)).c_str(),
+      FormatShare(positives(split.test), split.test.size()).c_str());
+
+  absl::StatusOr<v1::LogisticModel> model =
+      FitLogistic(SelectRows(x, split.train), train_y, options);
+  if (!model.ok()) return model.status();
+  PrintFit(*model, options, x.num_cols());
+  const FeatureMatrix test = SelectRows(x, split.test);
+  absl::StatusOr<v1::Explanations> why =
+      Explain(*model, MatrixView::Of(test), {.top_k = 3, .feature_set = &*set});
+  if (!why.ok()) return why.status();
+  std::vector<double> p;
+  for (const v1::Explanation& e : why->rows()) p.push_back(e.probability());
+  absl::StatusOr<v1::Evaluation> e =
+      Evaluate(test_y, p, EvaluationOptionsOf(a.threshold));
+  if (!e.ok()) return e.status();
+  PrintEvaluation(*e, "Held out (dates from --test-from on; trained before)");
+  PrintFactors(*model, static_cast<int>(a.top));
+
+  // The customers the model ranks riskiest at the last date, and why.
+  std::vector<int> order;
+  for (int i = 0; i < why->rows_size(); ++i) {
+    if (test.as_of[i] == a.dates.back()) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int i, int j) { return p[i] > p[j]; });
+  TextTable risk({Align::kLeft, Align::kRight, Align::kLeft, Align::kLeft});
+  risk.AddRow({"Riskiest", "Probability", "Churned", "Top reasons"});
+  for (int k = 0; k < std::min<int>(5, order.size()); ++k) {
+    const v1::Explanation& row = why->rows(order[k]);
+    std::vector<std::string> reasons;
+    for (const v1::Reason& r : row.risk()) reasons.push_back(r.text());
+    risk.AddRow({row.customer_id(), Fixed(row.probability(), 3),
+                 test_y[order[k]] ? "yes" : "no",
+                 reasons.empty() ? "-" : absl::StrJoin(reasons, "; ")});
+  }
+  std::printf("\nAs of %s, within %lld days\n%s",
+              FormatTime(a.dates.back()).c_str(),
+              static_cast<long long>(a.horizon_days), risk.Render(2).c_str());
+  return MaybeWriteModel(*model, a.out_path);
+}
+
 }  // namespace
+
+absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open the model"));
+  }
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  absl::StatusOr<v1::LogisticModel> model = ParseModel(bytes.str());
+  if (!model.ok()) {
+    return absl::Status(model.status().code(),
+                        absl::StrCat(path, ": ", model.status().message()));
+  }
+  return model;
+}
 
 int RunTrain(CommandArgs args) {
   ArgParser parser(
       "churnkit train",
-      "Fits a logistic churn model on a plain table (one row per customer):\n"
-      "numeric columns are used as they are, text columns one-hot encoded\n"
-      "(one indicator per level), missing numbers replaced by the column\n"
-      "mean, every feature standardized. Prints the fit, cross-validated\n"
-      "ROC-AUC, PR-AUC, log-loss, Brier and lift by decile, and the\n"
-      "strongest factors; writes the model (churnkit.v1.LogisticModel) with\n"
-      "--out. Example:\n"
+      "Fits a logistic churn model, on one of two inputs:\n"
+      "- a plain table (--label; one row per customer): numeric columns are\n"
+      "  used as they are, text columns one-hot encoded, missing numbers\n"
+      "  replaced by the column mean; k-fold cross-validation;\n"
+      "- an event data set (--dates): a training panel of point-in-time\n"
+      "  features at each date, labelled by churn within --horizon days;\n"
+      "  fitted on the dates before --test-from and evaluated on the rest.\n"
+      "Every feature is standardized. Prints the fit, ROC-AUC, PR-AUC,\n"
+      "log-loss, Brier and lift by decile, and the strongest factors;\n"
+      "writes the model (churnkit.v1.LogisticModel) with --out. Examples:\n"
       "  churnkit train Telco-Customer-Churn.csv --label Churn --positive "
       "Yes\n"
-      "      --id customerID --out model.pb");
-  TableArgs table_args;
-  v1::TableOptions table_options;
-  std::string options_file, out_path, penalty;
-  std::optional<double> c, l1_ratio;
-  int64_t folds = 5, seed = 1, top = 10;
-  ThresholdArgs threshold;
-  AddTableArgs(parser, &table_args);
-  parser.AddOption("label", "COLUMN", "The churn label column (required)",
+      "      --id customerID --out model.pb\n"
+      "  churnkit train build/data --dates 2024-07-01,2024-10-01,2025-01-01,"
+      "\n      2025-04-01,2025-07-01 --horizon 90 --out model.pb");
+  TrainArgs a;
+  std::string options_file, penalty;
+  std::optional<double> c, l1_ratio, winsorize;
+  AddDataInputArgs(parser, &a.input);
+  parser.AddString("delimiter", "CHAR",
+                   "Table mode: field separator (default ',')", &a.delimiter);
+  parser.AddOption("label", "COLUMN",
+                   "Table mode: the churn label column (required there)",
                    [&](absl::string_view v) {
-                     table_options.set_label_column(std::string(v));
+                     a.table.set_label_column(std::string(v));
                      return absl::OkStatus();
                    });
   parser.AddOption("positive", "VALUE",
                    "Label value meaning churned (default: 1/true/yes)",
                    [&](absl::string_view v) {
-                     table_options.set_positive_label(std::string(v));
+                     a.table.set_positive_label(std::string(v));
                      return absl::OkStatus();
                    });
   parser.AddOption("id", "COLUMN", "Customer id column (not a feature)",
                    [&](absl::string_view v) {
-                     table_options.set_id_column(std::string(v));
+                     a.table.set_id_column(std::string(v));
                      return absl::OkStatus();
                    });
   parser.AddOption("categorical", "A,B", "Columns forced categorical",
-                   ListOption(table_options.mutable_categorical()));
+                   ListOption(a.table.mutable_categorical()));
   parser.AddOption("numeric", "A,B", "Columns forced numeric",
-                   ListOption(table_options.mutable_numeric()));
+                   ListOption(a.table.mutable_numeric()));
   parser.AddOption("ignore", "A,B", "Columns left out",
-                   ListOption(table_options.mutable_ignore()));
-  bool drop_first = false;
+                   ListOption(a.table.mutable_ignore()));
   parser.AddFlag("drop-first",
                  "Leave out the first level of each categorical column",
-                 &drop_first);
+                 &a.drop_first);
+  parser.AddInt("cv", "K",
+                "Table mode: stratified K-fold cross-validation (default 5; "
+                "0: none)",
+                0, 100, &a.folds);
+  parser.AddInt("seed", "N", "Seed of the cross-validation folds", 0, INT64_MAX,
+                &a.seed);
+  parser.AddOption("dates", "D1,D2,...",
+                   "Panel mode: as-of dates of the training panel, increasing",
+                   DatesOption(&a.dates));
+  parser.AddInt("horizon", "DAYS",
+                "Panel mode: label churn within this many days after each "
+                "date (default 90)",
+                1, 3650, &a.horizon_days);
+  parser.AddOption(
+      "test-from", "DATE",
+      "Panel mode: dates from this one on are held out for "
+      "evaluation (default: the last date)",
+      [&](absl::string_view v) { return ParseAsOf(v, &a.test_from); });
+  parser.AddString("features", "FILE",
+                   "Panel mode: a churnkit.v1.FeatureSet (default: the "
+                   "shipped one, as `churnkit assess` uses)",
+                   &a.features_file);
   parser.AddString("options", "FILE",
                    "A churnkit.v1.FitOptions textproto (penalty, c, solver, "
                    "class weights...; missing_values defaults to "
@@ -302,21 +573,22 @@ int RunTrain(CommandArgs args) {
                    DoubleOption([&](double v) { c = v; }));
   parser.AddOption("l1-ratio", "R", "Elastic-net share of L1 (default 0.5)",
                    DoubleOption([&](double v) { l1_ratio = v; }));
-  parser.AddInt("cv", "K",
-                "Stratified K-fold cross-validation (default 5; 0: none)", 0,
-                100, &folds);
-  parser.AddInt("seed", "N", "Seed of the cross-validation folds", 0, INT64_MAX,
-                &seed);
+  parser.AddOption("winsorize", "Q",
+                   "Clip each feature to its training [Q, 1-Q] quantiles "
+                   "(default: 0.01 in panel mode, 0 in table mode)",
+                   DoubleOption([&](double v) { winsorize = v; }));
   parser.AddInt("top", "N", "Strongest factors to print (default 10)", 0,
-                100000, &top);
-  AddThresholdArgs(parser, &threshold);
-  parser.AddString("out", "FILE", "Write the model here", &out_path);
+                100000, &a.top);
+  AddThresholdArgs(parser, &a.threshold);
+  parser.AddString("out", "FILE", "Write the model here", &a.out_path);
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
-  if (table_options.label_column().empty()) {
-    return parser.UsageError("--label is required");
+  const bool table_mode = !a.table.label_column().empty();
+  if (table_mode == !a.dates.empty()) {
+    return parser.UsageError(
+        "give either --label (a plain table) or --dates (a training panel "
+        "of an event data set)");
   }
-  if (folds == 1) return parser.UsageError("--cv must be 0 or at least 2");
-  table_options.set_drop_first_level(drop_first);
+  if (a.folds == 1) return parser.UsageError("--cv must be 0 or at least 2");
 
   v1::FitOptions options;
   if (!options_file.empty()) {
@@ -324,7 +596,9 @@ int RunTrain(CommandArgs args) {
       return Fail(parser, s);
     }
   }
-  // Exports often have blank cells: impute them unless told otherwise.
+  // Exports often have blank cells and some features are undefined for
+  // some customers (days since a login that never happened): impute them
+  // unless told otherwise.
   if (options.missing_values() == v1::MISSING_VALUES_UNSPECIFIED) {
     options.set_missing_values(v1::MISSING_IMPUTE_MEAN);
   }
@@ -349,80 +623,19 @@ int RunTrain(CommandArgs args) {
   }
   if (c.has_value()) options.set_c(*c);
   if (l1_ratio.has_value()) options.set_l1_ratio(*l1_ratio);
+  // Event features are heavy-tailed (order values, days since...): clip
+  // them so one extreme value cannot decide a customer's risk.
+  if (winsorize.has_value()) {
+    options.set_winsorize(*winsorize);
+  } else if (!table_mode && options_file.empty()) {
+    options.set_winsorize(0.01);
+  }
   if (absl::Status s = ValidateFitOptions(options); !s.ok()) {
     return parser.UsageError(std::string(s.message()));
   }
-
-  absl::StatusOr<PlainTable> table = ReadTable(table_args);
-  if (!table.ok()) return Fail(parser, table.status());
-  absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, table_options);
-  if (!encoded.ok()) return Fail(parser, encoded.status());
-  const FeatureMatrix& x = encoded->features;
-  const std::vector<uint8_t>& y = encoded->labels;
-  int numeric = 0, categorical = 0;
-  for (const v1::ColumnEncoding& col : encoded->encoding.columns()) {
-    (col.categorical() ? categorical : numeric) += 1;
-  }
-  int64_t churned = 0;
-  for (uint8_t v : y) churned += v;
-  std::printf(
-      "%s: %s customers, %s churned (%s); %d numeric and %d categorical "
-      "columns -> %zu features\n\n",
-      table_args.paths[0].c_str(), FormatCount(x.num_rows()).c_str(),
-      FormatCount(churned).c_str(),
-      FormatShare(churned, static_cast<int64_t>(x.num_rows())).c_str(), numeric,
-      categorical, x.num_cols());
-
-  absl::StatusOr<v1::LogisticModel> model = FitLogistic(x, y, options);
-  if (!model.ok()) return Fail(parser, model.status());
-  *model->mutable_encoding() = encoded->encoding;
-  const v1::FitReport& r = model->report();
-  std::printf(
-      "Fit: %s, %d iterations, objective %.6f, largest gradient %.2e, %s\n"
-      "     penalty %s, C = %g, %d of %zu coefficients nonzero\n\n",
-      v1::Solver_Name(r.solver()).c_str(), r.iterations(), r.objective(),
-      r.gradient_norm(), r.converged() ? "converged" : "NOT converged",
-      v1::Penalty_Name(options.penalty() == v1::PENALTY_UNSPECIFIED
-                           ? v1::PENALTY_L2
-                           : options.penalty())
-          .c_str(),
-      r.c(), r.nonzero_coefficients(), x.num_cols());
-
-  if (folds >= 2) {
-    absl::StatusOr<CrossValidation> cv = CrossValidateLogistic(
-        x, y, options, static_cast<int>(folds), static_cast<uint64_t>(seed));
-    if (!cv.ok()) return Fail(parser, cv.status());
-    absl::StatusOr<v1::Evaluation> e =
-        Evaluate(y, cv->probabilities, EvaluationOptionsOf(threshold));
-    if (!e.ok()) return Fail(parser, e.status());
-    PrintEvaluation(*e, absl::StrCat(folds,
-                                     "-fold cross-validation (each "
-                                     "customer scored by a model "
-                                     "fitted without them)"));
-  }
-
-  std::vector<int> order(model->coefficients_size());
-  for (size_t j = 0; j < order.size(); ++j) order[j] = static_cast<int>(j);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return std::abs(model->coefficients(a)) > std::abs(model->coefficients(b));
-  });
-  TextTable factors({Align::kRight, Align::kLeft, Align::kLeft});
-  factors.AddRow({"Log-odds/sd", "Feature", "Effect"});
-  for (int k = 0; k < std::min<int>(static_cast<int>(top), order.size()); ++k) {
-    const double b = model->coefficients(order[k]);
-    if (b == 0) break;
-    factors.AddRow({absl::StrFormat("%+.3f", b), model->feature_names(order[k]),
-                    b > 0 ? "raises churn risk" : "protective"});
-  }
-  std::printf("Strongest factors (per standard deviation of the feature)\n%s",
-              factors.Render(2).c_str());
-
-  if (!out_path.empty()) {
-    if (absl::Status s = WriteModel(*model, out_path); !s.ok()) {
-      return Fail(parser, s);
-    }
-    std::printf("\nModel written to %s\n", out_path.c_str());
-  }
+  const absl::Status s =
+      table_mode ? TrainOnTable(a, options) : TrainOnPanel(a, options);
+  if (!s.ok()) return Fail(parser, s);
   return kExitOk;
 }
 

@@ -21,6 +21,7 @@
 #include "churnkit/dataset.h"
 #include "churnkit/features.h"
 #include "churnkit/v1/health.pb.h"
+#include "churnkit/v1/model.pb.h"
 
 namespace churnkit {
 
@@ -30,6 +31,15 @@ struct AssessOptions {
   // The previous assessment, for each customer's score_change (may be
   // null: score_change is then NaN).
   const v1::Assessment* previous = nullptr;
+  // A churn model (churnkit/model.h) over features this assessment
+  // computes, e.g. fitted on a training panel of the same feature set (may
+  // be null). With it every customer gets churn_probability and the
+  // model's strongest risk reasons (churn_reasons); without it
+  // churn_probability is NaN. A model feature the assessment's feature set
+  // does not compute is an InvalidArgument error naming it.
+  const v1::LogisticModel* model = nullptr;
+  // Risk-raising reasons kept per customer with a model (>= 0).
+  int model_reasons = 3;
   // Worker threads (0: all cores); results do not depend on it.
   int threads = 0;
 };

@@ -185,6 +185,12 @@ absl::StatusOr<CrossValidation> CrossValidateLogistic(
 // The rows of `m` at `rows`, in that order.
 FeatureMatrix SelectRows(const FeatureMatrix& m, absl::Span<const size_t> rows);
 
+// The columns of `m` named `names`, in that order (e.g. a model's
+// feature_names, to score a wider matrix). InvalidArgument names the first
+// name that is not a column of `m`.
+absl::StatusOr<FeatureMatrix> SelectColumns(
+    const FeatureMatrix& m, absl::Span<const std::string> names);
+
 }  // namespace churnkit
 
 #endif  // CHURNKIT_MODEL_H_
