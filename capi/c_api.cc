@@ -74,6 +74,8 @@ struct ck_features_t {
 
 struct ck_matrix_t {
   churnkit::FeatureMatrix matrix;
+  // A training panel's 0/1 labels, one per row (empty otherwise).
+  std::vector<uint8_t> labels;
 };
 
 struct ck_assessor_t {
@@ -702,11 +704,65 @@ ck_status ck_matrix_column_name(const ck_matrix_t* matrix, size_t col,
   });
 }
 
+ck_status ck_matrix_row_as_of(const ck_matrix_t* matrix, size_t row,
+                              int64_t* out) {
+  return Guard("ck_matrix_row_as_of", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"matrix", matrix}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    const churnkit::FeatureMatrix& m = matrix->matrix;
+    if (row >= m.num_rows()) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "argument 'row' is ", row, "; there are ", m.num_rows(), " rows"));
+    }
+    *out = m.as_of.empty() ? churnkit::kNoTime : m.as_of[row];
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_matrix_labels(const ck_matrix_t* matrix, const uint8_t** out) {
+  return Guard("ck_matrix_labels", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"matrix", matrix}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    *out = nullptr;
+    if (matrix->labels.size() != matrix->matrix.num_rows() ||
+        matrix->labels.empty()) {
+      return absl::FailedPreconditionError(
+          "the matrix has no labels (not a training panel, or no rows)");
+    }
+    *out = matrix->labels.data();
+    return absl::OkStatus();
+  });
+}
+
 void ck_matrix_free(ck_matrix_t* matrix) {
   Guard("ck_matrix_free", [matrix] { delete matrix; });
 }
 
 // ---- Churn labels -----------------------------------------------------------
+
+namespace {
+
+// The labeler of a ChurnDefinition in text format; NULL: the default.
+absl::StatusOr<churnkit::ChurnLabeler> LabelerOf(const char* textproto) {
+  churnkit::v1::ChurnDefinition def;
+  if (textproto == nullptr) {
+    absl::StatusOr<churnkit::v1::ChurnDefinition> d =
+        churnkit::DefaultChurnDefinition();
+    if (!d.ok()) return d.status();
+    def = *std::move(d);
+  } else if (absl::Status s =
+                 ParseOptional(textproto, "definition_textproto", &def);
+             !s.ok()) {
+    return s;
+  }
+  return churnkit::ChurnLabeler::Create(def);
+}
+
+}  // namespace
 
 ck_status ck_labels_compute(const ck_dataset_t* dataset,
                             const char* definition_textproto, int64_t as_of,
@@ -715,25 +771,42 @@ ck_status ck_labels_compute(const ck_dataset_t* dataset,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
-    churnkit::v1::ChurnDefinition def;
-    if (definition_textproto == nullptr) {
-      absl::StatusOr<churnkit::v1::ChurnDefinition> d =
-          churnkit::DefaultChurnDefinition();
-      if (!d.ok()) return d.status();
-      def = *std::move(d);
-    } else if (absl::Status s = ParseOptional(definition_textproto,
-                                              "definition_textproto", &def);
-               !s.ok()) {
-      return s;
-    }
     absl::StatusOr<churnkit::ChurnLabeler> labeler =
-        churnkit::ChurnLabeler::Create(def);
+        LabelerOf(definition_textproto);
     if (!labeler.ok()) return labeler.status();
     const churnkit::Dataset& ds = dataset->rep.dataset;
     absl::StatusOr<std::vector<churnkit::ChurnLabel>> labels =
         labeler->Label(ds, as_of);
     if (!labels.ok()) return labels.status();
     return ToBuffer(churnkit::ToLabelSet(ds, *labels, as_of), out);
+  });
+}
+
+ck_status ck_training_panel(const ck_features_t* features,
+                            const ck_dataset_t* dataset,
+                            const char* definition_textproto,
+                            const int64_t* dates, size_t n_dates,
+                            int32_t horizon_days, ck_matrix_t** out) {
+  return Guard("ck_training_panel", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (absl::Status s =
+            CheckNotNull({{"features", features}, {"dataset", dataset}});
+        !s.ok()) {
+      return s;
+    }
+    if (dates == nullptr && n_dates > 0) return NullArgument("dates");
+    absl::StatusOr<churnkit::ChurnLabeler> labeler =
+        LabelerOf(definition_textproto);
+    if (!labeler.ok()) return labeler.status();
+    absl::StatusOr<churnkit::TrainingPanel> panel =
+        churnkit::BuildTrainingPanel(
+            dataset->rep.dataset, features->engine, *labeler,
+            absl::MakeConstSpan(dates, n_dates), horizon_days);
+    if (!panel.ok()) return panel.status();
+    *out =
+        new ck_matrix_t{std::move(panel->features), std::move(panel->labels)};
+    return absl::OkStatus();
   });
 }
 
@@ -1025,10 +1098,14 @@ void ck_assessor_free(ck_assessor_t* assessor) {
   Guard("ck_assessor_free", [assessor] { delete assessor; });
 }
 
-ck_status ck_assess(const ck_assessor_t* assessor, const ck_dataset_t* dataset,
-                    int64_t as_of, const void* history, size_t history_size,
-                    ck_assessment_t** out) {
-  return Guard("ck_assess", [&]() -> absl::Status {
+namespace {
+
+// ck_assess and ck_assess_with_model (`model` may be NULL).
+ck_status AssessWith(const char* function, const ck_assessor_t* assessor,
+                     const ck_dataset_t* dataset, int64_t as_of,
+                     const void* history, size_t history_size,
+                     const ck_model_t* model, ck_assessment_t** out) {
+  return Guard(function, [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (absl::Status s =
@@ -1047,12 +1124,30 @@ ck_status ck_assess(const ck_assessor_t* assessor, const ck_dataset_t* dataset,
       }
       options.history = &parsed;
     }
+    if (model != nullptr) options.model = &model->model;
     absl::StatusOr<churnkit::AssessResult> r =
         assessor->assessor.Assess(dataset->rep.dataset, as_of, options);
     if (!r.ok()) return r.status();
     *out = new ck_assessment_t{*std::move(r)};
     return absl::OkStatus();
   });
+}
+
+}  // namespace
+
+ck_status ck_assess(const ck_assessor_t* assessor, const ck_dataset_t* dataset,
+                    int64_t as_of, const void* history, size_t history_size,
+                    ck_assessment_t** out) {
+  return AssessWith("ck_assess", assessor, dataset, as_of, history,
+                    history_size, nullptr, out);
+}
+
+ck_status ck_assess_with_model(const ck_assessor_t* assessor,
+                               const ck_dataset_t* dataset, int64_t as_of,
+                               const void* history, size_t history_size,
+                               const ck_model_t* model, ck_assessment_t** out) {
+  return AssessWith("ck_assess_with_model", assessor, dataset, as_of, history,
+                    history_size, model, out);
 }
 
 void ck_assessment_free(ck_assessment_t* assessment) {
@@ -1091,6 +1186,25 @@ ck_status ck_assessment_customer(const ck_assessment_t* assessment,
     if (colour != nullptr) *colour = c.colour();
     if (num_alerts != nullptr) *num_alerts = c.alerts_size();
     if (num_tasks != nullptr) *num_tasks = c.tasks_size();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_assessment_churn_probability(const ck_assessment_t* assessment,
+                                          size_t index, double* out) {
+  return Guard("ck_assessment_churn_probability", [&]() -> absl::Status {
+    if (absl::Status s =
+            CheckNotNull({{"assessment", assessment}, {"out", out}});
+        !s.ok()) {
+      return s;
+    }
+    const auto& customers = assessment->result.assessment.customers();
+    if (index >= static_cast<size_t>(customers.size())) {
+      return absl::OutOfRangeError(
+          absl::StrCat("argument 'index' is ", index, "; there are ",
+                       customers.size(), " customers"));
+    }
+    *out = customers.Get(static_cast<int>(index)).churn_probability();
     return absl::OkStatus();
   });
 }

@@ -1755,4 +1755,136 @@ TEST(CApiGenerate, UnwritableDirectoryFailsWithoutFiles) {
   EXPECT_EQ(ReadFile(dir / "plain"), "a regular file, not a directory\n");
 }
 
+// ---- Training panels and the model in the assessment ------------------------
+
+TEST(CApiPanel, BuildsLabelledRowsPerDateAndRejectsBadArguments) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  ck_features_t* f = nullptr;
+  ASSERT_CK_OK(ck_features_create(nullptr, &f));
+  FeaturesPtr features(f);
+  int64_t dates[2] = {0, 0};
+  ASSERT_CK_OK(ck_time_parse("2024-04-01", &dates[0]));
+  ASSERT_CK_OK(ck_time_parse("2024-06-01", &dates[1]));
+  ck_matrix_t* raw = nullptr;
+  ASSERT_CK_OK(
+      ck_training_panel(features.get(), ds.get(), nullptr, dates, 2, 30, &raw));
+  MatrixPtr panel(raw);
+  size_t rows = 0, cols = 0;
+  ASSERT_CK_OK(ck_matrix_shape(panel.get(), &rows, &cols));
+  ASSERT_GT(rows, 0u);
+  size_t features_cols = 0;
+  ASSERT_CK_OK(ck_features_num_columns(features.get(), &features_cols));
+  EXPECT_EQ(cols, features_cols);
+  const uint8_t* labels = nullptr;
+  ASSERT_CK_OK(ck_matrix_labels(panel.get(), &labels));
+  ASSERT_NE(labels, nullptr);
+  int64_t previous = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    EXPECT_LE(labels[r], 1);
+    int64_t as_of = 0;
+    ASSERT_CK_OK(ck_matrix_row_as_of(panel.get(), r, &as_of));
+    EXPECT_TRUE(as_of == dates[0] || as_of == dates[1]);
+    EXPECT_GE(as_of, previous);  // (date, customer) order
+    previous = as_of;
+  }
+  int64_t as_of = 0;
+  ExpectError(ck_matrix_row_as_of(panel.get(), rows, &as_of), CK_OUT_OF_RANGE,
+              "ck_matrix_row_as_of", "argument 'row'");
+  ExpectNullArgument(ck_matrix_row_as_of(nullptr, 0, &as_of),
+                     "ck_matrix_row_as_of", "matrix");
+  ExpectNullArgument(ck_matrix_labels(panel.get(), nullptr), "ck_matrix_labels",
+                     "out");
+  // A computed matrix has no labels.
+  ASSERT_CK_OK(
+      ck_features_compute_matrix(features.get(), ds.get(), dates[1], &raw));
+  MatrixPtr computed(raw);
+  ExpectError(ck_matrix_labels(computed.get(), &labels), CK_FAILED_PRECONDITION,
+              "ck_matrix_labels", "no labels");
+  EXPECT_EQ(labels, nullptr);
+
+  ck_matrix_t* out = Poison<ck_matrix_t>();
+  ExpectNullArgument(
+      ck_training_panel(nullptr, ds.get(), nullptr, dates, 2, 30, &out),
+      "ck_training_panel", "features");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(
+      ck_training_panel(features.get(), nullptr, nullptr, dates, 2, 30, &out),
+      "ck_training_panel", "dataset");
+  ExpectNullArgument(ck_training_panel(features.get(), ds.get(), nullptr,
+                                       nullptr, 2, 30, &out),
+                     "ck_training_panel", "dates");
+  ExpectNullArgument(ck_training_panel(features.get(), ds.get(), nullptr, dates,
+                                       2, 30, nullptr),
+                     "ck_training_panel", "out");
+  const int64_t backwards[2] = {dates[1], dates[0]};
+  ExpectError(ck_training_panel(features.get(), ds.get(), nullptr, backwards, 2,
+                                30, &out),
+              CK_INVALID_ARGUMENT, "ck_training_panel", "");
+  ExpectError(
+      ck_training_panel(features.get(), ds.get(), nullptr, dates, 0, 30, &out),
+      CK_INVALID_ARGUMENT, "ck_training_panel", "");
+  ExpectError(
+      ck_training_panel(features.get(), ds.get(), nullptr, dates, 2, 0, &out),
+      CK_INVALID_ARGUMENT, "ck_training_panel", "horizon");
+  ExpectError(ck_training_panel(features.get(), ds.get(), "passive { x: 1 }",
+                                dates, 2, 30, &out),
+              CK_INVALID_ARGUMENT, "ck_training_panel", "definition_textproto");
+}
+
+TEST(CApiAssess, WithAModelEveryCustomerGetsAChurnProbability) {
+  DatasetPtr ds = ExampleData();
+  ck_assessor_t* a = nullptr;
+  ASSERT_CK_OK(ck_assessor_create(nullptr, &a));
+  AssessorPtr assessor(a);
+  Matrix t = Training();
+  t.names = {"logins_30d", "orders_90d"};  // both computed by the assessor
+  ck_model_t* m = nullptr;
+  ASSERT_CK_OK(
+      ck_model_fit(t.x.data(), t.rows, 2, t.names.data(), t.y.data(), "", &m));
+  ModelPtr model(m);
+  const int64_t as_of = 1719792000;  // 2024-07-01
+  ck_assessment_t* raw = nullptr;
+  ASSERT_CK_OK(ck_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
+                                    model.get(), &raw));
+  AssessmentPtr with(raw);
+  ASSERT_CK_OK(ck_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
+                                    nullptr, &raw));
+  AssessmentPtr without(raw);
+  size_t n = 0;
+  ASSERT_CK_OK(ck_assessment_num_customers(with.get(), &n));
+  ASSERT_EQ(n, 16u);
+  for (size_t i = 0; i < n; ++i) {
+    double p = -1, none = 0;
+    ASSERT_CK_OK(ck_assessment_churn_probability(with.get(), i, &p));
+    EXPECT_GT(p, 0);
+    EXPECT_LT(p, 1);
+    ASSERT_CK_OK(ck_assessment_churn_probability(without.get(), i, &none));
+    EXPECT_TRUE(std::isnan(none));
+  }
+  double p = 0;
+  ExpectError(ck_assessment_churn_probability(with.get(), n, &p),
+              CK_OUT_OF_RANGE, "ck_assessment_churn_probability",
+              "argument 'index'");
+  ExpectNullArgument(ck_assessment_churn_probability(nullptr, 0, &p),
+                     "ck_assessment_churn_probability", "assessment");
+  ExpectNullArgument(ck_assessment_churn_probability(with.get(), 0, nullptr),
+                     "ck_assessment_churn_probability", "out");
+  // A model over a feature the assessor does not compute.
+  ASSERT_CK_OK(ck_model_fit(t.x.data(), t.rows, 2, Training().names.data(),
+                            t.y.data(), "", &m));
+  ModelPtr foreign(m);
+  ck_assessment_t* out = Poison<ck_assessment_t>();
+  ExpectError(ck_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
+                                   foreign.get(), &out),
+              CK_INVALID_ARGUMENT, "ck_assess_with_model", "'tickets_90d'");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_assess_with_model(nullptr, ds.get(), as_of, nullptr, 0,
+                                          model.get(), &out),
+                     "ck_assess_with_model", "assessor");
+  ExpectNullArgument(ck_assess_with_model(assessor.get(), ds.get(), as_of,
+                                          nullptr, 0, model.get(), nullptr),
+                     "ck_assess_with_model", "out");
+}
+
 }  // namespace

@@ -290,8 +290,39 @@ CK_EXPORT ck_status ck_matrix_customer_id(const ck_matrix_t* matrix, size_t row,
                                           const char** out);
 CK_EXPORT ck_status ck_matrix_column_name(const ck_matrix_t* matrix, size_t col,
                                           const char** out);
+/* As-of date of `row` (seconds since the epoch): the matrix's as_of for a
+ * computed matrix, the row's date for a training panel.
+ * Errors: CK_INVALID_ARGUMENT (NULL), CK_OUT_OF_RANGE. */
+CK_EXPORT ck_status ck_matrix_row_as_of(const ck_matrix_t* matrix, size_t row,
+                                        int64_t* out);
+/* A training panel's labels: *out points to one 0/1 value per row (1:
+ * churned within the horizon), valid until ck_matrix_free().
+ * Errors: CK_INVALID_ARGUMENT (NULL); CK_FAILED_PRECONDITION (a matrix
+ * that is not a training panel, or has no rows; *out is set to NULL). */
+CK_EXPORT ck_status ck_matrix_labels(const ck_matrix_t* matrix,
+                                     const uint8_t** out);
 /* Releases a matrix. NULL is a no-op. */
 CK_EXPORT void ck_matrix_free(ck_matrix_t* matrix);
+
+/* Builds a training panel: the features of every customer that exists and
+ * has not churned at each of the `n_dates` strictly increasing `dates`
+ * (seconds since the epoch; features see only events before each date),
+ * each row labelled 1 when the customer churns within `horizon_days` after
+ * its date, per a churnkit.v1.ChurnDefinition in protobuf text format
+ * (NULL: the shipped default). Rows are in (date, customer) order; read
+ * them with ck_matrix_data / ck_matrix_customer_id / ck_matrix_row_as_of
+ * and the labels with ck_matrix_labels, then fit with ck_model_fit (use
+ * ck_matrix_row_as_of to hold out the latest dates). Uses all cores;
+ * results do not depend on the number of threads. *out owns a new matrix;
+ * free it with ck_matrix_free().
+ * Errors: CK_INVALID_ARGUMENT (NULL features/dataset/out; NULL dates with
+ * n_dates > 0; no dates, dates out of order, horizon_days <= 0; an invalid
+ * definition, named by its path). */
+CK_EXPORT ck_status ck_training_panel(const ck_features_t* features,
+                                      const ck_dataset_t* dataset,
+                                      const char* definition_textproto,
+                                      const int64_t* dates, size_t n_dates,
+                                      int32_t horizon_days, ck_matrix_t** out);
 
 /* ======================= Churn labels =================================== */
 
@@ -469,6 +500,20 @@ CK_EXPORT ck_status ck_assess(const ck_assessor_t* assessor,
                               const ck_dataset_t* dataset, int64_t as_of,
                               const void* history, size_t history_size,
                               ck_assessment_t** out);
+/* As ck_assess, and with a churn model (may be NULL: then exactly
+ * ck_assess) fitted on the assessor's features (e.g. on a ck_training_panel
+ * of the same feature set): every customer gets its churn probability
+ * (ck_assessment_churn_probability) and the model's three strongest risk
+ * reasons (churn_reasons in the serialized Assessment). The model is only
+ * read during the call.
+ * Errors: as ck_assess; CK_INVALID_ARGUMENT when the model uses a feature
+ * the assessor does not compute (named). */
+CK_EXPORT ck_status ck_assess_with_model(const ck_assessor_t* assessor,
+                                         const ck_dataset_t* dataset,
+                                         int64_t as_of, const void* history,
+                                         size_t history_size,
+                                         const ck_model_t* model,
+                                         ck_assessment_t** out);
 /* Releases an assessment. NULL is a no-op. */
 CK_EXPORT void ck_assessment_free(ck_assessment_t* assessment);
 
@@ -484,6 +529,11 @@ CK_EXPORT ck_status ck_assessment_customer(const ck_assessment_t* assessment,
                                            double* score, int* colour,
                                            size_t* num_alerts,
                                            size_t* num_tasks);
+/* Churn probability of customer `index` from the model given to
+ * ck_assess_with_model; NaN without a model.
+ * Errors: CK_INVALID_ARGUMENT (NULL), CK_OUT_OF_RANGE. */
+CK_EXPORT ck_status ck_assessment_churn_probability(
+    const ck_assessment_t* assessment, size_t index, double* out);
 /* The whole result as serialized churnkit.v1.Assessment, and the updated
  * churnkit.v1.AlertHistory to pass to the next ck_assess. *out owns a new
  * buffer; free it with ck_buffer_free(). */
