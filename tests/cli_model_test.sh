@@ -91,6 +91,42 @@ head -c 40 "$tmp/model.pb" >"$tmp/cut.pb"
 check "a truncated model fails" test $? -eq 1
 check "a truncated model is named" grep -q 'cut.pb' "$tmp/cut.err"
 
+# Training panels of an event data set, and the model in the assessment.
+"$churnkit" generate --customers 1500 --seed 7 --start 2024-01-01 \
+  --end 2025-06-30 --out "$tmp/gen" >/dev/null 2>&1
+check "generate a small data set" test $? -eq 0
+dates=2024-07-01,2024-10-01,2025-01-01
+"$churnkit" train "$tmp/gen" --dates "$dates" --horizon 90 \
+  --out "$tmp/panel.pb" >"$tmp/panel.out" 2>&1
+check "panel train exits 0" test $? -eq 0
+check "panel train reports both sides of the split" \
+  grep -q 'rows before 2025-01-01' "$tmp/panel.out"
+check "panel train prints the held-out evaluation" \
+  grep -q 'Held out (dates from --test-from on' "$tmp/panel.out"
+check "panel train prints the riskiest customers' reasons" \
+  grep -q 'Top reasons' "$tmp/panel.out"
+check "panel train writes the model" test -s "$tmp/panel.pb"
+"$churnkit" assess "$tmp/gen" --as-of 2025-07-01 --model "$tmp/panel.pb" \
+  >"$tmp/assess.out" 2>&1
+check "assess --model exits 0" test $? -eq 0
+check "assess --model ranks by churn probability" \
+  grep -q "Churn p  Model's top reason" "$tmp/assess.out"
+"$churnkit" assess "$tmp/gen" --as-of 2025-07-01 --model "$tmp/panel.pb" \
+  --output csv >"$tmp/assess.csv" 2>&1
+check "assess --model adds a probability column" \
+  grep -q '^customer_id,churned,score,colour,score_change,alerts,tasks,churn_probability' "$tmp/assess.csv"
+"$churnkit" assess "$tmp/gen" --as-of 2025-07-01 --model "$tmp/model.pb" \
+  >/dev/null 2>"$tmp/foreign.err"
+check "a table model in the assessment fails naming a feature" \
+  grep -q "model: the assessment's features have no column" "$tmp/foreign.err"
+"$churnkit" train "$tmp/gen" --dates 2025-01-01,2024-07-01 >/dev/null 2>"$tmp/order.err"
+check "dates out of order fail" grep -q 'strictly increasing' "$tmp/order.err"
+"$churnkit" train "$tmp/gen" --dates 2024-07-01,2025-06-01 --horizon 90 \
+  >/dev/null 2>"$tmp/late.err"
+check "a horizon past the data fails" grep -q 'labels would be incomplete' "$tmp/late.err"
+"$churnkit" train "$tmp/gen" --dates "$dates" --label churned >/dev/null 2>&1
+check "--dates with --label is a usage error" test $? -eq 2
+
 telco="$shared/telco/Telco-Customer-Churn.csv"
 if [[ -n "$shared" && -f "$telco" ]]; then
   "$churnkit" train "$telco" --label Churn --positive Yes --id customerID \
