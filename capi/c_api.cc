@@ -655,7 +655,7 @@ ck_status ck_features_compute_matrix(const ck_features_t* features,
     absl::StatusOr<churnkit::FeatureMatrix> m =
         features->engine.Compute(dataset->rep.dataset, as_of);
     if (!m.ok()) return m.status();
-    *out = new ck_matrix_t{*std::move(m)};
+    *out = new ck_matrix_t{*std::move(m), {}};
     return absl::OkStatus();
   });
 }
