@@ -573,7 +573,8 @@ absl::StatusOr<internal::CsvOptions> CsvOptionsOf(
 // Reads lines in chunks with a bounded line length.
 class LineReader {
  public:
-  explicit LineReader(std::FILE* f) : file_(f) {}
+  LineReader(std::FILE* f, const ReadProgress& progress)
+      : file_(f), progress_(progress) {}
   ~LineReader() { std::fclose(file_); }
   // Next line without its terminator; false at the end. An over-long line
   // sets *too_long and is skipped.
@@ -585,6 +586,8 @@ class LineReader {
         if (eof_) return !line->empty() || *too_long;
         end_ = std::fread(buf_, 1, sizeof(buf_), file_);
         pos_ = 0;
+        bytes_read_ += static_cast<int64_t>(end_);
+        if (progress_ && end_ > 0) progress_(bytes_read_);
         if (end_ == 0) {
           eof_ = true;
           continue;
@@ -612,6 +615,8 @@ class LineReader {
 
  private:
   std::FILE* file_;
+  const ReadProgress& progress_;
+  int64_t bytes_read_ = 0;
   char buf_[1 << 16];
   size_t pos_ = 0;
   size_t end_ = 0;
@@ -621,10 +626,13 @@ class LineReader {
 // ---- PB streams -------------------------------------------------------------
 
 absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
-                              absl::string_view source,
-                              DatasetBuilder& builder) {
+                              absl::string_view source, DatasetBuilder& builder,
+                              const ReadProgress& progress = nullptr) {
   int64_t n = 0;
   for (;;) {
+    // Every 4096 records: the previous CodedInputStream has given back
+    // what it buffered, so ByteCount is what was consumed.
+    if (progress && n % 4096 == 0) progress(in->ByteCount());
     pb::io::CodedInputStream coded(in);
     uint32_t size;
     if (!coded.ReadVarint32(&size)) {
@@ -1043,7 +1051,8 @@ absl::Status AddRecord(const v1::Record& r, RowRef where,
 }
 
 absl::Status ReadCsvTable(const v1::TableMapping& mapping,
-                          DatasetBuilder& builder) {
+                          DatasetBuilder& builder,
+                          const ReadProgress& progress) {
   const v1::Table table = mapping.table();
   if (table == v1::TABLE_UNSPECIFIED || !v1::Table_IsValid(table)) {
     return absl::InvalidArgumentError(
@@ -1051,6 +1060,7 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   }
   absl::StatusOr<internal::CsvOptions> csv_options = CsvOptionsOf(mapping);
   if (!csv_options.ok()) return csv_options.status();
+  csv_options->on_read = progress;
   absl::StatusOr<std::unique_ptr<internal::CsvReader>> reader =
       internal::CsvReader::Open(mapping.path(), *csv_options);
   if (!reader.ok()) return reader.status();
@@ -1127,10 +1137,11 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   return absl::OkStatus();
 }
 
-absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder) {
+absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
+                       const ReadProgress& progress) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return ErrnoError("cannot open", path);
-  LineReader lines(f);
+  LineReader lines(f, progress);
   std::string line;
   bool too_long;
   int64_t row = 0;
@@ -1172,12 +1183,14 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder) {
   return absl::OkStatus();
 }
 
-absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder) {
+absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder,
+                          const ReadProgress& progress) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) return ErrnoError("cannot open", path);
   pb::io::FileInputStream in(fd);
   in.SetCloseOnDelete(true);
-  absl::Status s = ReadRecordStream(&in, path, builder);
+  absl::Status s = ReadRecordStream(&in, path, builder, progress);
+  if (s.ok() && progress) progress(in.ByteCount());
   if (s.ok() && in.GetErrno() != 0) {
     errno = in.GetErrno();
     return ErrnoError("read failed", path);
@@ -1196,8 +1209,18 @@ absl::Status ReadPbStreamBytes(absl::string_view bytes,
   return ReadRecordStream(&in, source, builder);
 }
 
-absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options) {
+absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options,
+                                       const LoadProgress& progress) {
   DatasetBuilder builder(options.validation());
+  // The ReadProgress of one file, reporting to `progress` with its size.
+  auto progress_of = [&progress](const std::string& file) -> ReadProgress {
+    if (!progress) return nullptr;
+    std::error_code ec;
+    const uintmax_t size = fs::file_size(file, ec);
+    const int64_t total = ec ? 0 : static_cast<int64_t>(size);
+    return
+        [&progress, file, total](int64_t done) { progress(file, done, total); };
+  };
   const fs::path base = options.base_dir();
   auto resolve = [&](const std::string& p) {
     return options.base_dir().empty() || fs::path(p).is_absolute()
@@ -1236,16 +1259,16 @@ absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options) {
           v1::TableMapping mapping;
           mapping.set_table(t);
           mapping.set_path(file.string());
-          s = ReadCsvTable(mapping, builder);
+          s = ReadCsvTable(mapping, builder, progress_of(file.string()));
           if (!s.ok()) break;
         }
         break;
       }
       case v1::JSONL:
-        s = ReadJsonl(path, builder);
+        s = ReadJsonl(path, builder, progress_of(path));
         break;
       case v1::PB:
-        s = ReadPbStream(path, builder);
+        s = ReadPbStream(path, builder, progress_of(path));
         break;
       default:
         return absl::InvalidArgumentError(
@@ -1256,7 +1279,11 @@ absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options) {
   for (const v1::TableMapping& t : options.tables()) {
     v1::TableMapping mapping = t;
     mapping.set_path(resolve(t.path()));
-    if (absl::Status s = ReadCsvTable(mapping, builder); !s.ok()) return s;
+    if (absl::Status s =
+            ReadCsvTable(mapping, builder, progress_of(mapping.path()));
+        !s.ok()) {
+      return s;
+    }
   }
   absl::StatusOr<Dataset> ds = builder.Build();
   if (!ds.ok()) return ds.status();

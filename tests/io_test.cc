@@ -4,8 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -428,10 +431,11 @@ INSTANTIATE_TEST_SUITE_P(AllFormats, RoundTrip,
 
 // Writers buffer about 1 MiB before writing to the file; records written
 // around those flushes must arrive whole (a PB writer once lost the tail of
-// the record written just before each flush).
+// the record written just before each flush). Reading them back reports
+// its progress file by file up to each file's size.
 TEST(RecordWriter, LargeOutputSurvivesBufferFlushes) {
   constexpr int kEvents = 40000;  // ~10 MB of PB: many flushes
-  for (v1::Format format : {v1::PB, v1::CSV}) {
+  for (v1::Format format : {v1::PB, v1::CSV, v1::JSONL}) {
     SCOPED_TRACE(v1::Format_Name(format));
     TempDir dir;
     const std::string path = dir / (format == v1::CSV ? "out" : "out.pb");
@@ -456,8 +460,22 @@ TEST(RecordWriter, LargeOutputSurvivesBufferFlushes) {
     o.set_format(format);
     o.add_paths(path);
     o.mutable_validation()->set_policy(v1::STRICT);
-    absl::StatusOr<LoadResult> r = LoadDataset(o);
+    std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> seen;
+    absl::StatusOr<LoadResult> r = LoadDataset(
+        o, [&](absl::string_view source, int64_t done, int64_t total) {
+          seen[std::string(source)].emplace_back(done, total);
+        });
     ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_FALSE(seen.empty());
+    for (const auto& [source, calls] : seen) {
+      SCOPED_TRACE(source);
+      const int64_t size = static_cast<int64_t>(fs::file_size(source));
+      EXPECT_EQ(calls.back(), std::make_pair(size, size));
+      for (size_t i = 1; i < calls.size(); ++i) {
+        EXPECT_LE(calls[i - 1].first, calls[i].first);
+      }
+      if (size > (4 << 20)) EXPECT_GT(calls.size(), 2u);
+    }
     const Dataset& ds = r->dataset;
     ASSERT_EQ(ds.num_events(), static_cast<size_t>(kEvents));
     int bad = 0;  // events sort by time, which is the write order here

@@ -266,7 +266,8 @@ int RunAssess(CommandArgs args) {
 
   absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);
   if (!load.ok()) return InputError(parser, load.status());
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
+  absl::StatusOr<LoadResult> loaded =
+      LoadWithProgress(*load, "churnkit assess");
   if (!loaded.ok()) return Fail(parser, loaded.status());
   WarnSkippedRows(parser, loaded->report);
 

@@ -45,7 +45,8 @@ int RunConvert(CommandArgs args) {
 
   absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
   if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*options);
+  absl::StatusOr<LoadResult> loaded =
+      LoadWithProgress(*options, "churnkit convert");
   if (!loaded.ok()) return Fail(parser, loaded.status());
   WarnSkippedRows(parser, loaded->report);
 

@@ -1,15 +1,18 @@
 #include "data_input.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
+#include "table.h"
 
 namespace churnkit::cli {
 
@@ -95,6 +98,24 @@ absl::StatusOr<v1::LoadOptions> MakeLoadOptions(const DataInput& input) {
     validation.set_max_errors(static_cast<uint32_t>(input.max_errors));
   }
   return options;
+}
+
+absl::StatusOr<LoadResult> LoadWithProgress(const v1::LoadOptions& options,
+                                            absl::string_view command) {
+  constexpr int64_t kShowFrom = int64_t{256} << 20;
+  std::string current;
+  std::optional<ProgressLine> line;
+  return LoadDataset(
+      options, [&](absl::string_view source, int64_t done, int64_t total) {
+        if (total < kShowFrom) return;
+        if (source != current) {
+          current = std::string(source);
+          line.emplace(std::string(command));
+        }
+        line->Show(absl::StrCat("reading ", current, ", ", done >> 20, " of ",
+                                total >> 20, " MiB"),
+                   static_cast<int>(100 * std::min(done, total) / total));
+      });
 }
 
 bool IsStrict(const v1::LoadOptions& options) {

@@ -40,6 +40,11 @@ void AddDataInputArgs(ArgParser& parser, DataInput* input);
 // used.
 absl::StatusOr<v1::LoadOptions> MakeLoadOptions(const DataInput& input);
 
+// LoadDataset, showing its progress on stderr (ProgressLine, prefixed by
+// `command`, e.g. "churnkit info") for files of at least 256 MiB.
+absl::StatusOr<LoadResult> LoadWithProgress(const v1::LoadOptions& options,
+                                            absl::string_view command);
+
 // Whether `options` stop at the first error.
 bool IsStrict(const v1::LoadOptions& options);
 

@@ -72,7 +72,8 @@ int RunFeatures(CommandArgs args) {
 
   absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
   if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*options);
+  absl::StatusOr<LoadResult> loaded =
+      LoadWithProgress(*options, "churnkit features");
   if (!loaded.ok()) return Fail(parser, loaded.status());
   WarnSkippedRows(parser, loaded->report);
 

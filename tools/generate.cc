@@ -25,34 +25,6 @@ namespace {
 // Runs at least this large report their progress on stderr.
 constexpr int64_t kProgressFrom = 50000;
 
-// Progress on stderr: one updating line on a terminal, else a line per 10%.
-class Progress {
- public:
-  explicit Progress(bool enabled)
-      : enabled_(enabled), tty_(::isatty(STDERR_FILENO) == 1) {}
-
-  void operator()(int64_t done, int64_t total) {
-    if (!enabled_ || total < kProgressFrom) return;
-    const int percent = static_cast<int>(100 * done / total);
-    if (tty_) {
-      std::fprintf(stderr, "\rchurnkit generate: %s / %s customers (%d%%)",
-                   FormatCount(done).c_str(), FormatCount(total).c_str(),
-                   percent);
-      if (done == total) std::fputc('\n', stderr);
-    } else if (percent / 10 > last_ / 10 || done == total) {
-      std::fprintf(stderr, "churnkit generate: %s / %s customers (%d%%)\n",
-                   FormatCount(done).c_str(), FormatCount(total).c_str(),
-                   percent);
-    }
-    last_ = percent;
-  }
-
- private:
-  bool enabled_;
-  bool tty_;
-  int last_ = 0;
-};
-
 std::string ChurnLine(const v1::GeneratorSummary& s) {
   int64_t churned = 0;
   for (const auto& [type, n] : s.churned_by_type()) churned += n;
@@ -175,9 +147,12 @@ int RunGenerate(CommandArgs args) {
 
   GenerateOptions options;
   options.threads = static_cast<int>(threads);
-  Progress progress(!quiet);
-  options.progress = [&progress](int64_t done, int64_t total) {
-    progress(done, total);
+  ProgressLine progress("churnkit generate");
+  options.progress = [&](int64_t done, int64_t total) {
+    if (quiet || total < kProgressFrom) return;
+    progress.Show(absl::StrCat(FormatCount(done), " / ", FormatCount(total),
+                               " customers"),
+                  static_cast<int>(100 * done / total));
   };
   const auto began = std::chrono::steady_clock::now();
   absl::StatusOr<v1::GeneratorSummary> summary =

@@ -102,7 +102,8 @@ int RunInfo(CommandArgs args) {
 
   absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
   if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*options);
+  absl::StatusOr<LoadResult> loaded =
+      LoadWithProgress(*options, "churnkit info");
   if (!loaded.ok()) return Fail(parser, loaded.status());
   WarnSkippedRows(parser, loaded->report);
 

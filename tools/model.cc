@@ -389,7 +389,7 @@ absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
 
   absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(a.input);
   if (!load.ok()) return load.status();
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
+  absl::StatusOr<LoadResult> loaded = LoadWithProgress(*load, "churnkit train");
   if (!loaded.ok()) return loaded.status();
   const Dataset& data = loaded->dataset;
   // A label needs the whole horizon observed, or late churners count as

@@ -558,7 +558,8 @@ int RunReport(CommandArgs args) {
 
   absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
   if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*options);
+  absl::StatusOr<LoadResult> loaded =
+      LoadWithProgress(*options, "churnkit report");
   if (!loaded.ok()) return Fail(parser, loaded.status());
   WarnSkippedRows(parser, loaded->report);
 

@@ -1,6 +1,9 @@
 #include "table.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -86,6 +89,21 @@ std::string FormatShare(int64_t part, int64_t whole) {
   if (whole == 0) return "-";
   return absl::StrFormat(
       "%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+ProgressLine::ProgressLine(std::string prefix)
+    : prefix_(std::move(prefix)), tty_(::isatty(STDERR_FILENO) == 1) {}
+
+void ProgressLine::Show(absl::string_view text, int percent) {
+  if (tty_) {
+    std::fprintf(stderr, "\r%s: %s (%d%%)", prefix_.c_str(),
+                 std::string(text).c_str(), percent);
+    if (percent >= 100) std::fputc('\n', stderr);
+  } else if (percent / 10 > last_ / 10 || (percent >= 100 && last_ < 100)) {
+    std::fprintf(stderr, "%s: %s (%d%%)\n", prefix_.c_str(),
+                 std::string(text).c_str(), percent);
+  }
+  last_ = percent;
 }
 
 }  // namespace churnkit::cli

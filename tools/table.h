@@ -42,6 +42,20 @@ std::string FormatCount(int64_t n);
 // part / whole as "12.5%"; "-" when whole is 0.
 std::string FormatShare(int64_t part, int64_t whole);
 
+// Progress of a long run on stderr, as "<prefix>: <text> (p%)": one
+// updating line on a terminal, else a line per 10%.
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::string prefix);
+  // `text` says what is done; the line ends when percent reaches 100.
+  void Show(absl::string_view text, int percent);
+
+ private:
+  std::string prefix_;
+  bool tty_;
+  int last_ = -1;
+};
+
 }  // namespace churnkit::cli
 
 #endif  // CHURNKIT_TOOLS_TABLE_H_

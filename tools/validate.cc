@@ -127,7 +127,8 @@ int RunValidate(CommandArgs args) {
   absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
   if (!options.ok()) return InputError(parser, options.status());
 
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*options);
+  absl::StatusOr<LoadResult> loaded =
+      LoadWithProgress(*options, "churnkit validate");
   if (!loaded.ok()) {
     Fail(parser, loaded.status());
     std::fprintf(stderr, "Result: FAILED (%s)\n",

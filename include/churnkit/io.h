@@ -20,6 +20,7 @@
 #define CHURNKIT_IO_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,11 +43,22 @@ struct LoadResult {
   v1::ErrorReport report;
 };
 
+// Progress of reading one source: the bytes consumed from it so far.
+// Called on the reading thread every few hundred KiB and at the end.
+using ReadProgress = std::function<void(int64_t bytes_read)>;
+
+// Progress of LoadDataset: the file being read, the bytes consumed from it
+// so far and its size (0 when unknown), called as ReadProgress is.
+using LoadProgress = std::function<void(
+    absl::string_view source, int64_t bytes_read, int64_t bytes_total)>;
+
 // Reads the data set that `options` describes. Under the STRICT policy the
 // first bad row fails the call with InvalidArgument naming file, row and
 // field. Under LENIENT bad rows are skipped and listed in `report`; only
-// unreadable files (NotFound, PermissionDenied) fail the call.
-absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options);
+// unreadable files (NotFound, PermissionDenied) fail the call. `progress`
+// (optional) follows a long load.
+absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options,
+                                       const LoadProgress& progress = nullptr);
 
 // Builds a data set from an in-memory PB record stream (as sent through the
 // C ABI). `source` names the bytes in error messages.
@@ -57,9 +69,12 @@ absl::StatusOr<LoadResult> LoadRecordStream(
 // Lower level: feed one source into a builder, so that several sources can
 // make one Dataset. Errors follow the builder's policy.
 absl::Status ReadCsvTable(const v1::TableMapping& mapping,
-                          DatasetBuilder& builder);
-absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder);
-absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder);
+                          DatasetBuilder& builder,
+                          const ReadProgress& progress = nullptr);
+absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
+                       const ReadProgress& progress = nullptr);
+absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder,
+                          const ReadProgress& progress = nullptr);
 absl::Status ReadPbStreamBytes(absl::string_view bytes,
                                absl::string_view source,
                                DatasetBuilder& builder);

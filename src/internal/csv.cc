@@ -74,6 +74,8 @@ absl::StatusOr<bool> CsvReader::Refill() {
     return false;
   }
   end_ += n;
+  bytes_read_ += static_cast<int64_t>(n);
+  if (options_.on_read) options_.on_read(bytes_read_);
   return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct CsvOptions {
   // Longest record accepted; a longer one (e.g. an unterminated quote that
   // swallows the file) is an error, so memory stays bounded.
   size_t max_record_bytes = size_t{16} << 20;
+  // Called after each chunk read from a file with the bytes read so far.
+  std::function<void(int64_t)> on_read;
 };
 
 // Reads records from a file in fixed-size chunks, or from a buffer.
@@ -65,6 +68,7 @@ class CsvReader {
   bool first_ = true;
   int64_t line_ = 1;
   int64_t record_line_ = 0;
+  int64_t bytes_read_ = 0;
   std::string scratch_;                           // unescaped quoted fields
   std::vector<std::pair<size_t, size_t>> spans_;  // per field: start, len
   std::vector<uint8_t> in_scratch_;
