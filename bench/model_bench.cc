@@ -1,10 +1,11 @@
 // Logistic model benchmarks: fitting (Newton-Cholesky, L-BFGS, L1
 // coordinate descent) for n = 1e4 / 1e5 rows and d = 32 / 128 features on
-// synthetic data, batch scoring, and a large-array copy that measures the
-// memory bandwidth of the same run (scoring reads its matrix once, so its
-// bytes/s compare with the copy's). See docs/performance.md.
+// synthetic data, batch scoring, and a large-array copy and sum that
+// measure the memory bandwidth of the same run (scoring reads its matrix
+// once, so its bytes/s compare with the sum's read rate and the copy's
+// read + write rate). See docs/prediction.md#performance.
 //
-//   build/bench/bench/model_bench --benchmark_filter=Predict
+//   build/bench/bench/model_bench --benchmark_filter='Predict|Copy|Read'
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -173,6 +174,38 @@ void BM_Copy(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * 2 * bytes);
 }
 BENCHMARK(BM_Copy)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Read bandwidth: a 256 MiB array summed by as many threads as scoring
+// uses (scoring only reads its matrix); bytes = read.
+void BM_Read(benchmark::State& state) {
+  const size_t n = (size_t{256} << 20) / sizeof(double);
+  std::vector<double> src(n, 1.0);
+  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  const size_t chunk = (n + threads - 1) / threads;
+  std::vector<double> sums(threads);
+  for (auto _ : state) {
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < threads; ++t) {
+      const size_t from = t * chunk, to = std::min(n, from + chunk);
+      pool.emplace_back([&, t, from, to] {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        size_t i = from;
+        for (; i + 4 <= to; i += 4) {
+          s0 += src[i];
+          s1 += src[i + 1];
+          s2 += src[i + 2];
+          s3 += src[i + 3];
+        }
+        for (; i < to; ++i) s0 += src[i];
+        sums[t] = (s0 + s1) + (s2 + s3);
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    benchmark::DoNotOptimize(sums.data());
+  }
+  state.SetBytesProcessed(state.iterations() * n * sizeof(double));
+}
+BENCHMARK(BM_Read)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -2,14 +2,18 @@
 // so that churnkit, scikit-learn, liblinear and numpy see the same data in
 // the same run.
 //
-//   model_fit_file X.f64 Y.u8 ROWS COLS C REPEATS
+//   model_fit_file X.f64 Y.u8 ROWS COLS C REPEATS [TOLERANCES]
 //
 // X.f64 holds ROWS * COLS doubles (row-major, native endianness), Y.u8 ROWS
-// bytes 0/1. Prints one JSON object: the best-of-REPEATS wall times of
-// FitLogistic (default solver and L-BFGS) and of batch scoring, the final
-// objectives, the model's intercept and coefficients (standardized units,
-// with the means and scales), and the bandwidth of a parallel copy of the
-// matrix.
+// bytes 0/1. TOLERANCES is a comma-separated list of FitOptions.tolerance
+// values (default: the default tolerance only). Prints one JSON object: for
+// the default solver and for L-BFGS at each tolerance, the best-of-REPEATS
+// wall time of FitLogistic, its report and the model (intercept and
+// coefficients in standardized units, with the means and scales); then the
+// best time of batch scoring (the default solver's model at the last
+// tolerance) and the bandwidths of a parallel read (sum) and a parallel copy
+// of the matrix.
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,7 +24,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "churnkit/model.h"
 
 namespace {
@@ -52,21 +59,50 @@ void PrintList(const char* name,
   for (int j = 0; j < v.size(); ++j) {
     std::printf("%s%.17g", j > 0 ? ", " : "", v[j]);
   }
-  std::printf("], ");
+  std::printf("]");
+}
+
+// `fn(from, to)` over [0, n) split across all cores.
+template <typename Fn>
+void OnAllCores(size_t n, Fn fn) {
+  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  const size_t chunk = (n + threads - 1) / threads;
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    const size_t from = std::min(n, t * chunk);
+    const size_t to = std::min(n, from + chunk);
+    pool.emplace_back([&fn, from, to] { fn(from, to); });
+  }
+  for (std::thread& th : pool) th.join();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
+  if (argc != 7 && argc != 8) {
     std::fprintf(stderr,
-                 "usage: model_fit_file X.f64 Y.u8 ROWS COLS C REPEATS\n");
+                 "usage: model_fit_file X.f64 Y.u8 ROWS COLS C REPEATS "
+                 "[TOLERANCES]\n");
     return 2;
   }
   const size_t n = std::strtoull(argv[3], nullptr, 10);
   const size_t d = std::strtoull(argv[4], nullptr, 10);
   const double c = std::strtod(argv[5], nullptr);
   const int repeats = std::atoi(argv[6]);
+  std::vector<double> tolerances;
+  if (argc == 8) {
+    for (absl::string_view t : absl::StrSplit(argv[7], ',')) {
+      double v;
+      if (!absl::SimpleAtod(t, &v)) {
+        std::fprintf(stderr, "model_fit_file: bad tolerance '%s'\n",
+                     std::string(t).c_str());
+        return 2;
+      }
+      tolerances.push_back(v);
+    }
+  } else {
+    tolerances.push_back(0);  // the default
+  }
   std::vector<double> x(n * d);
   std::vector<uint8_t> y(n);
   if (!ReadAll(argv[1], &x) || !ReadAll(argv[2], &y)) {
@@ -77,62 +113,81 @@ int main(int argc, char** argv) {
   for (size_t j = 0; j < d; ++j) columns.push_back(absl::StrCat("f", j));
   const churnkit::MatrixView view{x, columns, {}};
 
-  churnkit::v1::FitOptions options;
-  options.set_c(c);
-  absl::StatusOr<churnkit::v1::LogisticModel> model;
-  const double fit = BestSeconds(
-      repeats, [&] { model = churnkit::FitLogistic(view, y, options); });
-  if (!model.ok()) {
-    std::fprintf(stderr, "model_fit_file: %s\n",
-                 std::string(model.status().message()).c_str());
-    return 1;
+  std::printf("{\"fits\": [");
+  absl::StatusOr<churnkit::v1::LogisticModel> scoring_model;
+  bool first = true;
+  for (churnkit::v1::Solver solver :
+       {churnkit::v1::SOLVER_AUTO, churnkit::v1::SOLVER_LBFGS}) {
+    for (double tolerance : tolerances) {
+      churnkit::v1::FitOptions options;
+      options.set_c(c);
+      options.set_solver(solver);
+      options.set_tolerance(tolerance);
+      absl::StatusOr<churnkit::v1::LogisticModel> model;
+      const double seconds = BestSeconds(
+          repeats, [&] { model = churnkit::FitLogistic(view, y, options); });
+      if (!model.ok()) {
+        std::fprintf(stderr, "model_fit_file: %s\n",
+                     std::string(model.status().message()).c_str());
+        return 1;
+      }
+      const churnkit::v1::FitReport& r = model->report();
+      std::printf(
+          "%s{\"solver\": \"%s\", \"default_solver\": %s, "
+          "\"tolerance\": %.3g, \"seconds\": %.6f, \"objective\": %.17g, "
+          "\"iterations\": %d, \"evaluations\": %d, \"intercept\": %.17g, ",
+          first ? "" : ", ", churnkit::v1::Solver_Name(r.solver()).c_str(),
+          solver == churnkit::v1::SOLVER_AUTO ? "true" : "false", tolerance,
+          seconds, r.objective(), r.iterations(), r.evaluations(),
+          model->intercept());
+      PrintList("coefficients", model->coefficients());
+      std::printf("}");
+      first = false;
+      if (solver == churnkit::v1::SOLVER_AUTO) {
+        scoring_model = std::move(model);
+      }
+    }
   }
-  churnkit::v1::FitOptions lbfgs_options = options;
-  lbfgs_options.set_solver(churnkit::v1::SOLVER_LBFGS);
-  absl::StatusOr<churnkit::v1::LogisticModel> lbfgs;
-  const double fit_lbfgs = BestSeconds(
-      repeats, [&] { lbfgs = churnkit::FitLogistic(view, y, lbfgs_options); });
-  if (!lbfgs.ok()) {
-    std::fprintf(stderr, "model_fit_file: %s\n",
-                 std::string(lbfgs.status().message()).c_str());
-    return 1;
-  }
+  std::printf("], ");
+  PrintList("means", scoring_model->means());
+  std::printf(", ");
+  PrintList("scales", scoring_model->scales());
+
   std::vector<double> p(n);
   const double predict = BestSeconds(std::max(repeats, 5), [&] {
-    (void)churnkit::PredictInto(*model, view, absl::MakeSpan(p));
+    (void)churnkit::PredictInto(*scoring_model, view, absl::MakeSpan(p));
   });
-  // The same bytes copied by as many threads as scoring uses.
+  // The same bytes read (summed) and copied by as many threads as scoring
+  // uses.
+  std::vector<double> sums(std::max(1u, std::thread::hardware_concurrency()));
+  const double read_seconds = BestSeconds(std::max(repeats, 5), [&] {
+    OnAllCores(x.size(), [&](size_t from, size_t to) {
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      size_t i = from;
+      for (; i + 4 <= to; i += 4) {
+        s0 += x[i];
+        s1 += x[i + 1];
+        s2 += x[i + 2];
+        s3 += x[i + 3];
+      }
+      for (; i < to; ++i) s0 += x[i];
+      sums[from * sums.size() / std::max<size_t>(1, x.size())] =
+          (s0 + s1) + (s2 + s3);
+    });
+  });
   std::vector<double> copy(x.size());
-  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  const size_t chunk = (x.size() + threads - 1) / threads;
   const double copy_seconds = BestSeconds(std::max(repeats, 5), [&] {
-    std::vector<std::thread> pool;
-    for (size_t t = 0; t < threads; ++t) {
-      const size_t from = std::min(x.size(), t * chunk);
-      const size_t to = std::min(x.size(), from + chunk);
-      pool.emplace_back([&, from, to] {
-        std::memcpy(copy.data() + from, x.data() + from,
-                    (to - from) * sizeof(double));
-      });
-    }
-    for (std::thread& th : pool) th.join();
+    OnAllCores(x.size(), [&](size_t from, size_t to) {
+      std::memcpy(copy.data() + from, x.data() + from,
+                  (to - from) * sizeof(double));
+    });
   });
   const double bytes = static_cast<double>(x.size() * sizeof(double));
-  std::printf("{\"fit_seconds\": %.6f, \"objective\": %.17g, ", fit,
-              model->report().objective());
-  std::printf("\"solver\": \"%s\", \"iterations\": %d, ",
-              churnkit::v1::Solver_Name(model->report().solver()).c_str(),
-              model->report().iterations());
-  std::printf("\"lbfgs_seconds\": %.6f, \"lbfgs_objective\": %.17g, ",
-              fit_lbfgs, lbfgs->report().objective());
-  std::printf("\"intercept\": %.17g, ", model->intercept());
-  PrintList("coefficients", model->coefficients());
-  PrintList("means", model->means());
-  PrintList("scales", model->scales());
   std::printf(
-      "\"predict_seconds\": %.6f, \"predict_gbps\": %.3f, "
-      "\"copy_seconds\": %.6f, \"copy_gbps\": %.3f}\n",
-      predict, bytes / predict / 1e9, copy_seconds,
-      2 * bytes / copy_seconds / 1e9);
+      ", \"predict_seconds\": %.6f, \"predict_gbps\": %.3f, "
+      "\"read_seconds\": %.6f, \"read_gbps\": %.3f, "
+      "\"copy_seconds\": %.6f, \"copy_gbps\": %.3f, \"checksum\": %g}\n",
+      predict, bytes / predict / 1e9, read_seconds, bytes / read_seconds / 1e9,
+      copy_seconds, 2 * bytes / copy_seconds / 1e9, sums[0] + copy[0] + p[0]);
   return 0;
 }

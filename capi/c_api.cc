@@ -8,6 +8,7 @@
 // generated churnkit/v1/*.pb.h) are used here.
 #include "churnkit/c_api.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +29,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "churnkit/assess.h"
+#include "churnkit/clv.h"
 #include "churnkit/dataset.h"
+#include "churnkit/experiments.h"
 #include "churnkit/features.h"
 #include "churnkit/generator.h"
 #include "churnkit/io.h"
@@ -36,6 +39,8 @@
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
 #include "churnkit/report.h"
+#include "churnkit/scorecard_learn.h"
+#include "churnkit/segment.h"
 #include "churnkit/v1/ingest.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/message_lite.h"
@@ -831,6 +836,60 @@ ck_status ck_report_churn(const ck_dataset_t* dataset,
   });
 }
 
+ck_status ck_segment(const ck_dataset_t* dataset, const void* options,
+                     size_t options_size, const char* const* risk_ids,
+                     const double* risk, size_t num_risk,
+                     const ck_assessment_t* assessment, ck_buffer_t** out) {
+  return Guard("ck_segment", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    if (options == nullptr && options_size != 0) return NullArgument("options");
+    if (num_risk != 0) {
+      if (absl::Status s =
+              CheckNotNull({{"risk_ids", risk_ids}, {"risk", risk}});
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (assessment != nullptr &&
+        (risk_ids != nullptr || risk != nullptr || num_risk != 0)) {
+      return absl::InvalidArgumentError(
+          "give the risk either as arrays or as an assessment, not both");
+    }
+    if (options_size > static_cast<size_t>(INT_MAX)) {
+      return absl::InvalidArgumentError(
+          "argument 'options_size': SegmentOptions larger than 2 GiB");
+    }
+    churnkit::v1::SegmentOptions parsed;
+    if (!parsed.ParseFromArray(options, static_cast<int>(options_size))) {
+      return absl::InvalidArgumentError(
+          "argument 'options': not a serialized churnkit.v1.SegmentOptions");
+    }
+    const churnkit::Dataset& ds = dataset->rep.dataset;
+    absl::StatusOr<churnkit::v1::SegmentReport> report;
+    if (assessment != nullptr) {
+      report = churnkit::SegmentWithAssessment(ds, parsed,
+                                               assessment->result.assessment);
+    } else {
+      std::vector<std::string> ids;
+      ids.reserve(num_risk);
+      for (size_t i = 0; i < num_risk; ++i) {
+        if (risk_ids[i] == nullptr) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("argument 'risk_ids[", i, "]' is NULL"));
+        }
+        ids.emplace_back(risk_ids[i]);
+      }
+      report = churnkit::Segment(
+          ds, parsed,
+          churnkit::RiskInput{ids, absl::MakeConstSpan(risk, num_risk)});
+    }
+    if (!report.ok()) return report.status();
+    return ToBuffer(*report, out);
+  });
+}
+
 }  // extern "C"
 
 // ---- Churn prediction and metrics ---------------------------------------
@@ -1038,6 +1097,57 @@ ck_status ck_metrics_evaluate(const uint8_t* labels, const double* scores,
 
 }  // extern "C"
 
+// ---- Learned scorecards ---------------------------------------------------
+
+extern "C" {
+
+ck_status ck_scorecard_learn(const double* x, size_t rows, size_t cols,
+                             const char* const* column_names,
+                             const uint8_t* labels, const void* options,
+                             size_t options_size, ck_buffer_t** scorecard_out,
+                             ck_buffer_t** report_out) {
+  return Guard("ck_scorecard_learn", [&]() -> absl::Status {
+    if (report_out != nullptr) *report_out = nullptr;
+    if (scorecard_out == nullptr) return NullArgument("scorecard_out");
+    *scorecard_out = nullptr;
+    if (labels == nullptr && rows > 0) return NullArgument("labels");
+    if (options == nullptr && options_size != 0) return NullArgument("options");
+    std::vector<std::string> names;
+    churnkit::MatrixView view;
+    if (absl::Status s = ViewMatrix(x, rows, cols, column_names, &names, &view);
+        !s.ok()) {
+      return s;
+    }
+    if (options_size > static_cast<size_t>(INT_MAX)) {
+      return absl::InvalidArgumentError(
+          "argument 'options_size': options larger than 2 GiB");
+    }
+    churnkit::v1::ScorecardLearnOptions parsed;
+    if (options_size > 0 &&
+        !parsed.ParseFromArray(options, static_cast<int>(options_size))) {
+      return absl::InvalidArgumentError(
+          "argument 'options': not a serialized "
+          "churnkit.v1.ScorecardLearnOptions");
+    }
+    absl::StatusOr<churnkit::LearnedScorecard> learned =
+        churnkit::LearnScorecard(view, absl::MakeConstSpan(labels, rows),
+                                 parsed);
+    if (!learned.ok()) return learned.status();
+    ck_buffer_t* card = nullptr;
+    if (absl::Status s = ToBuffer(learned->scorecard, &card); !s.ok()) return s;
+    std::unique_ptr<ck_buffer_t> owned(card);
+    if (report_out != nullptr) {
+      if (absl::Status s = ToBuffer(learned->report, report_out); !s.ok()) {
+        return s;
+      }
+    }
+    *scorecard_out = owned.release();
+    return absl::OkStatus();
+  });
+}
+
+}  // extern "C"
+
 // ---- Generator ------------------------------------------------------------
 
 extern "C" {
@@ -1066,6 +1176,108 @@ ck_status ck_generate(const char* config_textproto, const char* format,
       return absl::InvalidArgumentError("argument 'out_dir' is empty");
     }
     return churnkit::Generate(config, *parsed, out_dir).status();
+  });
+}
+
+}  // extern "C"
+
+// ---- Experiments (A/B tests) ------------------------------------------------
+
+namespace {
+
+// Stores `value` in *out when out is not NULL.
+template <typename T>
+void SetIf(T* out, T value) {
+  if (out != nullptr) *out = value;
+}
+
+}  // namespace
+
+extern "C" {
+
+ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
+                    size_t options_size, ck_buffer_t** out) {
+  return Guard("ck_abtest", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    if (options == nullptr && options_size != 0) return NullArgument("options");
+    if (options_size > static_cast<size_t>(INT_MAX)) {
+      return absl::InvalidArgumentError(
+          "argument 'options_size': ExperimentOptions larger than 2 GiB");
+    }
+    churnkit::v1::ExperimentOptions parsed;
+    if (options_size > 0 &&
+        !parsed.ParseFromArray(options, static_cast<int>(options_size))) {
+      return absl::InvalidArgumentError(
+          "argument 'options': not a serialized churnkit.v1.ExperimentOptions");
+    }
+    absl::StatusOr<churnkit::v1::ExperimentReport> report =
+        churnkit::AnalyzeExperiments(dataset->rep.dataset, parsed);
+    if (!report.ok()) return report.status();
+    return ToBuffer(*report, out);
+  });
+}
+
+ck_status ck_two_proportion_test(int64_t successes1, int64_t trials1,
+                                 int64_t successes2, int64_t trials2, double* z,
+                                 double* p_value, double* p_value_greater) {
+  return Guard("ck_two_proportion_test", [&]() -> absl::Status {
+    absl::StatusOr<churnkit::TwoProportionTest> t =
+        churnkit::TwoProportionZTest(successes1, trials1, successes2, trials2);
+    if (!t.ok()) return t.status();
+    SetIf(z, t->z);
+    SetIf(p_value, t->p_value);
+    SetIf(p_value_greater, t->p_value_greater);
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_difference_interval(int64_t successes1, int64_t trials1,
+                                 int64_t successes2, int64_t trials2,
+                                 double alpha, int method, double* lower,
+                                 double* upper) {
+  return Guard("ck_difference_interval", [&]() -> absl::Status {
+    if (method != CK_INTERVAL_WALD && method != CK_INTERVAL_NEWCOMBE) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "argument 'method': ", method,
+          " is neither CK_INTERVAL_WALD (1) nor CK_INTERVAL_NEWCOMBE (2)"));
+    }
+    absl::StatusOr<churnkit::Interval> ci = churnkit::DifferenceInterval(
+        successes1, trials1, successes2, trials2, alpha,
+        method == CK_INTERVAL_WALD ? churnkit::IntervalMethod::kWald
+                                   : churnkit::IntervalMethod::kNewcombe);
+    if (!ci.ok()) return ci.status();
+    SetIf(lower, ci->lower);
+    SetIf(upper, ci->upper);
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d,
+                          double* p_value, double* p_less, double* p_greater,
+                          double* odds_ratio) {
+  return Guard("ck_fisher_exact", [&]() -> absl::Status {
+    absl::StatusOr<churnkit::FisherExactResult> r =
+        churnkit::FisherExact(a, b, c, d);
+    if (!r.ok()) return r.status();
+    SetIf(p_value, r->p_value);
+    SetIf(p_less, r->p_less);
+    SetIf(p_greater, r->p_greater);
+    SetIf(odds_ratio, r->odds_ratio.value_or(-1.0));
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_sample_size(double p1, double p2, double alpha, double power,
+                         int64_t* out) {
+  return Guard("ck_sample_size", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    absl::StatusOr<int64_t> n =
+        churnkit::SampleSizePerArm(p1, p2, alpha, power);
+    if (!n.ok()) return n.status();
+    *out = *n;
+    return absl::OkStatus();
   });
 }
 
@@ -1226,6 +1438,136 @@ ck_status ck_assessment_history(const ck_assessment_t* assessment,
     *out = nullptr;
     if (assessment == nullptr) return NullArgument("assessment");
     return ToBuffer(assessment->result.history, out);
+  });
+}
+
+}  // extern "C"
+
+// ---- Customer lifetime value ------------------------------------------------
+
+namespace {
+
+// Copies caller arrays into summaries (monetary only when not NULL).
+absl::Status RfmFromArrays(const double* frequency, const double* recency,
+                           const double* age, const double* monetary, size_t n,
+                           churnkit::RfmSummaries* rfm) {
+  if (absl::Status s = CheckNotNull(
+          {{"frequency", frequency}, {"recency", recency}, {"age", age}});
+      !s.ok()) {
+    return s;
+  }
+  if (n == 0) return absl::InvalidArgumentError("argument 'n' is 0");
+  rfm->frequency.assign(frequency, frequency + n);
+  rfm->recency.assign(recency, recency + n);
+  rfm->age.assign(age, age + n);
+  if (monetary != nullptr) rfm->monetary.assign(monetary, monetary + n);
+  rfm->time_unit = churnkit::v1::CLV_TIME_UNIT_UNSPECIFIED;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+extern "C" {
+
+ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
+                           const char* options_textproto, ck_buffer_t** out) {
+  return Guard("ck_clv_summaries", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    churnkit::v1::RfmOptions options;
+    if (absl::Status s =
+            ParseOptional(options_textproto, "options_textproto", &options);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::RfmSummaries> rfm =
+        churnkit::ComputeRfmSummaries(dataset->rep.dataset, as_of, options);
+    if (!rfm.ok()) return rfm.status();
+    return ToBuffer(churnkit::ToProto(*rfm, as_of), out);
+  });
+}
+
+ck_status ck_clv_fit(const double* frequency, const double* recency,
+                     const double* age, const double* monetary, size_t n,
+                     const char* options_textproto, ck_buffer_t** out) {
+  return Guard("ck_clv_fit", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::RfmSummaries rfm;
+    if (absl::Status s =
+            RfmFromArrays(frequency, recency, age, monetary, n, &rfm);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::v1::ClvFitOptions options;
+    if (absl::Status s =
+            ParseOptional(options_textproto, "options_textproto", &options);
+        !s.ok()) {
+      return s;
+    }
+    // Every value, monetary included, is checked before any fit runs.
+    if (absl::Status s =
+            churnkit::ValidateRfmSummaries(rfm, monetary != nullptr);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::v1::ClvModel model;
+    absl::StatusOr<churnkit::v1::BgNbdModel> bg =
+        churnkit::FitBgNbd(rfm, options);
+    if (!bg.ok()) return bg.status();
+    *model.mutable_bg_nbd() = *std::move(bg);
+    if (monetary != nullptr) {
+      absl::StatusOr<churnkit::v1::GammaGammaModel> gg =
+          churnkit::FitGammaGamma(rfm, options);
+      if (!gg.ok()) return gg.status();
+      *model.mutable_gamma_gamma() = *std::move(gg);
+    }
+    return ToBuffer(model, out);
+  });
+}
+
+ck_status ck_clv_predict(const void* model, size_t model_size,
+                         const double* frequency, const double* recency,
+                         const double* age, const double* monetary, size_t n,
+                         const char* options_textproto, double* p_alive,
+                         double* expected_purchases, double* expected_spend,
+                         double* clv) {
+  return Guard("ck_clv_predict", [&]() -> absl::Status {
+    if (model == nullptr) return NullArgument("model");
+    churnkit::v1::ClvModel m;
+    if (model_size > static_cast<size_t>(INT_MAX) ||
+        !m.ParseFromArray(model, static_cast<int>(model_size)) ||
+        !m.has_bg_nbd()) {
+      return absl::InvalidArgumentError(
+          "argument 'model' is not a churnkit.v1.ClvModel with a BG/NBD part");
+    }
+    const bool spend = m.has_gamma_gamma();
+    if (spend && monetary == nullptr) return NullArgument("monetary");
+    churnkit::RfmSummaries rfm;
+    if (absl::Status s = RfmFromArrays(frequency, recency, age,
+                                       spend ? monetary : nullptr, n, &rfm);
+        !s.ok()) {
+      return s;
+    }
+    if (options_textproto == nullptr) return NullArgument("options_textproto");
+    churnkit::v1::ClvPredictOptions options;
+    if (absl::Status s =
+            ParseOptional(options_textproto, "options_textproto", &options);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::ClvPredictions> p = churnkit::PredictClv(
+        rfm, m.bg_nbd(), spend ? &m.gamma_gamma() : nullptr, options);
+    if (!p.ok()) return p.status();
+    for (auto [dst, src] :
+         {std::pair<double*, const std::vector<double>*>{p_alive, &p->p_alive},
+          {expected_purchases, &p->expected_purchases},
+          {expected_spend, &p->expected_spend},
+          {clv, &p->clv}}) {
+      if (dst != nullptr) std::copy(src->begin(), src->end(), dst);
+    }
+    return absl::OkStatus();
   });
 }
 

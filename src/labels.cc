@@ -248,6 +248,37 @@ absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::Label(
   return out;
 }
 
+absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::LabelAt(
+    const Dataset& dataset, absl::Span<const CustomerIndex> customers,
+    absl::Span<const UnixSeconds> as_of, int threads) const {
+  if (customers.size() != as_of.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("customers and as_of differ in length: ", customers.size(),
+                     " vs ", as_of.size()));
+  }
+  for (size_t i = 0; i < customers.size(); ++i) {
+    if (customers[i] >= dataset.num_customers()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("customers[", i, "]: index ", customers[i],
+                       " out of range; there are ", dataset.num_customers()));
+    }
+    if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of[i]);
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("as_of[", i, "]: ", s.message()));
+    }
+  }
+  const std::vector<BoundFilter> filters =
+      internal::BindFilters(impl_->filters, dataset);
+  std::vector<ChurnLabel> out(customers.size());
+  internal::ParallelFor(out.size(), threads, [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      out[i] = impl_->LabelOne(dataset, customers[i], as_of[i], filters);
+    }
+  });
+  return out;
+}
+
 v1::LabelSet ToLabelSet(const Dataset& dataset,
                         absl::Span<const ChurnLabel> labels,
                         UnixSeconds as_of) {

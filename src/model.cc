@@ -37,6 +37,8 @@ namespace {
 constexpr size_t kScoreChunk = 1024;
 // Rows per block of the statistics pass (fixed, as above).
 constexpr size_t kStatsBlockRows = 4096;
+// Values of the statistics pass read twice while in cache (128 KiB).
+constexpr size_t kStatsGroupDoubles = size_t{1} << 14;
 // The default solver switches from Newton to L-BFGS above this many
 // features.
 constexpr size_t kAutoNewtonMaxFeatures = 64;
@@ -89,64 +91,115 @@ struct ColumnStats {
   std::vector<uint8_t> active;
 };
 
-// Per-block partial sums of the statistics pass.
+// Per-block partial results of the statistics pass.
 struct StatsPart {
   size_t first_bad = std::numeric_limits<size_t>::max();  // flat index
+  // Weight and weighted sum of the defined values, their range, and the
+  // weighted squared deviations from the block's own mean.
   std::vector<double> weight, sum, min, max, squares;
 };
 
+// Adds a group of values (total weight wb, sum sb, squared deviations qb
+// from their mean) to running ones (Chan, Golub and LeVeque's update).
+void MergeMoments(double wb, double sb, double qb, double* w, double* s,
+                  double* q) {
+  if (!(wb > 0)) return;
+  if (*w > 0) {
+    const double delta = sb / wb - *s / *w;
+    *q += qb + delta * delta * (*w * wb / (*w + wb));
+  } else {
+    *q = qb;
+  }
+  *w += wb;
+  *s += sb;
+}
+
 // Means (of defined values), population standard deviations (missing
 // values count as the mean) and constant columns, weighted by the sample
-// weights; or the first value that is not allowed.
+// weights; or the first value that is not allowed. One pass over the
+// matrix: each block reads a cache-sized group of rows twice (sums, then
+// squared deviations from the group's mean) and groups are merged in a
+// fixed order, so results do not depend on the thread count.
 absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
                                          absl::Span<const double> sw,
                                          bool impute, bool standardize,
                                          int threads) {
   const size_t n = x.num_rows(), d = x.num_cols();
   const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
+  const size_t group_rows =
+      std::clamp<size_t>(kStatsGroupDoubles / d, 16, kStatsBlockRows);
   std::vector<StatsPart> parts(blocks);
   auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
-  // Pass 1: finiteness, weights, sums, ranges.
   internal::ParallelFor(
       blocks, threads,
       [&](size_t from, size_t to) {
+        // Weight, sum, mean and squared deviations of a group.
+        std::vector<double> gw(d), gs(d), gm(d), gq(d);
         for (size_t b = from; b < to; ++b) {
           StatsPart& p = parts[b];
           p.weight.assign(d, 0);
           p.sum.assign(d, 0);
+          p.squares.assign(d, 0);
           p.min.assign(d, std::numeric_limits<double>::infinity());
           p.max.assign(d, -std::numeric_limits<double>::infinity());
           const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
-          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
-            const double w = weight_of(i);
-            const double* row = x.values.data() + i * d;
-            for (size_t j = 0; j < d; ++j) {
-              const double v = row[j];
-              if (!std::isfinite(v)) {
-                if (!(impute && std::isnan(v))) {
-                  p.first_bad = std::min(p.first_bad, i * d + j);
+          for (size_t g = b * kStatsBlockRows; g < end; g += group_rows) {
+            const size_t group_end = std::min(end, g + group_rows);
+            std::fill(gw.begin(), gw.end(), 0.0);
+            std::fill(gs.begin(), gs.end(), 0.0);
+            std::fill(gq.begin(), gq.end(), 0.0);
+            // Finiteness, weights, sums, ranges.
+            for (size_t i = g; i < group_end; ++i) {
+              const double w = weight_of(i);
+              const double* row = x.values.data() + i * d;
+              for (size_t j = 0; j < d; ++j) {
+                const double v = row[j];
+                if (!std::isfinite(v)) {
+                  if (!(impute && std::isnan(v))) {
+                    p.first_bad = std::min(p.first_bad, i * d + j);
+                  }
+                  continue;
                 }
-                continue;
+                if (w <= 0) continue;
+                gw[j] += w;
+                gs[j] += w * v;
+                p.min[j] = std::min(p.min[j], v);
+                p.max[j] = std::max(p.max[j], v);
               }
-              if (w <= 0) continue;
-              p.weight[j] += w;
-              p.sum[j] += w * v;
-              p.min[j] = std::min(p.min[j], v);
-              p.max[j] = std::max(p.max[j], v);
+            }
+            // Squared deviations from the group's means (rows in cache).
+            if (standardize) {
+              for (size_t j = 0; j < d; ++j) {
+                gm[j] = gw[j] > 0 ? gs[j] / gw[j] : 0.0;
+              }
+              for (size_t i = g; i < group_end; ++i) {
+                const double w = weight_of(i);
+                if (w <= 0) continue;
+                const double* row = x.values.data() + i * d;
+                for (size_t j = 0; j < d; ++j) {
+                  if (!std::isfinite(row[j])) continue;
+                  const double dev = row[j] - gm[j];
+                  gq[j] += w * dev * dev;
+                }
+              }
+            }
+            for (size_t j = 0; j < d; ++j) {
+              MergeMoments(gw[j], gs[j], gq[j], &p.weight[j], &p.sum[j],
+                           &p.squares[j]);
             }
           }
         }
       },
       1);
   size_t first_bad = std::numeric_limits<size_t>::max();
-  std::vector<double> weight(d, 0), sum(d, 0);
+  std::vector<double> weight(d, 0), sum(d, 0), squares(d, 0);
   std::vector<double> lo(d, std::numeric_limits<double>::infinity());
   std::vector<double> hi(d, -std::numeric_limits<double>::infinity());
-  for (const StatsPart& p : parts) {
+  for (const StatsPart& p : parts) {  // in block order
     first_bad = std::min(first_bad, p.first_bad);
     for (size_t j = 0; j < d; ++j) {
-      weight[j] += p.weight[j];
-      sum[j] += p.sum[j];
+      MergeMoments(p.weight[j], p.sum[j], p.squares[j], &weight[j], &sum[j],
+                   &squares[j]);
       lo[j] = std::min(lo[j], p.min[j]);
       hi[j] = std::max(hi[j], p.max[j]);
     }
@@ -182,31 +235,6 @@ absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
     }
   }
   if (!standardize) return stats;
-  // Pass 2: squared deviations from the means.
-  internal::ParallelFor(
-      blocks, threads,
-      [&](size_t from, size_t to) {
-        for (size_t b = from; b < to; ++b) {
-          StatsPart& p = parts[b];
-          p.squares.assign(d, 0);
-          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
-          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
-            const double w = weight_of(i);
-            if (w <= 0) continue;
-            const double* row = x.values.data() + i * d;
-            for (size_t j = 0; j < d; ++j) {
-              if (std::isnan(row[j])) continue;
-              const double dev = row[j] - stats.mean[j];
-              p.squares[j] += w * dev * dev;
-            }
-          }
-        }
-      },
-      1);
-  std::vector<double> squares(d, 0);
-  for (const StatsPart& p : parts) {
-    for (size_t j = 0; j < d; ++j) squares[j] += p.squares[j];
-  }
   for (size_t j = 0; j < d; ++j) {
     if (!stats.active[j]) continue;
     const double scale = std::sqrt(squares[j] / total_weight);
@@ -907,28 +935,29 @@ absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
   internal::ParallelFor(
       chunks, threads,
       [&](size_t from, size_t to) {
+        std::vector<double> eta(kScoreChunk);
         for (size_t c = from; c < to; ++c) {
           const size_t start = c * kScoreChunk;
           const size_t m = std::min(kScoreChunk, n - start);
+          internal::LinearPredictor(x.values.data() + start * d, m, d,
+                                    gamma.data(), c0, eta.data());
           for (size_t i = 0; i < m; ++i) {
-            double e = c0 + internal::Dot(x.values.data() + (start + i) * d,
-                                          gamma.data(), d);
-            if (!std::isfinite(e)) {
-              // A missing or infinite value: impute, or report it.
-              const double* row = x.values.data() + (start + i) * d;
-              e = c0;
-              for (size_t j = 0; j < d; ++j) {
-                double v = row[j];
-                if (std::isinf(v) || (std::isnan(v) && !impute)) {
-                  first_bad[c] = std::min(first_bad[c], (start + i) * d + j);
-                  break;
-                }
-                if (std::isnan(v)) v = model.means(static_cast<int>(j));
-                e += gamma[j] * v;
+            if (std::isfinite(eta[i])) continue;
+            // A missing or infinite value: impute, or report it.
+            const double* row = x.values.data() + (start + i) * d;
+            double e = c0;
+            for (size_t j = 0; j < d; ++j) {
+              double v = row[j];
+              if (std::isinf(v) || (std::isnan(v) && !impute)) {
+                first_bad[c] = std::min(first_bad[c], (start + i) * d + j);
+                break;
               }
+              if (std::isnan(v)) v = model.means(static_cast<int>(j));
+              e += gamma[j] * v;
             }
-            out[start + i] = Sigmoid(e);
+            eta[i] = e;
           }
+          internal::Sigmoids(eta.data(), m, out.data() + start);
         }
       },
       4);

@@ -13,11 +13,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "churnkit/labels.h"
+#include "internal/attribute.h"
 
 namespace churnkit {
 namespace {
@@ -81,68 +81,7 @@ absl::Status CheckAfterFirstEvent(const Dataset& ds, absl::string_view field,
 
 // ---- Customer attributes -----------------------------------------------
 
-constexpr absl::string_view kAttributeHelp =
-    "expected tier, industry, region, size, owner, product or "
-    "attributes.<key>";
-
-// Reads one customer attribute, by name, as a dictionary id (0 = none).
-class AttributeReader {
- public:
-  // Errors name `field` (e.g. "breakdowns[1]").
-  static absl::StatusOr<AttributeReader> Create(const Dataset& ds,
-                                                const std::string& name,
-                                                absl::string_view field) {
-    AttributeReader r;
-    r.name_ = name;
-    const CustomerTable& t = ds.customers();
-    const std::pair<absl::string_view, const std::vector<StringId>*>
-        builtins[] = {{"tier", &t.tier},      {"industry", &t.industry},
-                      {"region", &t.region},  {"size", &t.size},
-                      {"owner", &t.owner_id}, {"product", &t.product}};
-    for (const auto& [builtin, column] : builtins) {
-      if (name == builtin) {
-        r.column_ = column;
-        return r;
-      }
-    }
-    constexpr absl::string_view kPrefix = "attributes.";
-    if (!absl::StartsWith(name, kPrefix) || name.size() == kPrefix.size()) {
-      return FieldError(field, absl::StrCat("unknown attribute '", name, "'; ",
-                                            kAttributeHelp));
-    }
-    r.attributes_ = &t;
-    if (ds.num_customers() == 0) return r;
-    const absl::string_view key =
-        absl::string_view(name).substr(kPrefix.size());
-    const std::optional<StringId> id = ds.strings().Find(key);
-    if (id.has_value() && std::find(t.attr_key.begin(), t.attr_key.end(),
-                                    *id) != t.attr_key.end()) {
-      r.key_ = *id;
-      return r;
-    }
-    return FieldError(
-        field, absl::StrCat("unknown attribute '", name,
-                            "': no customer has the attribute '", key, "'"));
-  }
-
-  const std::string& name() const { return name_; }
-
-  StringId Get(CustomerIndex c) const {
-    if (column_ != nullptr) return (*column_)[c];
-    if (!key_.has_value()) return 0;
-    for (uint32_t i = attributes_->attr_offsets[c];
-         i < attributes_->attr_offsets[c + 1]; ++i) {
-      if (attributes_->attr_key[i] == *key_) return attributes_->attr_value[i];
-    }
-    return 0;
-  }
-
- private:
-  std::string name_;
-  const std::vector<StringId>* column_ = nullptr;  // a built-in attribute
-  const CustomerTable* attributes_ = nullptr;      // or attributes.<key>
-  std::optional<StringId> key_;  // unset only in an empty data set
-};
+using internal::AttributeReader;
 
 absl::StatusOr<std::vector<AttributeReader>> MakeReaders(
     const Dataset& ds,

@@ -1443,6 +1443,154 @@ TEST(CApiReport, EmptyDatasetGivesAValidEmptyReport) {
   EXPECT_FALSE(Has(overall, "churn_rate"));  // no rate over 0 customers
 }
 
+// ---- Experiments (A/B tests) ------------------------------------------------
+
+// Two customers per arm of strategy "call": in arm A both stay, in the
+// control one cancels within the first 30-day cycle.
+DatasetPtr AbTestData() {
+  std::vector<std::string> records;
+  const std::pair<const char*, const char*> customers[] = {
+      {"a1", "A"}, {"a2", "A"}, {"c1", "control"}, {"c2", "control"}};
+  for (const auto& [id, arm] : customers) {
+    records.push_back(std::string("customer { id: \"") + id +
+                      "\" signup_time " + kJan + " }");
+    records.push_back(std::string("event { customer_id: \"") + id +
+                      "\" kind: LOGIN" + At(kJan) + " }");
+    records.push_back(std::string("event { customer_id: \"") + id +
+                      "\" kind: INTERVENTION key: \"call\" group: \"" + arm +
+                      "\" amount: 100" + At(kFeb) + " }");
+  }
+  records.push_back(
+      R"(event { customer_id: "c1" kind: CANCELLATION key: "price")" +
+      At(kMar) + " }");
+  return FromRecords(RecordStream(records), CK_POLICY_STRICT);
+}
+
+TEST(CApiAbTest, ComparesTheArmsOfEachStrategy) {
+  DatasetPtr ds = AbTestData();
+  ASSERT_NE(ds, nullptr);
+  const std::string options = FromText("churnkit.v1.ExperimentOptions",
+                                       R"(as_of: "2024-06-01" cycles: 2
+                  definition { active { kinds: CANCELLATION } })")
+                                  ->SerializeAsString();
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_abtest(ds.get(), options.data(), options.size(), &raw));
+  BufferPtr buffer(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.ExperimentReport", buffer.get());
+  EXPECT_EQ(StringField(*r, "as_of"), "2024-06-01");
+  EXPECT_EQ(Int64Field(*r, "interventions"), 4);
+  ASSERT_EQ(Size(*r, "strategies"), 1);
+  const pb::Message& call = Item(*r, "strategies", 0);
+  EXPECT_EQ(StringField(call, "control_arm"), "control");
+  EXPECT_DOUBLE_EQ(DoubleField(call, "total_cost"), 400);
+  ASSERT_EQ(Size(call, "comparisons"), 2);
+  const pb::Message& c = Item(call, "comparisons", 0);
+  EXPECT_EQ(StringField(c, "arm"), "A");
+  EXPECT_EQ(Int64Field(c, "arm_retained"), 2);
+  EXPECT_EQ(Int64Field(c, "control_retained"), 1);
+  EXPECT_DOUBLE_EQ(DoubleField(c, "difference"), 50);
+  EXPECT_EQ(StringField(c, "test"), "fisher");
+
+  // NULL options mean every default.
+  ASSERT_CK_OK(ck_abtest(ds.get(), nullptr, 0, &raw));
+  BufferPtr defaults(raw);
+  std::unique_ptr<pb::Message> d =
+      Decode("churnkit.v1.ExperimentReport", defaults.get());
+  EXPECT_EQ(d->GetReflection()->GetInt32(*d, FieldOf(*d, "cycles")), 3);
+}
+
+TEST(CApiAbTest, RejectsBadArgumentsNamingThem) {
+  constexpr char kFn[] = "ck_abtest";
+  DatasetPtr ds = AbTestData();
+  ASSERT_NE(ds, nullptr);
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_abtest(nullptr, nullptr, 0, &out), kFn, "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_abtest(ds.get(), nullptr, 0, nullptr), kFn, "out");
+  ExpectNullArgument(ck_abtest(ds.get(), nullptr, 3, &out), kFn, "options");
+  const std::string garbage = "\xff\xff\xff";
+  out = Poison<ck_buffer_t>();
+  ExpectError(ck_abtest(ds.get(), garbage.data(), garbage.size(), &out),
+              CK_INVALID_ARGUMENT, kFn, "not a serialized");
+  EXPECT_EQ(out, nullptr);
+  const std::pair<const char*, const char*> bad[] = {
+      {"alpha: 2", "alpha: must be in (0, 1)"},
+      {"power: -1", "power: must be in (0, 1)"},
+      {"cycles: 7", "cycles: must be in 1..3"},
+      {R"(control_arm: "Z")", "control_arm: 'Z' is not an arm of strategy"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    const std::string options =
+        FromText("churnkit.v1.ExperimentOptions", text)->SerializeAsString();
+    out = Poison<ck_buffer_t>();
+    ExpectError(ck_abtest(ds.get(), options.data(), options.size(), &out),
+                CK_INVALID_ARGUMENT, kFn, fragment);
+    EXPECT_EQ(out, nullptr) << text;
+  }
+}
+
+TEST(CApiAbTest, PlainNumberStatistics) {
+  // Fisher's lady tasting tea: two-sided p = 34/70.
+  double p = 0, less = 0, greater = 0, odds = 0;
+  ASSERT_CK_OK(ck_fisher_exact(3, 1, 1, 3, &p, &less, &greater, &odds));
+  EXPECT_NEAR(p, 34.0 / 70, 1e-14);
+  EXPECT_NEAR(greater, 17.0 / 70, 1e-14);
+  EXPECT_EQ(odds, 9);
+  ASSERT_CK_OK(ck_fisher_exact(5, 0, 0, 5, nullptr, nullptr, nullptr, &odds));
+  EXPECT_TRUE(std::isinf(odds));
+  ASSERT_CK_OK(ck_fisher_exact(1, 0, 0, 0, &p, nullptr, nullptr, &odds));
+  EXPECT_EQ(odds, -1);
+  EXPECT_EQ(p, 1);
+  ExpectError(ck_fisher_exact(1, -2, 3, 4, &p, nullptr, nullptr, nullptr),
+              CK_INVALID_ARGUMENT, "ck_fisher_exact", "b: -2 is negative");
+
+  // Newcombe (1998) example (a): 56/70 vs 48/80.
+  double z = 0, p_greater = 0;
+  ASSERT_CK_OK(ck_two_proportion_test(56, 70, 48, 80, &z, &p, &p_greater));
+  EXPECT_NEAR(z, 2.6501719512585336, 1e-12);
+  EXPECT_NEAR(p, 2 * p_greater, 1e-15);
+  ASSERT_CK_OK(ck_two_proportion_test(5, 5, 9, 9, &z, &p, nullptr));
+  EXPECT_EQ(z, 0);  // all retained: degenerate, never NaN
+  EXPECT_EQ(p, 1);
+  ExpectError(ck_two_proportion_test(5, 4, 1, 9, &z, &p, nullptr),
+              CK_INVALID_ARGUMENT, "ck_two_proportion_test",
+              "successes1: 5 is more than trials1 (4)");
+  ExpectError(ck_two_proportion_test(0, 0, 1, 9, &z, &p, nullptr),
+              CK_INVALID_ARGUMENT, "ck_two_proportion_test",
+              "trials1: must be > 0");
+  ExpectError(ck_two_proportion_test(1, 4, -1, 9, nullptr, nullptr, nullptr),
+              CK_INVALID_ARGUMENT, "ck_two_proportion_test",
+              "successes2: -1 is negative");
+
+  double lower = 0, upper = 0;
+  ASSERT_CK_OK(ck_difference_interval(56, 70, 48, 80, 0.05,
+                                      CK_INTERVAL_NEWCOMBE, &lower, &upper));
+  EXPECT_NEAR(lower, 0.0524, 5e-5);
+  EXPECT_NEAR(upper, 0.3339, 5e-5);
+  ASSERT_CK_OK(ck_difference_interval(56, 70, 48, 80, 0.05, CK_INTERVAL_WALD,
+                                      &lower, &upper));
+  EXPECT_NEAR(lower, 0.0575, 5e-5);
+  ExpectError(ck_difference_interval(1, 2, 1, 2, 0.05, 7, &lower, &upper),
+              CK_INVALID_ARGUMENT, "ck_difference_interval",
+              "argument 'method': 7");
+  ExpectError(
+      ck_difference_interval(1, 2, 1, 2, 1.5, CK_INTERVAL_WALD, &lower, &upper),
+      CK_INVALID_ARGUMENT, "ck_difference_interval",
+      "alpha: must be in (0, 1)");
+
+  int64_t n = 0;
+  ASSERT_CK_OK(ck_sample_size(0.25, 0.40, 0.05, 0.8, &n));
+  EXPECT_EQ(n, 152);  // statsmodels: 151.87
+  ExpectNullArgument(ck_sample_size(0.25, 0.40, 0.05, 0.8, nullptr),
+                     "ck_sample_size", "out");
+  ExpectError(ck_sample_size(0.25, 0.40, 0.05, 1.2, &n), CK_INVALID_ARGUMENT,
+              "ck_sample_size", "power: must be in (0, 1)");
+  ExpectError(ck_sample_size(0.25, 0.25, 0.05, 0.8, &n), CK_INVALID_ARGUMENT,
+              "ck_sample_size", "p1, p2: equal");
+  EXPECT_EQ(n, 152);  // unchanged on error
+}
+
 // ---- Churn prediction and metrics ---------------------------------------
 
 struct ModelFree {
@@ -1679,6 +1827,103 @@ TEST(CApiMetrics, EvaluatesLikeScikitLearnAndRejectsBadArguments) {
               CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "target");
 }
 
+// ---- Learned scorecards ----------------------------------------------------
+
+TEST(CApiScorecard, LearnsAScorecardTheAssessorAccepts) {
+  Matrix t = Training();
+  t.names = {"logins_30d", "complaints_90d"};
+  for (size_t i = 0; i < t.rows; i += 9) t.x[2 * i] = NAN;  // some missing
+  const std::string options =
+      FromText("churnkit.v1.ScorecardLearnOptions",
+               "holdout_share: 0.25 seed: 2 min_bin_events: 2")
+          ->SerializeAsString();
+  ck_buffer_t* card_raw = nullptr;
+  ck_buffer_t* report_raw = nullptr;
+  ASSERT_CK_OK(ck_scorecard_learn(t.x.data(), t.rows, 2, t.names.data(),
+                                  t.y.data(), options.data(), options.size(),
+                                  &card_raw, &report_raw));
+  BufferPtr card(card_raw), report(report_raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.ScorecardReport", report.get());
+  EXPECT_EQ(Int64Field(*r, "train_rows") + Int64Field(*r, "holdout_rows"), 200);
+  EXPECT_EQ(Int64Field(*r, "holdout_rows"), 50);
+  EXPECT_GT(ReflectDouble(*r, "train_auc"), 0.7);
+  // The scorecard runs in an assessment as it is.
+  std::unique_ptr<pb::Message> sc = Decode("churnkit.v1.Scorecard", card.get());
+  EXPECT_EQ(StringField(*sc, "name"), "learned_scorecard");
+  std::string text;
+  ASSERT_TRUE(pb::TextFormat::PrintToString(*sc, &text));
+  ck_assessor_t* assessor = nullptr;
+  ASSERT_CK_OK(
+      ck_assessor_create(("scorecard {" + text + "}").c_str(), &assessor));
+  ck_assessor_free(assessor);
+  // The report is optional; the defaults need no options.
+  ASSERT_CK_OK(ck_scorecard_learn(t.x.data(), t.rows, 2, t.names.data(),
+                                  t.y.data(), nullptr, 0, &card_raw, nullptr));
+  ck_buffer_free(card_raw);
+}
+
+TEST(CApiScorecard, RejectsBadArguments) {
+  constexpr char kFn[] = "ck_scorecard_learn";
+  const Matrix t = Training();
+  const double* x = t.x.data();
+  const char* const* names = t.names.data();
+  const uint8_t* y = t.y.data();
+  ck_buffer_t* card = Poison<ck_buffer_t>();
+  ck_buffer_t* report = Poison<ck_buffer_t>();
+  ExpectNullArgument(
+      ck_scorecard_learn(x, t.rows, 2, names, y, nullptr, 0, nullptr, &report),
+      kFn, "scorecard_out");
+  EXPECT_EQ(report, nullptr);
+  ExpectNullArgument(ck_scorecard_learn(x, t.rows, 2, names, nullptr, nullptr,
+                                        0, &card, &report),
+                     kFn, "labels");
+  EXPECT_EQ(card, nullptr);
+  ExpectNullArgument(ck_scorecard_learn(nullptr, t.rows, 2, names, y, nullptr,
+                                        0, &card, &report),
+                     kFn, "x");
+  ExpectNullArgument(
+      ck_scorecard_learn(x, t.rows, 2, nullptr, y, nullptr, 0, &card, &report),
+      kFn, "column_names");
+  ExpectNullArgument(
+      ck_scorecard_learn(x, t.rows, 2, names, y, nullptr, 3, &card, &report),
+      kFn, "options");
+  ExpectError(
+      ck_scorecard_learn(x, t.rows, 0, names, y, nullptr, 0, &card, &report),
+      CK_INVALID_ARGUMENT, kFn, "argument 'cols' is 0");
+  const char garbage[] = "\xff\xff\xff\xff";
+  ExpectError(
+      ck_scorecard_learn(x, t.rows, 2, names, y, garbage, 4, &card, &report),
+      CK_INVALID_ARGUMENT, kFn, "argument 'options'");
+  for (const auto& [text, fragment] :
+       {std::pair{"pdo: 0", "pdo: must be > 0"},
+        std::pair{"base_odds: -2", "base_odds: must be > 0"},
+        std::pair{"max_bins: 1", "max_bins: must be >= 2"},
+        std::pair{"holdout_from: 5", "holdout_from"}}) {
+    const std::string bytes =
+        FromText("churnkit.v1.ScorecardLearnOptions", text)
+            ->SerializeAsString();
+    ExpectError(ck_scorecard_learn(x, t.rows, 2, names, y, bytes.data(),
+                                   bytes.size(), &card, &report),
+                CK_INVALID_ARGUMENT, kFn, fragment);
+  }
+  std::vector<uint8_t> bad = t.y;
+  bad[3] = 7;
+  ExpectError(ck_scorecard_learn(x, t.rows, 2, names, bad.data(), nullptr, 0,
+                                 &card, &report),
+              CK_INVALID_ARGUMENT, kFn, "labels[3] is 7");
+  std::vector<uint8_t> zeros(t.rows, 0);
+  ExpectError(ck_scorecard_learn(x, t.rows, 2, names, zeros.data(), nullptr, 0,
+                                 &card, &report),
+              CK_INVALID_ARGUMENT, kFn, "both classes");
+  const char* dup[] = {"a", "a"};
+  ExpectError(
+      ck_scorecard_learn(x, t.rows, 2, dup, y, nullptr, 0, &card, &report),
+      CK_INVALID_ARGUMENT, kFn, "duplicate");
+  EXPECT_EQ(card, nullptr);
+  EXPECT_EQ(report, nullptr);
+}
+
 // ---- Generator -------------------------------------------------------------
 
 TEST(CApiGenerate, RejectsBadArguments) {
@@ -1753,6 +1998,292 @@ TEST(CApiGenerate, UnwritableDirectoryFailsWithoutFiles) {
   EXPECT_NE(std::string(ck_last_error()).find("ck_generate: "),
             std::string::npos);
   EXPECT_EQ(ReadFile(dir / "plain"), "a regular file, not a directory\n");
+}
+
+TEST(CApiSegment, RejectsBadArguments) {
+  constexpr char kFn[] = "ck_segment";
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  const std::string options =
+      FromText("churnkit.v1.SegmentOptions",
+               R"(as_of: "2024-07-01" risk { source: CHURN_PROBABILITY })")
+          ->SerializeAsString();
+  const char* ids[] = {"nobody"};
+  const double risk[] = {0.5};
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(
+      ck_segment(nullptr, nullptr, 0, nullptr, nullptr, 0, nullptr, &out), kFn,
+      "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(
+      ck_segment(ds.get(), nullptr, 0, nullptr, nullptr, 0, nullptr, nullptr),
+      kFn, "out");
+  ExpectNullArgument(
+      ck_segment(ds.get(), nullptr, 3, nullptr, nullptr, 0, nullptr, &out), kFn,
+      "options");
+  ExpectNullArgument(ck_segment(ds.get(), options.data(), options.size(),
+                                nullptr, risk, 1, nullptr, &out),
+                     kFn, "risk_ids");
+  ExpectNullArgument(ck_segment(ds.get(), options.data(), options.size(), ids,
+                                nullptr, 1, nullptr, &out),
+                     kFn, "risk");
+  const char* null_id[] = {nullptr};
+  ExpectError(ck_segment(ds.get(), options.data(), options.size(), null_id,
+                         risk, 1, nullptr, &out),
+              CK_INVALID_ARGUMENT, kFn, "argument 'risk_ids[0]' is NULL");
+  ExpectError(
+      ck_segment(ds.get(), "\xff\xff", 2, nullptr, nullptr, 0, nullptr, &out),
+      CK_INVALID_ARGUMENT, kFn, "not a serialized");
+  ExpectError(ck_segment(ds.get(), options.data(), options.size(), ids, risk, 1,
+                         nullptr, &out),
+              CK_INVALID_ARGUMENT, kFn,
+              "risk.customer_ids[0]: unknown customer 'nobody'");
+  EXPECT_EQ(out, nullptr);
+  const std::string bad_tiers =
+      FromText("churnkit.v1.SegmentOptions",
+               R"(as_of: "2024-07-01" tiers { a_share: 1.5 })")
+          ->SerializeAsString();
+  ExpectError(ck_segment(ds.get(), bad_tiers.data(), bad_tiers.size(), nullptr,
+                         nullptr, 0, nullptr, &out),
+              CK_INVALID_ARGUMENT, kFn, "tiers.a_share: must be in (0, 1]");
+  ck_assessor_t* assessor_raw = nullptr;
+  ASSERT_CK_OK(ck_assessor_create(nullptr, &assessor_raw));
+  AssessorPtr assessor(assessor_raw);
+  ck_assessment_t* assessment_raw = nullptr;
+  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0,
+                         &assessment_raw));
+  AssessmentPtr assessment(assessment_raw);
+  ExpectError(
+      ck_segment(ds.get(), nullptr, 0, ids, risk, 1, assessment.get(), &out),
+      CK_INVALID_ARGUMENT, kFn, "not both");
+  EXPECT_EQ(out, nullptr);
+}
+
+TEST(CApiSegment, SegmentsFromAnAssessmentOrFromArrays) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  ck_assessor_t* assessor_raw = nullptr;
+  ASSERT_CK_OK(ck_assessor_create(nullptr, &assessor_raw));
+  AssessorPtr assessor(assessor_raw);
+  ck_assessment_t* assessment_raw = nullptr;
+  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0,
+                         &assessment_raw));
+  AssessmentPtr assessment(assessment_raw);
+  // No options: every default, as of the assessment's date.
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_segment(ds.get(), nullptr, 0, nullptr, nullptr, 0,
+                          assessment.get(), &raw));
+  BufferPtr buffer(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.SegmentReport", buffer.get());
+  EXPECT_EQ(StringField(*r, "as_of"), "2024-07-01");
+  EXPECT_EQ(Size(*r, "customers"), 16);
+  EXPECT_EQ(Size(*r, "quadrants"), 4);
+  EXPECT_EQ(Size(*r, "tiers"), 3);
+  int64_t in_quadrants = 0;
+  for (int q = 0; q < 4; ++q) {
+    in_quadrants += Int64Field(Item(*r, "quadrants", q), "customers");
+  }
+  EXPECT_EQ(in_quadrants, Int64Field(*r, "active_customers"));
+
+  // The same customers' health scores passed as arrays.
+  size_t n = 0;
+  ASSERT_CK_OK(ck_assessment_num_customers(assessment.get(), &n));
+  std::vector<const char*> ids(n);
+  std::vector<double> scores(n);
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_CK_OK(ck_assessment_customer(assessment.get(), i, &ids[i],
+                                        &scores[i], nullptr, nullptr, nullptr));
+  }
+  const std::string options =
+      FromText("churnkit.v1.SegmentOptions", R"(as_of: "2024-07-01")")
+          ->SerializeAsString();
+  ASSERT_CK_OK(ck_segment(ds.get(), options.data(), options.size(), ids.data(),
+                          scores.data(), n, nullptr, &raw));
+  BufferPtr from_arrays(raw);
+  std::unique_ptr<pb::Message> a =
+      Decode("churnkit.v1.SegmentReport", from_arrays.get());
+  EXPECT_EQ(Int64Field(*a, "active_customers"),
+            Int64Field(*r, "active_customers"));
+  EXPECT_DOUBLE_EQ(DoubleField(*a, "total_revenue_at_risk"),
+                   DoubleField(*r, "total_revenue_at_risk"));
+}
+
+// ---- Customer lifetime value ----------------------------------------------
+
+// Columns of cdnow_customers_summary_with_transactions.csv (x, t_x, T, zbar).
+struct CdnowSummaries {
+  std::vector<double> x, tx, t, m;
+};
+
+bool ReadCdnowSummaries(CdnowSummaries* out) {
+  std::ifstream in(churnkit::testing::SharedDataDir() +
+                   "/cdnow/cdnow_customers_summary_with_transactions.csv");
+  if (!in) return false;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    double id, x, tx, t, m;
+    if (std::sscanf(line.c_str(), "%lf,%lf,%lf,%lf,%lf", &id, &x, &tx, &t,
+                    &m) != 5) {
+      return false;
+    }
+    out->x.push_back(x);
+    out->tx.push_back(tx);
+    out->t.push_back(t);
+    out->m.push_back(m);
+  }
+  return true;
+}
+
+TEST(CApiClv, FitsCdnowAndPredictsIntoCallerBuffers) {
+  CdnowSummaries d;
+  if (!ReadCdnowSummaries(&d)) GTEST_SKIP() << "no cdnow summaries";
+  const size_t n = d.x.size();
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_clv_fit(d.x.data(), d.tx.data(), d.t.data(), d.m.data(), n,
+                          nullptr, &raw));
+  BufferPtr model(raw);
+  std::unique_ptr<pb::Message> m = Decode("churnkit.v1.ClvModel", raw);
+  const pb::Reflection* refl = m->GetReflection();
+  const pb::Message& bg =
+      refl->GetMessage(*m, m->GetDescriptor()->FindFieldByName("bg_nbd"));
+  const pb::Message& gg =
+      refl->GetMessage(*m, m->GetDescriptor()->FindFieldByName("gamma_gamma"));
+  // The published parameters (shared/data/README.md).
+  EXPECT_NEAR(ReflectDouble(bg, "r"), 0.242593, 1e-5);
+  EXPECT_NEAR(ReflectDouble(bg, "alpha"), 4.413532, 1e-4);
+  EXPECT_NEAR(ReflectDouble(bg, "a"), 0.792886, 1e-5);
+  EXPECT_NEAR(ReflectDouble(bg, "b"), 2.425752, 1e-4);
+  EXPECT_NEAR(ReflectDouble(gg, "p"), 6.25, 0.005);
+  EXPECT_EQ(Int64Field(gg, "num_customers"), 946);
+
+  std::vector<double> alive(n, -1), purchases(n, -1), spend(n, -1), clv(n, -1);
+  ASSERT_CK_OK(ck_clv_predict(ck_buffer_data(raw), ck_buffer_size(raw),
+                              d.x.data(), d.tx.data(), d.t.data(), d.m.data(),
+                              n, "horizon: 52 margin: 0.5", alive.data(),
+                              purchases.data(), spend.data(), clv.data()));
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(alive[i] > 0 && alive[i] <= 1) << i;
+    ASSERT_GT(purchases[i], 0) << i;
+    ASSERT_GT(spend[i], 0) << i;
+    ASSERT_NEAR(clv[i], purchases[i] * spend[i] * 0.5, 1e-9 * clv[i]) << i;
+  }
+  // Outputs may be skipped.
+  std::vector<double> only(n, -1);
+  ASSERT_CK_OK(ck_clv_predict(ck_buffer_data(raw), ck_buffer_size(raw),
+                              d.x.data(), d.tx.data(), d.t.data(), d.m.data(),
+                              n, "horizon: 52 margin: 0.5", nullptr, nullptr,
+                              nullptr, only.data()));
+  EXPECT_EQ(only, clv);
+}
+
+TEST(CApiClv, SummarisesADataSet) {
+  const std::string dir = churnkit::testing::SourceDir() + "/examples/data";
+  if (!fs::exists(fs::path(dir) / "customers.csv")) {
+    GTEST_SKIP() << "no example data in " << dir;
+  }
+  DatasetPtr ds = Load(CsvOptions(dir, "LENIENT"));
+  ASSERT_NE(ds, nullptr);
+  int64_t as_of = 0;
+  ASSERT_CK_OK(ck_time_parse("2030-01-01", &as_of));
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_clv_summaries(ds.get(), as_of, "time_unit: CLV_WEEKS", &raw));
+  BufferPtr owned(raw);
+  std::unique_ptr<pb::Message> s = Decode("churnkit.v1.RfmSummaries", raw);
+  const pb::FieldDescriptor* customers =
+      s->GetDescriptor()->FindFieldByName("customers");
+  size_t n = 0;
+  ASSERT_CK_OK(ck_dataset_num_customers(ds.get(), &n));
+  EXPECT_EQ(static_cast<size_t>(s->GetReflection()->FieldSize(*s, customers)) +
+                static_cast<size_t>(Int64Field(*s, "customers_without_orders")),
+            n);
+
+  constexpr char kFn[] = "ck_clv_summaries";
+  ExpectNullArgument(ck_clv_summaries(ds.get(), as_of, nullptr, nullptr), kFn,
+                     "out");
+  raw = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_clv_summaries(nullptr, as_of, nullptr, &raw), kFn,
+                     "dataset");
+  EXPECT_EQ(raw, nullptr);
+  ExpectError(ck_clv_summaries(ds.get(), as_of, "time_unit: 9", &raw),
+              CK_INVALID_ARGUMENT, kFn, "time_unit: unknown value");
+  ExpectError(ck_clv_summaries(ds.get(), as_of, "unit: 1", &raw),
+              CK_INVALID_ARGUMENT, kFn, "argument 'options_textproto'");
+  ExpectError(ck_clv_summaries(ds.get(), as_of, "orders { kinds: 99 }", &raw),
+              CK_INVALID_ARGUMENT, kFn, "orders");
+}
+
+TEST(CApiClv, RejectsNullAndInvalidArguments) {
+  const double x[] = {0, 2, 1}, tx[] = {0, 5, 3}, t[] = {10, 10, 8},
+               m[] = {0, 20, 15};
+  ck_buffer_t* raw = Poison<ck_buffer_t>();
+  constexpr char kFit[] = "ck_clv_fit";
+  ExpectNullArgument(ck_clv_fit(x, tx, t, m, 3, nullptr, nullptr), kFit, "out");
+  ExpectNullArgument(ck_clv_fit(nullptr, tx, t, m, 3, nullptr, &raw), kFit,
+                     "frequency");
+  EXPECT_EQ(raw, nullptr);
+  ExpectNullArgument(ck_clv_fit(x, nullptr, t, m, 3, nullptr, &raw), kFit,
+                     "recency");
+  ExpectNullArgument(ck_clv_fit(x, tx, nullptr, m, 3, nullptr, &raw), kFit,
+                     "age");
+  ExpectError(ck_clv_fit(x, tx, t, m, 0, nullptr, &raw), CK_INVALID_ARGUMENT,
+              kFit, "argument 'n' is 0");
+  const double bad_tx[] = {0, 12, 3};
+  ExpectError(ck_clv_fit(x, bad_tx, t, m, 3, nullptr, &raw),
+              CK_INVALID_ARGUMENT, kFit, "customer 1: recency 12 > age 10");
+  const double nan_t[] = {10, NAN, 8};
+  ExpectError(ck_clv_fit(x, tx, nan_t, m, 3, nullptr, &raw),
+              CK_INVALID_ARGUMENT, kFit, "customer 1: age nan");
+  const double zero_m[] = {0, 0, 15};
+  ExpectError(ck_clv_fit(x, tx, t, zero_m, 3, nullptr, &raw),
+              CK_INVALID_ARGUMENT, kFit, "customer 1: monetary 0");
+  const double none[] = {0, 0, 0}, none_tx[] = {0, 0, 0};
+  ExpectError(ck_clv_fit(none, none_tx, t, nullptr, 3, nullptr, &raw),
+              CK_FAILED_PRECONDITION, kFit, "no customer has a repeat");
+  ExpectError(ck_clv_fit(x, tx, t, m, 3, "penalizer_coef: -1", &raw),
+              CK_INVALID_ARGUMENT, kFit, "penalizer_coef");
+  ExpectError(ck_clv_fit(x, tx, t, m, 3, "nonsense", &raw), CK_INVALID_ARGUMENT,
+              kFit, "argument 'options_textproto'");
+
+  // A penalty keeps three customers' fit finite.
+  ASSERT_CK_OK(ck_clv_fit(x, tx, t, m, 3, "penalizer_coef: 0.1", &raw));
+  BufferPtr fitted(raw);
+  // A model to predict with, CDNOW-like.
+  const std::string model =
+      FromText("churnkit.v1.ClvModel",
+               "bg_nbd { r: 0.24 alpha: 4.4 a: 0.79 b: 2.4 } "
+               "gamma_gamma { p: 6.2 q: 3.7 v: 15.4 }")
+          ->SerializeAsString();
+  const void* bytes = model.data();
+  const size_t size = model.size();
+  double out[3] = {-1, -1, -1};
+  constexpr char kPredict[] = "ck_clv_predict";
+  ExpectNullArgument(ck_clv_predict(nullptr, 0, x, tx, t, m, 3, "horizon: 5",
+                                    out, out, out, out),
+                     kPredict, "model");
+  ExpectNullArgument(ck_clv_predict(bytes, size, x, tx, t, nullptr, 3,
+                                    "horizon: 5", out, out, out, out),
+                     kPredict, "monetary");
+  ExpectNullArgument(ck_clv_predict(bytes, size, x, nullptr, t, m, 3,
+                                    "horizon: 5", out, out, out, out),
+                     kPredict, "recency");
+  ExpectNullArgument(
+      ck_clv_predict(bytes, size, x, tx, t, m, 3, nullptr, out, out, out, out),
+      kPredict, "options_textproto");
+  ExpectError(ck_clv_predict("garbage", 7, x, tx, t, m, 3, "horizon: 5", out,
+                             out, out, out),
+              CK_INVALID_ARGUMENT, kPredict, "not a churnkit.v1.ClvModel");
+  ExpectError(
+      ck_clv_predict(bytes, size, x, tx, t, m, 3, "", out, out, out, out),
+      CK_INVALID_ARGUMENT, kPredict, "horizon");
+  ExpectError(ck_clv_predict(bytes, size, x, bad_tx, t, m, 3, "horizon: 5", out,
+                             out, out, out),
+              CK_INVALID_ARGUMENT, kPredict, "recency 12 > age 10");
+  EXPECT_EQ(out[0], -1);  // untouched on error
+  ASSERT_CK_OK(ck_clv_predict(bytes, size, x, tx, t, m, 3, "horizon: 5", out,
+                              nullptr, nullptr, nullptr));
+  EXPECT_EQ(out[0], 1.0);  // no repeat purchase: alive by assumption
 }
 
 // ---- Training panels and the model in the assessment ------------------------

@@ -718,7 +718,9 @@ TEST(FitLogistic, WinsorizingClipsToTrainingQuantilesWhenScoring) {
   EXPECT_EQ(why.rows(0).probability(), why.rows(1).probability());
   for (const auto* list : {&why.rows(0).risk(), &why.rows(0).protective()}) {
     for (const v1::Reason& r : *list) {
-      if (r.feature() == "x0") EXPECT_EQ(r.value(), 1e12);
+      if (r.feature() == "x0") {
+        EXPECT_EQ(r.value(), 1e12);
+      }
     }
   }
   // Bounds survive serialization; bad bounds are refused.

@@ -30,11 +30,18 @@ constexpr Command kCommands[] = {
      RunAssess},
     {"report", "Churn rate, retention, cohorts and retention curves",
      RunReport},
+    {"abtest", "A/B tests of retention interventions: retention, p-values",
+     RunAbTest},
     {"train", "Fit a logistic churn model on a plain customer table", RunTrain},
     {"predict", "Churn probabilities and reasons of a plain customer table",
      RunPredict},
     {"evaluate", "ROC-AUC, lift and calibration of a model on a table",
      RunEvaluate},
+    {"scorecard", "Learn a health scorecard from churn history", RunScorecard},
+    {"clv", "Lifetime value of order-based customers (BG/NBD, Gamma-Gamma)",
+     RunClv},
+    {"segment", "Value tiers, value x risk matrix and churn-reason matrix",
+     RunSegment},
 };
 
 std::string ProgramHelp() {

@@ -51,6 +51,17 @@ int RunTrain(CommandArgs args);
 int RunPredict(CommandArgs args);
 // churnkit evaluate: ROC-AUC, lift, calibration of a model on a table.
 int RunEvaluate(CommandArgs args);
+// churnkit scorecard: learn a health scorecard from churn history.
+int RunScorecard(CommandArgs args);
+
+// churnkit abtest: A/B tests of retention interventions.
+int RunAbTest(CommandArgs args);
+
+// churnkit clv: BG/NBD + Gamma-Gamma customer lifetime value.
+int RunClv(CommandArgs args);
+
+// churnkit segment: value tiers, value x risk matrix, churn-reason matrix.
+int RunSegment(CommandArgs args);
 
 // Parses a --as-of style date into *out (for ArgParser::AddOption).
 absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);

@@ -61,6 +61,16 @@ class ChurnLabeler {
                                                 UnixSeconds as_of,
                                                 int threads = 0) const;
 
+  // Labels customers[i] as of as_of[i] (each from its own events strictly
+  // before that date), e.g. at the time of an intervention and at the end
+  // of the cycles after it. Same rules as Label().
+  // Errors: InvalidArgument when the spans differ in length, a customer
+  // index is out of range (named by position), or a date is unset or not
+  // after the data set's first event.
+  absl::StatusOr<std::vector<ChurnLabel>> LabelAt(
+      const Dataset& dataset, absl::Span<const CustomerIndex> customers,
+      absl::Span<const UnixSeconds> as_of, int threads = 0) const;
+
   const v1::ChurnDefinition& definition() const;
 
  private:

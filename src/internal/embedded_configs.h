@@ -18,6 +18,8 @@ extern const char kDefaultRulesTextproto[];
 extern const char kDefaultCarePlanTextproto[];
 // configs/generator/default.textproto
 extern const char kDefaultGeneratorTextproto[];
+// configs/segment/default.textproto
+extern const char kDefaultSegmentTextproto[];
 
 }  // namespace churnkit::internal
 

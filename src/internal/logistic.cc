@@ -21,17 +21,15 @@ namespace {
 
 using Vec = Eigen::VectorXd;
 using Mat = Eigen::MatrixXd;
-using RowMat =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// Rows standardized at a time into a small buffer (cache-sized).
-constexpr size_t kChunkRows = 256;
 // Row blocks: the unit of parallel work and of the fixed-order reduction.
 // Their number depends only on n and d, never on the thread count.
 constexpr size_t kMaxBlocks = 64;
 constexpr size_t kMinBlockRows = 2048;
 // Doubles of per-block Hessians kept at once (32 MiB).
 constexpr size_t kHessianBudget = size_t{1} << 22;
+// Doubles of standardized rows a block keeps at once (cache-sized).
+constexpr size_t kChunkDoubles = size_t{1} << 14;
 
 enum class Need { kValue, kGradient, kHessian };
 
@@ -39,29 +37,61 @@ double MaxAbs(const Vec& v) {
   return v.size() == 0 ? 0.0 : v.cwiseAbs().maxCoeff();
 }
 
-// z = (row - mean) * inv_scale; 0 for a NaN when imputing.
-void StandardizeRow(const double* __restrict__ row,
-                    const double* __restrict__ mean,
-                    const double* __restrict__ inv_scale, size_t d, bool impute,
-                    double* __restrict__ z) {
-  for (size_t j = 0; j < d; ++j) z[j] = (row[j] - mean[j]) * inv_scale[j];
-  if (impute) {
-    for (size_t j = 0; j < d; ++j) {
-      if (std::isnan(row[j])) z[j] = 0;
-    }
-  }
+// Buffers of a chunk of rows for the row kernels.
+struct KernelScratch {
+  double* z;    // chunk_rows * stride: standardized rows
+  double* zq;   // chunk_rows * stride: rows times q (Hessian only)
+  double* eta;  // chunk_rows each
+  double* y;
+  double* w;
+  double* r;
+  double* q;
+};
+
+// The kernels pass 32-byte vectors only to always-inlined functions, so
+// GCC's note that their ABI differs without AVX (which it gives at the end
+// of the file) does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+namespace portable {
+#include "internal/logistic_kernels.inc"
+}  // namespace portable
+
+#if defined(__x86_64__) && defined(__clang__)
+#define CHURNKIT_LOGISTIC_AVX2 1
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), \
+                             apply_to = function)
+namespace avx2 {
+#include "internal/logistic_kernels.inc"
+}  // namespace avx2
+#pragma clang attribute pop
+#elif defined(__x86_64__) && defined(__GNUC__)
+#define CHURNKIT_LOGISTIC_AVX2 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+#include "internal/logistic_kernels.inc"
+}  // namespace avx2
+#pragma GCC pop_options
+#endif
+
+using RowKernel = decltype(&portable::EvaluateRows);
+
+bool HasAvx2() {
+#ifdef CHURNKIT_LOGISTIC_AVX2
+  static const bool has =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
 }
 
-// g += r * z.
-void Axpy(double r, const double* __restrict__ z, size_t d,
-          double* __restrict__ g) {
-  for (size_t j = 0; j < d; ++j) g[j] += r * z[j];
-}
-
-// log(1 + t) for t in [0, 1] with an absolute error below 2e-16: a series
-// for small t, else log (glibc's log1p costs several times more).
-double Log1pUnit(double t) {
-  return t < 1e-4 ? t * (1 - t * (0.5 - t / 3)) : std::log(1 + t);
+// The row kernel for this CPU: AVX2 with FMA where available.
+RowKernel ChooseRowKernel(bool force_portable) {
+#ifdef CHURNKIT_LOGISTIC_AVX2
+  if (!force_portable && HasAvx2()) return &avx2::EvaluateRows;
+#endif
+  return &portable::EvaluateRows;
 }
 
 double SoftThreshold(double v, double t) {
@@ -95,12 +125,18 @@ struct Evaluation {
 
 class Evaluator {
  public:
-  Evaluator(const LogisticProblem& p, bool hessian) : p_(p), dim_(p.d + 1) {
+  Evaluator(const LogisticProblem& p, bool hessian, bool force_portable)
+      : p_(p),
+        dim_(p.d + 1),
+        stride_((p.d + 4) / 4 * 4),
+        chunk_rows_(
+            std::clamp<size_t>(kChunkDoubles / stride_ / 4 * 4, 16, 256)),
+        kernel_(ChooseRowKernel(force_portable)) {
     size_t blocks = std::clamp<size_t>(
         (p.n + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
     if (hessian) {
-      blocks =
-          std::min(blocks, std::max<size_t>(1, kHessianBudget / (dim_ * dim_)));
+      blocks = std::min(
+          blocks, std::max<size_t>(1, kHessianBudget / (stride_ * stride_)));
     }
     block_rows_ = std::max<size_t>(1, (p.n + blocks - 1) / blocks);
     parts_.resize((p.n + block_rows_ - 1) / block_rows_);
@@ -110,37 +146,67 @@ class Evaluator {
 
   void Evaluate(const Vec& theta, Need need, Evaluation* out) {
     ++evaluations_;
+    // theta in the kernels' layout: beta, intercept, zeros.
+    std::vector<double> padded(stride_, 0.0);
+    for (size_t j = 0; j < p_.d; ++j) padded[j] = theta[j + 1];
+    padded[p_.d] = theta[0];
     ParallelFor(
         parts_.size(), p_.threads,
         [&](size_t from, size_t to) {
-          for (size_t b = from; b < to; ++b) Block(b, theta, need);
+          std::vector<double> scratch(
+              chunk_rows_ *
+                  (need == Need::kHessian ? 2 * stride_ + 5 : stride_ + 5),
+              0.0);
+          for (size_t b = from; b < to; ++b) {
+            Block(b, padded.data(), need, scratch.data());
+          }
         },
         1);
-    out->smooth = 0;
-    out->wrong = 0;
-    if (need != Need::kValue) out->grad.setZero(dim_);
-    if (need == Need::kHessian) out->hess.setZero(dim_, dim_);
+    // Sums in block order, then back to (intercept, beta).
     double loss = 0;
-    for (const Part& part : parts_) {  // in block order
+    out->wrong = 0;
+    std::vector<double> grad(need == Need::kValue ? 0 : stride_, 0.0);
+    std::vector<double> hess(need == Need::kHessian ? stride_ * stride_ : 0,
+                             0.0);
+    for (const Part& part : parts_) {
       loss += part.loss;
       out->wrong += part.wrong;
-      if (need != Need::kValue) out->grad += part.grad;
-      if (need == Need::kHessian) {
-        out->hess.triangularView<Eigen::Lower>() += part.hess;
+      for (size_t k = 0; k < grad.size(); ++k) grad[k] += part.grad[k];
+      if (need != Need::kHessian) continue;
+      for (size_t j = 0; j < stride_; ++j) {
+        for (size_t k = 0; k <= j; ++k) {
+          hess[j * stride_ + k] += part.hess[j * stride_ + k];
+        }
       }
     }
-    const auto beta = theta.tail(p_.d);
+    const size_t d = p_.d;
+    if (need != Need::kValue) {
+      out->grad.resize(dim_);
+      out->grad[0] = grad[d];
+      for (size_t j = 0; j < d; ++j) out->grad[j + 1] = grad[j];
+    }
+    if (need == Need::kHessian) {
+      out->hess.setZero(dim_, dim_);
+      out->hess(0, 0) = hess[d * stride_ + d];
+      for (size_t j = 0; j < d; ++j) {
+        out->hess(j + 1, 0) = hess[d * stride_ + j];
+        for (size_t k = 0; k <= j; ++k) {
+          out->hess(j + 1, k + 1) = hess[j * stride_ + k];
+        }
+      }
+    }
+    const auto beta = theta.tail(d);
     out->smooth = p_.loss_scale * loss + 0.5 * p_.l2 * beta.squaredNorm();
     if (need != Need::kValue) {
       out->grad *= p_.loss_scale;
-      out->grad.tail(p_.d) += p_.l2 * beta;
+      out->grad.tail(d) += p_.l2 * beta;
     }
     if (need == Need::kHessian) {
       out->hess *= p_.loss_scale;
-      out->hess.diagonal().tail(p_.d).array() += p_.l2;
+      out->hess.diagonal().tail(d).array() += p_.l2;
     }
     // A constant column keeps coefficient 0: no gradient, unit curvature.
-    for (size_t j = 0; j < p_.d; ++j) {
+    for (size_t j = 0; j < d; ++j) {
       if (p_.active[j]) continue;
       if (need != Need::kValue) out->grad[j + 1] = 0;
       if (need == Need::kHessian) {
@@ -161,74 +227,51 @@ class Evaluator {
   struct Part {
     double loss = 0;
     double wrong = 0;
-    Vec grad;
-    Mat hess;
+    std::vector<double> grad;  // kernel layout, stride_
+    std::vector<double> hess;  // stride_ x stride_, lower triangle
   };
 
-  // One pass over the rows of block b, row by row; for the Hessian, rows
-  // sqrt(w p (1 - p)) * (1, z) are gathered kChunkRows at a time for a
-  // rank-k update.
-  void Block(size_t b, const Vec& theta, Need need) {
+  // One pass over the rows of block b, a chunk of rows at a time.
+  void Block(size_t b, const double* theta, Need need, double* scratch) {
     Part& part = parts_[b];
-    const size_t d = p_.d;
-    if (need != Need::kValue) part.grad.setZero(dim_);
-    if (need == Need::kHessian) part.hess.setZero(dim_, dim_);
+    if (need != Need::kValue) part.grad.assign(stride_, 0.0);
+    if (need == Need::kHessian) part.hess.assign(stride_ * stride_, 0.0);
     const size_t begin = b * block_rows_;
     const size_t end = std::min(p_.n, begin + block_rows_);
-    std::vector<double> zrow(d);
-    RowMat a;
-    if (need == Need::kHessian) a.resize(kChunkRows, dim_);
-    size_t filled = 0;
-    const double* beta = theta.data() + 1;
-    const double intercept = theta[0];
-    double* g = need == Need::kValue ? nullptr : part.grad.data();
-    double loss = 0, wrong = 0, g0 = 0;
-    for (size_t i = begin; i < end; ++i) {
-      double* z =
-          need == Need::kHessian ? a.row(filled).data() + 1 : zrow.data();
-      StandardizeRow(p_.x + i * d, p_.mean, p_.inv_scale, d, p_.impute, z);
-      const double e = intercept + Dot(z, beta, d);
-      const bool y = p_.y[i] != 0;
-      const double w = p_.w[i];
-      // log(1 + exp(e)) - y e and the sigmoid from one exponential.
-      const double t = std::exp(-std::abs(e));
-      loss += w * (std::max(e, 0.0) + Log1pUnit(t) - (y ? e : 0.0));
-      if (w > 0 && (y ? e <= 0 : e >= 0)) wrong += 1;
-      if (need == Need::kValue) continue;
-      const double prob = e >= 0 ? 1 / (1 + t) : t / (1 + t);
-      const double r = w * (prob - (y ? 1.0 : 0.0));
-      g0 += r;
-      Axpy(r, z, d, g + 1);
-      if (need != Need::kHessian) continue;
-      const double s = std::sqrt(w * prob * (1 - prob));
-      double* row = a.row(filled).data();
-      row[0] = s;
-      for (size_t j = 1; j <= d; ++j) row[j] *= s;
-      if (++filled == kChunkRows) {
-        part.hess.selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
-        filled = 0;
-      }
-    }
-    if (need == Need::kHessian && filled > 0) {
-      part.hess.selfadjointView<Eigen::Lower>().rankUpdate(
-          a.topRows(filled).transpose());
-    }
-    part.loss = loss;
-    part.wrong = wrong;
-    if (g != nullptr) g[0] = g0;
+    const size_t c = chunk_rows_;
+    KernelScratch s;
+    s.z = scratch;
+    s.eta = s.z + c * stride_;
+    s.y = s.eta + c;
+    s.w = s.y + c;
+    s.r = s.w + c;
+    s.q = s.r + c;
+    s.zq = need == Need::kHessian ? s.q + c : nullptr;
+    kernel_(p_, begin, end, theta, stride_, c, need != Need::kValue,
+            need == Need::kHessian, s, &part.loss, &part.wrong,
+            part.grad.data(), part.hess.data());
   }
 
   const LogisticProblem& p_;
   const size_t dim_;
+  const size_t stride_;      // d + 1 rounded up to a multiple of 4
+  const size_t chunk_rows_;  // a multiple of 4
+  const RowKernel kernel_;
   size_t block_rows_ = 1;
   std::vector<Part> parts_;
   int evaluations_ = 0;
 };
 
-// Start: intercept at the log-odds of the weighted base rate.
-Vec StartingPoint(const LogisticProblem& p) {
+// Sums of the weights of the negative and positive rows.
+std::pair<double, double> ClassWeightSums(const LogisticProblem& p) {
   double pos = 0, neg = 0;
   for (size_t i = 0; i < p.n; ++i) (p.y[i] ? pos : neg) += p.w[i];
+  return {neg, pos};
+}
+
+// Start: intercept at the log-odds of the weighted base rate.
+Vec StartingPoint(const LogisticProblem& p) {
+  const auto [neg, pos] = ClassWeightSums(p);
   Vec theta = Vec::Zero(p.d + 1);
   theta[0] = std::log(pos / neg);
   return theta;
@@ -240,6 +283,50 @@ bool BelowResolution(double decrease, double f) {
   return -decrease <= 1e-13 * std::max(1.0, std::abs(f));
 }
 
+double L1Norm(const Vec& theta) {
+  return theta.tail(theta.size() - 1).lpNorm<1>();
+}
+
+// Moves theta to theta + t delta for the first t = 1, 1/2, 1/4... that
+// lowers F = smooth + l1 |beta|_1 from f0 by at least c t `decrease` (t = 1
+// when function values cannot resolve the decrease), and evaluates the
+// Hessian there into e. With *speculate, t = 1 is evaluated with its
+// Hessian in one pass (a pass is wasted when it is refused); *speculate
+// becomes whether t = 1 was taken. False (nothing changed) when no t is
+// accepted.
+bool NewtonStep(Evaluator& ev, double l1, double c, double f0, double decrease,
+                const Vec& delta, bool* speculate, Vec& theta, Evaluation& e) {
+  auto objective = [&](const Vec& point, double smooth) {
+    return l1 > 0 ? smooth + l1 * L1Norm(point) : smooth;
+  };
+  const bool unresolved = BelowResolution(decrease, f0);
+  double t = 1;
+  int k = 0;
+  if (unresolved || *speculate) {
+    Vec next = theta + delta;
+    Evaluation trial;
+    ev.Evaluate(next, Need::kHessian, &trial);
+    if (unresolved || objective(next, trial.smooth) <= f0 + c * decrease) {
+      theta = std::move(next);
+      e = std::move(trial);
+      *speculate = true;
+      return true;
+    }
+    t = 0.5;
+    k = 1;
+  }
+  for (; k < 60; ++k, t *= 0.5) {
+    const Vec next = theta + t * delta;
+    if (objective(next, ev.Value(next)) <= f0 + c * t * decrease) {
+      theta = next;
+      ev.Evaluate(theta, Need::kHessian, &e);
+      *speculate = t == 1;
+      return true;
+    }
+  }
+  return false;
+}
+
 // ---- Newton-Cholesky -------------------------------------------------------
 
 absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
@@ -247,6 +334,7 @@ absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
   Evaluation e;
   ev.Evaluate(theta, Need::kHessian, &e);
   res.initial_gradient_norm = MaxAbs(e.grad);
+  bool speculate = true;
   for (int it = 0;; ++it) {
     if (!std::isfinite(e.smooth)) {
       return absl::InternalError("the objective is not finite");
@@ -270,19 +358,11 @@ absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
     }
     const double decrease = e.grad.dot(delta);
     if (!(decrease < 0)) break;
-    double t = 1;
-    if (!BelowResolution(decrease, e.smooth)) {
-      bool accepted = false;
-      for (int k = 0; k < 60 && !accepted; ++k) {
-        if (k > 0) t *= 0.5;
-        const double f = ev.Value(theta + t * delta);
-        accepted = f <= e.smooth + 1e-4 * t * decrease;
-      }
-      if (!accepted) break;
+    if (!NewtonStep(ev, 0, 1e-4, e.smooth, decrease, delta, &speculate, theta,
+                    e)) {
+      break;
     }
-    theta += t * delta;
     ++res.iterations;
-    ev.Evaluate(theta, Need::kHessian, &e);
   }
   if (o.unpenalized && res.converged) {
     Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
@@ -441,8 +521,16 @@ absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o,
       dir = -g;
       slope = -g.squaredNorm();
     }
-    const double a0 =
-        memory.empty() ? std::min(1.0, 1.0 / res.gradient_norm) : 1.0;
+    // The first step: the Newton step for uncorrelated standardized
+    // features, whose curvature at the start is about
+    // loss_scale * W p0 (1 - p0) + l2 (W p0 (1 - p0) = pos neg / W).
+    double a0 = 1;
+    if (it == 0) {
+      const auto [neg, pos] = ClassWeightSums(p);
+      a0 = 1 / (p.loss_scale * pos * neg / (pos + neg) + p.l2);
+    } else if (memory.empty()) {
+      a0 = std::min(1.0, 1.0 / res.gradient_norm);
+    }
     Trial t;
     if (!WolfeSearch(ev, theta, f, slope, dir, a0, &t)) {
       if (memory.empty() || restarted) break;
@@ -470,10 +558,6 @@ absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o,
 // ---- Proximal Newton with coordinate descent
 // ---------------------------------
 
-double L1Norm(const Vec& theta) {
-  return theta.tail(theta.size() - 1).lpNorm<1>();
-}
-
 // Largest component of the minimum-norm subgradient of F.
 double Optimality(const LogisticProblem& p, const Vec& theta, const Vec& g) {
   double v = std::abs(g[0]);
@@ -494,6 +578,7 @@ absl::Status CoordinateDescent(const LogisticProblem& p, const SolverOptions& o,
   Evaluation e;
   ev.Evaluate(theta, Need::kHessian, &e);
   res.initial_gradient_norm = Optimality(p, theta, e.grad);
+  bool speculate = true;
   for (int it = 0;; ++it) {
     const double objective = e.smooth + p.l1 * L1Norm(theta);
     if (!std::isfinite(objective)) {
@@ -536,30 +621,36 @@ absl::Status CoordinateDescent(const LogisticProblem& p, const SolverOptions& o,
     const double decrease =
         e.grad.dot(delta) + p.l1 * (L1Norm(theta + delta) - L1Norm(theta));
     if (!(decrease < 0)) break;
-    double t = 1;
-    if (!BelowResolution(decrease, objective)) {
-      bool accepted = false;
-      for (int k = 0; k < 60 && !accepted; ++k) {
-        if (k > 0) t *= 0.5;
-        const Vec next = theta + t * delta;
-        const double f = ev.Value(next) + p.l1 * L1Norm(next);
-        accepted = f <= objective + 1e-2 * t * decrease;
-      }
-      if (!accepted) break;
+    if (!NewtonStep(ev, p.l1, 1e-2, objective, decrease, delta, &speculate,
+                    theta, e)) {
+      break;
     }
-    theta += t * delta;
     ++res.iterations;
-    ev.Evaluate(theta, Need::kHessian, &e);
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
+void LinearPredictor(const double* x, size_t rows, size_t d,
+                     const double* gamma, double c0, double* eta) {
+#ifdef CHURNKIT_LOGISTIC_AVX2
+  if (HasAvx2()) return avx2::LinearPredictor(x, rows, d, gamma, c0, eta);
+#endif
+  portable::LinearPredictor(x, rows, d, gamma, c0, eta);
+}
+
+void Sigmoids(const double* eta, size_t rows, double* p) {
+#ifdef CHURNKIT_LOGISTIC_AVX2
+  if (HasAvx2()) return avx2::Sigmoids(eta, rows, p);
+#endif
+  portable::Sigmoids(eta, rows, p);
+}
+
 absl::StatusOr<SolverResult> SolveLogistic(const LogisticProblem& problem,
                                            const SolverOptions& options) {
   const bool hessian = options.solver != v1::SOLVER_LBFGS;
-  Evaluator ev(problem, hessian);
+  Evaluator ev(problem, hessian, options.portable_kernels);
   Vec theta = StartingPoint(problem);
   SolverResult res;
   absl::Status status;

@@ -7,7 +7,9 @@
 // with z_ij = (x_ij - mean_j) * inv_scale_j (0 for an imputed NaN) and
 // eta_i = theta_0 + z_i . beta. Sums over rows run over fixed blocks whose
 // partial results are added in block order, so every result is
-// bit-identical for any thread count.
+// bit-identical for any thread count. The row kernels use AVX2 and FMA
+// where the CPU has them (chosen at run time), so results may differ in
+// the last bits between CPUs with and without them.
 #ifndef CHURNKIT_SRC_INTERNAL_LOGISTIC_H_
 #define CHURNKIT_SRC_INTERNAL_LOGISTIC_H_
 
@@ -44,6 +46,9 @@ struct SolverOptions {
   // Without a penalty: fail when the classes are separable or the Hessian
   // is singular at the solution.
   bool unpenalized = false;
+  // Use the row kernels compiled for the build's baseline ISA even where
+  // the AVX2 + FMA ones could run (for tests; the two round differently).
+  bool portable_kernels = false;
 };
 
 struct SolverResult {
@@ -56,21 +61,14 @@ struct SolverResult {
   bool converged = false;
 };
 
-// Dot product with four independent partial sums (instruction-level
-// parallelism without reassociating across calls): the result for a row
-// never depends on its neighbours, so it is the same for every chunking.
-inline double Dot(const double* a, const double* b, size_t d) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t j = 0;
-  for (; j + 4 <= d; j += 4) {
-    s0 += a[j] * b[j];
-    s1 += a[j + 1] * b[j + 1];
-    s2 += a[j + 2] * b[j + 2];
-    s3 += a[j + 3] * b[j + 3];
-  }
-  for (; j < d; ++j) s0 += a[j] * b[j];
-  return (s0 + s1) + (s2 + s3);
-}
+// Batch scoring, rows in any chunking: eta_i = c0 + x_i . gamma for `rows`
+// rows of `d` values (row-major)...
+void LinearPredictor(const double* x, size_t rows, size_t d,
+                     const double* gamma, double c0, double* eta);
+// ...and p_i = 1 / (1 + exp(-eta_i)) (NaN for a NaN eta_i, 0 below
+// eta_i = -708). Both use AVX2
+// and FMA where the CPU has them; each result depends only on its row.
+void Sigmoids(const double* eta, size_t rows, double* p);
 
 // The largest feature count of the solvers that keep a Hessian.
 inline constexpr size_t kMaxHessianFeatures = 4096;

@@ -464,6 +464,101 @@ CK_EXPORT ck_status ck_metrics_evaluate(const uint8_t* labels,
                                         const char* options_textproto,
                                         ck_buffer_t** out);
 
+/* ======================= Learned scorecards ============================= */
+
+/* Learns a health scorecard from churn history (docs/scorecards.md): each
+ * column is binned, each bin gets its weight of evidence, a logistic model
+ * is fitted on the WoE columns and its coefficients are scaled into points
+ * (points to double the odds). Matrix arguments as ck_model_fit: `x` holds
+ * `rows` rows of `cols` doubles, row-major, NaN = missing, named by
+ * `column_names`; `labels` holds rows values, 0 (stayed) or 1 (churned).
+ * Nothing is kept past the call. `options` / `options_size` are a
+ * serialized churnkit.v1.ScorecardLearnOptions (read during the call only;
+ * NULL / 0 for the defaults: monotonic bins, at most 5 per column, 50
+ * points at odds 1, 10 points to double them, a stratified 30% holdout).
+ * holdout_from is refused: rows carry no as-of times here.
+ * *scorecard_out receives a serialized churnkit.v1.Scorecard (to store,
+ * or to use as the `scorecard` of an AssessmentConfig, in text format for
+ * ck_assessor_create, when the columns are the assessment's features);
+ * *report_out, unless report_out is NULL, a serialized
+ * churnkit.v1.ScorecardReport (bins, WoE, information values, training and
+ * holdout AUC). Free both with ck_buffer_free(). Uses all cores;
+ * thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL x / column_names / labels /
+ * scorecard_out, `options` NULL with a non-zero size, cols 0, a NULL or
+ * duplicate column name, bytes that are not a ScorecardLearnOptions, an
+ * option out of range named by its field, e.g. "pdo: must be > 0", a label
+ * other than 0/1, a single class, an infinite value, no usable column —
+ * each constant, all missing or uninformative). */
+CK_EXPORT ck_status ck_scorecard_learn(
+    const double* x, size_t rows, size_t cols, const char* const* column_names,
+    const uint8_t* labels, const void* options, size_t options_size,
+    ck_buffer_t** scorecard_out, ck_buffer_t** report_out);
+
+/* ======================= Experiments (A/B tests) ======================== */
+
+/* Analyses the A/B tests of retention interventions (INTERVENTION events:
+ * key = strategy, group = arm, amount = cost; docs/experiments.md): per
+ * strategy and arm, retention after 1..3 cycles, response and win-back
+ * rates, cost per retained customer; each arm against the control arm with
+ * the difference, Wald and Newcombe intervals, z-test and Fisher p-values
+ * and the sample size a conclusive test needs; strategies with a low
+ * response flagged. `options` / `options_size` hold a serialized
+ * churnkit.v1.ExperimentOptions (copied; NULL / 0 for every default: as of
+ * midnight after the last event, 30-day cycles, 3 cycles, alpha 0.05).
+ * *out receives a serialized churnkit.v1.ExperimentReport (rates in
+ * percent, never NaN); free it with ck_buffer_free(). Uses all cores unless
+ * the options set `threads`; the dataset may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out, `options` NULL with a
+ * non-zero size, bytes that are not an ExperimentOptions, an invalid option
+ * named by its field, e.g. "alpha: must be in (0, 1)", "control_arm: 'X'
+ * is not an arm of strategy 'call'"). */
+CK_EXPORT ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
+                              size_t options_size, ck_buffer_t** out);
+
+/* The statistics behind ck_abtest on plain counts: group i has
+ * `successes_i` of `trials_i`. Every output pointer may be NULL to skip it;
+ * outputs are written only on success. Thread-safe.
+ * Errors (CK_INVALID_ARGUMENT, naming the argument): a negative count,
+ * successes > trials, trials = 0, alpha / power outside (0, 1). */
+
+/* Two-proportion z-test of p1 = p2 with the pooled standard error: z, the
+ * two-sided p-value and the one-sided p-value of p1 > p2. When every trial
+ * of both groups succeeded, or none did, z = 0, p = 1 and the one-sided
+ * p = 0.5 (never NaN). */
+CK_EXPORT ck_status ck_two_proportion_test(int64_t successes1, int64_t trials1,
+                                           int64_t successes2, int64_t trials2,
+                                           double* z, double* p_value,
+                                           double* p_value_greater);
+
+/* Interval methods of ck_difference_interval. */
+#define CK_INTERVAL_WALD 1
+#define CK_INTERVAL_NEWCOMBE 2
+
+/* Confidence interval of p1 - p2 at level 1 - alpha: CK_INTERVAL_WALD or
+ * CK_INTERVAL_NEWCOMBE (Newcombe's hybrid score interval, method 10).
+ * Errors: also an unknown method. */
+CK_EXPORT ck_status ck_difference_interval(int64_t successes1, int64_t trials1,
+                                           int64_t successes2, int64_t trials2,
+                                           double alpha, int method,
+                                           double* lower, double* upper);
+
+/* Fisher's exact test on the 2x2 table [[a, b], [c, d]]: the two-sided
+ * p-value (as scipy.stats.fisher_exact), P(X <= a) and P(X >= a), and the
+ * sample odds ratio a d / (b c): INFINITY when b c = 0 < a d, -1 when a row
+ * or column sums to 0 (then every p-value is 1). Errors: a negative cell. */
+CK_EXPORT ck_status ck_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d,
+                                    double* p_value, double* p_less,
+                                    double* p_greater, double* odds_ratio);
+
+/* Subjects per arm for a two-sided two-proportion z-test at `alpha` to
+ * detect p1 vs p2 with probability `power` (Fleiss et al. 2003, without
+ * continuity correction), rounded up, into *out.
+ * Errors: NULL out, p1 or p2 outside [0, 1], p1 = p2, alpha or power
+ * outside (0, 1), a size over 10^15. */
+CK_EXPORT ck_status ck_sample_size(double p1, double p2, double alpha,
+                                   double power, int64_t* out);
+
 /* ======================= Assessment ===================================== */
 
 /* Health colours (churnkit.v1.Colour) and alert levels (churnkit.v1.Level). */
@@ -541,6 +636,91 @@ CK_EXPORT ck_status ck_assessment_serialize(const ck_assessment_t* assessment,
                                             ck_buffer_t** out);
 CK_EXPORT ck_status ck_assessment_history(const ck_assessment_t* assessment,
                                           ck_buffer_t** out);
+
+/* ======================= Customer lifetime value ======================= */
+
+/* RFM summaries of every customer with an order before `as_of` (seconds
+ * since the epoch; only events strictly before it count), docs/clv.md.
+ * `options_textproto` is a churnkit.v1.RfmOptions (NULL or "": days, ORDER
+ * events, same-day orders merged), e.g. "time_unit: CLV_WEEKS".
+ * *out receives a serialized churnkit.v1.RfmSummaries; free it with
+ * ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, unparsable or invalid
+ * options). */
+CK_EXPORT ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
+                                     const char* options_textproto,
+                                     ck_buffer_t** out);
+
+/* Fits BG/NBD (and Gamma-Gamma when `monetary` is not NULL) on `n`
+ * customers' summaries in caller memory: frequency (repeat purchases,
+ * whole numbers), recency t_x and age T (one time unit, which the model's
+ * alpha and later horizons share), monetary (mean repeat spend, > 0 when
+ * frequency > 0). Nothing is kept past the call. `options_textproto` is a
+ * churnkit.v1.ClvFitOptions (NULL or "": no penalty, tolerance 1e-9).
+ * *out receives a serialized churnkit.v1.ClvModel (gamma_gamma unset
+ * without monetary); free it with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, n 0, a negative, NaN or
+ * non-integral value or recency > age, named by customer index and field;
+ * invalid options named by field); CK_FAILED_PRECONDITION (no customer with
+ * frequency > 0, a degenerate likelihood, no convergence). */
+CK_EXPORT ck_status ck_clv_fit(const double* frequency, const double* recency,
+                               const double* age, const double* monetary,
+                               size_t n, const char* options_textproto,
+                               ck_buffer_t** out);
+
+/* Predicts `n` customers under a model from ck_clv_fit (`model` /
+ * `model_size`: the serialized churnkit.v1.ClvModel, copied). Arrays as
+ * ck_clv_fit; `monetary` is required when the model has a Gamma-Gamma
+ * part and ignored otherwise (spend and CLV are then 0).
+ * `options_textproto` is a churnkit.v1.ClvPredictOptions and must set
+ * horizon, e.g. "horizon: 52 margin: 0.3". Each output (n doubles, caller
+ * memory) may be NULL to skip it: P(alive), expected purchases over the
+ * horizon, expected spend per purchase, CLV. Outputs are always finite and
+ * are left untouched on error.
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, bytes that are not a
+ * ClvModel, invalid parameters, summaries or options);
+ * CK_FAILED_PRECONDITION (Gamma-Gamma q <= 1; a horizon too long to sum
+ * the hypergeometric series, naming the customer). */
+CK_EXPORT ck_status ck_clv_predict(const void* model, size_t model_size,
+                                   const double* frequency,
+                                   const double* recency, const double* age,
+                                   const double* monetary, size_t n,
+                                   const char* options_textproto,
+                                   double* p_alive, double* expected_purchases,
+                                   double* expected_spend, double* clv);
+
+/* ======================= Segmentation =================================== */
+
+/* Segments every customer existing at the as-of date (docs/segmentation.md):
+ * customer value and A/B/C tiers, the value x risk matrix with its four
+ * strategies and save-first ranking, and the churn-reason matrix.
+ * `options` / `options_size` hold a serialized churnkit.v1.SegmentOptions
+ * (proto/churnkit/v1/segment.proto; NULL / 0 for every shipped default;
+ * the bytes are read during the call only). Risk comes from exactly one of:
+ *   - `risk_ids` / `risk` / `num_risk`: `num_risk` customer ids
+ *     (NUL-terminated UTF-8) and values whose meaning is
+ *     SegmentOptions.risk.source (health score, colour, churn
+ *     probability); both arrays are borrowed for the call; NULL only when
+ *     num_risk is 0; every customer not churned needs a value;
+ *   - `assessment`: a ck_assess() result (its scores, colours or churn
+ *     probabilities, and its alerts and model reasons as evidence for the
+ *     reasons of churn without a cancellation); as_of then defaults to the
+ *     assessment's. Pass NULL arrays and 0 with it.
+ * *out receives a serialized churnkit.v1.SegmentReport; free it with
+ * ck_buffer_free(). Uses all cores unless the options set `threads`; the
+ * dataset and assessment are only read and may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; NULL arrays with
+ * num_risk > 0; both an assessment and arrays; bytes that are not a
+ * SegmentOptions; invalid options named by their path, e.g.
+ * "tiers.a_share: must be in (0, 1], got 1.5"; an unknown or repeated risk
+ * id, "risk.customer_ids[3]: unknown customer 'x'"; a NaN or out-of-range
+ * value, "risk.values[2]: ..."; an active customer without a value). */
+CK_EXPORT ck_status ck_segment(const ck_dataset_t* dataset, const void* options,
+                               size_t options_size, const char* const* risk_ids,
+                               const double* risk, size_t num_risk,
+                               const ck_assessment_t* assessment,
+                               ck_buffer_t** out);
 
 #ifdef __cplusplus
 } /* extern "C" */

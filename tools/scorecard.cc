@@ -1,0 +1,425 @@
+// churnkit scorecard: learn a health scorecard from churn history (binning,
+// weight of evidence, logistic fit, PDO points), from an event data set's
+// training panel or from a plain customer table.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "args.h"
+#include "churnkit/features.h"
+#include "churnkit/health.h"
+#include "churnkit/io.h"
+#include "churnkit/labels.h"
+#include "churnkit/metrics.h"
+#include "churnkit/model.h"
+#include "churnkit/scorecard_learn.h"
+#include "commands.h"
+#include "data_input.h"
+#include "table.h"
+
+namespace churnkit::cli {
+namespace {
+
+using Align = TextTable::Align;
+
+std::string Fixed(double v, int decimals) {
+  return absl::StrFormat("%.*f", decimals, v);
+}
+
+std::string Points(double v) {
+  return v == std::floor(v) ? absl::StrFormat("%+.0f", v)
+                            : absl::StrFormat("%+.2f", v);
+}
+
+// The learned model's rows: a training panel of an event data set, or a
+// plain table.
+struct Rows {
+  FeatureMatrix x;
+  std::vector<uint8_t> y;
+  std::string what;  // for the header line
+};
+
+// "Shipped Zoho scorecard on the same rows: ROC-AUC train .., holdout .."
+// when the rows have the default scorecard's features; else empty.
+std::string CompareWithZoho(const Rows& rows, const LearnedScorecard& learned) {
+  absl::StatusOr<v1::Scorecard> zoho = DefaultScorecard();
+  if (!zoho.ok()) return "";
+  absl::StatusOr<HealthScorer> scorer =
+      HealthScorer::Create(*zoho, rows.x.columns);
+  if (!scorer.ok()) return "";
+  std::vector<double> risk[2];
+  std::vector<uint8_t> labels[2];
+  for (size_t i = 0; i < rows.x.num_rows(); ++i) {
+    const int part = learned.holdout[i];
+    risk[part].push_back(-scorer->Score(rows.x.row(i)).total);
+    labels[part].push_back(rows.y[i]);
+  }
+  std::string auc[2];
+  for (int part : {0, 1}) {
+    absl::StatusOr<double> a = RocAuc(labels[part], risk[part]);
+    auc[part] = a.ok() ? Fixed(*a, 4) : "n/a";
+  }
+  return absl::StrCat("Shipped Zoho scorecard on the same rows: train ", auc[0],
+                      ", holdout ", auc[1], "\n");
+}
+
+void PrintReport(const LearnedScorecard& learned, bool bins,
+                 const std::string& comparison) {
+  const v1::ScorecardReport& r = learned.report;
+  const v1::Scorecard& card = learned.scorecard;
+  std::printf("Training rows: %s (%s churned, %s)\n",
+              FormatCount(r.train_rows()).c_str(),
+              FormatCount(r.train_events()).c_str(),
+              FormatShare(r.train_events(), r.train_rows()).c_str());
+  std::printf("Holdout rows:  %s (%s churned)\n",
+              FormatCount(r.holdout_rows()).c_str(),
+              FormatCount(r.holdout_events()).c_str());
+  std::printf("ROC-AUC of the total: train %s, holdout %s\n%s\n",
+              Fixed(r.train_auc(), 4).c_str(),
+              r.has_holdout_auc() ? Fixed(r.holdout_auc(), 4).c_str()
+                                  : "n/a (no holdout with both classes)",
+              comparison.c_str());
+
+  std::vector<const v1::LearnedFeature*> order;
+  for (const v1::LearnedFeature& f : r.features()) order.push_back(&f);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) {
+                     return a->information_value() > b->information_value();
+                   });
+  TextTable table({Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+                   Align::kRight, Align::kRight, Align::kLeft});
+  table.AddRow(
+      {"Dimension", "Feature", "Bins", "IV", "AUC", "Coef.", "Points"});
+  for (const v1::LearnedFeature* f : order) {
+    double lo = INFINITY, hi = -INFINITY;
+    int range = 0;
+    for (const v1::ScorecardBin& b : f->bins()) {
+      lo = std::min(lo, b.points());
+      hi = std::max(hi, b.points());
+      range += !b.missing();
+    }
+    table.AddRow({f->dimension(), f->feature(), absl::StrCat(range),
+                  Fixed(f->information_value(), 3), Fixed(f->auc(), 3),
+                  Fixed(f->coefficient(), 3),
+                  absl::StrCat(Points(lo), " .. ", Points(hi))});
+  }
+  std::printf(
+      "Dimensions, by information value (IV >= 0.3 strong, 0.1 "
+      "medium, 0.02 weak)\n%s\n",
+      table.Render(2).c_str());
+  if (bins) {
+    for (const v1::LearnedFeature& f : r.features()) {
+      TextTable t({Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
+                   Align::kRight, Align::kRight});
+      t.AddRow({"Bin", "Rows", "Churned", "Rate", "WoE", "Points"});
+      for (const v1::ScorecardBin& b : f.bins()) {
+        t.AddRow({b.label(), FormatCount(b.count()), FormatCount(b.events()),
+                  Fixed(100 * b.event_rate(), 1) + "%", Fixed(b.woe(), 3),
+                  Points(b.points())});
+      }
+      std::printf("  %s (%s)\n%s\n", f.feature().c_str(),
+                  f.increasing() ? "churn rises with the value"
+                                 : "churn falls with the value",
+                  t.Render(4).c_str());
+    }
+  }
+  if (r.dropped_size() > 0) {
+    std::map<std::string, int> why;
+    for (const v1::DroppedFeature& d : r.dropped()) {
+      // The reason without its numbers: "wrong sign", "constant"...
+      std::string key(absl::StripTrailingAsciiWhitespace(
+          d.reason().substr(0, d.reason().find_first_of("0123456789:<"))));
+      if (key == "information value") key = "low information value";
+      ++why[key];
+    }
+    std::string line;
+    for (const auto& [reason, n] : why) {
+      absl::StrAppend(&line, line.empty() ? "" : ", ", n, " ", reason);
+    }
+    std::printf("Dropped %d features: %s\n\n", r.dropped_size(), line.c_str());
+  }
+  std::printf(
+      "Points: base %s; totals from %s to %s; %s points double the odds of "
+      "staying\n",
+      Points(card.base_points()).c_str(), Points(r.min_total()).c_str(),
+      Points(r.max_total()).c_str(),
+      Fixed(r.factor() * std::log(2.0), 2).c_str());
+  std::printf(
+      "Calibration, log-odds of churn = a + b x total: implied a = %.4f, b = "
+      "%.5f; fitted a = %.4f, b = %.5f\n\n",
+      r.implied().intercept(), r.implied().slope(), r.fitted().intercept(),
+      r.fitted().slope());
+  TextTable colours({Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+                     Align::kRight, Align::kRight});
+  colours.AddRow({"Colour", "Total", "Train rows", "Churn rate", "Holdout rows",
+                  "Churn rate"});
+  for (const v1::ColourSummary& c : r.colours()) {
+    std::string range;
+    switch (c.colour()) {
+      case v1::GREEN:
+        range = absl::StrCat(">= ", Points(card.colours().green_min()));
+        break;
+      case v1::YELLOW:
+        range = absl::StrCat(">= ", Points(card.colours().yellow_min()));
+        break;
+      default:
+        range = absl::StrCat("< ", Points(card.colours().yellow_min()));
+    }
+    colours.AddRow({ColourName(c.colour()), range, FormatCount(c.train_rows()),
+                    Fixed(100 * c.train_churn_rate(), 1) + "%",
+                    FormatCount(c.holdout_rows()),
+                    Fixed(100 * c.holdout_churn_rate(), 1) + "%"});
+  }
+  std::printf("Colours from history\n%s", colours.Render(2).c_str());
+}
+
+}  // namespace
+
+int RunScorecard(CommandArgs args) {
+  ArgParser parser(
+      "churnkit scorecard",
+      "Learns a health scorecard from churn history (docs/scorecards.md):\n"
+      "each feature is binned (monotonic churn rates by default), each bin\n"
+      "weighted by its weight of evidence, a logistic model fitted on them\n"
+      "and scaled into points (--options: a churnkit.v1.ScorecardLearnOptions\n"
+      "textproto). Rows come from an event data set (panel mode: PATH...,\n"
+      "features as of each --dates date labelled by churn within --horizon\n"
+      "days; dates from --test-from, default the last, are held out) or from\n"
+      "a plain table (table mode: one CSV PATH and --label; a stratified 30%\n"
+      "holdout). Prints each dimension's information value and AUC and the\n"
+      "AUC of the total; --out writes the churnkit.v1.Scorecard,\n"
+      "--assess-config an AssessmentConfig for `churnkit assess --config`.\n"
+      "Examples:\n"
+      "  churnkit scorecard data/ --dates 2024-09-01,2024-12-01,2025-03-01\n"
+      "      --horizon 90 --out learned.textproto --assess-config "
+      "assess.textproto\n"
+      "  churnkit scorecard Telco-Customer-Churn.csv --label Churn "
+      "--positive Yes\n"
+      "      --id customerID");
+  DataInput input;
+  std::vector<UnixSeconds> dates;
+  int64_t horizon = 90;
+  UnixSeconds test_from = kNoTime;
+  std::string features_file, definition_file, options_file;
+  std::string out_file, assess_file, report_file, binning;
+  int64_t max_bins = 0;
+  bool bins = false;
+  v1::TableOptions table_options;
+  AddDataInputArgs(parser, &input);
+  parser.AddOption(
+      "dates", "D1,D2,...",
+      "Panel mode: as-of dates of the training panel, increasing",
+      [&](absl::string_view v) -> absl::Status {
+        for (absl::string_view d : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+          UnixSeconds t = kNoTime;
+          if (absl::Status s = ParseAsOf(d, &t); !s.ok()) return s;
+          dates.push_back(t);
+        }
+        return absl::OkStatus();
+      });
+  parser.AddInt("horizon", "DAYS",
+                "Panel mode: label churn within this many days after each "
+                "date (default 90)",
+                1, 3650, &horizon);
+  parser.AddOption(
+      "test-from", "DATE",
+      "Panel mode: dates from this one on are held out (default: the last "
+      "date)",
+      [&](absl::string_view v) { return ParseAsOf(v, &test_from); });
+  parser.AddString("features", "FILE",
+                   "Panel mode: a churnkit.v1.FeatureSet (default: the "
+                   "shipped one, as `churnkit assess` uses)",
+                   &features_file);
+  parser.AddString("definition", "FILE",
+                   "Panel mode: a churnkit.v1.ChurnDefinition (default: the "
+                   "shipped one)",
+                   &definition_file);
+  parser.AddOption("label", "COLUMN",
+                   "Table mode: the churn label column of the CSV PATH",
+                   [&](absl::string_view v) {
+                     table_options.set_label_column(std::string(v));
+                     return absl::OkStatus();
+                   });
+  parser.AddOption("positive", "VALUE",
+                   "Table mode: label value meaning churned (default: "
+                   "1/true/yes)",
+                   [&](absl::string_view v) {
+                     table_options.set_positive_label(std::string(v));
+                     return absl::OkStatus();
+                   });
+  parser.AddOption("id", "COLUMN", "Table mode: customer id column",
+                   [&](absl::string_view v) {
+                     table_options.set_id_column(std::string(v));
+                     return absl::OkStatus();
+                   });
+  parser.AddOption(
+      "ignore", "A,B", "Table mode: columns left out",
+      [&](absl::string_view v) {
+        for (absl::string_view c : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+          table_options.add_ignore(std::string(c));
+        }
+        return absl::OkStatus();
+      });
+  parser.AddString("options", "FILE",
+                   "A churnkit.v1.ScorecardLearnOptions textproto",
+                   &options_file);
+  parser.AddString("binning", "monotonic|quantile",
+                   "Binning method (overrides --options)", &binning);
+  parser.AddInt("max-bins", "N", "Most bins per feature (overrides --options)",
+                2, 1000, &max_bins);
+  parser.AddFlag("bins", "Print every feature's bins", &bins);
+  parser.AddString("out", "FILE", "Write the churnkit.v1.Scorecard here",
+                   &out_file);
+  parser.AddString("assess-config", "FILE",
+                   "Write a churnkit.v1.AssessmentConfig holding the "
+                   "scorecard (and --features) here",
+                   &assess_file);
+  parser.AddString("report", "FILE",
+                   "Write the churnkit.v1.ScorecardReport here", &report_file);
+  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
+  const bool from_table = !table_options.label_column().empty();
+  if (from_table && (!dates.empty() || test_from != kNoTime)) {
+    return parser.UsageError(
+        "give either --label (table mode) or --dates (panel mode)");
+  }
+  if (from_table && input.paths.size() != 1) {
+    return parser.UsageError("table mode reads exactly one CSV PATH");
+  }
+  if (from_table && !assess_file.empty()) {
+    return parser.UsageError(
+        "--assess-config needs an event data set: an assessment computes "
+        "features from events, not table columns");
+  }
+  if (!from_table && dates.empty()) {
+    return parser.UsageError(
+        "--dates (panel mode) or --label (table mode) is required");
+  }
+
+  v1::ScorecardLearnOptions options;
+  if (!options_file.empty()) {
+    if (absl::Status s = ReadConfigFile(options_file, &options); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  if (binning == "monotonic") {
+    options.set_binning(v1::ScorecardLearnOptions::MONOTONIC);
+  } else if (binning == "quantile") {
+    options.set_binning(v1::ScorecardLearnOptions::QUANTILE);
+  } else if (!binning.empty()) {
+    return parser.UsageError(absl::StrCat(
+        "--binning must be monotonic or quantile, not '", binning, "'"));
+  }
+  if (max_bins > 0) options.set_max_bins(static_cast<int32_t>(max_bins));
+  // A panel repeats customers at each date: hold out the last date(s).
+  if (test_from != kNoTime) {
+    options.set_holdout_from(test_from);
+  } else if (!from_table && dates.size() >= 2 && !options.has_holdout_from() &&
+             !options.has_holdout_share()) {
+    options.set_holdout_from(dates.back());
+  }
+  if (absl::Status s = ValidateScorecardLearnOptions(options); !s.ok()) {
+    return parser.UsageError(std::string(s.message()));
+  }
+
+  Rows rows;
+  v1::FeatureSet feature_set;
+  if (from_table) {
+    const std::string& table_file = input.paths[0];
+    absl::StatusOr<PlainTable> table = ReadPlainTable(table_file);
+    if (!table.ok()) return Fail(parser, table.status());
+    absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, table_options);
+    if (!encoded.ok()) return Fail(parser, encoded.status());
+    rows.x = std::move(encoded->features);
+    rows.y = std::move(encoded->labels);
+    rows.what = absl::StrCat(table_file, ": ", FormatCount(rows.x.num_rows()),
+                             " customers, ", rows.x.num_cols(), " columns");
+  } else {
+    absl::StatusOr<v1::FeatureSet> set = DefaultFeatureSet();
+    if (!features_file.empty()) {
+      set = v1::FeatureSet();
+      if (absl::Status s = ReadConfigFile(features_file, &*set); !s.ok()) {
+        return Fail(parser, s);
+      }
+      feature_set = *set;
+    }
+    if (!set.ok()) return Fail(parser, set.status());
+    absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
+    if (!engine.ok()) return Fail(parser, engine.status());
+    absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
+    if (!definition_file.empty()) {
+      def = v1::ChurnDefinition();
+      if (absl::Status s = ReadConfigFile(definition_file, &*def); !s.ok()) {
+        return Fail(parser, s);
+      }
+    }
+    if (!def.ok()) return Fail(parser, def.status());
+    absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
+    if (!labeler.ok()) return Fail(parser, labeler.status());
+    absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);
+    if (!load.ok()) return InputError(parser, load.status());
+    absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
+    if (!loaded.ok()) return Fail(parser, loaded.status());
+    WarnSkippedRows(parser, loaded->report);
+    absl::StatusOr<TrainingPanel> panel = BuildTrainingPanel(
+        loaded->dataset, *engine, *labeler, dates, static_cast<int>(horizon));
+    if (!panel.ok()) return Fail(parser, panel.status());
+    rows.x = std::move(panel->features);
+    rows.y = std::move(panel->labels);
+    std::vector<std::string> days;
+    for (UnixSeconds t : dates) days.push_back(FormatTime(t));
+    rows.what = absl::StrCat(
+        DescribeInput(*load), ": ", FormatCount(rows.x.num_rows()), " rows at ",
+        dates.size(), " dates (", absl::StrJoin(days, ", "), "), churn within ",
+        horizon, " days; ", rows.x.num_cols(), " features");
+  }
+  std::printf("%s\n", rows.what.c_str());
+  if (options.has_holdout_from()) {
+    std::printf("Holdout: rows as of %s and later\n",
+                FormatTime(options.holdout_from()).c_str());
+  }
+
+  absl::StatusOr<LearnedScorecard> learned =
+      LearnScorecard(rows.x, rows.y, options);
+  if (!learned.ok()) return Fail(parser, learned.status());
+  PrintReport(*learned, bins, CompareWithZoho(rows, *learned));
+
+  if (!out_file.empty()) {
+    if (absl::Status s = WriteTextProtoFile(out_file, learned->scorecard);
+        !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  if (!assess_file.empty()) {
+    v1::AssessmentConfig config;
+    // Without --features the assessment uses the shipped set, as here.
+    if (!features_file.empty()) *config.mutable_features() = feature_set;
+    *config.mutable_scorecard() = learned->scorecard;
+    if (absl::Status s = WriteTextProtoFile(assess_file, config); !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  if (!report_file.empty()) {
+    if (absl::Status s = WriteTextProtoFile(report_file, learned->report);
+        !s.ok()) {
+      return Fail(parser, s);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace churnkit::cli
