@@ -58,6 +58,39 @@ double MaxAbs(const std::vector<double>& v) {
   return m;
 }
 
+// Solves H x = -g for a small dense system by Gaussian elimination with
+// partial pivoting (H is overwritten); false when H is singular.
+bool SolveInPlace(size_t d, std::vector<double>* h, std::vector<double>* x,
+                  const std::vector<double>& g) {
+  std::vector<double>& a = *h;
+  std::vector<double> b(d);
+  for (size_t i = 0; i < d; ++i) b[i] = -g[i];
+  for (size_t k = 0; k < d; ++k) {
+    size_t pivot = k;
+    for (size_t i = k + 1; i < d; ++i) {
+      if (std::fabs(a[i * d + k]) > std::fabs(a[pivot * d + k])) pivot = i;
+    }
+    if (!(std::fabs(a[pivot * d + k]) > 0)) return false;
+    if (pivot != k) {
+      for (size_t j = 0; j < d; ++j) std::swap(a[k * d + j], a[pivot * d + j]);
+      std::swap(b[k], b[pivot]);
+    }
+    for (size_t i = k + 1; i < d; ++i) {
+      const double m = a[i * d + k] / a[k * d + k];
+      for (size_t j = k; j < d; ++j) a[i * d + j] -= m * a[k * d + j];
+      b[i] -= m * b[k];
+    }
+  }
+  x->assign(d, 0.0);
+  for (size_t k = d; k-- > 0;) {
+    double v = b[k];
+    for (size_t j = k + 1; j < d; ++j) v -= a[k * d + j] * (*x)[j];
+    (*x)[k] = v / a[k * d + k];
+  }
+  return std::all_of(x->begin(), x->end(),
+                     [](double v) { return std::isfinite(v); });
+}
+
 // BFGS on an inverse-Hessian approximation with a backtracking Armijo line
 // search; steps are capped at 5 in every coordinate (log-parameters), and a
 // step that makes the objective non-finite is shortened. Deterministic.
@@ -73,7 +106,8 @@ MinimizeResult MinimizeBfgs(const Objective& f, std::vector<double> u,
   };
   reset();
   double fx = f(u, &g);
-  bool fresh = true;  // h is the identity
+  bool fresh = true;   // h is the identity
+  int flat_steps = 0;  // accepted steps that only shrank the gradient
   for (r.iterations = 0; r.iterations < max_iterations; ++r.iterations) {
     if (MaxAbs(g) < tolerance) break;
     for (size_t i = 0; i < d; ++i) {
@@ -98,13 +132,19 @@ MinimizeResult MinimizeBfgs(const Objective& f, std::vector<double> u,
       if (!std::isfinite(f_new)) continue;
       // Armijo; or, once f is flat to rounding (near the optimum, where
       // its decrease falls below its resolution), a smaller gradient.
-      if (f_new <= fx + 1e-4 * step * slope ||
-          (std::fabs(f_new - fx) <= 1e-14 * std::max(1.0, std::fabs(fx)) &&
-           MaxAbs(g_new) < MaxAbs(g))) {
+      if (f_new <= fx + 1e-4 * step * slope) {
         accepted = true;
+        flat_steps = 0;
+        break;
+      }
+      if (std::fabs(f_new - fx) <= 1e-14 * std::max(1.0, std::fabs(fx)) &&
+          MaxAbs(g_new) < MaxAbs(g)) {
+        accepted = true;
+        ++flat_steps;
         break;
       }
     }
+    if (flat_steps >= 5) break;  // flat to rounding: leave it to Newton
     if (!accepted) {
       if (fresh) break;  // even steepest descent makes no progress
       reset();
@@ -141,6 +181,52 @@ MinimizeResult MinimizeBfgs(const Objective& f, std::vector<double> u,
       }
       fresh = false;
     }
+  }
+  // Near the optimum the objective is flat to rounding, so an Armijo line
+  // search stalls while the gradient is still above the tolerance (an
+  // ill-conditioned likelihood, e.g. r and alpha moving together). Newton
+  // steps on a Hessian by central differences of the analytic gradient need
+  // only the gradient to shrink, and finish the job in a few steps.
+  for (int polish = 0;
+       polish < 20 && r.iterations < max_iterations && MaxAbs(g) >= tolerance;
+       ++polish) {
+    constexpr double kH = 1e-5;
+    std::vector<double> hess(d * d), g_plus(d), g_minus(d);
+    bool finite = true;
+    for (size_t j = 0; j < d && finite; ++j) {
+      std::vector<double> probe = u;
+      probe[j] = u[j] + kH;
+      finite = std::isfinite(f(probe, &g_plus));
+      probe[j] = u[j] - kH;
+      finite = finite && std::isfinite(f(probe, &g_minus));
+      for (size_t i = 0; i < d; ++i) {
+        hess[i * d + j] = (g_plus[i] - g_minus[i]) / (2 * kH);
+      }
+    }
+    if (!finite) break;
+    for (size_t i = 0; i < d; ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        hess[i * d + j] = hess[j * d + i] =
+            0.5 * (hess[i * d + j] + hess[j * d + i]);
+      }
+    }
+    if (!SolveInPlace(d, &hess, &dir, g)) break;  // dir = -H^-1 g
+    double slope = 0;
+    for (size_t i = 0; i < d; ++i) slope += dir[i] * g[i];
+    if (!(slope < 0)) break;  // not a minimum's curvature
+    bool improved = false;
+    for (double step = 1; step > 1e-3 && !improved; step *= 0.5) {
+      for (size_t i = 0; i < d; ++i) u_new[i] = u[i] + step * dir[i];
+      const double f_new = f(u_new, &g_new);
+      if (std::isfinite(f_new) && MaxAbs(g_new) < MaxAbs(g)) {
+        u = u_new;
+        g = g_new;
+        fx = f_new;
+        improved = true;
+      }
+    }
+    if (!improved) break;
+    ++r.iterations;
   }
   r.u = std::move(u);
   r.value = fx;
