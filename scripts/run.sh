@@ -9,7 +9,10 @@
 # first five, held-out AUC, lift and the riskiest customers' reasons on
 # the last) and prints the assessment as of the day after the data ends
 # with the model's churn probability (customers by health colour, alerts
-# by level, tasks by type, the customers most at risk and why). The data is generated once:
+# by level, tasks by type, the customers most at risk and why), the value
+# x risk segmentation (the 2x2 matrix with its strategies, A/B/C tiers,
+# whom to save first, the churn-reason matrix) and the A/B tests of the
+# retention offers. The data is generated once:
 # it is reused while build/data holds a finished run of the same config
 # and churnkit version. Extra arguments go to `churnkit validate`.
 # (examples/data, the small hand-written export, stays the tests' input.)
@@ -49,3 +52,9 @@ echo "== churnkit train $data --dates $dates --horizon 90 --out $data/model.pb"
 echo
 echo "== churnkit assess $data --as-of 2026-01-01 --model $data/model.pb"
 "$churnkit" assess "$data" --as-of 2026-01-01 --model "$data/model.pb"
+echo
+echo "== churnkit segment $data --as-of 2026-01-01 --model $data/model.pb"
+"$churnkit" segment "$data" --as-of 2026-01-01 --model "$data/model.pb"
+echo
+echo "== churnkit abtest $data --as-of 2026-01-01"
+"$churnkit" abtest "$data" --as-of 2026-01-01
