@@ -19,6 +19,7 @@
 #include "churnkit/labels.h"
 #include "internal/config_util.h"
 #include "internal/event_filter.h"
+#include "internal/special.h"
 
 namespace churnkit {
 namespace {
@@ -29,74 +30,8 @@ constexpr int64_t kDay = 86400;
 
 // ---- The normal distribution ----------------------------------------------
 
-// Evaluates the polynomial c[0] + c[1] x + ... + c[7] x^7.
-double Poly7(const double (&c)[8], double x) {
-  double r = c[7];
-  for (int i = 6; i >= 0; --i) r = r * x + c[i];
-  return r;
-}
-
-// Wichura (1988), Algorithm AS 241, PPND16. Requires 0 < p < 1.
-double Ppnd16(double p) {
-  static constexpr double a[8] = {
-      3.3871328727963666080e0,  1.3314166789178437745e+2,
-      1.9715909503065514427e+3, 1.3731693765509461125e+4,
-      4.5921953931549871457e+4, 6.7265770927008700853e+4,
-      3.3430575583588128105e+4, 2.5090809287301226727e+3};
-  static constexpr double b[8] = {1.0,
-                                  4.2313330701600911252e+1,
-                                  6.8718700749205790830e+2,
-                                  5.3941960214247511077e+3,
-                                  2.1213794301586595867e+4,
-                                  3.9307895800092710610e+4,
-                                  2.8729085735721942674e+4,
-                                  5.2264952788528545610e+3};
-  static constexpr double c[8] = {
-      1.42343711074968357734e0,  4.63033784615654529590e0,
-      5.76949722146069140550e0,  3.64784832476320460504e0,
-      1.27045825245236838258e0,  2.41780725177450611770e-1,
-      2.27238449892691845833e-2, 7.74545014278341407640e-4};
-  static constexpr double d[8] = {1.0,
-                                  2.05319162663775882187e0,
-                                  1.67638483018380384940e0,
-                                  6.89767334985100004550e-1,
-                                  1.48103976427480074590e-1,
-                                  1.51986665636164571966e-2,
-                                  5.47593808499534494600e-4,
-                                  1.05075007164441684324e-9};
-  static constexpr double e[8] = {
-      6.65790464350110377720e0,  5.46378491116411436990e0,
-      1.78482653991729133580e0,  2.96560571828504891230e-1,
-      2.65321895265761230930e-2, 1.24266094738807843860e-3,
-      2.71155556874348757815e-5, 2.01033439929228813265e-7};
-  static constexpr double f[8] = {1.0,
-                                  5.99832206555887937690e-1,
-                                  1.36929880922735805310e-1,
-                                  1.48753612908506148525e-2,
-                                  7.86869131145613259100e-4,
-                                  1.84631831751005468180e-5,
-                                  1.42151175831644588870e-7,
-                                  2.04426310338993978564e-15};
-  const double q = p - 0.5;
-  if (std::fabs(q) <= 0.425) {
-    const double r = 0.180625 - q * q;
-    return q * Poly7(a, r) / Poly7(b, r);
-  }
-  double r = q < 0 ? p : 1 - p;
-  r = std::sqrt(-std::log(r));
-  double x;
-  if (r <= 5) {
-    r -= 1.6;
-    x = Poly7(c, r) / Poly7(d, r);
-  } else {
-    r -= 5;
-    x = Poly7(e, r) / Poly7(f, r);
-  }
-  return q < 0 ? -x : x;
-}
-
 // z_{1 - alpha/2}; alpha already checked to be in (0, 1).
-double TwoSidedZ(double alpha) { return -Ppnd16(alpha / 2); }
+double TwoSidedZ(double alpha) { return -internal::NormalQuantile(alpha / 2); }
 
 absl::Status CheckProbabilityArg(double x, absl::string_view name) {
   if (!(x > 0 && x < 1)) {
@@ -498,7 +433,7 @@ double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
 absl::StatusOr<double> NormalQuantile(double p) {
   if (absl::Status s = CheckProbabilityArg(p, "p"); !s.ok()) return s;
-  return Ppnd16(p);
+  return internal::NormalQuantile(p);
 }
 
 absl::StatusOr<TwoProportionTest> TwoProportionZTest(int64_t successes1,
@@ -621,7 +556,7 @@ absl::StatusOr<int64_t> SampleSizePerArm(double p1, double p2, double alpha,
   if (absl::Status s = CheckProbabilityArg(alpha, "alpha"); !s.ok()) return s;
   if (absl::Status s = CheckProbabilityArg(power, "power"); !s.ok()) return s;
   const double za = TwoSidedZ(alpha);
-  const double zb = Ppnd16(power);
+  const double zb = internal::NormalQuantile(power);
   const double pbar = (p1 + p2) / 2;
   const double num = za * std::sqrt(2 * pbar * (1 - pbar)) +
                      zb * std::sqrt(p1 * (1 - p1) + p2 * (1 - p2));

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "churnkit/labels.h"
 #include "internal/attribute.h"
+#include "internal/special.h"
 
 namespace churnkit {
 namespace {
@@ -317,21 +318,6 @@ v1::PeriodChurn ComputePeriod(const PeriodInputs& in, UnixSeconds start,
 
 // ---- Kaplan–Meier ------------------------------------------------------
 
-// z with P(Z > z) = p for a standard normal Z, 0 < p < 0.5, by bisection
-// on erfc (exact to double precision, and called once per report).
-double UpperNormalQuantile(double p) {
-  double lo = 0, hi = 40;
-  for (int i = 0; i < 200; ++i) {
-    const double mid = (lo + hi) / 2;
-    if (0.5 * std::erfc(mid / std::sqrt(2.0)) > p) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
-  }
-  return (lo + hi) / 2;
-}
-
 struct Observation {
   double time;
   bool event;
@@ -501,7 +487,7 @@ absl::StatusOr<Plan> MakePlan(const Dataset& ds,
       !s.ok()) {
     return s;
   }
-  plan.z = UpperNormalQuantile((1 - confidence) / 2);
+  plan.z = -internal::NormalQuantile((1 - confidence) / 2);
   plan.horizons.assign(request.survival().horizons_days().begin(),
                        request.survival().horizons_days().end());
   if (absl::Status s = CheckHorizons(plan.horizons, "survival.horizons_days");
@@ -824,8 +810,8 @@ absl::StatusOr<v1::SurvivalCurve> KaplanMeier(
     }
     obs[i] = {durations[i], churned[i] == 1};
   }
-  return Estimate(std::move(obs), UpperNormalQuantile((1 - confidence) / 2),
-                  horizons);
+  return Estimate(std::move(obs),
+                  -internal::NormalQuantile((1 - confidence) / 2), horizons);
 }
 
 }  // namespace churnkit

@@ -1,4 +1,4 @@
-// Special functions for the CLV models, private to the library.
+// Special functions (CLV models, statistics), private to the library.
 #ifndef CHURNKIT_SRC_INTERNAL_SPECIAL_H_
 #define CHURNKIT_SRC_INTERNAL_SPECIAL_H_
 
@@ -18,6 +18,11 @@ double Digamma(double x);
 // terms (z too close to 1).
 absl::StatusOr<double> Hyp2F1(double a, double b, double c, double z,
                               int max_terms = 2000000);
+
+// The x with P(Z <= x) = p for a standard normal Z, by Wichura's
+// algorithm AS 241 (PPND16, relative error about 1e-16). Requires
+// 0 < p < 1 (unchecked).
+double NormalQuantile(double p);
 
 }  // namespace churnkit::internal
 
