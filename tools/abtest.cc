@@ -369,14 +369,14 @@ int RunAbTest(CommandArgs args) {
     }
   }
 
-  absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);
-  if (!load.ok()) return InputError(parser, load.status());
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
+  v1::LoadOptions load;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &load, &loaded); code != kExitOk) {
+    return code;
+  }
 
   absl::StatusOr<v1::ExperimentReport> report =
-      AnalyzeExperiments(loaded->dataset, options);
+      AnalyzeExperiments(loaded.dataset, options);
   if (!report.ok()) return Fail(parser, report.status());
   if (!out_path.empty()) {
     if (absl::Status s = WriteOut(out_path, *report); !s.ok()) {
@@ -388,7 +388,7 @@ int RunAbTest(CommandArgs args) {
     return kExitOk;
   }
   std::printf("A/B tests of interventions\n");
-  std::printf("  Data set %s, as of %s\n", DescribeInput(*load).c_str(),
+  std::printf("  Data set %s, as of %s\n", DescribeInput(load).c_str(),
               report->as_of().empty() ? "-" : report->as_of().c_str());
   std::printf(
       "  Cycles %d x %d days, alpha %g, power %g, min response %g%%, lift "

@@ -264,15 +264,14 @@ int RunAssess(CommandArgs args) {
     options.model = &model;
   }
 
-  absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);
-  if (!load.ok()) return InputError(parser, load.status());
-  absl::StatusOr<LoadResult> loaded =
-      LoadWithProgress(*load, "churnkit assess");
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
+  v1::LoadOptions load;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &load, &loaded); code != kExitOk) {
+    return code;
+  }
 
   absl::StatusOr<AssessResult> result =
-      assessor->Assess(loaded->dataset, as_of, options);
+      assessor->Assess(loaded.dataset, as_of, options);
   if (!result.ok()) return Fail(parser, result.status());
   if (output == "csv") {
     PrintCsv(result->assessment);

@@ -168,15 +168,16 @@ int RunClv(CommandArgs args) {
     if (as_of == kNoTime) {
       return parser.UsageError("--as-of is required with PATH");
     }
-    absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
-    if (!options.ok()) return InputError(parser, options.status());
-    absl::StatusOr<LoadResult> loaded = LoadDataset(*options);
-    if (!loaded.ok()) return Fail(parser, loaded.status());
-    WarnSkippedRows(parser, loaded->report);
+    v1::LoadOptions options;
+    LoadResult loaded;
+    if (int code = ReadInput(parser, input, &options, &loaded);
+        code != kExitOk) {
+      return code;
+    }
     v1::RfmOptions rfm_options;
     rfm_options.set_time_unit(unit);
     rfm_options.set_keep_same_day_orders(keep_same_day);
-    rfm = ComputeRfmSummaries(loaded->dataset, as_of, rfm_options);
+    rfm = ComputeRfmSummaries(loaded.dataset, as_of, rfm_options);
   }
   if (!rfm.ok()) return Fail(parser, rfm.status());
 

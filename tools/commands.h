@@ -9,6 +9,7 @@
 #define CHURNKIT_TOOLS_COMMANDS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,6 +66,10 @@ int RunSegment(CommandArgs args);
 
 // Parses a --as-of style date into *out (for ArgParser::AddOption).
 absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);
+
+// Appends the dates of a comma-separated list ("2025-01-01,2025-04-01") to
+// *out, in the order given (for --dates).
+absl::Status ParseDates(absl::string_view text, std::vector<UnixSeconds>* out);
 
 // Reads a model written by `churnkit train --out` (errors name the path).
 absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path);

@@ -43,14 +43,13 @@ int RunConvert(CommandArgs args) {
   if (to == v1::FORMAT_UNSPECIFIED) return parser.UsageError("missing --to");
   if (out.empty()) return parser.UsageError("missing --out");
 
-  absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
-  if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded =
-      LoadWithProgress(*options, "churnkit convert");
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
+  v1::LoadOptions options;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &options, &loaded); code != kExitOk) {
+    return code;
+  }
 
-  const Dataset& dataset = loaded->dataset;
+  const Dataset& dataset = loaded.dataset;
   if (absl::Status status = WriteDataset(dataset, to, out); !status.ok()) {
     return Fail(parser, status);
   }

@@ -118,6 +118,19 @@ absl::StatusOr<LoadResult> LoadWithProgress(const v1::LoadOptions& options,
       });
 }
 
+int ReadInput(const ArgParser& parser, const DataInput& input,
+              v1::LoadOptions* options, LoadResult* loaded) {
+  absl::StatusOr<v1::LoadOptions> made = MakeLoadOptions(input);
+  if (!made.ok()) return InputError(parser, made.status());
+  *options = *std::move(made);
+  absl::StatusOr<LoadResult> read =
+      LoadWithProgress(*options, parser.program());
+  if (!read.ok()) return Fail(parser, read.status());
+  *loaded = *std::move(read);
+  WarnSkippedRows(parser, loaded->report);
+  return kExitOk;
+}
+
 bool IsStrict(const v1::LoadOptions& options) {
   return options.validation().policy() == v1::STRICT;
 }

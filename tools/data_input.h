@@ -45,6 +45,14 @@ absl::StatusOr<v1::LoadOptions> MakeLoadOptions(const DataInput& input);
 absl::StatusOr<LoadResult> LoadWithProgress(const v1::LoadOptions& options,
                                             absl::string_view command);
 
+// Reads the data set of `input` for a command: MakeLoadOptions,
+// LoadWithProgress (lines prefixed by the parser's program) and
+// WarnSkippedRows, filling *options and *loaded. Returns kExitOk, or prints
+// the error and returns the exit code: kExitUsage for inconsistent
+// arguments (InputError), kExitFailure when the data cannot be read.
+int ReadInput(const ArgParser& parser, const DataInput& input,
+              v1::LoadOptions* options, LoadResult* loaded);
+
 // Whether `options` stop at the first error.
 bool IsStrict(const v1::LoadOptions& options);
 

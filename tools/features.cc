@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "args.h"
 #include "churnkit/dataset.h"
 #include "churnkit/io.h"
@@ -33,6 +34,15 @@ absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out) {
   absl::StatusOr<UnixSeconds> t = ParseTime(text);
   if (!t.ok()) return t.status();
   *out = *t;
+  return absl::OkStatus();
+}
+
+absl::Status ParseDates(absl::string_view text, std::vector<UnixSeconds>* out) {
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    UnixSeconds t = kNoTime;
+    if (absl::Status s = ParseAsOf(item, &t); !s.ok()) return s;
+    out->push_back(t);
+  }
   return absl::OkStatus();
 }
 
@@ -70,14 +80,13 @@ int RunFeatures(CommandArgs args) {
   absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
   if (!engine.ok()) return Fail(parser, engine.status());
 
-  absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
-  if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded =
-      LoadWithProgress(*options, "churnkit features");
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
+  v1::LoadOptions options;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &options, &loaded); code != kExitOk) {
+    return code;
+  }
 
-  absl::StatusOr<FeatureMatrix> m = engine->Compute(loaded->dataset, as_of);
+  absl::StatusOr<FeatureMatrix> m = engine->Compute(loaded.dataset, as_of);
   if (!m.ok()) return Fail(parser, m.status());
   std::string line = "customer_id";
   for (const std::string& c : m->columns) absl::StrAppend(&line, ",", c);

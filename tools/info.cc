@@ -100,20 +100,19 @@ int RunInfo(CommandArgs args) {
   parser.AddFlag("json", "Print churnkit.v1.DatasetSummary JSON", &json);
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
 
-  absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
-  if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded =
-      LoadWithProgress(*options, "churnkit info");
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
+  v1::LoadOptions options;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &options, &loaded); code != kExitOk) {
+    return code;
+  }
 
-  v1::DatasetSummary summary = loaded->dataset.Summary();
+  v1::DatasetSummary summary = loaded.dataset.Summary();
   if (json) {
     if (absl::Status status = PrintJson(summary); !status.ok()) {
       return Fail(parser, status);
     }
   } else {
-    PrintSummary(*options, summary);
+    PrintSummary(options, summary);
   }
   return kExitOk;
 }

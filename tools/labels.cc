@@ -84,13 +84,12 @@ int RunLabels(CommandArgs args) {
   absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
   if (!labeler.ok()) return Fail(parser, labeler.status());
 
-  absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
-  if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded =
-      LoadWithProgress(*options, "churnkit labels");
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
-  const Dataset& ds = loaded->dataset;
+  v1::LoadOptions options;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &options, &loaded); code != kExitOk) {
+    return code;
+  }
+  const Dataset& ds = loaded.dataset;
 
   absl::StatusOr<std::vector<ChurnLabel>> labels = labeler->Label(ds, as_of);
   if (!labels.ok()) return Fail(parser, labels.status());

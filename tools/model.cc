@@ -248,19 +248,6 @@ void PrintFactors(const v1::LogisticModel& model, int top) {
               factors.Render(2).c_str());
 }
 
-// A comma-separated list of dates, in the order given.
-std::function<absl::Status(absl::string_view)> DatesOption(
-    std::vector<UnixSeconds>* out) {
-  return [out](absl::string_view v) {
-    for (absl::string_view item : absl::StrSplit(v, ',', absl::SkipEmpty())) {
-      UnixSeconds t;
-      if (absl::Status s = ParseAsOf(item, &t); !s.ok()) return s;
-      out->push_back(t);
-    }
-    return absl::OkStatus();
-  };
-}
-
 // What `churnkit train` reads, besides the fit options.
 struct TrainArgs {
   DataInput input;
@@ -545,9 +532,10 @@ int RunTrain(CommandArgs args) {
                 0, 100, &a.folds);
   parser.AddInt("seed", "N", "Seed of the cross-validation folds", 0, INT64_MAX,
                 &a.seed);
-  parser.AddOption("dates", "D1,D2,...",
-                   "Panel mode: as-of dates of the training panel, increasing",
-                   DatesOption(&a.dates));
+  parser.AddOption(
+      "dates", "D1,D2,...",
+      "Panel mode: as-of dates of the training panel, increasing",
+      [&](absl::string_view v) { return ParseDates(v, &a.dates); });
   parser.AddInt("horizon", "DAYS",
                 "Panel mode: label churn within this many days after each "
                 "date (default 90)",

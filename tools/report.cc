@@ -556,15 +556,14 @@ int RunReport(CommandArgs args) {
     }
   }
 
-  absl::StatusOr<v1::LoadOptions> options = MakeLoadOptions(input);
-  if (!options.ok()) return InputError(parser, options.status());
-  absl::StatusOr<LoadResult> loaded =
-      LoadWithProgress(*options, "churnkit report");
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
+  v1::LoadOptions options;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &options, &loaded); code != kExitOk) {
+    return code;
+  }
 
   absl::StatusOr<v1::ChurnReport> report =
-      BuildChurnReport(loaded->dataset, request);
+      BuildChurnReport(loaded.dataset, request);
   if (!report.ok()) return Fail(parser, report.status());
 
   if (output == "json") {
@@ -579,7 +578,7 @@ int RunReport(CommandArgs args) {
     std::printf("No customers or events: nothing to report.\n");
     return kExitOk;
   }
-  std::vector<Section> sections = {Overview(*report, DescribeInput(*options))};
+  std::vector<Section> sections = {Overview(*report, DescribeInput(options))};
   AddPeriodSections(*report, request, sections);
   AddTrendSections(*report, sections);
   AddCohortSections(*report, sections);

@@ -221,17 +221,9 @@ int RunScorecard(CommandArgs args) {
   bool bins = false;
   v1::TableOptions table_options;
   AddDataInputArgs(parser, &input);
-  parser.AddOption(
-      "dates", "D1,D2,...",
-      "Panel mode: as-of dates of the training panel, increasing",
-      [&](absl::string_view v) -> absl::Status {
-        for (absl::string_view d : absl::StrSplit(v, ',', absl::SkipEmpty())) {
-          UnixSeconds t = kNoTime;
-          if (absl::Status s = ParseAsOf(d, &t); !s.ok()) return s;
-          dates.push_back(t);
-        }
-        return absl::OkStatus();
-      });
+  parser.AddOption("dates", "D1,D2,...",
+                   "Panel mode: as-of dates of the training panel, increasing",
+                   [&](absl::string_view v) { return ParseDates(v, &dates); });
   parser.AddInt("horizon", "DAYS",
                 "Panel mode: label churn within this many days after each "
                 "date (default 90)",
@@ -370,20 +362,20 @@ int RunScorecard(CommandArgs args) {
     if (!def.ok()) return Fail(parser, def.status());
     absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
     if (!labeler.ok()) return Fail(parser, labeler.status());
-    absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);
-    if (!load.ok()) return InputError(parser, load.status());
-    absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
-    if (!loaded.ok()) return Fail(parser, loaded.status());
-    WarnSkippedRows(parser, loaded->report);
+    v1::LoadOptions load;
+    LoadResult loaded;
+    if (int code = ReadInput(parser, input, &load, &loaded); code != kExitOk) {
+      return code;
+    }
     absl::StatusOr<TrainingPanel> panel = BuildTrainingPanel(
-        loaded->dataset, *engine, *labeler, dates, static_cast<int>(horizon));
+        loaded.dataset, *engine, *labeler, dates, static_cast<int>(horizon));
     if (!panel.ok()) return Fail(parser, panel.status());
     rows.x = std::move(panel->features);
     rows.y = std::move(panel->labels);
     std::vector<std::string> days;
     for (UnixSeconds t : dates) days.push_back(FormatTime(t));
     rows.what = absl::StrCat(
-        DescribeInput(*load), ": ", FormatCount(rows.x.num_rows()), " rows at ",
+        DescribeInput(load), ": ", FormatCount(rows.x.num_rows()), " rows at ",
         dates.size(), " dates (", absl::StrJoin(days, ", "), "), churn within ",
         horizon, " days; ", rows.x.num_cols(), " features");
   }

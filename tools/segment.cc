@@ -266,19 +266,19 @@ int RunSegment(CommandArgs args) {
     return Fail(parser, s);
   }
 
-  absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(input);
-  if (!load.ok()) return InputError(parser, load.status());
-  absl::StatusOr<LoadResult> loaded = LoadDataset(*load);
-  if (!loaded.ok()) return Fail(parser, loaded.status());
-  WarnSkippedRows(parser, loaded->report);
+  v1::LoadOptions load;
+  LoadResult loaded;
+  if (int code = ReadInput(parser, input, &load, &loaded); code != kExitOk) {
+    return code;
+  }
 
   absl::StatusOr<AssessResult> assessed =
-      assessor->Assess(loaded->dataset, as_of, assess_options);
+      assessor->Assess(loaded.dataset, as_of, assess_options);
   if (!assessed.ok()) return Fail(parser, assessed.status());
   std::vector<ReasonEvidence> evidence;
   if (evidence_days > 0) {
     absl::StatusOr<AssessResult> earlier = assessor->Assess(
-        loaded->dataset, as_of - evidence_days * kDay, assess_options);
+        loaded.dataset, as_of - evidence_days * kDay, assess_options);
     if (earlier.ok()) {
       evidence = EvidenceFromAssessment(earlier->assessment);
     } else {
@@ -291,7 +291,7 @@ int RunSegment(CommandArgs args) {
     }
   }
   absl::StatusOr<v1::SegmentReport> report = SegmentWithAssessment(
-      loaded->dataset, options, assessed->assessment, evidence);
+      loaded.dataset, options, assessed->assessment, evidence);
   if (!report.ok()) return Fail(parser, report.status());
   PrintReport(*report, static_cast<int>(top));
   if (!out_file.empty()) {
