@@ -204,6 +204,21 @@ absl::Status CheckNotNull(
   return absl::OkStatus();
 }
 
+// Parses the serialized message argument `name` (`size` bytes at `data`,
+// which may be NULL only when size is 0; no bytes leave the defaults).
+absl::Status ParseBytes(const void* data, size_t size, const char* name,
+                        google::protobuf::Message* message) {
+  if (data == nullptr && size != 0) return NullArgument(name);
+  if (size > static_cast<size_t>(INT_MAX) ||
+      (size > 0 && !message->ParseFromArray(data, static_cast<int>(size)))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "argument '", name, "': not a serialized ",
+        message->GetDescriptor()->full_name(),
+        size > static_cast<size_t>(INT_MAX) ? " (over 2 GiB)" : ""));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ToBuffer(const google::protobuf::MessageLite& message,
                       ck_buffer_t** out) {
   if (message.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
@@ -352,15 +367,10 @@ ck_status ck_dataset_load_proto(const void* options, size_t size,
   return Guard("ck_dataset_load_proto", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
-    if (options == nullptr && size != 0) return NullArgument("options");
-    if (size > static_cast<size_t>(INT_MAX)) {
-      return absl::InvalidArgumentError(
-          "argument 'size': LoadOptions larger than 2 GiB");
-    }
     churnkit::v1::LoadOptions parsed;
-    if (!parsed.ParseFromArray(options, static_cast<int>(size))) {
-      return absl::InvalidArgumentError(
-          "argument 'options': not a serialized churnkit.v1.LoadOptions");
+    if (absl::Status s = ParseBytes(options, size, "options", &parsed);
+        !s.ok()) {
+      return s;
     }
     return ToHandle(churnkit::LoadDataset(parsed), out);
   });
@@ -857,14 +867,10 @@ ck_status ck_segment(const ck_dataset_t* dataset, const void* options,
       return absl::InvalidArgumentError(
           "give the risk either as arrays or as an assessment, not both");
     }
-    if (options_size > static_cast<size_t>(INT_MAX)) {
-      return absl::InvalidArgumentError(
-          "argument 'options_size': SegmentOptions larger than 2 GiB");
-    }
     churnkit::v1::SegmentOptions parsed;
-    if (!parsed.ParseFromArray(options, static_cast<int>(options_size))) {
-      return absl::InvalidArgumentError(
-          "argument 'options': not a serialized churnkit.v1.SegmentOptions");
+    if (absl::Status s = ParseBytes(options, options_size, "options", &parsed);
+        !s.ok()) {
+      return s;
     }
     const churnkit::Dataset& ds = dataset->rep.dataset;
     absl::StatusOr<churnkit::v1::SegmentReport> report;
@@ -1118,16 +1124,10 @@ ck_status ck_scorecard_learn(const double* x, size_t rows, size_t cols,
         !s.ok()) {
       return s;
     }
-    if (options_size > static_cast<size_t>(INT_MAX)) {
-      return absl::InvalidArgumentError(
-          "argument 'options_size': options larger than 2 GiB");
-    }
     churnkit::v1::ScorecardLearnOptions parsed;
-    if (options_size > 0 &&
-        !parsed.ParseFromArray(options, static_cast<int>(options_size))) {
-      return absl::InvalidArgumentError(
-          "argument 'options': not a serialized "
-          "churnkit.v1.ScorecardLearnOptions");
+    if (absl::Status s = ParseBytes(options, options_size, "options", &parsed);
+        !s.ok()) {
+      return s;
     }
     absl::StatusOr<churnkit::LearnedScorecard> learned =
         churnkit::LearnScorecard(view, absl::MakeConstSpan(labels, rows),
@@ -1201,16 +1201,10 @@ ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
-    if (options == nullptr && options_size != 0) return NullArgument("options");
-    if (options_size > static_cast<size_t>(INT_MAX)) {
-      return absl::InvalidArgumentError(
-          "argument 'options_size': ExperimentOptions larger than 2 GiB");
-    }
     churnkit::v1::ExperimentOptions parsed;
-    if (options_size > 0 &&
-        !parsed.ParseFromArray(options, static_cast<int>(options_size))) {
-      return absl::InvalidArgumentError(
-          "argument 'options': not a serialized churnkit.v1.ExperimentOptions");
+    if (absl::Status s = ParseBytes(options, options_size, "options", &parsed);
+        !s.ok()) {
+      return s;
     }
     absl::StatusOr<churnkit::v1::ExperimentReport> report =
         churnkit::AnalyzeExperiments(dataset->rep.dataset, parsed);
@@ -1306,6 +1300,22 @@ ck_status ck_assessor_create(const char* config_textproto,
   });
 }
 
+ck_status ck_assessor_create_proto(const void* config, size_t size,
+                                   ck_assessor_t** out) {
+  return Guard("ck_assessor_create_proto", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::v1::AssessmentConfig parsed;
+    if (absl::Status s = ParseBytes(config, size, "config", &parsed); !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::Assessor> a = churnkit::Assessor::Create(parsed);
+    if (!a.ok()) return a.status();
+    *out = new ck_assessor_t(*std::move(a));
+    return absl::OkStatus();
+  });
+}
+
 void ck_assessor_free(ck_assessor_t* assessor) {
   Guard("ck_assessor_free", [assessor] { delete assessor; });
 }
@@ -1325,17 +1335,13 @@ ck_status AssessWith(const char* function, const ck_assessor_t* assessor,
         !s.ok()) {
       return s;
     }
-    if (history == nullptr && history_size != 0) return NullArgument("history");
     churnkit::v1::AlertHistory parsed;
-    churnkit::AssessOptions options;
-    if (history_size > 0) {
-      if (history_size > static_cast<size_t>(INT_MAX) ||
-          !parsed.ParseFromArray(history, static_cast<int>(history_size))) {
-        return absl::InvalidArgumentError(
-            "argument 'history': not a serialized churnkit.v1.AlertHistory");
-      }
-      options.history = &parsed;
+    if (absl::Status s = ParseBytes(history, history_size, "history", &parsed);
+        !s.ok()) {
+      return s;
     }
+    churnkit::AssessOptions options;
+    if (history_size > 0) options.history = &parsed;
     if (model != nullptr) options.model = &model->model;
     absl::StatusOr<churnkit::AssessResult> r =
         assessor->assessor.Assess(dataset->rep.dataset, as_of, options);

@@ -1241,6 +1241,29 @@ TEST(CApiAssess, AssessesEveryCustomerAndCarriesTheHistory) {
   EXPECT_LT(alerts_next, alerts_first);
 }
 
+TEST(CApiAssess, CreateProtoTakesSerializedConfigsAndRejectsBadBytes) {
+  ck_assessor_t* a = nullptr;
+  ASSERT_CK_OK(ck_assessor_create_proto(nullptr, 0, &a));  // the defaults
+  ck_assessor_free(a);
+  a = Poison<ck_assessor_t>();
+  ExpectNullArgument(ck_assessor_create_proto(nullptr, 3, &a),
+                     "ck_assessor_create_proto", "config");
+  EXPECT_EQ(a, nullptr);
+  ExpectNullArgument(ck_assessor_create_proto(nullptr, 0, nullptr),
+                     "ck_assessor_create_proto", "out");
+  ExpectError(ck_assessor_create_proto("\xff\xff", 2, &a), CK_INVALID_ARGUMENT,
+              "ck_assessor_create_proto",
+              "argument 'config': not a serialized "
+              "churnkit.v1.AssessmentConfig");
+  const std::string bad_horizon =
+      FromText("churnkit.v1.AssessmentConfig", "horizon_days: -1")
+          ->SerializeAsString();
+  ExpectError(
+      ck_assessor_create_proto(bad_horizon.data(), bad_horizon.size(), &a),
+      CK_INVALID_ARGUMENT, "ck_assessor_create_proto", "horizon_days");
+  EXPECT_EQ(a, nullptr);
+}
+
 TEST(CApiAssess, RejectsBadArguments) {
   DatasetPtr ds = ExampleData();
   ck_assessor_t* a = Poison<ck_assessor_t>();
@@ -1857,6 +1880,26 @@ TEST(CApiScorecard, LearnsAScorecardTheAssessorAccepts) {
   ASSERT_CK_OK(
       ck_assessor_create(("scorecard {" + text + "}").c_str(), &assessor));
   ck_assessor_free(assessor);
+  // Or without a text printer: AssessmentConfig field 2 (`scorecard`) is
+  // the tag byte 0x12, the length as a varint, then the Scorecard bytes.
+  std::string config(1, '\x12');
+  for (size_t n = ck_buffer_size(card.get());; n >>= 7) {
+    config.push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
+    if (n < 0x80) break;
+  }
+  config.append(static_cast<const char*>(ck_buffer_data(card.get())),
+                ck_buffer_size(card.get()));
+  ASSERT_CK_OK(
+      ck_assessor_create_proto(config.data(), config.size(), &assessor));
+  AssessorPtr learned(assessor);
+  DatasetPtr ds = ExampleData();
+  ck_assessment_t* assessment = nullptr;
+  ASSERT_CK_OK(
+      ck_assess(learned.get(), ds.get(), 1719792000, nullptr, 0, &assessment));
+  AssessmentPtr assessed(assessment);
+  std::unique_ptr<pb::Message> parsed =
+      FromText("churnkit.v1.AssessmentConfig", "scorecard {" + text + "}");
+  EXPECT_EQ(parsed->SerializeAsString(), config);
   // The report is optional; the defaults need no options.
   ASSERT_CK_OK(ck_scorecard_learn(t.x.data(), t.rows, 2, t.names.data(),
                                   t.y.data(), nullptr, 0, &card_raw, nullptr));

@@ -581,6 +581,14 @@ typedef struct ck_assessment_t ck_assessment_t;
  * On success *out owns a new handle; free it with ck_assessor_free(). */
 CK_EXPORT ck_status ck_assessor_create(const char* config_textproto,
                                        ck_assessor_t** out);
+/* As ck_assessor_create, with a serialized churnkit.v1.AssessmentConfig
+ * (`size` bytes; NULL / 0 for the shipped defaults) -- e.g. a scorecard
+ * from ck_scorecard_learn put into its `scorecard` field by a host without
+ * a text-format printer.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; NULL config with size > 0; bytes
+ * that are not an AssessmentConfig; an invalid part, named by its path). */
+CK_EXPORT ck_status ck_assessor_create_proto(const void* config, size_t size,
+                                             ck_assessor_t** out);
 /* Releases an assessor. NULL is a no-op. */
 CK_EXPORT void ck_assessor_free(ck_assessor_t* assessor);
 
