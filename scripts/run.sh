@@ -3,8 +3,9 @@
 # generates the default data set -- 20,000 customers of a CRM vendor over
 # 2024-2025, with churners, warning signals and A/B-tested retention offers
 # (docs/generator.md) -- into build/data, then ingests it and prints the
-# validation report, the data set summary, the 2025 churn report by tier
-# and industry; then it trains the churn model on a training panel
+# validation report, the data set summary, the 2025 churn report by tier,
+# industry, region and product (and by type, reason and lifecycle stage);
+# then it trains the churn model on a training panel
 # (features at six quarterly dates, churn within 90 days; fitted on the
 # first five, held-out AUC, lift and the riskiest customers' reasons on
 # the last) and prints the assessment as of the day after the data ends
@@ -43,8 +44,8 @@ echo
 echo "== churnkit info $data"
 "$churnkit" info "$data"
 echo
-echo "== churnkit report $data --from 2025-01-01 --to 2026-01-01 --by tier,industry"
-"$churnkit" report "$data" --from 2025-01-01 --to 2026-01-01 --by tier,industry
+echo "== churnkit report $data --from 2025-01-01 --to 2026-01-01 --by tier,industry,region,product"
+"$churnkit" report "$data" --from 2025-01-01 --to 2026-01-01 --by tier,industry,region,product
 echo
 dates=2024-07-01,2024-10-01,2025-01-01,2025-04-01,2025-07-01,2025-10-01
 echo "== churnkit train $data --dates $dates --horizon 90 --out $data/model.pb"
