@@ -204,6 +204,22 @@ absl::Status CheckNotNull(
   return absl::OkStatus();
 }
 
+// The labeler of a ChurnDefinition in text format; NULL: the default.
+absl::StatusOr<churnkit::ChurnLabeler> LabelerOf(const char* textproto) {
+  churnkit::v1::ChurnDefinition def;
+  if (textproto == nullptr) {
+    absl::StatusOr<churnkit::v1::ChurnDefinition> d =
+        churnkit::DefaultChurnDefinition();
+    if (!d.ok()) return d.status();
+    def = *std::move(d);
+  } else if (absl::Status s =
+                 ParseOptional(textproto, "definition_textproto", &def);
+             !s.ok()) {
+    return s;
+  }
+  return churnkit::ChurnLabeler::Create(def);
+}
+
 // Parses the serialized message argument `name` (`size` bytes at `data`,
 // which may be NULL only when size is 0; no bytes leave the defaults).
 absl::Status ParseBytes(const void* data, size_t size, const char* name,
@@ -758,26 +774,6 @@ void ck_matrix_free(ck_matrix_t* matrix) {
 }
 
 // ---- Churn labels -----------------------------------------------------------
-
-namespace {
-
-// The labeler of a ChurnDefinition in text format; NULL: the default.
-absl::StatusOr<churnkit::ChurnLabeler> LabelerOf(const char* textproto) {
-  churnkit::v1::ChurnDefinition def;
-  if (textproto == nullptr) {
-    absl::StatusOr<churnkit::v1::ChurnDefinition> d =
-        churnkit::DefaultChurnDefinition();
-    if (!d.ok()) return d.status();
-    def = *std::move(d);
-  } else if (absl::Status s =
-                 ParseOptional(textproto, "definition_textproto", &def);
-             !s.ok()) {
-    return s;
-  }
-  return churnkit::ChurnLabeler::Create(def);
-}
-
-}  // namespace
 
 ck_status ck_labels_compute(const ck_dataset_t* dataset,
                             const char* definition_textproto, int64_t as_of,

@@ -71,8 +71,9 @@ absl::StatusOr<Assessor> Assessor::Create(const v1::AssessmentConfig& config) {
   absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
   if (!labeler.ok()) return labeler.status();
 
-  if (config.horizon_days() < 0) {
-    return absl::InvalidArgumentError("horizon_days: must be >= 0");
+  if (config.horizon_days() < 0 || config.horizon_days() > 366) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "horizon_days: must be in [0, 366]; got ", config.horizon_days()));
   }
   const int horizon = config.horizon_days() == 0 ? 7 : config.horizon_days();
   return Assessor(std::make_unique<Impl>(

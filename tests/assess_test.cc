@@ -162,6 +162,13 @@ TEST(Assessor, ConfigErrorsNameThePart) {
   config.Clear();
   config.set_horizon_days(-1);
   EXPECT_FALSE(Assessor::Create(config).ok());
+  // A huge horizon would issue a recurring task for every day of it (found
+  // by fuzz_capi_bytes: an out-of-memory).
+  config.set_horizon_days(2000000000);
+  EXPECT_THAT(std::string(Assessor::Create(config).status().message()),
+              HasSubstr("horizon_days: must be in [0, 366]"));
+  config.set_horizon_days(366);
+  EXPECT_TRUE(Assessor::Create(config).ok());
   const Assessor assessor = Assessor::Create({}).value();
   EXPECT_FALSE(assessor.Assess(Example(), T("2020-01-01")).ok());
 }
