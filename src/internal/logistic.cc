@@ -28,8 +28,13 @@ constexpr size_t kMaxBlocks = 64;
 constexpr size_t kMinBlockRows = 2048;
 // Doubles of per-block Hessians kept at once (32 MiB).
 constexpr size_t kHessianBudget = size_t{1} << 22;
-// Doubles of standardized rows a block keeps at once (cache-sized).
-constexpr size_t kChunkDoubles = size_t{1} << 14;
+// Doubles of standardized rows a block keeps at once: few for value and
+// gradient passes, so that reading the matrix (the bottleneck) alternates
+// quickly with arithmetic on the chunk and the hardware prefetcher keeps
+// streaming; more for Hessian passes, whose tiles are reloaded per chunk.
+// Results do not depend on these sizes.
+constexpr size_t kChunkDoubles = size_t{1} << 9;
+constexpr size_t kHessianChunkDoubles = size_t{1} << 14;
 
 enum class Need { kValue, kGradient, kHessian };
 
@@ -130,7 +135,9 @@ class Evaluator {
         dim_(p.d + 1),
         stride_((p.d + 4) / 4 * 4),
         chunk_rows_(
-            std::clamp<size_t>(kChunkDoubles / stride_ / 4 * 4, 16, 256)),
+            std::clamp<size_t>(kChunkDoubles / stride_ / 4 * 4, 8, 256)),
+        hessian_chunk_rows_(std::clamp<size_t>(
+            kHessianChunkDoubles / stride_ / 4 * 4, 16, 256)),
         kernel_(ChooseRowKernel(force_portable)) {
     size_t blocks = std::clamp<size_t>(
         (p.n + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
@@ -154,8 +161,8 @@ class Evaluator {
         parts_.size(), p_.threads,
         [&](size_t from, size_t to) {
           std::vector<double> scratch(
-              chunk_rows_ *
-                  (need == Need::kHessian ? 2 * stride_ + 5 : stride_ + 5),
+              need == Need::kHessian ? hessian_chunk_rows_ * (2 * stride_ + 5)
+                                     : chunk_rows_ * (stride_ + 5),
               0.0);
           for (size_t b = from; b < to; ++b) {
             Block(b, padded.data(), need, scratch.data());
@@ -238,7 +245,7 @@ class Evaluator {
     if (need == Need::kHessian) part.hess.assign(stride_ * stride_, 0.0);
     const size_t begin = b * block_rows_;
     const size_t end = std::min(p_.n, begin + block_rows_);
-    const size_t c = chunk_rows_;
+    const size_t c = need == Need::kHessian ? hessian_chunk_rows_ : chunk_rows_;
     KernelScratch s;
     s.z = scratch;
     s.eta = s.z + c * stride_;
@@ -255,7 +262,8 @@ class Evaluator {
   const LogisticProblem& p_;
   const size_t dim_;
   const size_t stride_;      // d + 1 rounded up to a multiple of 4
-  const size_t chunk_rows_;  // a multiple of 4
+  const size_t chunk_rows_;  // multiples of 4
+  const size_t hessian_chunk_rows_;
   const RowKernel kernel_;
   size_t block_rows_ = 1;
   std::vector<Part> parts_;

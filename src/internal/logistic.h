@@ -66,8 +66,8 @@ struct SolverResult {
 void LinearPredictor(const double* x, size_t rows, size_t d,
                      const double* gamma, double c0, double* eta);
 // ...and p_i = 1 / (1 + exp(-eta_i)) (NaN for a NaN eta_i, 0 below
-// eta_i = -708). Both use AVX2
-// and FMA where the CPU has them; each result depends only on its row.
+// eta_i = -708). Both use AVX2 and FMA where the CPU has them; each result
+// depends only on its row.
 void Sigmoids(const double* eta, size_t rows, double* p);
 
 // The largest feature count of the solvers that keep a Hessian.
