@@ -515,6 +515,31 @@ TEST(FitLogistic, ConstantColumnsGetScaleOneAndCoefficientZero) {
   }
 }
 
+TEST(FitLogistic, OnlyConstantColumnsFitTheInterceptAlone) {
+  // Every feature constant: the start (the base rate's log-odds) is the
+  // optimum, for every solver.
+  FeatureMatrix x;
+  x.columns = {"a", "b"};
+  std::vector<uint8_t> y;
+  for (int i = 0; i < 40; ++i) {
+    x.customer_ids.push_back("c" + std::to_string(i));
+    x.values.insert(x.values.end(), {3.0, -1.0});
+    y.push_back(i % 4 == 0);
+  }
+  for (v1::Solver solver : {v1::SOLVER_NEWTON_CHOLESKY, v1::SOLVER_LBFGS,
+                            v1::SOLVER_COORDINATE_DESCENT}) {
+    SCOPED_TRACE(v1::Solver_Name(solver));
+    v1::FitOptions o;
+    o.set_solver(solver);
+    absl::StatusOr<v1::LogisticModel> m = FitLogistic(x, y, o);
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_TRUE(m->report().converged());
+    EXPECT_EQ(m->coefficients(0), 0);
+    EXPECT_EQ(m->coefficients(1), 0);
+    EXPECT_NEAR(m->intercept(), std::log(10.0 / 30.0), 1e-12);
+  }
+}
+
 TEST(FitLogistic, MoreFeaturesThanRowsNeedsAPenalty) {
   // 20 rows, 40 features.
   Data data = Synthetic(20, 3, std::vector<double>(40, 0.3), 0.0);

@@ -335,6 +335,17 @@ bool NewtonStep(Evaluator& ev, double l1, double c, double f0, double decrease,
   return false;
 }
 
+// Whether the largest gradient component `gradient` means convergence: at
+// most `tolerance` times its value at the start, or rounding noise against
+// the objective (a start that is already optimal -- every feature constant,
+// only the intercept to fit -- has a gradient of pure noise that no step
+// can shrink by the relative tolerance).
+bool Converged(double gradient, double initial, double tolerance,
+               double objective) {
+  return gradient <= tolerance * initial ||
+         gradient <= 1e-13 * std::max(1.0, std::fabs(objective));
+}
+
 // ---- Newton-Cholesky -------------------------------------------------------
 
 absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
@@ -350,7 +361,8 @@ absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
     if (o.unpenalized && e.wrong == 0) return SeparableError();
     res.gradient_norm = MaxAbs(e.grad);
     res.objective = e.smooth;
-    if (res.gradient_norm <= o.tolerance * res.initial_gradient_norm) {
+    if (Converged(res.gradient_norm, res.initial_gradient_norm, o.tolerance,
+                  res.objective)) {
       res.converged = true;
       break;
     }
@@ -502,7 +514,8 @@ absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o,
     if (o.unpenalized && wrong == 0) return SeparableError();
     res.gradient_norm = MaxAbs(g);
     res.objective = f;
-    if (res.gradient_norm <= o.tolerance * res.initial_gradient_norm) {
+    if (Converged(res.gradient_norm, res.initial_gradient_norm, o.tolerance,
+                  res.objective)) {
       res.converged = true;
       break;
     }
@@ -595,7 +608,8 @@ absl::Status CoordinateDescent(const LogisticProblem& p, const SolverOptions& o,
     if (o.unpenalized && e.wrong == 0) return SeparableError();
     res.objective = objective;
     res.gradient_norm = Optimality(p, theta, e.grad);
-    if (res.gradient_norm <= o.tolerance * res.initial_gradient_norm) {
+    if (Converged(res.gradient_norm, res.initial_gradient_norm, o.tolerance,
+                  res.objective)) {
       res.converged = true;
       break;
     }
