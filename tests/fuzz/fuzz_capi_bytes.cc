@@ -136,9 +136,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       const double frequency[3] = {0, 2, 5}, recency[3] = {0, 10, 30},
                    age[3] = {40, 40, 40}, monetary[3] = {0, 20, 35};
       double p_alive[3], purchases[3], spend[3], clv[3];
-      if (ck_clv_predict(data, n, frequency, recency, age, monetary, 3,
-                         nullptr, p_alive, purchases, spend,
-                         clv) == CK_OK) {
+      if (ck_clv_predict(data, n, frequency, recency, age, monetary, 3, nullptr,
+                         p_alive, purchases, spend, clv) == CK_OK) {
         for (int i = 0; i < 3; ++i) {
           Check(!std::isnan(p_alive[i]) && !std::isnan(purchases[i]) &&
                     !std::isnan(spend[i]) && !std::isnan(clv[i]),
