@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "churnkit/dataset.h"
+#include "churnkit/labels.h"
 #include "churnkit/v1/model.pb.h"
 
 namespace churnkit::cli {
@@ -70,6 +71,10 @@ absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);
 // Appends the dates of a comma-separated list ("2025-01-01,2025-04-01") to
 // *out, in the order given (for --dates).
 absl::Status ParseDates(absl::string_view text, std::vector<UnixSeconds>* out);
+
+// The churn labeler of a churnkit.v1.ChurnDefinition file; an empty path
+// means the shipped definition.
+absl::StatusOr<ChurnLabeler> LabelerFromFile(const std::string& path);
 
 // Reads a model written by `churnkit train --out` (errors name the path).
 absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path);

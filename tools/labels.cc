@@ -36,6 +36,16 @@ std::string TimeOrEmpty(UnixSeconds t) {
 
 }  // namespace
 
+absl::StatusOr<ChurnLabeler> LabelerFromFile(const std::string& path) {
+  absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
+  if (!path.empty()) {
+    def = v1::ChurnDefinition();
+    if (absl::Status s = ReadConfigFile(path, &*def); !s.ok()) return s;
+  }
+  if (!def.ok()) return def.status();
+  return ChurnLabeler::Create(*def);
+}
+
 int RunLabels(CommandArgs args) {
   ArgParser parser(
       "churnkit labels",
@@ -73,15 +83,7 @@ int RunLabels(CommandArgs args) {
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
   if (as_of == kNoTime) return parser.UsageError("--as-of is required");
 
-  absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
-  if (!definition_file.empty()) {
-    def = v1::ChurnDefinition();
-    if (absl::Status s = ReadConfigFile(definition_file, &*def); !s.ok()) {
-      return Fail(parser, s);
-    }
-  }
-  if (!def.ok()) return Fail(parser, def.status());
-  absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
+  absl::StatusOr<ChurnLabeler> labeler = LabelerFromFile(definition_file);
   if (!labeler.ok()) return Fail(parser, labeler.status());
 
   v1::LoadOptions options;

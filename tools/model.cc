@@ -369,9 +369,7 @@ absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
   if (!set.ok()) return set.status();
   absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
   if (!engine.ok()) return engine.status();
-  absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
-  if (!def.ok()) return def.status();
-  absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
+  absl::StatusOr<ChurnLabeler> labeler = LabelerFromFile("");
   if (!labeler.ok()) return labeler.status();
 
   absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(a.input);

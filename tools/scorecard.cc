@@ -352,15 +352,7 @@ int RunScorecard(CommandArgs args) {
     if (!set.ok()) return Fail(parser, set.status());
     absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
     if (!engine.ok()) return Fail(parser, engine.status());
-    absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
-    if (!definition_file.empty()) {
-      def = v1::ChurnDefinition();
-      if (absl::Status s = ReadConfigFile(definition_file, &*def); !s.ok()) {
-        return Fail(parser, s);
-      }
-    }
-    if (!def.ok()) return Fail(parser, def.status());
-    absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(*def);
+    absl::StatusOr<ChurnLabeler> labeler = LabelerFromFile(definition_file);
     if (!labeler.ok()) return Fail(parser, labeler.status());
     v1::LoadOptions load;
     LoadResult loaded;
