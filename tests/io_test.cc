@@ -474,7 +474,9 @@ TEST(RecordWriter, LargeOutputSurvivesBufferFlushes) {
       for (size_t i = 1; i < calls.size(); ++i) {
         EXPECT_LE(calls[i - 1].first, calls[i].first);
       }
-      if (size > (4 << 20)) EXPECT_GT(calls.size(), 2u);
+      if (size > (4 << 20)) {
+        EXPECT_GT(calls.size(), 2u);
+      }
     }
     const Dataset& ds = r->dataset;
     ASSERT_EQ(ds.num_events(), static_cast<size_t>(kEvents));
