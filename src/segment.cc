@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "churnkit/clv.h"
 #include "churnkit/features.h"
 #include "churnkit/labels.h"
 #include "churnkit/report.h"
@@ -234,6 +235,39 @@ absl::StatusOr<std::vector<double>> MarginRates(
     }
   }
   return rates;
+}
+
+// ---- Non-contractual CLV
+// -------------------------------------------------------
+
+// Each customer's BG/NBD x Gamma-Gamma CLV over `horizon_days` from its
+// orders before as_of (clv.h); 0 for customers without an order.
+absl::StatusOr<std::vector<double>> NonContractualClv(const Dataset& dataset,
+                                                      UnixSeconds as_of,
+                                                      int horizon_days) {
+  auto in_source = [](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat("value.source "
+                                               "NON_CONTRACTUAL_CLV: ",
+                                               s.message()));
+  };
+  absl::StatusOr<RfmSummaries> rfm = ComputeRfmSummaries(dataset, as_of);
+  if (!rfm.ok()) return in_source(rfm.status());
+  absl::StatusOr<v1::BgNbdModel> purchases = FitBgNbd(*rfm);
+  if (!purchases.ok()) return in_source(purchases.status());
+  absl::StatusOr<v1::GammaGammaModel> spend = FitGammaGamma(*rfm);
+  if (!spend.ok()) return in_source(spend.status());
+  v1::ClvPredictOptions predict;
+  predict.set_horizon(horizon_days);
+  absl::StatusOr<ClvPredictions> p =
+      PredictClv(*rfm, *purchases, &*spend, predict);
+  if (!p.ok()) return in_source(p.status());
+  std::vector<double> clv(dataset.num_customers(), 0.0);
+  for (size_t i = 0; i < rfm->size(); ++i) {
+    const std::optional<CustomerIndex> c =
+        dataset.FindCustomer(rfm->customer_ids[i]);
+    if (c.has_value()) clv[*c] = p->clv[i];
+  }
+  return clv;
 }
 
 // ---- Contractual CLV
@@ -777,11 +811,20 @@ absl::StatusOr<v1::SegmentReport> Segment(
     if (!r.ok()) return r.status();
     remaining = *std::move(r);
   }
+  std::vector<double> order_clv;
+  if (options.value().source() == v1::NON_CONTRACTUAL_CLV) {
+    absl::StatusOr<std::vector<double>> v =
+        NonContractualClv(dataset, as_of, options.value().clv().horizon_days());
+    if (!v.ok()) return v.status();
+    order_clv = *std::move(v);
+  }
   for (CustomerIndex c : scope) {
     value[c] = revenue[c] * (*margin)[c];
     if (options.value().source() == v1::CONTRACTUAL_CLV) {
       // Yearly margin x remaining years = margin per day x remaining days.
       value[c] *= remaining[c] / options.value().window_days();
+    } else if (options.value().source() == v1::NON_CONTRACTUAL_CLV) {
+      value[c] = order_clv[c] * (*margin)[c];
     }
   }
 

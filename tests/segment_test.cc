@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "churnkit/clv.h"
 #include "churnkit/generator.h"
 #include "churnkit/io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_paths.h"
 
 namespace churnkit {
 namespace {
@@ -677,6 +679,61 @@ TEST(Segment, RejectsBadRiskInput) {
                   .status()
                   .message(),
               HasSubstr("value.clv.group_by"));
+}
+
+// ---- Non-contractual value
+// -----------------------------------------------------
+
+TEST(Segment, NonContractualValueIsTheBgNbdGammaGammaClv) {
+  v1::LoadOptions o;
+  ASSERT_TRUE(
+      ReadConfigFile(
+          testing::SourceDir() + "/configs/mappings/cdnow_sample.textproto", &o)
+          .ok());
+  o.set_base_dir(testing::SharedDataDir());
+  absl::StatusOr<LoadResult> loaded = LoadDataset(o);
+  if (!loaded.ok()) GTEST_SKIP() << "no CDNOW sample: " << loaded.status();
+  const Dataset& ds = loaded->dataset;
+  Risks risks;
+  for (CustomerIndex c = 0; c < ds.num_customers(); ++c) {
+    risks.ids.push_back(std::string(ds.customer_id(c)));
+    risks.values.push_back(0.2);
+  }
+  v1::SegmentOptions options = Options(
+      "as_of: \"1997-10-01\" value { source: NON_CONTRACTUAL_CLV "
+      "margin_rate: 0.3 clv { horizon_days: 365 } } "
+      "risk { source: CHURN_PROBABILITY }");
+  absl::StatusOr<v1::SegmentReport> r = Segment(ds, options, risks.input());
+  ASSERT_TRUE(r.ok()) << r.status();
+
+  // The same CLV straight from clv.h: 30% margin on a year of purchases.
+  const UnixSeconds as_of = ParseTime("1997-10-01").value();
+  const RfmSummaries rfm = ComputeRfmSummaries(ds, as_of).value();
+  const v1::BgNbdModel bg = FitBgNbd(rfm).value();
+  const v1::GammaGammaModel gg = FitGammaGamma(rfm).value();
+  v1::ClvPredictOptions predict;
+  predict.set_horizon(365);
+  const ClvPredictions p = PredictClv(rfm, bg, &gg, predict).value();
+  ASSERT_EQ(r->customers_size(), static_cast<int>(rfm.size()));
+  for (size_t i = 0; i < rfm.size(); i += 97) {
+    EXPECT_NEAR(Find(*r, rfm.customer_ids[i]).value(), 0.3 * p.clv[i],
+                1e-9 * (1 + p.clv[i]))
+        << rfm.customer_ids[i];
+  }
+
+  // Degenerate data is an error naming the source: no repeat buyer.
+  const Dataset one = Builder()
+                          .Customer("solo", "2024-01-01")
+                          .Order("solo", "2024-02-01", 50)
+                          .Build();
+  Risks solo{{"solo"}, {0.5}};
+  EXPECT_THAT(Segment(one,
+                      Options("value { source: NON_CONTRACTUAL_CLV } "
+                              "risk { source: CHURN_PROBABILITY }"),
+                      solo.input())
+                  .status()
+                  .message(),
+              HasSubstr("value.source NON_CONTRACTUAL_CLV"));
 }
 
 // ---- Generated data

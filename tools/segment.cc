@@ -50,6 +50,8 @@ const char* ValueSourceText(v1::ValueSource s) {
       return "gross margin";
     case v1::CONTRACTUAL_CLV:
       return "contractual lifetime value (Kaplan-Meier)";
+    case v1::NON_CONTRACTUAL_CLV:
+      return "non-contractual lifetime value (BG/NBD x Gamma-Gamma)";
     default:
       return "historical revenue";
   }
