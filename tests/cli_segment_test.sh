@@ -22,8 +22,8 @@ expect_line "$out" "Low value, high risk" "Weigh the cost of retention"
 expect_line "$out" "High value, low risk" "Keep service quality"
 expect_line "$out" "Low value, low risk" "Standard automated care"
 # Pareto: tier A holds 80% of the value, B 15%, C 5% (to rounding).
-expect_regex "$out" '^A +[0-9]+ +[0-9.]+% +[0-9]+ +(79\.[5-9]|80\.[0-4])%'
-expect_regex "$out" '^C +[0-9]+ +[0-9.]+% +[0-9]+ +[0-9]\.[0-9]%'
+expect_regex "$out" '^A +[0-9]+ +[0-9.]+% +[0-9,]+ +(79\.[5-9]|80\.[0-4])%'
+expect_regex "$out" '^C +[0-9]+ +[0-9.]+% +[0-9,]+ +[0-9]\.[0-9]%'
 expect_count "$out" '^ +[1-5]  c[0-9]{6} ' 5
 expect_line "$out" "Churn reasons since 2025-01-01"
 expect_regex "$out" '^price +yes '

@@ -34,8 +34,6 @@ std::string Pct(const M& m, bool (M::*has)() const, double (M::*get)() const) {
   return (m.*has)() ? absl::StrFormat("%.1f%%", (m.*get)()) : "-";
 }
 
-std::string Money(double x) { return absl::StrFormat("%.2f", x); }
-
 std::string PValue(double p) {
   return p < 1e-4 ? absl::StrFormat("%.1e", p) : absl::StrFormat("%.4f", p);
 }
@@ -60,17 +58,17 @@ void PrintStrategy(const v1::ExperimentReport& r,
                    const v1::StrategyFigures& s) {
   std::printf("Strategy %s (control arm: %s)\n", s.strategy().c_str(),
               ArmName(s.control_arm()).c_str());
-  std::printf("  Customers %s, cost %s, response %s, win-back %s%s\n",
-              FormatCount(s.customers()).c_str(), Money(s.total_cost()).c_str(),
-              Pct(s, &v1::StrategyFigures::has_response_rate,
-                  &v1::StrategyFigures::response_rate)
-                  .c_str(),
-              WinBackText(s.win_back()).c_str(),
-              s.low_response()
-                  ? absl::StrFormat("  FLAGGED: response under %.1f%%",
-                                    r.min_response_rate())
-                        .c_str()
-                  : "");
+  std::printf(
+      "  Customers %s, cost %s, response %s, win-back %s%s\n",
+      FormatCount(s.customers()).c_str(), FormatAmount(s.total_cost()).c_str(),
+      Pct(s, &v1::StrategyFigures::has_response_rate,
+          &v1::StrategyFigures::response_rate)
+          .c_str(),
+      WinBackText(s.win_back()).c_str(),
+      s.low_response() ? absl::StrFormat("  FLAGGED: response under %.1f%%",
+                                         r.min_response_rate())
+                             .c_str()
+                       : "");
   TextTable arms({Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
                   Align::kRight, Align::kRight, Align::kRight, Align::kRight,
                   Align::kRight, Align::kRight, Align::kRight});
@@ -85,17 +83,18 @@ void PrintStrategy(const v1::ExperimentReport& r,
                        &v1::ArmFigures::response_rate);
         if (a.low_response()) response += " (low)";
       }
-      arms.AddRow(
-          {first ? ArmName(a.arm()) : "",
-           first ? FormatCount(a.customers()) : "",
-           first ? Money(a.total_cost()) : "", response,
-           absl::StrCat(c.cycle()), FormatCount(c.evaluated()),
-           FormatCount(c.pending()), FormatCount(c.retained()),
-           Pct(c, &v1::CycleFigures::has_retention_rate,
-               &v1::CycleFigures::retention_rate),
-           Pct(c, &v1::CycleFigures::has_churn_rate,
-               &v1::CycleFigures::churn_rate),
-           c.has_cost_per_retained() ? Money(c.cost_per_retained()) : "-"});
+      arms.AddRow({first ? ArmName(a.arm()) : "",
+                   first ? FormatCount(a.customers()) : "",
+                   first ? FormatAmount(a.total_cost()) : "", response,
+                   absl::StrCat(c.cycle()), FormatCount(c.evaluated()),
+                   FormatCount(c.pending()), FormatCount(c.retained()),
+                   Pct(c, &v1::CycleFigures::has_retention_rate,
+                       &v1::CycleFigures::retention_rate),
+                   Pct(c, &v1::CycleFigures::has_churn_rate,
+                       &v1::CycleFigures::churn_rate),
+                   c.has_cost_per_retained()
+                       ? FormatAmount(c.cost_per_retained(), 2)
+                       : "-"});
     }
   }
   std::printf("%s", arms.Render(2).c_str());
@@ -127,7 +126,7 @@ void PrintStrategy(const v1::ExperimentReport& r,
                     ? FormatCount(c.sample_size_per_arm())
                     : "-",
                 c.has_incremental_cost_per_retained()
-                    ? Money(c.incremental_cost_per_retained())
+                    ? FormatAmount(c.incremental_cost_per_retained(), 2)
                     : "-"});
   }
   std::printf("%s\n", cmp.Render(2).c_str());

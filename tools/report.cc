@@ -39,15 +39,6 @@ std::string Rate(const Message& m, bool (Message::*has)() const,
   return (m.*has)() ? Percent((m.*get)()) : "-";
 }
 
-// 1234567.5 -> "1,234,567.50"; whole amounts without decimals.
-std::string Amount(double x) {
-  const int64_t cents = std::llround(std::fabs(x) * 100);
-  std::string out = FormatCount(cents / 100);
-  if (cents % 100 != 0)
-    absl::StrAppend(&out, absl::StrFormat(".%02d", cents % 100));
-  return x < 0 && cents != 0 ? "-" + out : out;
-}
-
 std::string Group(const std::string& value) {
   return value.empty() ? "(none)" : value;
 }
@@ -111,10 +102,10 @@ Section Overview(const v1::ChurnReport& report, const std::string& input) {
   s.rows.push_back(
       {"Retention rate", Rate(f, &v1::ChurnFigures::has_retention_rate,
                               &v1::ChurnFigures::retention_rate)});
-  s.rows.push_back({"Revenue at start", Amount(f.revenue_at_start())});
+  s.rows.push_back({"Revenue at start", FormatAmount(f.revenue_at_start())});
   s.rows.push_back(
       {"Revenue lost",
-       absl::StrCat(Amount(f.revenue_lost()), " (",
+       absl::StrCat(FormatAmount(f.revenue_lost()), " (",
                     Rate(f, &v1::ChurnFigures::has_revenue_churn_rate,
                          &v1::ChurnFigures::revenue_churn_rate),
                     ")")});
@@ -135,7 +126,8 @@ void AddShares(const std::string& title, const std::string& key_title,
             {{key_title, "Churned", "Share", "Revenue lost"}}};
   for (const v1::ChurnShare& share : shares) {
     s.rows.push_back({share.key(), FormatCount(share.customers()),
-                      Percent(share.share()), Amount(share.revenue_lost())});
+                      Percent(share.share()),
+                      FormatAmount(share.revenue_lost())});
   }
   out.push_back(std::move(s));
 }
@@ -147,7 +139,7 @@ std::vector<std::string> FigureCells(const v1::ChurnFigures& f) {
       Rate(f, &v1::ChurnFigures::has_churn_rate, &v1::ChurnFigures::churn_rate),
       Rate(f, &v1::ChurnFigures::has_retention_rate,
            &v1::ChurnFigures::retention_rate),
-      Amount(f.revenue_lost()),
+      FormatAmount(f.revenue_lost()),
       FormatCount(f.new_customers()),
       FormatCount(f.customers_at_end())};
 }

@@ -27,8 +27,6 @@ namespace {
 
 constexpr int64_t kDay = 86400;
 
-std::string Money(double v) { return absl::StrFormat("%.0f", v); }
-
 std::string Fraction(double v) { return absl::StrFormat("%.1f%%", 100 * v); }
 
 const char* QuadrantTitle(v1::Quadrant q) {
@@ -89,10 +87,12 @@ void PrintReport(const v1::SegmentReport& r, int top) {
       {"Value x risk", "Customers", "Value", "Revenue at risk", "Strategy"});
   for (const v1::QuadrantSummary& q : r.quadrants()) {
     matrix.AddRow({QuadrantTitle(q.quadrant()), FormatCount(q.customers()),
-                   Money(q.value()), Money(q.revenue_at_risk()), q.strategy()});
+                   FormatAmount(q.value(), 0),
+                   FormatAmount(q.revenue_at_risk(), 0), q.strategy()});
   }
   matrix.AddRow({"Total", FormatCount(r.active_customers()),
-                 Money(r.total_value()), Money(r.total_revenue_at_risk()), ""});
+                 FormatAmount(r.total_value(), 0),
+                 FormatAmount(r.total_revenue_at_risk(), 0), ""});
   std::printf("%s\n", matrix.Render().c_str());
 
   TextTable tiers({Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
@@ -101,8 +101,8 @@ void PrintReport(const v1::SegmentReport& r, int top) {
       {"Tier", "Customers", "Share", "Value", "Value share", "Min value"});
   for (const v1::TierSummary& t : r.tiers()) {
     tiers.AddRow({t.tier(), FormatCount(t.customers()),
-                  Fraction(t.customer_share()), Money(t.value()),
-                  Fraction(t.value_share()), Money(t.min_value())});
+                  Fraction(t.customer_share()), FormatAmount(t.value(), 0),
+                  Fraction(t.value_share()), FormatAmount(t.min_value(), 0)});
   }
   std::printf("%s\n", tiers.Render().c_str());
 
@@ -120,15 +120,16 @@ void PrintReport(const v1::SegmentReport& r, int top) {
   for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i) {
     const v1::CustomerSegment& c = *order[i];
     save.AddRow({absl::StrCat(c.save_rank()), c.customer_id(), c.tier(),
-                 Money(c.value()), absl::StrFormat("%.2f", c.risk()),
-                 Money(c.revenue_at_risk()), QuadrantTitle(c.quadrant())});
+                 FormatAmount(c.value(), 0), absl::StrFormat("%.2f", c.risk()),
+                 FormatAmount(c.revenue_at_risk(), 0),
+                 QuadrantTitle(c.quadrant())});
   }
   std::printf("%s\n", save.Render().c_str());
 
   const v1::ReasonMatrix& m = r.reasons();
   std::printf("Churn reasons since %s: %s churned, revenue lost %s\n",
               m.window_start().c_str(), FormatCount(m.churned()).c_str(),
-              Money(m.revenue_lost()).c_str());
+              FormatAmount(m.revenue_lost(), 0).c_str());
   std::vector<TextTable::Align> aligns = {Align::kLeft, Align::kLeft,
                                           Align::kRight, Align::kRight};
   std::vector<std::string> header = {"Reason", "Recoverable", "Cancelled",
@@ -149,7 +150,7 @@ void PrintReport(const v1::SegmentReport& r, int top) {
     for (const v1::ReasonCell& cell : row.cells()) {
       cells.push_back(FormatCount(cell.customers()));
     }
-    cells.push_back(Money(row.revenue_lost()));
+    cells.push_back(FormatAmount(row.revenue_lost(), 0));
     cells.push_back(row.counter_plan());
     reasons.AddRow(std::move(cells));
   }

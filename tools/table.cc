@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <utility>
 
@@ -83,6 +84,26 @@ std::string FormatCount(int64_t n) {
     out += digits[i];
   }
   return n < 0 ? absl::StrCat("-", out) : out;
+}
+
+std::string FormatAmount(double x, int decimals) {
+  if (!std::isfinite(x)) return "-";
+  decimals = std::clamp(decimals, 0, 6);
+  int64_t unit = 1;
+  for (int i = 0; i < decimals; ++i) unit *= 10;
+  const int64_t scaled = std::llround(std::fabs(x) * static_cast<double>(unit));
+  std::string out = FormatCount(scaled / unit);
+  if (decimals > 0) {
+    absl::StrAppend(&out, absl::StrFormat(".%0*d", decimals,
+                                          static_cast<int>(scaled % unit)));
+  }
+  return x < 0 && scaled != 0 ? "-" + out : out;
+}
+
+std::string FormatAmount(double x) {
+  const bool whole =
+      std::isfinite(x) && std::llround(std::fabs(x) * 100) % 100 == 0;
+  return FormatAmount(x, whole ? 0 : 2);
 }
 
 std::string FormatShare(int64_t part, int64_t whole) {

@@ -39,6 +39,14 @@ size_t DisplayWidth(absl::string_view text);
 // 1234567 -> "1,234,567".
 std::string FormatCount(int64_t n);
 
+// 1234567.5 -> "1,234,567.50"; whole amounts without decimals; "-" when
+// not finite.
+std::string FormatAmount(double x);
+
+// With a fixed number of decimals (0 to 6): 1234567.5 -> "1,234,568" (0),
+// "1,234,567.50" (2); "-" when not finite.
+std::string FormatAmount(double x, int decimals);
+
 // part / whole as "12.5%"; "-" when whole is 0.
 std::string FormatShare(int64_t part, int64_t whole);
 
