@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <numeric>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "internal/time.h"
+#include "internal/utf8.h"
 
 namespace churnkit {
 namespace {
@@ -353,17 +355,18 @@ struct DatasetBuilder::Impl {
 
   absl::Status Error(RowRef where, absl::string_view field,
                      absl::string_view reason) {
+    // Reasons quote the offending cells, which may be invalid UTF-8.
     if (strict) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where.source, ":", where.row, ": ",
-                       field.empty() ? "" : absl::StrCat(field, ": "), reason));
+      return absl::InvalidArgumentError(internal::ToValidUtf8(absl::StrCat(
+          where.source, ":", where.row, ": ",
+          field.empty() ? "" : absl::StrCat(field, ": "), reason)));
     }
     if (static_cast<size_t>(report.errors_size()) < max_errors) {
       v1::DataError* e = report.add_errors();
-      e->set_source(std::string(where.source));
+      e->set_source(internal::ToValidUtf8(where.source));
       e->set_row(where.row);
-      e->set_field(std::string(field));
-      e->set_reason(std::string(reason));
+      e->set_field(internal::ToValidUtf8(field));
+      e->set_reason(internal::ToValidUtf8(reason));
     }
     report.set_total_errors(report.total_errors() + 1);
     return absl::OkStatus();
@@ -491,6 +494,24 @@ void DatasetBuilder::CountRead(v1::Table table, int64_t n) {
   impl_->rows_read[table] += n;
 }
 
+namespace {
+
+// Text that would make every protobuf message carrying it unreadable.
+constexpr char kNotUtf8[] = "not valid UTF-8";
+
+// The field of the first of the texts a row stores that is not valid
+// UTF-8; empty when all are.
+absl::string_view FirstNotUtf8(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+        texts) {
+  for (const auto& [field, text] : texts) {
+    if (!internal::IsValidUtf8(text)) return field;
+  }
+  return {};
+}
+
+}  // namespace
+
 absl::Status DatasetBuilder::ReportError(RowRef where, absl::string_view field,
                                          absl::string_view reason) {
   return impl_->Error(where, field, reason);
@@ -500,6 +521,24 @@ absl::Status DatasetBuilder::AddCustomer(const v1::Customer& c, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::CUSTOMERS];
   if (!m.config_status.ok()) return m.config_status;
+  if (absl::string_view f = FirstNotUtf8({{"id", c.id()},
+                                          {"name", c.name()},
+                                          {"industry", c.industry()},
+                                          {"size", c.size()},
+                                          {"region", c.region()},
+                                          {"tier", c.tier()},
+                                          {"owner_id", c.owner_id()},
+                                          {"product", c.product()}});
+      !f.empty()) {
+    return m.Error(where, f, kNotUtf8);
+  }
+  for (const auto& [key, value] : c.attributes()) {
+    if (!internal::IsValidUtf8(key) || !internal::IsValidUtf8(value)) {
+      return m.Error(
+          where, absl::StrCat("attributes[", internal::ToValidUtf8(key), "]"),
+          kNotUtf8);
+    }
+  }
   if (c.id().empty()) return m.Error(where, "id", "customer id is empty");
   const UnixSeconds signup = FromTimestamp(c.signup_time());
   if (std::string p = m.TimeProblem(signup); !p.empty()) {
@@ -545,6 +584,11 @@ absl::Status DatasetBuilder::AddEvent(const EventInput& e, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::EVENTS];
   if (!m.config_status.ok()) return m.config_status;
+  if (absl::string_view f = FirstNotUtf8(
+          {{"customer_id", e.customer_id}, {"key", e.key}, {"group", e.group}});
+      !f.empty()) {
+    return m.Error(where, f, kNotUtf8);
+  }
   if (e.customer_id.empty()) {
     return m.Error(where, "customer_id", "customer id is empty");
   }
@@ -593,6 +637,13 @@ absl::Status DatasetBuilder::AddContact(const v1::Contact& c, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::CONTACTS];
   if (!m.config_status.ok()) return m.config_status;
+  if (absl::string_view f = FirstNotUtf8({{"id", c.id()},
+                                          {"customer_id", c.customer_id()},
+                                          {"name", c.name()},
+                                          {"role", c.role()}});
+      !f.empty()) {
+    return m.Error(where, f, kNotUtf8);
+  }
   if (c.id().empty()) return m.Error(where, "id", "contact id is empty");
   if (c.customer_id().empty()) {
     return m.Error(where, "customer_id", "customer id is empty");
@@ -627,6 +678,12 @@ absl::Status DatasetBuilder::AddContract(const v1::Contract& c, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::CONTRACTS];
   if (!m.config_status.ok()) return m.config_status;
+  if (absl::string_view f = FirstNotUtf8({{"id", c.id()},
+                                          {"customer_id", c.customer_id()},
+                                          {"product", c.product()}});
+      !f.empty()) {
+    return m.Error(where, f, kNotUtf8);
+  }
   if (c.id().empty()) return m.Error(where, "id", "contract id is empty");
   if (c.customer_id().empty()) {
     return m.Error(where, "customer_id", "customer id is empty");
@@ -668,6 +725,13 @@ absl::Status DatasetBuilder::AddOwner(const v1::Owner& o, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::OWNERS];
   if (!m.config_status.ok()) return m.config_status;
+  if (absl::string_view f = FirstNotUtf8({{"id", o.id()},
+                                          {"name", o.name()},
+                                          {"manager_id", o.manager_id()},
+                                          {"role", o.role()}});
+      !f.empty()) {
+    return m.Error(where, f, kNotUtf8);
+  }
   if (o.id().empty()) return m.Error(where, "id", "owner id is empty");
   StringPool& s = m.ds.strings_;
   OwnerTable& t = m.ds.owners_;

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "churnkit/io.h"
 #include "internal/csv.h"
+#include "internal/utf8.h"
 
 namespace churnkit {
 
@@ -42,6 +43,11 @@ absl::StatusOr<PlainTable> ReadPlainTable(const std::string& path,
   absl::flat_hash_set<std::string> seen;
   for (absl::string_view f : fields) {
     std::string name(absl::StripAsciiWhitespace(f));
+    if (!internal::IsValidUtf8(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":1: header column ",
+                                                     table.columns.size() + 1,
+                                                     " is not valid UTF-8"));
+    }
     if (name.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ":1: header column ", table.columns.size() + 1, " is empty"));
@@ -64,7 +70,14 @@ absl::StatusOr<PlainTable> ReadPlainTable(const std::string& path,
           absl::StrCat(path, ":", (*reader)->line(), ": ", fields.size(),
                        " fields; the header has ", table.columns.size()));
     }
-    for (absl::string_view f : fields) table.cells.emplace_back(f);
+    for (size_t c = 0; c < fields.size(); ++c) {
+      if (!internal::IsValidUtf8(fields[c])) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", (*reader)->line(), ": column '",
+                         table.columns[c], "': not valid UTF-8"));
+      }
+      table.cells.emplace_back(fields[c]);
+    }
     table.lines.push_back((*reader)->line());
   }
   return table;

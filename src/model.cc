@@ -28,6 +28,7 @@
 #include "churnkit/metrics.h"
 #include "internal/logistic.h"
 #include "internal/parallel.h"
+#include "internal/utf8.h"
 
 namespace churnkit {
 namespace {
@@ -674,7 +675,12 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   const size_t n = x.num_rows(), d = x.num_cols();
   if (n == 0) return absl::InvalidArgumentError("the matrix has no rows");
   absl::flat_hash_set<absl::string_view> names;
-  for (const std::string& c : x.columns) {
+  for (size_t j = 0; j < d; ++j) {
+    const std::string& c = x.columns[j];
+    if (!internal::IsValidUtf8(c)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("column ", j, ": the name is not valid UTF-8"));
+    }
     if (!names.insert(c).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("duplicate column name '", c, "'"));
@@ -843,6 +849,9 @@ absl::Status ValidateModel(const v1::LogisticModel& m) {
     return absl::InvalidArgumentError(absl::StrCat(
         "format_version: ", m.format_version(),
         " is newer than this library reads (", kLogisticModelFormat, ")"));
+  }
+  if (std::string field = internal::FirstInvalidUtf8Field(m); !field.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": not valid UTF-8"));
   }
   const int d = m.feature_names_size();
   if (d == 0) return absl::InvalidArgumentError("feature_names: empty");

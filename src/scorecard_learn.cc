@@ -19,6 +19,7 @@
 #include "churnkit/metrics.h"
 #include "internal/config_util.h"
 #include "internal/random.h"
+#include "internal/utf8.h"
 
 namespace churnkit {
 namespace {
@@ -388,6 +389,10 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
   }
   absl::flat_hash_map<std::string, size_t> column_of;
   for (size_t j = 0; j < d; ++j) {
+    if (!internal::IsValidUtf8(x.columns[j])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("column ", j, ": the name is not valid UTF-8"));
+    }
     if (!column_of.emplace(x.columns[j], j).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("column ", j, " '", x.columns[j], "' is a duplicate"));

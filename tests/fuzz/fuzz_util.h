@@ -13,6 +13,7 @@
 #include <string>
 
 #include "churnkit/dataset.h"
+#include "internal/utf8.h"
 
 namespace churnkit::fuzz {
 
@@ -58,8 +59,12 @@ inline void Check(bool ok, const char* what) {
 }
 
 // Walks a built Dataset: CSR offsets, per-customer time order, string ids,
-// enum values, the summary and message reconstruction.
+// UTF-8 strings (protobuf readers refuse anything else), enum values, the
+// summary and message reconstruction.
 inline void CheckDataset(const Dataset& ds) {
+  for (StringId id = 0; id < ds.strings().size(); ++id) {
+    Check(internal::IsValidUtf8(ds.strings().Get(id)), "strings are UTF-8");
+  }
   const EventTable& ev = ds.events();
   const size_t nc = ds.num_customers();
   const size_t ne = ds.num_events();
