@@ -37,6 +37,18 @@ struct LogisticProblem {
   double l2 = 0;
   double l1 = 0;
   int threads = 0;
+  // A subsample in place (for warm starts): the first `sample_rows` rows
+  // of every `sample_period` rows of x, y and w; `n` counts those used.
+  // 0: every row.
+  size_t sample_rows = 0;
+  size_t sample_period = 0;
+
+  // The row of x, y and w that is row i of the problem.
+  size_t Row(size_t i) const {
+    return sample_period == 0
+               ? i
+               : i / sample_rows * sample_period + i % sample_rows;
+  }
 };
 
 struct SolverOptions {
@@ -49,16 +61,22 @@ struct SolverOptions {
   // Use the row kernels compiled for the build's baseline ISA even where
   // the AVX2 + FMA ones could run (for tests; the two round differently).
   bool portable_kernels = false;
+  // Start large penalized problems from a fit on a subsample of the rows
+  // (fewer passes over every row; the optimum and the convergence test are
+  // the same: the tolerance stays relative to the gradient at the standard
+  // start). Off for tests of the cold path.
+  bool warm_start = true;
 };
 
 struct SolverResult {
   std::vector<double> theta;  // d + 1: intercept, then coefficients
-  int iterations = 0;
+  int iterations = 0;         // after a warm start, those over every row
   int evaluations = 0;
   double objective = 0;
   double gradient_norm = 0;
   double initial_gradient_norm = 0;
   bool converged = false;
+  bool warm_started = false;  // from a fit on a subsample
 };
 
 // Batch scoring, rows in any chunking: eta_i = c0 + x_i . gamma for `rows`
@@ -73,7 +91,9 @@ void Sigmoids(const double* eta, size_t rows, double* p);
 // The largest feature count of the solvers that keep a Hessian.
 inline constexpr size_t kMaxHessianFeatures = 4096;
 
-// Minimizes F from theta = (log-odds of the weighted base rate, 0...).
+// Minimizes F from theta = (log-odds of the weighted base rate, 0...), or
+// for large penalized problems from a fit on a subsample (see
+// SolverOptions::warm_start).
 // Errors: FailedPrecondition for separable classes or a singular Hessian
 // (only when `unpenalized`), Internal for a non-finite objective.
 absl::StatusOr<SolverResult> SolveLogistic(const LogisticProblem& problem,
