@@ -1,6 +1,7 @@
 #include "churnkit/model.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -60,10 +61,10 @@ v1::Penalty PenaltyOf(const v1::FitOptions& o) {
   return o.penalty() == v1::PENALTY_UNSPECIFIED ? v1::PENALTY_L2 : o.penalty();
 }
 
-// Weight of each row: sample weight times class weight.
-std::vector<double> RowWeights(const v1::FitOptions& o,
-                               absl::Span<const uint8_t> labels,
-                               absl::Span<const double> sample_weights) {
+// Class weights, by label (a row's weight is its sample weight times its
+// class weight).
+std::array<double, 2> ClassWeights(const v1::FitOptions& o,
+                                   absl::Span<const uint8_t> labels) {
   const size_t n = labels.size();
   double neg =
       o.class_weights().negative() > 0 ? o.class_weights().negative() : 1.0;
@@ -76,12 +77,7 @@ std::vector<double> RowWeights(const v1::FitOptions& o,
     neg = n_neg > 0 ? static_cast<double>(n) / (2.0 * n_neg) : 1.0;
     pos = n_pos > 0 ? static_cast<double>(n) / (2.0 * n_pos) : 1.0;
   }
-  std::vector<double> w(n);
-  for (size_t i = 0; i < n; ++i) {
-    const double sw = sample_weights.empty() ? 1.0 : sample_weights[i];
-    w[i] = sw * (labels[i] ? pos : neg);
-  }
-  return w;
+  return {neg, pos};
 }
 
 // ---- Training statistics
@@ -733,9 +729,14 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
                        "; weights must be finite and >= 0"));
     }
   }
-  const std::vector<double> w = RowWeights(options, labels, sample_weights);
+  internal::LogisticProblem problem;
+  problem.y = labels.data();
+  problem.sample_weights =
+      sample_weights.empty() ? nullptr : sample_weights.data();
+  const std::array<double, 2> class_weight = ClassWeights(options, labels);
+  std::copy(class_weight.begin(), class_weight.end(), problem.class_weight);
   double pos = 0, neg = 0;
-  for (size_t i = 0; i < n; ++i) (labels[i] ? pos : neg) += w[i];
+  for (size_t i = 0; i < n; ++i) (labels[i] ? pos : neg) += problem.Weight(i);
   if (!(pos > 0) || !(neg > 0)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a single class: every row with positive weight is labelled ",
@@ -759,7 +760,6 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   const v1::Penalty penalty = PenaltyOf(options);
   double c = options.has_c() ? options.c() : 1.0;
   if (options.has_lambda()) c = 1.0 / (options.lambda() * (pos + neg));
-  internal::LogisticProblem problem;
   const bool unpenalized = penalty == v1::PENALTY_NONE || std::isinf(c);
   if (unpenalized) {
     c = std::numeric_limits<double>::infinity();
@@ -813,8 +813,6 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   problem.x = x.values.data();
   problem.n = n;
   problem.d = d;
-  problem.y = labels.data();
-  problem.w = w.data();
   problem.mean = stats->mean.data();
   problem.inv_scale = inv_scale.data();
   problem.active = stats->active.data();

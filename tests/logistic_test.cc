@@ -51,7 +51,7 @@ Problem Make(size_t n, size_t d, bool impute) {
   pr.p.n = n;
   pr.p.d = d;
   pr.p.y = pr.y.data();
-  pr.p.w = pr.w.data();
+  pr.p.sample_weights = pr.w.data();
   pr.p.mean = pr.mean.data();
   pr.p.inv_scale = pr.inv_scale.data();
   pr.p.active = pr.active.data();

@@ -43,7 +43,7 @@ constexpr size_t kHessianChunkDoubles = size_t{1} << 14;
 constexpr size_t kWarmStep = 16;
 constexpr size_t kWarmRunRows = 64;
 constexpr size_t kMinWarmRows = 4096;
-constexpr size_t kMinWarmRowsPerFeature = 32;
+constexpr size_t kMinWarmRowsPerFeature = 128;
 constexpr double kWarmTolerance = 1e-4;
 constexpr double kWarmContraction = 0.25;
 
@@ -315,7 +315,7 @@ std::pair<double, double> ClassWeightSums(const LogisticProblem& p) {
   double pos = 0, neg = 0;
   for (size_t i = 0; i < p.n; ++i) {
     const size_t row = p.Row(i);
-    (p.y[row] ? pos : neg) += p.w[row];
+    (p.y[row] ? pos : neg) += p.Weight(row);
   }
   return {neg, pos};
 }

@@ -26,8 +26,10 @@ struct LogisticProblem {
   const double* x = nullptr;  // n * d, row-major, raw units
   size_t n = 0;
   size_t d = 0;
-  const uint8_t* y = nullptr;         // 0/1, n
-  const double* w = nullptr;          // >= 0, n
+  const uint8_t* y = nullptr;  // 0/1, n
+  // Row weights: sample weight (>= 0, n; null: 1) times class weight.
+  const double* sample_weights = nullptr;
+  double class_weight[2] = {1, 1};    // by label
   const double* mean = nullptr;       // d
   const double* inv_scale = nullptr;  // d
   // 0 for a column that is constant in training: its coefficient stays 0.
@@ -38,16 +40,23 @@ struct LogisticProblem {
   double l1 = 0;
   int threads = 0;
   // A subsample in place (for warm starts): the first `sample_rows` rows
-  // of every `sample_period` rows of x, y and w; `n` counts those used.
+  // of every `sample_period` rows of x, y and sample_weights; `n` counts
+  // those used.
   // 0: every row.
   size_t sample_rows = 0;
   size_t sample_period = 0;
 
-  // The row of x, y and w that is row i of the problem.
+  // The row of x, y and sample_weights that is row i of the problem.
   size_t Row(size_t i) const {
     return sample_period == 0
                ? i
                : i / sample_rows * sample_period + i % sample_rows;
+  }
+  // The weight of a row of x (not kept in an array of n: fresh memory
+  // costs page faults on every fit).
+  double Weight(size_t row) const {
+    return (sample_weights != nullptr ? sample_weights[row] : 1.0) *
+           class_weight[y[row] != 0];
   }
 };
 
