@@ -422,11 +422,10 @@ absl::Status Newton(const SolverOptions& o, bool warm, Evaluator& ev,
       break;
     }
     if (it == o.max_iterations) break;
-    if (approximate && it > 0 &&
-        res.gradient_norm > kWarmContraction * previous) {
-      approximate = false;
-      ev.Evaluate(theta, Need::kHessian, &e);
-    }
+    // After a step that shrank the gradient too little, the next point is
+    // evaluated with its Hessian (no extra pass) for exact steps from there.
+    const bool refresh = approximate && it > 0 &&
+                         res.gradient_norm > kWarmContraction * previous;
     Vec delta;
     if (approximate) {
       delta = fixed.solve(-e.grad);
@@ -441,14 +440,16 @@ absl::Status Newton(const SolverOptions& o, bool warm, Evaluator& ev,
       }
     }
     const double decrease = e.grad.dot(delta);
-    if (!(decrease < 0) ||
-        !NewtonStep(ev, approximate ? Need::kGradient : Need::kHessian, 0, 1e-4,
-                    e.smooth, decrease, delta, &speculate, theta, e)) {
+    const Need need =
+        approximate && !refresh ? Need::kGradient : Need::kHessian;
+    if (!(decrease < 0) || !NewtonStep(ev, need, 0, 1e-4, e.smooth, decrease,
+                                       delta, &speculate, theta, e)) {
       if (!approximate) break;
       approximate = false;  // retry with the exact Hessian
       ev.Evaluate(theta, Need::kHessian, &e);
       continue;
     }
+    if (refresh) approximate = false;
     ++res.iterations;
   }
   hessian = approximate ? Mat() : std::move(e.hess);
