@@ -36,10 +36,10 @@ constexpr size_t kHessianBudget = size_t{1} << 22;
 constexpr size_t kChunkDoubles = size_t{1} << 9;
 constexpr size_t kHessianChunkDoubles = size_t{1} << 14;
 
-// Warm starts (see WarmStart): the subsample's step, runs and least size,
-// and
+// Warm starts (see WarmStart): the subsample's step, runs and least size;
 // the tolerance of its fit (finer would not be more accurate for the full
-// problem than the subsample's sampling error).
+// problem than the subsample's sampling error); and the least gradient
+// reduction per step for which Newton keeps the subsample's Hessian.
 constexpr size_t kWarmStep = 16;
 constexpr size_t kWarmRunRows = 64;
 constexpr size_t kMinWarmRows = 4096;
