@@ -1,10 +1,12 @@
 #include "churnkit/model.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -60,10 +62,10 @@ v1::Penalty PenaltyOf(const v1::FitOptions& o) {
   return o.penalty() == v1::PENALTY_UNSPECIFIED ? v1::PENALTY_L2 : o.penalty();
 }
 
-// Weight of each row: sample weight times class weight.
-std::vector<double> RowWeights(const v1::FitOptions& o,
-                               absl::Span<const uint8_t> labels,
-                               absl::Span<const double> sample_weights) {
+// Class weights, by label (a row's weight is its sample weight times its
+// class weight).
+std::array<double, 2> ClassWeights(const v1::FitOptions& o,
+                                   absl::Span<const uint8_t> labels) {
   const size_t n = labels.size();
   double neg =
       o.class_weights().negative() > 0 ? o.class_weights().negative() : 1.0;
@@ -76,12 +78,7 @@ std::vector<double> RowWeights(const v1::FitOptions& o,
     neg = n_neg > 0 ? static_cast<double>(n) / (2.0 * n_neg) : 1.0;
     pos = n_pos > 0 ? static_cast<double>(n) / (2.0 * n_pos) : 1.0;
   }
-  std::vector<double> w(n);
-  for (size_t i = 0; i < n; ++i) {
-    const double sw = sample_weights.empty() ? 1.0 : sample_weights[i];
-    w[i] = sw * (labels[i] ? pos : neg);
-  }
-  return w;
+  return {neg, pos};
 }
 
 // ---- Training statistics
@@ -113,6 +110,120 @@ void MergeMoments(double wb, double sb, double qb, double* w, double* s,
   }
   *w += wb;
   *s += sb;
+}
+
+// Whether every value of the row is finite: no exponent of all ones
+// (infinity or NaN). Integer operations, so that the loop is vectorized.
+bool AllFinite(const double* row, size_t d) {
+  constexpr uint64_t kExponent = 0x7ff0000000000000;
+  uint64_t bad = 0;
+  for (size_t j = 0; j < d; ++j) {
+    uint64_t bits;
+    std::memcpy(&bits, row + j, sizeof bits);
+    bad |= (bits & kExponent) == kExponent;
+  }
+  return bad == 0;
+}
+
+// One defined value v of weight w > 0 into a column's sums and range.
+inline void AddValue(double w, double v, double* weight, double* sum,
+                     double* lo, double* hi) {
+  *weight += w;
+  *sum += w * v;
+  *lo = std::min(*lo, v);
+  *hi = std::max(*hi, v);
+}
+
+inline void AddSquare(double w, double deviation, double* squares) {
+  *squares += w * deviation * deviation;
+}
+
+typedef double V2 __attribute__((vector_size(16)));
+
+inline V2 LoadV2(const double* p) {
+  V2 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void StoreV2(double* p, const V2& v) { std::memcpy(p, &v, sizeof v); }
+
+// AddValue for rows [begin, end) of finite values, four columns at a time
+// with the column's sums in registers (a group is in cache, so this runs
+// at memory speed; a row at a time it was bound by loads and stores of the
+// sums). The order of the additions per column is that of the rows.
+template <typename WeightOf>
+void AddGroupSums(const double* x, size_t d, size_t begin, size_t end,
+                  const WeightOf& weight_of, double* weight, double* sum,
+                  double* lo, double* hi) {
+  size_t j = 0;
+  for (; j + 4 <= d; j += 4) {
+    V2 w0 = LoadV2(weight + j), w1 = LoadV2(weight + j + 2);
+    V2 s0 = LoadV2(sum + j), s1 = LoadV2(sum + j + 2);
+    V2 lo0 = LoadV2(lo + j), lo1 = LoadV2(lo + j + 2);
+    V2 hi0 = LoadV2(hi + j), hi1 = LoadV2(hi + j + 2);
+    for (size_t i = begin; i < end; ++i) {
+      const double w = weight_of(i);
+      if (w <= 0) continue;
+      const V2 ww = {w, w};
+      const V2 v0 = LoadV2(x + i * d + j), v1 = LoadV2(x + i * d + j + 2);
+      w0 += ww;
+      w1 += ww;
+      s0 += ww * v0;
+      s1 += ww * v1;
+      lo0 = v0 < lo0 ? v0 : lo0;  // std::min(lo, v)
+      lo1 = v1 < lo1 ? v1 : lo1;
+      hi0 = hi0 < v0 ? v0 : hi0;  // std::max(hi, v)
+      hi1 = hi1 < v1 ? v1 : hi1;
+    }
+    StoreV2(weight + j, w0);
+    StoreV2(weight + j + 2, w1);
+    StoreV2(sum + j, s0);
+    StoreV2(sum + j + 2, s1);
+    StoreV2(lo + j, lo0);
+    StoreV2(lo + j + 2, lo1);
+    StoreV2(hi + j, hi0);
+    StoreV2(hi + j + 2, hi1);
+  }
+  for (size_t i = begin; i < end && j < d; ++i) {
+    const double w = weight_of(i);
+    if (w <= 0) continue;
+    for (size_t k = j; k < d; ++k) {
+      AddValue(w, x[i * d + k], weight + k, sum + k, lo + k, hi + k);
+    }
+  }
+}
+
+// AddSquare likewise, eight columns at a time.
+template <typename WeightOf>
+void AddGroupSquares(const double* x, size_t d, size_t begin, size_t end,
+                     const WeightOf& weight_of, const double* mean,
+                     double* squares) {
+  size_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    V2 q[4], m[4];
+    for (int k = 0; k < 4; ++k) {
+      q[k] = LoadV2(squares + j + 2 * k);
+      m[k] = LoadV2(mean + j + 2 * k);
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const double w = weight_of(i);
+      if (w <= 0) continue;
+      const V2 ww = {w, w};
+      for (int k = 0; k < 4; ++k) {
+        const V2 deviation = LoadV2(x + i * d + j + 2 * k) - m[k];
+        q[k] += ww * deviation * deviation;
+      }
+    }
+    for (int k = 0; k < 4; ++k) StoreV2(squares + j + 2 * k, q[k]);
+  }
+  for (size_t i = begin; i < end && j < d; ++i) {
+    const double w = weight_of(i);
+    if (w <= 0) continue;
+    for (size_t k = j; k < d; ++k) {
+      AddSquare(w, x[i * d + k] - mean[k], squares + k);
+    }
+  }
 }
 
 // Means (of defined values), population standard deviations (missing
@@ -149,23 +260,30 @@ absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
             std::fill(gw.begin(), gw.end(), 0.0);
             std::fill(gs.begin(), gs.end(), 0.0);
             std::fill(gq.begin(), gq.end(), 0.0);
-            // Finiteness, weights, sums, ranges.
-            for (size_t i = g; i < group_end; ++i) {
-              const double w = weight_of(i);
-              const double* row = x.values.data() + i * d;
-              for (size_t j = 0; j < d; ++j) {
-                const double v = row[j];
-                if (!std::isfinite(v)) {
-                  if (!(impute && std::isnan(v))) {
-                    p.first_bad = std::min(p.first_bad, i * d + j);
+            // Finiteness, weights, sums, ranges. A group of finite values
+            // (the common case) takes the loops of AddGroupSums, the others
+            // a checked loop; the arithmetic per column is the same.
+            bool group_finite = true;
+            for (size_t i = g; i < group_end && group_finite; ++i) {
+              group_finite = AllFinite(x.values.data() + i * d, d);
+            }
+            if (group_finite) {
+              AddGroupSums(x.values.data(), d, g, group_end, weight_of,
+                           gw.data(), gs.data(), p.min.data(), p.max.data());
+            } else {
+              for (size_t i = g; i < group_end; ++i) {
+                const double w = weight_of(i);
+                const double* row = x.values.data() + i * d;
+                for (size_t j = 0; j < d; ++j) {
+                  const double v = row[j];
+                  if (!std::isfinite(v)) {
+                    if (!(impute && std::isnan(v))) {
+                      p.first_bad = std::min(p.first_bad, i * d + j);
+                    }
+                  } else if (w > 0) {
+                    AddValue(w, v, &gw[j], &gs[j], &p.min[j], &p.max[j]);
                   }
-                  continue;
                 }
-                if (w <= 0) continue;
-                gw[j] += w;
-                gs[j] += w * v;
-                p.min[j] = std::min(p.min[j], v);
-                p.max[j] = std::max(p.max[j], v);
               }
             }
             // Squared deviations from the group's means (rows in cache).
@@ -173,14 +291,19 @@ absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
               for (size_t j = 0; j < d; ++j) {
                 gm[j] = gw[j] > 0 ? gs[j] / gw[j] : 0.0;
               }
-              for (size_t i = g; i < group_end; ++i) {
-                const double w = weight_of(i);
-                if (w <= 0) continue;
-                const double* row = x.values.data() + i * d;
-                for (size_t j = 0; j < d; ++j) {
-                  if (!std::isfinite(row[j])) continue;
-                  const double dev = row[j] - gm[j];
-                  gq[j] += w * dev * dev;
+              if (group_finite) {
+                AddGroupSquares(x.values.data(), d, g, group_end, weight_of,
+                                gm.data(), gq.data());
+              } else {
+                for (size_t i = g; i < group_end; ++i) {
+                  const double w = weight_of(i);
+                  if (w <= 0) continue;
+                  const double* row = x.values.data() + i * d;
+                  for (size_t j = 0; j < d; ++j) {
+                    if (std::isfinite(row[j])) {
+                      AddSquare(w, row[j] - gm[j], &gq[j]);
+                    }
+                  }
                 }
               }
             }
@@ -706,9 +829,14 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
                        "; weights must be finite and >= 0"));
     }
   }
-  const std::vector<double> w = RowWeights(options, labels, sample_weights);
+  internal::LogisticProblem problem;
+  problem.y = labels.data();
+  problem.sample_weights =
+      sample_weights.empty() ? nullptr : sample_weights.data();
+  const std::array<double, 2> class_weight = ClassWeights(options, labels);
+  std::copy(class_weight.begin(), class_weight.end(), problem.class_weight);
   double pos = 0, neg = 0;
-  for (size_t i = 0; i < n; ++i) (labels[i] ? pos : neg) += w[i];
+  for (size_t i = 0; i < n; ++i) (labels[i] ? pos : neg) += problem.Weight(i);
   if (!(pos > 0) || !(neg > 0)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a single class: every row with positive weight is labelled ",
@@ -732,7 +860,6 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   const v1::Penalty penalty = PenaltyOf(options);
   double c = options.has_c() ? options.c() : 1.0;
   if (options.has_lambda()) c = 1.0 / (options.lambda() * (pos + neg));
-  internal::LogisticProblem problem;
   const bool unpenalized = penalty == v1::PENALTY_NONE || std::isinf(c);
   if (unpenalized) {
     c = std::numeric_limits<double>::infinity();
@@ -786,8 +913,6 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   problem.x = x.values.data();
   problem.n = n;
   problem.d = d;
-  problem.y = labels.data();
-  problem.w = w.data();
   problem.mean = stats->mean.data();
   problem.inv_scale = inv_scale.data();
   problem.active = stats->active.data();

@@ -1,6 +1,7 @@
 // The private logistic solvers and scoring kernels (src/internal/
 // logistic.h): the AVX2 and baseline row kernels agree, every solver is
-// bit-identical for every thread count, missing values, inactive columns
+// bit-identical for every thread count, warm starts from a subsample reach
+// the cold start's optimum, missing values, inactive columns
 // and odd sizes (row and column counts that are not multiples of the
 // kernels' widths) are handled, and the kernels' own exp and log match
 // libm.
@@ -50,7 +51,7 @@ Problem Make(size_t n, size_t d, bool impute) {
   pr.p.n = n;
   pr.p.d = d;
   pr.p.y = pr.y.data();
-  pr.p.w = pr.w.data();
+  pr.p.sample_weights = pr.w.data();
   pr.p.mean = pr.mean.data();
   pr.p.inv_scale = pr.inv_scale.data();
   pr.p.active = pr.active.data();
@@ -61,7 +62,7 @@ Problem Make(size_t n, size_t d, bool impute) {
 }
 
 SolverResult Solve(const LogisticProblem& p, v1::Solver solver, bool portable,
-                   int threads) {
+                   int threads, bool warm_start = true) {
   LogisticProblem q = p;
   q.threads = threads;
   SolverOptions o;
@@ -69,6 +70,7 @@ SolverResult Solve(const LogisticProblem& p, v1::Solver solver, bool portable,
   o.tolerance = 1e-10;
   o.max_iterations = 1000;
   o.portable_kernels = portable;
+  o.warm_start = warm_start;
   absl::StatusOr<SolverResult> r = SolveLogistic(q, o);
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : SolverResult{};
@@ -110,6 +112,48 @@ TEST(SolveLogistic, EverySolverIsBitIdenticalForEveryThreadCount) {
         EXPECT_EQ(r.objective, one.objective);
         EXPECT_EQ(r.evaluations, one.evaluations);
       }
+    }
+  }
+}
+
+// 70001 rows: enough for a warm start from a subsample.
+TEST(SolveLogistic, WarmStartReachesTheColdOptimumWithTheSameTest) {
+  for (bool impute : {false, true}) {
+    const Problem pr = Make(70001, 7, impute);
+    for (v1::Solver solver : kSolvers) {
+      LogisticProblem p = pr.p;
+      // Coordinate descent with an elastic net (the others have no L1).
+      if (solver == v1::SOLVER_COORDINATE_DESCENT) p.l1 = 0.5;
+      const SolverResult cold = Solve(p, solver, false, 1, false);
+      const SolverResult warm = Solve(p, solver, false, 1);
+      EXPECT_FALSE(cold.warm_started);
+      EXPECT_TRUE(warm.warm_started) << "solver " << solver;
+      EXPECT_TRUE(warm.converged);
+      // The tolerance is relative to the same gradient, at the standard
+      // start, computed in the first pass from the warm start.
+      EXPECT_EQ(warm.initial_gradient_norm, cold.initial_gradient_norm)
+          << "solver " << solver;
+      EXPECT_NEAR(warm.objective, cold.objective, 1e-12 * cold.objective)
+          << "solver " << solver << " impute " << impute;
+      for (size_t j = 0; j < cold.theta.size(); ++j) {
+        EXPECT_NEAR(warm.theta[j], cold.theta[j], 1e-6) << "solver " << solver;
+      }
+      EXPECT_EQ(warm.theta[7 / 2 + 1], 0.0);  // the inactive column
+    }
+  }
+}
+
+TEST(SolveLogistic, WarmStartIsBitIdenticalForEveryThreadCount) {
+  const Problem pr = Make(70001, 13, true);
+  for (v1::Solver solver : kSolvers) {
+    const SolverResult one = Solve(pr.p, solver, false, 1);
+    EXPECT_TRUE(one.warm_started);
+    for (int threads : {2, 3, 8}) {
+      const SolverResult r = Solve(pr.p, solver, false, threads);
+      EXPECT_EQ(r.theta, one.theta)
+          << "solver " << solver << ", " << threads << " threads";
+      EXPECT_EQ(r.objective, one.objective);
+      EXPECT_EQ(r.evaluations, one.evaluations);
     }
   }
 }

@@ -425,6 +425,32 @@ TEST(FitLogistic, IsBitIdenticalForEveryThreadCount) {
   }
 }
 
+// 70000 rows: the solvers start from a fit on a subsample (see
+// internal/logistic.h), here with sample and class weights.
+TEST(FitLogistic, WarmStartedFitsAreBitIdenticalForEveryThreadCount) {
+  const Data data = Synthetic(70000, 11);
+  std::vector<double> weights(data.y.size());
+  for (size_t i = 0; i < weights.size(); ++i) weights[i] = (i % 7) * 0.25;
+  for (v1::Solver solver : {v1::SOLVER_NEWTON_CHOLESKY, v1::SOLVER_LBFGS}) {
+    std::string reference;
+    for (int threads : {1, 2, 3}) {
+      v1::FitOptions options;
+      options.set_threads(threads);
+      options.set_solver(solver);
+      options.mutable_class_weights()->set_balanced(true);
+      absl::StatusOr<v1::LogisticModel> m =
+          FitLogistic(data.x, data.y, options, weights);
+      ASSERT_TRUE(m.ok()) << m.status();
+      EXPECT_TRUE(m->report().converged());
+      m->mutable_options()->clear_threads();
+      absl::StatusOr<std::string> bytes = SerializeModel(*m);
+      ASSERT_TRUE(bytes.ok());
+      if (reference.empty()) reference = *bytes;
+      EXPECT_EQ(*bytes, reference) << solver << ", " << threads << " threads";
+    }
+  }
+}
+
 TEST(FitLogistic, RejectsBadLabelsAndShapes) {
   Data data = Synthetic(100);
   absl::StatusOr<v1::LogisticModel> m =

@@ -36,6 +36,17 @@ constexpr size_t kHessianBudget = size_t{1} << 22;
 constexpr size_t kChunkDoubles = size_t{1} << 9;
 constexpr size_t kHessianChunkDoubles = size_t{1} << 14;
 
+// Warm starts (see WarmStart): the subsample's step, runs and least size;
+// the tolerance of its fit (finer would not be more accurate for the full
+// problem than the subsample's sampling error); and the least gradient
+// reduction per step for which Newton keeps the subsample's Hessian.
+constexpr size_t kWarmStep = 16;
+constexpr size_t kWarmRunRows = 64;
+constexpr size_t kMinWarmRows = 4096;
+constexpr size_t kMinWarmRowsPerFeature = 128;
+constexpr double kWarmTolerance = 1e-4;
+constexpr double kWarmContraction = 0.25;
+
 enum class Need { kValue, kGradient, kHessian };
 
 double MaxAbs(const Vec& v) {
@@ -126,11 +137,15 @@ struct Evaluation {
   double wrong = 0;
   Vec grad;
   Mat hess;  // lower triangle
+  // When asked: the gradient at the standard start (beta = 0).
+  Vec start_grad;
 };
 
 class Evaluator {
  public:
-  Evaluator(const LogisticProblem& p, bool hessian, bool force_portable)
+  // `start_intercept`: the intercept of the standard start.
+  Evaluator(const LogisticProblem& p, bool hessian, bool force_portable,
+            double start_intercept)
       : p_(p),
         dim_(p.d + 1),
         stride_((p.d + 4) / 4 * 4),
@@ -138,7 +153,8 @@ class Evaluator {
             std::clamp<size_t>(kChunkDoubles / stride_ / 4 * 4, 8, 256)),
         hessian_chunk_rows_(std::clamp<size_t>(
             kHessianChunkDoubles / stride_ / 4 * 4, 16, 256)),
-        kernel_(ChooseRowKernel(force_portable)) {
+        kernel_(ChooseRowKernel(force_portable)),
+        start_intercept_(start_intercept) {
     size_t blocks = std::clamp<size_t>(
         (p.n + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
     if (hessian) {
@@ -151,7 +167,9 @@ class Evaluator {
 
   int evaluations() const { return evaluations_; }
 
-  void Evaluate(const Vec& theta, Need need, Evaluation* out) {
+  // With `start_gradient`, also out->start_grad in the same pass.
+  void Evaluate(const Vec& theta, Need need, Evaluation* out,
+                bool start_gradient = false) {
     ++evaluations_;
     // theta in the kernels' layout: beta, intercept, zeros.
     std::vector<double> padded(stride_, 0.0);
@@ -165,7 +183,7 @@ class Evaluator {
                                      : chunk_rows_ * (stride_ + 5),
               0.0);
           for (size_t b = from; b < to; ++b) {
-            Block(b, padded.data(), need, scratch.data());
+            Block(b, padded.data(), need, start_gradient, scratch.data());
           }
         },
         1);
@@ -173,12 +191,14 @@ class Evaluator {
     double loss = 0;
     out->wrong = 0;
     std::vector<double> grad(need == Need::kValue ? 0 : stride_, 0.0);
+    std::vector<double> start(start_gradient ? stride_ : 0, 0.0);
     std::vector<double> hess(need == Need::kHessian ? stride_ * stride_ : 0,
                              0.0);
     for (const Part& part : parts_) {
       loss += part.loss;
       out->wrong += part.wrong;
       for (size_t k = 0; k < grad.size(); ++k) grad[k] += part.grad[k];
+      for (size_t k = 0; k < start.size(); ++k) start[k] += part.start[k];
       if (need != Need::kHessian) continue;
       for (size_t j = 0; j < stride_; ++j) {
         for (size_t k = 0; k <= j; ++k) {
@@ -187,11 +207,9 @@ class Evaluator {
       }
     }
     const size_t d = p_.d;
-    if (need != Need::kValue) {
-      out->grad.resize(dim_);
-      out->grad[0] = grad[d];
-      for (size_t j = 0; j < d; ++j) out->grad[j + 1] = grad[j];
-    }
+    if (need != Need::kValue) Unpad(grad, &out->grad);
+    out->start_grad.resize(0);
+    if (start_gradient) Unpad(start, &out->start_grad);
     if (need == Need::kHessian) {
       out->hess.setZero(dim_, dim_);
       out->hess(0, 0) = hess[d * stride_ + d];
@@ -208,6 +226,7 @@ class Evaluator {
       out->grad *= p_.loss_scale;
       out->grad.tail(d) += p_.l2 * beta;
     }
+    out->start_grad *= p_.loss_scale;
     if (need == Need::kHessian) {
       out->hess *= p_.loss_scale;
       out->hess.diagonal().tail(d).array() += p_.l2;
@@ -216,6 +235,7 @@ class Evaluator {
     for (size_t j = 0; j < d; ++j) {
       if (p_.active[j]) continue;
       if (need != Need::kValue) out->grad[j + 1] = 0;
+      if (start_gradient) out->start_grad[j + 1] = 0;
       if (need == Need::kHessian) {
         out->hess.row(j + 1).setZero();
         out->hess.col(j + 1).setZero();
@@ -234,17 +254,26 @@ class Evaluator {
   struct Part {
     double loss = 0;
     double wrong = 0;
-    std::vector<double> grad;  // kernel layout, stride_
-    std::vector<double> hess;  // stride_ x stride_, lower triangle
+    std::vector<double> grad;   // kernel layout, stride_
+    std::vector<double> hess;   // stride_ x stride_, lower triangle
+    std::vector<double> start;  // like grad, at the standard start
   };
 
+  // A gradient in the kernels' layout to (intercept, beta).
+  void Unpad(const std::vector<double>& padded, Vec* out) const {
+    out->resize(dim_);
+    (*out)[0] = padded[p_.d];
+    for (size_t j = 0; j < p_.d; ++j) (*out)[j + 1] = padded[j];
+  }
+
   // One pass over the rows of block b, a chunk of rows at a time.
-  void Block(size_t b, const double* theta, Need need, double* scratch) {
+  void Block(size_t b, const double* theta, Need need, bool start_gradient,
+             double* scratch) {
     Part& part = parts_[b];
     if (need != Need::kValue) part.grad.assign(stride_, 0.0);
+    if (start_gradient) part.start.assign(stride_, 0.0);
     if (need == Need::kHessian) part.hess.assign(stride_ * stride_, 0.0);
-    const size_t begin = b * block_rows_;
-    const size_t end = std::min(p_.n, begin + block_rows_);
+    part.loss = part.wrong = 0;
     const size_t c = need == Need::kHessian ? hessian_chunk_rows_ : chunk_rows_;
     KernelScratch s;
     s.z = scratch;
@@ -254,9 +283,19 @@ class Evaluator {
     s.r = s.w + c;
     s.q = s.r + c;
     s.zq = need == Need::kHessian ? s.q + c : nullptr;
-    kernel_(p_, begin, end, theta, stride_, c, need != Need::kValue,
-            need == Need::kHessian, s, &part.loss, &part.wrong,
-            part.grad.data(), part.hess.data());
+    // The block's rows are runs of consecutive rows of the matrix (one run
+    // unless the problem is a subsample).
+    const size_t run = p_.sample_period == 0 ? p_.n : p_.sample_rows;
+    const size_t end = std::min(p_.n, (b + 1) * block_rows_);
+    for (size_t i = b * block_rows_; i < end;) {
+      const size_t run_end = std::min(end, (i / run + 1) * run);
+      const size_t first = p_.Row(i);
+      kernel_(p_, first, first + (run_end - i), theta, stride_, c,
+              need != Need::kValue, need == Need::kHessian, s, &part.loss,
+              &part.wrong, part.grad.data(), part.hess.data(), start_intercept_,
+              start_gradient ? part.start.data() : nullptr);
+      i = run_end;
+    }
   }
 
   const LogisticProblem& p_;
@@ -265,6 +304,7 @@ class Evaluator {
   const size_t chunk_rows_;  // multiples of 4
   const size_t hessian_chunk_rows_;
   const RowKernel kernel_;
+  const double start_intercept_;
   size_t block_rows_ = 1;
   std::vector<Part> parts_;
   int evaluations_ = 0;
@@ -273,7 +313,10 @@ class Evaluator {
 // Sums of the weights of the negative and positive rows.
 std::pair<double, double> ClassWeightSums(const LogisticProblem& p) {
   double pos = 0, neg = 0;
-  for (size_t i = 0; i < p.n; ++i) (p.y[i] ? pos : neg) += p.w[i];
+  for (size_t i = 0; i < p.n; ++i) {
+    const size_t row = p.Row(i);
+    (p.y[row] ? pos : neg) += p.Weight(row);
+  }
   return {neg, pos};
 }
 
@@ -297,13 +340,13 @@ double L1Norm(const Vec& theta) {
 
 // Moves theta to theta + t delta for the first t = 1, 1/2, 1/4... that
 // lowers F = smooth + l1 |beta|_1 from f0 by at least c t `decrease` (t = 1
-// when function values cannot resolve the decrease), and evaluates the
-// Hessian there into e. With *speculate, t = 1 is evaluated with its
-// Hessian in one pass (a pass is wasted when it is refused); *speculate
-// becomes whether t = 1 was taken. False (nothing changed) when no t is
-// accepted.
-bool NewtonStep(Evaluator& ev, double l1, double c, double f0, double decrease,
-                const Vec& delta, bool* speculate, Vec& theta, Evaluation& e) {
+// when function values cannot resolve the decrease), and evaluates `need`
+// there into e. With *speculate, t = 1 is evaluated with `need` in one pass
+// (a pass is wasted when it is refused); *speculate becomes whether t = 1
+// was taken. False (nothing changed) when no t is accepted.
+bool NewtonStep(Evaluator& ev, Need need, double l1, double c, double f0,
+                double decrease, const Vec& delta, bool* speculate, Vec& theta,
+                Evaluation& e) {
   auto objective = [&](const Vec& point, double smooth) {
     return l1 > 0 ? smooth + l1 * L1Norm(point) : smooth;
   };
@@ -313,7 +356,7 @@ bool NewtonStep(Evaluator& ev, double l1, double c, double f0, double decrease,
   if (unresolved || *speculate) {
     Vec next = theta + delta;
     Evaluation trial;
-    ev.Evaluate(next, Need::kHessian, &trial);
+    ev.Evaluate(next, need, &trial);
     if (unresolved || objective(next, trial.smooth) <= f0 + c * decrease) {
       theta = std::move(next);
       e = std::move(trial);
@@ -327,7 +370,7 @@ bool NewtonStep(Evaluator& ev, double l1, double c, double f0, double decrease,
     const Vec next = theta + t * delta;
     if (objective(next, ev.Value(next)) <= f0 + c * t * decrease) {
       theta = next;
-      ev.Evaluate(theta, Need::kHessian, &e);
+      ev.Evaluate(theta, need, &e);
       *speculate = t == 1;
       return true;
     }
@@ -348,17 +391,29 @@ bool Converged(double gradient, double initial, double tolerance,
 
 // ---- Newton-Cholesky -------------------------------------------------------
 
-absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
-                    Evaluator& ev, Vec& theta, SolverResult& res) {
+// After a warm start, `hessian` (the subsample's at its solution, near
+// this one) gives the directions as long as each step shrinks the largest
+// gradient component by kWarmContraction, so that passes need only the
+// gradient (no Hessian terms: at d = 32 a third of the cost); then the
+// exact Hessian. Leaves the last exact Hessian in `hessian` (empty if none).
+absl::Status Newton(const SolverOptions& o, bool warm, Evaluator& ev,
+                    Vec& theta, Mat& hessian, SolverResult& res) {
+  Eigen::LLT<Mat, Eigen::Lower> fixed;
+  bool approximate = false;
+  if (warm && hessian.size() > 0) {
+    fixed.compute(hessian);
+    approximate = fixed.info() == Eigen::Success && fixed.rcond() > 1e-15;
+  }
   Evaluation e;
-  ev.Evaluate(theta, Need::kHessian, &e);
-  res.initial_gradient_norm = MaxAbs(e.grad);
+  ev.Evaluate(theta, approximate ? Need::kGradient : Need::kHessian, &e, warm);
+  res.initial_gradient_norm = MaxAbs(warm ? e.start_grad : e.grad);
   bool speculate = true;
   for (int it = 0;; ++it) {
     if (!std::isfinite(e.smooth)) {
       return absl::InternalError("the objective is not finite");
     }
     if (o.unpenalized && e.wrong == 0) return SeparableError();
+    const double previous = res.gradient_norm;
     res.gradient_norm = MaxAbs(e.grad);
     res.objective = e.smooth;
     if (Converged(res.gradient_norm, res.initial_gradient_norm, o.tolerance,
@@ -367,25 +422,39 @@ absl::Status Newton(const LogisticProblem& p, const SolverOptions& o,
       break;
     }
     if (it == o.max_iterations) break;
-    Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
+    // After a step that shrank the gradient too little, the next point is
+    // evaluated with its Hessian (no extra pass) for exact steps from there.
+    const bool refresh = approximate && it > 0 &&
+                         res.gradient_norm > kWarmContraction * previous;
     Vec delta;
-    if (llt.info() == Eigen::Success && llt.rcond() > 1e-15) {
-      delta = llt.solve(-e.grad);
+    if (approximate) {
+      delta = fixed.solve(-e.grad);
     } else {
-      if (o.unpenalized) return SingularError();
-      Eigen::LDLT<Mat, Eigen::Lower> ldlt(e.hess);
-      delta = ldlt.solve(-e.grad);
+      Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
+      if (llt.info() == Eigen::Success && llt.rcond() > 1e-15) {
+        delta = llt.solve(-e.grad);
+      } else {
+        if (o.unpenalized) return SingularError();
+        Eigen::LDLT<Mat, Eigen::Lower> ldlt(e.hess);
+        delta = ldlt.solve(-e.grad);
+      }
     }
     const double decrease = e.grad.dot(delta);
-    if (!(decrease < 0)) break;
-    if (!NewtonStep(ev, 0, 1e-4, e.smooth, decrease, delta, &speculate, theta,
-                    e)) {
-      break;
+    const Need need =
+        approximate && !refresh ? Need::kGradient : Need::kHessian;
+    if (!(decrease < 0) || !NewtonStep(ev, need, 0, 1e-4, e.smooth, decrease,
+                                       delta, &speculate, theta, e)) {
+      if (!approximate) break;
+      approximate = false;  // retry with the exact Hessian
+      ev.Evaluate(theta, Need::kHessian, &e);
+      continue;
     }
+    if (refresh) approximate = false;
     ++res.iterations;
   }
+  hessian = approximate ? Mat() : std::move(e.hess);
   if (o.unpenalized && res.converged) {
-    Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
+    Eigen::LLT<Mat, Eigen::Lower> llt(hessian);
     if (llt.info() != Eigen::Success || llt.rcond() < 1e-13) {
       return SingularError();
     }
@@ -492,20 +561,25 @@ bool WolfeSearch(Evaluator& ev, const Vec& theta, double f0, double slope0,
   return false;
 }
 
-absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o,
-                   Evaluator& ev, Vec& theta, SolverResult& res) {
+// L-BFGS's curvature pairs, oldest first.
+struct CurvaturePair {
+  Vec s, y;
+  double rho;
+};
+using LbfgsMemory = std::deque<CurvaturePair>;
+
+// Continues from `memory` (empty for a cold start) and leaves its last
+// pairs there.
+absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o, bool warm,
+                   Evaluator& ev, Vec& theta, LbfgsMemory& memory,
+                   SolverResult& res) {
   constexpr size_t kMemory = 10;
-  struct Pair {
-    Vec s, y;
-    double rho;
-  };
-  std::deque<Pair> memory;
   Evaluation e;
-  ev.Evaluate(theta, Need::kGradient, &e);
+  ev.Evaluate(theta, Need::kGradient, &e, warm);
   double f = e.smooth;
   double wrong = e.wrong;
   Vec g = std::move(e.grad);
-  res.initial_gradient_norm = MaxAbs(g);
+  res.initial_gradient_norm = MaxAbs(warm ? e.start_grad : g);
   bool restarted = false;
   for (int it = 0;; ++it) {
     if (!std::isfinite(f)) {
@@ -528,7 +602,7 @@ absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o,
       q -= alpha[k] * memory[k].y;
     }
     if (!memory.empty()) {
-      const Pair& last = memory.back();
+      const CurvaturePair& last = memory.back();
       q *= last.s.dot(last.y) / last.y.squaredNorm();
     }
     for (size_t k = 0; k < memory.size(); ++k) {
@@ -542,11 +616,11 @@ absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o,
       dir = -g;
       slope = -g.squaredNorm();
     }
-    // The first step: the Newton step for uncorrelated standardized
+    // The first cold step: the Newton step for uncorrelated standardized
     // features, whose curvature at the start is about
     // loss_scale * W p0 (1 - p0) + l2 (W p0 (1 - p0) = pos neg / W).
     double a0 = 1;
-    if (it == 0) {
+    if (it == 0 && !warm) {
       const auto [neg, pos] = ClassWeightSums(p);
       a0 = 1 / (p.loss_scale * pos * neg / (pos + neg) + p.l2);
     } else if (memory.empty()) {
@@ -594,11 +668,14 @@ double Optimality(const LogisticProblem& p, const Vec& theta, const Vec& g) {
 }
 
 absl::Status CoordinateDescent(const LogisticProblem& p, const SolverOptions& o,
-                               Evaluator& ev, Vec& theta, SolverResult& res) {
+                               bool warm, Evaluator& ev, Vec& theta,
+                               SolverResult& res) {
   const size_t dim = p.d + 1;
   Evaluation e;
-  ev.Evaluate(theta, Need::kHessian, &e);
-  res.initial_gradient_norm = Optimality(p, theta, e.grad);
+  ev.Evaluate(theta, Need::kHessian, &e, warm);
+  // At the standard start every coefficient is 0.
+  res.initial_gradient_norm = warm ? Optimality(p, Vec::Zero(dim), e.start_grad)
+                                   : Optimality(p, theta, e.grad);
   bool speculate = true;
   for (int it = 0;; ++it) {
     const double objective = e.smooth + p.l1 * L1Norm(theta);
@@ -643,13 +720,86 @@ absl::Status CoordinateDescent(const LogisticProblem& p, const SolverOptions& o,
     const double decrease =
         e.grad.dot(delta) + p.l1 * (L1Norm(theta + delta) - L1Norm(theta));
     if (!(decrease < 0)) break;
-    if (!NewtonStep(ev, p.l1, 1e-2, objective, decrease, delta, &speculate,
-                    theta, e)) {
+    if (!NewtonStep(ev, Need::kHessian, p.l1, 1e-2, objective, decrease, delta,
+                    &speculate, theta, e)) {
       break;
     }
     ++res.iterations;
   }
   return absl::OkStatus();
+}
+
+// What a solve hands on to one continuing from its solution: L-BFGS's
+// curvature pairs, or Newton's last Hessian.
+struct Curvature {
+  LbfgsMemory memory;
+  Mat hessian;
+};
+
+absl::StatusOr<SolverResult> Solve(const LogisticProblem& problem,
+                                   const SolverOptions& options,
+                                   Curvature& curvature);
+
+// Fits a subsample first (the first kWarmRunRows rows of every
+// kWarmStep * kWarmRunRows, read in place: runs long enough to stream),
+// from the standard start, with the loss scaled by the ratio of the weight
+// sums so that the penalty keeps its weight, and moves theta to that fit
+// (with its curvature): its error is the subsample's, so the solver then
+// needs few passes over every row. False (nothing changed) when the
+// subsample would be small, or its fit fails (e.g. a single class among
+// its rows).
+bool WarmStart(const LogisticProblem& p, const SolverOptions& o, Vec& theta,
+               Curvature& curvature) {
+  constexpr size_t kPeriod = kWarmStep * kWarmRunRows;
+  const size_t m = p.n / kPeriod * kWarmRunRows;
+  if (!o.warm_start || o.unpenalized || p.sample_period != 0 ||
+      m < std::max(kMinWarmRows, kMinWarmRowsPerFeature * (p.d + 1))) {
+    return false;
+  }
+  LogisticProblem sub = p;
+  sub.n = m;
+  sub.sample_rows = kWarmRunRows;
+  sub.sample_period = kPeriod;
+  const auto [neg, pos] = ClassWeightSums(p);
+  const auto [sub_neg, sub_pos] = ClassWeightSums(sub);
+  if (!(sub_neg > 0 && sub_pos > 0)) return false;
+  sub.loss_scale = p.loss_scale * ((neg + pos) / (sub_neg + sub_pos));
+  SolverOptions so = o;
+  so.tolerance = std::max(o.tolerance, kWarmTolerance);
+  absl::StatusOr<SolverResult> fit = Solve(sub, so, curvature);
+  if (!fit.ok() || !fit->converged) {
+    curvature = Curvature();
+    return false;
+  }
+  theta = Eigen::Map<const Vec>(fit->theta.data(), p.d + 1);
+  return true;
+}
+
+absl::StatusOr<SolverResult> Solve(const LogisticProblem& problem,
+                                   const SolverOptions& options,
+                                   Curvature& curvature) {
+  const bool hessian = options.solver != v1::SOLVER_LBFGS;
+  Vec theta = StartingPoint(problem);
+  Evaluator ev(problem, hessian, options.portable_kernels, theta[0]);
+  const bool warm = WarmStart(problem, options, theta, curvature);
+  SolverResult res;
+  res.warm_started = warm;
+  absl::Status status;
+  switch (options.solver) {
+    case v1::SOLVER_LBFGS:
+      status = Lbfgs(problem, options, warm, ev, theta, curvature.memory, res);
+      break;
+    case v1::SOLVER_COORDINATE_DESCENT:
+      status = CoordinateDescent(problem, options, warm, ev, theta, res);
+      break;
+    default:
+      status = Newton(options, warm, ev, theta, curvature.hessian, res);
+      break;
+  }
+  if (!status.ok()) return status;
+  res.evaluations = ev.evaluations();
+  res.theta.assign(theta.data(), theta.data() + theta.size());
+  return res;
 }
 
 }  // namespace
@@ -671,26 +821,8 @@ void Sigmoids(const double* eta, size_t rows, double* p) {
 
 absl::StatusOr<SolverResult> SolveLogistic(const LogisticProblem& problem,
                                            const SolverOptions& options) {
-  const bool hessian = options.solver != v1::SOLVER_LBFGS;
-  Evaluator ev(problem, hessian, options.portable_kernels);
-  Vec theta = StartingPoint(problem);
-  SolverResult res;
-  absl::Status status;
-  switch (options.solver) {
-    case v1::SOLVER_LBFGS:
-      status = Lbfgs(problem, options, ev, theta, res);
-      break;
-    case v1::SOLVER_COORDINATE_DESCENT:
-      status = CoordinateDescent(problem, options, ev, theta, res);
-      break;
-    default:
-      status = Newton(problem, options, ev, theta, res);
-      break;
-  }
-  if (!status.ok()) return status;
-  res.evaluations = ev.evaluations();
-  res.theta.assign(theta.data(), theta.data() + theta.size());
-  return res;
+  Curvature curvature;
+  return Solve(problem, options, curvature);
 }
 
 }  // namespace churnkit::internal

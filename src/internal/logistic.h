@@ -26,8 +26,10 @@ struct LogisticProblem {
   const double* x = nullptr;  // n * d, row-major, raw units
   size_t n = 0;
   size_t d = 0;
-  const uint8_t* y = nullptr;         // 0/1, n
-  const double* w = nullptr;          // >= 0, n
+  const uint8_t* y = nullptr;  // 0/1, n
+  // Row weights: sample weight (>= 0, n; null: 1) times class weight.
+  const double* sample_weights = nullptr;
+  double class_weight[2] = {1, 1};    // by label
   const double* mean = nullptr;       // d
   const double* inv_scale = nullptr;  // d
   // 0 for a column that is constant in training: its coefficient stays 0.
@@ -37,6 +39,25 @@ struct LogisticProblem {
   double l2 = 0;
   double l1 = 0;
   int threads = 0;
+  // A subsample in place (for warm starts): the first `sample_rows` rows
+  // of every `sample_period` rows of x, y and sample_weights; `n` counts
+  // those used.
+  // 0: every row.
+  size_t sample_rows = 0;
+  size_t sample_period = 0;
+
+  // The row of x, y and sample_weights that is row i of the problem.
+  size_t Row(size_t i) const {
+    return sample_period == 0
+               ? i
+               : i / sample_rows * sample_period + i % sample_rows;
+  }
+  // The weight of a row of x (not kept in an array of n: fresh memory
+  // costs page faults on every fit).
+  double Weight(size_t row) const {
+    return (sample_weights != nullptr ? sample_weights[row] : 1.0) *
+           class_weight[y[row] != 0];
+  }
 };
 
 struct SolverOptions {
@@ -49,16 +70,22 @@ struct SolverOptions {
   // Use the row kernels compiled for the build's baseline ISA even where
   // the AVX2 + FMA ones could run (for tests; the two round differently).
   bool portable_kernels = false;
+  // Start large penalized problems from a fit on a subsample of the rows
+  // (fewer passes over every row; the optimum and the convergence test are
+  // the same: the tolerance stays relative to the gradient at the standard
+  // start). Off for tests of the cold path.
+  bool warm_start = true;
 };
 
 struct SolverResult {
   std::vector<double> theta;  // d + 1: intercept, then coefficients
-  int iterations = 0;
+  int iterations = 0;         // after a warm start, those over every row
   int evaluations = 0;
   double objective = 0;
   double gradient_norm = 0;
   double initial_gradient_norm = 0;
   bool converged = false;
+  bool warm_started = false;  // from a fit on a subsample
 };
 
 // Batch scoring, rows in any chunking: eta_i = c0 + x_i . gamma for `rows`
@@ -73,7 +100,9 @@ void Sigmoids(const double* eta, size_t rows, double* p);
 // The largest feature count of the solvers that keep a Hessian.
 inline constexpr size_t kMaxHessianFeatures = 4096;
 
-// Minimizes F from theta = (log-odds of the weighted base rate, 0...).
+// Minimizes F from theta = (log-odds of the weighted base rate, 0...), or
+// for large penalized problems from a fit on a subsample (see
+// SolverOptions::warm_start).
 // Errors: FailedPrecondition for separable classes or a singular Hessian
 // (only when `unpenalized`), Internal for a non-finite objective.
 absl::StatusOr<SolverResult> SolveLogistic(const LogisticProblem& problem,
