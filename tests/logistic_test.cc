@@ -100,18 +100,25 @@ TEST(SolveLogistic, KernelsAgreeAndEverySolverReachesTheSameMinimum) {
   }
 }
 
+// Fits with 2, 3 and 8 threads and expects each to equal `one` (1 thread)
+// to the bit.
+void ExpectSameForEveryThreadCount(const LogisticProblem& p, v1::Solver solver,
+                                   bool portable, const SolverResult& one) {
+  for (int threads : {2, 3, 8}) {
+    const SolverResult r = Solve(p, solver, portable, threads);
+    EXPECT_EQ(r.theta, one.theta)
+        << "solver " << solver << ", " << threads << " threads";
+    EXPECT_EQ(r.objective, one.objective);
+    EXPECT_EQ(r.evaluations, one.evaluations);
+  }
+}
+
 TEST(SolveLogistic, EverySolverIsBitIdenticalForEveryThreadCount) {
   const Problem pr = Make(30011, 37, true);  // 15 blocks, odd tails
   for (v1::Solver solver : kSolvers) {
     for (bool portable : {true, false}) {
-      const SolverResult one = Solve(pr.p, solver, portable, 1);
-      for (int threads : {2, 3, 8}) {
-        const SolverResult r = Solve(pr.p, solver, portable, threads);
-        EXPECT_EQ(r.theta, one.theta)
-            << "solver " << solver << ", " << threads << " threads";
-        EXPECT_EQ(r.objective, one.objective);
-        EXPECT_EQ(r.evaluations, one.evaluations);
-      }
+      ExpectSameForEveryThreadCount(pr.p, solver, portable,
+                                    Solve(pr.p, solver, portable, 1));
     }
   }
 }
@@ -148,13 +155,7 @@ TEST(SolveLogistic, WarmStartIsBitIdenticalForEveryThreadCount) {
   for (v1::Solver solver : kSolvers) {
     const SolverResult one = Solve(pr.p, solver, false, 1);
     EXPECT_TRUE(one.warm_started);
-    for (int threads : {2, 3, 8}) {
-      const SolverResult r = Solve(pr.p, solver, false, threads);
-      EXPECT_EQ(r.theta, one.theta)
-          << "solver " << solver << ", " << threads << " threads";
-      EXPECT_EQ(r.objective, one.objective);
-      EXPECT_EQ(r.evaluations, one.evaluations);
-    }
+    ExpectSameForEveryThreadCount(pr.p, solver, false, one);
   }
 }
 
