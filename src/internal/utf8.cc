@@ -51,44 +51,48 @@ size_t SkipAscii(absl::string_view s, size_t i) {
 
 std::string FirstInvalid(const google::protobuf::Message& m,
                          const std::string& prefix) {
+  using google::protobuf::FieldDescriptor;
   const google::protobuf::Reflection* r = m.GetReflection();
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  std::vector<const FieldDescriptor*> fields;
   r->ListFields(m, &fields);
   std::string scratch;
-  for (const google::protobuf::FieldDescriptor* f : fields) {
+  for (const FieldDescriptor* f : fields) {
+    // Only text and messages can hold text (models are checked on every
+    // PredictInto: their many repeated doubles must cost nothing).
+    const bool text = f->cpp_type() == FieldDescriptor::CPPTYPE_STRING;
+    if (!text && f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
     const std::string path = absl::StrCat(prefix, f->name());
     if (f->is_map()) {
-      const google::protobuf::FieldDescriptor* key =
-          f->message_type()->map_key();
+      const FieldDescriptor* key = f->message_type()->map_key();
       for (int k = 0; k < r->FieldSize(m, f); ++k) {
         const google::protobuf::Message& entry = r->GetRepeatedMessage(m, f, k);
+        if (FirstInvalid(entry, "").empty()) continue;
         const std::string name =
-            key->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING
+            key->cpp_type() == FieldDescriptor::CPPTYPE_STRING
                 ? ToValidUtf8(entry.GetReflection()->GetStringReference(
                       entry, key, &scratch))
                 : absl::StrCat(k);
-        std::string bad =
-            FirstInvalid(entry, absl::StrCat(path, "[", name, "]."));
-        if (!bad.empty()) return absl::StrCat(path, "[", name, "]");
+        return absl::StrCat(path, "[", name, "]");
       }
       continue;
     }
     const bool repeated = f->is_repeated();
     const int n = repeated ? r->FieldSize(m, f) : 1;
     for (int k = 0; k < n; ++k) {
-      const std::string at = repeated ? absl::StrCat(path, "[", k, "]") : path;
-      if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      auto at = [&] {
+        return repeated ? absl::StrCat(path, "[", k, "]") : path;
+      };
+      if (text) {
         const std::string& v =
             repeated ? r->GetRepeatedStringReference(m, f, k, &scratch)
                      : r->GetStringReference(m, f, &scratch);
-        if (!IsValidUtf8(v)) return at;
-      } else if (f->cpp_type() ==
-                 google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
-        std::string bad = FirstInvalid(
-            repeated ? r->GetRepeatedMessage(m, f, k) : r->GetMessage(m, f),
-            absl::StrCat(at, "."));
-        if (!bad.empty()) return bad;
+        if (!IsValidUtf8(v)) return at();
+        continue;
       }
+      std::string bad = FirstInvalid(
+          repeated ? r->GetRepeatedMessage(m, f, k) : r->GetMessage(m, f),
+          absl::StrCat(at(), "."));
+      if (!bad.empty()) return bad;
     }
   }
   return "";
