@@ -975,9 +975,6 @@ absl::Status ValidateModel(const v1::LogisticModel& m) {
         "format_version: ", m.format_version(),
         " is newer than this library reads (", kLogisticModelFormat, ")"));
   }
-  if (std::string field = internal::FirstInvalidUtf8Field(m); !field.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": not valid UTF-8"));
-  }
   const int d = m.feature_names_size();
   if (d == 0) return absl::InvalidArgumentError("feature_names: empty");
   for (const auto& [field, size] :
@@ -1194,6 +1191,13 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
 
 absl::StatusOr<std::string> SerializeModel(const v1::LogisticModel& model) {
   CK_RETURN_IF_ERROR(ValidateModel(model));
+  // Checked here, not in ValidateModel (run on every PredictInto): only
+  // serialized text is refused by readers, and fitted or parsed models
+  // carry none that is invalid.
+  if (std::string field = internal::FirstInvalidUtf8Field(model);
+      !field.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": not valid UTF-8"));
+  }
   v1::LogisticModel copy = model;
   copy.clear_checksum();
   std::string bytes;

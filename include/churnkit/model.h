@@ -123,9 +123,11 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
                                          const ExplainOptions& options = {});
 
 // The model as bytes (churnkit.v1.LogisticModel); ParseModel reads them
-// back into an identical message. ParseModel: DataLoss when the bytes are
-// not a LogisticModel, InvalidArgument when it fails ValidateModel or has
-// a newer format version.
+// back into an identical message. SerializeModel: InvalidArgument when the
+// model fails ValidateModel or holds text that is not valid UTF-8 (naming
+// the field; readers would refuse the bytes). ParseModel: DataLoss when the
+// bytes are not a LogisticModel, InvalidArgument when it fails
+// ValidateModel or has a newer format version.
 absl::StatusOr<std::string> SerializeModel(const v1::LogisticModel& model);
 absl::StatusOr<v1::LogisticModel> ParseModel(absl::string_view bytes);
 
