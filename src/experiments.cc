@@ -20,6 +20,7 @@
 #include "internal/config_util.h"
 #include "internal/event_filter.h"
 #include "internal/special.h"
+#include "internal/time.h"
 
 namespace churnkit {
 namespace {
@@ -149,12 +150,6 @@ class Hypergeometric {
 // ---- Intervention analysis
 // ----------------------------------------------------
 
-// Midnight (UTC) after the day holding `t`.
-UnixSeconds NextMidnight(UnixSeconds t) {
-  const int64_t day = t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay);
-  return (day + 1) * kDay;
-}
-
 // A customer's first intervention of a strategy.
 struct Subject {
   CustomerIndex customer = 0;
@@ -187,7 +182,7 @@ absl::StatusOr<ResolvedOptions> Resolve(const Dataset& ds,
     if (!t.ok()) return PathError("as_of", t.status().message());
     r.as_of = *t;
   } else if (ds.num_events() > 0) {
-    r.as_of = NextMidnight(ds.last_event_time());
+    r.as_of = internal::NextMidnight(ds.last_event_time());
   }
   if (r.as_of != kNoTime && ds.num_events() > 0 &&
       r.as_of <= ds.first_event_time()) {

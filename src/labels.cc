@@ -2,17 +2,25 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "churnkit/experiments.h"
+#include "internal/attribute.h"
 #include "internal/config_util.h"
 #include "internal/embedded_configs.h"
 #include "internal/event_filter.h"
 #include "internal/parallel.h"
+#include "internal/special.h"
+#include "internal/time.h"
 
 namespace churnkit {
 namespace {
 
+using internal::AttributeReader;
 using internal::PathError;
 
 using internal::BoundFilter;
@@ -20,28 +28,86 @@ using internal::CompiledFilter;
 
 constexpr int64_t kDay = 86400;
 
+constexpr absl::string_view kActiveRule = "active";
+
 struct Selector {
   std::vector<std::string> industries, tiers;
   double min_annual_value = 0;
+  // (attribute name, value), sorted by name.
+  std::vector<std::pair<std::string, std::string>> attributes;
 
-  bool Matches(const Dataset& ds, CustomerIndex c) const {
+  // Readers of `attributes` in one data set; errors name `path`.
+  absl::StatusOr<std::vector<AttributeReader>> Bind(
+      const Dataset& ds, const std::string& path) const {
+    std::vector<AttributeReader> readers;
+    for (const auto& [name, value] : attributes) {
+      absl::StatusOr<AttributeReader> r = AttributeReader::Create(
+          ds, name, absl::StrCat(path, ".applies_to.attributes[", name, "]"));
+      if (!r.ok()) return r.status();
+      readers.push_back(*std::move(r));
+    }
+    return readers;
+  }
+
+  bool Matches(const Dataset& ds, CustomerIndex c,
+               const std::vector<AttributeReader>& readers) const {
     const CustomerTable& t = ds.customers();
     auto in = [&](const std::vector<std::string>& list, StringId id) {
       if (list.empty()) return true;
       const absl::string_view v = ds.str(id);
       return std::find(list.begin(), list.end(), v) != list.end();
     };
+    for (size_t i = 0; i < attributes.size(); ++i) {
+      if (ds.str(readers[i].Get(c)) != attributes[i].second) return false;
+    }
     return in(industries, t.industry[c]) && in(tiers, t.tier[c]) &&
            (min_annual_value <= 0 || t.annual_value[c] > min_annual_value);
   }
 };
 
-Selector MakeSelector(const v1::CustomerSelector& s) {
+absl::StatusOr<Selector> MakeSelector(const v1::CustomerSelector& s,
+                                      const std::string& path) {
   Selector out;
   out.industries.assign(s.industries().begin(), s.industries().end());
   out.tiers.assign(s.tiers().begin(), s.tiers().end());
+  for (const auto& [name, list] :
+       {std::pair{"industries", &out.industries}, {"tiers", &out.tiers}}) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      if ((*list)[i].empty()) {
+        return PathError(absl::StrCat(path, ".", name, "[", i, "]"), "empty");
+      }
+    }
+  }
+  if (s.min_annual_value() < 0 || !std::isfinite(s.min_annual_value())) {
+    return PathError(path + ".min_annual_value", "must be >= 0");
+  }
   out.min_annual_value = s.min_annual_value();
+  for (const auto& [name, value] : s.attributes()) {
+    out.attributes.emplace_back(name, value);
+  }
+  std::sort(out.attributes.begin(), out.attributes.end());
   return out;
+}
+
+// Whether every customer `b` matches is also matched by `a`.
+bool Covers(const Selector& a, const Selector& b) {
+  auto subset = [](const std::vector<std::string>& small,
+                   const std::vector<std::string>& big) {
+    if (big.empty()) return small.empty();
+    if (small.empty()) return false;
+    for (const std::string& v : small) {
+      if (std::find(big.begin(), big.end(), v) == big.end()) return false;
+    }
+    return true;
+  };
+  // a's lists must allow all that b's allow: b's list a subset of a's (an
+  // empty list allows everything).
+  const bool industries =
+      a.industries.empty() || subset(b.industries, a.industries);
+  const bool tiers = a.tiers.empty() || subset(b.tiers, a.tiers);
+  return industries && tiers && a.min_annual_value <= b.min_annual_value &&
+         std::includes(b.attributes.begin(), b.attributes.end(),
+                       a.attributes.begin(), a.attributes.end());
 }
 
 struct PassiveRule {
@@ -55,110 +121,310 @@ struct HiddenRule {
   std::string name;
   Selector selector;
   int filter;
-  bool spend;  // SUM_AMOUNT, else COUNT
-  int64_t recent, baseline;
-  double min_drop;
+  v1::Aggregate measure;  // COUNT, SUM_AMOUNT or SUM_VALUE
+  int64_t period, baseline;
+  int periods;
+  double min_drop, significance, recovery;
   int min_baseline_events;
 };
+
+// Evidence of churn over [start, end) (end == kNoTime: still going),
+// merged into episodes.
+struct Evidence {
+  v1::ChurnType type;
+  UnixSeconds start, detected, end;
+  std::string reason;
+  absl::string_view rule;  // points into the labeler's rules
+};
+
+// ACTIVE outranks PASSIVE outranks HIDDEN when evidence overlaps.
+int Rank(v1::ChurnType type) {
+  return type == v1::ACTIVE ? 3 : type == v1::PASSIVE ? 2 : 1;
+}
+
+// Sums of a customer's matching events over time ranges, by prefix sums.
+class Series {
+ public:
+  void Add(UnixSeconds t, double x) {
+    time_.push_back(t);
+    sum_.push_back(sum_.back() + x);
+    sq_.push_back(sq_.back() + x * x);
+  }
+  struct Range {
+    double sum = 0, sq = 0;
+    int64_t n = 0;
+  };
+  // Events in [from, to).
+  Range In(UnixSeconds from, UnixSeconds to) const {
+    const size_t a = Index(from), b = Index(to);
+    return {sum_[b] - sum_[a], sq_[b] - sq_[a], static_cast<int64_t>(b - a)};
+  }
+
+ private:
+  size_t Index(UnixSeconds t) const {
+    return std::lower_bound(time_.begin(), time_.end(), t) - time_.begin();
+  }
+  std::vector<UnixSeconds> time_;
+  std::vector<double> sum_ = {0}, sq_ = {0};
+};
+
+double Measure(v1::Aggregate measure, const EventTable& ev, size_t i) {
+  const double x = measure == v1::SUM_AMOUNT  ? ev.amount[i]
+                   : measure == v1::SUM_VALUE ? ev.value[i]
+                                              : 1.0;
+  return std::isfinite(x) && x > 0 ? x : 0.0;
+}
+
+// One-sided p-value that the recent rate (sum `recent` over `recent_days`)
+// is below the baseline rate.
+double DeclinePValue(v1::Aggregate measure, const Series::Range& recent,
+                     double recent_days, const Series::Range& base,
+                     double base_days) {
+  if (measure == v1::COUNT) {
+    // Given n = x + y events, the recent count is Binomial(n, share of the
+    // time) when the rates are equal.
+    return internal::BinomialCdf(recent.n, recent.n + base.n,
+                                 recent_days / (recent_days + base_days));
+  }
+  const double var = recent.sq / (recent_days * recent_days) +
+                     base.sq / (base_days * base_days);
+  if (var <= 0) return 1;
+  return NormalCdf((recent.sum / recent_days - base.sum / base_days) /
+                   std::sqrt(var));
+}
 
 }  // namespace
 
 struct ChurnLabeler::Impl {
   v1::ChurnDefinition def;
   std::vector<CompiledFilter> filters;
-  std::vector<int> active;  // filter ids
+  std::vector<int> active;        // filter ids
+  std::vector<int> reactivation;  // filter ids
   std::vector<PassiveRule> passive;
   std::vector<HiddenRule> hidden;
+  int64_t hidden_step = 7 * kDay;
 
-  ChurnLabel LabelOne(const Dataset& ds, CustomerIndex c, UnixSeconds as_of,
-                      const std::vector<BoundFilter>& f) const;
+  // The definition resolved against one data set.
+  struct Bound {
+    std::vector<BoundFilter> filters;
+    std::vector<std::vector<AttributeReader>> passive, hidden;
+  };
+  absl::StatusOr<Bound> Bind(const Dataset& ds) const;
+
+  // Customer c's episodes from events before `known_at`; its latest
+  // qualifying activity under the applicable passive rule in *last.
+  std::vector<ChurnEpisode> Walk(const Dataset& ds, CustomerIndex c,
+                                 UnixSeconds known_at, const Bound& bound,
+                                 UnixSeconds* last) const;
+  void Hidden(const HiddenRule& rule, const Dataset& ds, size_t begin,
+              size_t end, UnixSeconds from, UnixSeconds known_at,
+              const BoundFilter& filter, std::vector<Evidence>& out) const;
 };
 
-ChurnLabel ChurnLabeler::Impl::LabelOne(
-    const Dataset& ds, CustomerIndex c, UnixSeconds as_of,
-    const std::vector<BoundFilter>& f) const {
-  ChurnLabel label;
+void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
+                                size_t begin, size_t end, UnixSeconds from,
+                                UnixSeconds known_at, const BoundFilter& filter,
+                                std::vector<Evidence>& out) const {
+  const EventTable& ev = ds.events();
+  Series series;
+  for (size_t i = begin; i < end; ++i) {
+    if (filter.Match(ev, i)) series.Add(ev.time[i], Measure(rule.measure, ev, i));
+  }
+  const int64_t tested = rule.period * rule.periods;
+  const double period_days = static_cast<double>(rule.period) / kDay;
+  const double base_days = static_cast<double>(rule.baseline) / kDay;
+  // Checks on the calendar grid, from the first whose baseline lies wholly
+  // after `from` (the signup, or the data set's first event).
+  const UnixSeconds first = from + tested + rule.baseline;
+  UnixSeconds d = (first / hidden_step + (first % hidden_step > 0)) * hidden_step;
+  bool in_episode = false;
+  double frozen_rate = 0;  // per day, when the episode began
+  for (; d <= known_at; d += hidden_step) {
+    if (in_episode) {
+      const Series::Range latest = series.In(d - rule.period, d);
+      if (latest.sum > rule.recovery * frozen_rate * period_days) {
+        out.back().end = d;
+        in_episode = false;
+      }
+      continue;
+    }
+    const UnixSeconds base_end = d - tested;
+    const Series::Range base = series.In(base_end - rule.baseline, base_end);
+    if (base.n < rule.min_baseline_events || base.sum <= 0) continue;
+    const double base_rate = base.sum / base_days;
+    bool declined = true;
+    for (int j = 0; j < rule.periods && declined; ++j) {
+      const Series::Range p =
+          series.In(d - (j + 1) * rule.period, d - j * rule.period);
+      declined = p.sum <= (1 - rule.min_drop) * base_rate * period_days;
+    }
+    if (!declined) continue;
+    const Series::Range recent = series.In(base_end, d);
+    if (DeclinePValue(rule.measure, recent, period_days * rule.periods, base,
+                      base_days) >= rule.significance) {
+      continue;
+    }
+    out.push_back({v1::HIDDEN, base_end, d, kNoTime, "", rule.name});
+    in_episode = true;
+    frozen_rate = base_rate;
+  }
+}
+
+absl::StatusOr<ChurnLabeler::Impl::Bound> ChurnLabeler::Impl::Bind(
+    const Dataset& ds) const {
+  Bound b;
+  b.filters = internal::BindFilters(filters, ds);
+  for (size_t i = 0; i < passive.size(); ++i) {
+    absl::StatusOr<std::vector<AttributeReader>> r =
+        passive[i].selector.Bind(ds, absl::StrCat("passive[", i, "]"));
+    if (!r.ok()) return r.status();
+    b.passive.push_back(*std::move(r));
+  }
+  for (size_t i = 0; i < hidden.size(); ++i) {
+    absl::StatusOr<std::vector<AttributeReader>> r =
+        hidden[i].selector.Bind(ds, absl::StrCat("hidden[", i, "]"));
+    if (!r.ok()) return r.status();
+    b.hidden.push_back(*std::move(r));
+  }
+  return b;
+}
+
+std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(
+    const Dataset& ds, CustomerIndex c, UnixSeconds known_at,
+    const Bound& bound, UnixSeconds* last) const {
+  *last = kNoTime;
+  const std::vector<BoundFilter>& f = bound.filters;
   const EventTable& ev = ds.events();
   const UnixSeconds signup = ds.customers().signup_time[c];
-  if (signup != kNoTime && signup >= as_of) return label;
+  if (signup != kNoTime && signup >= known_at) return {};
   const size_t begin = ds.event_begin(c);
   const size_t end =
       std::lower_bound(ev.time.begin() + begin,
-                       ev.time.begin() + ds.event_end(c), as_of) -
+                       ev.time.begin() + ds.event_end(c), known_at) -
       ev.time.begin();
+  std::vector<Evidence> evidence;
 
+  // Active churn, until a reactivation event.
+  bool open = false;
   for (size_t i = begin; i < end; ++i) {
-    for (int a : active) {
-      if (f[a].Match(ev, i)) {
-        label.churned = true;
-        label.type = v1::ACTIVE;
-        label.churn_time = ev.time[i];
-        // Only a cancellation's key is a reason (a non-renewal's key is
-        // the contract id); a non-renewal followed by a cancellation takes
-        // the cancellation's reason.
-        for (size_t j = i; j < end && label.reason.empty(); ++j) {
-          if (ev.kind[j] == v1::CANCELLATION) {
-            label.reason = std::string(ds.str(ev.key[j]));
-          }
-        }
-        label.rule = "active";
-        return label;
+    bool is_active = false;
+    for (int a : active) is_active = is_active || f[a].Match(ev, i);
+    if (is_active) {
+      if (!open) {
+        evidence.push_back(
+            {v1::ACTIVE, ev.time[i], ev.time[i], kNoTime, "", kActiveRule});
+        open = true;
       }
+      // Only a cancellation's key is a reason (a non-renewal's key is the
+      // contract id); a non-renewal followed by a cancellation takes the
+      // cancellation's reason.
+      if (ev.kind[i] == v1::CANCELLATION && evidence.back().reason.empty()) {
+        evidence.back().reason = std::string(ds.str(ev.key[i]));
+      }
+      continue;
     }
-  }
-  for (const PassiveRule& rule : passive) {
-    if (!rule.selector.Matches(ds, c)) continue;
-    UnixSeconds last = kNoTime;
-    for (size_t i = end; i > begin; --i) {
-      if (f[rule.filter].Match(ev, i - 1)) {
-        last = ev.time[i - 1];
+    if (!open || ev.time[i] <= evidence.back().start) continue;
+    for (int r : reactivation) {
+      if (f[r].Match(ev, i)) {
+        evidence.back().end = ev.time[i];
+        open = false;
         break;
       }
     }
-    label.last_activity = last;
-    const UnixSeconds from = last != kNoTime ? last : signup;
-    if (from != kNoTime && as_of - from >= rule.window) {
-      label.churned = true;
-      label.type = v1::PASSIVE;
-      label.churn_time = from + rule.window;
-      label.rule = rule.name;
-      return label;
+  }
+
+  // Observation starts at the signup, or at the data set's first event for
+  // customers signed up before it (or of unknown signup): silence before
+  // that is missing history, not inactivity.
+  const UnixSeconds observed =
+      signup == kNoTime ? ds.first_event_time()
+                        : std::max(signup, ds.first_event_time());
+
+  // Passive churn: every silence of the window or longer.
+  for (size_t r = 0; r < passive.size(); ++r) {
+    const PassiveRule& rule = passive[r];
+    if (!rule.selector.Matches(ds, c, bound.passive[r])) continue;
+    UnixSeconds prev = signup == kNoTime ? kNoTime : observed;
+    for (size_t i = begin; i < end; ++i) {
+      if (!f[rule.filter].Match(ev, i)) continue;
+      const UnixSeconds t = ev.time[i];
+      if (prev != kNoTime && t - prev >= rule.window) {
+        evidence.push_back(
+            {v1::PASSIVE, prev, prev + rule.window, t, "", rule.name});
+      }
+      prev = prev == kNoTime ? t : std::max(prev, t);
+      *last = t;
+    }
+    if (prev != kNoTime && known_at - prev >= rule.window) {
+      evidence.push_back(
+          {v1::PASSIVE, prev, prev + rule.window, kNoTime, "", rule.name});
     }
     break;  // the first applicable rule decides
   }
-  for (const HiddenRule& rule : hidden) {
-    if (!rule.selector.Matches(ds, c)) continue;
-    const auto lower = [&](UnixSeconds t) {
-      return std::lower_bound(ev.time.begin() + begin, ev.time.begin() + end,
-                              t) -
-             ev.time.begin();
-    };
-    const size_t mid = lower(as_of - rule.recent);
-    const size_t lo = lower(as_of - rule.recent - rule.baseline);
-    double recent = 0, base = 0;
-    int base_events = 0;
-    for (size_t i = lo; i < end; ++i) {
-      if (!f[rule.filter].Match(ev, i)) continue;
-      const double x = rule.spend ? ev.amount[i] : 1.0;
-      if (i < mid) {
-        base += x;
-        ++base_events;
-      } else {
-        recent += x;
-      }
+
+  for (size_t r = 0; r < hidden.size(); ++r) {
+    const HiddenRule& rule = hidden[r];
+    if (observed == kNoTime || !rule.selector.Matches(ds, c, bound.hidden[r])) {
+      continue;
     }
-    if (base_events < rule.min_baseline_events || base <= 0) continue;
-    const double recent_rate = recent / rule.recent;
-    const double base_rate = base / rule.baseline;
-    if (recent_rate <= (1 - rule.min_drop) * base_rate) {
-      label.churned = true;
-      label.type = v1::HIDDEN;
-      label.churn_time = as_of;
-      label.rule = rule.name;
-      return label;
-    }
+    Hidden(rule, ds, begin, end, observed, known_at, f[rule.filter], evidence);
   }
-  return label;
+
+  // Overlapping evidence is one episode. It begins where the evidence that
+  // was complete first began (a cancellation before the silence that led up
+  // to it was long enough is churn from the cancellation) and takes the
+  // strongest type.
+  std::stable_sort(evidence.begin(), evidence.end(),
+                   [](const Evidence& a, const Evidence& b) {
+                     return a.start < b.start;
+                   });
+  std::vector<ChurnEpisode> episodes;
+  const Evidence* strongest = nullptr;
+  for (const Evidence& e : evidence) {
+    ChurnEpisode* cur = episodes.empty() ? nullptr : &episodes.back();
+    if (cur != nullptr && (cur->end == kNoTime || e.start <= cur->end)) {
+      if (e.detected < cur->detected) {
+        cur->detected = e.detected;
+        cur->start = e.start;
+      }
+      cur->end = cur->end == kNoTime || e.end == kNoTime
+                     ? kNoTime
+                     : std::max(cur->end, e.end);
+      if (Rank(e.type) > Rank(strongest->type)) strongest = &e;
+    } else {
+      ChurnEpisode episode;
+      episode.start = e.start;
+      episode.detected = e.detected;
+      episode.end = e.end;
+      episodes.push_back(std::move(episode));
+      strongest = &e;
+    }
+    ChurnEpisode& out = episodes.back();
+    out.type = strongest->type;
+    out.reason = strongest->reason;
+    out.rule = std::string(strongest->rule);
+  }
+  if (signup != kNoTime) {
+    for (ChurnEpisode& e : episodes) e.start = std::max(e.start, signup);
+  }
+  return episodes;
+}
+
+const ChurnEpisode* ChurnHistory::At(CustomerIndex c, UnixSeconds t) const {
+  const absl::Span<const ChurnEpisode> list = episodes(c);
+  for (size_t i = list.size(); i > 0; --i) {
+    const ChurnEpisode& e = list[i - 1];
+    if (e.start >= t) continue;
+    return e.end == kNoTime || e.end >= t ? &e : nullptr;
+  }
+  return nullptr;
+}
+
+bool ExistedAt(const Dataset& dataset, CustomerIndex c, UnixSeconds t) {
+  const UnixSeconds signup = dataset.customers().signup_time[c];
+  if (signup != kNoTime) return signup < t;
+  const size_t begin = dataset.event_begin(c);
+  return begin == dataset.event_end(c) || dataset.events().time[begin] < t;
 }
 
 ChurnLabeler::ChurnLabeler(std::unique_ptr<Impl> impl)
@@ -194,20 +460,33 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
     if (r.inactive_days() <= 0) {
       return PathError(path + ".inactive_days", "must be > 0");
     }
-    if (r.applies_to().min_annual_value() < 0) {
-      return PathError(path + ".applies_to.min_annual_value", "must be >= 0");
+    absl::StatusOr<Selector> selector =
+        MakeSelector(r.applies_to(), path + ".applies_to");
+    if (!selector.ok()) return selector.status();
+    // The first applicable rule decides, so a rule after one that covers
+    // it would never apply: a config mistake, not a preference.
+    for (int j = 0; j < i; ++j) {
+      if (Covers(impl->passive[j].selector, *selector)) {
+        return PathError(
+            path, absl::StrCat("never applies: passive[", j, "] ('",
+                               impl->passive[j].name,
+                               "') matches every customer it would; list "
+                               "specific rules first"));
+      }
     }
     absl::StatusOr<int> id = add_filter(r.activity(), path + ".activity");
     if (!id.ok()) return id.status();
     impl->passive.push_back({r.name().empty() ? path : r.name(),
-                             MakeSelector(r.applies_to()), *id,
+                             *std::move(selector), *id,
                              int64_t{r.inactive_days()} * kDay});
   }
   for (int i = 0; i < def.hidden_size(); ++i) {
     const v1::HiddenRule& r = def.hidden(i);
     const std::string path = absl::StrCat("hidden[", i, "]");
-    if (r.measure() != v1::COUNT && r.measure() != v1::SUM_AMOUNT) {
-      return PathError(path + ".measure", "must be COUNT or SUM_AMOUNT");
+    if (r.measure() != v1::COUNT && r.measure() != v1::SUM_AMOUNT &&
+        r.measure() != v1::SUM_VALUE) {
+      return PathError(path + ".measure",
+                       "must be COUNT, SUM_AMOUNT or SUM_VALUE");
     }
     if (r.recent_days() <= 0)
       return PathError(path + ".recent_days", "must be > 0");
@@ -220,32 +499,126 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
     if (r.min_baseline_events() < 0) {
       return PathError(path + ".min_baseline_events", "must be >= 0");
     }
+    if (r.periods() < 0) return PathError(path + ".periods", "must be >= 0");
+    if (!(r.significance() >= 0 && r.significance() < 1)) {
+      return PathError(path + ".significance",
+                       absl::StrCat("must be in (0, 1), got ", r.significance()));
+    }
+    if (!(r.recovery() >= 0 && r.recovery() <= 1)) {
+      return PathError(path + ".recovery",
+                       absl::StrCat("must be in (0, 1], got ", r.recovery()));
+    }
+    absl::StatusOr<Selector> selector =
+        MakeSelector(r.applies_to(), path + ".applies_to");
+    if (!selector.ok()) return selector.status();
     absl::StatusOr<int> id = add_filter(r.activity(), path + ".activity");
     if (!id.ok()) return id.status();
     impl->hidden.push_back(
-        {r.name().empty() ? path : r.name(), MakeSelector(r.applies_to()), *id,
-         r.measure() == v1::SUM_AMOUNT, int64_t{r.recent_days()} * kDay,
-         int64_t{r.baseline_days()} * kDay, r.min_drop(),
+        {r.name().empty() ? path : r.name(), *std::move(selector), *id,
+         r.measure(), int64_t{r.recent_days()} * kDay,
+         int64_t{r.baseline_days()} * kDay, r.periods() == 0 ? 2 : r.periods(),
+         r.min_drop(), r.significance() == 0 ? 0.01 : r.significance(),
+         r.recovery() == 0 ? 1 - r.min_drop() / 2 : r.recovery(),
          r.min_baseline_events() == 0 ? 3 : r.min_baseline_events()});
+  }
+  if (def.reactivation().empty()) {
+    v1::EventFilter contract;
+    contract.add_kinds(v1::CONTRACT);
+    for (v1::EventSubtype st : {v1::CONTRACT_SIGNED, v1::CONTRACT_RENEWED,
+                                v1::CONTRACT_UPGRADED}) {
+      contract.add_subtypes(st);
+    }
+    v1::EventFilter order;
+    order.add_kinds(v1::ORDER);
+    for (const v1::EventFilter* r : {&contract, &order}) {
+      absl::StatusOr<int> id = add_filter(*r, "reactivation (default)");
+      if (!id.ok()) return id.status();
+      impl->reactivation.push_back(*id);
+    }
+  }
+  for (int i = 0; i < def.reactivation_size(); ++i) {
+    absl::StatusOr<int> id =
+        add_filter(def.reactivation(i), absl::StrCat("reactivation[", i, "]"));
+    if (!id.ok()) return id.status();
+    impl->reactivation.push_back(*id);
+  }
+  if (def.hidden_check_days() < 0) {
+    return PathError("hidden_check_days", "must be >= 0");
+  }
+  if (def.hidden_check_days() > 0) {
+    impl->hidden_step = int64_t{def.hidden_check_days()} * kDay;
   }
   return ChurnLabeler(std::move(impl));
 }
 
-absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::Label(
-    const Dataset& dataset, UnixSeconds as_of, int threads) const {
-  if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of); !s.ok()) {
+absl::StatusOr<ChurnHistory> ChurnLabeler::History(const Dataset& dataset,
+                                                   UnixSeconds known_at,
+                                                   int threads) const {
+  if (absl::Status s = internal::CheckAsOfAfterData(dataset, known_at);
+      !s.ok()) {
     return s;
   }
-  const std::vector<BoundFilter> filters =
-      internal::BindFilters(impl_->filters, dataset);
-  std::vector<ChurnLabel> out(dataset.num_customers());
-  internal::ParallelFor(out.size(), threads, [&](size_t from, size_t to) {
+  absl::StatusOr<Impl::Bound> bound = impl_->Bind(dataset);
+  if (!bound.ok()) return bound.status();
+  const size_t n = dataset.num_customers();
+  std::vector<std::vector<ChurnEpisode>> per_customer(n);
+  std::vector<UnixSeconds> last(n, kNoTime);
+  internal::ParallelFor(n, threads, [&](size_t from, size_t to) {
     for (size_t c = from; c < to; ++c) {
-      out[c] = impl_->LabelOne(dataset, static_cast<CustomerIndex>(c), as_of,
-                               filters);
+      per_customer[c] = impl_->Walk(dataset, static_cast<CustomerIndex>(c),
+                                    known_at, *bound, &last[c]);
     }
   });
+  ChurnHistory history;
+  history.known_at_ = known_at;
+  history.last_activity_ = std::move(last);
+  history.offsets_.reserve(n + 1);
+  for (std::vector<ChurnEpisode>& list : per_customer) {
+    for (ChurnEpisode& e : list) history.episodes_.push_back(std::move(e));
+    history.offsets_.push_back(static_cast<uint32_t>(history.episodes_.size()));
+  }
+  return history;
+}
+
+namespace {
+
+// Customer c's state at as_of <= history.known_at().
+ChurnLabel LabelFromHistory(const Dataset& dataset, const ChurnHistory& history,
+                            CustomerIndex c, UnixSeconds as_of) {
+  ChurnLabel label;
+  label.existed = ExistedAt(dataset, c, as_of);
+  if (!label.existed) return label;
+  label.last_activity = history.last_activity(c);
+  for (const ChurnEpisode& e : history.episodes(c)) {
+    if (e.end != kNoTime && e.end < as_of) ++label.reactivations;
+  }
+  const ChurnEpisode* e = history.At(c, as_of);
+  if (e == nullptr) return label;
+  label.churned = true;
+  label.type = e->type;
+  label.churn_time = e->start;
+  label.detected_time = e->detected;
+  label.reason = e->reason;
+  label.rule = e->rule;
+  return label;
+}
+
+}  // namespace
+
+std::vector<ChurnLabel> ChurnHistory::Labels(const Dataset& dataset,
+                                             UnixSeconds t) const {
+  std::vector<ChurnLabel> out(num_customers());
+  for (CustomerIndex c = 0; c < out.size(); ++c) {
+    out[c] = LabelFromHistory(dataset, *this, c, t);
+  }
   return out;
+}
+
+absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::Label(
+    const Dataset& dataset, UnixSeconds as_of, int threads) const {
+  absl::StatusOr<ChurnHistory> history = History(dataset, as_of, threads);
+  if (!history.ok()) return history.status();
+  return history->Labels(dataset, as_of);
 }
 
 absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::LabelAt(
@@ -268,35 +641,67 @@ absl::StatusOr<std::vector<ChurnLabel>> ChurnLabeler::LabelAt(
           absl::StrCat("as_of[", i, "]: ", s.message()));
     }
   }
-  const std::vector<BoundFilter> filters =
-      internal::BindFilters(impl_->filters, dataset);
+  absl::StatusOr<Impl::Bound> bound = impl_->Bind(dataset);
+  if (!bound.ok()) return bound.status();
   std::vector<ChurnLabel> out(customers.size());
   internal::ParallelFor(out.size(), threads, [&](size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
-      out[i] = impl_->LabelOne(dataset, customers[i], as_of[i], filters);
+      // A one-customer history known at its own date.
+      ChurnHistory h;
+      h.known_at_ = as_of[i];
+      h.offsets_.assign(customers[i] + 1, 0);
+      h.last_activity_.assign(customers[i] + 1, kNoTime);
+      h.episodes_ = impl_->Walk(dataset, customers[i], as_of[i], *bound,
+                                &h.last_activity_[customers[i]]);
+      h.offsets_.push_back(static_cast<uint32_t>(h.episodes_.size()));
+      out[i] = LabelFromHistory(dataset, h, customers[i], as_of[i]);
     }
   });
   return out;
 }
 
+namespace {
+
+void SetTime(UnixSeconds t, google::protobuf::Timestamp* out) {
+  if (t != kNoTime) out->set_seconds(t);
+}
+
+}  // namespace
+
 v1::LabelSet ToLabelSet(const Dataset& dataset,
-                        absl::Span<const ChurnLabel> labels,
-                        UnixSeconds as_of) {
+                        absl::Span<const ChurnLabel> labels, UnixSeconds as_of,
+                        const ChurnHistory* history) {
   v1::LabelSet out;
   out.mutable_as_of()->set_seconds(as_of);
   for (size_t c = 0; c < labels.size() && c < dataset.num_customers(); ++c) {
     const ChurnLabel& l = labels[c];
+    if (!l.existed) continue;
     v1::CustomerLabel* m = out.add_labels();
     m->set_customer_id(
         std::string(dataset.customer_id(static_cast<CustomerIndex>(c))));
     m->set_churned(l.churned);
     m->set_type(l.type);
-    if (l.churn_time != kNoTime)
-      m->mutable_churn_time()->set_seconds(l.churn_time);
+    if (l.churn_time != kNoTime) SetTime(l.churn_time, m->mutable_churn_time());
     m->set_reason(l.reason);
     m->set_rule(l.rule);
     if (l.last_activity != kNoTime) {
-      m->mutable_last_activity()->set_seconds(l.last_activity);
+      SetTime(l.last_activity, m->mutable_last_activity());
+    }
+    if (l.detected_time != kNoTime) {
+      SetTime(l.detected_time, m->mutable_detected());
+    }
+    m->set_reactivations(l.reactivations);
+    if (history == nullptr) continue;
+    for (const ChurnEpisode& e :
+         history->episodes(static_cast<CustomerIndex>(c))) {
+      if (e.start >= as_of) continue;
+      v1::ChurnEpisode* p = m->add_episodes();
+      p->set_type(e.type);
+      SetTime(e.start, p->mutable_start());
+      SetTime(e.detected, p->mutable_detected());
+      if (e.end != kNoTime && e.end < as_of) SetTime(e.end, p->mutable_end());
+      p->set_reason(e.reason);
+      p->set_rule(e.rule);
     }
   }
   return out;
@@ -316,7 +721,7 @@ absl::StatusOr<v1::ChurnDefinition> DefaultChurnDefinition() {
 absl::StatusOr<TrainingPanel> BuildTrainingPanel(
     const Dataset& dataset, const FeatureEngine& features,
     const ChurnLabeler& labeler, absl::Span<const UnixSeconds> as_of_dates,
-    int horizon_days, const ComputeOptions& options) {
+    int horizon_days, const ComputeOptions& options, PanelLabel label) {
   if (as_of_dates.empty()) {
     return absl::InvalidArgumentError("as_of_dates: empty");
   }
@@ -329,19 +734,43 @@ absl::StatusOr<TrainingPanel> BuildTrainingPanel(
           absl::StrCat("as_of_dates[", i, "]: not after the date before it"));
     }
   }
+  const int64_t horizon = int64_t{horizon_days} * kDay;
+  const UnixSeconds last_event = dataset.last_event_time();
+  if (last_event == kNoTime) {
+    return absl::InvalidArgumentError(
+        "dataset: no events, so no churn can be labelled");
+  }
+  // The data must cover every horizon: a label past the last event would
+  // call everyone retained.
+  const UnixSeconds known_at = internal::NextMidnight(last_event);
+  for (size_t i = 0; i < as_of_dates.size(); ++i) {
+    if (as_of_dates[i] + horizon > known_at) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "as_of_dates[", i, "]: ", FormatTime(as_of_dates[i]), " + ",
+          horizon_days, " days ends after the data set's last event (",
+          FormatTime(last_event), "); the last date allowed is ",
+          FormatTime(known_at - horizon)));
+    }
+  }
+  absl::StatusOr<ChurnHistory> history =
+      labeler.History(dataset, known_at, options.threads);
+  if (!history.ok()) return history.status();
   TrainingPanel panel;
   panel.features.columns = features.names();
   for (UnixSeconds t : as_of_dates) {
-    absl::StatusOr<std::vector<ChurnLabel>> now =
-        labeler.Label(dataset, t, options.threads);
-    if (!now.ok()) return now.status();
-    const UnixSeconds end = t + int64_t{horizon_days} * kDay;
-    absl::StatusOr<std::vector<ChurnLabel>> later =
-        labeler.Label(dataset, end, options.threads);
-    if (!later.ok()) return later.status();
+    const UnixSeconds end = t + horizon;
+    std::optional<ChurnHistory> then;  // as known at the horizon's end
+    if (label == PanelLabel::kChurnedAtEnd) {
+      absl::StatusOr<ChurnHistory> h =
+          labeler.History(dataset, end, options.threads);
+      if (!h.ok()) return h.status();
+      then = *std::move(h);
+    }
     std::vector<CustomerIndex> rows;
-    for (CustomerIndex c : CustomersAt(dataset, t)) {
-      if (!(*now)[c].churned) rows.push_back(c);
+    for (CustomerIndex c = 0; c < dataset.num_customers(); ++c) {
+      if (ExistedAt(dataset, c, t) && history->At(c, t) == nullptr) {
+        rows.push_back(c);
+      }
     }
     absl::StatusOr<FeatureMatrix> m =
         features.ComputeFor(dataset, rows, t, options);
@@ -352,12 +781,21 @@ absl::StatusOr<TrainingPanel> BuildTrainingPanel(
     f.as_of.insert(f.as_of.end(), m->as_of.begin(), m->as_of.end());
     f.values.insert(f.values.end(), m->values.begin(), m->values.end());
     for (CustomerIndex c : rows) {
-      const ChurnLabel& l = (*later)[c];
-      const bool positive =
-          l.churned && l.churn_time >= t && l.churn_time <= end;
-      panel.labels.push_back(positive ? 1 : 0);
-      panel.churn_types.push_back(positive ? l.type
-                                           : v1::CHURN_TYPE_UNSPECIFIED);
+      const ChurnEpisode* positive = nullptr;
+      if (label == PanelLabel::kChurnedAtEnd) {
+        positive = then->At(c, end);
+      } else {
+        for (const ChurnEpisode& e : history->episodes(c)) {
+          if (e.start >= t && e.start < end) {
+            positive = &e;
+            break;
+          }
+        }
+      }
+      panel.labels.push_back(positive != nullptr ? 1 : 0);
+      panel.churn_types.push_back(positive != nullptr
+                                      ? positive->type
+                                      : v1::CHURN_TYPE_UNSPECIFIED);
     }
   }
   return panel;

@@ -19,6 +19,7 @@
 #include "churnkit/labels.h"
 #include "internal/attribute.h"
 #include "internal/special.h"
+#include "internal/time.h"
 
 namespace churnkit {
 namespace {
@@ -47,13 +48,6 @@ absl::CivilMonth MonthOf(UnixSeconds t) {
 
 UnixSeconds StartOf(absl::CivilMonth month) {
   return absl::ToUnixSeconds(absl::FromCivil(month, absl::UTCTimeZone()));
-}
-
-// Midnight (UTC) after the day holding `t`.
-UnixSeconds NextMidnight(UnixSeconds t) {
-  const absl::CivilDay day =
-      absl::ToCivilDay(absl::FromUnixSeconds(t), absl::UTCTimeZone());
-  return absl::ToUnixSeconds(absl::FromCivil(day + 1, absl::UTCTimeZone()));
 }
 
 // The same instant one calendar year earlier (Feb 29 becomes Mar 1).
@@ -114,33 +108,54 @@ std::vector<std::pair<StringId, std::vector<CustomerIndex>>> GroupBy(
   return groups;
 }
 
-// ---- Labels ------------------------------------------------------------
+// ---- Revenue -----------------------------------------------------------
 
-using Labels = std::shared_ptr<const std::vector<ChurnLabel>>;
-
-// Labels as of a date, remembering the few dates asked for with `keep`
-// (period ends, as_of) so that sections sharing a date label it once.
-class LabelSource {
+// A customer's revenue at a date (ChurnReport.revenue_source).
+class RevenueOf {
  public:
-  LabelSource(const Dataset& ds, const ChurnLabeler& labeler, int threads)
-      : ds_(ds), labeler_(labeler), threads_(threads) {}
+  explicit RevenueOf(const Dataset& ds) : ds_(ds) {
+    for (double v : ds.customers().annual_value) {
+      if (v > 0) {
+        source_ = "annual_value";
+        return;
+      }
+    }
+    const EventTable& ev = ds.events();
+    bool orders = false, payments = false;
+    for (size_t i = 0; i < ev.kind.size() && !orders; ++i) {
+      if (!(ev.amount[i] > 0)) continue;
+      orders = ev.kind[i] == v1::ORDER;
+      payments = payments || ev.subtype[i] == v1::PAYMENT_PAID;
+    }
+    kind_ = orders ? v1::ORDER : v1::PAYMENT;
+    source_ = orders ? "orders_365d" : payments ? "payments_365d" : "none";
+  }
 
-  absl::StatusOr<Labels> At(UnixSeconds t, bool keep = false) {
-    if (auto it = kept_.find(t); it != kept_.end()) return it->second;
-    absl::StatusOr<std::vector<ChurnLabel>> labels =
-        labeler_.Label(ds_, t, threads_);
-    if (!labels.ok()) return labels.status();
-    Labels shared =
-        std::make_shared<const std::vector<ChurnLabel>>(*std::move(labels));
-    if (keep) kept_[t] = shared;
-    return shared;
+  const std::string& source() const { return source_; }
+
+  double operator()(CustomerIndex c, UnixSeconds t) const {
+    if (source_ == "annual_value") return ds_.customers().annual_value[c];
+    const EventTable& ev = ds_.events();
+    double sum = 0;
+    const auto first = ev.time.begin() + ds_.event_begin(c);
+    const auto last = ev.time.begin() + ds_.event_end(c);
+    for (size_t i = std::lower_bound(first, last, t - 365 * kDay) -
+                    ev.time.begin();
+         i < ds_.event_end(c) && ev.time[i] < t; ++i) {
+      if (Counts(ev, i)) sum += ev.amount[i];
+    }
+    return sum;
   }
 
  private:
+  bool Counts(const EventTable& ev, size_t i) const {
+    if (ev.kind[i] != kind_ || !(ev.amount[i] > 0)) return false;
+    return kind_ == v1::ORDER || ev.subtype[i] == v1::PAYMENT_PAID;
+  }
+
   const Dataset& ds_;
-  const ChurnLabeler& labeler_;
-  int threads_;
-  std::map<UnixSeconds, Labels> kept_;
+  v1::EventKind kind_ = v1::PAYMENT;
+  std::string source_;
 };
 
 // ---- Period figures ----------------------------------------------------
@@ -197,7 +212,9 @@ struct Tally {
 // The figures of one set of customers over one period, filled customer by
 // customer (in index order, so sums do not depend on grouping).
 struct Accumulator {
-  int64_t at_start = 0, churned = 0, new_customers = 0, at_end = 0;
+  int64_t at_start = 0, churned = 0, churned_customers = 0,
+          churned_from_start = 0, reactivated = 0, new_customers = 0,
+          at_end = 0;
   double revenue_at_start = 0, revenue_lost = 0;
   std::array<Tally, 4> by_type;  // indexed by v1::ChurnType
   std::array<Tally, 4> by_stage;
@@ -207,9 +224,11 @@ struct Accumulator {
     v1::ChurnFigures f;
     f.set_customers_at_start(at_start);
     f.set_churned(churned);
+    f.set_churned_customers(churned_customers);
+    f.set_reactivated(reactivated);
     if (at_start > 0) {
-      const double rate =
-          100.0 * static_cast<double>(churned) / static_cast<double>(at_start);
+      const double rate = 100.0 * static_cast<double>(churned_from_start) /
+                          static_cast<double>(at_start);
       f.set_churn_rate(rate);
       f.set_retention_rate(100.0 - rate);
     }
@@ -253,42 +272,51 @@ struct Accumulator {
 
 struct PeriodInputs {
   const Dataset& ds;
+  const ChurnHistory& history;  // known at the report's as_of
   const StageOf& stage_of;
+  const RevenueOf& revenue;
   const std::vector<AttributeReader>& breakdowns;
 };
 
 v1::PeriodChurn ComputePeriod(const PeriodInputs& in, UnixSeconds start,
-                              UnixSeconds end,
-                              const std::vector<ChurnLabel>& at_start,
-                              const std::vector<ChurnLabel>& at_end) {
+                              UnixSeconds end) {
   const Dataset& ds = in.ds;
-  const CustomerTable& ct = ds.customers();
   Accumulator overall;
   std::vector<absl::flat_hash_map<StringId, Accumulator>> groups(
       in.breakdowns.size());
   for (CustomerIndex c = 0; c < ds.num_customers(); ++c) {
-    const UnixSeconds signup = ct.signup_time[c];
-    // Customers signed up at or after `end` play no part in the period.
-    if (signup != kNoTime && signup >= end) continue;
-    const double value = ct.annual_value[c];
-    const bool in_base =
-        (signup == kNoTime || signup < start) && !at_start[c].churned;
-    const ChurnLabel& later = at_end[c];
-    const bool churned = in_base && later.churned;
+    // Customers that did not exist by `end` play no part in the period.
+    if (!ExistedAt(ds, c, end)) continue;
+    const bool existed = ExistedAt(ds, c, start);
+    const bool in_base = existed && in.history.At(c, start) == nullptr;
+    const bool retained = in.history.At(c, end) == nullptr;
+    const double value = in_base ? in.revenue(c, start) : 0;
+    int64_t churned = 0, reactivated = 0;
+    for (const ChurnEpisode& e : in.history.episodes(c)) {
+      churned += e.start >= start && e.start < end;
+      reactivated += e.end != kNoTime && e.end >= start && e.end < end;
+    }
     auto add = [&](Accumulator& a) {
       if (in_base) {
         ++a.at_start;
         a.revenue_at_start += value;
       }
-      if (signup != kNoTime && signup >= start) ++a.new_customers;
-      if (!later.churned) ++a.at_end;
-      if (!churned) return;
-      ++a.churned;
-      a.revenue_lost += value;
-      a.by_type[later.type].Add(value);
-      a.by_stage[in.stage_of(c, later.churn_time)].Add(value);
-      const bool known = later.type == v1::ACTIVE && !later.reason.empty();
-      a.by_reason[known ? later.reason : "unknown"].Add(value);
+      if (!existed) ++a.new_customers;
+      if (retained) ++a.at_end;
+      a.reactivated += reactivated;
+      if (churned == 0) return;
+      a.churned += churned;
+      ++a.churned_customers;
+      a.churned_from_start += in_base;
+      for (const ChurnEpisode& e : in.history.episodes(c)) {
+        if (e.start < start || e.start >= end) continue;
+        const double lost = in.revenue(c, e.start);
+        a.revenue_lost += lost;
+        a.by_type[e.type].Add(lost);
+        a.by_stage[in.stage_of(c, e.start)].Add(lost);
+        const bool known = e.type == v1::ACTIVE && !e.reason.empty();
+        a.by_reason[known ? e.reason : "unknown"].Add(lost);
+      }
     };
     add(overall);
     for (size_t b = 0; b < in.breakdowns.size(); ++b) {
@@ -501,7 +529,7 @@ absl::StatusOr<Plan> MakePlan(const Dataset& ds,
   } else if (end->has_value()) {
     plan.as_of = **end;
   } else if (const UnixSeconds latest = LatestActivity(ds); latest != kNoTime) {
-    plan.as_of = NextMidnight(latest);
+    plan.as_of = internal::NextMidnight(latest);
   } else {
     return plan;  // nothing to date the report by
   }
@@ -521,7 +549,7 @@ absl::StatusOr<Plan> MakePlan(const Dataset& ds,
         window_days = std::max<int64_t>(window_days, rule.inactive_days());
       }
       plan.start = std::max(
-          plan.start, NextMidnight(ds.first_event_time() + window_days * kDay));
+          plan.start, internal::NextMidnight(ds.first_event_time() + window_days * kDay));
     }
   }
   if (absl::Status s =
@@ -543,26 +571,20 @@ absl::StatusOr<Plan> MakePlan(const Dataset& ds,
 
 // ---- Sections ----------------------------------------------------------
 
-absl::Status AddTrend(const PeriodInputs& in, const Plan& plan,
-                      LabelSource& labels, v1::ChurnReport& report) {
-  absl::StatusOr<Labels> before = labels.At(plan.trend_start);
-  if (!before.ok()) return before.status();
+void AddTrend(const PeriodInputs& in, const Plan& plan,
+              v1::ChurnReport& report) {
   for (absl::CivilMonth m = MonthOf(plan.trend_start);
        StartOf(m) < plan.trend_end; ++m) {
     const UnixSeconds from = std::max(plan.trend_start, StartOf(m));
     const UnixSeconds to = std::min(plan.trend_end, StartOf(m + 1));
-    absl::StatusOr<Labels> after = labels.At(to);
-    if (!after.ok()) return after.status();
-    *report.add_trend() = ComputePeriod(in, from, to, **before, **after);
-    before = std::move(after);
+    *report.add_trend() = ComputePeriod(in, from, to);
   }
-  return absl::OkStatus();
 }
 
-absl::Status AddCohorts(const Dataset& ds, const v1::CohortOptions& options,
-                        const std::optional<AttributeReader>& group_by,
-                        const Plan& plan, LabelSource& labels,
-                        v1::ChurnReport& report) {
+void AddCohorts(const Dataset& ds, const v1::CohortOptions& options,
+                const std::optional<AttributeReader>& group_by,
+                const Plan& plan, const ChurnHistory& history,
+                v1::ChurnReport& report) {
   const CustomerTable& ct = ds.customers();
   const UnixSeconds first_event = ds.first_event_time();
   // Cell k of cohort month M is as of the start of month M + k + 1; it
@@ -629,14 +651,12 @@ absl::Status AddCohorts(const Dataset& ds, const v1::CohortOptions& options,
          ++date) {
       const UnixSeconds t = StartOf(date);
       if (!known(t)) continue;
-      absl::StatusOr<Labels> at = labels.At(t);
-      if (!at.ok()) return at.status();
       for (const Member& m : members) {
         const int64_t k = date - m.cohort - 1;
         if (k < 0 || k >= static_cast<int64_t>(m.row->retained.size())) {
           continue;
         }
-        if (!(**at)[m.customer].churned) ++m.row->retained[k];
+        if (history.At(m.customer, t) == nullptr) ++m.row->retained[k];
       }
     }
   }
@@ -662,27 +682,25 @@ absl::Status AddCohorts(const Dataset& ds, const v1::CohortOptions& options,
       }
     }
   }
-  return absl::OkStatus();
 }
 
-absl::Status AddSurvival(const Dataset& ds,
-                         const std::vector<AttributeReader>& group_by,
-                         const Plan& plan, LabelSource& labels,
-                         v1::ChurnReport& report) {
-  absl::StatusOr<Labels> at = labels.At(plan.as_of, /*keep=*/true);
-  if (!at.ok()) return at.status();
+// Time from signup to the first churn, censored at as_of.
+void AddSurvival(const Dataset& ds,
+                 const std::vector<AttributeReader>& group_by,
+                 const Plan& plan, const ChurnHistory& history,
+                 v1::ChurnReport& report) {
   const CustomerTable& ct = ds.customers();
   std::vector<CustomerIndex> members;
   std::vector<Observation> obs(ds.num_customers());
   for (CustomerIndex c = 0; c < ds.num_customers(); ++c) {
     const UnixSeconds signup = ct.signup_time[c];
     if (signup == kNoTime || signup >= plan.as_of) continue;
-    const ChurnLabel& l = (**at)[c];
-    const UnixSeconds until = l.churned ? l.churn_time : plan.as_of;
-    // Activity logged before the signup can date churn before it: tenure 0.
+    const absl::Span<const ChurnEpisode> episodes = history.episodes(c);
+    const bool churned = !episodes.empty() && episodes[0].start < plan.as_of;
+    const UnixSeconds until = churned ? episodes[0].start : plan.as_of;
     obs[c] = {static_cast<double>(std::max<UnixSeconds>(0, until - signup)) /
                   kSecondsPerDay,
-              l.churned};
+              churned};
     members.push_back(c);
   }
   auto curve = [&](const std::vector<CustomerIndex>& subset) {
@@ -700,7 +718,6 @@ absl::Status AddSurvival(const Dataset& ds,
       c->set_value(std::string(ds.str(value)));
     }
   }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -750,37 +767,23 @@ absl::StatusOr<v1::ChurnReport> BuildChurnReport(
       lifecycle.onboarding_days() == 0 ? 90 : lifecycle.onboarding_days(),
       lifecycle.default_renewal_days() == 0 ? 365
                                             : lifecycle.default_renewal_days());
-  const PeriodInputs in{dataset, stage_of, *breakdowns};
-  LabelSource labels(dataset, *labeler, request.threads());
-
-  absl::StatusOr<Labels> at_start = labels.At(plan->start, /*keep=*/true);
-  if (!at_start.ok()) return at_start.status();
-  absl::StatusOr<Labels> at_end = labels.At(plan->end, /*keep=*/true);
-  if (!at_end.ok()) return at_end.status();
-  *report.mutable_period() =
-      ComputePeriod(in, plan->start, plan->end, **at_start, **at_end);
-
-  if (request.has_trend()) {
-    if (absl::Status s = AddTrend(in, *plan, labels, report); !s.ok()) {
-      return s;
-    }
-  }
+  absl::StatusOr<ChurnHistory> history =
+      labeler->History(dataset, plan->as_of, request.threads());
+  if (!history.ok()) return history.status();
+  const RevenueOf revenue(dataset);
+  report.set_revenue_source(revenue.source());
+  const PeriodInputs in{dataset, *history, stage_of, revenue, *breakdowns};
+  *report.mutable_period() = ComputePeriod(in, plan->start, plan->end);
+  if (request.has_trend()) AddTrend(in, *plan, report);
   if (request.has_cohorts()) {
-    if (absl::Status s = AddCohorts(dataset, request.cohorts(), cohort_group,
-                                    *plan, labels, report);
-        !s.ok()) {
-      return s;
-    }
+    AddCohorts(dataset, request.cohorts(), cohort_group, *plan, *history,
+               report);
   }
   if (request.has_survival()) {
     report.set_confidence(request.survival().confidence() == 0
                               ? 0.95
                               : request.survival().confidence());
-    if (absl::Status s =
-            AddSurvival(dataset, *survival_groups, *plan, labels, report);
-        !s.ok()) {
-      return s;
-    }
+    AddSurvival(dataset, *survival_groups, *plan, *history, report);
   }
   return report;
 }

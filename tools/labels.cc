@@ -49,12 +49,12 @@ absl::StatusOr<ChurnLabeler> LabelerFromFile(const std::string& path) {
 int RunLabels(CommandArgs args) {
   ArgParser parser(
       "churnkit labels",
-      "Labels every customer as of --as-of: active churn (cancellation,\n"
-      "non-renewal), passive churn (no qualifying activity for the window of\n"
-      "its industry and tier) or hidden churn (frequency or spend down "
-      "against\n"
-      "its own baseline), with the churn date, the reason when known and the\n"
-      "rule that fired. Default definitions: "
+      "Labels every customer that existed at --as-of: active churn\n"
+      "(cancellation, non-renewal), passive churn (no qualifying activity\n"
+      "for the window of its industry and tier) or hidden churn (usage down,\n"
+      "period after period, against its own baseline), with the date the\n"
+      "churn began, the reason when known, the rule that fired and the\n"
+      "returns after earlier churn (reactivations). Default definitions:\n"
       "configs/labels/default.textproto.");
   DataInput input;
   std::string definition_file;
@@ -71,7 +71,7 @@ int RunLabels(CommandArgs args) {
       "output", "table|csv|json",
       "table: counts by type and rule plus the churned "
       "customers (default); csv: one row per customer; json: "
-      "churnkit.v1.LabelSet",
+      "churnkit.v1.LabelSet with every customer's churn episodes",
       [&](absl::string_view v) -> absl::Status {
         if (v != "table" && v != "csv" && v != "json") {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -93,40 +93,55 @@ int RunLabels(CommandArgs args) {
   }
   const Dataset& ds = loaded.dataset;
 
-  absl::StatusOr<std::vector<ChurnLabel>> labels = labeler->Label(ds, as_of);
-  if (!labels.ok()) return Fail(parser, labels.status());
+  absl::StatusOr<ChurnHistory> history = labeler->History(ds, as_of);
+  if (!history.ok()) return Fail(parser, history.status());
+  const std::vector<ChurnLabel> labels = history->Labels(ds, as_of);
 
   if (format == "json") {
-    if (absl::Status s = PrintJson(ToLabelSet(ds, *labels, as_of)); !s.ok()) {
+    if (absl::Status s = PrintJson(ToLabelSet(ds, labels, as_of, &*history));
+        !s.ok()) {
       return Fail(parser, s);
     }
     return kExitOk;
   }
   if (format == "csv") {
     std::printf(
-        "customer_id,churned,type,churn_time,reason,rule,last_activity\n");
+        "customer_id,churned,type,churn_time,detected,reason,rule,"
+        "last_activity,reactivations\n");
     for (CustomerIndex c = 0; c < ds.num_customers(); ++c) {
-      const ChurnLabel& l = (*labels)[c];
-      std::string line(ds.customer_id(c));
+      const ChurnLabel& l = labels[c];
+      if (!l.existed) continue;
+      std::string line;
+      AppendCsvCell(ds.customer_id(c), &line);
       absl::StrAppend(&line, ",", l.churned ? 1 : 0, ",", TypeName(l.type), ",",
-                      TimeOrEmpty(l.churn_time), ",", l.reason, ",", l.rule,
-                      ",", TimeOrEmpty(l.last_activity));
+                      TimeOrEmpty(l.churn_time), ",",
+                      TimeOrEmpty(l.detected_time), ",");
+      AppendCsvCell(l.reason, &line);
+      line.push_back(',');
+      AppendCsvCell(l.rule, &line);
+      absl::StrAppend(&line, ",", TimeOrEmpty(l.last_activity), ",",
+                      l.reactivations);
       std::printf("%s\n", line.c_str());
     }
     return kExitOk;
   }
   // Table: counts by type and rule, then the churned customers.
   std::map<std::pair<std::string, std::string>, int64_t> by_rule;
-  int64_t churned = 0;
-  for (const ChurnLabel& l : *labels) {
+  int64_t churned = 0, existed = 0, reactivated = 0;
+  for (const ChurnLabel& l : labels) {
+    existed += l.existed;
+    reactivated += l.reactivations > 0;
     if (!l.churned) continue;
     ++churned;
     ++by_rule[{TypeName(l.type), l.rule}];
   }
   using Align = TextTable::Align;
-  std::printf("Churn labels as of %s: %s of %s customers churned\n\n",
-              FormatTime(as_of).c_str(), FormatCount(churned).c_str(),
-              FormatCount(ds.num_customers()).c_str());
+  std::printf(
+      "Churn labels as of %s: %s of %s customers churned (%s came back "
+      "after an earlier churn; %s not signed up yet are left out)\n\n",
+      FormatTime(as_of).c_str(), FormatCount(churned).c_str(),
+      FormatCount(existed).c_str(), FormatCount(reactivated).c_str(),
+      FormatCount(static_cast<int64_t>(ds.num_customers()) - existed).c_str());
   TextTable rules({Align::kLeft, Align::kLeft, Align::kRight, Align::kRight});
   rules.AddRow({"Type", "Rule", "Customers", "Share"});
   for (const auto& [key, n] : by_rule) {
@@ -136,9 +151,9 @@ int RunLabels(CommandArgs args) {
   std::printf("%s\n", rules.Render().c_str());
   TextTable list(
       {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft});
-  list.AddRow({"Customer", "Type", "Churned on", "Reason", "Rule"});
+  list.AddRow({"Customer", "Type", "Churn began", "Reason", "Rule"});
   for (CustomerIndex c = 0; c < ds.num_customers(); ++c) {
-    const ChurnLabel& l = (*labels)[c];
+    const ChurnLabel& l = labels[c];
     if (!l.churned) continue;
     list.AddRow({std::string(ds.customer_id(c)), TypeName(l.type),
                  FormatTime(l.churn_time), l.reason.empty() ? "-" : l.reason,

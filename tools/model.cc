@@ -38,21 +38,6 @@ namespace {
 
 using Align = TextTable::Align;
 
-// Appends `text` as one CSV cell, quoted when it holds a comma, a quote or
-// a line break.
-void AppendCsvCell(absl::string_view text, std::string* out) {
-  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    absl::StrAppend(out, text);
-    return;
-  }
-  out->push_back('"');
-  for (char c : text) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
 // The input table and how its columns are read.
 struct TableArgs {
   std::vector<std::string> paths;

@@ -96,20 +96,27 @@ Section Overview(const v1::ChurnReport& report, const std::string& input) {
       {"Period", absl::StrCat(report.period().start(), " .. ",
                               report.period().end(), " (end excluded)")});
   s.rows.push_back({"Customers at start", FormatCount(f.customers_at_start())});
-  s.rows.push_back({"Churned", FormatCount(f.churned())});
+  s.rows.push_back({"New customers", FormatCount(f.new_customers())});
+  s.rows.push_back({"Reactivated (returned after churn)",
+                    FormatCount(f.reactivated())});
+  s.rows.push_back(
+      {"Churned",
+       absl::StrCat(FormatCount(f.churned()), " (",
+                    FormatCount(f.churned_customers()), " customers)")});
   s.rows.push_back({"Churn rate", Rate(f, &v1::ChurnFigures::has_churn_rate,
                                        &v1::ChurnFigures::churn_rate)});
   s.rows.push_back(
       {"Retention rate", Rate(f, &v1::ChurnFigures::has_retention_rate,
                               &v1::ChurnFigures::retention_rate)});
-  s.rows.push_back({"Revenue at start", FormatAmount(f.revenue_at_start())});
+  s.rows.push_back({"Revenue at start",
+                    absl::StrCat(FormatAmount(f.revenue_at_start()), " (",
+                                 report.revenue_source(), ")")});
   s.rows.push_back(
       {"Revenue lost",
        absl::StrCat(FormatAmount(f.revenue_lost()), " (",
                     Rate(f, &v1::ChurnFigures::has_revenue_churn_rate,
                          &v1::ChurnFigures::revenue_churn_rate),
                     ")")});
-  s.rows.push_back({"New customers", FormatCount(f.new_customers())});
   s.rows.push_back({"Customers at end", FormatCount(f.customers_at_end())});
   return s;
 }
@@ -141,12 +148,14 @@ std::vector<std::string> FigureCells(const v1::ChurnFigures& f) {
            &v1::ChurnFigures::retention_rate),
       FormatAmount(f.revenue_lost()),
       FormatCount(f.new_customers()),
+      FormatCount(f.reactivated()),
       FormatCount(f.customers_at_end())};
 }
 
+// At start + New + Reactivated - Churned = At end, in every row.
 const std::vector<std::string> kFigureTitles = {
-    "At start",     "Churned", "Churn rate", "Retention",
-    "Revenue lost", "New",     "At end"};
+    "At start", "Churned",     "Churn rate", "Retention", "Revenue lost",
+    "New",      "Reactivated", "At end"};
 
 Section FiguresTable(const std::string& title, const std::string& key_title) {
   Section s{title, "", {Align::kLeft}, {{key_title}}};
@@ -358,6 +367,8 @@ class CsvWriter {
       Line("", "revenue_churn_rate", f.revenue_churn_rate());
     }
     Line("", "new_customers", f.new_customers());
+    Line("", "reactivated", f.reactivated());
+    Line("", "churned_customers", f.churned_customers());
     Line("", "customers_at_end", f.customers_at_end());
     auto shares = [&](const std::string& kind, const auto& list) {
       for (const v1::ChurnShare& s : list) {

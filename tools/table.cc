@@ -127,4 +127,17 @@ void ProgressLine::Show(absl::string_view text, int percent) {
   last_ = percent;
 }
 
+void AppendCsvCell(absl::string_view text, std::string* out) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) {
+    absl::StrAppend(out, text);
+    return;
+  }
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
 }  // namespace churnkit::cli

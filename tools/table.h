@@ -50,6 +50,10 @@ std::string FormatAmount(double x, int decimals);
 // part / whole as "12.5%"; "-" when whole is 0.
 std::string FormatShare(int64_t part, int64_t whole);
 
+// Appends `text` as one CSV cell (RFC 4180), quoted when it holds a comma,
+// a quote or a line break.
+void AppendCsvCell(absl::string_view text, std::string* out);
+
 // Progress of a long run on stderr, as "<prefix>: <text> (p%)": one
 // updating line on a terminal, else a line per 10%.
 class ProgressLine {

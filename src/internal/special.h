@@ -2,6 +2,8 @@
 #ifndef CHURNKIT_SRC_INTERNAL_SPECIAL_H_
 #define CHURNKIT_SRC_INTERNAL_SPECIAL_H_
 
+#include <cstdint>
+
 #include "absl/status/statusor.h"
 
 namespace churnkit::internal {
@@ -23,6 +25,11 @@ absl::StatusOr<double> Hyp2F1(double a, double b, double c, double z,
 // algorithm AS 241 (PPND16, relative error about 1e-16). Requires
 // 0 < p < 1 (unchecked).
 double NormalQuantile(double p);
+
+// P(X <= k) for X ~ Binomial(n, p), 0 <= p <= 1, through the regularized
+// incomplete beta function I_{1-p}(n - k, k + 1) (continued fraction,
+// relative error about 1e-14). 0 for k < 0, 1 for k >= n.
+double BinomialCdf(int64_t k, int64_t n, double p);
 
 }  // namespace churnkit::internal
 

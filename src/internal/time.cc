@@ -130,4 +130,10 @@ std::string FormatUnixTime(int64_t s) {
   return buf;
 }
 
+int64_t NextMidnight(int64_t t) {
+  constexpr int64_t kDay = 86400;
+  const int64_t day = t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay);
+  return (day + 1) * kDay;
+}
+
 }  // namespace churnkit::internal

@@ -20,6 +20,9 @@ void CivilFromDays(int64_t days, int64_t* year, int* month, int* day);
 // dates (2023-02-29) and times (25:00).
 bool ParseUnixTime(absl::string_view text, int64_t* seconds);
 
+// Midnight (UTC) after the day holding `t` (seconds since the epoch).
+int64_t NextMidnight(int64_t t);
+
 // "2024-03-01" at midnight UTC, "2024-03-01T09:30:00Z" otherwise.
 std::string FormatUnixTime(int64_t seconds);
 
