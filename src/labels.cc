@@ -382,7 +382,7 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(
   const Evidence* strongest = nullptr;
   for (const Evidence& e : evidence) {
     ChurnEpisode* cur = episodes.empty() ? nullptr : &episodes.back();
-    if (cur != nullptr && (cur->end == kNoTime || e.start <= cur->end)) {
+    if (cur != nullptr && (cur->end == kNoTime || e.start < cur->end)) {
       if (e.detected < cur->detected) {
         cur->detected = e.detected;
         cur->start = e.start;

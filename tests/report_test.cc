@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "churnkit/generator.h"
 #include "churnkit/io.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -158,22 +159,25 @@ Dataset EightCustomers() {
       .Event("b", "2023-11-15", v1::LOGIN)
       .Event("b", "2023-12-15", v1::LOGIN)
       .Event("b", "2024-02-10", v1::CANCELLATION, "price")
-      // c: one order at signup; passive churn 60 days later (2024-02-13),
-      // inside its first 90 days.
+      // c: orders at signup and on 2024-01-10, then silence: passive churn
+      // from its last order (found on 2024-03-10), 26 days after signup.
       .Customer({"c", "B", 500, "2023-12-15", "US"})
       .Event("c", "2023-12-15", v1::ORDER)
+      .Event("c", "2024-01-10", v1::ORDER)
       // d: passive churn on 2023-11-30, before the period: not in the base.
       .Customer({"d", "B", 800, "2022-01-01"})
       .Event("d", "2023-10-01", v1::ORDER)
-      // e: signs up during the period and cancels in it: new, not churned.
+      // e: signs up during the period and cancels in it: new and churned.
       .Customer({"e", "B", 300, "2024-02-01"})
       .Event("e", "2024-03-01", v1::CANCELLATION, "competitor")
-      // f: last order 2023-12-20, passive churn 2024-02-18, long after the
-      // first renewal of its first contract (2022-02-01).
+      // f: last order 2024-01-05, passive churn from then (found on
+      // 2024-03-05), long after the first renewal of its first contract
+      // (2022-02-01).
       .Customer({"f", "C", 400, "2021-03-01"})
       .Contract("f", "2021-03-01", "2022-03-01", "2022-02-01")
       .Event("f", "2023-11-01", v1::ORDER)
       .Event("f", "2023-12-20", v1::ORDER)
+      .Event("f", "2024-01-05", v1::ORDER)
       // g: cancels exactly at the period's end: not seen as of the end.
       .Customer({"g", "C", 100, "2023-11-01"})
       .Event("g", "2023-11-10", v1::LOGIN)
@@ -183,6 +187,7 @@ Dataset EightCustomers() {
       .Event("g", "2024-04-01", v1::CANCELLATION, "price")
       // h: signs up exactly at the period's start: new, not in the base.
       .Customer({"h", "C", 50, "2024-01-01"})
+      .Event("h", "2024-02-15", v1::LOGIN)
       .Event("h", "2024-03-30", v1::LOGIN)
       .Build();
 }
@@ -199,35 +204,45 @@ TEST(BuildChurnReport, PeriodFiguresByHand) {
   EXPECT_EQ(r.period().end(), "2024-04-01");
   const v1::ChurnFigures& f = r.period().overall();
   // At the start: a, b, c, f, g (d churned before, e and h signed up on or
-  // after the start). Churned by the end: b (active), c and f (passive).
+  // after the start). Churned in the period: b (active), c and f
+  // (passive), and the new customer e (active).
   EXPECT_EQ(f.customers_at_start(), 5);
-  EXPECT_EQ(f.churned(), 3);
+  EXPECT_EQ(f.churned(), 4);
+  EXPECT_EQ(f.churned_customers(), 4);
+  EXPECT_EQ(f.reactivated(), 0);
+  // Of the 5 at the start, 3 churned.
   EXPECT_DOUBLE_EQ(f.churn_rate(), 60.0);
   EXPECT_DOUBLE_EQ(f.retention_rate(), 40.0);
   EXPECT_DOUBLE_EQ(f.revenue_at_start(), 1000 + 2000 + 500 + 400 + 100);
-  EXPECT_DOUBLE_EQ(f.revenue_lost(), 2000 + 500 + 400);
-  EXPECT_DOUBLE_EQ(f.revenue_churn_rate(), 100.0 * 2900 / 4000);
+  EXPECT_DOUBLE_EQ(f.revenue_lost(), 2000 + 500 + 400 + 300);
+  EXPECT_DOUBLE_EQ(f.revenue_churn_rate(), 100.0 * 3200 / 4000);
   EXPECT_EQ(f.new_customers(), 2);     // e, h
   EXPECT_EQ(f.customers_at_end(), 3);  // a, g, h
+  EXPECT_EQ(f.customers_at_start() + f.new_customers() + f.reactivated() -
+                f.churned(),
+            f.customers_at_end());
+  EXPECT_EQ(r.revenue_source(), "annual_value");
 
   EXPECT_THAT(Keys(f.by_type()), ElementsAre("ACTIVE", "PASSIVE"));
-  EXPECT_EQ(f.by_type(0).customers(), 1);
-  EXPECT_NEAR(f.by_type(0).share(), 100.0 / 3, 1e-12);
-  EXPECT_DOUBLE_EQ(f.by_type(0).revenue_lost(), 2000);
+  EXPECT_EQ(f.by_type(0).customers(), 2);
+  EXPECT_NEAR(f.by_type(0).share(), 50.0, 1e-12);
+  EXPECT_DOUBLE_EQ(f.by_type(0).revenue_lost(), 2300);
   EXPECT_EQ(f.by_type(1).customers(), 2);
-  EXPECT_NEAR(f.by_type(1).share(), 200.0 / 3, 1e-12);
   EXPECT_DOUBLE_EQ(f.by_type(1).revenue_lost(), 900);
-  // Passive churn has no reason: "unknown"; largest first.
-  EXPECT_THAT(Keys(f.by_reason()), ElementsAre("unknown", "price"));
+  // Passive churn has no reason: "unknown"; largest first, then by key.
+  EXPECT_THAT(Keys(f.by_reason()),
+              ElementsAre("unknown", "competitor", "price"));
   EXPECT_EQ(f.by_reason(0).customers(), 2);
   EXPECT_EQ(f.by_reason(1).customers(), 1);
-  // c after 60 days, b after 254 (before signup + 365), f after its first
-  // contract's renewal.
+  // c 26 days and e 28 days after signup, b after 254 (before signup +
+  // 365), f after its first contract's renewal.
   EXPECT_THAT(
       Keys(f.by_stage()),
       ElementsAre("onboarding", "before_first_renewal", "after_first_renewal"));
-  for (const v1::ChurnShare& s : f.by_stage()) EXPECT_EQ(s.customers(), 1);
-  EXPECT_DOUBLE_EQ(f.by_stage(0).revenue_lost(), 500);
+  EXPECT_EQ(f.by_stage(0).customers(), 2);
+  EXPECT_DOUBLE_EQ(f.by_stage(0).revenue_lost(), 800);
+  EXPECT_EQ(f.by_stage(1).customers(), 1);
+  EXPECT_EQ(f.by_stage(2).customers(), 1);
 }
 
 TEST(BuildChurnReport, BreakdownsByTierAndVendorAttribute) {
@@ -259,7 +274,7 @@ TEST(BuildChurnReport, BreakdownsByTierAndVendorAttribute) {
     EXPECT_EQ(g.figures().customers_at_end(), row.at_end);
   };
   expect(tier.groups(0), {"A", 2, 1, 50, 2000, 0, 1});  // a, b
-  expect(tier.groups(1), {"B", 1, 1, 100, 500, 1, 0});  // c (d, e out)
+  expect(tier.groups(1), {"B", 1, 2, 100, 800, 1, 0});  // c, e new (d out)
   expect(tier.groups(2), {"C", 2, 1, 50, 400, 1, 2});   // f, g (h new)
   EXPECT_THAT(Keys(tier.groups(1).figures().by_stage()),
               ElementsAre("onboarding"));
@@ -267,33 +282,34 @@ TEST(BuildChurnReport, BreakdownsByTierAndVendorAttribute) {
   const v1::Breakdown& country = r.period().breakdowns(1);
   EXPECT_EQ(country.attribute(), "attributes.country");
   ASSERT_EQ(country.groups_size(), 3);
-  expect(country.groups(0), {"", 2, 1, 50, 400, 2, 2});  // f, g; e, h new
+  expect(country.groups(0), {"", 2, 2, 50, 700, 2, 2});  // f, g; e, h new
   expect(country.groups(1), {"CN", 1, 1, 100, 2000, 0, 0});
   expect(country.groups(2), {"US", 2, 1, 50, 500, 0, 1});
 }
 
 TEST(BuildChurnReport, LifecycleStagesFollowTheOptions) {
   v1::ReportRequest request = Request(kQuiet60, kFirstQuarter);
-  request.mutable_lifecycle()->set_onboarding_days(30);
+  request.mutable_lifecycle()->set_onboarding_days(20);
   const v1::ChurnReport r = Report(EightCustomers(), request);
-  // c churned 60 days in: after a 30-day onboarding, before its renewal.
+  // c and e churned 26 and 28 days in: after a 20-day onboarding, before
+  // their renewal.
   const v1::ChurnFigures& f = r.period().overall();
   EXPECT_THAT(Keys(f.by_stage()),
               ElementsAre("before_first_renewal", "after_first_renewal"));
-  EXPECT_EQ(f.by_stage(0).customers(), 2);
+  EXPECT_EQ(f.by_stage(0).customers(), 3);
 }
 
-// Churn dated exactly at a period boundary is counted once: a passive
-// window running out at a period's end belongs to that period (churned as
-// of its end, so not in the next base); an event at the end belongs to the
+// Churn dated exactly at a period boundary is counted once: passive churn
+// belongs to the period of the last activity it began with, even when its
+// window runs out in a later one; an event at a period's end belongs to the
 // next period (events at `end` are not seen as of `end`).
 TEST(BuildChurnReport, ConsecutivePeriodsCountEachChurnOnce) {
   const Dataset ds =
       Builder()
-          // p: last login 2023-12-03, window ends exactly 2024-02-01.
+          // p: last login 2024-01-10, silent since (found on 2024-03-10).
           .Customer({"p", "A", 10, "2023-10-01"})
-          .Event("p", "2023-10-05", v1::LOGIN)
-          .Event("p", "2023-12-03", v1::LOGIN)
+          .Event("p", "2023-11-20", v1::LOGIN)
+          .Event("p", "2024-01-10", v1::LOGIN)
           // q: cancels exactly 2024-02-01.
           .Customer({"q", "A", 20, "2023-10-01"})
           .Event("q", "2023-12-20", v1::LOGIN)
@@ -318,7 +334,7 @@ TEST(BuildChurnReport, ConsecutivePeriodsCountEachChurnOnce) {
   for (const v1::PeriodChurn& m : r.trend()) {
     months.push_back({m.overall().customers_at_start(), m.overall().churned()});
   }
-  // January: p, q, s at the start; p churned (window ran out Feb 1).
+  // January: p, q, s at the start; p churned (silent since Jan 10).
   // February: q, s; q churned (cancelled Feb 1). March: r, s; none.
   EXPECT_THAT(months, ElementsAre(std::pair<int64_t, int64_t>{3, 1},
                                   std::pair<int64_t, int64_t>{2, 1},
@@ -357,19 +373,23 @@ TEST(BuildChurnReport, TrendCarriesTheBreakdowns) {
   request.add_breakdowns("tier");
   const v1::ChurnReport r = Report(EightCustomers(), request);
   ASSERT_EQ(r.trend_size(), 3);
-  // February: b (tier A) cancels; c (tier B) and f (tier C) go quiet, and
-  // so does h (tier C): no activity in the 60 days since its signup on
-  // January 1 (it comes back on March 30, too late for February).
-  const v1::Breakdown& feb = r.trend(1).breakdowns(0);
-  ASSERT_EQ(feb.groups_size(), 3);
-  std::vector<std::pair<std::string, int64_t>> churned;
-  for (const v1::GroupFigures& g : feb.groups()) {
-    churned.push_back({g.value(), g.figures().churned()});
-  }
-  EXPECT_THAT(churned, ElementsAre(std::pair<std::string, int64_t>{"A", 1},
-                                   std::pair<std::string, int64_t>{"B", 1},
-                                   std::pair<std::string, int64_t>{"C", 2}));
-  EXPECT_EQ(r.trend(1).overall().churned(), 4);
+  // January: c (tier B) and f (tier C) go quiet after their last orders;
+  // February: b (tier A) cancels; March: e (tier B) cancels.
+  using Counts = std::vector<std::pair<std::string, int64_t>>;
+  auto churned = [&](int month) {
+    Counts out;
+    for (const v1::GroupFigures& g : r.trend(month).breakdowns(0).groups()) {
+      out.push_back({g.value(), g.figures().churned()});
+    }
+    return out;
+  };
+  EXPECT_EQ(churned(0), (Counts{{"A", 0}, {"B", 1}, {"C", 1}}));
+  EXPECT_EQ(churned(1), (Counts{{"A", 1}, {"B", 0}, {"C", 0}}));
+  EXPECT_EQ(churned(2), (Counts{{"A", 0}, {"B", 1}, {"C", 0}}));
+  // The months add up to the quarter.
+  int64_t sum = 0;
+  for (const v1::PeriodChurn& m : r.trend()) sum += m.overall().churned();
+  EXPECT_EQ(sum, r.period().overall().churned());
 }
 
 // ---- Cohorts ----------------------------------------------------------------
@@ -833,20 +853,27 @@ TEST(BuildChurnReport, DefaultDefinitionAndDefaultDates) {
   ASSERT_TRUE(ParseTextProto(kFirstQuarter, &request).ok());
   v1::ChurnReport r = Report(EightCustomers(), request);
   EXPECT_EQ(r.period().overall().customers_at_start(), 5);
-  EXPECT_EQ(r.period().overall().churned(), 3);
+  EXPECT_EQ(r.period().overall().churned(), 4);
 
   // No dates: as of midnight after the last event (g's, 2024-04-01), over
   // the year before, cut to start after the first event (a's, 2023-01-05)
   // plus the default definition's longest inactivity window (180 days, for
-  // e-commerce). On 2023-07-05 only b is at the start (a, d and f had been
-  // quiet for over 60 days); c, e, g and h sign up later.
+  // e-commerce). On 2023-07-05 no one is at the start: a, b, d and f were
+  // all quiet for over 60 days (b since its signup) and came back later
+  // (4 reactivations); c, e, g and h sign up later. Churned in the period:
+  // b (cancels), c, d and f (go quiet), e and g (cancel); at the end a and
+  // h are customers.
   r = Report(EightCustomers(), v1::ReportRequest());
   EXPECT_EQ(r.as_of(), "2024-04-02");
   EXPECT_EQ(r.period().start(), "2023-07-05");
   EXPECT_EQ(r.period().end(), "2024-04-02");
-  EXPECT_EQ(r.period().overall().customers_at_start(), 1);
-  EXPECT_EQ(r.period().overall().churned(), 1);
-  EXPECT_EQ(r.period().overall().new_customers(), 4);
+  const v1::ChurnFigures& f = r.period().overall();
+  EXPECT_EQ(f.customers_at_start(), 0);
+  EXPECT_FALSE(f.has_churn_rate());
+  EXPECT_EQ(f.new_customers(), 4);
+  EXPECT_EQ(f.reactivated(), 4);
+  EXPECT_EQ(f.churned(), 6);
+  EXPECT_EQ(f.customers_at_end(), 2);
 
   // With less than a year of events the default period starts after the
   // first one (2024-01-05) plus the longest inactivity window: there is no
@@ -900,6 +927,58 @@ TEST(BuildChurnReport, ThreadCountDoesNotChangeTheReport) {
   EXPECT_TRUE(pb::util::MessageDifferencer::Equals(one, two));
   EXPECT_GT(one.period().overall().churned(), 0);
   EXPECT_GT(one.survival(0).points_size(), 10);
+}
+
+// ---- Accounting on generated data -------------------------------------------
+
+// customers at start + new + reactivated - churned = customers at end, for
+// the period, every month of the trend and every breakdown group; the
+// months' churn adds up to the period's.
+TEST(BuildChurnReport, AccountingIdentityHoldsOnGeneratedData) {
+  v1::GeneratorConfig config;
+  config.set_customers(1500);
+  config.set_seed(7);
+  const Dataset ds = GenerateInMemory(config).value().dataset;
+  v1::ReportRequest request;
+  ASSERT_TRUE(ParseTextProto(R"pb(as_of: "2026-01-01"
+                                  period { start: "2025-01-01" end: "2026-01-01" }
+                                  trend {}
+                                  breakdowns: [ "tier", "industry" ])pb",
+                             &request)
+                  .ok());
+  const v1::ChurnReport r = Report(ds, request);
+  int64_t reactivated = 0;
+  auto check = [&](const v1::ChurnFigures& f, const std::string& where) {
+    SCOPED_TRACE(where);
+    EXPECT_EQ(f.customers_at_start() + f.new_customers() + f.reactivated() -
+                  f.churned(),
+              f.customers_at_end());
+    EXPECT_LE(f.churned_customers(), f.churned());
+  };
+  auto check_period = [&](const v1::PeriodChurn& p) {
+    check(p.overall(), p.start());
+    for (const v1::Breakdown& b : p.breakdowns()) {
+      for (const v1::GroupFigures& g : b.groups()) {
+        check(g.figures(), p.start() + " " + b.attribute() + "=" + g.value());
+      }
+    }
+  };
+  check_period(r.period());
+  ASSERT_EQ(r.trend_size(), 12);
+  int64_t churned = 0;
+  for (const v1::PeriodChurn& m : r.trend()) {
+    check_period(m);
+    churned += m.overall().churned();
+    reactivated += m.overall().reactivated();
+    EXPECT_LT(m.overall().churned(), m.overall().customers_at_start() / 5)
+        << m.start() << ": a month's churn is a few percent, not a flood";
+  }
+  EXPECT_EQ(churned, r.period().overall().churned());
+  EXPECT_EQ(reactivated, r.period().overall().reactivated());
+  EXPECT_EQ(r.trend(0).overall().customers_at_start(),
+            r.period().overall().customers_at_start());
+  EXPECT_EQ(r.trend(11).overall().customers_at_end(),
+            r.period().overall().customers_at_end());
 }
 
 // ---- Independent reference: CDNOW
