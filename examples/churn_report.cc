@@ -52,11 +52,13 @@ int main(int argc, char** argv) {
 
   const churnkit::v1::PeriodChurn& period = report->period();
   const churnkit::v1::ChurnFigures& all = period.overall();
-  std::printf("churn rate %s .. %s: %lld of %lld customers = %s\n",
-              period.start().c_str(), period.end().c_str(),
-              static_cast<long long>(all.churned()),
-              static_cast<long long>(all.customers_at_start()),
-              Rate(all).c_str());
+  std::printf(
+      "churn rate %s .. %s: %s of %lld customers at the start (%lld churns, "
+      "%lld returns)\n",
+      period.start().c_str(), period.end().c_str(), Rate(all).c_str(),
+      static_cast<long long>(all.customers_at_start()),
+      static_cast<long long>(all.churned()),
+      static_cast<long long>(all.reactivated()));
   for (const churnkit::v1::GroupFigures& g : period.breakdowns(0).groups()) {
     std::printf("  tier %s: %s\n", g.value().c_str(),
                 Rate(g.figures()).c_str());

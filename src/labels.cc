@@ -113,7 +113,7 @@ bool Covers(const Selector& a, const Selector& b) {
 struct PassiveRule {
   std::string name;
   Selector selector;
-  int filter;
+  std::vector<int> filters;  // any matching
   int64_t window;
 };
 
@@ -346,7 +346,9 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(
     if (!rule.selector.Matches(ds, c, bound.passive[r])) continue;
     UnixSeconds prev = signup == kNoTime ? kNoTime : observed;
     for (size_t i = begin; i < end; ++i) {
-      if (!f[rule.filter].Match(ev, i)) continue;
+      bool qualifies = false;
+      for (int k : rule.filters) qualifies = qualifies || f[k].Match(ev, i);
+      if (!qualifies) continue;
       const UnixSeconds t = ev.time[i];
       if (prev != kNoTime && t - prev >= rule.window) {
         evidence.push_back(
@@ -474,10 +476,18 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
                                "specific rules first"));
       }
     }
-    absl::StatusOr<int> id = add_filter(r.activity(), path + ".activity");
-    if (!id.ok()) return id.status();
+    if (r.activity().empty()) {
+      return PathError(path + ".activity", "missing: no qualifying activity");
+    }
+    std::vector<int> ids;
+    for (int k = 0; k < r.activity_size(); ++k) {
+      absl::StatusOr<int> id =
+          add_filter(r.activity(k), absl::StrCat(path, ".activity[", k, "]"));
+      if (!id.ok()) return id.status();
+      ids.push_back(*id);
+    }
     impl->passive.push_back({r.name().empty() ? path : r.name(),
-                             *std::move(selector), *id,
+                             *std::move(selector), std::move(ids),
                              int64_t{r.inactive_days()} * kDay});
   }
   for (int i = 0; i < def.hidden_size(); ++i) {

@@ -782,13 +782,15 @@ absl::StatusOr<v1::SegmentReport> Segment(
                                                        : "risk_proxy");
   report.set_risk_cutoff(options.risk().cutoff());
 
-  // Each customer is valued at its own time: as_of, or its churn.
+  // Each customer is valued at its own time: as_of, or when its churn was
+  // detected (passive churn begins at the last activity; valued then, the
+  // window would miss that last order).
   std::vector<UnixSeconds> at(n, as_of);
   std::vector<double> tenure(n, 0), revenue(n, 0), value(n, 0), remaining(n, 0);
   for (CustomerIndex c : scope) {
     const ChurnLabel& l = (*labels)[c];
-    if (l.churned && l.churn_time != kNoTime)
-      at[c] = std::min(as_of, l.churn_time);
+    if (l.churned && l.detected_time != kNoTime)
+      at[c] = std::min(as_of, l.detected_time);
     const UnixSeconds signup = dataset.customers().signup_time[c];
     if (signup != kNoTime) {
       tenure[c] =

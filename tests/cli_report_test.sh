@@ -4,13 +4,14 @@
 # Usage: cli_report_test.sh CHURNKIT EXAMPLES_DIR
 #
 # The period checked is 2024-01-01 .. 2024-06-28 under the shipped churn
-# definition. Its figures follow from the labels of `churnkit labels` at the
-# two dates (checked below): 12 customers are at the start — the 16, less
-# c012 (signs up on 2024-04-15) and three already churned on 2024-01-01:
-# c009 and c014 (online education, over 7 days without a login) and c016
-# (no qualifying activity for 60 days) — and 7 of them have churned by the
-# end: c002 and c007 actively (cancellations), c003, c005 and c006
-# passively, c004 and c015 hidden (orders and spend falling).
+# definition, as known at its end. Its figures follow from the churn
+# episodes that `churnkit labels --output json` lists (checked below): 10
+# customers are at the start — the 16, less c012 (signs up on 2024-04-15)
+# and five churned on 2024-01-01: c005 and c014 (silent since December),
+# c006, c015 and c016 (silent for over 60 days, each back later) — 5
+# returns (c004, c006, c015, c016 twice) and 7 churns begin in the period:
+# c002 and c007 actively (cancellations), c003, c004, c006, c015 and c016
+# passively; 9 are customers at the end.
 set -uo pipefail
 churnkit="$1"
 data="$2"
@@ -31,34 +32,37 @@ check "report exits 0" test $? -eq 0
 check "report warns about the example's deliberate bad rows" \
   has "$tmp/t.err" 'warning: 7 errors in the input'
 check "as of the period's end" has "$tmp/t.txt" '^  As of +2024-06-28$'
-check "12 customers at the start" has "$tmp/t.txt" '^  Customers at start +12$'
-check "7 churned" has "$tmp/t.txt" '^  Churned +7$'
-check "churn rate 7/12" has "$tmp/t.txt" '^  Churn rate +58\.3%$'
-check "retention rate 100 - churn rate" has "$tmp/t.txt" '^  Retention rate +41\.7%$'
+check "10 customers at the start" has "$tmp/t.txt" '^  Customers at start +10$'
+check "7 churned" has "$tmp/t.txt" '^  Churned +7 \(7 customers\)$'
+check "churn rate: 4 of the 10 at the start" has "$tmp/t.txt" '^  Churn rate +40\.0%$'
+check "retention rate 100 - churn rate" has "$tmp/t.txt" '^  Retention rate +60\.0%$'
 check "revenue lost and its share of the revenue at the start" \
-  has "$tmp/t.txt" '^  Revenue lost +901,000 \(41\.4%\)$'
+  has "$tmp/t.txt" '^  Revenue lost +941,000 \(42\.2%\)$'
+check "revenue from annual_value" \
+  has "$tmp/t.txt" '^  Revenue at start +2,231,000 \(annual_value\)$'
 check "one new customer (c012)" has "$tmp/t.txt" '^  New customers +1$'
-check "type mix: 2 active, 3 passive, 2 hidden" \
+check "5 returns after churn" has "$tmp/t.txt" '^  Reactivated \(returned after churn\) +5$'
+check "9 at the end: 10 + 1 + 5 - 7" has "$tmp/t.txt" '^  Customers at end +9$'
+check "type mix: 2 active, 5 passive" \
   bash -c "grep -Eq '^  ACTIVE +2 +28\.6%' '$tmp/t.txt' &&
-           grep -Eq '^  PASSIVE +3 +42\.9%' '$tmp/t.txt' &&
-           grep -Eq '^  HIDDEN +2 +28\.6%' '$tmp/t.txt'"
+           grep -Eq '^  PASSIVE +5 +71\.4%' '$tmp/t.txt'"
 check "c007's reason" has "$tmp/t.txt" '^  poor_service +1 +14\.3% +12,000$'
-check "tier A: 5 at start, 2 churned (c002, c004)" \
-  has "$tmp/t.txt" '^  A +5 +2 +40\.0% +60\.0% +760,000 +0 +4$'
-check "tier C: all 3 churned, c012 new" \
-  has "$tmp/t.txt" '^  C +3 +3 +100\.0% +0\.0% +45,000 +1 +1$'
+check "tier A: 6 at start, 2 churned (c002, c004), c004 back" \
+  has "$tmp/t.txt" '^  A +6 +2 +33\.3% +66\.7% +760,000 +0 +1 +5$'
+check "tier C: c007 churned, c012 new; c015 back and gone again" \
+  has "$tmp/t.txt" '^  C +1 +2 +100\.0% +0\.0% +37,000 +1 +1 +1$'
 check "one trend row per month of the period" \
   test "$(grep -Ec '^  2024-0[1-6]-01 \.\. 2024-0[2-6]-(01|28) ' "$tmp/t.txt")" -eq 12
 check "monthly churn rate by tier" has "$tmp/t.txt" '^Monthly churn rate by tier$'
 
-# The same churned count from the labels at both dates: not churned on
-# 2024-01-01 (c012, not yet signed up, excepted), churned on 2024-06-28.
+# The same churn count from the episodes the labels list: those begun in
+# the period.
+"$churnkit" labels "$data" --as-of 2024-06-28 --output json >"$tmp/l1.json" 2>/dev/null
+from_labels=$(grep -o '"start":"2024-0[1-6]-[0-9T:Z]*"' "$tmp/l1.json" | wc -l)
+check "labels agree: $from_labels churn episodes begun" test "$from_labels" = 7
 "$churnkit" labels "$data" --as-of 2024-01-01 --output csv >"$tmp/l0.csv" 2>/dev/null
-"$churnkit" labels "$data" --as-of 2024-06-28 --output csv >"$tmp/l1.csv" 2>/dev/null
-from_labels=$(awk -F, 'NR == FNR { if (FNR > 1) start[$1] = $2; next }
-  FNR > 1 && $1 != "c012" && start[$1] == 0 && $2 == 1 { n++ } END { print n }' \
-  "$tmp/l0.csv" "$tmp/l1.csv")
-check "labels agree: $from_labels churned" test "$from_labels" = 7
+check "labels list only customers that existed (not c012)" \
+  bash -c "! grep -q '^c012,' '$tmp/l0.csv' && test \$(wc -l <'$tmp/l0.csv') -eq 16"
 
 # ---- Other formats -----------------------------------------------------------------
 "$churnkit" report "$data" "${period[@]}" --by tier --output csv >"$tmp/r.csv" 2>/dev/null
@@ -66,7 +70,9 @@ check "csv exits 0" test $? -eq 0
 check "csv header" test "$(head -1 "$tmp/r.csv")" = \
   "section,start,end,attribute,group,item,measure,value"
 check "csv overall churn rate" \
-  has "$tmp/r.csv" '^period,2024-01-01,2024-06-28,,,,churn_rate,58\.3333333333$'
+  has "$tmp/r.csv" '^period,2024-01-01,2024-06-28,,,,churn_rate,40$'
+check "csv reactivated" \
+  has "$tmp/r.csv" '^period,2024-01-01,2024-06-28,,,,reactivated,5$'
 check "csv per-tier rate" has "$tmp/r.csv" '^period,2024-01-01,2024-06-28,tier,C,,churn_rate,100$'
 check "csv reason counts" \
   has "$tmp/r.csv" '^period,2024-01-01,2024-06-28,,,reason:poor_service,customers,1$'
@@ -76,12 +82,14 @@ check "csv: every line has 8 fields" \
 
 "$churnkit" report "$data" "${period[@]}" --output json >"$tmp/r.json" 2>/dev/null
 check "json is a ChurnReport" has "$tmp/r.json" '^\{"as_of":"2024-06-28","customers":"16",'
-check "json counts" has "$tmp/r.json" '"customers_at_start":"12","churned":"7"'
-check "json rate" has "$tmp/r.json" '"churn_rate":58\.33333'
+check "json counts" has "$tmp/r.json" '"customers_at_start":"10","churned":"7"'
+check "json rate" has "$tmp/r.json" '"churn_rate":40[,}]'
+check "json reactivated" has "$tmp/r.json" '"reactivated":"5"'
 
 "$churnkit" report "$data" "${period[@]}" --output markdown >"$tmp/r.md" 2>/dev/null
 check "markdown headings" has "$tmp/r.md" '^## Churn by lifecycle stage$'
-check "markdown table row" has "$tmp/r.md" '^\| Churn rate \| 58\.3% \|$'
+check "markdown table row" has "$tmp/r.md" '^\| Churn rate \| 40\.0% \|$'
+check "markdown reactivated column" has "$tmp/r.md" '\| New \| Reactivated \| At end \|$'
 check "markdown alignment row" has "$tmp/r.md" '^\|---\|--:\|--:\|--:\|$'
 
 # ---- Cohorts and survival -------------------------------------------------
@@ -93,8 +101,8 @@ check "cohort rows from the first event's month" \
   test "$(grep -Ec '^  20(23-06|23-08|24-04) +1 ' "$tmp/s.txt")" -eq 3
 check "c012's cohort kept for both month ends" \
   has "$tmp/s.txt" '^  2024-04 +1 +100\.0% +100\.0%$'
-# 16 customers with a signup; 9 churned as of 2024-06-28 (the 7 above, c014
-# and c016); the others censored.
+# 16 customers with a signup; 9 had a first churn by 2024-06-28 (c002 to
+# c007, c014, c015, c016); the others censored.
 check "overall survival counts" has "$tmp/s.txt" '^  all +16 +9 +7 '
 check "a survival curve per tier" \
   test "$(grep -Ec '^  tier = [ABC] ' "$tmp/s.txt")" -eq 3
@@ -104,7 +112,7 @@ check "log(-log) band named" has "$tmp/s.txt" 'log\(-log\)'
 echo 'active { kinds: CANCELLATION }' >"$tmp/active.textproto"
 "$churnkit" report "$data" "${period[@]}" --definition "$tmp/active.textproto" \
   >"$tmp/a.txt" 2>/dev/null
-check "cancellations only: c002 and c007 churn" has "$tmp/a.txt" '^  Churned +2$'
+check "cancellations only: c002 and c007 churn" has "$tmp/a.txt" '^  Churned +2 \(2 customers\)$'
 check "cancellations only: 15 at the start" has "$tmp/a.txt" '^  Customers at start +15$'
 echo 'breakdowns: "region" lifecycle { onboarding_days: 30 }' >"$tmp/req.textproto"
 "$churnkit" report "$data" "${period[@]}" --request "$tmp/req.textproto" \

@@ -986,7 +986,8 @@ TEST(BuildChurnReport, AccountingIdentityHoldsOnGeneratedData) {
 
 // The numbers of tests/reference/cdnow_report_fixture.json, computed by
 // tests/reference/make_report_fixtures.py with pandas and numpy from the
-// CDNOW master log under "no order for 180 days" (passive churn only).
+// CDNOW master log under "no order for 180 days" (passive churn only, as
+// episodes: every silence of 180 days or more, ended by the next order).
 class CdnowReference : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -1032,6 +1033,13 @@ void ExpectSamePeriod(const pb::Value& want, const v1::PeriodChurn& got) {
   EXPECT_EQ(got.overall().customers_at_start(),
             w.at("customers_at_start").number_value());
   EXPECT_EQ(got.overall().churned(), w.at("churned").number_value());
+  EXPECT_EQ(got.overall().churned_customers(),
+            w.at("churned_customers").number_value());
+  EXPECT_EQ(got.overall().reactivated(), w.at("reactivated").number_value());
+  EXPECT_EQ(got.overall().new_customers(),
+            w.at("new_customers").number_value());
+  EXPECT_EQ(got.overall().customers_at_end(),
+            w.at("customers_at_end").number_value());
   if (w.at("churn_rate").has_null_value()) {
     EXPECT_FALSE(got.overall().has_churn_rate());
   } else {

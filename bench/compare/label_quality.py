@@ -28,6 +28,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import os
 import subprocess
 import sys
 
@@ -83,7 +84,9 @@ def ratio(a, b):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--churnkit", default="build/default/tools/churnkit")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap.add_argument("--churnkit",
+                    default=os.path.join(root, "build/default/tools/churnkit"))
     ap.add_argument("--data", action="append", required=True)
     ap.add_argument("--dates", default="2025-01-01,2025-07-01,2026-01-01")
     ap.add_argument("--leave-out", type=int, default=90)

@@ -2,22 +2,48 @@
 """Independent reference figures for the churn report on the CDNOW master log.
 
 Recomputes, with pandas and numpy only (no churnkit code), from
-../shared/data/cdnow/CDNOW_master.txt (read in place, never copied):
+../shared/data/cdnow/CDNOW_master.txt (read in place, never copied), the
+report as known at AS_OF = X = 1998-07-01 (only orders strictly before X),
+under one passive rule, "no ORDER for 180 days" (no active or hidden churn
+in this log). Churn is a sequence of episodes per customer:
 
-  * passive-churn labels under an e-commerce rule: as of a date T, a
-    customer who first ordered before T has churned when its last order
-    before T is at least 180 days before T; the churn date is that last
-    order + 180 days. A customer's signup is its first order (the log has no
-    customer table). There is no active or hidden churn in this log.
-  * the churn rate of each calendar month from 1997-02 to 1998-06 and of the
-    year [1997-07-01, 1998-07-01): customers at the start = signed up before
-    the start and not churned as of it; churned = those of them churned as
-    of the end; rate = churned / at start x 100.
-  * cohort retention by signup month as of 1998-07-01: the share of each
-    cohort not churned as of each month end at or before it.
-  * the Kaplan-Meier curve of customer lifetime as of 1998-07-01 (churned:
-    churn date - signup; the others censored at 1998-07-01 - signup), with
-    Greenwood variance, a 95% log(-log) band and the median lifetime.
+  * signup: a customer's first order (the log has no customer table). A
+    customer exists at t when its first order is before t. Observation
+    starts at max(signup, the data set's first event) = the first order.
+  * passive episodes: for consecutive distinct order times a_i < a_(i+1)
+    of a customer (several orders at the same time count as one) with
+    a_(i+1) - a_i >= 180 days, an episode that starts at a_i (detected at
+    a_i + 180 days) and ends, by a return (reactivation), at a_(i+1). The
+    final silence: when X - a_last >= 180 days, an open episode that starts
+    at a_last (detected at a_last + 180 days). Times are to the second; the
+    CDNOW dates are midnights.
+  * churned at t (t <= X): some episode has start < t and is open or has
+    end >= t (an episode covers (start, end]).
+  * figures of a period [s, e):
+      customers_at_start = existed at s and not churned at s;
+      churned            = episodes with start in [s, e) (a customer may
+                           count more than once);
+      churned_customers  = distinct customers with an episode starting in
+                           [s, e);
+      reactivated        = episodes with end in [s, e);
+      new_customers      = existed at e but not at s;
+      customers_at_end   = existed at e and not churned at e;
+      churn_rate         = 100 x (customers at start with an episode
+                           starting in [s, e), each once) /
+                           customers_at_start; null when that is 0.
+    The accounting identity customers_at_start + new_customers +
+    reactivated - churned = customers_at_end is asserted for every period.
+    Figures are given for the year [1997-07-01, 1998-07-01) ("period") and
+    for each calendar month from 1997-02 to 1998-06 ("trend").
+  * cohort retention by signup month: cell k of the cohort of month M is as
+    of t = the first day of month M+k+1, for every t <= X; retained = the
+    cohort's customers not churned at t (as known at X, so a row may rise
+    when customers return).
+  * the Kaplan-Meier curve of the time to the first churn: duration = start
+    of the customer's first episode - signup, in days (event), or, for a
+    customer with no episode begun before X, X - signup (censored); with
+    Greenwood variance, a 95% log(-log) band and the median (the first
+    churn time where S <= 0.5).
 
 Only the resulting numbers are stored, in cdnow_report_fixture.json next to
 this script; tests/report_test.cc (CdnowReference) compares churnkit's
@@ -48,31 +74,59 @@ def load(data_dir):
     return orders[["customer_id", "date"]]
 
 
-def churn_state(orders, signup, t):
-    """Per customer (index of `signup`): churned as of t, and the churn date."""
-    last = orders[orders["date"] < t].groupby("customer_id")["date"].max()
-    last = last.reindex(signup.index)
-    churned = (signup < t) & (t - last >= WINDOW)
-    return churned.fillna(False).astype(bool), last + WINDOW
+def episodes_of(orders):
+    """Passive episodes known at AS_OF: customer_id, start, end (NaT = open)."""
+    known = orders[orders["date"] < AS_OF]
+    times = (known.drop_duplicates(["customer_id", "date"])
+             .sort_values(["customer_id", "date"]).reset_index(drop=True))
+    times["next"] = times.groupby("customer_id")["date"].shift(-1)
+    gap_ends = times["next"].notna() & (times["next"] - times["date"] >= WINDOW)
+    silent = times["next"].isna() & (AS_OF - times["date"] >= WINDOW)
+    episodes = times[gap_ends | silent].rename(
+        columns={"date": "start", "next": "end"})
+    return episodes[["customer_id", "start", "end"]].reset_index(drop=True)
 
 
-def period(orders, signup, start, end):
-    churned_start, _ = churn_state(orders, signup, start)
-    churned_end, _ = churn_state(orders, signup, end)
-    base = (signup < start) & ~churned_start
+def churned_at(episodes, signup, t):
+    """Per customer (index of `signup`): churned at t."""
+    covering = (episodes["start"] < t) & (
+        episodes["end"].isna() | (episodes["end"] >= t))
+    ids = episodes.loc[covering, "customer_id"]
+    # Episodes of one customer never overlap, so at most one covers t.
+    assert not ids.duplicated().any()
+    return pd.Series(signup.index.isin(ids), index=signup.index)
+
+
+def period(episodes, signup, start, end):
+    existed_start = signup < start
+    existed_end = signup < end
+    base = existed_start & ~churned_at(episodes, signup, start)
+    at_end = existed_end & ~churned_at(episodes, signup, end)
+    began = episodes[(episodes["start"] >= start) & (episodes["start"] < end)]
+    ended = episodes["end"].notna() & (episodes["end"] >= start) & (
+        episodes["end"] < end)
+    churned_ids = pd.Index(began["customer_id"].unique())
     n = int(base.sum())
-    k = int((base & churned_end).sum())
-    return {
+    k = int((base & signup.index.isin(churned_ids)).sum())
+    figures = {
         "start": start.strftime("%Y-%m-%d"),
         "end": end.strftime("%Y-%m-%d"),
         "customers_at_start": n,
-        "churned": k,
+        "churned": int(len(began)),
         # null: no customers at the start, so no rate.
         "churn_rate": 100.0 * k / n if n else None,
+        "churned_customers": int(len(churned_ids)),
+        "reactivated": int(ended.sum()),
+        "new_customers": int((existed_end & ~existed_start).sum()),
+        "customers_at_end": int(at_end.sum()),
     }
+    assert (figures["customers_at_start"] + figures["new_customers"] +
+            figures["reactivated"] - figures["churned"] ==
+            figures["customers_at_end"]), figures
+    return figures
 
 
-def cohorts(orders, signup):
+def cohorts(episodes, signup):
     month = signup.dt.to_period("M")
     rows = []
     for cohort in sorted(month.unique()):
@@ -83,7 +137,7 @@ def cohorts(orders, signup):
             t = (cohort + k + 1).to_timestamp()
             if t > AS_OF:
                 break
-            churned, _ = churn_state(orders, signup, t)
+            churned = churned_at(episodes, signup, t)
             retained = int((members & ~churned).sum())
             cells.append({"month": k, "retained": retained})
             k += 1
@@ -125,31 +179,34 @@ def main():
     data_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         here, "..", "..", "..", "shared", "data")
     orders = load(data_dir)
-    signup = orders.groupby("customer_id")["date"].min()
+    signup = orders[orders["date"] < AS_OF].groupby("customer_id")["date"].min()
+    episodes = episodes_of(orders)
 
     months = pd.date_range(TREND_START, AS_OF, freq="MS")
-    trend = [period(orders, signup, a, b) for a, b in zip(months, months[1:])]
+    trend = [period(episodes, signup, a, b) for a, b in zip(months, months[1:])]
 
-    churned, churn_date = churn_state(orders, signup, AS_OF)
-    until = churn_date.where(churned, AS_OF)
+    first = episodes.groupby("customer_id")["start"].min().reindex(signup.index)
+    event = first.notna() & (first < AS_OF)
+    until = first.where(event, AS_OF)
     durations = ((until - signup) / pd.Timedelta(days=1)).to_numpy(float)
 
     fixture = {
         "generated_by": "tests/reference/make_report_fixtures.py",
         "data": "cdnow/CDNOW_master.txt",
-        "rule": "passive: no ORDER for 180 days (signup = first order)",
+        "rule": "passive: no ORDER for 180 days (signup = first order); "
+                "churn as episodes",
         "as_of": AS_OF.strftime("%Y-%m-%d"),
         "customers": int(len(signup)),
-        "period": period(orders, signup, PERIOD_START, AS_OF),
+        "period": period(episodes, signup, PERIOD_START, AS_OF),
         "trend": trend,
-        "cohorts": cohorts(orders, signup),
-        "survival": kaplan_meier(durations, churned.to_numpy(bool)),
+        "cohorts": cohorts(episodes, signup),
+        "survival": kaplan_meier(durations, event.to_numpy(bool)),
     }
     out = os.path.join(here, "cdnow_report_fixture.json")
     with open(out, "w") as f:
         json.dump(fixture, f, indent=1)
         f.write("\n")
-    print(f"wrote {out}: {len(trend)} months, "
+    print(f"wrote {out}: {len(trend)} months, {len(episodes)} episodes, "
           f"{len(fixture['survival']['points'])} survival points")
 
 
