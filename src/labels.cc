@@ -439,6 +439,42 @@ const v1::ChurnDefinition& ChurnLabeler::definition() const {
   return impl_->def;
 }
 
+std::vector<std::string> ChurnLabeler::UnmatchedSelectors(
+    const Dataset& dataset) const {
+  const CustomerTable& t = dataset.customers();
+  auto present = [&](const std::vector<StringId>& column,
+                     const std::string& name) {
+    for (StringId id : column) {
+      if (dataset.str(id) == name) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> out;
+  auto check = [&](const Selector& s, const std::string& path) {
+    for (size_t i = 0; i < s.industries.size(); ++i) {
+      if (!present(t.industry, s.industries[i])) {
+        out.push_back(absl::StrCat(path, ".applies_to.industries[", i,
+                                   "]: no customer has industry '",
+                                   s.industries[i], "'"));
+      }
+    }
+    for (size_t i = 0; i < s.tiers.size(); ++i) {
+      if (!present(t.tier, s.tiers[i])) {
+        out.push_back(absl::StrCat(path, ".applies_to.tiers[", i,
+                                   "]: no customer has tier '", s.tiers[i],
+                                   "'"));
+      }
+    }
+  };
+  for (size_t r = 0; r < impl_->passive.size(); ++r) {
+    check(impl_->passive[r].selector, absl::StrCat("passive[", r, "]"));
+  }
+  for (size_t r = 0; r < impl_->hidden.size(); ++r) {
+    check(impl_->hidden[r].selector, absl::StrCat("hidden[", r, "]"));
+  }
+  return out;
+}
+
 absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
     const v1::ChurnDefinition& def) {
   auto impl = std::make_unique<Impl>();

@@ -302,6 +302,38 @@ TEST(ChurnLabeler, ConfigErrorsNameThePath) {
               HasSubstr("passive[0].applies_to.industries[0]: empty"));
 }
 
+TEST(ChurnLabeler, UnmatchedSelectorsNameTheRuleAndTheValue) {
+  Dataset ds = Builder()
+                   .Customer({"a", "saas", "B"})
+                   .Event("a", "2024-01-01", v1::LOGIN)
+                   .Build();
+  v1::ChurnDefinition def;
+  ASSERT_TRUE(ParseTextProto(R"pb(
+                               passive {
+                                 applies_to { industries: [ "saas", "ecomerce" ] }
+                                 activity { kinds: ORDER }
+                                 inactive_days: 30
+                               }
+                               hidden {
+                                 applies_to { tiers: "Z" }
+                                 measure: COUNT
+                                 recent_days: 30
+                                 baseline_days: 60
+                                 min_drop: 0.5
+                               })pb",
+                             &def)
+                  .ok());
+  EXPECT_THAT(ChurnLabeler::Create(def).value().UnmatchedSelectors(ds),
+              ::testing::ElementsAre(
+                  "passive[0].applies_to.industries[1]: no customer has "
+                  "industry 'ecomerce'",
+                  "hidden[0].applies_to.tiers[0]: no customer has tier 'Z'"));
+  EXPECT_THAT(Default().UnmatchedSelectors(ds),
+              ::testing::ElementsAre(
+                  "passive[1].applies_to.industries[0]: no customer has "
+                  "industry 'ecommerce'"));
+}
+
 TEST(TrainingPanel, LabelsChurnWithinTheHorizonAndSkipsTheAlreadyChurned) {
   Dataset ds =
       Builder()

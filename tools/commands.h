@@ -76,6 +76,11 @@ absl::Status ParseDates(absl::string_view text, std::vector<UnixSeconds>* out);
 // means the shipped definition.
 absl::StatusOr<ChurnLabeler> LabelerFromFile(const std::string& path);
 
+// Adds --definition FILE and --panel-label began|at-end, the labelling
+// options of commands that build training panels.
+void AddPanelLabelArgs(ArgParser& parser, std::string* definition_file,
+                       PanelLabel* label);
+
 // Reads a model written by `churnkit train --out` (errors name the path).
 absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path);
 

@@ -46,6 +46,29 @@ absl::StatusOr<ChurnLabeler> LabelerFromFile(const std::string& path) {
   return ChurnLabeler::Create(*def);
 }
 
+void AddPanelLabelArgs(ArgParser& parser, std::string* definition_file,
+                       PanelLabel* label) {
+  parser.AddString("definition", "FILE",
+                   "A churnkit.v1.ChurnDefinition textproto (default: the "
+                   "shipped one, as `churnkit labels` uses)",
+                   definition_file);
+  parser.AddOption(
+      "panel-label", "began|at-end",
+      "What label 1 means: churn began within the horizon (default), or "
+      "the customer is churned at its end",
+      [label](absl::string_view v) -> absl::Status {
+        if (v == "began") {
+          *label = PanelLabel::kChurnBegan;
+        } else if (v == "at-end") {
+          *label = PanelLabel::kChurnedAtEnd;
+        } else {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--panel-label must be began or at-end, not '", v, "'"));
+        }
+        return absl::OkStatus();
+      });
+}
+
 int RunLabels(CommandArgs args) {
   ArgParser parser(
       "churnkit labels",
@@ -92,6 +115,14 @@ int RunLabels(CommandArgs args) {
     return code;
   }
   const Dataset& ds = loaded.dataset;
+  // The shipped rules name industries a data set may not have; a user's
+  // own are checked for typos.
+  if (!definition_file.empty()) {
+    for (const std::string& w : labeler->UnmatchedSelectors(ds)) {
+      std::fprintf(stderr, "churnkit labels: warning: %s: %s\n",
+                   definition_file.c_str(), w.c_str());
+    }
+  }
 
   absl::StatusOr<ChurnHistory> history = labeler->History(ds, as_of);
   if (!history.ok()) return Fail(parser, history.status());

@@ -246,6 +246,8 @@ struct TrainArgs {
   int64_t horizon_days = 90;
   UnixSeconds test_from = kNoTime;
   std::string features_file;
+  std::string definition_file;
+  PanelLabel panel_label = PanelLabel::kChurnBegan;
   int64_t top = 10;
   ThresholdArgs threshold;
   std::string out_path;
@@ -354,7 +356,7 @@ absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
   if (!set.ok()) return set.status();
   absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
   if (!engine.ok()) return engine.status();
-  absl::StatusOr<ChurnLabeler> labeler = LabelerFromFile("");
+  absl::StatusOr<ChurnLabeler> labeler = LabelerFromFile(a.definition_file);
   if (!labeler.ok()) return labeler.status();
 
   absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(a.input);
@@ -362,19 +364,11 @@ absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
   absl::StatusOr<LoadResult> loaded = LoadWithProgress(*load, "churnkit train");
   if (!loaded.ok()) return loaded.status();
   const Dataset& data = loaded->dataset;
-  // A label needs the whole horizon observed, or late churners count as
-  // stayers.
-  const UnixSeconds horizon = a.horizon_days * 86400;
-  if (data.last_event_time() != kNoTime &&
-      a.dates.back() + horizon > data.last_event_time() + 86400) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the last date ", FormatTime(a.dates.back()), " + ",
-                     a.horizon_days, " days runs past the data's last event (",
-                     FormatTime(data.last_event_time()),
-                     "): its churn labels would be incomplete"));
-  }
-  absl::StatusOr<TrainingPanel> panel = BuildTrainingPanel(
-      data, *engine, *labeler, a.dates, static_cast<int>(a.horizon_days));
+  // BuildTrainingPanel refuses a horizon past the data's last event: its
+  // labels would call late churners stayers.
+  absl::StatusOr<TrainingPanel> panel =
+      BuildTrainingPanel(data, *engine, *labeler, a.dates,
+                         static_cast<int>(a.horizon_days), {}, a.panel_label);
   if (!panel.ok()) return panel.status();
   const FeatureMatrix& x = panel->features;
   const TimeSplitRows split = TimeSplit(x.as_of, test_from);
@@ -532,6 +526,7 @@ int RunTrain(CommandArgs args) {
                    "Panel mode: a churnkit.v1.FeatureSet (default: the "
                    "shipped one, as `churnkit assess` uses)",
                    &a.features_file);
+  AddPanelLabelArgs(parser, &a.definition_file, &a.panel_label);
   parser.AddString("options", "FILE",
                    "A churnkit.v1.FitOptions textproto (penalty, c, solver, "
                    "class weights...; missing_values defaults to "

@@ -214,6 +214,7 @@ int RunScorecard(CommandArgs args) {
   DataInput input;
   std::vector<UnixSeconds> dates;
   int64_t horizon = 90;
+  PanelLabel panel_label = PanelLabel::kChurnBegan;
   UnixSeconds test_from = kNoTime;
   std::string features_file, definition_file, options_file;
   std::string out_file, assess_file, report_file, binning;
@@ -237,10 +238,7 @@ int RunScorecard(CommandArgs args) {
                    "Panel mode: a churnkit.v1.FeatureSet (default: the "
                    "shipped one, as `churnkit assess` uses)",
                    &features_file);
-  parser.AddString("definition", "FILE",
-                   "Panel mode: a churnkit.v1.ChurnDefinition (default: the "
-                   "shipped one)",
-                   &definition_file);
+  AddPanelLabelArgs(parser, &definition_file, &panel_label);
   parser.AddOption("label", "COLUMN",
                    "Table mode: the churn label column of the CSV PATH",
                    [&](absl::string_view v) {
@@ -359,8 +357,9 @@ int RunScorecard(CommandArgs args) {
     if (int code = ReadInput(parser, input, &load, &loaded); code != kExitOk) {
       return code;
     }
-    absl::StatusOr<TrainingPanel> panel = BuildTrainingPanel(
-        loaded.dataset, *engine, *labeler, dates, static_cast<int>(horizon));
+    absl::StatusOr<TrainingPanel> panel =
+        BuildTrainingPanel(loaded.dataset, *engine, *labeler, dates,
+                           static_cast<int>(horizon), {}, panel_label);
     if (!panel.ok()) return Fail(parser, panel.status());
     rows.x = std::move(panel->features);
     rows.y = std::move(panel->labels);

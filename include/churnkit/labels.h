@@ -146,6 +146,12 @@ class ChurnLabeler {
 
   const v1::ChurnDefinition& definition() const;
 
+  // Rule selectors naming an industry or tier that no customer of
+  // `dataset` has (a likely typo: the rule never applies), one message per
+  // name, e.g. "passive[1].applies_to.industries[0]: no customer has
+  // industry 'ecomerce'". Empty when every name occurs.
+  std::vector<std::string> UnmatchedSelectors(const Dataset& dataset) const;
+
  private:
   struct Impl;
   explicit ChurnLabeler(std::unique_ptr<Impl> impl);
