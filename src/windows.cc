@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/types/span.h"
 #include "churnkit/labels.h"
 #include "internal/attribute.h"
 #include "internal/config_util.h"
@@ -100,16 +101,20 @@ double Quantile(const std::vector<double>& days, double q) {
   return days[std::max<size_t>(rank, 1) - 1];
 }
 
-v1::SegmentWindows Analyze(const std::vector<Spell>& spells,
+// The figures of a segment whose spells are `parts` (the overall segment
+// reads every value's list, not a copy of them all).
+v1::SegmentWindows Analyze(absl::Span<const absl::Span<const Spell>> parts,
                            const v1::WindowsRequest& r, UnixSeconds as_of) {
   v1::SegmentWindows s;
-  s.set_spells(static_cast<int64_t>(spells.size()));
   std::vector<double> closed;
-  for (const Spell& sp : spells) {
-    if (sp.closed) {
-      closed.push_back(static_cast<double>(sp.length) / kDay);
-    } else {
-      s.set_open_spells(s.open_spells() + 1);
+  for (absl::Span<const Spell> spells : parts) {
+    s.set_spells(s.spells() + static_cast<int64_t>(spells.size()));
+    for (const Spell& sp : spells) {
+      if (sp.closed) {
+        closed.push_back(static_cast<double>(sp.length) / kDay);
+      } else {
+        s.set_open_spells(s.open_spells() + 1);
+      }
     }
   }
   if (!closed.empty()) {
@@ -126,14 +131,16 @@ v1::SegmentWindows Analyze(const std::vector<Spell>& spells,
     const int64_t n = int64_t{days} * kDay;
     v1::ReturnPoint* p = s.add_points();
     p->set_days(days);
-    for (const Spell& sp : spells) {
-      if (sp.length < n) continue;
-      p->set_reached(p->reached() + 1);
-      // Judged only when the horizon after day N is all in the data.
-      if (sp.start + n + horizon > as_of) continue;
-      p->set_followed(p->followed() + 1);
-      if (sp.closed && sp.length < n + horizon) {
-        p->set_returned(p->returned() + 1);
+    for (absl::Span<const Spell> spells : parts) {
+      for (const Spell& sp : spells) {
+        if (sp.length < n) continue;
+        p->set_reached(p->reached() + 1);
+        // Judged only when the horizon after day N is all in the data.
+        if (sp.start + n + horizon > as_of) continue;
+        p->set_followed(p->followed() + 1);
+        if (sp.closed && sp.length < n + horizon) {
+          p->set_returned(p->returned() + 1);
+        }
       }
     }
     if (p->followed() == 0) continue;
@@ -212,37 +219,40 @@ absl::StatusOr<v1::WindowsResult> SuggestWindows(
     reader = *std::move(a);
   }
 
-  // Spells and customers per attribute value, ordered by the value's text.
+  // Spells and customers per attribute value (one group without `by`),
+  // ordered by the value's text.
   struct Group {
     int64_t customers = 0;
     std::vector<Spell> spells;
   };
   std::map<std::string, Group> groups;
-  Group all;
+  int64_t customers = 0;
   for (CustomerIndex c = 0; c < dataset.num_customers(); ++c) {
     if (!ExistedAt(dataset, c, *as_of)) continue;
-    const size_t first = all.spells.size();
-    AddSpells(dataset, c, *as_of, activity, &all.spells);
-    ++all.customers;
-    if (!reader.has_value()) continue;
-    Group& g = groups[std::string(dataset.str(reader->Get(c)))];
+    ++customers;
+    Group& g =
+        groups[reader.has_value() ? std::string(dataset.str(reader->Get(c)))
+                                  : std::string()];
     ++g.customers;
-    g.spells.insert(g.spells.end(), all.spells.begin() + first,
-                    all.spells.end());
+    AddSpells(dataset, c, *as_of, activity, &g.spells);
   }
+  std::vector<absl::Span<const Spell>> all;
+  for (const auto& [value, g] : groups) all.push_back(g.spells);
 
   v1::WindowsResult result;
   result.set_as_of(FormatTime(*as_of));
   result.set_by(r->by());
   v1::SegmentWindows* overall = result.add_segments();
-  *overall = Analyze(all.spells, *r, *as_of);
+  *overall = Analyze(all, *r, *as_of);
   overall->set_overall(true);
-  overall->set_customers(all.customers);
-  for (const auto& [value, g] : groups) {
-    v1::SegmentWindows* s = result.add_segments();
-    *s = Analyze(g.spells, *r, *as_of);
-    s->set_value(value);
-    s->set_customers(g.customers);
+  overall->set_customers(customers);
+  if (reader.has_value()) {
+    for (const auto& [value, g] : groups) {
+      v1::SegmentWindows* s = result.add_segments();
+      *s = Analyze({absl::MakeConstSpan(g.spells)}, *r, *as_of);
+      s->set_value(value);
+      s->set_customers(g.customers);
+    }
   }
 
   absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
