@@ -42,6 +42,7 @@
 #include "churnkit/scorecard_learn.h"
 #include "churnkit/segment.h"
 #include "churnkit/v1/ingest.pb.h"
+#include "churnkit/windows.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/message_lite.h"
 
@@ -1206,6 +1207,24 @@ ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
         churnkit::AnalyzeExperiments(dataset->rep.dataset, parsed);
     if (!report.ok()) return report.status();
     return ToBuffer(*report, out);
+  });
+}
+
+ck_status ck_windows_suggest(const ck_dataset_t* dataset, const void* request,
+                             size_t request_size, ck_buffer_t** out) {
+  return Guard("ck_windows_suggest", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    churnkit::v1::WindowsRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::WindowsResult> result =
+        churnkit::SuggestWindows(dataset->rep.dataset, parsed);
+    if (!result.ok()) return result.status();
+    return ToBuffer(*result, out);
   });
 }
 

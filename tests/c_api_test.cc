@@ -1555,6 +1555,79 @@ TEST(CApiAbTest, RejectsBadArgumentsNamingThem) {
   }
 }
 
+TEST(CApiWindows, SuggestsWindowsFromHistory) {
+  DatasetPtr ds = AbTestData();
+  ASSERT_NE(ds, nullptr);
+  const std::string request =
+      FromText("churnkit.v1.WindowsRequest",
+               R"(as_of: "2024-06-01" by: "industry" step_days: 30
+                  max_days: 60 horizon_days: 30 min_spells: 1)")
+          ->SerializeAsString();
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(
+      ck_windows_suggest(ds.get(), request.data(), request.size(), &raw));
+  BufferPtr buffer(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.WindowsResult", buffer.get());
+  EXPECT_EQ(StringField(*r, "as_of"), "2024-06-01");
+  // Overall and the customers without an industry.
+  ASSERT_EQ(Size(*r, "segments"), 2);
+  const pb::Message& all = Item(*r, "segments", 0);
+  EXPECT_EQ(Int64Field(all, "customers"), 4);
+  EXPECT_EQ(Size(all, "points"), 2);
+}
+
+TEST(CApiWindows, RejectsBadArgumentsNamingThem) {
+  constexpr char kFn[] = "ck_windows_suggest";
+  DatasetPtr ds = AbTestData();
+  ASSERT_NE(ds, nullptr);
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_windows_suggest(nullptr, nullptr, 0, &out), kFn,
+                     "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_windows_suggest(ds.get(), nullptr, 0, nullptr), kFn,
+                     "out");
+  ExpectNullArgument(ck_windows_suggest(ds.get(), nullptr, 3, &out), kFn,
+                     "request");
+  // No bytes: every default, but as_of has none.
+  out = Poison<ck_buffer_t>();
+  ExpectError(ck_windows_suggest(ds.get(), nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, kFn, "as_of: required");
+  EXPECT_EQ(out, nullptr);
+  ExpectError(ck_windows_suggest(ds.get(), "", 0, &out), CK_INVALID_ARGUMENT,
+              kFn, "as_of: required");
+  const std::string garbage = "\xff\xff\xff";
+  ExpectError(
+      ck_windows_suggest(ds.get(), garbage.data(), garbage.size(), &out),
+      CK_INVALID_ARGUMENT, kFn, "not a serialized churnkit.v1.WindowsRequest");
+  // A size that cuts the message short.
+  const std::string request =
+      FromText("churnkit.v1.WindowsRequest", R"(as_of: "2024-06-01")")
+          ->SerializeAsString();
+  ExpectError(
+      ck_windows_suggest(ds.get(), request.data(), request.size() - 1, &out),
+      CK_INVALID_ARGUMENT, kFn, "not a serialized");
+  EXPECT_EQ(out, nullptr);
+  const std::pair<const char*, const char*> bad[] = {
+      {R"(as_of: "2024-06-01" max_return: 1.5)",
+       "max_return: must be in (0, 1)"},
+      {R"(as_of: "2024-06-01" step_days: -7)", "step_days: must be > 0"},
+      {R"(as_of: "2024-06-01" step_days: 30 max_days: 7)",
+       "step_days: 30 is more than max_days (7)"},
+      {R"(as_of: "2024-06-01" by: "colour")", "by: unknown attribute"},
+      {R"(as_of: "2020-01-01")", "as_of: 2020-01-01 is not after"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    const std::string options =
+        FromText("churnkit.v1.WindowsRequest", text)->SerializeAsString();
+    out = Poison<ck_buffer_t>();
+    ExpectError(
+        ck_windows_suggest(ds.get(), options.data(), options.size(), &out),
+        CK_INVALID_ARGUMENT, kFn, fragment);
+    EXPECT_EQ(out, nullptr) << text;
+  }
+}
+
 TEST(CApiAbTest, PlainNumberStatistics) {
   // Fisher's lady tasting tea: two-sided p = 34/70.
   double p = 0, less = 0, greater = 0, odds = 0;

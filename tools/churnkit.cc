@@ -44,6 +44,9 @@ constexpr Command kCommands[] = {
      RunClv},
     {"segment", "Value tiers, value x risk matrix and churn-reason matrix",
      RunSegment},
+    {"windows",
+     "Passive-churn windows chosen from how long customers stayed away",
+     RunWindows},
 };
 
 std::string ProgramHelp() {

@@ -65,6 +65,9 @@ int RunClv(CommandArgs args);
 // churnkit segment: value tiers, value x risk matrix, churn-reason matrix.
 int RunSegment(CommandArgs args);
 
+// churnkit windows: passive-churn windows chosen from history.
+int RunWindows(CommandArgs args);
+
 // Parses a --as-of style date into *out (for ArgParser::AddOption).
 absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);
 

@@ -8,6 +8,7 @@
 //   4  ck_segment                  (SegmentOptions)
 //   5  ck_clv_predict              (a ClvModel)
 //   6  ck_scorecard_learn          (ScorecardLearnOptions)
+//   7  ck_windows_suggest          (a WindowsRequest)
 // Every call must return a status (never crash, leak or trip a sanitizer)
 // and, on success, hand back a usable result. The data set is a small
 // generated one, made once.
@@ -65,7 +66,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 7;
+  const uint8_t selector = input[0] % 8;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -161,6 +162,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
                              &report) == CK_OK) {
         Consume(card);
         Consume(report);
+      }
+      break;
+    }
+    case 7: {
+      ck_buffer_t* out = nullptr;
+      if (ck_windows_suggest(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
       }
       break;
     }

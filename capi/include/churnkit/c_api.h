@@ -361,6 +361,29 @@ CK_EXPORT ck_status ck_report_churn(const ck_dataset_t* dataset,
                                     const char* request_textproto,
                                     ck_buffer_t** out);
 
+/* ======================= Inactivity windows ============================= */
+
+/* Chooses passive-churn windows from history (docs/labels.md, "Choosing
+ * windows from history"): per segment (overall, and per value of
+ * `request.by`), every spell without qualifying activity before as_of, the
+ * share of customers who returned after N silent days on a grid of N, and
+ * the shortest N after which at most `max_return` return, also as a ready
+ * churnkit.v1.ChurnDefinition. `request` / `request_size` hold a serialized
+ * churnkit.v1.WindowsRequest (proto/churnkit/v1/windows.proto; copied).
+ * as_of is required, so NULL / 0 (every default) is an error naming it.
+ * *out receives a serialized churnkit.v1.WindowsResult (a share over zero
+ * spells absent, never NaN); free it with ck_buffer_free(). An empty data
+ * set gives a valid result without suggestions. Thread-safe; the dataset
+ * is only read and may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out, `request` NULL with a
+ * non-zero size, bytes that are not a WindowsRequest, an invalid request
+ * named by its field, e.g. "as_of: required", "by: unknown attribute
+ * 'colour'", "max_return: must be in (0, 1), got 1.5", "step_days: 40 is
+ * more than max_days (30)"). */
+CK_EXPORT ck_status ck_windows_suggest(const ck_dataset_t* dataset,
+                                       const void* request, size_t request_size,
+                                       ck_buffer_t** out);
+
 /* ======================= Churn prediction =============================== */
 
 /* A fitted logistic churn model (churnkit.v1.LogisticModel,
