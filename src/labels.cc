@@ -228,7 +228,8 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
   const EventTable& ev = ds.events();
   Series series;
   for (size_t i = begin; i < end; ++i) {
-    if (filter.Match(ev, i)) series.Add(ev.time[i], Measure(rule.measure, ev, i));
+    if (filter.Match(ev, i))
+      series.Add(ev.time[i], Measure(rule.measure, ev, i));
   }
   const int64_t tested = rule.period * rule.periods;
   const double period_days = static_cast<double>(rule.period) / kDay;
@@ -236,7 +237,8 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
   // Checks on the calendar grid, from the first whose baseline lies wholly
   // after `from` (the signup, or the data set's first event).
   const UnixSeconds first = from + tested + rule.baseline;
-  UnixSeconds d = (first / hidden_step + (first % hidden_step > 0)) * hidden_step;
+  UnixSeconds d =
+      (first / hidden_step + (first % hidden_step > 0)) * hidden_step;
   bool in_episode = false;
   double frozen_rate = 0;  // per day, when the episode began
   for (; d <= known_at; d += hidden_step) {
@@ -289,9 +291,11 @@ absl::StatusOr<ChurnLabeler::Impl::Bound> ChurnLabeler::Impl::Bind(
   return b;
 }
 
-std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(
-    const Dataset& ds, CustomerIndex c, UnixSeconds known_at,
-    const Bound& bound, UnixSeconds* last) const {
+std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
+                                                   CustomerIndex c,
+                                                   UnixSeconds known_at,
+                                                   const Bound& bound,
+                                                   UnixSeconds* last) const {
   *last = kNoTime;
   const std::vector<BoundFilter>& f = bound.filters;
   const EventTable& ev = ds.events();
@@ -336,9 +340,9 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(
   // Observation starts at the signup, or at the data set's first event for
   // customers signed up before it (or of unknown signup): silence before
   // that is missing history, not inactivity.
-  const UnixSeconds observed =
-      signup == kNoTime ? ds.first_event_time()
-                        : std::max(signup, ds.first_event_time());
+  const UnixSeconds observed = signup == kNoTime
+                                   ? ds.first_event_time()
+                                   : std::max(signup, ds.first_event_time());
 
   // Passive churn: every silence of the window or longer.
   for (size_t r = 0; r < passive.size(); ++r) {
@@ -376,10 +380,9 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(
   // was complete first began (a cancellation before the silence that led up
   // to it was long enough is churn from the cancellation) and takes the
   // strongest type.
-  std::stable_sort(evidence.begin(), evidence.end(),
-                   [](const Evidence& a, const Evidence& b) {
-                     return a.start < b.start;
-                   });
+  std::stable_sort(
+      evidence.begin(), evidence.end(),
+      [](const Evidence& a, const Evidence& b) { return a.start < b.start; });
   std::vector<ChurnEpisode> episodes;
   const Evidence* strongest = nullptr;
   for (const Evidence& e : evidence) {
@@ -547,8 +550,9 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
     }
     if (r.periods() < 0) return PathError(path + ".periods", "must be >= 0");
     if (!(r.significance() >= 0 && r.significance() < 1)) {
-      return PathError(path + ".significance",
-                       absl::StrCat("must be in (0, 1), got ", r.significance()));
+      return PathError(
+          path + ".significance",
+          absl::StrCat("must be in (0, 1), got ", r.significance()));
     }
     if (!(r.recovery() >= 0 && r.recovery() <= 1)) {
       return PathError(path + ".recovery",
@@ -570,8 +574,8 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
   if (def.reactivation().empty()) {
     v1::EventFilter contract;
     contract.add_kinds(v1::CONTRACT);
-    for (v1::EventSubtype st : {v1::CONTRACT_SIGNED, v1::CONTRACT_RENEWED,
-                                v1::CONTRACT_UPGRADED}) {
+    for (v1::EventSubtype st :
+         {v1::CONTRACT_SIGNED, v1::CONTRACT_RENEWED, v1::CONTRACT_UPGRADED}) {
       contract.add_subtypes(st);
     }
     v1::EventFilter order;
@@ -839,9 +843,8 @@ absl::StatusOr<TrainingPanel> BuildTrainingPanel(
         }
       }
       panel.labels.push_back(positive != nullptr ? 1 : 0);
-      panel.churn_types.push_back(positive != nullptr
-                                      ? positive->type
-                                      : v1::CHURN_TYPE_UNSPECIFIED);
+      panel.churn_types.push_back(
+          positive != nullptr ? positive->type : v1::CHURN_TYPE_UNSPECIFIED);
     }
   }
   return panel;

@@ -139,8 +139,8 @@ class RevenueOf {
     double sum = 0;
     const auto first = ev.time.begin() + ds_.event_begin(c);
     const auto last = ev.time.begin() + ds_.event_end(c);
-    for (size_t i = std::lower_bound(first, last, t - 365 * kDay) -
-                    ev.time.begin();
+    for (size_t i =
+             std::lower_bound(first, last, t - 365 * kDay) - ev.time.begin();
          i < ds_.event_end(c) && ev.time[i] < t; ++i) {
       if (Counts(ev, i)) sum += ev.amount[i];
     }
@@ -549,7 +549,8 @@ absl::StatusOr<Plan> MakePlan(const Dataset& ds,
         window_days = std::max<int64_t>(window_days, rule.inactive_days());
       }
       plan.start = std::max(
-          plan.start, internal::NextMidnight(ds.first_event_time() + window_days * kDay));
+          plan.start,
+          internal::NextMidnight(ds.first_event_time() + window_days * kDay));
     }
   }
   if (absl::Status s =
@@ -686,9 +687,8 @@ void AddCohorts(const Dataset& ds, const v1::CohortOptions& options,
 
 // Time from signup to the first churn, censored at as_of.
 void AddSurvival(const Dataset& ds,
-                 const std::vector<AttributeReader>& group_by,
-                 const Plan& plan, const ChurnHistory& history,
-                 v1::ChurnReport& report) {
+                 const std::vector<AttributeReader>& group_by, const Plan& plan,
+                 const ChurnHistory& history, v1::ChurnReport& report) {
   const CustomerTable& ct = ds.customers();
   std::vector<CustomerIndex> members;
   std::vector<Observation> obs(ds.num_customers());

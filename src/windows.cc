@@ -37,11 +37,14 @@ struct Spell {
 absl::StatusOr<v1::WindowsRequest> Complete(const v1::WindowsRequest& in) {
   v1::WindowsRequest r = in;
   if (r.as_of().empty()) return PathError("as_of", "required");
-  if (!r.has_activity()) {
-    for (v1::EventKind k : {v1::LOGIN, v1::FEATURE_USE, v1::ORDER, v1::TICKET,
-                            v1::SURVEY, v1::PAYMENT, v1::TRAINING_REQUEST}) {
-      r.mutable_activity()->add_kinds(k);
+  if (r.activity().empty()) {
+    absl::StatusOr<v1::ChurnDefinition> shipped = DefaultChurnDefinition();
+    if (!shipped.ok()) return shipped.status();
+    if (shipped->passive().empty()) {
+      return absl::InternalError("the shipped definition has no passive rule");
     }
+    *r.mutable_activity() =
+        shipped->passive(shipped->passive_size() - 1).activity();
   }
   // 0 is unset (the default); only negative values are errors.
   for (auto [name, value] : {std::pair{"step_days", r.step_days()},
@@ -76,7 +79,8 @@ absl::StatusOr<v1::WindowsRequest> Complete(const v1::WindowsRequest& in) {
 
 // Every spell of customer c before as_of, appended to *out.
 void AddSpells(const Dataset& ds, CustomerIndex c, UnixSeconds as_of,
-               const internal::BoundFilter& activity, std::vector<Spell>* out) {
+               const std::vector<internal::BoundFilter>& activity,
+               std::vector<Spell>* out) {
   const EventTable& ev = ds.events();
   // The passive rules count from the signup when there is no activity yet,
   // so the wait for the first activity is a spell too; but only when the
@@ -86,7 +90,11 @@ void AddSpells(const Dataset& ds, CustomerIndex c, UnixSeconds as_of,
   UnixSeconds prev = signup >= ds.first_event_time() ? signup : kNoTime;
   for (size_t e = ds.event_begin(c); e < ds.event_end(c); ++e) {
     if (ev.time[e] >= as_of) break;
-    if (!activity.Match(ev, e)) continue;
+    if (std::none_of(
+            activity.begin(), activity.end(),
+            [&](const internal::BoundFilter& f) { return f.Match(ev, e); })) {
+      continue;
+    }
     if (prev != kNoTime && ev.time[e] >= prev) {
       out->push_back({prev, ev.time[e] - prev, true});
     }
@@ -207,10 +215,15 @@ absl::StatusOr<v1::WindowsResult> SuggestWindows(
   if (absl::Status s = internal::CheckAsOfAfterData(dataset, *as_of); !s.ok()) {
     return s;
   }
-  absl::StatusOr<internal::CompiledFilter> compiled =
-      internal::CompileFilter(r->activity(), "activity");
-  if (!compiled.ok()) return compiled.status();
-  const internal::BoundFilter activity(*compiled, dataset);
+  std::vector<internal::CompiledFilter> compiled;
+  for (int i = 0; i < r->activity_size(); ++i) {
+    absl::StatusOr<internal::CompiledFilter> f = internal::CompileFilter(
+        r->activity(i), absl::StrCat("activity[", i, "]"));
+    if (!f.ok()) return f.status();
+    compiled.push_back(*std::move(f));
+  }
+  const std::vector<internal::BoundFilter> activity =
+      internal::BindFilters(compiled, dataset);
   std::optional<internal::AttributeReader> reader;
   if (!r->by().empty()) {
     absl::StatusOr<internal::AttributeReader> a =

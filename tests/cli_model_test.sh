@@ -123,7 +123,7 @@ check "a table model in the assessment fails naming a feature" \
 check "dates out of order fail" grep -q 'strictly increasing' "$tmp/order.err"
 "$churnkit" train "$tmp/gen" --dates 2024-07-01,2025-06-01 --horizon 90 \
   >/dev/null 2>"$tmp/late.err"
-check "a horizon past the data fails" grep -q 'labels would be incomplete' "$tmp/late.err"
+check "a horizon past the data fails" grep -q "ends after the data set's last event" "$tmp/late.err"
 "$churnkit" train "$tmp/gen" --dates "$dates" --label churned >/dev/null 2>&1
 check "--dates with --label is a usage error" test $? -eq 2
 

@@ -291,12 +291,11 @@ TEST(ChurnLabeler, ConfigErrorsNameThePath) {
                     "passive { name: 'saas' applies_to { industries: 'saas' } "
                     "activity { kinds: LOGIN } inactive_days: 90 }"),
               HasSubstr("passive[1]: never applies: passive[0] ('all')"));
-  EXPECT_THAT(
-      error("passive { applies_to { industries: ['saas', 'edu'] } "
-            "activity { kinds: LOGIN } inactive_days: 60 } "
-            "passive { applies_to { industries: 'saas' tiers: 'A' } "
-            "activity { kinds: LOGIN } inactive_days: 90 }"),
-      HasSubstr("passive[1]: never applies"));
+  EXPECT_THAT(error("passive { applies_to { industries: ['saas', 'edu'] } "
+                    "activity { kinds: LOGIN } inactive_days: 60 } "
+                    "passive { applies_to { industries: 'saas' tiers: 'A' } "
+                    "activity { kinds: LOGIN } inactive_days: 90 }"),
+              HasSubstr("passive[1]: never applies"));
   EXPECT_THAT(error("passive { applies_to { industries: '' } activity { "
                     "kinds: LOGIN } inactive_days: 9 }"),
               HasSubstr("passive[0].applies_to.industries[0]: empty"));
@@ -308,21 +307,22 @@ TEST(ChurnLabeler, UnmatchedSelectorsNameTheRuleAndTheValue) {
                    .Event("a", "2024-01-01", v1::LOGIN)
                    .Build();
   v1::ChurnDefinition def;
-  ASSERT_TRUE(ParseTextProto(R"pb(
-                               passive {
-                                 applies_to { industries: [ "saas", "ecomerce" ] }
-                                 activity { kinds: ORDER }
-                                 inactive_days: 30
-                               }
-                               hidden {
-                                 applies_to { tiers: "Z" }
-                                 measure: COUNT
-                                 recent_days: 30
-                                 baseline_days: 60
-                                 min_drop: 0.5
-                               })pb",
-                             &def)
-                  .ok());
+  ASSERT_TRUE(
+      ParseTextProto(R"pb(
+                       passive {
+                         applies_to { industries: [ "saas", "ecomerce" ] }
+                         activity { kinds: ORDER }
+                         inactive_days: 30
+                       }
+                       hidden {
+                         applies_to { tiers: "Z" }
+                         measure: COUNT
+                         recent_days: 30
+                         baseline_days: 60
+                         min_drop: 0.5
+                       })pb",
+                     &def)
+          .ok());
   EXPECT_THAT(ChurnLabeler::Create(def).value().UnmatchedSelectors(ds),
               ::testing::ElementsAre(
                   "passive[0].applies_to.industries[1]: no customer has "

@@ -940,12 +940,13 @@ TEST(BuildChurnReport, AccountingIdentityHoldsOnGeneratedData) {
   config.set_seed(7);
   const Dataset ds = GenerateInMemory(config).value().dataset;
   v1::ReportRequest request;
-  ASSERT_TRUE(ParseTextProto(R"pb(as_of: "2026-01-01"
-                                  period { start: "2025-01-01" end: "2026-01-01" }
-                                  trend {}
-                                  breakdowns: [ "tier", "industry" ])pb",
-                             &request)
-                  .ok());
+  ASSERT_TRUE(
+      ParseTextProto(R"pb(as_of: "2026-01-01"
+                          period { start: "2025-01-01" end: "2026-01-01" }
+                          trend {}
+                          breakdowns: [ "tier", "industry" ])pb",
+                     &request)
+          .ok());
   const v1::ChurnReport r = Report(ds, request);
   int64_t reactivated = 0;
   auto check = [&](const v1::ChurnFigures& f, const std::string& where) {

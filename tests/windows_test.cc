@@ -227,7 +227,11 @@ TEST(SuggestWindows, DefaultsAreFilledIn) {
   EXPECT_EQ(r.request().horizon_days(), 180);
   EXPECT_EQ(r.request().min_spells(), 100);
   EXPECT_DOUBLE_EQ(r.request().max_return(), 0.05);
-  EXPECT_EQ(r.request().activity().kinds_size(), 7);
+  // The shipped catch-all rule's activity.
+  const v1::ChurnDefinition shipped = DefaultChurnDefinition().value();
+  EXPECT_EQ(r.request().activity_size(),
+            shipped.passive(shipped.passive_size() - 1).activity_size());
+  EXPECT_EQ(r.request().activity(0).kinds_size(), 9);
   ASSERT_EQ(r.segments_size(), 1);  // no `by`: the overall segment only
   EXPECT_EQ(r.segments(0).points_size(), 52);
   EXPECT_THAT(r.segments(0).no_suggestion(), HasSubstr("too few spells"));
@@ -290,7 +294,7 @@ TEST(SuggestWindows, BadRequestsNameTheField) {
   req.set_as_of("2023-06-01");
   EXPECT_THAT(error(req), HasSubstr("as_of: 2023-06-01 is not after"));
   req = Request();
-  req.mutable_activity()->add_kinds(static_cast<v1::EventKind>(77));
+  req.add_activity()->add_kinds(static_cast<v1::EventKind>(77));
   EXPECT_THAT(error(req), HasSubstr("activity"));
 }
 

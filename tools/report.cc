@@ -97,20 +97,19 @@ Section Overview(const v1::ChurnReport& report, const std::string& input) {
                               report.period().end(), " (end excluded)")});
   s.rows.push_back({"Customers at start", FormatCount(f.customers_at_start())});
   s.rows.push_back({"New customers", FormatCount(f.new_customers())});
-  s.rows.push_back({"Reactivated (returned after churn)",
-                    FormatCount(f.reactivated())});
   s.rows.push_back(
-      {"Churned",
-       absl::StrCat(FormatCount(f.churned()), " (",
-                    FormatCount(f.churned_customers()), " customers)")});
+      {"Reactivated (returned after churn)", FormatCount(f.reactivated())});
+  s.rows.push_back({"Churned", absl::StrCat(FormatCount(f.churned()), " (",
+                                            FormatCount(f.churned_customers()),
+                                            " customers)")});
   s.rows.push_back({"Churn rate", Rate(f, &v1::ChurnFigures::has_churn_rate,
                                        &v1::ChurnFigures::churn_rate)});
   s.rows.push_back(
       {"Retention rate", Rate(f, &v1::ChurnFigures::has_retention_rate,
                               &v1::ChurnFigures::retention_rate)});
-  s.rows.push_back({"Revenue at start",
-                    absl::StrCat(FormatAmount(f.revenue_at_start()), " (",
-                                 report.revenue_source(), ")")});
+  s.rows.push_back(
+      {"Revenue at start", absl::StrCat(FormatAmount(f.revenue_at_start()),
+                                        " (", report.revenue_source(), ")")});
   s.rows.push_back(
       {"Revenue lost",
        absl::StrCat(FormatAmount(f.revenue_lost()), " (",
@@ -154,8 +153,8 @@ std::vector<std::string> FigureCells(const v1::ChurnFigures& f) {
 
 // At start + New + Reactivated - Churned = At end, in every row.
 const std::vector<std::string> kFigureTitles = {
-    "At start", "Churned",     "Churn rate", "Retention", "Revenue lost",
-    "New",      "Reactivated", "At end"};
+    "At start",     "Churned", "Churn rate",  "Retention",
+    "Revenue lost", "New",     "Reactivated", "At end"};
 
 Section FiguresTable(const std::string& title, const std::string& key_title) {
   Section s{title, "", {Align::kLeft}, {{key_title}}};

@@ -45,8 +45,12 @@ std::string Days(bool has, double days) {
 void PrintTable(const v1::LoadOptions& load, const v1::WindowsResult& r) {
   const v1::WindowsRequest& q = r.request();
   std::vector<std::string> kinds;
-  for (int k : q.activity().kinds()) {
-    kinds.push_back(v1::EventKind_Name(static_cast<v1::EventKind>(k)));
+  for (const v1::EventFilter& f : q.activity()) {
+    for (int k : f.kinds()) {
+      std::string name = v1::EventKind_Name(static_cast<v1::EventKind>(k));
+      if (f.subtypes_size() > 0) absl::StrAppend(&name, " (some)");
+      kinds.push_back(std::move(name));
+    }
   }
   std::printf("Inactivity windows from history\n");
   std::printf("  Data set %s, as of %s, by %s\n", DescribeInput(load).c_str(),
@@ -176,8 +180,8 @@ int RunWindows(CommandArgs args) {
                 1000000000, &min_spells);
   parser.AddOption(
       "activity", "KIND,...",
-      "Qualifying event kinds, e.g. LOGIN,ORDER (default: LOGIN, "
-      "FEATURE_USE, ORDER, TICKET, SURVEY, PAYMENT, TRAINING_REQUEST)",
+      "Qualifying event kinds, e.g. LOGIN,ORDER (default: the shipped "
+      "catch-all rule's: anything the customer does)",
       [&](absl::string_view v) -> absl::Status {
         for (absl::string_view name :
              absl::StrSplit(v, ',', absl::SkipEmpty())) {
@@ -187,7 +191,8 @@ int RunWindows(CommandArgs args) {
             return absl::InvalidArgumentError(
                 absl::StrCat("--activity: unknown event kind '", name, "'"));
           }
-          request.mutable_activity()->add_kinds(kind);
+          if (request.activity().empty()) request.add_activity();
+          request.mutable_activity(0)->add_kinds(kind);
         }
         return absl::OkStatus();
       });

@@ -74,8 +74,7 @@ class ChurnHistory {
   // known at known_at(): passive churn that began before t but was
   // detected after it counts (e.g. a report's month ends, known at its
   // as_of date).
-  std::vector<ChurnLabel> Labels(const Dataset& dataset,
-                                        UnixSeconds t) const;
+  std::vector<ChurnLabel> Labels(const Dataset& dataset, UnixSeconds t) const;
 
  private:
   friend class ChurnLabeler;
