@@ -87,6 +87,7 @@ std::array<double, 2> ClassWeights(const v1::FitOptions& o,
 struct ColumnStats {
   std::vector<double> mean, scale;
   std::vector<uint8_t> active;
+  std::vector<uint8_t> undefined;  // inactive for want of any value
 };
 
 // Per-block partial results of the statistics pass.
@@ -348,9 +349,11 @@ absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
   stats.mean.assign(d, 0);
   stats.scale.assign(d, 1);
   stats.active.assign(d, 1);
+  stats.undefined.assign(d, 0);
   for (size_t j = 0; j < d; ++j) {
     if (!(weight[j] > 0)) {
       stats.active[j] = 0;  // no defined value with positive weight
+      stats.undefined[j] = 1;
     } else if (lo[j] == hi[j]) {
       stats.active[j] = 0;  // constant: the exact value, scale 1
       stats.mean[j] = lo[j];
@@ -740,7 +743,9 @@ absl::Status ValidateFitOptions(const v1::FitOptions& o) {
 namespace {
 
 // The [q, 1 - q] quantiles of each column (missing values left out; a
-// column with none gets no bound: -inf / +inf).
+// column with none gets no bound: -inf / +inf). A column the bounds would
+// make constant (a rare flag: 1 in under q of the rows) is not clipped:
+// winsorizing tames outliers, it must not erase a signal.
 void WinsorBounds(MatrixView x, double q, std::vector<double>* lower,
                   std::vector<double>* upper) {
   const size_t n = x.num_rows(), d = x.num_cols();
@@ -754,6 +759,8 @@ void WinsorBounds(MatrixView x, double q, std::vector<double>* lower,
       if (!std::isnan(v)) column.push_back(v);
     }
     if (column.empty()) continue;
+    const auto [min, max] = std::minmax_element(column.begin(), column.end());
+    const bool varies = *min < *max;
     // Nearest-rank quantiles: values that occur in the data.
     const size_t last = column.size() - 1;
     const size_t lo = static_cast<size_t>(std::floor(q * last));
@@ -762,6 +769,10 @@ void WinsorBounds(MatrixView x, double q, std::vector<double>* lower,
     (*lower)[j] = column[lo];
     std::nth_element(column.begin(), column.begin() + hi, column.end());
     (*upper)[j] = column[hi];
+    if (varies && (*lower)[j] == (*upper)[j]) {
+      (*lower)[j] = -std::numeric_limits<double>::infinity();
+      (*upper)[j] = std::numeric_limits<double>::infinity();
+    }
   }
 }
 
@@ -960,6 +971,12 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   int nonzero = 0;
   for (size_t j = 0; j < d; ++j) nonzero += result->theta[j + 1] != 0;
   report.set_nonzero_coefficients(nonzero);
+  for (size_t j = 0; j < d; ++j) {
+    if (stats->active[j]) continue;
+    v1::DroppedFeature* dropped = report.add_dropped();
+    dropped->set_feature(x.columns[j]);
+    dropped->set_reason(stats->undefined[j] ? "undefined" : "constant");
+  }
   return model;
 }
 

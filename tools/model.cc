@@ -259,7 +259,7 @@ void PrintFit(const v1::LogisticModel& model, const v1::FitOptions& options,
   const v1::FitReport& r = model.report();
   std::printf(
       "Fit: %s, %d iterations, objective %.6f, largest gradient %.2e, %s\n"
-      "     penalty %s, C = %g, %d of %zu coefficients nonzero\n\n",
+      "     penalty %s, C = %g, %d of %zu coefficients nonzero\n",
       v1::Solver_Name(r.solver()).c_str(), r.iterations(), r.objective(),
       r.gradient_norm(), r.converged() ? "converged" : "NOT converged",
       v1::Penalty_Name(options.penalty() == v1::PENALTY_UNSPECIFIED
@@ -267,6 +267,18 @@ void PrintFit(const v1::LogisticModel& model, const v1::FitOptions& options,
                            : options.penalty())
           .c_str(),
       r.c(), r.nonzero_coefficients(), cols);
+  // Features with no information on these rows (a feature set written for
+  // another CRM's data) are left out of the fit: say which.
+  for (const char* reason : {"undefined", "constant"}) {
+    std::vector<std::string> names;
+    for (const v1::DroppedFeature& f : r.dropped()) {
+      if (f.reason() == reason) names.push_back(f.feature());
+    }
+    if (names.empty()) continue;
+    std::printf("     left out, %s on these rows (%zu): %s\n", reason,
+                names.size(), absl::StrJoin(names, ", ").c_str());
+  }
+  std::printf("\n");
 }
 
 absl::Status MaybeWriteModel(const v1::LogisticModel& model,
