@@ -1,6 +1,5 @@
 #include "churnkit/io.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,7 +23,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
 #include "internal/csv.h"
+#include "internal/file.h"
+#include "internal/pb_log.h"
 #include "internal/time.h"
+#include "internal/utf8.h"
 
 namespace churnkit {
 namespace {
@@ -465,6 +467,14 @@ absl::Status ParseMessageRow(const TablePlan& plan,
   *ok = true;
   const pb::Descriptor* d = msg->GetDescriptor();
   const pb::Reflection* r = msg->GetReflection();
+  // A customer's cell that does not parse is reported and left unset (under
+  // LENIENT): dropping the customer would drop its events, contacts and
+  // contracts with it. Other rows are dropped.
+  const bool keep_row = d == v1::Customer::descriptor();
+  auto bad = [&](const FieldSource& f, std::string reason) {
+    if (!keep_row) *ok = false;
+    return builder.ReportError(where, f.field, reason);
+  };
   for (const FieldSource& f : plan.fields) {
     if (f.column < 0 && !f.has_constant) continue;
     absl::string_view text = FieldText(f, rec);
@@ -476,8 +486,9 @@ absl::Status ParseMessageRow(const TablePlan& plan,
       case pb::FieldDescriptor::CPPTYPE_DOUBLE: {
         double v;
         if (!ParseDouble(text, &v)) {
-          *ok = false;
-          return builder.ReportError(where, f.field, NotA("a number", text));
+          if (absl::Status s = bad(f, NotA("a number", text)); !s.ok() || !*ok)
+            return s;
+          break;
         }
         r->SetDouble(msg, fd, v);
         break;
@@ -485,8 +496,9 @@ absl::Status ParseMessageRow(const TablePlan& plan,
       case pb::FieldDescriptor::CPPTYPE_BOOL: {
         bool v;
         if (!ParseBool(text, &v)) {
-          *ok = false;
-          return builder.ReportError(where, f.field, NotA("a boolean", text));
+          if (absl::Status s = bad(f, NotA("a boolean", text)); !s.ok() || !*ok)
+            return s;
+          break;
         }
         r->SetBool(msg, fd, v);
         break;
@@ -494,9 +506,10 @@ absl::Status ParseMessageRow(const TablePlan& plan,
       case pb::FieldDescriptor::CPPTYPE_MESSAGE: {  // Timestamp
         UnixSeconds t;
         if (!ParseTimeField(f, text, &t)) {
-          *ok = false;
-          return builder.ReportError(where, f.field,
-                                     NotA("a valid date or time", text));
+          if (absl::Status s = bad(f, NotA("a valid date or time", text));
+              !s.ok() || !*ok)
+            return s;
+          break;
         }
         if (t != kNoTime) {
           auto* ts = static_cast<pb::Timestamp*>(r->MutableMessage(msg, fd));
@@ -652,6 +665,7 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
     }
     const auto limit = coded.PushLimit(static_cast<int>(size));
     v1::Record record;
+    internal::ProtobufLogCapture log;
     const bool parsed = record.ParseFromCodedStream(&coded);
     const int missing = coded.BytesUntilLimit();
     if (!parsed || missing > 0) {
@@ -662,8 +676,11 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
                                                 " bytes announced, stream ",
                                                 "ends before (reading stops)"));
       }
-      if (absl::Status s =
-              builder.ReportError({source, n}, "", "malformed record bytes");
+      if (absl::Status s = builder.ReportError(
+              {source, n}, "",
+              log.text().empty()
+                  ? std::string("malformed record bytes")
+                  : absl::StrCat("malformed record bytes: ", log.text()));
           !s.ok()) {
         return s;
       }
@@ -1021,6 +1038,10 @@ absl::StatusOr<v1::Format> InferFormat(const std::string& path) {
   if (absl::EndsWith(path, ".pb") || absl::EndsWith(path, ".binpb")) {
     return v1::PB;
   }
+  if (!internal::PathEntryExists(path)) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": no such file or directory"));
+  }
   return absl::InvalidArgumentError(absl::StrCat(
       path,
       ": cannot tell the format (a directory is CSV; *.jsonl is JSONL; "
@@ -1067,14 +1088,24 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   const std::string source = mapping.path();
   if (mapping.implicit_customers()) builder.set_implicit_customers(true);
 
+  // A file that cannot be read at all is skipped and reported, except the
+  // customers table: without it every other row would fail as "unknown
+  // customer", so the load fails whatever the policy.
+  auto unusable = [&](absl::string_view field, absl::string_view reason) {
+    if (table == v1::CUSTOMERS) {
+      return absl::InvalidArgumentError(internal::ToValidUtf8(absl::StrCat(
+          source, ":1: ", field.empty() ? "" : absl::StrCat(field, ": "),
+          reason, " (the customers table is required)")));
+    }
+    return builder.ReportError({source, 1}, field,
+                               absl::StrCat(reason, "; the file is skipped"));
+  };
   std::vector<absl::string_view> rec;
   std::vector<std::string> header;
   if (!mapping.no_header()) {
     absl::StatusOr<bool> got = (*reader)->Next(&rec);
-    if (!got.ok())
-      return builder.ReportError({source, 1}, "", got.status().message());
-    if (!*got)
-      return builder.ReportError({source, 1}, "", "empty file (no header)");
+    if (!got.ok()) return unusable("", got.status().message());
+    if (!*got) return unusable("", "empty file (no header)");
     for (absl::string_view h : rec) header.emplace_back(Trim(h));
   }
   TablePlan plan;
@@ -1085,16 +1116,13 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   if (table == v1::EVENTS) {
     for (int f : {kCustomerId, kKind, kTime}) {
       if (plan.fields[f].column < 0 && !plan.fields[f].has_constant) {
-        return builder.ReportError(
-            {source, 1}, kEventFields[f],
-            absl::StrCat("required column '", kEventFields[f],
-                         "' is missing; the file is skipped"));
+        return unusable(
+            kEventFields[f],
+            absl::StrCat("required column '", kEventFields[f], "' is missing"));
       }
     }
   } else if (plan.fields[0].column < 0 && !plan.fields[0].has_constant) {
-    return builder.ReportError({source, 1}, "id",
-                               "required column 'id' is missing; the file "
-                               "is skipped");
+    return unusable("id", "required column 'id' is missing");
   }
 
   std::unique_ptr<pb::Message> msg = NewTableMessage(table);
@@ -1102,9 +1130,18 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   for (;;) {
     absl::StatusOr<bool> got = (*reader)->Next(&rec);
     if (!got.ok()) {
+      if (got.status().code() == absl::StatusCode::kDataLoss) {
+        return absl::DataLossError(
+            absl::StrCat(source, ": ", got.status().message()));
+      }
+      // A broken record: the reader resumes after its first line.
       builder.CountRead(table);
-      return builder.ReportError({source, (*reader)->line()}, "",
-                                 got.status().message());
+      if (absl::Status s = builder.ReportError({source, (*reader)->line()}, "",
+                                               got.status().message());
+          !s.ok()) {
+        return s;
+      }
+      continue;
     }
     if (!*got) break;
     const RowRef where{source, (*reader)->line()};
@@ -1139,9 +1176,9 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
 
 absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
                        const ReadProgress& progress) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoError("cannot open", path);
-  LineReader lines(f, progress);
+  absl::StatusOr<std::FILE*> f = internal::OpenRegularFileStream(path);
+  if (!f.ok()) return f.status();
+  LineReader lines(*f, progress);
   std::string line;
   bool too_long;
   int64_t row = 0;
@@ -1179,21 +1216,24 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
     }
     if (absl::Status s = AddRecord(record, where, builder); !s.ok()) return s;
   }
-  if (std::ferror(f)) return ErrnoError("read failed", path);
+  if (std::ferror(*f)) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": read failed: ", std::strerror(errno)));
+  }
   return absl::OkStatus();
 }
 
 absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder,
                           const ReadProgress& progress) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return ErrnoError("cannot open", path);
-  pb::io::FileInputStream in(fd);
+  absl::StatusOr<int> fd = internal::OpenRegularFile(path);
+  if (!fd.ok()) return fd.status();
+  pb::io::FileInputStream in(*fd);
   in.SetCloseOnDelete(true);
   absl::Status s = ReadRecordStream(&in, path, builder, progress);
   if (s.ok() && progress) progress(in.ByteCount());
   if (s.ok() && in.GetErrno() != 0) {
-    errno = in.GetErrno();
-    return ErrnoError("read failed", path);
+    return absl::DataLossError(
+        absl::StrCat(path, ": read failed: ", std::strerror(in.GetErrno())));
   }
   return s;
 }
@@ -1249,13 +1289,16 @@ absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options,
               ": not a directory of CSV tables (customers.csv, "
               "events.csv...); use LoadOptions.tables for single files"));
         }
-        if (!fs::exists(fs::path(path) / "customers.csv", ec)) {
+        if (!internal::PathEntryExists(
+                (fs::path(path) / "customers.csv").string())) {
           return absl::NotFoundError(
               absl::StrCat(path, ": customers.csv not found"));
         }
         for (v1::Table t : kTables) {
           const fs::path file = fs::path(path) / TableFile(t);
-          if (!fs::exists(file, ec)) continue;
+          // Whatever is there, even a dangling symbolic link, is opened so
+          // that it fails loudly rather than counting as an absent table.
+          if (!internal::PathEntryExists(file.string())) continue;
           v1::TableMapping mapping;
           mapping.set_table(t);
           mapping.set_path(file.string());
@@ -1415,27 +1458,38 @@ absl::Status ParseTextProto(absl::string_view text, pb::Message* message) {
   return absl::OkStatus();
 }
 
+absl::Status ParseBinaryProto(absl::string_view bytes, pb::Message* message) {
+  if (message == nullptr) return absl::InvalidArgumentError("message: null");
+  const std::string& type = message->GetDescriptor()->full_name();
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a serialized ", type, " (over 2 GiB)"));
+  }
+  internal::ProtobufLogCapture log;
+  if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(internal::ToValidUtf8(absl::StrCat(
+        "not a serialized ", type,
+        log.text().empty() ? "" : absl::StrCat(": ", log.text()))));
+  }
+  // Bytes of another message parse too, as fields this one does not know.
+  if (!message->GetReflection()->GetUnknownFields(*message).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a serialized ", type, ": it holds field numbers ",
+                     type, " does not have (another message?)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
   if (message == nullptr) return absl::InvalidArgumentError("message: null");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoError("cannot open", path);
-  std::string bytes;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
-    bytes.append(buf, n);
-    if (bytes.size() > kMaxRecordBytes) {
-      std::fclose(f);
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": config larger than ", kMaxRecordBytes, " bytes"));
-    }
-  }
-  std::fclose(f);
+  absl::StatusOr<std::string> read =
+      internal::ReadRegularFile(path, kMaxRecordBytes);
+  if (!read.ok()) return read.status();
+  const std::string& bytes = *read;
   if (absl::EndsWith(path, ".pb") || absl::EndsWith(path, ".binpb")) {
-    if (!message->ParseFromString(bytes)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": not a valid binary ",
-                       message->GetDescriptor()->full_name()));
+    absl::Status s = ParseBinaryProto(bytes, message);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
     }
     return absl::OkStatus();
   }
@@ -1443,6 +1497,11 @@ absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
   if (!s.ok())
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFileBytes(const std::string& path,
+                                          size_t max_bytes) {
+  return internal::ReadRegularFile(path, max_bytes);
 }
 
 absl::Status WriteTextProtoFile(const std::string& path,
