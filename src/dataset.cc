@@ -11,6 +11,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "internal/time.h"
 #include "internal/utf8.h"
 
@@ -375,6 +376,20 @@ struct DatasetBuilder::Impl {
   absl::Status Error(Where w, absl::string_view field,
                      absl::string_view reason) {
     return Error(RowRef{sources[w.source], w.row}, field, reason);
+  }
+
+  void WarnManagerCycles();
+
+  // Doubtful but kept, whatever the policy.
+  void Warn(Where w, absl::string_view field, absl::string_view reason) {
+    if (static_cast<size_t>(report.warnings_size()) < max_errors) {
+      v1::DataError* e = report.add_warnings();
+      e->set_source(internal::ToValidUtf8(sources[w.source]));
+      e->set_row(w.row);
+      e->set_field(internal::ToValidUtf8(field));
+      e->set_reason(internal::ToValidUtf8(reason));
+    }
+    report.set_total_warnings(report.total_warnings() + 1);
   }
 
   // Returns a reason when `t` is set and outside the sane range.
@@ -775,6 +790,41 @@ absl::Status DatasetBuilder::AddOwner(const v1::Owner& o, RowRef where) {
   return absl::OkStatus();
 }
 
+// Warns once per owner -> manager cycle, at the row of the owner where the
+// walk entered it.
+void DatasetBuilder::Impl::WarnManagerCycles() {
+  Impl& m = *this;
+  const OwnerTable& t = m.ds.owners();
+  absl::flat_hash_map<StringId, size_t> index;
+  for (size_t i = 0; i < t.id.size(); ++i) index.emplace(t.id[i], i);
+  // 0: not visited; 1: on the current chain; 2: done.
+  std::vector<uint8_t> state(t.id.size(), 0);
+  for (size_t start = 0; start < t.id.size(); ++start) {
+    std::vector<size_t> chain;
+    size_t i = start;
+    while (state[i] == 0) {
+      state[i] = 1;
+      chain.push_back(i);
+      auto it = index.find(t.manager_id[i]);
+      if (t.manager_id[i] == 0 || it == index.end()) break;
+      i = it->second;
+    }
+    if (state[i] == 1 && !chain.empty() && t.manager_id[chain.back()] != 0) {
+      // i is on the chain just walked: the cycle runs from i to its end.
+      std::vector<std::string> names;
+      auto from = std::find(chain.begin(), chain.end(), i);
+      for (auto c = from; c != chain.end(); ++c) {
+        names.emplace_back(m.ds.str(t.id[*c]));
+      }
+      names.emplace_back(m.ds.str(t.id[i]));
+      m.Warn(m.owner_where[i], "manager_id",
+             absl::StrCat("owner -> manager cycle ",
+                          absl::StrJoin(names, " -> "), " (kept)"));
+    }
+    for (size_t c : chain) state[c] = 2;
+  }
+}
+
 absl::StatusOr<Dataset> DatasetBuilder::Build() {
   Impl& m = *impl_;
   if (!m.config_status.ok()) return m.config_status;
@@ -804,6 +854,7 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
         ct.signup_time[it->second] = m.ev.time[i];
       }
     }
+    m.report.set_implicit_customers(ct.id.size() - first_implicit);
   }
 
   // Resolves staged customer ids, dropping rows of unknown customers.
@@ -838,6 +889,15 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
             resolve(m.ev_customer, m.ev_where, "event", &owner, &kept);
         !s.ok()) {
       return s;
+    }
+    for (size_t k = 0; k < kept.size(); ++k) {
+      const UnixSeconds signup = ct.signup_time[owner[k]];
+      if (signup != kNoTime && m.ev.time[kept[k]] < signup) {
+        m.Warn(m.ev_where[kept[k]], "time",
+               absl::StrCat("event at ", FormatTime(m.ev.time[kept[k]]),
+                            " before the customer's signup ",
+                            FormatTime(signup), " (kept)"));
+      }
     }
     m.ev_customer = {};
     m.ev_where = {};
@@ -928,11 +988,12 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
         ds.owners_.manager_id[i] = 0;
       }
     }
+    m.WarnManagerCycles();
   }
   ds.strings_.ShrinkToFit();
 
   auto& kept = *m.report.mutable_rows_kept();
-  kept["customers"] = ds.num_customers();
+  kept["customers"] = ds.num_customers() - m.report.implicit_customers();
   kept["events"] = ds.num_events();
   kept["contacts"] = ds.num_contacts();
   kept["contracts"] = ds.num_contracts();

@@ -166,6 +166,8 @@ struct FieldSource {
   const pb::Map<std::string, std::string>* values = nullptr;
   UnixSeconds offset_reference = kNoTime;
   v1::OffsetUnit offset_unit = v1::OFFSET_UNIT_UNSPECIFIED;
+  std::string date_format;    // empty: ISO 8601
+  std::vector<int> multiply;  // columns whose numbers multiply this one's
 };
 
 struct TablePlan {
@@ -229,6 +231,20 @@ std::vector<std::string> TableFields(v1::Table t) {
 }
 
 constexpr absl::string_view kAttrPrefix = "attributes.";
+
+// What a date_format cannot do, or "".
+std::string DateFormatProblem(absl::string_view format) {
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    if (i + 1 == format.size() ||
+        !absl::StrContains("YymdHMS%", format[i + 1])) {
+      return absl::StrCat("'", format.substr(i, 2),
+                          "' is not one of %Y %y %m %d %H %M %S %%");
+    }
+    ++i;
+  }
+  return "";
+}
 
 // Resolves a mapping against a file header. Configuration mistakes (unknown
 // schema field, column absent from the header) fail regardless of policy;
@@ -333,6 +349,24 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
                              ? v1::DAYS
                              : cm.offset_unit();
       }
+      if (!cm.date_format().empty()) {
+        if (std::string p = DateFormatProblem(cm.date_format()); !p.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source, ": ", path, ".date_format: ", p));
+        }
+        fs.date_format = cm.date_format();
+      }
+      for (int k = 0; k < cm.multiply_by_size(); ++k) {
+        auto it = column_of.find(cm.multiply_by(k));
+        if (it == column_of.end()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              source, ": ", path, ".multiply_by[", k, "]: no column '",
+              cm.multiply_by(k), "' in the header (",
+              absl::StrJoin(header, ","), ")"));
+        }
+        fs.multiply.push_back(it->second);
+        used[it->second] = true;
+      }
     }
   }
   for (size_t c = 0; c < header.size(); ++c) {
@@ -341,6 +375,8 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
       plan->attributes.emplace_back(header[c], c);
       continue;
     }
+    // A mapping names the columns it uses; vendor exports carry more.
+    if (!mapping.columns().empty()) continue;
     if (absl::Status s = builder.ReportError(
             {source, 1}, header[c],
             absl::StrCat("unknown column '", header[c], "' (ignored)"));
@@ -350,6 +386,7 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
   }
   for (const FieldSource& f : plan->fields) {
     plan->max_column = std::max(plan->max_column, f.column);
+    for (int c : f.multiply) plan->max_column = std::max(plan->max_column, c);
   }
   for (const auto& a : plan->attributes) {
     plan->max_column = std::max(plan->max_column, a.second);
@@ -373,14 +410,92 @@ absl::string_view FieldText(const FieldSource& f,
   return text;
 }
 
-// Parses a time field, honouring offsets ("n units before a date").
-// Empty text is kNoTime.
+// The number of a field: its text, times the number of each multiply_by
+// column. On failure *bad is the text that is not a number.
+bool FieldNumber(const FieldSource& f,
+                 const std::vector<absl::string_view>& record, double* out,
+                 absl::string_view* bad) {
+  *bad = FieldText(f, record);
+  if (!ParseDouble(*bad, out)) return false;
+  for (int c : f.multiply) {
+    double factor;
+    *bad = record[c];
+    if (!ParseDouble(*bad, &factor)) return false;
+    *out *= factor;
+  }
+  return true;
+}
+
+// Reads `text` laid out as `format` (checked by DateFormatProblem).
+bool ParseFormattedTime(absl::string_view format, absl::string_view text,
+                        UnixSeconds* out) {
+  int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+  size_t t = 0;
+  for (size_t f = 0; f < format.size(); ++f) {
+    const char spec = format[f] == '%' ? format[++f] : '\0';
+    if (spec == '\0' || spec == '%') {
+      if (t == text.size() || text[t] != format[f]) return false;
+      ++t;
+      continue;
+    }
+    int64_t v = 0;
+    int digits = 0;
+    const int max_digits = spec == 'Y' ? 4 : 2;
+    while (digits < max_digits && t < text.size() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(text[t]))) {
+      v = v * 10 + (text[t++] - '0');
+      ++digits;
+    }
+    if (digits == 0) return false;
+    switch (spec) {
+      case 'Y':
+        year = v;
+        break;
+      case 'y':  // POSIX: 69-99 are 19xx, 00-68 20xx
+        year = v < 69 ? 2000 + v : 1900 + v;
+        break;
+      case 'm':
+        month = v;
+        break;
+      case 'd':
+        day = v;
+        break;
+      case 'H':
+        hour = v;
+        break;
+      case 'M':
+        minute = v;
+        break;
+      default:
+        second = v;
+        break;
+    }
+  }
+  if (t != text.size() || month < 1 || month > 12 || day < 1 || hour > 23 ||
+      minute > 59 || second > 59) {
+    return false;
+  }
+  const int64_t days = internal::DaysFromCivil(year, static_cast<int>(month),
+                                               static_cast<int>(day));
+  int64_t y;
+  int m, d;
+  internal::CivilFromDays(days, &y, &m, &d);
+  if (y != year || m != month || d != day) return false;  // e.g. 02/30
+  *out = days * 86400 + hour * 3600 + minute * 60 + second;
+  return true;
+}
+
+// Parses a time field, honouring date formats and offsets ("n units before
+// a date"). Empty text is kNoTime.
 bool ParseTimeField(const FieldSource& f, absl::string_view text,
                     UnixSeconds* out) {
   text = Trim(text);
   if (text.empty()) {
     *out = kNoTime;
     return true;
+  }
+  if (!f.date_format.empty()) {
+    return ParseFormattedTime(f.date_format, text, out);
   }
   if (f.offset_reference == kNoTime) {
     return internal::ParseUnixTime(text, out);
@@ -442,10 +557,12 @@ absl::Status ParseEventRow(const TablePlan& plan,
   if (!ParseTimeField(F[kTime], t, &in->time)) {
     return fail(kTime, NotA("a valid date or time", t));
   }
-  t = FieldText(F[kAmount], rec);
-  if (!ParseDouble(t, &in->amount)) return fail(kAmount, NotA("a number", t));
-  t = FieldText(F[kValue], rec);
-  if (!ParseDouble(t, &in->value)) return fail(kValue, NotA("a number", t));
+  if (!FieldNumber(F[kAmount], rec, &in->amount, &t)) {
+    return fail(kAmount, NotA("a number", t));
+  }
+  if (!FieldNumber(F[kValue], rec, &in->value, &t)) {
+    return fail(kValue, NotA("a number", t));
+  }
   in->key = FieldText(F[kKey], rec);
   in->group = FieldText(F[kGroup], rec);
   in->flags = 0;
@@ -485,7 +602,7 @@ absl::Status ParseMessageRow(const TablePlan& plan,
         break;
       case pb::FieldDescriptor::CPPTYPE_DOUBLE: {
         double v;
-        if (!ParseDouble(text, &v)) {
+        if (!FieldNumber(f, rec, &v, &text)) {
           if (absl::Status s = bad(f, NotA("a number", text)); !s.ok() || !*ok)
             return s;
           break;
@@ -1200,6 +1317,9 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
       continue;
     }
     if (row == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
+    if (row == 1 && internal::StartsWithUtf16Bom(line)) {
+      return internal::Utf16Error(path);
+    }
     if (Trim(line).empty()) continue;
     record.Clear();
     auto status = pb::util::JsonStringToMessage(line, &record, options);
@@ -1480,6 +1600,10 @@ absl::Status ParseBinaryProto(absl::string_view bytes, pb::Message* message) {
   return absl::OkStatus();
 }
 
+std::string ToValidUtf8(absl::string_view text) {
+  return internal::ToValidUtf8(text);
+}
+
 absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
   if (message == nullptr) return absl::InvalidArgumentError("message: null");
   absl::StatusOr<std::string> read =
@@ -1493,6 +1617,7 @@ absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
     }
     return absl::OkStatus();
   }
+  if (internal::StartsWithUtf16Bom(bytes)) return internal::Utf16Error(path);
   absl::Status s = ParseTextProto(bytes, message);
   if (!s.ok())
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));

@@ -132,6 +132,15 @@ TEST_F(Hardening, UnusableCustomersTableFailsTheLoad) {
   EXPECT_THAT(Message(r.status()), HasSubstr("required column 'id'"));
   Write("customers.csv", "\xFF\xFEi\0d\0\n\0"s);
   EXPECT_THAT(Message(Load().status()), HasSubstr("UTF-16"));
+  // Item 10: UTF-16 configs and JSONL are named as such too.
+  v1::LoadOptions options;
+  EXPECT_THAT(
+      Message(ReadConfigFile(Write("o.textproto", "\xFF\xFEp\0"s), &options)),
+      HasSubstr("o.textproto: UTF-16 text"));
+  v1::LoadOptions jsonl;
+  jsonl.add_paths(Write("r.jsonl", "\xFF\xFE{\0}\0\n\0"s));
+  EXPECT_THAT(Message(LoadDataset(jsonl).status()),
+              HasSubstr("r.jsonl: UTF-16 text"));
 }
 
 // Item 6: a named pipe is refused at once; alarm() fails a hang.
@@ -225,6 +234,110 @@ TEST_F(Hardening, MissingPathIsNotFound) {
   v1::LoadOptions o;
   o.add_paths(Path("no-such-export"));
   EXPECT_EQ(LoadDataset(o).status().code(), absl::StatusCode::kNotFound);
+}
+
+// Item 11: an order log through a mapping: extra columns are no error
+// even under STRICT, and created customers are counted apart.
+TEST_F(Hardening, OrderLogMappingIgnoresExtraColumnsAndCountsImplicitOnes) {
+  Write("orders.csv",
+        "Invoice,StockCode,CustomerID,InvoiceDate,Price,Country\n"
+        "536365,85123A,17850,2010-12-01,2.55,United Kingdom\n"
+        "536366,71053,17850,2010-12-02,3.39,United Kingdom\n"
+        "536367,84406B,13047,2010-12-01,2.75,United Kingdom\n");
+  v1::LoadOptions o;
+  ASSERT_TRUE(
+      ParseTextProto(R"pb(
+                       tables {
+                         table: EVENTS
+                         path: "orders.csv"
+                         implicit_customers: true
+                         columns { field: "customer_id" column: "CustomerID" }
+                         columns { field: "time" column: "InvoiceDate" }
+                         columns { field: "amount" column: "Price" }
+                         columns { field: "kind" constant: "ORDER" }
+                       }
+                       validation { policy: STRICT }
+                     )pb",
+                     &o)
+          .ok());
+  o.set_base_dir(dir());
+  absl::StatusOr<LoadResult> r = LoadDataset(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->report.total_errors(), 0);
+  EXPECT_EQ(r->dataset.num_customers(), 2u);
+  EXPECT_EQ(r->report.implicit_customers(), 2);
+  EXPECT_EQ(r->report.rows_kept().at("customers"), 0);
+  EXPECT_EQ(r->report.rows_read().at("customers"), 0);
+}
+
+// Item 11: a mapping computes amount = quantity x price and reads a
+// vendor's date layout.
+TEST_F(Hardening, MappingMultipliesColumnsAndReadsDateFormats) {
+  const std::string orders =
+      Write("retail.csv",
+            "Invoice,Quantity,InvoiceDate,Price,Customer ID\n"
+            "536365,6,12/1/2010 8:26,2.55,17850\n"
+            "536366,2,12/1/2010 18:28,1.5,17850\n"
+            "536367,1,2/30/2010 8:00,1,17850\n"
+            "536368,x,12/2/2010 8:00,1,17850\n");
+  const std::string mapping = R"pb(
+    tables {
+      table: EVENTS
+      path: "retail.csv"
+      implicit_customers: true
+      columns { field: "customer_id" column: "Customer ID" }
+      columns {
+        field: "time"
+        column: "InvoiceDate"
+        date_format: "%m/%d/%Y %H:%M"
+      }
+      columns { field: "amount" column: "Quantity" multiply_by: "Price" }
+      columns { field: "value" column: "Quantity" }
+      columns { field: "kind" constant: "ORDER" }
+    }
+  )pb";
+  v1::LoadOptions o;
+  ASSERT_TRUE(ParseTextProto(mapping, &o).ok());
+  o.set_base_dir(dir());
+  absl::StatusOr<LoadResult> r = LoadDataset(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->dataset.num_events(), 2u);
+  const EventTable& ev = r->dataset.events();
+  EXPECT_DOUBLE_EQ(ev.amount[0], 6 * 2.55);
+  EXPECT_DOUBLE_EQ(ev.amount[1], 3);
+  EXPECT_EQ(ev.time[0], *ParseTime("2010-12-01T08:26:00Z"));
+  EXPECT_EQ(ev.time[1], *ParseTime("2010-12-01T18:28:00Z"));
+  const std::string errors = ErrorsText(r->report);
+  EXPECT_THAT(errors, HasSubstr(orders + ":4: time: '2/30/2010 8:00'"));
+  EXPECT_THAT(errors, HasSubstr(orders + ":5: amount: 'x' is not a number"));
+
+  o.mutable_tables(0)->mutable_columns(1)->set_date_format("%d.%b");
+  EXPECT_THAT(Message(LoadDataset(o).status()),
+              HasSubstr("columns[1].date_format: '%b' is not one of"));
+}
+
+// Item 12: doubtful but valid data is kept with a warning, under STRICT
+// too.
+TEST_F(Hardening, EventBeforeSignupAndManagerCycleAreWarnings) {
+  Write("customers.csv", "id,signup_time\nc1,2024-01-01\n");
+  const std::string events = Write(
+      "events.csv",
+      "customer_id,kind,time\nc1,login,2023-12-01\nc1,login,2024-02-01\n");
+  const std::string owners =
+      Write("owners.csv", "id,manager_id\no1,o2\no2,o3\no3,o2\no4,o1\n");
+  absl::StatusOr<LoadResult> r = Load(v1::STRICT);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->dataset.num_events(), 2u);
+  EXPECT_EQ(r->report.total_errors(), 0);
+  ASSERT_EQ(r->report.total_warnings(), 2);
+  std::string warnings;
+  for (const v1::DataError& w : r->report.warnings()) {
+    warnings += w.source() + ":" + std::to_string(w.row()) + ": " + w.field() +
+                ": " + w.reason() + "\n";
+  }
+  EXPECT_THAT(warnings, HasSubstr(events + ":2: time: event at 2023-12-01"));
+  EXPECT_THAT(warnings, HasSubstr(owners + ":3: manager_id: owner -> manager "
+                                           "cycle o2 -> o3 -> o2 (kept)"));
 }
 
 }  // namespace

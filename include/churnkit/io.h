@@ -120,6 +120,9 @@ absl::Status ParseTextProto(absl::string_view text,
 // are refused too. Nothing is logged to stderr.
 absl::Status ParseBinaryProto(absl::string_view bytes,
                               google::protobuf::Message* message);
+// `text` with each byte that is not well-formed UTF-8, and each NUL,
+// replaced by U+FFFD: safe to show, serialize or hand out as a C string.
+std::string ToValidUtf8(absl::string_view text);
 // Reads a config file: text format, or binary when the name ends in ".pb"
 // or ".binpb".
 absl::Status ReadConfigFile(const std::string& path,

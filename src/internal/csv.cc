@@ -135,12 +135,9 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
   if (first_) {
     if (e - p < 3 && !at_eof) return false;
     if (e - p >= 3 && std::memcmp(d + p, "\xEF\xBB\xBF", 3) == 0) p += 3;
-    if (e - p >= 2 && (std::memcmp(d + p, "\xFF\xFE", 2) == 0 ||
-                       std::memcmp(d + p, "\xFE\xFF", 2) == 0)) {
+    if (StartsWithUtf16Bom(absl::string_view(d + p, e - p))) {
       utf16_ = true;
-      return absl::InvalidArgumentError(
-          "UTF-16 text (it starts with a UTF-16 byte-order mark); save the "
-          "file as UTF-8");
+      return Utf16Error("");
     }
   }
   // Skip blank lines.

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace churnkit::internal {
@@ -47,6 +48,18 @@ absl::Status OpenError(const std::string& path, int error) {
 }
 
 }  // namespace
+
+bool StartsWithUtf16Bom(absl::string_view bytes) {
+  return absl::StartsWith(bytes, "\xFF\xFE") ||
+         absl::StartsWith(bytes, "\xFE\xFF");
+}
+
+absl::Status Utf16Error(absl::string_view path) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, path.empty() ? "" : ": ",
+      "UTF-16 text (it starts with a UTF-16 byte-order mark); save the file "
+      "as UTF-8"));
+}
 
 bool PathEntryExists(const std::string& path) {
   struct stat st;

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace churnkit::internal {
 
@@ -27,6 +28,12 @@ absl::StatusOr<std::FILE*> OpenRegularFileStream(const std::string& path);
 // DataLoss when a read fails half-way.
 absl::StatusOr<std::string> ReadRegularFile(const std::string& path,
                                             size_t max_bytes);
+
+// Whether `bytes` start with a UTF-16 byte-order mark: churnkit reads
+// UTF-8 only, and UTF-16 read as UTF-8 gives garbled errors.
+bool StartsWithUtf16Bom(absl::string_view bytes);
+// The error for such a file.
+absl::Status Utf16Error(absl::string_view path);
 
 }  // namespace churnkit::internal
 
