@@ -124,7 +124,9 @@ void ClearError() noexcept {
 ck_status SetError(const char* function, ck_status code,
                    absl::string_view detail) noexcept {
   try {
-    last_error.message = absl::StrCat(function, ": ", detail);
+    // Messages quote caller text, which may be invalid UTF-8.
+    last_error.message =
+        churnkit::ToValidUtf8(absl::StrCat(function, ": ", detail));
     last_error.fixed = nullptr;
   } catch (...) {
     last_error.fixed = "churnkit: out of memory while reporting an error";

@@ -2495,6 +2495,27 @@ TEST(CApiHardening, StrictLoadFailsOnADanglingSymlinkTable) {
   EXPECT_EQ(ds, nullptr);
 }
 
+TEST(CApiHardening, LastErrorIsValidUtf8) {
+  DatasetPtr ds = ExampleData();
+  size_t index = 0;
+  EXPECT_EQ(ck_dataset_find_customer(ds.get(), "c\xff", &index), CK_NOT_FOUND);
+  EXPECT_STREQ(ck_last_error(),
+               "ck_dataset_find_customer: no customer with id 'c\xEF\xBF\xBD'");
+}
+
+TEST(CApiHardening, TwoProportionTestAtInt64MaxIsFinite) {
+  double z = 0, p = 0;
+  EXPECT_CK_OK(ck_two_proportion_test(INT64_MAX, INT64_MAX, 0, INT64_MAX, &z,
+                                      &p, nullptr));
+  EXPECT_TRUE(std::isfinite(z));
+  EXPECT_CK_OK(ck_two_proportion_test(INT64_MAX, INT64_MAX, INT64_MAX - 1,
+                                      INT64_MAX, &z, &p, nullptr));
+  EXPECT_TRUE(std::isfinite(z));
+  EXPECT_EQ(ck_fisher_exact(INT64_MAX, INT64_MAX, 1, 1, &p, nullptr, nullptr,
+                            nullptr),
+            CK_INVALID_ARGUMENT);
+}
+
 TEST(CApiHardening, BadModelBytesAreDataLoss) {
   ck_model_t* m = Poison<ck_model_t>();
   // A serialized LoadOptions with paths: "x" is no model.
