@@ -1575,6 +1575,14 @@ absl::Status ParseTextProto(absl::string_view text, pb::Message* message) {
         absl::StrCat(message->GetDescriptor()->full_name(), ": ",
                      errors.first().empty() ? "parse error" : errors.first()));
   }
+  // The text parser takes any bytes in a string; such a config would make
+  // every message and error carrying them unreadable.
+  if (std::string field = internal::FirstInvalidUtf8Field(*message);
+      !field.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(message->GetDescriptor()->full_name(), ": ",
+                     internal::ToValidUtf8(field), ": not valid UTF-8"));
+  }
   return absl::OkStatus();
 }
 

@@ -1218,9 +1218,7 @@ absl::StatusOr<v1::LogisticModel> ParseModel(absl::string_view bytes) {
   v1::LogisticModel model;
   if (absl::Status s = ParseBinaryProto(bytes, &model); !s.ok()) {
     return absl::DataLossError(
-        absl::StrCat("the bytes are not a churnkit.v1.LogisticModel "
-                     "(corrupted or another message): ",
-                     s.message()));
+        absl::StrCat("the model bytes are ", s.message()));
   }
   // Every saved model has a format version; without one the bytes were
   // empty or another message that happened to parse.

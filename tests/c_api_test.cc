@@ -1805,7 +1805,7 @@ TEST(CApiModel, RejectsNullAndInvalidArguments) {
   EXPECT_EQ(m, nullptr);
   ExpectNullArgument(ck_model_load("x", 1, nullptr), "ck_model_load", "out");
   ExpectError(ck_model_load("\xff\xff\xff", 3, &m), CK_DATA_LOSS,
-              "ck_model_load", "not a churnkit.v1.LogisticModel");
+              "ck_model_load", "not a serialized churnkit.v1.LogisticModel");
   std::string corrupted(static_cast<const char*>(ck_buffer_data(saved.get())),
                         ck_buffer_size(saved.get()));
   corrupted[corrupted.size() / 2] ^= 0x10;
@@ -2520,7 +2520,7 @@ TEST(CApiHardening, BadModelBytesAreDataLoss) {
   ck_model_t* m = Poison<ck_model_t>();
   // A serialized LoadOptions with paths: "x" is no model.
   ExpectError(ck_model_load("\x0a\x01x", 3, &m), CK_DATA_LOSS, "ck_model_load",
-              "not a churnkit.v1.LogisticModel");
+              "not a serialized churnkit.v1.LogisticModel");
 }
 
 TEST(CApiHardening, AnotherMessageIsNotAnAlertHistory) {

@@ -229,6 +229,14 @@ TEST_F(Hardening, BadOptionalCustomerCellIsEmptiedNotTheCustomer) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Item 10: text configs with invalid UTF-8 strings are refused.
+TEST_F(Hardening, TextConfigWithInvalidUtf8IsRefused) {
+  v1::LoadOptions o;
+  const absl::Status s = ParseTextProto("paths: \"a\" paths: \"\xFF\"", &o);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(s), "churnkit.v1.LoadOptions: paths[1]: not valid UTF-8");
+}
+
 // Item 10: a missing path is NotFound, not "cannot tell the format".
 TEST_F(Hardening, MissingPathIsNotFound) {
   v1::LoadOptions o;
