@@ -230,7 +230,7 @@ absl::Status CheckCount(size_t count, size_t element_size, const char* name,
   if (count > max_bytes / element_size) {
     return absl::InvalidArgumentError(
         absl::StrCat("argument '", name, "' is ", count, "; at most ",
-                     max_bytes / element_size, " fit in memory"));
+                     max_bytes / element_size, " are accepted"));
   }
   return absl::OkStatus();
 }
@@ -427,7 +427,7 @@ ck_status ck_dataset_from_records(const void* data, size_t size, int policy,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     absl::StatusOr<absl::string_view> bytes =
-        BytesArg(data, size, "data", "size");
+        BytesArg(data, size, "data", "size", INT_MAX);
     if (!bytes.ok()) return bytes.status();
     if (policy != CK_POLICY_LENIENT && policy != CK_POLICY_STRICT) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -1103,7 +1103,7 @@ ck_status ck_model_load(const void* data, size_t size, ck_model_t** out) {
     *out = nullptr;
     if (data == nullptr) return NullArgument("data");
     absl::StatusOr<absl::string_view> bytes =
-        BytesArg(data, size, "data", "size");
+        BytesArg(data, size, "data", "size", INT_MAX);
     if (!bytes.ok()) return bytes.status();
     absl::StatusOr<churnkit::v1::LogisticModel> model =
         churnkit::ParseModel(*bytes);

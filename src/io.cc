@@ -1361,11 +1361,12 @@ absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder,
 absl::Status ReadPbStreamBytes(absl::string_view bytes,
                                absl::string_view source,
                                DatasetBuilder& builder) {
-  pb::io::ArrayInputStream in(bytes.data(), static_cast<int>(bytes.size()));
+  // Checked before the stream exists: it takes the size as an int.
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": more than 2 GiB of records in one buffer"));
   }
+  pb::io::ArrayInputStream in(bytes.data(), static_cast<int>(bytes.size()));
   return ReadRecordStream(&in, source, builder);
 }
 

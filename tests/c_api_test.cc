@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -2474,6 +2475,13 @@ TEST(CApiHardening, SizesBeyondAnyObjectAreInvalidArguments) {
   ExpectError(ck_dataset_from_records(&byte, SIZE_MAX, CK_POLICY_STRICT, &ds),
               CK_INVALID_ARGUMENT, "ck_dataset_from_records",
               "argument 'size'");
+  // Fits in memory but not in protobuf's int sizes: refused before a read.
+  ExpectError(ck_dataset_from_records(&byte, size_t{INT_MAX} + 1,
+                                      CK_POLICY_STRICT, &ds),
+              CK_INVALID_ARGUMENT, "ck_dataset_from_records",
+              "argument 'size' is 2147483648; at most 2147483647");
+  ExpectError(ck_model_load(&byte, size_t{INT_MAX} + 1, &m),
+              CK_INVALID_ARGUMENT, "ck_model_load", "argument 'size'");
   EXPECT_EQ(ds, nullptr);
   const double x[] = {1};
   ck_buffer_t* out = Poison<ck_buffer_t>();
