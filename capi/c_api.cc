@@ -125,7 +125,9 @@ void ClearError() noexcept {
 ck_status SetError(const char* function, ck_status code,
                    absl::string_view detail) noexcept {
   try {
-    last_error.message = absl::StrCat(function, ": ", detail);
+    // Messages quote caller text, which may be invalid UTF-8.
+    last_error.message =
+        churnkit::ToValidUtf8(absl::StrCat(function, ": ", detail));
     last_error.fixed = nullptr;
   } catch (...) {
     last_error.fixed = "churnkit: out of memory while reporting an error";
@@ -221,17 +223,44 @@ absl::StatusOr<churnkit::ChurnLabeler> LabelerOf(const char* textproto) {
   return churnkit::ChurnLabeler::Create(def);
 }
 
+// The one size check of caller arrays: `count` elements of `element_size`
+// bytes must fit in an object (PTRDIFF_MAX bytes), or building a view or a
+// copy of them would trap or throw; protobuf bytes must also fit in an int.
+absl::Status CheckCount(size_t count, size_t element_size, const char* name,
+                        size_t max_bytes = PTRDIFF_MAX) {
+  if (count > max_bytes / element_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument '", name, "' is ", count, "; at most ",
+                     max_bytes / element_size, " are accepted"));
+  }
+  return absl::OkStatus();
+}
+
+// `size` bytes at `data` (NULL only when size is 0) as a view.
+absl::StatusOr<absl::string_view> BytesArg(const void* data, size_t size,
+                                           const char* data_name,
+                                           const char* size_name,
+                                           size_t max_bytes = PTRDIFF_MAX) {
+  if (data == nullptr && size != 0) return NullArgument(data_name);
+  if (absl::Status s = CheckCount(size, 1, size_name, max_bytes); !s.ok()) {
+    return s;
+  }
+  if (size == 0) return absl::string_view();
+  return absl::string_view(static_cast<const char*>(data), size);
+}
+
 // Parses the serialized message argument `name` (`size` bytes at `data`,
 // which may be NULL only when size is 0; no bytes leave the defaults).
 absl::Status ParseBytes(const void* data, size_t size, const char* name,
+                        const char* size_name,
                         google::protobuf::Message* message) {
-  if (data == nullptr && size != 0) return NullArgument(name);
-  if (size > static_cast<size_t>(INT_MAX) ||
-      (size > 0 && !message->ParseFromArray(data, static_cast<int>(size)))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "argument '", name, "': not a serialized ",
-        message->GetDescriptor()->full_name(),
-        size > static_cast<size_t>(INT_MAX) ? " (over 2 GiB)" : ""));
+  absl::StatusOr<absl::string_view> bytes =
+      BytesArg(data, size, name, size_name, INT_MAX);
+  if (!bytes.ok()) return bytes.status();
+  if (bytes->empty()) return absl::OkStatus();
+  if (absl::Status s = churnkit::ParseBinaryProto(*bytes, message); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument '", name, "': ", s.message()));
   }
   return absl::OkStatus();
 }
@@ -385,7 +414,7 @@ ck_status ck_dataset_load_proto(const void* options, size_t size,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     churnkit::v1::LoadOptions parsed;
-    if (absl::Status s = ParseBytes(options, size, "options", &parsed);
+    if (absl::Status s = ParseBytes(options, size, "options", "size", &parsed);
         !s.ok()) {
       return s;
     }
@@ -398,7 +427,9 @@ ck_status ck_dataset_from_records(const void* data, size_t size, int policy,
   return Guard("ck_dataset_from_records", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
-    if (data == nullptr && size != 0) return NullArgument("data");
+    absl::StatusOr<absl::string_view> bytes =
+        BytesArg(data, size, "data", "size", INT_MAX);
+    if (!bytes.ok()) return bytes.status();
     if (policy != CK_POLICY_LENIENT && policy != CK_POLICY_STRICT) {
       return absl::InvalidArgumentError(absl::StrCat(
           "argument 'policy' is ", policy,
@@ -406,10 +437,7 @@ ck_status ck_dataset_from_records(const void* data, size_t size, int policy,
     }
     churnkit::v1::ValidationOptions validation;
     validation.set_policy(static_cast<churnkit::v1::ErrorPolicy>(policy));
-    const absl::string_view bytes =
-        size == 0 ? absl::string_view()
-                  : absl::string_view(static_cast<const char*>(data), size);
-    return ToHandle(churnkit::LoadRecordStream(bytes, validation), out);
+    return ToHandle(churnkit::LoadRecordStream(*bytes, validation), out);
   });
 }
 
@@ -644,8 +672,11 @@ ck_status ck_features_compute(const ck_features_t* features,
       }
     }
     const size_t cols = features->engine.names().size();
-    if (cols != 0 && n_customers > SIZE_MAX / cols) {
-      return absl::InvalidArgumentError("argument 'n_customers' is too large");
+    if (absl::Status s =
+            CheckCount(n_customers, sizeof(double) * std::max<size_t>(cols, 1),
+                       "n_customers");
+        !s.ok()) {
+      return s;
     }
     if (out_size != n_customers * cols) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -808,6 +839,10 @@ ck_status ck_training_panel(const ck_features_t* features,
       return s;
     }
     if (dates == nullptr && n_dates > 0) return NullArgument("dates");
+    if (absl::Status s = CheckCount(n_dates, sizeof(int64_t), "n_dates");
+        !s.ok()) {
+      return s;
+    }
     absl::StatusOr<churnkit::ChurnLabeler> labeler =
         LabelerOf(definition_textproto);
     if (!labeler.ok()) return labeler.status();
@@ -852,6 +887,10 @@ ck_status ck_segment(const ck_dataset_t* dataset, const void* options,
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
     if (options == nullptr && options_size != 0) return NullArgument("options");
+    if (absl::Status s = CheckCount(num_risk, sizeof(double), "num_risk");
+        !s.ok()) {
+      return s;
+    }
     if (num_risk != 0) {
       if (absl::Status s =
               CheckNotNull({{"risk_ids", risk_ids}, {"risk", risk}});
@@ -865,7 +904,8 @@ ck_status ck_segment(const ck_dataset_t* dataset, const void* options,
           "give the risk either as arrays or as an assessment, not both");
     }
     churnkit::v1::SegmentOptions parsed;
-    if (absl::Status s = ParseBytes(options, options_size, "options", &parsed);
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed);
         !s.ok()) {
       return s;
     }
@@ -908,8 +948,9 @@ absl::Status ViewMatrix(const double* x, size_t rows, size_t cols,
   if (cols == 0) return absl::InvalidArgumentError("argument 'cols' is 0");
   if (column_names == nullptr) return NullArgument("column_names");
   if (rows > 0 && x == nullptr) return NullArgument("x");
-  if (rows > SIZE_MAX / cols) {
-    return absl::InvalidArgumentError("arguments 'rows' * 'cols' overflow");
+  if (absl::Status s = CheckCount(rows, sizeof(double) * cols, "rows");
+      !s.ok()) {
+    return s;
   }
   names->clear();
   for (size_t j = 0; j < cols; ++j) {
@@ -1062,8 +1103,11 @@ ck_status ck_model_load(const void* data, size_t size, ck_model_t** out) {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (data == nullptr) return NullArgument("data");
-    absl::StatusOr<churnkit::v1::LogisticModel> model = churnkit::ParseModel(
-        absl::string_view(static_cast<const char*>(data), size));
+    absl::StatusOr<absl::string_view> bytes =
+        BytesArg(data, size, "data", "size", INT_MAX);
+    if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<churnkit::v1::LogisticModel> model =
+        churnkit::ParseModel(*bytes);
     if (!model.ok()) return model.status();
     *out = new ck_model_t{*std::move(model)};
     return absl::OkStatus();
@@ -1084,6 +1128,7 @@ ck_status ck_metrics_evaluate(const uint8_t* labels, const double* scores,
         !s.ok()) {
       return s;
     }
+    if (absl::Status s = CheckCount(n, sizeof(double), "n"); !s.ok()) return s;
     churnkit::v1::EvaluationOptions options;
     if (absl::Status s =
             ParseOptional(options_textproto, "options_textproto", &options);
@@ -1122,7 +1167,8 @@ ck_status ck_scorecard_learn(const double* x, size_t rows, size_t cols,
       return s;
     }
     churnkit::v1::ScorecardLearnOptions parsed;
-    if (absl::Status s = ParseBytes(options, options_size, "options", &parsed);
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed);
         !s.ok()) {
       return s;
     }
@@ -1199,7 +1245,8 @@ ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
     churnkit::v1::ExperimentOptions parsed;
-    if (absl::Status s = ParseBytes(options, options_size, "options", &parsed);
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed);
         !s.ok()) {
       return s;
     }
@@ -1321,7 +1368,8 @@ ck_status ck_assessor_create_proto(const void* config, size_t size,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     churnkit::v1::AssessmentConfig parsed;
-    if (absl::Status s = ParseBytes(config, size, "config", &parsed); !s.ok()) {
+    if (absl::Status s = ParseBytes(config, size, "config", "size", &parsed);
+        !s.ok()) {
       return s;
     }
     absl::StatusOr<churnkit::Assessor> a = churnkit::Assessor::Create(parsed);
@@ -1351,7 +1399,8 @@ ck_status AssessWith(const char* function, const ck_assessor_t* assessor,
       return s;
     }
     churnkit::v1::AlertHistory parsed;
-    if (absl::Status s = ParseBytes(history, history_size, "history", &parsed);
+    if (absl::Status s = ParseBytes(history, history_size, "history",
+                                    "history_size", &parsed);
         !s.ok()) {
       return s;
     }
@@ -1478,6 +1527,7 @@ absl::Status RfmFromArrays(const double* frequency, const double* recency,
     return s;
   }
   if (n == 0) return absl::InvalidArgumentError("argument 'n' is 0");
+  if (absl::Status s = CheckCount(n, sizeof(double), "n"); !s.ok()) return s;
   rfm->frequency.assign(frequency, frequency + n);
   rfm->recency.assign(recency, recency + n);
   rfm->age.assign(age, age + n);
@@ -1556,10 +1606,11 @@ ck_status ck_clv_predict(const void* model, size_t model_size,
                          double* clv) {
   return Guard("ck_clv_predict", [&]() -> absl::Status {
     if (model == nullptr) return NullArgument("model");
+    absl::StatusOr<absl::string_view> bytes =
+        BytesArg(model, model_size, "model", "model_size", INT_MAX);
+    if (!bytes.ok()) return bytes.status();
     churnkit::v1::ClvModel m;
-    if (model_size > static_cast<size_t>(INT_MAX) ||
-        !m.ParseFromArray(model, static_cast<int>(model_size)) ||
-        !m.has_bg_nbd()) {
+    if (!churnkit::ParseBinaryProto(*bytes, &m).ok() || !m.has_bg_nbd()) {
       return absl::InvalidArgumentError(
           "argument 'model' is not a churnkit.v1.ClvModel with a BG/NBD part");
     }

@@ -5,7 +5,7 @@
 #
 # Usage: scripts/run_fuzzers.sh [SECONDS_PER_TARGET] [TARGET...]
 #   SECONDS_PER_TARGET  default 30 (or $FUZZ_SECONDS)
-#   TARGET              default: fuzz_csv fuzz_jsonl fuzz_pb_stream fuzz_plain_table fuzz_capi_bytes
+#   TARGET              default: fuzz_csv fuzz_jsonl fuzz_pb_stream fuzz_plain_table fuzz_mapping fuzz_capi_bytes
 # Environment: BUILD_DIR (default <repo>/build/fuzz), FUZZ_JOBS (default 1).
 #
 # The seed corpora in tests/fuzz/corpus/<target>/ are read, never written:
@@ -22,7 +22,7 @@ if [[ $# -gt 0 && "$1" =~ ^[0-9]+$ ]]; then
   shift
 fi
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_csv fuzz_jsonl fuzz_pb_stream fuzz_plain_table fuzz_capi_bytes)
+[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_csv fuzz_jsonl fuzz_pb_stream fuzz_plain_table fuzz_mapping fuzz_capi_bytes)
 jobs="${FUZZ_JOBS:-1}"
 
 if [[ ! -f "$build/CMakeCache.txt" ]]; then

@@ -11,6 +11,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "internal/time.h"
 #include "internal/utf8.h"
 
@@ -377,6 +378,20 @@ struct DatasetBuilder::Impl {
     return Error(RowRef{sources[w.source], w.row}, field, reason);
   }
 
+  void WarnManagerCycles();
+
+  // Doubtful but kept, whatever the policy.
+  void Warn(Where w, absl::string_view field, absl::string_view reason) {
+    if (static_cast<size_t>(report.warnings_size()) < max_errors) {
+      v1::DataError* e = report.add_warnings();
+      e->set_source(internal::ToValidUtf8(sources[w.source]));
+      e->set_row(w.row);
+      e->set_field(internal::ToValidUtf8(field));
+      e->set_reason(internal::ToValidUtf8(reason));
+    }
+    report.set_total_warnings(report.total_warnings() + 1);
+  }
+
   // Returns a reason when `t` is set and outside the sane range.
   std::string TimeProblem(UnixSeconds t) const {
     if (t == kNoTime) return "";
@@ -496,16 +511,27 @@ void DatasetBuilder::CountRead(v1::Table table, int64_t n) {
 
 namespace {
 
-// Text that would make every protobuf message carrying it unreadable.
-constexpr char kNotUtf8[] = "not valid UTF-8";
+// Why `text` cannot be stored, or nullptr: protobuf parsers refuse invalid
+// UTF-8, and a NUL cuts every C string carrying it short (so "c1\0a" and
+// "c1" would print alike).
+const char* TextProblem(absl::string_view text) {
+  if (!internal::IsValidUtf8(text)) return "not valid UTF-8";
+  if (text.find('\0') != absl::string_view::npos) return "holds a NUL byte";
+  return nullptr;
+}
 
-// The field of the first of the texts a row stores that is not valid
-// UTF-8; empty when all are.
-absl::string_view FirstNotUtf8(
+struct BadText {
+  absl::string_view field;
+  const char* reason = nullptr;
+};
+
+// The first of the texts a row stores that cannot be; reason nullptr when
+// all can.
+BadText FirstBadText(
     std::initializer_list<std::pair<absl::string_view, absl::string_view>>
         texts) {
   for (const auto& [field, text] : texts) {
-    if (!internal::IsValidUtf8(text)) return field;
+    if (const char* p = TextProblem(text)) return {field, p};
   }
   return {};
 }
@@ -521,32 +547,8 @@ absl::Status DatasetBuilder::AddCustomer(const v1::Customer& c, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::CUSTOMERS];
   if (!m.config_status.ok()) return m.config_status;
-  if (absl::string_view f = FirstNotUtf8({{"id", c.id()},
-                                          {"name", c.name()},
-                                          {"industry", c.industry()},
-                                          {"size", c.size()},
-                                          {"region", c.region()},
-                                          {"tier", c.tier()},
-                                          {"owner_id", c.owner_id()},
-                                          {"product", c.product()}});
-      !f.empty()) {
-    return m.Error(where, f, kNotUtf8);
-  }
-  for (const auto& [key, value] : c.attributes()) {
-    if (!internal::IsValidUtf8(key) || !internal::IsValidUtf8(value)) {
-      return m.Error(
-          where, absl::StrCat("attributes[", internal::ToValidUtf8(key), "]"),
-          kNotUtf8);
-    }
-  }
+  if (const char* p = TextProblem(c.id())) return m.Error(where, "id", p);
   if (c.id().empty()) return m.Error(where, "id", "customer id is empty");
-  const UnixSeconds signup = FromTimestamp(c.signup_time());
-  if (std::string p = m.TimeProblem(signup); !p.empty()) {
-    return m.Error(where, "signup_time", p);
-  }
-  if (std::string p = Impl::MoneyProblem(c.annual_value()); !p.empty()) {
-    return m.Error(where, "annual_value", p);
-  }
   Dataset& ds = m.ds;
   const StringId id = ds.strings_.Intern(c.id());
   const CustomerIndex index = ds.customers_.id.size();
@@ -555,23 +557,62 @@ absl::Status DatasetBuilder::AddCustomer(const v1::Customer& c, RowRef where) {
                    absl::StrCat("duplicate customer id '", c.id(),
                                 "' (the first one is kept)"));
   }
+  // Past the id, a bad cell is reported and left empty (under LENIENT;
+  // STRICT stops here): dropping the customer would drop its events,
+  // contacts and contracts with it.
+  std::pair<const char*, absl::string_view> texts[] = {
+      {"name", c.name()},      {"industry", c.industry()},
+      {"size", c.size()},      {"region", c.region()},
+      {"tier", c.tier()},      {"owner_id", c.owner_id()},
+      {"product", c.product()}};
+  for (auto& [field, text] : texts) {
+    if (const char* p = TextProblem(text)) {
+      if (absl::Status s = m.Error(where, field, p); !s.ok()) return s;
+      text = {};
+    }
+  }
+  UnixSeconds signup = FromTimestamp(c.signup_time());
+  if (std::string p = m.TimeProblem(signup); !p.empty()) {
+    if (absl::Status s = m.Error(where, "signup_time", p); !s.ok()) return s;
+    signup = kNoTime;
+  }
+  double annual_value = c.annual_value();
+  if (std::string p = Impl::MoneyProblem(annual_value); !p.empty()) {
+    if (absl::Status s = m.Error(where, "annual_value", p); !s.ok()) return s;
+    annual_value = 0;
+  }
+  // Sorted keys keep the columns independent of map iteration order.
+  std::vector<std::pair<absl::string_view, absl::string_view>> attrs;
+  for (const auto& [k, v] : c.attributes()) {
+    const char* p = TextProblem(k);
+    if (p == nullptr) p = TextProblem(v);
+    if (p != nullptr) {
+      if (absl::Status s = m.Error(
+              where, absl::StrCat("attributes[", internal::ToValidUtf8(k), "]"),
+              p);
+          !s.ok()) {
+        return s;
+      }
+      continue;
+    }
+    attrs.emplace_back(k, v);
+  }
+  std::sort(attrs.begin(), attrs.end());
   CustomerTable& t = ds.customers_;
   StringPool& s = ds.strings_;
   t.id.push_back(id);
-  t.name.push_back(s.Intern(c.name()));
-  t.industry.push_back(s.Intern(c.industry()));
-  t.size.push_back(s.Intern(c.size()));
-  t.region.push_back(s.Intern(c.region()));
-  t.tier.push_back(s.Intern(c.tier()));
-  t.owner_id.push_back(s.Intern(c.owner_id()));
-  t.product.push_back(s.Intern(c.product()));
+  for (auto [column, text] : {std::pair{&t.name, texts[0].second},
+                              {&t.industry, texts[1].second},
+                              {&t.size, texts[2].second},
+                              {&t.region, texts[3].second},
+                              {&t.tier, texts[4].second},
+                              {&t.owner_id, texts[5].second},
+                              {&t.product, texts[6].second}}) {
+    column->push_back(s.Intern(text));
+  }
   t.signup_time.push_back(signup);
-  t.annual_value.push_back(c.annual_value());
+  t.annual_value.push_back(annual_value);
   if (t.attr_offsets.empty()) t.attr_offsets.push_back(0);
-  // Sorted keys keep the columns independent of map iteration order.
-  std::vector<std::pair<absl::string_view, absl::string_view>> attrs(
-      c.attributes().begin(), c.attributes().end());
-  std::sort(attrs.begin(), attrs.end());
   for (const auto& [k, v] : attrs) {
     t.attr_key.push_back(s.Intern(k));
     t.attr_value.push_back(s.Intern(v));
@@ -584,10 +625,10 @@ absl::Status DatasetBuilder::AddEvent(const EventInput& e, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::EVENTS];
   if (!m.config_status.ok()) return m.config_status;
-  if (absl::string_view f = FirstNotUtf8(
+  if (BadText b = FirstBadText(
           {{"customer_id", e.customer_id}, {"key", e.key}, {"group", e.group}});
-      !f.empty()) {
-    return m.Error(where, f, kNotUtf8);
+      b.reason != nullptr) {
+    return m.Error(where, b.field, b.reason);
   }
   if (e.customer_id.empty()) {
     return m.Error(where, "customer_id", "customer id is empty");
@@ -637,12 +678,12 @@ absl::Status DatasetBuilder::AddContact(const v1::Contact& c, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::CONTACTS];
   if (!m.config_status.ok()) return m.config_status;
-  if (absl::string_view f = FirstNotUtf8({{"id", c.id()},
-                                          {"customer_id", c.customer_id()},
-                                          {"name", c.name()},
-                                          {"role", c.role()}});
-      !f.empty()) {
-    return m.Error(where, f, kNotUtf8);
+  if (BadText b = FirstBadText({{"id", c.id()},
+                                {"customer_id", c.customer_id()},
+                                {"name", c.name()},
+                                {"role", c.role()}});
+      b.reason != nullptr) {
+    return m.Error(where, b.field, b.reason);
   }
   if (c.id().empty()) return m.Error(where, "id", "contact id is empty");
   if (c.customer_id().empty()) {
@@ -678,11 +719,11 @@ absl::Status DatasetBuilder::AddContract(const v1::Contract& c, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::CONTRACTS];
   if (!m.config_status.ok()) return m.config_status;
-  if (absl::string_view f = FirstNotUtf8({{"id", c.id()},
-                                          {"customer_id", c.customer_id()},
-                                          {"product", c.product()}});
-      !f.empty()) {
-    return m.Error(where, f, kNotUtf8);
+  if (BadText b = FirstBadText({{"id", c.id()},
+                                {"customer_id", c.customer_id()},
+                                {"product", c.product()}});
+      b.reason != nullptr) {
+    return m.Error(where, b.field, b.reason);
   }
   if (c.id().empty()) return m.Error(where, "id", "contract id is empty");
   if (c.customer_id().empty()) {
@@ -725,12 +766,12 @@ absl::Status DatasetBuilder::AddOwner(const v1::Owner& o, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::OWNERS];
   if (!m.config_status.ok()) return m.config_status;
-  if (absl::string_view f = FirstNotUtf8({{"id", o.id()},
-                                          {"name", o.name()},
-                                          {"manager_id", o.manager_id()},
-                                          {"role", o.role()}});
-      !f.empty()) {
-    return m.Error(where, f, kNotUtf8);
+  if (BadText b = FirstBadText({{"id", o.id()},
+                                {"name", o.name()},
+                                {"manager_id", o.manager_id()},
+                                {"role", o.role()}});
+      b.reason != nullptr) {
+    return m.Error(where, b.field, b.reason);
   }
   if (o.id().empty()) return m.Error(where, "id", "owner id is empty");
   StringPool& s = m.ds.strings_;
@@ -747,6 +788,41 @@ absl::Status DatasetBuilder::AddOwner(const v1::Owner& o, RowRef where) {
   t.role.push_back(s.Intern(o.role()));
   m.owner_where.push_back({m.SourceId(where.source), where.row});
   return absl::OkStatus();
+}
+
+// Warns once per owner -> manager cycle, at the row of the owner where the
+// walk entered it.
+void DatasetBuilder::Impl::WarnManagerCycles() {
+  Impl& m = *this;
+  const OwnerTable& t = m.ds.owners();
+  absl::flat_hash_map<StringId, size_t> index;
+  for (size_t i = 0; i < t.id.size(); ++i) index.emplace(t.id[i], i);
+  // 0: not visited; 1: on the current chain; 2: done.
+  std::vector<uint8_t> state(t.id.size(), 0);
+  for (size_t start = 0; start < t.id.size(); ++start) {
+    std::vector<size_t> chain;
+    size_t i = start;
+    while (state[i] == 0) {
+      state[i] = 1;
+      chain.push_back(i);
+      auto it = index.find(t.manager_id[i]);
+      if (t.manager_id[i] == 0 || it == index.end()) break;
+      i = it->second;
+    }
+    if (state[i] == 1 && !chain.empty() && t.manager_id[chain.back()] != 0) {
+      // i is on the chain just walked: the cycle runs from i to its end.
+      std::vector<std::string> names;
+      auto from = std::find(chain.begin(), chain.end(), i);
+      for (auto c = from; c != chain.end(); ++c) {
+        names.emplace_back(m.ds.str(t.id[*c]));
+      }
+      names.emplace_back(m.ds.str(t.id[i]));
+      m.Warn(m.owner_where[i], "manager_id",
+             absl::StrCat("owner -> manager cycle ",
+                          absl::StrJoin(names, " -> "), " (kept)"));
+    }
+    for (size_t c : chain) state[c] = 2;
+  }
 }
 
 absl::StatusOr<Dataset> DatasetBuilder::Build() {
@@ -778,6 +854,7 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
         ct.signup_time[it->second] = m.ev.time[i];
       }
     }
+    m.report.set_implicit_customers(ct.id.size() - first_implicit);
   }
 
   // Resolves staged customer ids, dropping rows of unknown customers.
@@ -812,6 +889,15 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
             resolve(m.ev_customer, m.ev_where, "event", &owner, &kept);
         !s.ok()) {
       return s;
+    }
+    for (size_t k = 0; k < kept.size(); ++k) {
+      const UnixSeconds signup = ct.signup_time[owner[k]];
+      if (signup != kNoTime && m.ev.time[kept[k]] < signup) {
+        m.Warn(m.ev_where[kept[k]], "time",
+               absl::StrCat("event at ", FormatTime(m.ev.time[kept[k]]),
+                            " before the customer's signup ",
+                            FormatTime(signup), " (kept)"));
+      }
     }
     m.ev_customer = {};
     m.ev_where = {};
@@ -902,11 +988,12 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
         ds.owners_.manager_id[i] = 0;
       }
     }
+    m.WarnManagerCycles();
   }
   ds.strings_.ShrinkToFit();
 
   auto& kept = *m.report.mutable_rows_kept();
-  kept["customers"] = ds.num_customers();
+  kept["customers"] = ds.num_customers() - m.report.implicit_customers();
   kept["events"] = ds.num_events();
   kept["contacts"] = ds.num_contacts();
   kept["contracts"] = ds.num_contracts();

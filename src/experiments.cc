@@ -445,8 +445,10 @@ absl::StatusOr<TwoProportionTest> TwoProportionZTest(int64_t successes1,
   t.p1 = static_cast<double>(successes1) / n1;
   t.p2 = static_cast<double>(successes2) / n2;
   t.difference = t.p1 - t.p2;
+  // Summed as doubles: the int64 sum overflows near INT64_MAX.
   const double pooled =
-      static_cast<double>(successes1 + successes2) / (n1 + n2);
+      (static_cast<double>(successes1) + static_cast<double>(successes2)) /
+      (n1 + n2);
   t.standard_error = std::sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   if (t.standard_error == 0) {
     t.degenerate = true;
@@ -491,6 +493,10 @@ absl::StatusOr<FisherExactResult> FisherExact(int64_t a, int64_t b, int64_t c,
                                 {c, "c"},
                                 {d, "d"}}) {
     if (absl::Status s = CheckNonNegative(x, name); !s.ok()) return s;
+  }
+  if (a > INT64_MAX - b || c > INT64_MAX - d || a + b > INT64_MAX - (c + d)) {
+    return absl::InvalidArgumentError(
+        "arguments 'a' + 'b' + 'c' + 'd' exceed INT64_MAX");
   }
   FisherExactResult r;
   if (a + b == 0 || c + d == 0 || a + c == 0 || b + d == 0) return r;

@@ -1,6 +1,5 @@
 #include "churnkit/io.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,7 +23,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
 #include "internal/csv.h"
+#include "internal/file.h"
+#include "internal/pb_log.h"
 #include "internal/time.h"
+#include "internal/utf8.h"
 
 namespace churnkit {
 namespace {
@@ -164,6 +166,8 @@ struct FieldSource {
   const pb::Map<std::string, std::string>* values = nullptr;
   UnixSeconds offset_reference = kNoTime;
   v1::OffsetUnit offset_unit = v1::OFFSET_UNIT_UNSPECIFIED;
+  std::string date_format;    // empty: ISO 8601
+  std::vector<int> multiply;  // columns whose numbers multiply this one's
 };
 
 struct TablePlan {
@@ -227,6 +231,20 @@ std::vector<std::string> TableFields(v1::Table t) {
 }
 
 constexpr absl::string_view kAttrPrefix = "attributes.";
+
+// What a date_format cannot do, or "".
+std::string DateFormatProblem(absl::string_view format) {
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    if (i + 1 == format.size() ||
+        !absl::StrContains("YymdHMS%", format[i + 1])) {
+      return absl::StrCat("'", format.substr(i, 2),
+                          "' is not one of %Y %y %m %d %H %M %S %%");
+    }
+    ++i;
+  }
+  return "";
+}
 
 // Resolves a mapping against a file header. Configuration mistakes (unknown
 // schema field, column absent from the header) fail regardless of policy;
@@ -331,6 +349,24 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
                              ? v1::DAYS
                              : cm.offset_unit();
       }
+      if (!cm.date_format().empty()) {
+        if (std::string p = DateFormatProblem(cm.date_format()); !p.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source, ": ", path, ".date_format: ", p));
+        }
+        fs.date_format = cm.date_format();
+      }
+      for (int k = 0; k < cm.multiply_by_size(); ++k) {
+        auto it = column_of.find(cm.multiply_by(k));
+        if (it == column_of.end()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              source, ": ", path, ".multiply_by[", k, "]: no column '",
+              cm.multiply_by(k), "' in the header (",
+              absl::StrJoin(header, ","), ")"));
+        }
+        fs.multiply.push_back(it->second);
+        used[it->second] = true;
+      }
     }
   }
   for (size_t c = 0; c < header.size(); ++c) {
@@ -339,6 +375,8 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
       plan->attributes.emplace_back(header[c], c);
       continue;
     }
+    // A mapping names the columns it uses; vendor exports carry more.
+    if (!mapping.columns().empty()) continue;
     if (absl::Status s = builder.ReportError(
             {source, 1}, header[c],
             absl::StrCat("unknown column '", header[c], "' (ignored)"));
@@ -348,6 +386,7 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
   }
   for (const FieldSource& f : plan->fields) {
     plan->max_column = std::max(plan->max_column, f.column);
+    for (int c : f.multiply) plan->max_column = std::max(plan->max_column, c);
   }
   for (const auto& a : plan->attributes) {
     plan->max_column = std::max(plan->max_column, a.second);
@@ -371,14 +410,92 @@ absl::string_view FieldText(const FieldSource& f,
   return text;
 }
 
-// Parses a time field, honouring offsets ("n units before a date").
-// Empty text is kNoTime.
+// The number of a field: its text, times the number of each multiply_by
+// column. On failure *bad is the text that is not a number.
+bool FieldNumber(const FieldSource& f,
+                 const std::vector<absl::string_view>& record, double* out,
+                 absl::string_view* bad) {
+  *bad = FieldText(f, record);
+  if (!ParseDouble(*bad, out)) return false;
+  for (int c : f.multiply) {
+    double factor;
+    *bad = record[c];
+    if (!ParseDouble(*bad, &factor)) return false;
+    *out *= factor;
+  }
+  return true;
+}
+
+// Reads `text` laid out as `format` (checked by DateFormatProblem).
+bool ParseFormattedTime(absl::string_view format, absl::string_view text,
+                        UnixSeconds* out) {
+  int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+  size_t t = 0;
+  for (size_t f = 0; f < format.size(); ++f) {
+    const char spec = format[f] == '%' ? format[++f] : '\0';
+    if (spec == '\0' || spec == '%') {
+      if (t == text.size() || text[t] != format[f]) return false;
+      ++t;
+      continue;
+    }
+    int64_t v = 0;
+    int digits = 0;
+    const int max_digits = spec == 'Y' ? 4 : 2;
+    while (digits < max_digits && t < text.size() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(text[t]))) {
+      v = v * 10 + (text[t++] - '0');
+      ++digits;
+    }
+    if (digits == 0) return false;
+    switch (spec) {
+      case 'Y':
+        year = v;
+        break;
+      case 'y':  // POSIX: 69-99 are 19xx, 00-68 20xx
+        year = v < 69 ? 2000 + v : 1900 + v;
+        break;
+      case 'm':
+        month = v;
+        break;
+      case 'd':
+        day = v;
+        break;
+      case 'H':
+        hour = v;
+        break;
+      case 'M':
+        minute = v;
+        break;
+      default:
+        second = v;
+        break;
+    }
+  }
+  if (t != text.size() || month < 1 || month > 12 || day < 1 || hour > 23 ||
+      minute > 59 || second > 59) {
+    return false;
+  }
+  const int64_t days = internal::DaysFromCivil(year, static_cast<int>(month),
+                                               static_cast<int>(day));
+  int64_t y;
+  int m, d;
+  internal::CivilFromDays(days, &y, &m, &d);
+  if (y != year || m != month || d != day) return false;  // e.g. 02/30
+  *out = days * 86400 + hour * 3600 + minute * 60 + second;
+  return true;
+}
+
+// Parses a time field, honouring date formats and offsets ("n units before
+// a date"). Empty text is kNoTime.
 bool ParseTimeField(const FieldSource& f, absl::string_view text,
                     UnixSeconds* out) {
   text = Trim(text);
   if (text.empty()) {
     *out = kNoTime;
     return true;
+  }
+  if (!f.date_format.empty()) {
+    return ParseFormattedTime(f.date_format, text, out);
   }
   if (f.offset_reference == kNoTime) {
     return internal::ParseUnixTime(text, out);
@@ -440,10 +557,12 @@ absl::Status ParseEventRow(const TablePlan& plan,
   if (!ParseTimeField(F[kTime], t, &in->time)) {
     return fail(kTime, NotA("a valid date or time", t));
   }
-  t = FieldText(F[kAmount], rec);
-  if (!ParseDouble(t, &in->amount)) return fail(kAmount, NotA("a number", t));
-  t = FieldText(F[kValue], rec);
-  if (!ParseDouble(t, &in->value)) return fail(kValue, NotA("a number", t));
+  if (!FieldNumber(F[kAmount], rec, &in->amount, &t)) {
+    return fail(kAmount, NotA("a number", t));
+  }
+  if (!FieldNumber(F[kValue], rec, &in->value, &t)) {
+    return fail(kValue, NotA("a number", t));
+  }
   in->key = FieldText(F[kKey], rec);
   in->group = FieldText(F[kGroup], rec);
   in->flags = 0;
@@ -465,6 +584,14 @@ absl::Status ParseMessageRow(const TablePlan& plan,
   *ok = true;
   const pb::Descriptor* d = msg->GetDescriptor();
   const pb::Reflection* r = msg->GetReflection();
+  // A customer's cell that does not parse is reported and left unset (under
+  // LENIENT): dropping the customer would drop its events, contacts and
+  // contracts with it. Other rows are dropped.
+  const bool keep_row = d == v1::Customer::descriptor();
+  auto bad = [&](const FieldSource& f, std::string reason) {
+    if (!keep_row) *ok = false;
+    return builder.ReportError(where, f.field, reason);
+  };
   for (const FieldSource& f : plan.fields) {
     if (f.column < 0 && !f.has_constant) continue;
     absl::string_view text = FieldText(f, rec);
@@ -475,9 +602,10 @@ absl::Status ParseMessageRow(const TablePlan& plan,
         break;
       case pb::FieldDescriptor::CPPTYPE_DOUBLE: {
         double v;
-        if (!ParseDouble(text, &v)) {
-          *ok = false;
-          return builder.ReportError(where, f.field, NotA("a number", text));
+        if (!FieldNumber(f, rec, &v, &text)) {
+          if (absl::Status s = bad(f, NotA("a number", text)); !s.ok() || !*ok)
+            return s;
+          break;
         }
         r->SetDouble(msg, fd, v);
         break;
@@ -485,8 +613,9 @@ absl::Status ParseMessageRow(const TablePlan& plan,
       case pb::FieldDescriptor::CPPTYPE_BOOL: {
         bool v;
         if (!ParseBool(text, &v)) {
-          *ok = false;
-          return builder.ReportError(where, f.field, NotA("a boolean", text));
+          if (absl::Status s = bad(f, NotA("a boolean", text)); !s.ok() || !*ok)
+            return s;
+          break;
         }
         r->SetBool(msg, fd, v);
         break;
@@ -494,9 +623,10 @@ absl::Status ParseMessageRow(const TablePlan& plan,
       case pb::FieldDescriptor::CPPTYPE_MESSAGE: {  // Timestamp
         UnixSeconds t;
         if (!ParseTimeField(f, text, &t)) {
-          *ok = false;
-          return builder.ReportError(where, f.field,
-                                     NotA("a valid date or time", text));
+          if (absl::Status s = bad(f, NotA("a valid date or time", text));
+              !s.ok() || !*ok)
+            return s;
+          break;
         }
         if (t != kNoTime) {
           auto* ts = static_cast<pb::Timestamp*>(r->MutableMessage(msg, fd));
@@ -652,6 +782,7 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
     }
     const auto limit = coded.PushLimit(static_cast<int>(size));
     v1::Record record;
+    internal::ProtobufLogCapture log;
     const bool parsed = record.ParseFromCodedStream(&coded);
     const int missing = coded.BytesUntilLimit();
     if (!parsed || missing > 0) {
@@ -662,8 +793,11 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
                                                 " bytes announced, stream ",
                                                 "ends before (reading stops)"));
       }
-      if (absl::Status s =
-              builder.ReportError({source, n}, "", "malformed record bytes");
+      if (absl::Status s = builder.ReportError(
+              {source, n}, "",
+              log.text().empty()
+                  ? std::string("malformed record bytes")
+                  : absl::StrCat("malformed record bytes: ", log.text()));
           !s.ok()) {
         return s;
       }
@@ -1021,6 +1155,10 @@ absl::StatusOr<v1::Format> InferFormat(const std::string& path) {
   if (absl::EndsWith(path, ".pb") || absl::EndsWith(path, ".binpb")) {
     return v1::PB;
   }
+  if (!internal::PathEntryExists(path)) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": no such file or directory"));
+  }
   return absl::InvalidArgumentError(absl::StrCat(
       path,
       ": cannot tell the format (a directory is CSV; *.jsonl is JSONL; "
@@ -1067,14 +1205,24 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   const std::string source = mapping.path();
   if (mapping.implicit_customers()) builder.set_implicit_customers(true);
 
+  // A file that cannot be read at all is skipped and reported, except the
+  // customers table: without it every other row would fail as "unknown
+  // customer", so the load fails whatever the policy.
+  auto unusable = [&](absl::string_view field, absl::string_view reason) {
+    if (table == v1::CUSTOMERS) {
+      return absl::InvalidArgumentError(internal::ToValidUtf8(absl::StrCat(
+          source, ":1: ", field.empty() ? "" : absl::StrCat(field, ": "),
+          reason, " (the customers table is required)")));
+    }
+    return builder.ReportError({source, 1}, field,
+                               absl::StrCat(reason, "; the file is skipped"));
+  };
   std::vector<absl::string_view> rec;
   std::vector<std::string> header;
   if (!mapping.no_header()) {
     absl::StatusOr<bool> got = (*reader)->Next(&rec);
-    if (!got.ok())
-      return builder.ReportError({source, 1}, "", got.status().message());
-    if (!*got)
-      return builder.ReportError({source, 1}, "", "empty file (no header)");
+    if (!got.ok()) return unusable("", got.status().message());
+    if (!*got) return unusable("", "empty file (no header)");
     for (absl::string_view h : rec) header.emplace_back(Trim(h));
   }
   TablePlan plan;
@@ -1085,16 +1233,13 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   if (table == v1::EVENTS) {
     for (int f : {kCustomerId, kKind, kTime}) {
       if (plan.fields[f].column < 0 && !plan.fields[f].has_constant) {
-        return builder.ReportError(
-            {source, 1}, kEventFields[f],
-            absl::StrCat("required column '", kEventFields[f],
-                         "' is missing; the file is skipped"));
+        return unusable(
+            kEventFields[f],
+            absl::StrCat("required column '", kEventFields[f], "' is missing"));
       }
     }
   } else if (plan.fields[0].column < 0 && !plan.fields[0].has_constant) {
-    return builder.ReportError({source, 1}, "id",
-                               "required column 'id' is missing; the file "
-                               "is skipped");
+    return unusable("id", "required column 'id' is missing");
   }
 
   std::unique_ptr<pb::Message> msg = NewTableMessage(table);
@@ -1102,9 +1247,18 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
   for (;;) {
     absl::StatusOr<bool> got = (*reader)->Next(&rec);
     if (!got.ok()) {
+      if (got.status().code() == absl::StatusCode::kDataLoss) {
+        return absl::DataLossError(
+            absl::StrCat(source, ": ", got.status().message()));
+      }
+      // A broken record: the reader resumes after its first line.
       builder.CountRead(table);
-      return builder.ReportError({source, (*reader)->line()}, "",
-                                 got.status().message());
+      if (absl::Status s = builder.ReportError({source, (*reader)->line()}, "",
+                                               got.status().message());
+          !s.ok()) {
+        return s;
+      }
+      continue;
     }
     if (!*got) break;
     const RowRef where{source, (*reader)->line()};
@@ -1139,9 +1293,9 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
 
 absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
                        const ReadProgress& progress) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoError("cannot open", path);
-  LineReader lines(f, progress);
+  absl::StatusOr<std::FILE*> f = internal::OpenRegularFileStream(path);
+  if (!f.ok()) return f.status();
+  LineReader lines(*f, progress);
   std::string line;
   bool too_long;
   int64_t row = 0;
@@ -1163,6 +1317,9 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
       continue;
     }
     if (row == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
+    if (row == 1 && internal::StartsWithUtf16Bom(line)) {
+      return internal::Utf16Error(path);
+    }
     if (Trim(line).empty()) continue;
     record.Clear();
     auto status = pb::util::JsonStringToMessage(line, &record, options);
@@ -1179,21 +1336,24 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
     }
     if (absl::Status s = AddRecord(record, where, builder); !s.ok()) return s;
   }
-  if (std::ferror(f)) return ErrnoError("read failed", path);
+  if (std::ferror(*f)) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": read failed: ", std::strerror(errno)));
+  }
   return absl::OkStatus();
 }
 
 absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder,
                           const ReadProgress& progress) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return ErrnoError("cannot open", path);
-  pb::io::FileInputStream in(fd);
+  absl::StatusOr<int> fd = internal::OpenRegularFile(path);
+  if (!fd.ok()) return fd.status();
+  pb::io::FileInputStream in(*fd);
   in.SetCloseOnDelete(true);
   absl::Status s = ReadRecordStream(&in, path, builder, progress);
   if (s.ok() && progress) progress(in.ByteCount());
   if (s.ok() && in.GetErrno() != 0) {
-    errno = in.GetErrno();
-    return ErrnoError("read failed", path);
+    return absl::DataLossError(
+        absl::StrCat(path, ": read failed: ", std::strerror(in.GetErrno())));
   }
   return s;
 }
@@ -1201,11 +1361,12 @@ absl::Status ReadPbStream(const std::string& path, DatasetBuilder& builder,
 absl::Status ReadPbStreamBytes(absl::string_view bytes,
                                absl::string_view source,
                                DatasetBuilder& builder) {
-  pb::io::ArrayInputStream in(bytes.data(), static_cast<int>(bytes.size()));
+  // Checked before the stream exists: it takes the size as an int.
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": more than 2 GiB of records in one buffer"));
   }
+  pb::io::ArrayInputStream in(bytes.data(), static_cast<int>(bytes.size()));
   return ReadRecordStream(&in, source, builder);
 }
 
@@ -1249,13 +1410,16 @@ absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options,
               ": not a directory of CSV tables (customers.csv, "
               "events.csv...); use LoadOptions.tables for single files"));
         }
-        if (!fs::exists(fs::path(path) / "customers.csv", ec)) {
+        if (!internal::PathEntryExists(
+                (fs::path(path) / "customers.csv").string())) {
           return absl::NotFoundError(
               absl::StrCat(path, ": customers.csv not found"));
         }
         for (v1::Table t : kTables) {
           const fs::path file = fs::path(path) / TableFile(t);
-          if (!fs::exists(file, ec)) continue;
+          // Whatever is there, even a dangling symbolic link, is opened so
+          // that it fails loudly rather than counting as an absent table.
+          if (!internal::PathEntryExists(file.string())) continue;
           v1::TableMapping mapping;
           mapping.set_table(t);
           mapping.set_path(file.string());
@@ -1412,37 +1576,66 @@ absl::Status ParseTextProto(absl::string_view text, pb::Message* message) {
         absl::StrCat(message->GetDescriptor()->full_name(), ": ",
                      errors.first().empty() ? "parse error" : errors.first()));
   }
+  // The text parser takes any bytes in a string; such a config would make
+  // every message and error carrying them unreadable.
+  if (std::string field = internal::FirstInvalidUtf8Field(*message);
+      !field.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(message->GetDescriptor()->full_name(), ": ",
+                     internal::ToValidUtf8(field), ": not valid UTF-8"));
+  }
   return absl::OkStatus();
+}
+
+absl::Status ParseBinaryProto(absl::string_view bytes, pb::Message* message) {
+  if (message == nullptr) return absl::InvalidArgumentError("message: null");
+  const std::string& type = message->GetDescriptor()->full_name();
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a serialized ", type, " (over 2 GiB)"));
+  }
+  internal::ProtobufLogCapture log;
+  if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(internal::ToValidUtf8(absl::StrCat(
+        "not a serialized ", type,
+        log.text().empty() ? "" : absl::StrCat(": ", log.text()))));
+  }
+  // Bytes of another message parse too, as fields this one does not know.
+  if (!message->GetReflection()->GetUnknownFields(*message).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a serialized ", type, ": it holds field numbers ",
+                     type, " does not have (another message?)"));
+  }
+  return absl::OkStatus();
+}
+
+std::string ToValidUtf8(absl::string_view text) {
+  return internal::ToValidUtf8(text);
 }
 
 absl::Status ReadConfigFile(const std::string& path, pb::Message* message) {
   if (message == nullptr) return absl::InvalidArgumentError("message: null");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoError("cannot open", path);
-  std::string bytes;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
-    bytes.append(buf, n);
-    if (bytes.size() > kMaxRecordBytes) {
-      std::fclose(f);
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": config larger than ", kMaxRecordBytes, " bytes"));
-    }
-  }
-  std::fclose(f);
+  absl::StatusOr<std::string> read =
+      internal::ReadRegularFile(path, kMaxRecordBytes);
+  if (!read.ok()) return read.status();
+  const std::string& bytes = *read;
   if (absl::EndsWith(path, ".pb") || absl::EndsWith(path, ".binpb")) {
-    if (!message->ParseFromString(bytes)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": not a valid binary ",
-                       message->GetDescriptor()->full_name()));
+    absl::Status s = ParseBinaryProto(bytes, message);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
     }
     return absl::OkStatus();
   }
+  if (internal::StartsWithUtf16Bom(bytes)) return internal::Utf16Error(path);
   absl::Status s = ParseTextProto(bytes, message);
   if (!s.ok())
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFileBytes(const std::string& path,
+                                          size_t max_bytes) {
+  return internal::ReadRegularFile(path, max_bytes);
 }
 
 absl::Status WriteTextProtoFile(const std::string& path,

@@ -27,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "churnkit/io.h"
 #include "churnkit/metrics.h"
 #include "internal/logistic.h"
 #include "internal/parallel.h"
@@ -1232,11 +1233,16 @@ absl::StatusOr<std::string> SerializeModel(const v1::LogisticModel& model) {
 
 absl::StatusOr<v1::LogisticModel> ParseModel(absl::string_view bytes) {
   v1::LogisticModel model;
-  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (absl::Status s = ParseBinaryProto(bytes, &model); !s.ok()) {
     return absl::DataLossError(
-        "the bytes are not a churnkit.v1.LogisticModel (corrupted or another "
-        "message)");
+        absl::StrCat("the model bytes are ", s.message()));
+  }
+  // Every saved model has a format version; without one the bytes were
+  // empty or another message that happened to parse.
+  if (model.format_version() == 0) {
+    return absl::DataLossError(
+        "the bytes are not a churnkit.v1.LogisticModel (empty, or another "
+        "message: no format_version)");
   }
   if (model.checksum() != 0) {
     const bool trailer =

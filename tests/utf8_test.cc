@@ -75,7 +75,7 @@ TEST(FirstInvalidUtf8Field, NamesFieldsRepeatedEntriesAndMapKeys) {
   EXPECT_EQ(internal::FirstInvalidUtf8Field(m), "feature_names[1]");
 }
 
-TEST(DatasetBuilder, RejectsRowsWithInvalidUtf8AndKeepsTheOthers) {
+TEST(DatasetBuilder, RejectsRowsWithInvalidUtf8ButKeepsCustomers) {
   DatasetBuilder b;
   v1::Customer good;
   good.set_id("c1");
@@ -101,7 +101,9 @@ TEST(DatasetBuilder, RejectsRowsWithInvalidUtf8AndKeepsTheOthers) {
 
   absl::StatusOr<Dataset> ds = b.Build();
   ASSERT_TRUE(ds.ok()) << ds.status();
-  EXPECT_EQ(ds->num_customers(), 1u);
+  // A customer's bad optional cell is emptied, not the customer dropped.
+  ASSERT_EQ(ds->num_customers(), 2u);
+  EXPECT_EQ(ds->str(ds->customers().industry[1]), "");
   EXPECT_EQ(ds->num_events(), 1u);
   EXPECT_EQ(ds->num_contacts(), 0u);
   const v1::ErrorReport& r = b.report();
@@ -157,7 +159,7 @@ TEST_F(TempFiles, CsvIngestionReportsInvalidUtf8AndQuotesItSafely) {
   o.add_paths(dir());
   absl::StatusOr<LoadResult> r = LoadDataset(o);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->dataset.num_customers(), 2u);
+  EXPECT_EQ(r->dataset.num_customers(), 3u);  // c2 kept without its name
   EXPECT_EQ(r->dataset.num_events(), 1u);
   ASSERT_EQ(r->report.errors_size(), 2);
   EXPECT_EQ(r->report.errors(0).field(), "name");

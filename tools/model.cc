@@ -5,13 +5,13 @@
 #include "churnkit/model.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -451,13 +451,9 @@ absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
 }  // namespace
 
 absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open the model"));
-  }
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  absl::StatusOr<v1::LogisticModel> model = ParseModel(bytes.str());
+  absl::StatusOr<std::string> bytes = ReadFileBytes(path, INT_MAX);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<v1::LogisticModel> model = ParseModel(*bytes);
   if (!model.ok()) {
     return absl::Status(model.status().code(),
                         absl::StrCat(path, ": ", model.status().message()));

@@ -77,6 +77,20 @@ void PrintReport(const v1::LoadOptions& options,
     }
     std::printf("\n");
   }
+  if (report.total_warnings() > 0) {
+    std::printf("%s %s (the rows are kept):\n",
+                FormatCount(report.total_warnings()).c_str(),
+                report.total_warnings() == 1 ? "warning" : "warnings");
+    for (const v1::DataError& warning : report.warnings()) {
+      std::printf("  %s\n", FormatDataError(warning).c_str());
+    }
+    int64_t unlisted = report.total_warnings() - report.warnings_size();
+    if (unlisted > 0) {
+      std::printf("  ... and %s more not listed (raise --max-errors)\n",
+                  FormatCount(unlisted).c_str());
+    }
+    std::printf("\n");
+  }
 
   using Align = TextTable::Align;
   TextTable table({Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
@@ -92,6 +106,12 @@ void PrintReport(const v1::LoadOptions& options,
   table.AddRow({total.table, FormatCount(total.read), FormatCount(total.kept),
                 FormatCount(total.read - total.kept)});
   std::printf("%s\n", table.Render().c_str());
+  if (report.implicit_customers() > 0) {
+    std::printf(
+        "%s customers created from the events' customer ids "
+        "(implicit_customers).\n",
+        FormatCount(report.implicit_customers()).c_str());
+  }
 
   if (report.total_errors() == 0) {
     std::printf("Result: OK, %s rows read, all kept.\n",

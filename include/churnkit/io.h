@@ -19,6 +19,7 @@
 #ifndef CHURNKIT_IO_H_
 #define CHURNKIT_IO_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -113,10 +114,26 @@ absl::StatusOr<v1::Format> ParseFormat(absl::string_view name);
 // line and column.
 absl::Status ParseTextProto(absl::string_view text,
                             google::protobuf::Message* message);
+// Parses binary protobuf `bytes` into `message`. InvalidArgument naming the
+// type and, where protobuf tells, the field (e.g. a string field holding
+// invalid UTF-8); bytes with field numbers the type lacks (another message)
+// are refused too. Nothing is logged to stderr.
+absl::Status ParseBinaryProto(absl::string_view bytes,
+                              google::protobuf::Message* message);
+// `text` with each byte that is not well-formed UTF-8, and each NUL,
+// replaced by U+FFFD: safe to show, serialize or hand out as a C string.
+std::string ToValidUtf8(absl::string_view text);
 // Reads a config file: text format, or binary when the name ends in ".pb"
 // or ".binpb".
 absl::Status ReadConfigFile(const std::string& path,
                             google::protobuf::Message* message);
+// The bytes of the regular file `path`, at most `max_bytes`. Every input
+// churnkit reads is opened this way: NotFound (missing, or a dangling
+// symbolic link), PermissionDenied, InvalidArgument for a directory, FIFO,
+// device or symbolic link loop (never read as empty, never waited on) or a
+// file over `max_bytes`, DataLoss when a read fails half-way.
+absl::StatusOr<std::string> ReadFileBytes(const std::string& path,
+                                          size_t max_bytes);
 // Writes `message` in text format to `path`, atomically (a temporary file
 // renamed when complete), so that ReadConfigFile reads it back.
 absl::Status WriteTextProtoFile(const std::string& path,

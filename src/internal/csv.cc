@@ -4,21 +4,12 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "internal/file.h"
 
 namespace churnkit::internal {
 namespace {
 
 constexpr size_t kChunkBytes = size_t{1} << 20;
-
-enum class Outcome { kRecord, kEnd, kNeedMore, kError };
-
-absl::Status OpenError(const std::string& path) {
-  const std::string message =
-      absl::StrCat(path, ": cannot open: ", std::strerror(errno));
-  if (errno == ENOENT) return absl::NotFoundError(message);
-  if (errno == EACCES) return absl::PermissionDeniedError(message);
-  return absl::UnavailableError(message);
-}
 
 }  // namespace
 
@@ -34,10 +25,10 @@ CsvReader::~CsvReader() {
 
 absl::StatusOr<std::unique_ptr<CsvReader>> CsvReader::Open(
     const std::string& path, const CsvOptions& options) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return OpenError(path);
+  absl::StatusOr<std::FILE*> f = OpenRegularFileStream(path);
+  if (!f.ok()) return f.status();
   auto reader = std::unique_ptr<CsvReader>(
-      new CsvReader(f, absl::string_view(), options));
+      new CsvReader(*f, absl::string_view(), options));
   reader->buffer_.resize(kChunkBytes);
   reader->data_ = reader->buffer_.data();
   return reader;
@@ -53,8 +44,9 @@ absl::StatusOr<bool> CsvReader::Refill() {
   const size_t tail = end_ - pos_;
   if (tail >= options_.max_record_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "line ", line_, ": record longer than ", options_.max_record_bytes,
-        " bytes (unterminated quote?)"));
+        "line ", record_line_, ": record longer than ",
+        options_.max_record_bytes,
+        " bytes (unterminated quote?); its first line is skipped"));
   }
   if (pos_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + pos_, tail);
@@ -81,20 +73,52 @@ absl::StatusOr<bool> CsvReader::Refill() {
 
 absl::StatusOr<bool> CsvReader::Next(std::vector<absl::string_view>* fields) {
   if (failed_) return false;
+  if (skip_line_) {
+    skip_line_ = false;
+    if (absl::Status s = SkipBrokenLine(); !s.ok()) {
+      failed_ = true;
+      return s;
+    }
+  }
   for (;;) {
     absl::StatusOr<bool> parsed = ParseRecord(fields);
-    if (!parsed.ok()) {
-      failed_ = true;
-      return parsed.status();
-    }
+    if (!parsed.ok()) return Broken(parsed.status());
     if (*parsed) return true;
     // Not a record: either the end, or more bytes are needed.
     if (eof_ && pos_ == end_) return false;
     absl::StatusOr<bool> more = Refill();
-    if (!more.ok()) {
-      failed_ = true;
-      return more.status();
+    if (!more.ok()) return Broken(more.status());
+  }
+}
+
+absl::Status CsvReader::Broken(absl::Status status) {
+  // A failed read or a UTF-16 file cannot be resynchronised; a broken
+  // record loses its first line only.
+  if (status.code() == absl::StatusCode::kDataLoss || utf16_) {
+    failed_ = true;
+  } else {
+    skip_line_ = true;
+  }
+  return status;
+}
+
+absl::Status CsvReader::SkipBrokenLine() {
+  pos_ += record_offset_;
+  line_ = record_line_ + 1;
+  first_ = false;
+  for (;;) {
+    for (size_t p = pos_; p < end_; ++p) {
+      if (data_[p] == '\n' || data_[p] == '\r') {
+        // A CR LF split across chunks leaves an LF: a blank line, skipped.
+        pos_ =
+            p + 1 + (data_[p] == '\r' && p + 1 < end_ && data_[p + 1] == '\n');
+        return absl::OkStatus();
+      }
     }
+    pos_ = end_;
+    absl::StatusOr<bool> more = Refill();
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::OkStatus();
   }
 }
 
@@ -111,6 +135,10 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
   if (first_) {
     if (e - p < 3 && !at_eof) return false;
     if (e - p >= 3 && std::memcmp(d + p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+    if (StartsWithUtf16Bom(absl::string_view(d + p, e - p))) {
+      utf16_ = true;
+      return Utf16Error("");
+    }
   }
   // Skip blank lines.
   while (p < e) {
@@ -132,16 +160,17 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
     }
   }
   if (p == e) {
-    if (at_eof) {
-      pos_ = p;
-      line_ = line;
-      first_ = false;
-    }
+    // Blank lines are consumed even mid-input, so that a broken record's
+    // start (record_offset_) never lies behind a run of them.
+    pos_ = p;
+    line_ = line;
+    first_ = false;
     return false;
   }
 
   const int64_t record_line = line;
   record_line_ = record_line;  // also names the record in errors
+  record_offset_ = p - pos_;
   scratch_.clear();
   spans_.clear();
   in_scratch_.clear();
@@ -169,8 +198,10 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
         for (;;) {
           if (p >= e) {
             if (!at_eof) return false;
-            return absl::InvalidArgumentError(absl::StrCat(
-                "line ", record_line, ": unterminated quoted field"));
+            return absl::InvalidArgumentError(
+                absl::StrCat("line ", record_line,
+                             ": unterminated quoted field; its first line is "
+                             "skipped"));
           }
           const char* q =
               static_cast<const char*>(std::memchr(d + p, '"', e - p));
@@ -230,9 +261,9 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
     ++line;
   }
   if (p - pos_ > options_.max_record_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("line ", record_line, ": record longer than ",
-                     options_.max_record_bytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", record_line, ": record longer than ",
+        options_.max_record_bytes, " bytes; its first line is skipped"));
   }
   pos_ = p;
   line_ = line;

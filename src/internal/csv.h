@@ -32,7 +32,7 @@ struct CsvOptions {
 // breaks), LF / CRLF / CR line ends, a UTF-8 BOM, and skips blank lines.
 class CsvReader {
  public:
-  // Opens `path`. NotFound / PermissionDenied when it cannot be read.
+  // Opens `path`, a regular file (internal::OpenRegularFile's errors).
   static absl::StatusOr<std::unique_ptr<CsvReader>> Open(
       const std::string& path, const CsvOptions& options);
   // Reads from `data`, which must outlive the reader.
@@ -41,9 +41,10 @@ class CsvReader {
   ~CsvReader();
 
   // Reads the next record into `fields`; the views stay valid until the
-  // next call. Returns false at the end of input. An error (unterminated
-  // quote, oversized record, read failure) ends the input: later calls
-  // return false.
+  // next call. Returns false at the end of input. After a broken record (an
+  // unterminated quote, an oversized record) the error names its line and
+  // the next call resumes on the line after that record's first line; a
+  // read failure (DataLoss) or UTF-16 text ends the input.
   absl::StatusOr<bool> Next(std::vector<absl::string_view>* fields);
 
   // 1-based line on which the last record returned (or the one that
@@ -56,6 +57,10 @@ class CsvReader {
   // tail to the front of the buffer. Returns false at end of input.
   absl::StatusOr<bool> Refill();
   absl::StatusOr<bool> ParseRecord(std::vector<absl::string_view>* fields);
+  // Records a failure: fatal, or the broken record's line is skipped next.
+  absl::Status Broken(absl::Status status);
+  // Moves past the first line of the record that failed.
+  absl::Status SkipBrokenLine();
 
   std::FILE* file_;
   CsvOptions options_;
@@ -65,9 +70,12 @@ class CsvReader {
   size_t end_ = 0;
   bool eof_ = false;
   bool failed_ = false;
+  bool skip_line_ = false;
+  bool utf16_ = false;
   bool first_ = true;
   int64_t line_ = 1;
   int64_t record_line_ = 0;
+  size_t record_offset_ = 0;  // start of the current record, from pos_
   int64_t bytes_read_ = 0;
   std::string scratch_;                           // unescaped quoted fields
   std::vector<std::pair<size_t, size_t>> spans_;  // per field: start, len

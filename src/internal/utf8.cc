@@ -111,11 +111,13 @@ bool IsValidUtf8(absl::string_view text) {
 }
 
 std::string ToValidUtf8(absl::string_view text) {
-  if (IsValidUtf8(text)) return std::string(text);
+  if (IsValidUtf8(text) && text.find('\0') == absl::string_view::npos) {
+    return std::string(text);
+  }
   std::string out;
   out.reserve(text.size() + 8);
   for (size_t i = 0; i < text.size();) {
-    const size_t n = SequenceLength(text, i);
+    const size_t n = text[i] == '\0' ? 0 : SequenceLength(text, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD
       ++i;

@@ -16,8 +16,9 @@ namespace churnkit::internal {
 // nothing above U+10FFFF).
 bool IsValidUtf8(absl::string_view text);
 
-// `text` with each byte that is not part of a well-formed sequence replaced
-// by U+FFFD, for quoting bad input in error reports.
+// `text` with each byte that is not part of a well-formed sequence, and
+// each NUL (which would cut a C string short), replaced by U+FFFD, for
+// quoting bad input in error reports.
 std::string ToValidUtf8(absl::string_view text);
 
 // The path of the first string field of `message` (including map keys and
