@@ -1264,7 +1264,8 @@ ck_status ck_windows_suggest(const ck_dataset_t* dataset, const void* request,
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
     churnkit::v1::WindowsRequest parsed;
-    if (absl::Status s = ParseBytes(request, request_size, "request", &parsed);
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
         !s.ok()) {
       return s;
     }
