@@ -49,12 +49,14 @@ class Builder {
     return *this;
   }
   Builder& Event(const std::string& customer, absl::string_view time,
-                 v1::EventKind kind, absl::string_view key = "") {
+                 v1::EventKind kind, absl::string_view key = "",
+                 double amount = 0) {
     EventInput e;
     e.customer_id = customer;
     e.kind = kind;
     e.time = T(time);
     e.key = key;
+    e.amount = amount;
     EXPECT_TRUE(b_.AddEvent(e, {"t", row_++}).ok());
     return *this;
   }
@@ -934,6 +936,32 @@ TEST(BuildChurnReport, ThreadCountDoesNotChangeTheReport) {
 // customers at start + new + reactivated - churned = customers at end, for
 // the period, every month of the trend and every breakdown group; the
 // months' churn adds up to the period's.
+// Without annual values (an order log), revenue is the orders of the 365
+// days before the date, and the report says so.
+TEST(BuildChurnReport, RevenueFromOrdersWhenThereIsNoAnnualValue) {
+  const Dataset ds = Builder()
+                         .Customer({"a", "A", 0, "2022-01-01"})
+                         .Event("a", "2022-12-01", v1::ORDER, "", 500)
+                         .Event("a", "2023-11-20", v1::ORDER, "", 100)
+                         .Event("a", "2023-12-20", v1::ORDER, "", 30)
+                         .Event("a", "2024-01-20", v1::ORDER, "", 40)
+                         .Event("a", "2024-02-20", v1::ORDER, "", 50)
+                         .Event("a", "2024-03-20", v1::ORDER, "", 60)
+                         .Customer({"b", "B", 0, "2023-01-01"})
+                         .Event("b", "2023-11-01", v1::ORDER, "", 70)
+                         .Event("b", "2023-12-15", v1::ORDER, "", 20)
+                         .Event("b", "2024-02-01", v1::CANCELLATION, "price")
+                         .Build();
+  const v1::ChurnReport r = Report(ds, Request(kQuiet60, kFirstQuarter));
+  EXPECT_EQ(r.revenue_source(), "orders_365d");
+  const v1::ChurnFigures& f = r.period().overall();
+  // At 2024-01-01: a's 100 + 30 (the 500 is over a year old), b's 70 + 20.
+  EXPECT_EQ(f.customers_at_start(), 2);
+  EXPECT_DOUBLE_EQ(f.revenue_at_start(), 220);
+  // b cancels on 2024-02-01: its orders of the year before.
+  EXPECT_DOUBLE_EQ(f.revenue_lost(), 90);
+}
+
 TEST(BuildChurnReport, AccountingIdentityHoldsOnGeneratedData) {
   v1::GeneratorConfig config;
   config.set_customers(1500);
