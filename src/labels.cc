@@ -27,6 +27,7 @@ using internal::BoundFilter;
 using internal::CompiledFilter;
 
 constexpr int64_t kDay = 86400;
+constexpr int64_t kYear = 365 * kDay;
 
 constexpr absl::string_view kActiveRule = "active";
 
@@ -126,6 +127,7 @@ struct HiddenRule {
   int periods;
   double min_drop, significance, recovery;
   int min_baseline_events;
+  bool seasonal;
 };
 
 // Evidence of churn over [start, end) (end == kNoTime: still going),
@@ -254,16 +256,33 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
     const Series::Range base = series.In(base_end - rule.baseline, base_end);
     if (base.n < rule.min_baseline_events || base.sum <= 0) continue;
     const double base_rate = base.sum / base_days;
+    // The customer's own season: how the same weeks compared with the
+    // baseline before them a year earlier (a school's summer), when that
+    // year was observed with enough events; 1 otherwise.
+    double season = 1;
+    if (rule.seasonal && base_end - rule.baseline - kYear >= from) {
+      const Series::Range then = series.In(base_end - kYear, d - kYear);
+      const Series::Range then_base =
+          series.In(base_end - rule.baseline - kYear, base_end - kYear);
+      if (then_base.n >= rule.min_baseline_events && then_base.sum > 0) {
+        season = std::clamp((then.sum / (period_days * rule.periods)) /
+                                (then_base.sum / base_days),
+                            0.25, 4.0);
+      }
+    }
     bool declined = true;
     for (int j = 0; j < rule.periods && declined; ++j) {
       const Series::Range p =
           series.In(d - (j + 1) * rule.period, d - j * rule.period);
-      declined = p.sum <= (1 - rule.min_drop) * base_rate * period_days;
+      declined =
+          p.sum <= (1 - rule.min_drop) * base_rate * season * period_days;
     }
     if (!declined) continue;
+    // The recent periods weigh `season` times their length against the
+    // baseline: the rate expected of them.
     const Series::Range recent = series.In(base_end, d);
-    if (DeclinePValue(rule.measure, recent, period_days * rule.periods, base,
-                      base_days) >= rule.significance) {
+    if (DeclinePValue(rule.measure, recent, period_days * rule.periods * season,
+                      base, base_days) >= rule.significance) {
       continue;
     }
     out.push_back({v1::HIDDEN, base_end, d, kNoTime, "", rule.name});
@@ -569,7 +588,8 @@ absl::StatusOr<ChurnLabeler> ChurnLabeler::Create(
          int64_t{r.baseline_days()} * kDay, r.periods() == 0 ? 2 : r.periods(),
          r.min_drop(), r.significance() == 0 ? 0.01 : r.significance(),
          r.recovery() == 0 ? 1 - r.min_drop() / 2 : r.recovery(),
-         r.min_baseline_events() == 0 ? 3 : r.min_baseline_events()});
+         r.min_baseline_events() == 0 ? 3 : r.min_baseline_events(),
+         r.seasonal()});
   }
   if (def.reactivation().empty()) {
     v1::EventFilter contract;

@@ -223,6 +223,40 @@ TEST(ChurnLabeler, HiddenChurnIsASustainedSignificantDecline) {
   EXPECT_TRUE(h.episodes(1).empty());
 }
 
+TEST(ChurnLabeler, SeasonalHiddenRulesIgnoreADipEverySummer) {
+  // Two logins a day, but one every other day in July and August, two
+  // years running; and "h" also drops for good from 2025-03-01.
+  Builder b;
+  b.Customer({"school", "education", "B", 0, "2023-01-01"});
+  b.Customer({"h", "education", "B", 0, "2023-01-01"});
+  for (int d = 0; d < 730; ++d) {
+    const UnixSeconds t = T("2024-01-01") + d * kDay;
+    const std::string month = FormatTime(t).substr(5, 2);
+    const bool summer = month == "07" || month == "08";
+    if (!summer || d % 2 == 0) {
+      b.Event("school", FormatTime(t), v1::LOGIN);
+      b.Event("school", FormatTime(t + 3600), v1::LOGIN);
+    }
+    if (t < T("2025-03-01") ? !summer || d % 2 == 0 : d % 3 == 0) {
+      b.Event("h", FormatTime(t), v1::LOGIN);
+      b.Event("h", FormatTime(t + 3600), v1::LOGIN);
+    }
+  }
+  Dataset ds = b.Build();
+  const std::string rule =
+      "activity { kinds: LOGIN } measure: COUNT recent_days: 30 periods: 2 "
+      "baseline_days: 120 min_drop: 0.4 significance: 0.001 ";
+  const ChurnLabeler plain = ChurnLabeler::Create(HiddenOnly(rule)).value();
+  const ChurnLabeler seasonal =
+      ChurnLabeler::Create(HiddenOnly(rule + "seasonal: true")).value();
+  const UnixSeconds end_of_august = T("2025-09-01");
+  // Without the season, the second summer looks like churn.
+  EXPECT_TRUE(plain.Label(ds, end_of_august).value()[0].churned);
+  EXPECT_FALSE(seasonal.Label(ds, end_of_august).value()[0].churned);
+  // A real drop still is.
+  EXPECT_TRUE(seasonal.Label(ds, T("2025-06-01")).value()[1].churned);
+}
+
 TEST(ChurnLabeler, HiddenSpendDeclineUsesTheAmounts) {
   // Weekly orders throughout; the amounts fall from 100 to 20 after
   // 26 weeks.
