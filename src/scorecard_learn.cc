@@ -28,6 +28,9 @@ using internal::PathError;
 using Options = v1::ScorecardLearnOptions;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// A feature this good on its own is suspect (ScorecardReport.warnings).
+constexpr double kLeakAuc = 0.99;
+constexpr double kLeakIv = 5;
 
 // The options with every default filled in.
 struct Resolved {
@@ -517,6 +520,29 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
     }
   }
 
+  // Real churn signals are partial; a feature that is near-perfect on its
+  // own usually knows the answer (a label leaked into it). Judged on the
+  // raw values (either direction), as binning may hide it in one bin.
+  for (size_t f = 0; f < candidates.size(); ++f) {
+    std::vector<double> value;
+    std::vector<uint8_t> y;
+    for (size_t i : train) {
+      const double v = x.values[i * d + candidates[f]];
+      if (std::isnan(v)) continue;
+      value.push_back(v);
+      y.push_back(labels[i]);
+    }
+    const double raw = RocAuc(y, value).value_or(0.5);
+    const double auc = std::max(raw, 1 - raw);
+    if (auc >= kLeakAuc || binned[f].iv >= kLeakIv) {
+      out.report.add_warnings(absl::StrFormat(
+          "feature '%s' separates churners almost perfectly on its own "
+          "(AUC %.3f, information value %.2f): check that it does not leak "
+          "the label (a value recorded after the churn)",
+          x.columns[candidates[f]], auc, binned[f].iv));
+    }
+  }
+
   // Fit on the WoE columns, dropping wrong-signed features one at a time.
   v1::FitOptions fit;
   fit.set_penalty(v1::PENALTY_L2);
@@ -635,6 +661,7 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
         risk.push_back(-b.WoeOf(x.values[i * d + candidates[f]]));
       }
       learned->set_auc(RocAuc(train_labels, risk).value_or(0.5));
+
       for (size_t k = 0; k < b.bins.size(); ++k) {
         const double lo = b.bins[k].lower;
         const double hi = k + 1 < b.bins.size() ? b.bins[k + 1].lower : kInf;

@@ -283,6 +283,32 @@ TEST(LearnScorecard, MonotonicBinsHaveMonotonicChurnRates) {
   EXPECT_GT(zigzag, 0);
 }
 
+TEST(LearnScorecard, WarnsOfAFeatureThatLeaksTheLabel) {
+  const TrainingPanel& panel = GeneratedPanel().panel;
+  absl::StatusOr<LearnedScorecard> honest =
+      LearnScorecard(panel.features, panel.labels, Options(""));
+  ASSERT_TRUE(honest.ok()) << honest.status();
+  EXPECT_TRUE(honest->report.warnings().empty());
+  // The label itself, slightly disguised, as an extra column.
+  FeatureMatrix leaked = panel.features;
+  const size_t d = leaked.columns.size();
+  leaked.columns.push_back("days_since_cancellation");
+  std::vector<double> values;
+  for (size_t i = 0; i < leaked.num_rows(); ++i) {
+    values.insert(values.end(), leaked.values.begin() + i * d,
+                  leaked.values.begin() + (i + 1) * d);
+    values.push_back(panel.labels[i] ? 3.0 + (i % 7) : -1.0);
+  }
+  leaked.values = std::move(values);
+  absl::StatusOr<LearnedScorecard> learned =
+      LearnScorecard(leaked, panel.labels, Options(""));
+  ASSERT_TRUE(learned.ok()) << learned.status();
+  ASSERT_EQ(learned->report.warnings_size(), 1);
+  EXPECT_THAT(learned->report.warnings(0),
+              HasSubstr("feature 'days_since_cancellation' separates churners "
+                        "almost perfectly on its own (AUC 1.000"));
+}
+
 TEST(LearnScorecard, BeatsTheZohoTableOnHeldOutGeneratedCustomers) {
   const Panel& p = GeneratedPanel();
   v1::ScorecardLearnOptions options;

@@ -94,6 +94,10 @@ void PrintReport(const LearnedScorecard& learned, bool bins,
               r.has_holdout_auc() ? Fixed(r.holdout_auc(), 4).c_str()
                                   : "n/a (no holdout with both classes)",
               comparison.c_str());
+  for (const std::string& w : r.warnings()) {
+    std::printf("WARNING: %s\n", w.c_str());
+  }
+  if (!r.warnings().empty()) std::printf("\n");
 
   std::vector<const v1::LearnedFeature*> order;
   for (const v1::LearnedFeature& f : r.features()) order.push_back(&f);
