@@ -505,9 +505,19 @@ std::vector<ReasonText> ReasonTexts(const v1::LogisticModel& model,
   return texts;
 }
 
+// A level ("58,158 ordered in 90 days") is no cause by itself: the reason
+// says it against the reference the contribution is measured from, the
+// training mean ("... (average 12,402)"). Changes ({value:%}) and flags
+// already read as one.
 std::string ReasonString(const std::string& name, const ReasonText& t,
-                         double value) {
-  if (!t.description.empty()) return FillDescription(t.description, value);
+                         double value, double mean) {
+  if (!t.description.empty()) {
+    std::string text = FillDescription(t.description, value);
+    if (absl::StrContains(t.description, "{value}") && !std::isnan(value)) {
+      absl::StrAppend(&text, " (average ", FormatNumber(mean), ")");
+    }
+    return text;
+  }
   if (t.indicator) {
     if (std::isnan(value)) return absl::StrCat(t.column, " is missing");
     return value != 0 ? absl::StrCat(t.column, " is ", t.level)
@@ -1189,7 +1199,8 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
             reason.set_feature(name);
             reason.set_value(row[j]);
             reason.set_contribution(contribution[j]);
-            reason.set_text(ReasonString(name, texts[j], row[j]));
+            reason.set_text(ReasonString(name, texts[j], row[j],
+                                         model.means(static_cast<int>(j))));
           };
           for (size_t i = 0; i < d && static_cast<size_t>(e.risk_size()) < k;
                ++i) {

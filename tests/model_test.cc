@@ -885,9 +885,11 @@ TEST(Explain, PercentAndNumberFormats) {
   ASSERT_TRUE(why.ok());
   ASSERT_EQ(why->rows(0).risk_size(), 1);
   EXPECT_EQ(why->rows(0).risk(0).text(), "activity down 95%");
+  // A level is said against the reference its contribution is measured
+  // from: the training mean (0.05 x 19 / 2).
   set.mutable_features(0)->set_description("{value} days");
   why = Explain(m, MatrixView::Of(one), {.top_k = 1, .feature_set = &set});
-  EXPECT_EQ(why->rows(0).risk(0).text(), "0.95 days");
+  EXPECT_EQ(why->rows(0).risk(0).text(), "0.95 days (average 0.47)");
 }
 
 TEST(SerializeModel, RoundTripsExactly) {
