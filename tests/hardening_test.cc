@@ -9,6 +9,7 @@
 #include <string>
 
 #include "churnkit/io.h"
+#include "error_text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -52,14 +53,7 @@ class Hardening : public ::testing::Test {
 
 std::string Message(const absl::Status& s) { return std::string(s.message()); }
 
-std::string ErrorsText(const v1::ErrorReport& r) {
-  std::string s;
-  for (const v1::DataError& e : r.errors()) {
-    s += e.source() + ":" + std::to_string(e.row()) + ": " + e.field() + ": " +
-         e.reason() + "\n";
-  }
-  return s;
-}
+using churnkit::testing::ErrorsText;
 
 // Item 1: a dangling symbolic link or a loop is not an absent table.
 TEST_F(Hardening, BrokenSymlinkTableFailsUnderEveryPolicy) {

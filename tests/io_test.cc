@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "error_text.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -55,14 +56,7 @@ v1::LoadOptions CsvDir(const std::string& dir,
   return o;
 }
 
-std::string ErrorsText(const v1::ErrorReport& r) {
-  std::string s;
-  for (const v1::DataError& e : r.errors()) {
-    s += e.source() + ":" + std::to_string(e.row()) + ": " + e.field() + ": " +
-         e.reason() + "\n";
-  }
-  return s;
-}
+using churnkit::testing::ErrorsText;
 
 constexpr char kCustomers[] =
     "id,name,industry,tier,signup_time,annual_value,attributes.city\n"

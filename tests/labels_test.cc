@@ -368,6 +368,22 @@ TEST(ChurnLabeler, UnmatchedSelectorsNameTheRuleAndTheValue) {
                   "industry 'ecommerce'"));
 }
 
+// One feature: orders in the last 30 days.
+FeatureEngine OrdersIn30Days() {
+  v1::FeatureSet set;
+  EXPECT_TRUE(ParseTextProto(R"pb(features {
+                                    name: "orders_30d"
+                                    window {
+                                      filter { kinds: ORDER }
+                                      aggregate: COUNT
+                                      window_days: 30
+                                    }
+                                  })pb",
+                             &set)
+                  .ok());
+  return FeatureEngine::Create(set).value();
+}
+
 TEST(TrainingPanel, LabelsChurnWithinTheHorizonAndSkipsTheAlreadyChurned) {
   Dataset ds =
       Builder()
@@ -382,18 +398,7 @@ TEST(TrainingPanel, LabelsChurnWithinTheHorizonAndSkipsTheAlreadyChurned) {
           .Customer({"late", "services", "B", 0, "2024-02-20"})
           .Event("late", "2024-02-25", v1::ORDER, 0, 5)
           .Build();
-  v1::FeatureSet set;
-  ASSERT_TRUE(ParseTextProto(R"pb(features {
-                                    name: "orders_30d"
-                                    window {
-                                      filter { kinds: ORDER }
-                                      aggregate: COUNT
-                                      window_days: 30
-                                    }
-                                  })pb",
-                             &set)
-                  .ok());
-  const FeatureEngine engine = FeatureEngine::Create(set).value();
+  const FeatureEngine engine = OrdersIn30Days();
   const UnixSeconds dates[] = {T("2024-02-01"), T("2024-03-01")};
   TrainingPanel p =
       BuildTrainingPanel(ds, engine, Default(), dates, 30).value();
@@ -434,18 +439,7 @@ TEST(TrainingPanel, ChurnedAtEndLeavesOutThoseBackByTheEnd) {
                    .Event("back", "2024-02-20", v1::ORDER, 0, 5)
                    .Event("back", "2024-04-01", v1::ORDER, 0, 5)
                    .Build();
-  v1::FeatureSet set;
-  ASSERT_TRUE(ParseTextProto(R"pb(features {
-                                    name: "orders_30d"
-                                    window {
-                                      filter { kinds: ORDER }
-                                      aggregate: COUNT
-                                      window_days: 30
-                                    }
-                                  })pb",
-                             &set)
-                  .ok());
-  const FeatureEngine engine = FeatureEngine::Create(set).value();
+  const FeatureEngine engine = OrdersIn30Days();
   const UnixSeconds dates[] = {T("2024-01-20")};
   EXPECT_EQ(BuildTrainingPanel(ds, engine, Default(), dates, 60).value().labels,
             std::vector<uint8_t>{1});
