@@ -8,8 +8,9 @@
 # then it trains the churn model on a training panel
 # (features at six quarterly dates, churn within 90 days; fitted on the
 # first five, held-out AUC, lift and the riskiest customers' reasons on
-# the last) and prints the assessment as of the day after the data ends
-# with the model's churn probability (customers by health colour, alerts
+# the last), learns the health scorecard from the same history (the
+# "historical data method") and prints the assessment as of the day after
+# the data ends with it and the model's churn probability (customers by health colour, alerts
 # by level, tasks by type, the customers most at risk and why), the value
 # x risk segmentation (the 2x2 matrix with its strategies, A/B/C tiers,
 # whom to save first, the churn-reason matrix) and the A/B tests of the
@@ -51,8 +52,13 @@ dates=2024-07-01,2024-10-01,2025-01-01,2025-04-01,2025-07-01,2025-10-01
 echo "== churnkit train $data --dates $dates --horizon 90 --out $data/model.pb"
 "$churnkit" train "$data" --dates "$dates" --horizon 90 --out "$data/model.pb"
 echo
-echo "== churnkit assess $data --as-of 2026-01-01 --model $data/model.pb"
-"$churnkit" assess "$data" --as-of 2026-01-01 --model "$data/model.pb"
+echo "== churnkit scorecard $data --dates $dates --horizon 90 --binning quantile --assess-config $data/assess.textproto"
+"$churnkit" scorecard "$data" --dates "$dates" --horizon 90 --binning quantile \
+  --assess-config "$data/assess.textproto"
+echo
+echo "== churnkit assess $data --as-of 2026-01-01 --config $data/assess.textproto --model $data/model.pb"
+"$churnkit" assess "$data" --as-of 2026-01-01 --config "$data/assess.textproto" \
+  --model "$data/model.pb"
 echo
 echo "== churnkit segment $data --as-of 2026-01-01 --model $data/model.pb"
 "$churnkit" segment "$data" --as-of 2026-01-01 --model "$data/model.pb"

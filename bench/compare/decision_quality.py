@@ -3,8 +3,10 @@
 
 For a generated data set (a `churnkit generate` directory with truth.csv):
 trains the churn model with the main job's recipe (features at six
-quarterly dates, churn within 90 days, held out from the last date), then
-assesses every customer as of that last date with the model, and scores the
+quarterly dates, churn within 90 days, held out from the last date) and
+learns the health scorecard from the same history (quantile bins; --zoho
+keeps the shipped Zoho table), then assesses every customer as of that last
+date with both, and scores the
 assessment against truth.csv's churn in the following 90 days, among the
 customers active then (signed up before it and not churned before it by the
 truth):
@@ -66,6 +68,9 @@ def main():
     ap.add_argument("--dates", default=DATES)
     ap.add_argument("--horizon", type=int, default=90)
     ap.add_argument("--config", default="", help="AssessmentConfig for assess")
+    ap.add_argument("--zoho", action="store_true",
+                    help="assess with the shipped Zoho scorecard instead of "
+                         "one learned from the data's history (the main job)")
     args = ap.parse_args()
     as_of = dt.date.fromisoformat(args.dates.split(",")[-1])
     end = as_of + dt.timedelta(days=args.horizon)
@@ -78,10 +83,18 @@ def main():
             model = os.path.join(tmp, "model.pb")
             run([args.churnkit, "train", data, "--dates", args.dates,
                  "--horizon", str(args.horizon), "--out", model])
+            config = args.config
+            if not config and not args.zoho:
+                # The main job's recipe: a scorecard learned from the same
+                # panel (quantile bins), held out from the last date.
+                config = os.path.join(tmp, "assess.textproto")
+                run([args.churnkit, "scorecard", data, "--dates", args.dates,
+                     "--horizon", str(args.horizon), "--binning", "quantile",
+                     "--assess-config", config])
             cmd = [args.churnkit, "assess", data, "--as-of", as_of.isoformat(),
                    "--model", model, "--output", "csv"]
-            if args.config:
-                cmd += ["--config", args.config]
+            if config:
+                cmd += ["--config", config]
             rows = list(csv.DictReader(io.StringIO(run(cmd))))
         truth = {r["customer_id"]: r for r in
                  csv.DictReader(open(os.path.join(data, "truth.csv")))}
