@@ -621,7 +621,15 @@ std::vector<ReasonEvidence> EvidenceFromAssessment(
     for (const v1::Reason& r : c.churn_reasons()) {
       e.indicators.push_back(r.feature());
     }
-    for (const v1::Alert& a : c.alerts()) e.indicators.push_back(a.rule());
+    // Every rule that fired, whether the owner was alerted or the customer
+    // was routed to automated care.
+    auto add_reasons = [&](const v1::Alert& alert) {
+      for (const v1::Alert& r : alert.reasons()) {
+        e.indicators.push_back(r.rule());
+      }
+    };
+    for (const v1::Alert& a : c.alerts()) add_reasons(a);
+    if (c.has_routed_alert()) add_reasons(c.routed_alert());
     if (!e.indicators.empty()) out.push_back(std::move(e));
   }
   return out;
