@@ -27,6 +27,9 @@ constexpr int64_t kDay = 86400;
 // One a working day: enough for an owner to act on each alert (a call, a
 // plan) besides the care-plan tasks; see docs/rules.md.
 constexpr int kDefaultTasksPerOwnerPerWeek = 5;
+// Half again the model's average churn probability (the expected churn
+// rate): §7's high-risk side; see docs/rules.md for its effect.
+constexpr double kDefaultMinRelativeRisk = 1.5;
 
 // Prefixes a config error with the part it came from.
 absl::Status InPart(absl::string_view part, const absl::Status& s) {
@@ -117,6 +120,7 @@ struct Assessor::Impl {
   ChurnLabeler labeler;
   int64_t horizon;
   int64_t capacity;  // alerts per owner per run
+  double min_relative_risk;
   internal::TaskMaker overflow_task;
   v1::ValueOptions value;
 };
@@ -177,15 +181,27 @@ absl::StatusOr<Assessor> Assessor::Create(const v1::AssessmentConfig& config) {
   // At least one: a daily run still alerts each owner about the top risk.
   const int64_t capacity =
       std::max<int64_t>(1, std::llround(per_week * (horizon / 7.0)));
+  if (policy.has_min_relative_risk() &&
+      !(std::isfinite(policy.min_relative_risk()) &&
+        policy.min_relative_risk() >= 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alerts.min_relative_risk: must be a finite number >= 0 "
+                     "(is ",
+                     policy.min_relative_risk(), ")"));
+  }
+  const double min_relative_risk = policy.has_min_relative_risk()
+                                       ? policy.min_relative_risk()
+                                       : kDefaultMinRelativeRisk;
   absl::StatusOr<internal::TaskMaker> overflow = internal::TaskMaker::Compile(
       policy.has_overflow_task() ? policy.overflow_task()
                                  : DefaultOverflowTask(),
       columns, "alerts.overflow_task");
   if (!overflow.ok()) return overflow.status();
-  return Assessor(std::make_unique<Impl>(Impl{
-      *std::move(set), *std::move(features), *std::move(scorer),
-      *std::move(rules), *std::move(care), *std::move(labeler),
-      int64_t{horizon} * kDay, capacity, *std::move(overflow), YearlyValue()}));
+  return Assessor(std::make_unique<Impl>(
+      Impl{*std::move(set), *std::move(features), *std::move(scorer),
+           *std::move(rules), *std::move(care), *std::move(labeler),
+           int64_t{horizon} * kDay, capacity, min_relative_risk,
+           *std::move(overflow), YearlyValue()}));
 }
 
 absl::StatusOr<AssessResult> Assessor::Assess(
@@ -241,6 +257,8 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   std::vector<v1::CustomerAssessment> out(rows);
   std::vector<Pending> pending(rows);
   std::vector<std::vector<v1::AlertHistory::Entry>> touched(rows);
+  // Churn probability of each customer not churned yet (NaN otherwise).
+  std::vector<double> risk(rows, std::numeric_limits<double>::quiet_NaN());
   const double score_range = m.scorer.max_total() - m.scorer.min_total();
   internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
     for (size_t r = from; r < to; ++r) {
@@ -277,6 +295,16 @@ absl::StatusOr<AssessResult> Assessor::Assess(
       a.set_churned(label.churned);
       Pending& p = pending[r];
       if (!label.churned) {
+        // Without a model, the health score's place in its range.
+        double& probability = risk[r];
+        probability = a.churn_probability();
+        if (std::isnan(probability)) {
+          probability = score_range > 0
+                            ? std::clamp((m.scorer.max_total() - health.total) /
+                                             score_range,
+                                         0.0, 1.0)
+                            : 1.0;
+        }
         RuleOutcome fired = m.rules.Evaluate(
             {&dataset, c, row, health.total, health.colour, as_of},
             options.history != nullptr ? &history_index : nullptr);
@@ -286,16 +314,6 @@ absl::StatusOr<AssessResult> Assessor::Assess(
           // Refunds or no record: nothing at stake, never NaN.
           double value = internal::RevenueOf(dataset, c, m.value, as_of);
           if (!(std::isfinite(value) && value > 0)) value = 0;
-          // Without a model, the health score's place in its range.
-          double probability = a.churn_probability();
-          if (std::isnan(probability)) {
-            probability =
-                score_range > 0
-                    ? std::clamp(
-                          (m.scorer.max_total() - health.total) / score_range,
-                          0.0, 1.0)
-                    : 1.0;
-          }
           p.alert.set_value(value);
           p.alert.set_churn_probability(probability);
           p.alert.set_expected_revenue_at_risk(value * probability);
@@ -307,8 +325,21 @@ absl::StatusOr<AssessResult> Assessor::Assess(
     }
   });
 
+  // Low risk gets automated care whatever the value (domain.md §7). Only a
+  // model's probabilities average to a churn rate; the proxy's mean is no
+  // reference.
+  double risk_sum = 0;
+  int64_t at_risk = 0;
+  for (double p : risk) {
+    if (!std::isnan(p)) risk_sum += p, ++at_risk;
+  }
+  const double risk_floor = options.model == nullptr || at_risk == 0
+                                ? 0
+                                : m.min_relative_risk * risk_sum / at_risk;
+
   // Highest expected revenue at risk first; each owner is alerted about
-  // the first `capacity` of theirs, the rest go to automated care.
+  // the first `capacity` of theirs above the risk floor, the rest go to
+  // automated care.
   std::vector<size_t> ranked;
   for (size_t r = 0; r < rows; ++r) {
     if (pending[r].alert.reasons_size() > 0) ranked.push_back(r);
@@ -326,6 +357,7 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   });
   v1::AlertSummary summary;
   summary.set_capacity_per_owner(m.capacity);
+  summary.set_risk_floor(risk_floor);
   std::map<std::string, v1::AlertSummary::Owner> owners;
   for (size_t i = 0; i < ranked.size(); ++i) {
     const size_t r = ranked[i];
@@ -337,7 +369,8 @@ absl::StatusOr<AssessResult> Assessor::Assess(
     const std::string owner(dataset.str(dataset.customers().owner_id[c]));
     v1::AlertSummary::Owner& o = owners[owner];
     o.set_owner_id(owner);
-    if (o.alerted() < m.capacity) {
+    const bool below_floor = p.alert.churn_probability() < risk_floor;
+    if (!below_floor && o.alerted() < m.capacity) {
       o.set_alerted(o.alerted() + 1);
       summary.set_alerts(summary.alerts() + 1);
       for (v1::Task& task : p.rule_tasks) *a.add_tasks() = std::move(task);
@@ -346,6 +379,8 @@ absl::StatusOr<AssessResult> Assessor::Assess(
       o.set_routed_to_automated_care(o.routed_to_automated_care() + 1);
       summary.set_routed_to_automated_care(summary.routed_to_automated_care() +
                                            1);
+      summary.set_routed_below_risk_floor(summary.routed_below_risk_floor() +
+                                          below_floor);
       const internal::TemplateContext ctx{&dataset,       c,
                                           matrix->row(r), a.score(),
                                           a.colour(),     p.alert.rule(),

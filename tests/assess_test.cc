@@ -93,6 +93,19 @@ TEST(Assessor, SameResultForEveryThreadCount) {
   EXPECT_TRUE(a == b) << "assessments differ between 1 and 4 threads";
 }
 
+// A model over three of the assessment's features, labelled by hand.
+std::vector<std::string> HandModelFeatures() {
+  return {"logins_30d", "orders_90d", "days_since_login"};
+}
+v1::LogisticModel HandModel(const AssessResult& plain) {
+  FeatureMatrix x = SelectColumns(plain.features, HandModelFeatures()).value();
+  std::vector<uint8_t> y;
+  for (size_t i = 0; i < x.num_rows(); ++i) y.push_back(i % 3 == 0);
+  v1::FitOptions fit;
+  fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
+  return FitLogistic(x, y, fit).value();
+}
+
 TEST(Assessor, AModelAddsChurnProbabilityAndReasons) {
   const Dataset ds = Example();
   const Assessor assessor = Assessor::Create({}).value();
@@ -102,15 +115,9 @@ TEST(Assessor, AModelAddsChurnProbabilityAndReasons) {
     EXPECT_TRUE(std::isnan(c.churn_probability()));
     EXPECT_EQ(c.churn_reasons_size(), 0);
   }
-  // A model over three of the assessment's features, labelled by hand.
-  const std::vector<std::string> names = {"logins_30d", "orders_90d",
-                                          "days_since_login"};
-  FeatureMatrix x = SelectColumns(plain.features, names).value();
-  std::vector<uint8_t> y;
-  for (size_t i = 0; i < x.num_rows(); ++i) y.push_back(i % 3 == 0);
-  v1::FitOptions fit;
-  fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
-  const v1::LogisticModel model = FitLogistic(x, y, fit).value();
+  const FeatureMatrix x =
+      SelectColumns(plain.features, HandModelFeatures()).value();
+  const v1::LogisticModel model = HandModel(plain);
   AssessOptions o;
   o.model = &model;
   o.model_reasons = 2;
@@ -198,6 +205,7 @@ std::map<std::string, Owned> Owners(const Dataset& ds) {
   return out;
 }
 
+// Without a model: no risk floor, capacity alone decides.
 AssessResult AssessWithCapacity(const Dataset& ds, int per_week) {
   v1::AssessmentConfig config;
   config.mutable_alerts()->set_tasks_per_owner_per_week(per_week);
@@ -334,6 +342,38 @@ TEST(AlertStream, OwnersOverCapacityRouteTheRestToAutomatedCare) {
   EXPECT_EQ(unlimited.assessment.alert_summary().alerts(), alerted + routed);
 }
 
+TEST(AlertStream, WithAModelCustomersBelowTheRiskFloorGetAutomatedCare) {
+  const Dataset ds = Example();
+  const Assessor assessor = Assessor::Create({}).value();  // floor 1.5
+  AssessResult plain = assessor.Assess(ds, T("2024-07-01")).value();
+  EXPECT_EQ(plain.assessment.alert_summary().risk_floor(), 0);  // no model
+  EXPECT_EQ(plain.assessment.alert_summary().routed_below_risk_floor(), 0);
+  const v1::LogisticModel model = HandModel(plain);
+  AssessOptions o;
+  o.model = &model;
+  AssessResult r = assessor.Assess(ds, T("2024-07-01"), o).value();
+  double sum = 0;
+  int n = 0;
+  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+    if (!c.churned()) sum += c.churn_probability(), ++n;
+  }
+  const v1::AlertSummary& summary = r.assessment.alert_summary();
+  EXPECT_DOUBLE_EQ(summary.risk_floor(), 1.5 * sum / n);
+  int below = 0;
+  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+    for (const v1::Alert& a : c.alerts()) {
+      EXPECT_GE(a.churn_probability(), summary.risk_floor());
+    }
+    if (c.has_routed_alert() &&
+        c.routed_alert().churn_probability() < summary.risk_floor()) {
+      ++below;
+    }
+  }
+  EXPECT_GT(below, 0);
+  EXPECT_EQ(summary.routed_below_risk_floor(), below);
+  EXPECT_LE(below, summary.routed_to_automated_care());
+}
+
 TEST(AlertStream, CapacityScalesWithTheDaysARunCovers) {
   v1::AssessmentConfig config;
   config.mutable_alerts()->set_tasks_per_owner_per_week(5);
@@ -364,6 +404,13 @@ TEST(AlertStream, BadCapacityOrOverflowTaskIsAnError) {
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(s.message()),
                 HasSubstr("alerts.tasks_per_owner_per_week: must be > 0"));
+  }
+  config.Clear();
+  for (double bad : {-0.5, std::nan("")}) {
+    config.mutable_alerts()->set_min_relative_risk(bad);
+    EXPECT_THAT(std::string(Assessor::Create(config).status().message()),
+                HasSubstr("alerts.min_relative_risk: must be a finite number "
+                          ">= 0"));
   }
   config.Clear();
   config.mutable_alerts()->mutable_overflow_task()->set_title("x");

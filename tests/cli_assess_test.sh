@@ -19,7 +19,7 @@ check "summary names the date and counts" \
 check "summary has the colour table" grep -q '^Health  *Customers  *Share' "$tmp/s.txt"
 check "summary has alerts by level" grep -q '^L2 ' "$tmp/s.txt"
 check "summary counts the alert stream" grep -Eq \
-  '^Alerts: [0-9]+ raised to [0-9]+ customers \([0-9]+ rules fired in them\); [0-9]+ customers routed to automated care \(owners. capacity: 5 this run\)$' \
+  '^Alerts: [0-9]+ raised to [0-9]+ customers \([0-9]+ rules fired in them\); [0-9]+ customers routed to automated care \([0-9]+ below the risk floor of [0-9.]+, the rest over owners. capacity of 5 this run\)$' \
   "$tmp/s.txt"
 check "summary has tasks by type" grep -q '^follow_up ' "$tmp/s.txt"
 check "summary lists customers at risk" grep -q '^At risk' "$tmp/s.txt"

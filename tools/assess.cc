@@ -66,12 +66,14 @@ void PrintSummary(const v1::Assessment& a, int top) {
   const v1::AlertSummary& stream = a.alert_summary();
   std::printf(
       "Alerts: %s raised to %s customers (%s rules fired in them); %s "
-      "customers routed to automated care (owners' capacity: %s this run)\n\n",
+      "customers routed to automated care (%s below the risk floor of %.3f, "
+      "the rest over owners' capacity of %s this run)\n\n",
       FormatCount(stream.alerts()).c_str(),
       FormatCount(stream.alerts()).c_str(),
       FormatCount(stream.reasons()).c_str(),
       FormatCount(stream.routed_to_automated_care()).c_str(),
-      FormatCount(stream.capacity_per_owner()).c_str());
+      FormatCount(stream.routed_below_risk_floor()).c_str(),
+      stream.risk_floor(), FormatCount(stream.capacity_per_owner()).c_str());
   TextTable by_level({Align::kLeft, Align::kRight});
   by_level.AddRow({"Alert level", "Alerts"});
   for (v1::Level l : {v1::L3, v1::L2, v1::L1}) {
