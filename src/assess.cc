@@ -81,8 +81,8 @@ void Consolidate(RuleOutcome& fired, v1::Alert* alert,
   }
   std::stable_sort(fired.tasks.begin(), fired.tasks.end(),
                    [&](const v1::Task& x, const v1::Task& y) {
-                     return severity_order[x.source()] <
-                            severity_order[y.source()];
+                     return severity_order.at(x.source()) <
+                            severity_order.at(y.source());
                    });
   absl::flat_hash_map<std::string, size_t> kept_of_type;
   for (v1::Task& task : fired.tasks) {
@@ -295,7 +295,8 @@ absl::StatusOr<AssessResult> Assessor::Assess(
       a.set_churned(label.churned);
       Pending& p = pending[r];
       if (!label.churned) {
-        // Without a model, the health score's place in its range.
+        // The model's probability, else the health score's place in its
+        // range.
         double& probability = risk[r];
         probability = a.churn_probability();
         if (std::isnan(probability)) {
