@@ -1,8 +1,12 @@
 #include "churnkit/assess.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -12,16 +16,98 @@
 #include "churnkit/model.h"
 #include "churnkit/rules.h"
 #include "internal/parallel.h"
+#include "internal/revenue.h"
+#include "internal/template.h"
 
 namespace churnkit {
 namespace {
 
 constexpr int64_t kDay = 86400;
 
+// One a working day: enough for an owner to act on each alert (a call, a
+// plan) besides the care-plan tasks; see docs/rules.md.
+constexpr int kDefaultTasksPerOwnerPerWeek = 5;
+// Half again the model's average churn probability (the expected churn
+// rate): §7's high-risk side; see docs/rules.md for its effect.
+constexpr double kDefaultMinRelativeRisk = 1.5;
+
 // Prefixes a config error with the part it came from.
 absl::Status InPart(absl::string_view part, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(part, ".", s.message()));
 }
+
+v1::TaskTemplate DefaultOverflowTask() {
+  v1::TaskTemplate t;
+  t.set_type("automated_care");
+  t.set_title("Automated care for {customer.name}: {rule}");
+  t.set_assignee(v1::AUTOMATION);
+  t.set_priority(v1::NORMAL);
+  return t;
+}
+
+// A customer's yearly value: annual_value, else the orders of the last
+// 365 days (the segment module's revenue sources).
+v1::ValueOptions YearlyValue() {
+  v1::ValueOptions v;
+  v.set_window_days(365);
+  v.add_revenue_sources(v1::REVENUE_ANNUAL_VALUE);
+  v.add_revenue_sources(v1::REVENUE_ORDERS);
+  v.set_combine(v1::FIRST_AVAILABLE);
+  return v;
+}
+
+// The rules that fired for one customer as one alert: its reasons most
+// severe first (rule order among equals), and their tasks one per type:
+// the most severe rule's, with the highest priority and earliest due date
+// of its type.
+void Consolidate(RuleOutcome& fired, v1::Alert* alert,
+                 std::vector<v1::Task>* tasks) {
+  std::stable_sort(fired.alerts.begin(), fired.alerts.end(),
+                   [](const v1::Alert& x, const v1::Alert& y) {
+                     return x.level() > y.level();
+                   });
+  const v1::Alert& lead = fired.alerts.front();
+  alert->set_rule(lead.rule());
+  alert->set_level(lead.level());
+  alert->set_message(lead.message());
+  *alert->mutable_first_fired() = lead.first_fired();
+  absl::flat_hash_map<std::string, int> severity_order;
+  for (const v1::Alert& reason : fired.alerts) {
+    severity_order.try_emplace(reason.rule(), severity_order.size());
+    if (reason.first_fired().seconds() < alert->first_fired().seconds()) {
+      *alert->mutable_first_fired() = reason.first_fired();
+    }
+    alert->set_escalated(alert->escalated() || reason.escalated());
+  }
+  std::stable_sort(fired.tasks.begin(), fired.tasks.end(),
+                   [&](const v1::Task& x, const v1::Task& y) {
+                     return severity_order.at(x.source()) <
+                            severity_order.at(y.source());
+                   });
+  absl::flat_hash_map<std::string, size_t> kept_of_type;
+  for (v1::Task& task : fired.tasks) {
+    auto [it, added] = kept_of_type.try_emplace(task.type(), tasks->size());
+    if (added) {
+      tasks->push_back(std::move(task));
+      continue;
+    }
+    v1::Task& kept = (*tasks)[it->second];
+    kept.set_priority(std::max(kept.priority(), task.priority()));
+    if (task.due().seconds() < kept.due().seconds()) {
+      *kept.mutable_due() = task.due();
+    }
+  }
+  for (v1::Alert& reason : fired.alerts) {
+    *alert->add_reasons() = std::move(reason);
+  }
+}
+
+// One customer's outcome before owners' capacity decides where it goes.
+struct Pending {
+  v1::Alert alert;  // consolidated; no reasons when no rule fired
+  std::vector<v1::Task> rule_tasks;
+  std::vector<v1::Task> care_tasks;
+};
 
 }  // namespace
 
@@ -33,6 +119,10 @@ struct Assessor::Impl {
   CarePlanner care;
   ChurnLabeler labeler;
   int64_t horizon;
+  int64_t capacity;  // alerts per owner per run
+  double min_relative_risk;
+  internal::TaskMaker overflow_task;
+  v1::ValueOptions value;
 };
 
 Assessor::Assessor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -76,10 +166,42 @@ absl::StatusOr<Assessor> Assessor::Create(const v1::AssessmentConfig& config) {
         "horizon_days: must be in [0, 366]; got ", config.horizon_days()));
   }
   const int horizon = config.horizon_days() == 0 ? 7 : config.horizon_days();
+
+  const v1::AlertPolicy& policy = config.alerts();
+  if (policy.has_tasks_per_owner_per_week() &&
+      policy.tasks_per_owner_per_week() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alerts.tasks_per_owner_per_week: must be > 0 (is ",
+        policy.tasks_per_owner_per_week(), "); leave it unset for the default ",
+        kDefaultTasksPerOwnerPerWeek));
+  }
+  const int per_week = policy.has_tasks_per_owner_per_week()
+                           ? policy.tasks_per_owner_per_week()
+                           : kDefaultTasksPerOwnerPerWeek;
+  // At least one: a daily run still alerts each owner about the top risk.
+  const int64_t capacity =
+      std::max<int64_t>(1, std::llround(per_week * (horizon / 7.0)));
+  if (policy.has_min_relative_risk() &&
+      !(std::isfinite(policy.min_relative_risk()) &&
+        policy.min_relative_risk() >= 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alerts.min_relative_risk: must be a finite number >= 0 "
+                     "(is ",
+                     policy.min_relative_risk(), ")"));
+  }
+  const double min_relative_risk = policy.has_min_relative_risk()
+                                       ? policy.min_relative_risk()
+                                       : kDefaultMinRelativeRisk;
+  absl::StatusOr<internal::TaskMaker> overflow = internal::TaskMaker::Compile(
+      policy.has_overflow_task() ? policy.overflow_task()
+                                 : DefaultOverflowTask(),
+      columns, "alerts.overflow_task");
+  if (!overflow.ok()) return overflow.status();
   return Assessor(std::make_unique<Impl>(
       Impl{*std::move(set), *std::move(features), *std::move(scorer),
            *std::move(rules), *std::move(care), *std::move(labeler),
-           int64_t{horizon} * kDay}));
+           int64_t{horizon} * kDay, capacity, min_relative_risk,
+           *std::move(overflow), YearlyValue()}));
 }
 
 absl::StatusOr<AssessResult> Assessor::Assess(
@@ -133,7 +255,11 @@ absl::StatusOr<AssessResult> Assessor::Assess(
 
   const size_t rows = matrix->num_rows();
   std::vector<v1::CustomerAssessment> out(rows);
+  std::vector<Pending> pending(rows);
   std::vector<std::vector<v1::AlertHistory::Entry>> touched(rows);
+  // Churn probability of each customer not churned yet (NaN otherwise).
+  std::vector<double> risk(rows, std::numeric_limits<double>::quiet_NaN());
+  const double score_range = m.scorer.max_total() - m.scorer.min_total();
   internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
     for (size_t r = from; r < to; ++r) {
       const CustomerIndex c = customer_of[r];
@@ -167,25 +293,115 @@ absl::StatusOr<AssessResult> Assessor::Assess(
                              : health.total - prev->second);
       const ChurnLabel& label = (*labels)[c];
       a.set_churned(label.churned);
+      Pending& p = pending[r];
       if (!label.churned) {
-        RuleOutcome rules = m.rules.Evaluate(
+        // The model's probability, else the health score's place in its
+        // range.
+        double& probability = risk[r];
+        probability = a.churn_probability();
+        if (std::isnan(probability)) {
+          probability = score_range > 0
+                            ? std::clamp((m.scorer.max_total() - health.total) /
+                                             score_range,
+                                         0.0, 1.0)
+                            : 1.0;
+        }
+        RuleOutcome fired = m.rules.Evaluate(
             {&dataset, c, row, health.total, health.colour, as_of},
             options.history != nullptr ? &history_index : nullptr);
-        for (v1::Alert& alert : rules.alerts)
-          *a.add_alerts() = std::move(alert);
-        for (v1::Task& task : rules.tasks) *a.add_tasks() = std::move(task);
-        touched[r] = std::move(rules.history);
+        touched[r] = std::move(fired.history);
+        if (!fired.alerts.empty()) {
+          Consolidate(fired, &p.alert, &p.rule_tasks);
+          // Refunds or no record: nothing at stake, never NaN.
+          double value = internal::RevenueOf(dataset, c, m.value, as_of);
+          if (!(std::isfinite(value) && value > 0)) value = 0;
+          p.alert.set_value(value);
+          p.alert.set_churn_probability(probability);
+          p.alert.set_expected_revenue_at_risk(value * probability);
+        }
       }
-      for (v1::Task& task : m.care.Plan(
-               {&dataset, c, row, health.total, health.colour, &label, as_of},
-               as_of, as_of + m.horizon)) {
-        *a.add_tasks() = std::move(task);
-      }
+      p.care_tasks = m.care.Plan(
+          {&dataset, c, row, health.total, health.colour, &label, as_of}, as_of,
+          as_of + m.horizon);
     }
   });
 
+  // Low risk gets automated care whatever the value (domain.md §7). Only a
+  // model's probabilities average to a churn rate; the proxy's mean is no
+  // reference.
+  double risk_sum = 0;
+  int64_t at_risk = 0;
+  for (double p : risk) {
+    if (!std::isnan(p)) risk_sum += p, ++at_risk;
+  }
+  const double risk_floor = options.model == nullptr || at_risk == 0
+                                ? 0
+                                : m.min_relative_risk * risk_sum / at_risk;
+
+  // Highest expected revenue at risk first; each owner is alerted about
+  // the first `capacity` of theirs above the risk floor, the rest go to
+  // automated care.
+  std::vector<size_t> ranked;
+  for (size_t r = 0; r < rows; ++r) {
+    if (pending[r].alert.reasons_size() > 0) ranked.push_back(r);
+  }
+  std::sort(ranked.begin(), ranked.end(), [&](size_t x, size_t y) {
+    const v1::Alert& ax = pending[x].alert;
+    const v1::Alert& ay = pending[y].alert;
+    if (ax.expected_revenue_at_risk() != ay.expected_revenue_at_risk()) {
+      return ax.expected_revenue_at_risk() > ay.expected_revenue_at_risk();
+    }
+    if (ax.churn_probability() != ay.churn_probability()) {
+      return ax.churn_probability() > ay.churn_probability();
+    }
+    return out[x].customer_id() < out[y].customer_id();
+  });
+  v1::AlertSummary summary;
+  summary.set_capacity_per_owner(m.capacity);
+  summary.set_risk_floor(risk_floor);
+  std::map<std::string, v1::AlertSummary::Owner> owners;
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    const size_t r = ranked[i];
+    const CustomerIndex c = customer_of[r];
+    Pending& p = pending[r];
+    v1::CustomerAssessment& a = out[r];
+    p.alert.set_rank(static_cast<int32_t>(i + 1));
+    summary.set_reasons(summary.reasons() + p.alert.reasons_size());
+    const std::string owner(dataset.str(dataset.customers().owner_id[c]));
+    v1::AlertSummary::Owner& o = owners[owner];
+    o.set_owner_id(owner);
+    const bool below_floor = p.alert.churn_probability() < risk_floor;
+    if (!below_floor && o.alerted() < m.capacity) {
+      o.set_alerted(o.alerted() + 1);
+      summary.set_alerts(summary.alerts() + 1);
+      for (v1::Task& task : p.rule_tasks) *a.add_tasks() = std::move(task);
+      *a.add_alerts() = std::move(p.alert);
+    } else {
+      o.set_routed_to_automated_care(o.routed_to_automated_care() + 1);
+      summary.set_routed_to_automated_care(summary.routed_to_automated_care() +
+                                           1);
+      summary.set_routed_below_risk_floor(summary.routed_below_risk_floor() +
+                                          below_floor);
+      const internal::TemplateContext ctx{&dataset,       c,
+                                          matrix->row(r), a.score(),
+                                          a.colour(),     p.alert.rule(),
+                                          p.alert.level()};
+      *a.add_tasks() = m.overflow_task.Make(
+          ctx, as_of + int64_t{m.overflow_task.due_in_days()} * kDay,
+          p.alert.rule(), false);
+      *a.mutable_routed_alert() = std::move(p.alert);
+    }
+  }
+  for (auto& [id, o] : owners) *summary.add_owners() = std::move(o);
+  for (size_t r = 0; r < rows; ++r) {
+    for (v1::Task& task : pending[r].care_tasks) {
+      *out[r].add_tasks() = std::move(task);
+    }
+  }
+
   AssessResult result;
   result.assessment.mutable_as_of()->set_seconds(as_of);
+  *result.assessment.mutable_alert_summary() = std::move(summary);
   result.assessment.mutable_customers()->Reserve(rows);
   for (v1::CustomerAssessment& a : out) {
     *result.assessment.add_customers() = std::move(a);

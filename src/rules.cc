@@ -186,7 +186,6 @@ struct CompiledRule {
   // Usually one or two entries: a linear scan beats hashing.
   std::vector<std::string> tiers, industries;
   std::vector<int> colours;
-  bool has_alert;
   internal::Template alert;
   std::vector<internal::TaskMaker> tasks;
   int64_t cooldown, escalate_after;
@@ -271,7 +270,6 @@ absl::StatusOr<RuleEngine> RuleEngine::Create(
       }
       out.colours.push_back(c);
     }
-    out.has_alert = !rule.alert().empty();
     absl::StatusOr<internal::Template> alert =
         internal::Template::Compile(rule.alert(), columns, path + ".alert");
     if (!alert.ok()) return alert.status();
@@ -282,7 +280,7 @@ absl::StatusOr<RuleEngine> RuleEngine::Create(
       if (!task.ok()) return task.status();
       out.tasks.push_back(*std::move(task));
     }
-    if (!out.has_alert && out.tasks.empty()) {
+    if (rule.alert().empty() && out.tasks.empty()) {
       return PathError(path, "neither an alert nor a task");
     }
     if (rule.cooldown_days() < 0) {
@@ -346,14 +344,14 @@ RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
 
     internal::TemplateContext ctx{&ds,       in.customer, in.row, in.score,
                                   in.colour, rule.name,   level};
-    if (rule.has_alert) {
-      v1::Alert* a = &out.alerts.emplace_back();
-      a->set_rule(rule.name);
-      a->set_level(level);
-      a->set_message(rule.alert.Render(ctx));
-      a->mutable_first_fired()->set_seconds(first);
-      a->set_escalated(escalated);
-    }
+    // Every firing is an alert, so the assessment can consolidate them
+    // per customer; a rule without a template has no message.
+    v1::Alert* a = &out.alerts.emplace_back();
+    a->set_rule(rule.name);
+    a->set_level(level);
+    a->set_message(rule.alert.Render(ctx));
+    a->mutable_first_fired()->set_seconds(first);
+    a->set_escalated(escalated);
     for (const internal::TaskMaker& t : rule.tasks) {
       out.tasks.push_back(t.Make(ctx,
                                  in.as_of + int64_t{t.due_in_days()} * kDay,

@@ -23,6 +23,7 @@
 #include "internal/embedded_configs.h"
 #include "internal/event_filter.h"
 #include "internal/parallel.h"
+#include "internal/revenue.h"
 
 namespace churnkit {
 namespace {
@@ -145,68 +146,6 @@ absl::StatusOr<double> ToRisk(const v1::RiskOptions& options, double v,
       }
       return v;
   }
-}
-
-// ---- Revenue
-// -------------------------------------------------------------------
-
-struct Revenue {
-  double amount = 0;
-  bool found = false;
-};
-
-// Revenue of customer c over [from, to) from one source.
-Revenue RevenueFrom(const Dataset& ds, CustomerIndex c, v1::RevenueSource src,
-                    UnixSeconds from, UnixSeconds to) {
-  Revenue r;
-  if (src == v1::REVENUE_CONTRACTS) {
-    const ContractTable& k = ds.contracts();
-    for (uint32_t i = k.offsets[c]; i < k.offsets[c + 1]; ++i) {
-      const UnixSeconds start = k.start_time[i], end = k.end_time[i];
-      const UnixSeconds lo = std::max(start, from), hi = std::min(end, to);
-      if (hi <= lo || end <= start) continue;
-      r.found = true;
-      r.amount += k.value[i] * static_cast<double>(hi - lo) /
-                  static_cast<double>(end - start);
-    }
-    return r;
-  }
-  if (src == v1::REVENUE_ANNUAL_VALUE) {
-    const double annual = ds.customers().annual_value[c];
-    r.found = annual > 0;
-    r.amount = annual * static_cast<double>(to - from) / (365 * kSecondsPerDay);
-    return r;
-  }
-  const EventTable& ev = ds.events();
-  const uint8_t kind = src == v1::REVENUE_ORDERS ? v1::ORDER : v1::PAYMENT;
-  const auto begin = ev.time.begin() + ds.event_begin(c);
-  const auto end = ev.time.begin() + ds.event_end(c);
-  for (auto it = std::lower_bound(begin, end, from); it != end && *it < to;
-       ++it) {
-    const size_t e = static_cast<size_t>(it - ev.time.begin());
-    if (ev.kind[e] != kind) continue;
-    if (kind == v1::PAYMENT && ev.subtype[e] != v1::PAYMENT_PAID) continue;
-    r.found = true;
-    r.amount += ev.amount[e];
-  }
-  return r;
-}
-
-double RevenueOf(const Dataset& ds, CustomerIndex c,
-                 const v1::ValueOptions& options, UnixSeconds until) {
-  const UnixSeconds from =
-      until - static_cast<UnixSeconds>(options.window_days()) * 86400;
-  double total = 0;
-  for (int s = 0; s < options.revenue_sources_size(); ++s) {
-    const Revenue r =
-        RevenueFrom(ds, c, options.revenue_sources(s), from, until);
-    if (options.combine() == v1::FIRST_AVAILABLE) {
-      if (r.found) return r.amount;
-    } else {
-      total += r.amount;
-    }
-  }
-  return total;
 }
 
 // The margin rate of every customer (1 unless the value source uses it).
@@ -682,7 +621,15 @@ std::vector<ReasonEvidence> EvidenceFromAssessment(
     for (const v1::Reason& r : c.churn_reasons()) {
       e.indicators.push_back(r.feature());
     }
-    for (const v1::Alert& a : c.alerts()) e.indicators.push_back(a.rule());
+    // Every rule that fired, whether the owner was alerted or the customer
+    // was routed to automated care.
+    auto add_reasons = [&](const v1::Alert& alert) {
+      for (const v1::Alert& r : alert.reasons()) {
+        e.indicators.push_back(r.rule());
+      }
+    };
+    for (const v1::Alert& a : c.alerts()) add_reasons(a);
+    if (c.has_routed_alert()) add_reasons(c.routed_alert());
     if (!e.indicators.empty()) out.push_back(std::move(e));
   }
   return out;
@@ -800,8 +747,8 @@ absl::StatusOr<v1::SegmentReport> Segment(
   internal::ParallelFor(
       scope.size(), options.threads(), [&](size_t from, size_t to) {
         for (size_t i = from; i < to; ++i) {
-          revenue[scope[i]] =
-              RevenueOf(dataset, scope[i], options.value(), at[scope[i]]);
+          revenue[scope[i]] = internal::RevenueOf(
+              dataset, scope[i], options.value(), at[scope[i]]);
         }
       });
   absl::StatusOr<std::vector<double>> margin =

@@ -21,20 +21,33 @@ namespace churnkit {
 namespace {
 
 std::string Digest(const v1::Assessment& a) {
-  std::map<std::string, int> colours, rules, tasks;
+  std::map<std::string, int> colours, alerts, reasons, tasks;
   int churned = 0;
+  auto level_of = [](const v1::Alert& al) {
+    return absl::StrCat(al.rule(), " ", v1::Level_Name(al.level()));
+  };
   for (const v1::CustomerAssessment& c : a.customers()) {
     ++colours[ColourName(c.colour())];
     churned += c.churned();
-    for (const v1::Alert& al : c.alerts()) {
-      ++rules[absl::StrCat(al.rule(), " ", v1::Level_Name(al.level()))];
+    for (const v1::Alert& al : c.alerts()) ++alerts[level_of(al)];
+    for (const v1::Alert* al :
+         {c.alerts().empty() ? nullptr : &c.alerts(0),
+          c.has_routed_alert() ? &c.routed_alert() : nullptr}) {
+      if (al == nullptr) continue;
+      for (const v1::Alert& r : al->reasons()) ++reasons[level_of(r)];
     }
     for (const v1::Task& t : c.tasks()) ++tasks[t.type()];
   }
+  const v1::AlertSummary& stream = a.alert_summary();
   std::ostringstream out;
   out << "customers " << a.customers_size() << " churned " << churned << "\n";
+  out << "stream alerts " << stream.alerts() << " reasons " << stream.reasons()
+      << " routed " << stream.routed_to_automated_care() << " capacity "
+      << stream.capacity_per_owner() << " owners " << stream.owners_size()
+      << "\n";
   for (const auto& [k, n] : colours) out << "colour " << k << " " << n << "\n";
-  for (const auto& [k, n] : rules) out << "alert " << k << " " << n << "\n";
+  for (const auto& [k, n] : alerts) out << "alert " << k << " " << n << "\n";
+  for (const auto& [k, n] : reasons) out << "reason " << k << " " << n << "\n";
   for (const auto& [k, n] : tasks) out << "task " << k << " " << n << "\n";
   for (int i = 0; i < a.customers_size() && i < 25; ++i) {
     const v1::CustomerAssessment& c = a.customers(i);
@@ -42,6 +55,7 @@ std::string Digest(const v1::Assessment& a) {
         << ColourName(c.colour());
     for (const v1::DimensionScore& d : c.dimensions()) out << " " << d.label();
     for (const v1::Alert& al : c.alerts()) out << " !" << al.rule();
+    if (c.has_routed_alert()) out << " ~" << c.routed_alert().rule();
     out << "\n";
   }
   return out.str();

@@ -18,6 +18,9 @@ check "summary names the date and counts" \
   grep -q '^Assessment as of 2024-07-01: 16 customers' "$tmp/s.txt"
 check "summary has the colour table" grep -q '^Health  *Customers  *Share' "$tmp/s.txt"
 check "summary has alerts by level" grep -q '^L2 ' "$tmp/s.txt"
+check "summary counts the alert stream" grep -Eq \
+  '^Alerts: [0-9]+ raised to [0-9]+ customers \([0-9]+ rules fired in them\); [0-9]+ customers routed to automated care \([0-9]+ below the risk floor of [0-9.]+, the rest over owners. capacity of 5 this run\)$' \
+  "$tmp/s.txt"
 check "summary has tasks by type" grep -q '^follow_up ' "$tmp/s.txt"
 check "summary lists customers at risk" grep -q '^At risk' "$tmp/s.txt"
 check "history was written" test -s "$tmp/h.pb"
@@ -27,6 +30,19 @@ check "csv has a header and 16 rows" test "$(wc -l <"$tmp/a.csv")" -eq 17
 colours=$(tail -n +2 "$tmp/a.csv" | cut -d, -f4 | sort -u | tr '\n' ' ')
 check "csv colours are GREEN/YELLOW/RED ($colours)" \
   bash -c "[[ '$colours' =~ ^((GREEN|YELLOW|RED)\ )+$ ]]"
+check "csv alerts are one consolidated alert or none" \
+  test -z "$(tail -n +2 "$tmp/a.csv" | cut -d, -f6 | grep -vx '[01]')"
+check "csv has the routing and revenue at risk" \
+  grep -q '^customer_id,churned,score,colour,score_change,alerts,tasks,routed_to_automated_care,expected_revenue_at_risk,' "$tmp/a.csv"
+echo 'alerts { tasks_per_owner_per_week: 1 }' >"$tmp/one.textproto"
+"$churnkit" assess "$data" --as-of 2024-07-01 --config "$tmp/one.textproto" \
+  --output csv >"$tmp/one.csv" 2>/dev/null
+routed=$(tail -n +2 "$tmp/one.csv" | awk -F, '{s += $8} END {print s}')
+check "over an owner's capacity, customers are routed ($routed)" test "$routed" -gt 0
+echo 'alerts { tasks_per_owner_per_week: -1 }' >"$tmp/neg.textproto"
+"$churnkit" assess "$data" --as-of 2024-07-01 --config "$tmp/neg.textproto" >/dev/null 2>"$tmp/neg.err"
+check "a negative capacity is refused by name" \
+  grep -q 'alerts.tasks_per_owner_per_week: must be > 0' "$tmp/neg.err"
 alerts_before=$(tail -n +2 "$tmp/a.csv" | awk -F, '{s += $6} END {print s}')
 "$churnkit" assess "$data" --as-of 2024-07-02 --history "$tmp/h.pb" \
   --previous "$tmp/a.pb" --output csv >"$tmp/b.csv" 2>/dev/null

@@ -30,6 +30,13 @@ std::string Points(double v) {
                             : absl::StrFormat("%.2f", v);
 }
 
+// The customer's consolidated alert, sent to the owner or routed to
+// automated care; null when no rule fired.
+const v1::Alert* ConsolidatedAlert(const v1::CustomerAssessment& c) {
+  if (c.has_routed_alert()) return &c.routed_alert();
+  return c.alerts().empty() ? nullptr : &c.alerts(0);
+}
+
 void PrintSummary(const v1::Assessment& a, int top) {
   using Align = TextTable::Align;
   const int64_t n = a.customers_size();
@@ -56,6 +63,17 @@ void PrintSummary(const v1::Assessment& a, int top) {
         {ColourName(c), FormatCount(colours[c]), FormatShare(colours[c], n)});
   }
   std::printf("%s\n", by_colour.Render().c_str());
+  const v1::AlertSummary& stream = a.alert_summary();
+  std::printf(
+      "Alerts: %s raised to %s customers (%s rules fired in them); %s "
+      "customers routed to automated care (%s below the risk floor of %.3f, "
+      "the rest over owners' capacity of %s this run)\n\n",
+      FormatCount(stream.alerts()).c_str(),
+      FormatCount(stream.alerts()).c_str(),
+      FormatCount(stream.reasons()).c_str(),
+      FormatCount(stream.routed_to_automated_care()).c_str(),
+      FormatCount(stream.routed_below_risk_floor()).c_str(),
+      stream.risk_floor(), FormatCount(stream.capacity_per_owner()).c_str());
   TextTable by_level({Align::kLeft, Align::kRight});
   by_level.AddRow({"Alert level", "Alerts"});
   for (v1::Level l : {v1::L3, v1::L2, v1::L1}) {
@@ -74,8 +92,8 @@ void PrintSummary(const v1::Assessment& a, int top) {
   std::printf("%s\n", by_type.Render().c_str());
 
   // Top at-risk: highest churn probability first when a model gave one,
-  // else lowest health first; the most severe alert as the reason, and the
-  // model's strongest reason.
+  // else lowest health first; the consolidated alert's leading reason, and
+  // the model's strongest reason.
   const bool with_model =
       n > 0 && !std::isnan(a.customers(0).churn_probability());
   std::vector<const v1::CustomerAssessment*> order;
@@ -101,10 +119,7 @@ void PrintSummary(const v1::Assessment& a, int top) {
   risk.AddRow(header);
   for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i) {
     const v1::CustomerAssessment& c = *order[i];
-    const v1::Alert* worst = nullptr;
-    for (const v1::Alert& al : c.alerts()) {
-      if (worst == nullptr || al.level() > worst->level()) worst = &al;
-    }
+    const v1::Alert* worst = ConsolidatedAlert(c);
     std::vector<std::string> row = {c.customer_id(), Points(c.score()),
                                     ColourName(c.colour())};
     if (with_model) {
@@ -112,10 +127,12 @@ void PrintSummary(const v1::Assessment& a, int top) {
       row.push_back(c.churn_reasons().empty() ? "-"
                                               : c.churn_reasons(0).text());
     }
-    row.push_back(worst == nullptr
-                      ? "-"
-                      : absl::StrCat(v1::Level_Name(worst->level()), " ",
-                                     worst->message()));
+    row.push_back(
+        worst == nullptr
+            ? "-"
+            : absl::StrCat(
+                  v1::Level_Name(worst->level()), " ", worst->message(),
+                  c.has_routed_alert() ? " (routed to automated care)" : ""));
     risk.AddRow(row);
   }
   std::printf("%s", risk.Render().c_str());
@@ -127,6 +144,7 @@ void PrintCsv(const v1::Assessment& a) {
   std::string header =
       "customer_id,churned,score,colour,score_change,alerts,tasks";
   if (with_model) header += ",churn_probability";
+  header += ",routed_to_automated_care,expected_revenue_at_risk";
   if (a.customers_size() > 0) {
     for (const v1::DimensionScore& d : a.customers(0).dimensions()) {
       absl::StrAppend(&header, ",", d.name());
@@ -142,6 +160,10 @@ void PrintCsv(const v1::Assessment& a) {
       absl::StrAppend(&line, ",",
                       absl::StrFormat("%.6f", c.churn_probability()));
     }
+    const v1::Alert* alert = ConsolidatedAlert(c);
+    absl::StrAppend(
+        &line, ",", c.has_routed_alert() ? 1 : 0, ",",
+        alert == nullptr ? "" : Points(alert->expected_revenue_at_risk()));
     for (const v1::DimensionScore& d : c.dimensions()) {
       absl::StrAppend(&line, ",", Points(d.points()));
     }
@@ -199,9 +221,11 @@ int RunAssess(CommandArgs args) {
                    &config_file);
   parser.AddOption(
       "output", "summary|csv|jsonl",
-      "summary: customers by colour, alerts by level, tasks by "
-      "type, top at-risk customers (default); csv: one row per "
-      "customer; jsonl: churnkit.v1.CustomerAssessment per line",
+      "summary: customers by colour, alerts raised and routed to "
+      "automated care, alerts by level, tasks by type, top at-risk "
+      "customers (default); csv: one row per customer (alerts: its "
+      "consolidated alert, 0 or 1); jsonl: churnkit.v1.CustomerAssessment "
+      "per line",
       [&](absl::string_view v) -> absl::Status {
         if (v != "summary" && v != "csv" && v != "jsonl") {
           return absl::InvalidArgumentError(absl::StrCat(

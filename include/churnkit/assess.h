@@ -9,7 +9,7 @@
 //   churnkit::AssessResult r =
 //       assessor.Assess(dataset, churnkit::ParseTime("2025-01-01").value())
 //           .value();
-//   // r.assessment.customers(i).colour(), .alerts(), .tasks() ...
+//   // r.assessment.customers(i).colour(), .alerts() (0 or 1), .tasks() ...
 //   // keep r.history and pass it to the next assessment (cool-downs,
 //   // escalation).
 #ifndef CHURNKIT_ASSESS_H_
@@ -35,8 +35,10 @@ struct AssessOptions {
   // computes, e.g. fitted on a training panel of the same feature set (may
   // be null). With it every customer gets churn_probability and the
   // model's strongest risk reasons (churn_reasons); without it
-  // churn_probability is NaN. A model feature the assessment's feature set
-  // does not compute is an InvalidArgument error naming it.
+  // churn_probability is NaN. It also ranks the alerts (expected revenue
+  // at risk) and sets their risk floor (AlertPolicy.min_relative_risk). A
+  // model feature the assessment's feature set does not compute is an
+  // InvalidArgument error naming it.
   const v1::LogisticModel* model = nullptr;
   // Risk-raising reasons kept per customer with a model (>= 0).
   int model_reasons = 3;
@@ -64,7 +66,12 @@ class Assessor {
 
   // Assesses every customer signed up before `as_of`. Churned customers
   // (per the default churn definition) are scored too but get only
-  // win-back care tasks, no warning rules.
+  // win-back care tasks, no warning rules. The rules that fire for a
+  // customer become one alert, ranked by expected revenue at risk; each
+  // owner gets at most the AlertPolicy's capacity of them, the rest (and,
+  // with a model, those below the risk floor) a routed_alert and one
+  // automated-care task; assessment.alert_summary counts them
+  // (docs/rules.md, "The alert stream").
   absl::StatusOr<AssessResult> Assess(const Dataset& dataset, UnixSeconds as_of,
                                       const AssessOptions& options = {}) const;
 

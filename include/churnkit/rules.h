@@ -46,6 +46,8 @@ class AlertHistoryIndex {
 
 // The outcome of the rules for one customer.
 struct RuleOutcome {
+  // One per rule that fired, in rule order (message empty for a rule
+  // without an alert template).
   std::vector<v1::Alert> alerts;
   std::vector<v1::Task> tasks;
   // History entries to record: every rule that held (updated or new) and
@@ -68,7 +70,8 @@ class RuleEngine {
   RuleEngine& operator=(RuleEngine&&) noexcept;
   ~RuleEngine();
 
-  // Evaluates every rule for one customer. A rule that holds raises an
+  // Evaluates every rule for one customer, one alert per rule (the
+  // Assessor consolidates them per customer). A rule that holds raises an
   // alert and its tasks, unless it fired for this customer less than
   // `cooldown_days` ago (per `history`, which may be null); an alert still
   // open `escalate_after_days` after it first fired is raised one level.
@@ -87,7 +90,8 @@ class RuleEngine {
 absl::StatusOr<v1::RuleSet> DefaultRuleSet();
 
 // Resolves who a task goes to: the customer's owner, the owner's manager
-// (from the owners table), or "" for roles the host resolves.
+// (from the owners table), or "" for roles the host resolves (service
+// manager, executive, automation).
 std::string AssigneeId(const Dataset& dataset, CustomerIndex customer,
                        v1::Assignee assignee);
 

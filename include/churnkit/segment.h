@@ -78,7 +78,8 @@ absl::StatusOr<v1::SegmentReport> Segment(
     absl::Span<const ReasonEvidence> evidence = {});
 
 // Reason evidence from an assessment: per customer, its model reasons
-// (churn_reasons features) then its fired rules (alert rule names).
+// (churn_reasons features) then its fired rules (the reasons of its alert
+// or routed_alert).
 // Customers without any are left out.
 std::vector<ReasonEvidence> EvidenceFromAssessment(
     const v1::Assessment& assessment);
