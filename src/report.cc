@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "churnkit/labels.h"
 #include "internal/attribute.h"
+#include "internal/revenue.h"
 #include "internal/special.h"
 #include "internal/time.h"
 
@@ -110,13 +111,17 @@ std::vector<std::pair<StringId, std::vector<CustomerIndex>>> GroupBy(
 
 // ---- Revenue -----------------------------------------------------------
 
-// A customer's revenue at a date (ChurnReport.revenue_source).
+// A customer's revenue at a date (ChurnReport.revenue_source): one source
+// for the whole data set, so the report can say which.
 class RevenueOf {
  public:
   explicit RevenueOf(const Dataset& ds) : ds_(ds) {
+    options_.set_window_days(365);
+    options_.set_combine(v1::FIRST_AVAILABLE);
     for (double v : ds.customers().annual_value) {
       if (v > 0) {
         source_ = "annual_value";
+        options_.add_revenue_sources(v1::REVENUE_ANNUAL_VALUE);
         return;
       }
     }
@@ -125,36 +130,26 @@ class RevenueOf {
     for (size_t i = 0; i < ev.kind.size() && !orders; ++i) {
       if (!(ev.amount[i] > 0)) continue;
       orders = ev.kind[i] == v1::ORDER;
-      payments = payments || ev.subtype[i] == v1::PAYMENT_PAID;
+      payments = payments || (ev.kind[i] == v1::PAYMENT &&
+                              ev.subtype[i] == v1::PAYMENT_PAID);
     }
-    kind_ = orders ? v1::ORDER : v1::PAYMENT;
     source_ = orders ? "orders_365d" : payments ? "payments_365d" : "none";
+    if (orders || payments) {
+      options_.add_revenue_sources(orders ? v1::REVENUE_ORDERS
+                                          : v1::REVENUE_PAYMENTS_PAID);
+    }
   }
 
   const std::string& source() const { return source_; }
 
   double operator()(CustomerIndex c, UnixSeconds t) const {
-    if (source_ == "annual_value") return ds_.customers().annual_value[c];
-    const EventTable& ev = ds_.events();
-    double sum = 0;
-    const auto first = ev.time.begin() + ds_.event_begin(c);
-    const auto last = ev.time.begin() + ds_.event_end(c);
-    for (size_t i =
-             std::lower_bound(first, last, t - 365 * kDay) - ev.time.begin();
-         i < ds_.event_end(c) && ev.time[i] < t; ++i) {
-      if (Counts(ev, i)) sum += ev.amount[i];
-    }
-    return sum;
+    if (options_.revenue_sources().empty()) return 0;
+    return internal::RevenueOf(ds_, c, options_, t);
   }
 
  private:
-  bool Counts(const EventTable& ev, size_t i) const {
-    if (ev.kind[i] != kind_ || !(ev.amount[i] > 0)) return false;
-    return kind_ == v1::ORDER || ev.subtype[i] == v1::PAYMENT_PAID;
-  }
-
   const Dataset& ds_;
-  v1::EventKind kind_ = v1::PAYMENT;
+  v1::ValueOptions options_;
   std::string source_;
 };
 
