@@ -1130,6 +1130,16 @@ absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
                         "values (missing_values: MISSING_REJECT)"
                       : "infinite"));
   }
+  // Finite inputs can still overflow the log-odds (inf - inf) with extreme
+  // coefficients from a damaged or hand-made model: an error, never NaN.
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (std::isnan(out[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "row ", i,
+          ": the model's log-odds overflow (coefficients too large for these "
+          "values)"));
+    }
+  }
   return absl::OkStatus();
 }
 

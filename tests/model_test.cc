@@ -697,6 +697,28 @@ TEST(Predict, RefusesColumnsThatDoNotMatchNamingTheFirst) {
   EXPECT_THAT(p.status().message(), HasSubstr("column 7 'x7' is missing"));
 }
 
+// Found by fuzz_capi_bytes: finite values and extreme coefficients of both
+// signs make the log-odds inf - inf.
+TEST(Predict, RefusesLogOddsThatOverflowInsteadOfReturningNaN) {
+  v1::LogisticModel m;
+  m.set_format_version(1);
+  for (const char* name : {"a", "b"}) {
+    m.add_feature_names(name);
+    m.add_means(0);
+    m.add_scales(1);
+  }
+  m.add_coefficients(1e308);
+  m.add_coefficients(-1e308);
+  FeatureMatrix x;
+  x.columns = {"a", "b"};
+  x.values = {10, 10, 0, 0};
+  x.customer_ids = {"over", "fine"};
+  absl::StatusOr<std::vector<double>> p = Predict(m, MatrixView::Of(x));
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(std::string(p.status().message()),
+              HasSubstr("row 0: the model's log-odds overflow"));
+}
+
 TEST(Predict, ComputesTheLogisticOfTheStandardizedScore) {
   const v1::LogisticModel m = SmallModel();
   Data data = Synthetic(50, 99);
