@@ -413,7 +413,9 @@ struct SpendData {
 SpendData MakeSpendData(const RfmSummaries& rfm) {
   SpendData d;
   for (size_t i = 0; i < rfm.size(); ++i) {
-    if (rfm.frequency[i] <= 0) continue;
+    // Gamma-Gamma models positive spend: a repeat buyer who returned
+    // everything has no spend to learn from.
+    if (rfm.frequency[i] <= 0 || rfm.monetary[i] <= 0) continue;
     d.x.push_back(rfm.frequency[i]);
     d.m.push_back(rfm.monetary[i]);
     d.sum_x_log_m += rfm.frequency[i] * std::log(rfm.monetary[i]);
@@ -553,6 +555,12 @@ absl::StatusOr<RfmSummaries> ComputeRfmSummaries(
       internal::CompileFilter(filter, "orders");
   if (!compiled.ok()) return compiled.status();
   const internal::BoundFilter orders(*compiled, dataset);
+  v1::EventFilter return_filter = options.returns();
+  if (return_filter.kinds().empty()) return_filter.add_kinds(v1::RETURN);
+  absl::StatusOr<internal::CompiledFilter> compiled_returns =
+      internal::CompileFilter(return_filter, "returns");
+  if (!compiled_returns.ok()) return compiled_returns.status();
+  const internal::BoundFilter returns(*compiled_returns, dataset);
   const bool by_day = !options.keep_same_day_orders();
   const bool use_value = options.amount_source() == v1::CLV_EVENT_VALUE;
 
@@ -566,13 +574,18 @@ absl::StatusOr<RfmSummaries> ComputeRfmSummaries(
   const EventTable& ev = dataset.events();
   for (CustomerIndex c = 0; c < dataset.num_customers(); ++c) {
     int64_t first = 0, last = 0, purchases = 0;
-    double repeat_sum = 0;
+    double repeat_sum = 0, bought = 0, returned = 0;
     for (size_t e = dataset.event_begin(c); e < dataset.event_end(c); ++e) {
       if (ev.time[e] >= as_of) break;  // sorted by time
+      const double amount = use_value ? ev.value[e] : ev.amount[e];
+      if (returns.Match(ev, e)) {
+        returned += amount;
+        continue;
+      }
       if (!orders.Match(ev, e)) continue;
+      bought += amount;
       const int64_t when =
           by_day ? FloorDiv(ev.time[e], kSecondsPerDay) : ev.time[e];
-      const double amount = use_value ? ev.value[e] : ev.amount[e];
       if (purchases == 0) {
         first = last = when;
         purchases = 1;
@@ -594,7 +607,9 @@ absl::StatusOr<RfmSummaries> ComputeRfmSummaries(
     out.frequency.push_back(x);
     out.recency.push_back(static_cast<double>(last - first) / unit_seconds);
     out.age.push_back(static_cast<double>(end - first) / unit_seconds);
-    out.monetary.push_back(x > 0 ? repeat_sum / x : 0.0);
+    const double kept =
+        bought > 0 ? std::clamp(1 - returned / bought, 0.0, 1.0) : 1.0;
+    out.monetary.push_back(x > 0 ? repeat_sum / x * kept : 0.0);
   }
   return out;
 }
@@ -644,10 +659,6 @@ absl::Status ValidateRfmSummaries(const RfmSummaries& rfm, bool need_monetary) {
       const double m = rfm.monetary[i];
       if (!std::isfinite(m) || m < 0) {
         return bad(absl::StrCat("monetary ", m, " is not a finite value >= 0"));
-      }
-      if (need_monetary && x > 0 && m <= 0) {
-        return bad(absl::StrCat("monetary ", m,
-                                " with frequency > 0 (Gamma-Gamma needs > 0)"));
       }
     }
   }
@@ -748,7 +759,8 @@ absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
   const SpendData data = MakeSpendData(rfm);
   if (data.x.empty()) {
     return absl::FailedPreconditionError(
-        "Gamma-Gamma: no customer has a repeat purchase (frequency > 0)");
+        "Gamma-Gamma: no customer has a repeat purchase (frequency > 0) "
+        "with spend left after returns (monetary > 0)");
   }
   const double inv_n = 1.0 / static_cast<double>(data.x.size());
   const double pen = settings->penalizer;

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -175,6 +176,7 @@ struct TablePlan {
   std::vector<std::pair<std::string, int>> attributes;  // key, column
   size_t header_columns = 0;  // 0 when the file has no header
   int max_column = -1;
+  int32_t negative_amounts_as = 0;  // EVENTS: kind of negative-amount rows
 };
 
 // Schema fields of the event table, in the churnkit CSV column order.
@@ -259,6 +261,18 @@ absl::Status BuildPlan(const v1::TableMapping& mapping,
   for (size_t i = 0; i < names.size(); ++i) plan->fields[i].field = names[i];
   plan->header_columns = header.size();
   const bool customers = mapping.table() == v1::CUSTOMERS;
+  if (mapping.negative_amounts_as() != v1::EVENT_KIND_UNSPECIFIED) {
+    if (mapping.table() != v1::EVENTS ||
+        !v1::EventKind_IsValid(mapping.negative_amounts_as())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": negative_amounts_as: ",
+          mapping.table() != v1::EVENTS
+              ? "only the EVENTS table has amounts to turn into events"
+              : absl::StrCat("unknown event kind ",
+                             mapping.negative_amounts_as())));
+    }
+    plan->negative_amounts_as = mapping.negative_amounts_as();
+  }
 
   absl::flat_hash_map<std::string, int> column_of;
   for (size_t c = 0; c < header.size(); ++c) {
@@ -562,6 +576,12 @@ absl::Status ParseEventRow(const TablePlan& plan,
   }
   if (!FieldNumber(F[kValue], rec, &in->value, &t)) {
     return fail(kValue, NotA("a number", t));
+  }
+  if (plan.negative_amounts_as != 0 && in->amount < 0) {
+    in->kind = plan.negative_amounts_as;
+    in->subtype = 0;
+    in->amount = -in->amount;
+    in->value = std::abs(in->value);
   }
   in->key = FieldText(F[kKey], rec);
   in->group = FieldText(F[kGroup], rec);

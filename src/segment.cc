@@ -746,9 +746,12 @@ absl::StatusOr<v1::SegmentReport> Segment(
   }
   internal::ParallelFor(
       scope.size(), options.threads(), [&](size_t from, size_t to) {
+        // Net of returns; a customer who gave back more than it bought in
+        // the window is worth nothing, not less.
         for (size_t i = from; i < to; ++i) {
-          revenue[scope[i]] = internal::RevenueOf(
-              dataset, scope[i], options.value(), at[scope[i]]);
+          revenue[scope[i]] =
+              std::max(0.0, internal::RevenueOf(dataset, scope[i],
+                                                options.value(), at[scope[i]]));
         }
       });
   absl::StatusOr<std::vector<double>> margin =

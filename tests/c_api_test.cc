@@ -2354,9 +2354,9 @@ TEST(CApiClv, RejectsNullAndInvalidArguments) {
   const double nan_t[] = {10, NAN, 8};
   ExpectError(ck_clv_fit(x, tx, nan_t, m, 3, nullptr, &raw),
               CK_INVALID_ARGUMENT, kFit, "customer 1: age nan");
-  const double zero_m[] = {0, 0, 15};
-  ExpectError(ck_clv_fit(x, tx, t, zero_m, 3, nullptr, &raw),
-              CK_INVALID_ARGUMENT, kFit, "customer 1: monetary 0");
+  const double negative_m[] = {0, -1, 15};
+  ExpectError(ck_clv_fit(x, tx, t, negative_m, 3, nullptr, &raw),
+              CK_INVALID_ARGUMENT, kFit, "customer 1: monetary -1");
   const double none[] = {0, 0, 0}, none_tx[] = {0, 0, 0};
   ExpectError(ck_clv_fit(none, none_tx, t, nullptr, 3, nullptr, &raw),
               CK_FAILED_PRECONDITION, kFit, "no customer has a repeat");

@@ -271,6 +271,21 @@ TEST(FitGammaGamma, ReproducesThePublishedCdnowParameters) {
   EXPECT_NEAR(m->q() / Num(ref, "q"), 1, 1e-6);
   EXPECT_NEAR(m->v() / Num(ref, "v"), 1, 1e-6);
   EXPECT_NEAR(m->log_likelihood(), Num(ref, "log_likelihood"), 1e-7);
+
+  // A repeat buyer who returned everything (monetary 0) is left out: the
+  // same fit, one more skipped.
+  RfmSummaries refunded = rfm;
+  refunded.customer_ids.push_back("refunded");
+  refunded.frequency.push_back(3);
+  refunded.recency.push_back(20);
+  refunded.age.push_back(30);
+  refunded.monetary.push_back(0);
+  absl::StatusOr<v1::GammaGammaModel> same = FitGammaGamma(refunded);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->num_customers(), 946);
+  EXPECT_EQ(same->num_skipped(), 2357 - 946 + 1);
+  EXPECT_DOUBLE_EQ(same->p(), m->p());
+  EXPECT_DOUBLE_EQ(same->log_likelihood(), m->log_likelihood());
 }
 
 TEST(PredictClv, MatchesLifetimesFormulasOnCdnow) {
@@ -488,8 +503,10 @@ TEST(ValidateRfmSummaries, NamesTheCustomerAndField) {
               HasSubstr("recency nan"));
   EXPECT_THAT(ValidateRfmSummaries(Tiny({1}, {1}, {INFINITY})).message(),
               HasSubstr("age inf"));
-  EXPECT_THAT(ValidateRfmSummaries(Tiny({1}, {1}, {5}, {0}), true).message(),
-              HasSubstr("monetary 0 with frequency > 0"));
+  // A repeat buyer who returned everything: valid, left out of the fit.
+  EXPECT_TRUE(ValidateRfmSummaries(Tiny({1}, {1}, {5}, {0}), true).ok());
+  EXPECT_THAT(FitGammaGamma(Tiny({1}, {1}, {5}, {0})).status().message(),
+              HasSubstr("with spend left after returns"));
   EXPECT_THAT(ValidateRfmSummaries(Tiny({1}, {1}, {5}, {-2})).message(),
               HasSubstr("monetary -2"));
   EXPECT_THAT(ValidateRfmSummaries(Tiny({1}, {1}, {5}, {1, 2})).message(),
@@ -548,8 +565,8 @@ TEST(FitBgNbd, ReportsNonConvergenceUnlessAllowed) {
   EXPECT_EQ(m->iterations(), 2);
 }
 
-TEST(FitGammaGamma, RejectsZeroSpendAndNoRepeatBuyers) {
-  RfmSummaries r = Tiny({1, 2}, {1, 2}, {5, 5}, {10, 0});
+TEST(FitGammaGamma, RejectsNegativeSpendAndNoRepeatBuyers) {
+  RfmSummaries r = Tiny({1, 2}, {1, 2}, {5, 5}, {10, -1});
   r.customer_ids = {"x1", "x2"};
   absl::Status s = FitGammaGamma(r).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);

@@ -8,10 +8,12 @@
 #include <fstream>
 #include <string>
 
+#include "churnkit/clv.h"
 #include "churnkit/io.h"
 #include "error_text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "internal/revenue.h"
 
 namespace churnkit {
 namespace {
@@ -316,6 +318,81 @@ TEST_F(Hardening, MappingMultipliesColumnsAndReadsDateFormats) {
   o.mutable_tables(0)->mutable_columns(1)->set_date_format("%d.%b");
   EXPECT_THAT(Message(LoadDataset(o).status()),
               HasSubstr("columns[1].date_format: '%b' is not one of"));
+}
+
+// Item 11: an order log's returns and refunds (negative quantity x price)
+// become RETURN events that reduce the customer's spend and revenue,
+// instead of being dropped as negative amounts.
+TEST_F(Hardening, NegativeAmountsBecomeReturnsThatReduceValue) {
+  const std::string orders =
+      Write("returns.csv",
+            "Invoice,Quantity,InvoiceDate,Price,Customer ID\n"
+            "1,10,2010-12-01,10,kept\n"  // kept: 3 purchases of 100
+            "2,10,2010-12-05,10,kept\n"
+            "3,10,2010-12-09,10,kept\n"
+            "4,10,2010-12-01,10,refunded\n"  // refunded: the same 3 purchases,
+            "5,10,2010-12-05,10,refunded\n"  // then two of them given back
+            "6,10,2010-12-09,10,refunded\n"
+            "C7,-20,2010-12-10,10,refunded\n");
+  const std::string mapping = R"pb(
+    tables {
+      table: EVENTS
+      path: "returns.csv"
+      implicit_customers: true
+      negative_amounts_as: RETURN
+      columns { field: "customer_id" column: "Customer ID" }
+      columns { field: "time" column: "InvoiceDate" }
+      columns { field: "amount" column: "Quantity" multiply_by: "Price" }
+      columns { field: "value" column: "Quantity" }
+      columns { field: "kind" constant: "ORDER" }
+    }
+  )pb";
+  v1::LoadOptions o;
+  ASSERT_TRUE(ParseTextProto(mapping, &o).ok());
+  o.set_base_dir(dir());
+  absl::StatusOr<LoadResult> r = LoadDataset(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->report.total_errors(), 0) << ErrorsText(r->report);
+  ASSERT_EQ(r->dataset.num_events(), 7u);
+  const Dataset& ds = r->dataset;
+  const CustomerIndex refunded = *ds.FindCustomer("refunded");
+  const size_t last = ds.event_end(refunded) - 1;
+  EXPECT_EQ(ds.events().kind[last], v1::RETURN);
+  EXPECT_DOUBLE_EQ(ds.events().amount[last], 200);
+  EXPECT_DOUBLE_EQ(ds.events().value[last], 20);
+
+  // Spend: 300 bought, 200 returned, so a third of each repeat purchase.
+  absl::StatusOr<RfmSummaries> rfm =
+      ComputeRfmSummaries(ds, *ParseTime("2011-01-01"));
+  ASSERT_TRUE(rfm.ok()) << rfm.status();
+  ASSERT_EQ(rfm->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(rfm->frequency[i], 2);
+    EXPECT_NEAR(rfm->monetary[i],
+                rfm->customer_ids[i] == "kept" ? 100 : 100.0 / 3, 1e-9);
+  }
+  // Revenue (reports, value tiers, revenue at risk) is net of the return.
+  v1::ValueOptions value;
+  value.set_window_days(365);
+  value.add_revenue_sources(v1::REVENUE_ORDERS);
+  value.set_combine(v1::FIRST_AVAILABLE);
+  const UnixSeconds end = *ParseTime("2011-01-01");
+  EXPECT_DOUBLE_EQ(internal::RevenueOf(ds, refunded, value, end), 100);
+  EXPECT_DOUBLE_EQ(
+      internal::RevenueOf(ds, *ds.FindCustomer("kept"), value, end), 300);
+
+  // Without the option a negative amount is an error naming the row.
+  o.mutable_tables(0)->clear_negative_amounts_as();
+  r = LoadDataset(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->dataset.num_events(), 6u);
+  EXPECT_THAT(ErrorsText(r->report),
+              HasSubstr(orders + ":8: amount: negative amount -200"));
+  // Only events have amounts to turn into events.
+  o.mutable_tables(0)->set_negative_amounts_as(v1::RETURN);
+  o.mutable_tables(0)->set_table(v1::CONTACTS);
+  EXPECT_THAT(Message(LoadDataset(o).status()),
+              HasSubstr("negative_amounts_as: only the EVENTS table"));
 }
 
 // Item 12: doubtful but valid data is kept with a warning, under STRICT

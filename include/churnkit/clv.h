@@ -72,8 +72,9 @@ absl::StatusOr<RfmSummaries> ComputeRfmSummaries(
 
 // Checks summaries: vectors of equal length (monetary and customer_ids may
 // be empty), every value finite and >= 0, frequency integral, recency <=
-// age, recency 0 exactly when frequency is 0, monetary > 0 when frequency
-// > 0 (only when `need_monetary`). InvalidArgument names the customer (id,
+// age, recency 0 exactly when frequency is 0, monetary present (only when
+// `need_monetary`; 0 for a repeat buyer who returned everything, whom
+// FitGammaGamma leaves out). InvalidArgument names the customer (id,
 // or index) and field, e.g. "customer 'c7' (index 6): recency 40 > age 39".
 absl::Status ValidateRfmSummaries(const RfmSummaries& rfm,
                                   bool need_monetary = false);

@@ -42,6 +42,12 @@ Revenue RevenueFrom(const Dataset& ds, CustomerIndex c, v1::RevenueSource src,
   for (auto it = std::lower_bound(begin, end, from); it != end && *it < to;
        ++it) {
     const size_t e = static_cast<size_t>(it - ev.time.begin());
+    // Returns and refunds give money back whichever source it came in by;
+    // alone they do not make the source one with a record.
+    if (ev.kind[e] == v1::RETURN) {
+      r.amount -= ev.amount[e];
+      continue;
+    }
     if (ev.kind[e] != kind) continue;
     if (kind == v1::PAYMENT && ev.subtype[e] != v1::PAYMENT_PAID) continue;
     r.found = true;

@@ -11,8 +11,10 @@ namespace churnkit::internal {
 
 // Revenue of customer `c` over [until - options.window_days, until) from
 // options.revenue_sources, combined per options.combine (FIRST_AVAILABLE:
-// the first source with any record for the customer; else their sum). The
-// options must be resolved (window and combine set). 0 without a record.
+// the first source with any record for the customer; else their sum).
+// Orders and payments are net of the window's RETURN events, so the
+// revenue may be negative. The options must be resolved (window and
+// combine set). 0 without a record.
 double RevenueOf(const Dataset& ds, CustomerIndex c,
                  const v1::ValueOptions& options, UnixSeconds until);
 

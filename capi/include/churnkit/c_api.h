@@ -685,8 +685,9 @@ CK_EXPORT ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
 /* Fits BG/NBD (and Gamma-Gamma when `monetary` is not NULL) on `n`
  * customers' summaries in caller memory: frequency (repeat purchases,
  * whole numbers), recency t_x and age T (one time unit, which the model's
- * alpha and later horizons share), monetary (mean repeat spend, > 0 when
- * frequency > 0). Nothing is kept past the call. `options_textproto` is a
+ * alpha and later horizons share), monetary (mean repeat spend, >= 0;
+ * repeat buyers with 0, who returned everything, are left out of the
+ * Gamma-Gamma fit). Nothing is kept past the call. `options_textproto` is a
  * churnkit.v1.ClvFitOptions (NULL or "": no penalty, tolerance 1e-9).
  * *out receives a serialized churnkit.v1.ClvModel (gamma_gamma unset
  * without monetary); free it with ck_buffer_free(). Thread-safe.
