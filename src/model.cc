@@ -1150,6 +1150,28 @@ absl::StatusOr<std::vector<double>> Predict(const v1::LogisticModel& model,
   return p;
 }
 
+std::vector<v1::Factor> StrongestFactors(const v1::LogisticModel& model,
+                                         int top) {
+  // A malformed model with fewer names than coefficients has no names to
+  // show for the rest.
+  std::vector<int> order(
+      std::min(model.coefficients_size(), model.feature_names_size()));
+  for (size_t j = 0; j < order.size(); ++j) order[j] = static_cast<int>(j);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return std::abs(model.coefficients(a)) > std::abs(model.coefficients(b));
+  });
+  std::vector<v1::Factor> out;
+  for (int j : order) {
+    if (static_cast<int>(out.size()) >= top || model.coefficients(j) == 0) {
+      break;
+    }
+    v1::Factor& f = out.emplace_back();
+    f.set_feature(model.feature_names(j));
+    f.set_coefficient(model.coefficients(j));
+  }
+  return out;
+}
+
 absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
                                          MatrixView x,
                                          const ExplainOptions& options) {

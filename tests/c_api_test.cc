@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "churnkit/c_api_experimental.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
@@ -2618,6 +2619,130 @@ TEST(CApiHardening, AnotherMessageIsNotAnAlertHistory) {
   ExpectError(ck_assess(assessor.get(), ds.get(), 1719792000, other, 9, &out),
               CK_INVALID_ARGUMENT, "ck_assess", "another message");
   EXPECT_EQ(out, nullptr);
+}
+
+// ---- Jobs (c_api_experimental.h)
+// ---------------------------------------------
+
+// A generated history of 500 customers over 18 months, loaded through the
+// C ABI.
+DatasetPtr GeneratedData(const TempDir& dir) {
+  const std::string out = dir / "gen";
+  if (ck_generate(R"(customers: 500 seed: 5 start_date: "2024-01-01"
+                     end_date: "2025-06-30")",
+                  "csv", out.c_str()) != CK_OK) {
+    ADD_FAILURE() << ck_last_error();
+    return nullptr;
+  }
+  ck_dataset_t* raw = nullptr;
+  const std::string options = "paths: \"" + out + "\"";
+  EXPECT_CK_OK(ck_dataset_load(options.c_str(), &raw));
+  return DatasetPtr(raw);
+}
+
+TEST(CApiJobs, TrainsTheChurnModelOfTheMainJob) {
+  TempDir dir;
+  DatasetPtr ds = GeneratedData(dir);
+  ASSERT_NE(ds, nullptr);
+  // The request as text, through the text-to-bytes helper.
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_proto_from_text(
+      "churnkit.v1.TrainRequest",
+      R"(as_of_dates: ["2024-07-01", "2024-10-01", "2025-01-01"] threads: 1)",
+      &raw));
+  BufferPtr request(raw);
+  ASSERT_CK_OK(ck_train(ds.get(), ck_buffer_data(request.get()),
+                        ck_buffer_size(request.get()), &raw));
+  BufferPtr result(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.TrainResult", result.get());
+  EXPECT_EQ(StringField(*r, "test_from"), "2025-01-01");
+  EXPECT_GT(Int64Field(Sub(*r, "test"), "rows"), 0);
+  const double auc = DoubleField(Sub(*r, "held_out"), "roc_auc");
+  EXPECT_GT(auc, 0.5);
+  EXPECT_LE(auc, 1.0);
+  EXPECT_EQ(Size(*r, "factors"), 10);
+  EXPECT_EQ(Size(*r, "riskiest"), 5);
+  // The model bytes load as a model.
+  const pb::Message& model = Sub(*r, "model");
+  const std::string model_bytes = model.SerializeAsString();
+  ck_model_t* m = nullptr;
+  ASSERT_CK_OK(ck_model_load(model_bytes.data(), model_bytes.size(), &m));
+  ModelPtr loaded(m);
+  // The same request twice gives the same bytes.
+  ASSERT_CK_OK(ck_train(ds.get(), ck_buffer_data(request.get()),
+                        ck_buffer_size(request.get()), &raw));
+  BufferPtr again(raw);
+  EXPECT_EQ(
+      std::string_view(static_cast<const char*>(ck_buffer_data(again.get())),
+                       ck_buffer_size(again.get())),
+      std::string_view(static_cast<const char*>(ck_buffer_data(result.get())),
+                       ck_buffer_size(result.get())));
+}
+
+TEST(CApiJobs, TrainRejectsBadArgumentsNamingThem) {
+  constexpr char kFn[] = "ck_train";
+  TempDir dir;
+  DatasetPtr ds = GeneratedData(dir);
+  ASSERT_NE(ds, nullptr);
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_train(nullptr, nullptr, 0, &out), kFn, "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_train(ds.get(), nullptr, 0, nullptr), kFn, "out");
+  ExpectNullArgument(ck_train(ds.get(), nullptr, 5, &out), kFn, "request");
+  // No bytes: every default, but the dates have none.
+  ExpectError(ck_train(ds.get(), nullptr, 0, &out), CK_INVALID_ARGUMENT, kFn,
+              "as_of_dates: at least two dates");
+  const std::string garbage = "\xff\xff\xff";
+  ExpectError(ck_train(ds.get(), garbage.data(), garbage.size(), &out),
+              CK_INVALID_ARGUMENT, kFn,
+              "not a serialized churnkit.v1.TrainRequest");
+  ExpectError(ck_train(ds.get(), garbage.data(), SIZE_MAX, &out),
+              CK_INVALID_ARGUMENT, kFn, "argument 'request_size'");
+  const std::pair<const char*, const char*> bad[] = {
+      {R"(as_of_dates: ["2025-01-01", "2024-07-01"])",
+       "as_of_dates[1]: 2024-07-01 is not after 2025-01-01"},
+      {R"(as_of_dates: ["2024-07-01", "2025-06-01"])", "the last date allowed"},
+      {R"(as_of_dates: ["2024-07-01", "2024-10-01"] horizon_days: -4)",
+       "horizon_days: must be in 1..3650"},
+      {R"(as_of_dates: ["2024-07-01", "2024-10-01"] fit { winsorize: 0.9 })",
+       "fit.winsorize"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    const std::string request =
+        FromText("churnkit.v1.TrainRequest", text)->SerializeAsString();
+    out = Poison<ck_buffer_t>();
+    ExpectError(ck_train(ds.get(), request.data(), request.size(), &out),
+                CK_INVALID_ARGUMENT, kFn, fragment);
+    EXPECT_EQ(out, nullptr) << text;
+  }
+}
+
+TEST(CApiJobs, ProtoFromTextNamesTheProblem) {
+  constexpr char kFn[] = "ck_proto_from_text";
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_proto_from_text(nullptr, "", &out), kFn,
+                     "message_name");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(
+      ck_proto_from_text("churnkit.v1.TrainRequest", "", nullptr), kFn, "out");
+  ExpectError(ck_proto_from_text("google.protobuf.Any", "", &out),
+              CK_INVALID_ARGUMENT, kFn, "is not a churnkit.v1 message");
+  ExpectError(ck_proto_from_text("churnkit.v1.NoSuch", "", &out),
+              CK_INVALID_ARGUMENT, kFn, "is not a churnkit.v1 message");
+  ExpectError(
+      ck_proto_from_text("churnkit.v1.TrainRequest", "horizon: 3", &out),
+      CK_INVALID_ARGUMENT, kFn, "argument 'text'");
+  // NULL and "" are the empty message, and the bytes round-trip.
+  ASSERT_CK_OK(ck_proto_from_text("churnkit.v1.TrainRequest", nullptr, &out));
+  EXPECT_EQ(ck_buffer_size(out), 0u);
+  ck_buffer_free(out);
+  ASSERT_CK_OK(ck_proto_from_text("churnkit.v1.WindowsRequest",
+                                  R"(as_of: "2024-06-01" by: "tier")", &out));
+  BufferPtr bytes(out);
+  std::unique_ptr<pb::Message> m =
+      Decode("churnkit.v1.WindowsRequest", bytes.get());
+  EXPECT_EQ(StringField(*m, "by"), "tier");
 }
 
 }  // namespace

@@ -120,7 +120,7 @@ check "assess --model adds a probability column" \
 check "a table model in the assessment fails naming a feature" \
   grep -q "model: the assessment's features have no column" "$tmp/foreign.err"
 "$churnkit" train "$tmp/gen" --dates 2025-01-01,2024-07-01 >/dev/null 2>"$tmp/order.err"
-check "dates out of order fail" grep -q 'strictly increasing' "$tmp/order.err"
+check "dates out of order fail naming the date" grep -q 'as_of_dates\[1\]: 2024-07-01 is not after 2025-01-01' "$tmp/order.err"
 "$churnkit" train "$tmp/gen" --dates 2024-07-01,2025-06-01 --horizon 90 \
   >/dev/null 2>"$tmp/late.err"
 check "a horizon past the data fails" grep -q "ends after the data set's last event" "$tmp/late.err"

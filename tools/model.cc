@@ -27,6 +27,7 @@
 #include "args.h"
 #include "churnkit/features.h"
 #include "churnkit/io.h"
+#include "churnkit/jobs.h"
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "commands.h"
@@ -214,23 +215,16 @@ v1::EvaluationOptions EvaluationOptionsOf(const ThresholdArgs& t) {
   return o;
 }
 
-// The strongest coefficients of `model`, largest magnitude first.
-void PrintFactors(const v1::LogisticModel& model, int top) {
-  std::vector<int> order(model.coefficients_size());
-  for (size_t j = 0; j < order.size(); ++j) order[j] = static_cast<int>(j);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return std::abs(model.coefficients(a)) > std::abs(model.coefficients(b));
-  });
-  TextTable factors({Align::kRight, Align::kLeft, Align::kLeft});
-  factors.AddRow({"Log-odds/sd", "Feature", "Effect"});
-  for (int k = 0; k < std::min<int>(top, order.size()); ++k) {
-    const double b = model.coefficients(order[k]);
-    if (b == 0) break;
-    factors.AddRow({absl::StrFormat("%+.3f", b), model.feature_names(order[k]),
-                    b > 0 ? "raises churn risk" : "protective"});
+// The strongest factors, largest magnitude first.
+void PrintFactors(const std::vector<v1::Factor>& factors) {
+  TextTable table({Align::kRight, Align::kLeft, Align::kLeft});
+  table.AddRow({"Log-odds/sd", "Feature", "Effect"});
+  for (const v1::Factor& f : factors) {
+    table.AddRow({absl::StrFormat("%+.3f", f.coefficient()), f.feature(),
+                  f.coefficient() > 0 ? "raises churn risk" : "protective"});
   }
   std::printf("Strongest factors (per standard deviation of the feature)\n%s",
-              factors.Render(2).c_str());
+              table.Render(2).c_str());
 }
 
 // What `churnkit train` reads, besides the fit options.
@@ -334,118 +328,83 @@ absl::Status TrainOnTable(const TrainArgs& a, const v1::FitOptions& options) {
                                      "customer scored by a model "
                                      "fitted without them)"));
   }
-  PrintFactors(*model, static_cast<int>(a.top));
+  PrintFactors(StrongestFactors(*model, static_cast<int>(a.top)));
   return MaybeWriteModel(*model, a.out_path);
 }
 
-// Trains on a training panel of an event data set: fits on the dates
-// before --test-from, evaluates on the others (time-based validation).
+// Trains on a training panel of an event data set (TrainChurnModel):
+// fits on the dates before --test-from, evaluates on the others.
 absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
-  if (!std::is_sorted(a.dates.begin(), a.dates.end()) ||
-      std::adjacent_find(a.dates.begin(), a.dates.end()) != a.dates.end()) {
-    return absl::InvalidArgumentError("--dates must be strictly increasing");
-  }
-  const UnixSeconds test_from =
-      a.test_from == kNoTime ? a.dates.back() : a.test_from;
-  if (test_from <= a.dates.front()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--test-from ", FormatTime(test_from),
-                     " leaves no date to train on (the first date is ",
-                     FormatTime(a.dates.front()), ")"));
-  }
-  if (test_from > a.dates.back()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--test-from ", FormatTime(test_from),
-                     " is after the last date: nothing to test on"));
-  }
-  absl::StatusOr<v1::FeatureSet> set = DefaultFeatureSet();
+  v1::TrainRequest request;
+  for (UnixSeconds t : a.dates) request.add_as_of_dates(FormatTime(t));
+  request.set_horizon_days(static_cast<int32_t>(a.horizon_days));
+  if (a.test_from != kNoTime) request.set_test_from(FormatTime(a.test_from));
   if (!a.features_file.empty()) {
-    set = v1::FeatureSet();
-    if (absl::Status s = ReadConfigFile(a.features_file, &*set); !s.ok()) {
+    if (absl::Status s =
+            ReadConfigFile(a.features_file, request.mutable_features());
+        !s.ok()) {
       return s;
     }
   }
-  if (!set.ok()) return set.status();
-  absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
-  if (!engine.ok()) return engine.status();
-  absl::StatusOr<ChurnLabeler> labeler = LabelerFromFile(a.definition_file);
-  if (!labeler.ok()) return labeler.status();
+  if (!a.definition_file.empty()) {
+    if (absl::Status s =
+            ReadConfigFile(a.definition_file, request.mutable_definition());
+        !s.ok()) {
+      return s;
+    }
+  }
+  request.set_panel_label(a.panel_label == PanelLabel::kChurnedAtEnd
+                              ? v1::PANEL_LABEL_CHURNED_AT_END
+                              : v1::PANEL_LABEL_CHURN_BEGAN);
+  *request.mutable_fit() = options;
+  *request.mutable_evaluation() = EvaluationOptionsOf(a.threshold);
+  request.set_top_factors(a.top == 0 ? -1 : static_cast<int32_t>(a.top));
+  // Check the request before the (long) load.
+  if (absl::StatusOr<v1::TrainRequest> r = ResolveTrainRequest(request);
+      !r.ok()) {
+    return r.status();
+  }
 
   absl::StatusOr<v1::LoadOptions> load = MakeLoadOptions(a.input);
   if (!load.ok()) return load.status();
   absl::StatusOr<LoadResult> loaded = LoadWithProgress(*load, "churnkit train");
   if (!loaded.ok()) return loaded.status();
-  const Dataset& data = loaded->dataset;
-  // BuildTrainingPanel refuses a horizon past the data's last event: its
-  // labels would call late churners stayers.
-  absl::StatusOr<TrainingPanel> panel =
-      BuildTrainingPanel(data, *engine, *labeler, a.dates,
-                         static_cast<int>(a.horizon_days), {}, a.panel_label);
-  if (!panel.ok()) return panel.status();
-  const FeatureMatrix& x = panel->features;
-  const TimeSplitRows split = TimeSplit(x.as_of, test_from);
-  if (split.train.empty() || split.test.empty()) {
-    return absl::InvalidArgumentError(
-        "the panel has no rows on one side of --test-from");
-  }
-  auto positives = [&](absl::Span<const size_t> rows) {
-    int64_t n = 0;
-    for (size_t r : rows) n += panel->labels[r];
-    return n;
-  };
-  std::vector<uint8_t> train_y, test_y;
-  for (size_t r : split.train) train_y.push_back(panel->labels[r]);
-  for (size_t r : split.test) test_y.push_back(panel->labels[r]);
+  absl::StatusOr<v1::TrainResult> trained =
+      TrainChurnModel(loaded->dataset, request);
+  if (!trained.ok()) return trained.status();
+  const v1::TrainResult& t = *trained;
   std::printf(
-      "Training panel of %s: %zu dates, %zu features, churn within %lld "
+      "Training panel of %s: %d dates, %d features, churn within %d "
       "days\n  train: %s rows before %s, %s churned (%s)\n  test:  %s rows "
       "from %s on, %s churned (%s)\n\n",
-      DescribeInput(*load).c_str(), a.dates.size(), x.num_cols(),
-      static_cast<long long>(a.horizon_days),
-      FormatCount(split.train.size()).c_str(), FormatTime(test_from).c_str(),
-      FormatCount(positives(split.train)).c_str(),
-      FormatShare(positives(split.train), split.train.size()).c_str(),
-      FormatCount(split.test.size()).c_str(), FormatTime(test_from).c_str(),
-      FormatCount(positives(split.test)).c_str(),
-      FormatShare(positives(split.test), split.test.size()).c_str());
+      DescribeInput(*load).c_str(), t.as_of_dates_size(), t.num_features(),
+      t.horizon_days(), FormatCount(t.train().rows()).c_str(),
+      t.test_from().c_str(), FormatCount(t.train().churned()).c_str(),
+      FormatShare(t.train().churned(), t.train().rows()).c_str(),
+      FormatCount(t.test().rows()).c_str(), t.test_from().c_str(),
+      FormatCount(t.test().churned()).c_str(),
+      FormatShare(t.test().churned(), t.test().rows()).c_str());
+  PrintFit(t.model(), t.fit(), t.num_features());
+  PrintEvaluation(t.held_out(),
+                  "Held out (dates from --test-from on; trained before)");
+  PrintFactors({t.factors().begin(), t.factors().end()});
 
-  absl::StatusOr<v1::LogisticModel> model =
-      FitLogistic(SelectRows(x, split.train), train_y, options);
-  if (!model.ok()) return model.status();
-  PrintFit(*model, options, x.num_cols());
-  const FeatureMatrix test = SelectRows(x, split.test);
-  absl::StatusOr<v1::Explanations> why =
-      Explain(*model, MatrixView::Of(test), {.top_k = 3, .feature_set = &*set});
-  if (!why.ok()) return why.status();
-  std::vector<double> p;
-  for (const v1::Explanation& e : why->rows()) p.push_back(e.probability());
-  absl::StatusOr<v1::Evaluation> e =
-      Evaluate(test_y, p, EvaluationOptionsOf(a.threshold));
-  if (!e.ok()) return e.status();
-  PrintEvaluation(*e, "Held out (dates from --test-from on; trained before)");
-  PrintFactors(*model, static_cast<int>(a.top));
-
-  // The customers the model ranks riskiest at the last date, and why.
-  std::vector<int> order;
-  for (int i = 0; i < why->rows_size(); ++i) {
-    if (test.as_of[i] == a.dates.back()) order.push_back(i);
-  }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int i, int j) { return p[i] > p[j]; });
   TextTable risk({Align::kLeft, Align::kRight, Align::kLeft, Align::kLeft});
   risk.AddRow({"Riskiest", "Probability", "Churned", "Top reasons"});
-  for (int k = 0; k < std::min<int>(5, order.size()); ++k) {
-    const v1::Explanation& row = why->rows(order[k]);
+  for (const v1::RiskyCustomer& c : t.riskiest()) {
     std::vector<std::string> reasons;
-    for (const v1::Reason& r : row.risk()) reasons.push_back(r.text());
-    risk.AddRow({row.customer_id(), Fixed(row.probability(), 3),
-                 test_y[order[k]] ? "yes" : "no",
+    for (const v1::Reason& r : c.explanation().risk()) {
+      reasons.push_back(r.text());
+    }
+    risk.AddRow({c.explanation().customer_id(),
+                 Fixed(c.explanation().probability(), 3),
+                 c.churned() ? "yes" : "no",
                  reasons.empty() ? "-" : absl::StrJoin(reasons, "; ")});
   }
-  std::printf("\nAs of %s, within %lld days\n%s",
-              FormatTime(a.dates.back()).c_str(),
-              static_cast<long long>(a.horizon_days), risk.Render(2).c_str());
-  return MaybeWriteModel(*model, a.out_path);
+  std::printf("\nAs of %s, within %d days\n%s",
+              t.as_of_dates(t.as_of_dates_size() - 1).c_str(), t.horizon_days(),
+              risk.Render(2).c_str());
+  return MaybeWriteModel(t.model(), a.out_path);
 }
 
 }  // namespace

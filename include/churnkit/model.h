@@ -104,6 +104,11 @@ absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
 absl::StatusOr<std::vector<double>> Predict(const v1::LogisticModel& model,
                                             MatrixView x, int threads = 0);
 
+// The model's nonzero coefficients, largest magnitude first (ties in
+// column order), at most `top` of them.
+std::vector<v1::Factor> StrongestFactors(const v1::LogisticModel& model,
+                                         int top);
+
 struct ExplainOptions {
   // Reasons kept on each side (risk-raising, protective). Default 3.
   int top_k = 3;

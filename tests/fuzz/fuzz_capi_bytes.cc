@@ -9,6 +9,8 @@
 //   5  ck_clv_predict              (a ClvModel)
 //   6  ck_scorecard_learn          (ScorecardLearnOptions)
 //   7  ck_windows_suggest          (a WindowsRequest)
+//   8  ck_train                    (a TrainRequest)
+//   9  ck_proto_from_text          (TrainRequest text, NUL-terminated)
 // Every call must return a status (never crash, leak or trip a sanitizer)
 // and, on success, hand back a usable result. The data set is a small
 // generated one, made once.
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "fuzz_util.h"
 
 namespace {
@@ -66,7 +69,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 8;
+  const uint8_t selector = input[0] % 10;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -168,6 +171,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     case 7: {
       ck_buffer_t* out = nullptr;
       if (ck_windows_suggest(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 8: {
+      ck_buffer_t* out = nullptr;
+      if (ck_train(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 9: {
+      const std::string text(reinterpret_cast<const char*>(data), n);
+      ck_buffer_t* out = nullptr;
+      if (ck_proto_from_text("churnkit.v1.TrainRequest", text.c_str(), &out) ==
+          CK_OK) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");

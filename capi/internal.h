@@ -1,0 +1,188 @@
+// capi/internal.h: what every file of the C ABI shares -- the handles
+// behind the opaque C types, the one guard that turns an absl::Status (or
+// an exception) into a ck_status plus ck_last_error(), and the argument
+// checks. Not installed; only capi/*.cc include it.
+#ifndef CHURNKIT_CAPI_INTERNAL_H_
+#define CHURNKIT_CAPI_INTERNAL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "churnkit/assess.h"
+#include "churnkit/c_api.h"
+#include "churnkit/dataset.h"
+#include "churnkit/features.h"
+#include "churnkit/io.h"
+#include "churnkit/labels.h"
+#include "churnkit/v1/model.pb.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/message_lite.h"
+
+// ---- Handles ------------------------------------------------------------
+
+struct ck_buffer_t {
+  std::string bytes;
+};
+
+struct ck_dataset_t {
+  explicit ck_dataset_t(churnkit::LoadResult result) : rep(std::move(result)) {
+    // The pool's strings are not NUL-terminated; keep a terminated copy of
+    // every customer id so ck_dataset_customer_id can hand out C strings
+    // without mutating a (possibly shared) const handle.
+    const churnkit::Dataset& ds = rep.dataset;
+    id_offsets.reserve(ds.num_customers());
+    for (size_t c = 0; c < ds.num_customers(); ++c) {
+      id_offsets.push_back(ids.size());
+      const absl::string_view id =
+          ds.customer_id(static_cast<churnkit::CustomerIndex>(c));
+      ids.append(id.data(), id.size());
+      ids.push_back('\0');
+    }
+  }
+
+  churnkit::LoadResult rep;
+  std::string ids;                 // customer ids, each NUL-terminated
+  std::vector<size_t> id_offsets;  // start of customer c's id in `ids`
+};
+
+struct ck_features_t {
+  explicit ck_features_t(churnkit::FeatureEngine e) : engine(std::move(e)) {}
+  churnkit::FeatureEngine engine;
+};
+
+struct ck_matrix_t {
+  churnkit::FeatureMatrix matrix;
+  // A training panel's 0/1 labels, one per row (empty otherwise).
+  std::vector<uint8_t> labels;
+};
+
+struct ck_assessor_t {
+  explicit ck_assessor_t(churnkit::Assessor a) : assessor(std::move(a)) {}
+  churnkit::Assessor assessor;
+};
+
+struct ck_assessment_t {
+  churnkit::AssessResult result;
+};
+
+struct ck_model_t {
+  churnkit::v1::LogisticModel model;
+};
+
+namespace churnkit::capi {
+
+// ---- Errors -------------------------------------------------------------
+
+// Sets the calling thread's last error to "<function>: <detail>" and
+// returns `code`.
+ck_status SetError(const char* function, ck_status code,
+                   absl::string_view detail) noexcept;
+
+// The one adapter from absl::Status to ck_status + message (OK clears the
+// last error).
+ck_status FromStatus(const char* function, const absl::Status& status) noexcept;
+
+// The calling thread's last error message ("" when none).
+const char* LastError() noexcept;
+
+// The one guard. `body` returns absl::Status for fallible functions (the
+// guard then returns ck_status) or a plain value / void for infallible ones
+// (which leave the last error untouched unless an exception escapes; the
+// value-initialised result, e.g. NULL or 0, is then returned).
+template <typename Body>
+auto Guard(const char* function, Body&& body) noexcept {
+  using R = std::invoke_result_t<Body>;
+  constexpr bool kFallible = std::is_same_v<R, absl::Status>;
+  using Result = std::conditional_t<kFallible, ck_status, R>;
+  auto fail = [&](ck_status code, absl::string_view detail) -> Result {
+    SetError(function, code, detail);
+    if constexpr (kFallible) {
+      return code;
+    } else if constexpr (!std::is_void_v<R>) {
+      return R{};
+    }
+  };
+  try {
+    if constexpr (kFallible) {
+      return FromStatus(function, body());
+    } else {
+      return body();
+    }
+  } catch (const std::bad_alloc&) {
+    return fail(CK_RESOURCE_EXHAUSTED, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(CK_INTERNAL, absl::StrCat("internal error: ", e.what()));
+  } catch (...) {
+    return fail(CK_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+// ---- Arguments ----------------------------------------------------------
+
+// Parses an optional textproto argument (NULL or "" keeps the defaults).
+absl::Status ParseOptional(const char* text, const char* name,
+                           google::protobuf::Message* message);
+
+absl::Status NullArgument(const char* name);
+
+// Returns InvalidArgument naming the first NULL of the (name, pointer) pairs.
+absl::Status CheckNotNull(
+    std::initializer_list<std::pair<const char*, const void*>> args);
+
+// The labeler of a ChurnDefinition in text format; NULL: the default.
+absl::StatusOr<ChurnLabeler> LabelerOf(const char* textproto);
+
+// The one size check of caller arrays: `count` elements of `element_size`
+// bytes must fit in an object (PTRDIFF_MAX bytes), or building a view or a
+// copy of them would trap or throw; protobuf bytes must also fit in an int.
+absl::Status CheckCount(size_t count, size_t element_size, const char* name,
+                        size_t max_bytes = PTRDIFF_MAX);
+
+// `size` bytes at `data` (NULL only when size is 0) as a view.
+absl::StatusOr<absl::string_view> BytesArg(const void* data, size_t size,
+                                           const char* data_name,
+                                           const char* size_name,
+                                           size_t max_bytes = PTRDIFF_MAX);
+
+// Parses the serialized message argument `name` (`size` bytes at `data`,
+// which may be NULL only when size is 0; no bytes leave the defaults).
+absl::Status ParseBytes(const void* data, size_t size, const char* name,
+                        const char* size_name,
+                        google::protobuf::Message* message);
+
+// Serializes `message` into a new buffer stored in *out.
+absl::Status ToBuffer(const google::protobuf::MessageLite& message,
+                      ck_buffer_t** out);
+
+// Wraps a load result in a new handle stored in *out.
+absl::Status ToHandle(absl::StatusOr<LoadResult> result, ck_dataset_t** out);
+
+// Stores count(dataset) in *out.
+template <typename Count>
+absl::Status GetCount(const ck_dataset_t* dataset, size_t* out, Count count) {
+  if (absl::Status s = CheckNotNull({{"dataset", dataset}, {"out", out}});
+      !s.ok()) {
+    return s;
+  }
+  *out = count(*dataset);
+  return absl::OkStatus();
+}
+
+// Stores names[index].c_str() in *out, or OutOfRange.
+absl::Status NameAt(const std::vector<std::string>& names, size_t index,
+                    const char* what, const char** out);
+
+}  // namespace churnkit::capi
+
+#endif  // CHURNKIT_CAPI_INTERNAL_H_

@@ -1,0 +1,44 @@
+// The steps of the main job as library calls (docs/jobs.md): one request
+// message in, one result message out, defaults resolved here and nowhere
+// else, so the CLI, the C ABI (ck_train) and every host compute the same.
+//
+//   churnkit::v1::TrainRequest request;
+//   for (const char* d : {"2025-01-01", "2025-04-01", "2025-07-01"})
+//     request.add_as_of_dates(d);
+//   absl::StatusOr<churnkit::v1::TrainResult> trained =
+//       churnkit::TrainChurnModel(dataset, request);
+//   // trained->model() scores with churnkit::Predict or an Assessor.
+#ifndef CHURNKIT_JOBS_H_
+#define CHURNKIT_JOBS_H_
+
+#include "absl/status/statusor.h"
+#include "churnkit/dataset.h"
+#include "churnkit/v1/jobs.pb.h"
+
+namespace churnkit {
+
+// The request with every default filled in (dates normalised to
+// FormatTime, horizon, test_from, panel label, fit options, counts) and
+// every field checked that can be checked without data. Errors:
+// InvalidArgument naming the field ("as_of_dates[2]: 2025-01-01 is not
+// after 2025-04-01", "horizon_days: must be in 1..3650, got 0",
+// "fit.winsorize: ...", "features.features[3]...").
+absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
+    const v1::TrainRequest& request);
+
+// Trains the churn model on a training panel of `dataset` (jobs.proto
+// TrainRequest): builds the panel (BuildTrainingPanel), splits it by time
+// at test_from, fits on the earlier dates, evaluates on the later ones,
+// and returns the model with its held-out evaluation, strongest factors
+// and the riskiest customers of the last date. Deterministic: the same
+// data and request give the same bytes for every thread count. Errors:
+// those of ResolveTrainRequest; InvalidArgument when a date's horizon ends
+// after the data (naming it and the last date allowed) or one side of the
+// split has no rows; FailedPrecondition when the training rows hold one
+// class only; the fit's errors.
+absl::StatusOr<v1::TrainResult> TrainChurnModel(
+    const Dataset& dataset, const v1::TrainRequest& request);
+
+}  // namespace churnkit
+
+#endif  // CHURNKIT_JOBS_H_
