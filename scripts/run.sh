@@ -49,15 +49,17 @@ echo "== churnkit report $data --from 2025-01-01 --to 2026-01-01 --by tier,indus
 "$churnkit" report "$data" --from 2025-01-01 --to 2026-01-01 --by tier,industry,region,product
 echo
 dates=2024-07-01,2024-10-01,2025-01-01,2025-04-01,2025-07-01,2025-10-01
-echo "== churnkit train $data --dates $dates --horizon 90 --out $data/model.pb"
-"$churnkit" train "$data" --dates "$dates" --horizon 90 --out "$data/model.pb"
+echo "== churnkit train $data --dates $dates --horizon 90 --panel-label at-end --out $data/model.pb"
+"$churnkit" train "$data" --dates "$dates" --horizon 90 --panel-label at-end \
+  --out "$data/model.pb"
 echo
 echo "== churnkit scorecard $data --dates $dates --horizon 90 --binning quantile --assess-config $data/assess.textproto"
 "$churnkit" scorecard "$data" --dates "$dates" --horizon 90 --binning quantile \
   --assess-config "$data/assess.textproto"
 echo
-echo "== churnkit assess $data --as-of 2026-01-01 --config $data/assess.textproto --model $data/model.pb"
+echo "== churnkit assess $data --as-of 2026-01-01 --config $data/assess.textproto --model $data/model.pb --red-share 0.05 --backtest 90"
 "$churnkit" assess "$data" --as-of 2026-01-01 --config "$data/assess.textproto" \
+  --red-share 0.05 --backtest 90 \
   --model "$data/model.pb"
 echo
 echo "== churnkit segment $data --as-of 2026-01-01 --model $data/model.pb"

@@ -13,11 +13,13 @@
 #include "churnkit/careplan.h"
 #include "churnkit/health.h"
 #include "churnkit/labels.h"
+#include "churnkit/metrics.h"
 #include "churnkit/model.h"
 #include "churnkit/rules.h"
 #include "internal/parallel.h"
 #include "internal/revenue.h"
 #include "internal/template.h"
+#include "internal/time.h"
 
 namespace churnkit {
 namespace {
@@ -109,6 +111,29 @@ struct Pending {
   std::vector<v1::Task> care_tasks;
 };
 
+// The colour cut-offs of a run: the scorecard's, or with `red_share` (> 0)
+// RED for the totals below the one at rank floor(red_share x n) from the
+// lowest of `totals` (AssessmentConfig.red_share).
+v1::ColourCutoffs RunCutoffs(const v1::ColourCutoffs& card, double red_share,
+                             std::vector<double> totals) {
+  v1::ColourCutoffs c = card;
+  if (!(red_share > 0) || totals.empty()) return c;
+  const size_t k = static_cast<size_t>(
+      std::floor(red_share * static_cast<double>(totals.size())));
+  std::nth_element(totals.begin(), totals.begin() + static_cast<ptrdiff_t>(k),
+                   totals.end());
+  const double cut = totals[k];
+  c.set_yellow_min(cut);
+  c.set_green_min(std::max(c.green_min(), cut));
+  return c;
+}
+
+v1::Colour ColourUnder(const v1::ColourCutoffs& c, double total) {
+  if (total >= c.green_min()) return v1::GREEN;
+  if (total >= c.yellow_min()) return v1::YELLOW;
+  return v1::RED;
+}
+
 }  // namespace
 
 struct Assessor::Impl {
@@ -123,6 +148,7 @@ struct Assessor::Impl {
   double min_relative_risk;
   internal::TaskMaker overflow_task;
   v1::ValueOptions value;
+  double red_share;  // 0: the scorecard's cut-offs
 };
 
 Assessor::Assessor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -197,11 +223,19 @@ absl::StatusOr<Assessor> Assessor::Create(const v1::AssessmentConfig& config) {
                                  : DefaultOverflowTask(),
       columns, "alerts.overflow_task");
   if (!overflow.ok()) return overflow.status();
+  if (config.has_red_share() &&
+      !(config.red_share() > 0 && config.red_share() < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "red_share: must be in (0, 1), the share of customers owners can "
+        "treat as RED (is ",
+        config.red_share(), "); leave it unset for the scorecard's cut-offs"));
+  }
   return Assessor(std::make_unique<Impl>(
       Impl{*std::move(set), *std::move(features), *std::move(scorer),
            *std::move(rules), *std::move(care), *std::move(labeler),
            int64_t{horizon} * kDay, capacity, min_relative_risk,
-           *std::move(overflow), YearlyValue()}));
+           *std::move(overflow), YearlyValue(),
+           config.has_red_share() ? config.red_share() : 0.0}));
 }
 
 absl::StatusOr<AssessResult> Assessor::Assess(
@@ -260,11 +294,26 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   // Churn probability of each customer not churned yet (NaN otherwise).
   std::vector<double> risk(rows, std::numeric_limits<double>::quiet_NaN());
   const double score_range = m.scorer.max_total() - m.scorer.min_total();
+  // Scores first: with red_share the colours depend on the whole run.
+  std::vector<HealthScore> healths(rows);
+  internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
+    for (size_t r = from; r < to; ++r)
+      healths[r] = m.scorer.Score(matrix->row(r));
+  });
+  std::vector<double> active_totals;
+  for (size_t r = 0; r < rows; ++r) {
+    if (!(*labels)[customer_of[r]].churned) {
+      active_totals.push_back(healths[r].total);
+    }
+  }
+  const v1::ColourCutoffs cutoffs = RunCutoffs(
+      m.scorer.scorecard().colours(), m.red_share, std::move(active_totals));
   internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
     for (size_t r = from; r < to; ++r) {
       const CustomerIndex c = customer_of[r];
       const absl::Span<const double> row = matrix->row(r);
-      const HealthScore health = m.scorer.Score(row);
+      HealthScore& health = healths[r];
+      health.colour = ColourUnder(cutoffs, health.total);
       v1::CustomerAssessment& a = out[r];
       a.set_customer_id(matrix->customer_ids[r]);
       a.set_score(health.total);
@@ -401,6 +450,7 @@ absl::StatusOr<AssessResult> Assessor::Assess(
 
   AssessResult result;
   result.assessment.mutable_as_of()->set_seconds(as_of);
+  *result.assessment.mutable_colours() = cutoffs;
   *result.assessment.mutable_alert_summary() = std::move(summary);
   result.assessment.mutable_customers()->Reserve(rows);
   for (v1::CustomerAssessment& a : out) {
@@ -431,6 +481,85 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   }
   result.features = *std::move(matrix);
   return result;
+}
+
+absl::StatusOr<v1::Backtest> Assessor::Backtest(const Dataset& dataset,
+                                                UnixSeconds as_of,
+                                                int horizon_days,
+                                                int threads) const {
+  const Impl& m = *impl_;
+  if (horizon_days <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "backtest horizon_days: must be > 0 (is ", horizon_days, ")"));
+  }
+  if (dataset.last_event_time() == kNoTime) {
+    return absl::InvalidArgumentError(
+        "backtest: the data set has no events, so no history to test on");
+  }
+  // Churn is known up to the day after the last event.
+  const UnixSeconds to =
+      std::min(as_of, internal::NextMidnight(dataset.last_event_time()));
+  const UnixSeconds from = to - int64_t{horizon_days} * kDay;
+  const UnixSeconds first = dataset.first_event_time();
+  if (from < first) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "backtest horizon_days: ", horizon_days,
+        " days is longer than the history (the window would start at ",
+        FormatTime(from), ", before the first event on ", FormatTime(first),
+        "); at most ", (to - first) / kDay, " days up to ", FormatTime(to)));
+  }
+  ComputeOptions compute;
+  compute.threads = threads;
+  const UnixSeconds dates[] = {from};
+  absl::StatusOr<TrainingPanel> panel = BuildTrainingPanel(
+      dataset, m.features, m.labeler, dates, horizon_days, compute);
+  if (!panel.ok()) {
+    return absl::Status(panel.status().code(),
+                        absl::StrCat("backtest: ", panel.status().message()));
+  }
+  const size_t n = panel->features.num_rows();
+  std::vector<double> totals(n), risk(n);
+  for (size_t i = 0; i < n; ++i) {
+    totals[i] = m.scorer.Score(panel->features.row(i)).total;
+    risk[i] = -totals[i];
+  }
+  v1::Backtest out;
+  out.mutable_from()->set_seconds(from);
+  out.mutable_to()->set_seconds(to);
+  out.set_horizon_days(horizon_days);
+  *out.mutable_cutoffs() =
+      RunCutoffs(m.scorer.scorecard().colours(), m.red_share, totals);
+  int64_t churned = 0;
+  int64_t rows[4] = {0, 0, 0, 0}, events[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < n; ++i) {
+    const v1::Colour c = ColourUnder(out.cutoffs(), totals[i]);
+    ++rows[c];
+    events[c] += panel->labels[i];
+    churned += panel->labels[i];
+  }
+  out.set_customers(static_cast<int64_t>(n));
+  out.set_churned(churned);
+  for (v1::Colour c : {v1::GREEN, v1::YELLOW, v1::RED}) {
+    v1::Backtest::ByColour* b = out.add_colours();
+    b->set_colour(c);
+    b->set_customers(rows[c]);
+    b->set_churned(events[c]);
+    b->set_churn_rate(rows[c] > 0 ? static_cast<double>(events[c]) /
+                                        static_cast<double>(rows[c])
+                                  : 0.0);
+  }
+  if (churned == 0 || churned == static_cast<int64_t>(n)) {
+    out.set_note(
+        absl::StrCat(n == 0 ? "no customer was active at the window's start"
+                     : churned == 0 ? "no customer churned in the window"
+                                    : "every customer churned in the window",
+                     ", so the score's AUC is undefined (left unset)"));
+  } else {
+    absl::StatusOr<double> auc = RocAuc(panel->labels, risk);
+    if (!auc.ok()) return auc.status();
+    out.set_auc(*auc);
+  }
+  return out;
 }
 
 }  // namespace churnkit

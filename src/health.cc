@@ -137,6 +137,35 @@ absl::StatusOr<HealthScorer> HealthScorer::Create(
         }
         ranges.push_back({{lo, hi, band.points(), band.label()}, b});
       }
+      if (cr.has_otherwise_points()) {
+        // Fill every gap (and the ends) with the otherwise points.
+        const double other = cr.otherwise_points();
+        if (!std::isfinite(other)) {
+          return PathError(cpath + ".otherwise_points", "must be finite");
+        }
+        std::sort(ranges.begin(), ranges.end(),
+                  [](const auto& a, const auto& b) {
+                    return a.first.min < b.first.min;
+                  });
+        std::vector<std::pair<RangeBand, int>> filled;
+        double from = -kInf;
+        for (auto& r : ranges) {
+          if (from < r.first.min) {
+            filled.push_back({{from, r.first.min, other, "other values"}, -1});
+          }
+          from = std::max(from, r.first.max);
+          filled.push_back(std::move(r));
+        }
+        if (from < kInf) {
+          filled.push_back({{from, kInf, other, "other values"}, -1});
+        }
+        ranges = std::move(filled);
+        if (!c.has_missing) {
+          c.has_missing = true;
+          c.missing_points = other;
+          c.missing_label = "missing";
+        }
+      }
       if (ranges.empty()) return PathError(cpath + ".bands", "no range band");
       std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) {
         return a.first.min < b.first.min;

@@ -35,7 +35,8 @@ constexpr double kLeakIv = 5;
 // The options with every default filled in.
 struct Resolved {
   Options::Binning binning;
-  int max_bins, fine_bins, min_bin_events;
+  int max_bins, fine_bins, min_bin_events, cv_folds;
+  double trend_margin;
   double min_bin_share, alpha, min_iv, c, pdo, base_score, base_odds;
   bool round_points;
   double yellow_probability, red_probability, holdout_share;
@@ -43,8 +44,10 @@ struct Resolved {
 
 Resolved Resolve(const Options& o) {
   Resolved r;
-  r.binning = o.binning() == Options::BINNING_UNSPECIFIED ? Options::MONOTONIC
-                                                          : o.binning();
+  r.binning =
+      o.binning() == Options::BINNING_UNSPECIFIED ? Options::AUTO : o.binning();
+  r.trend_margin = o.has_trend_margin() ? o.trend_margin() : 0.1;
+  r.cv_folds = o.has_cv_folds() ? o.cv_folds() : 5;
   r.max_bins = o.has_max_bins() ? o.max_bins() : 5;
   r.fine_bins = o.has_fine_bins() ? o.fine_bins() : std::max(20, r.max_bins);
   r.min_bin_events = o.has_min_bin_events() ? o.min_bin_events() : 5;
@@ -111,10 +114,8 @@ std::vector<Bin> QuantileBins(
 }
 
 // Pools adjacent bins until the churn rate rises (or falls) with the
-// value, then merges bins that are too small and finally the closest
-// neighbours down to max_bins; merging neighbours keeps the order.
-std::vector<Bin> MonotonicBins(std::vector<Bin> fine, bool increasing,
-                               int64_t train_rows, const Resolved& o) {
+// value (pool-adjacent-violators).
+std::vector<Bin> Pool(absl::Span<const Bin> fine, bool increasing) {
   std::vector<Bin> bins;
   for (const Bin& b : fine) {
     bins.push_back(b);
@@ -124,6 +125,15 @@ std::vector<Bin> MonotonicBins(std::vector<Bin> fine, bool increasing,
       MergeWithNext(bins, bins.size() - 2);
     }
   }
+  return bins;
+}
+
+// Merges bins that are too small, then the closest neighbours down to
+// max_bins. Merging neighbours keeps a monotonic sequence of churn rates
+// monotonic and a single-peaked (or -valleyed) one single-peaked: the
+// merged rate lies between the two it replaces.
+std::vector<Bin> Constrain(std::vector<Bin> bins, int64_t train_rows,
+                           const Resolved& o) {
   const double min_count = o.min_bin_share * static_cast<double>(train_rows);
   while (bins.size() > 1) {
     size_t worst = bins.size();
@@ -161,6 +171,31 @@ std::vector<Bin> MonotonicBins(std::vector<Bin> fine, bool increasing,
   return bins;
 }
 
+// The shape of the churn rates of `bins` (ascending value).
+v1::LearnedFeature::Trend TrendOf(const std::vector<Bin>& bins) {
+  int turns = 0, direction = 0, first = 0;
+  for (size_t k = 1; k < bins.size(); ++k) {
+    const double a = bins[k - 1].rate(), z = bins[k].rate();
+    const int step = z > a ? 1 : z < a ? -1 : 0;
+    if (step == 0) continue;
+    if (first == 0) first = step;
+    if (direction != 0 && step != direction) ++turns;
+    direction = step;
+  }
+  if (first == 0) {
+    return bins.size() > 1 ? v1::LearnedFeature::ASCENDING
+                           : v1::LearnedFeature::TREND_UNSPECIFIED;
+  }
+  if (turns == 0) {
+    return first > 0 ? v1::LearnedFeature::ASCENDING
+                     : v1::LearnedFeature::DESCENDING;
+  }
+  if (turns == 1) {
+    return first > 0 ? v1::LearnedFeature::PEAK : v1::LearnedFeature::VALLEY;
+  }
+  return v1::LearnedFeature::ZIGZAG;
+}
+
 // A feature's bins with their weights of evidence.
 struct Binned {
   std::vector<Bin> bins;
@@ -169,6 +204,17 @@ struct Binned {
   double missing_woe = 0;   // 0 when no training value was missing
   double iv = 0;
   bool increasing = false;
+  v1::LearnedFeature::Trend trend = v1::LearnedFeature::TREND_UNSPECIFIED;
+  // Exactly two defined training values, low and high.
+  bool binary = false;
+  double low = 0, high = 0;
+  // The smoothed class totals of the WoE formula.
+  double g_total = 0, b_total = 0, alpha = 0;
+
+  double WoeOfCounts(int64_t count, int64_t events) const {
+    return std::log(((static_cast<double>(count - events) + alpha) / g_total) /
+                    ((static_cast<double>(events) + alpha) / b_total));
+  }
 
   size_t BinOf(double value) const {
     size_t k = 0;
@@ -186,6 +232,9 @@ void ComputeWoe(int64_t stayers, int64_t churners, double alpha, Binned* b) {
       static_cast<double>(b->bins.size()) + (b->missing_count > 0 ? 1.0 : 0.0);
   const double g_total = static_cast<double>(stayers) + alpha * k;
   const double b_total = static_cast<double>(churners) + alpha * k;
+  b->g_total = g_total;
+  b->b_total = b_total;
+  b->alpha = alpha;
   b->iv = 0;
   auto woe = [&](int64_t count, int64_t events) {
     const double g = (static_cast<double>(count - events) + alpha) / g_total;
@@ -217,21 +266,62 @@ Binned BinFeature(std::vector<std::pair<double, uint8_t>> values,
     *dropped = "constant";
     return out;
   }
+  if (values.front().first != values.back().first) {
+    auto second =
+        std::upper_bound(values.begin(), values.end(), values.front().first,
+                         [](double v, const std::pair<double, uint8_t>& p) {
+                           return v < p.first;
+                         });
+    out.binary = second->first == values.back().first;
+    out.low = values.front().first;
+    out.high = values.back().first;
+  }
   const int64_t rows = static_cast<int64_t>(values.size()) + missing;
+  auto finish = [&](Binned* b) {
+    b->increasing = b->bins.back().rate() > b->bins.front().rate();
+    b->trend = TrendOf(b->bins);
+  };
   if (o.binning == Options::QUANTILE) {
     out.bins = QuantileBins(values, o.max_bins);
-    out.increasing = out.bins.back().rate() > out.bins.front().rate();
     ComputeWoe(stayers, churners, o.alpha, &out);
+    finish(&out);
     return out;
   }
   const std::vector<Bin> fine = QuantileBins(values, o.fine_bins);
-  Binned down = out;
-  out.bins = MonotonicBins(fine, true, rows, o);
-  out.increasing = true;
-  ComputeWoe(stayers, churners, o.alpha, &out);
-  down.bins = MonotonicBins(fine, false, rows, o);
-  ComputeWoe(stayers, churners, o.alpha, &down);
-  if (down.iv > out.iv) out = std::move(down);
+  // The binning of one shape: `up` pooled over fine[0, turn), the other
+  // way over fine[turn, end); turn 0 or fine.size(): monotonic.
+  auto shaped = [&](size_t turn, bool up) {
+    Binned b = out;
+    const absl::Span<const Bin> all(fine);
+    b.bins = Pool(all.subspan(0, turn), up);
+    const std::vector<Bin> rest = Pool(all.subspan(turn), !up);
+    b.bins.insert(b.bins.end(), rest.begin(), rest.end());
+    b.bins = Constrain(std::move(b.bins), rows, o);
+    ComputeWoe(stayers, churners, o.alpha, &b);
+    return b;
+  };
+  Binned best = shaped(fine.size(), true);  // ascending
+  if (Binned down = shaped(0, true); down.iv > best.iv) best = std::move(down);
+  if (o.binning == Options::AUTO) {
+    // A peak (up, then down) or a valley at every turning bin.
+    const double bar = best.iv * (1 + o.trend_margin);
+    Binned turned;
+    for (size_t turn = 1; turn < fine.size(); ++turn) {
+      for (bool up : {true, false}) {
+        Binned b = shaped(turn, up);
+        const v1::LearnedFeature::Trend t = TrendOf(b.bins);
+        if (t != v1::LearnedFeature::PEAK && t != v1::LearnedFeature::VALLEY) {
+          continue;
+        }
+        if (b.iv > bar && (turned.bins.empty() || b.iv > turned.iv)) {
+          turned = std::move(b);
+        }
+      }
+    }
+    if (!turned.bins.empty()) best = std::move(turned);
+  }
+  out = std::move(best);
+  finish(&out);
   return out;
 }
 
@@ -321,6 +411,14 @@ absl::Status ValidateScorecardLearnOptions(const Options& o) {
   if (!(r.holdout_share >= 0 && r.holdout_share < 1)) {
     return PathError("holdout_share", "must be in [0, 1)");
   }
+  if (!(std::isfinite(r.trend_margin) && r.trend_margin >= 0)) {
+    return PathError("trend_margin", "must be finite and >= 0");
+  }
+  if (r.cv_folds != 0 && (r.cv_folds < 2 || r.cv_folds > 20)) {
+    return PathError(
+        "cv_folds",
+        absl::StrCat("must be 0 (none) or in [2, 20]; got ", r.cv_folds));
+  }
   absl::flat_hash_map<std::string, std::string> seen;
   auto note = [&](const std::string& feature,
                   const std::string& path) -> absl::Status {
@@ -356,9 +454,14 @@ absl::Status ValidateScorecardLearnOptions(const Options& o) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<LearnedScorecard> LearnScorecard(
+namespace {
+
+// LearnScorecard without cross-validation; a non-empty `forced_holdout`
+// (1 = held out, one per row) replaces the options' holdout.
+absl::StatusOr<LearnedScorecard> LearnOnce(
     MatrixView x, absl::Span<const uint8_t> labels, const Options& options,
-    absl::Span<const UnixSeconds> as_of) {
+    absl::Span<const UnixSeconds> as_of,
+    absl::Span<const uint8_t> forced_holdout) {
   if (absl::Status s = ValidateScorecardLearnOptions(options); !s.ok()) {
     return s;
   }
@@ -445,7 +548,9 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
   // Training and holdout rows.
   LearnedScorecard out;
   out.holdout.assign(n, 0);
-  if (options.has_holdout_from()) {
+  if (!forced_holdout.empty()) {
+    out.holdout.assign(forced_holdout.begin(), forced_holdout.end());
+  } else if (options.has_holdout_from()) {
     if (as_of.size() != n) {
       return PathError("holdout_from",
                        absl::StrCat("needs the rows' as-of times; got ",
@@ -612,6 +717,47 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
     missing_points[f] =
         points(-factor * coefficient[f] * binned[f].missing_woe);
   }
+  // Whole-number tables read as a person expects (scorecards.md, "The
+  // table"): a yes/no feature's lower value is the reference at 0 points
+  // (its points move into base_points, so no total changes), adjacent bins
+  // of equal points are one row, and rows worth 0 points are left out of
+  // the scorecard (Criterion.otherwise_points: 0 covers them).
+  double base_shift = 0;
+  if (o.round_points) {
+    for (size_t f : model) {
+      Binned& b = binned[f];
+      std::vector<double>& p = band_points[f];
+      if (b.binary && b.bins.size() == 2) {
+        const double reference = p[0];
+        base_shift += reference;
+        p[0] = 0;
+        p[1] -= reference;
+        // A missing value of a column never missing in training scores as
+        // the reference.
+        missing_points[f] =
+            b.missing_count > 0 ? missing_points[f] - reference : 0.0;
+        missing_points[f] += 0.0;  // no -0
+      }
+      for (size_t k = 0; k + 1 < b.bins.size();) {
+        if (p[k] != p[k + 1]) {
+          ++k;
+          continue;
+        }
+        MergeWithNext(b.bins, k);
+        b.woe.erase(b.woe.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+        b.woe[k] = b.WoeOfCounts(b.bins[k].count, b.bins[k].events);
+        p.erase(p.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+      }
+      // A feature worth 0 points everywhere adds nothing to any total.
+      // (One stays, so the scorecard keeps a dimension.)
+      const auto left = std::count(kept.begin(), kept.end(), uint8_t{1});
+      if (left > 1 && missing_points[f] == 0 &&
+          std::all_of(p.begin(), p.end(), [](double v) { return v == 0; })) {
+        kept[f] = 0;
+        reasons[f] = "every bin rounds to 0 points";
+      }
+    }
+  }
 
   // The scorecard.
   v1::Scorecard& card = out.scorecard;
@@ -620,10 +766,12 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
       "Learned from %d training rows (%d churners): %s bins, WoE logistic "
       "fit, %g points double the odds, %g points at odds %g",
       train.size(), churners,
-      o.binning == Options::QUANTILE ? "quantile" : "monotonic", o.pdo,
-      o.base_score, o.base_odds));
+      o.binning == Options::QUANTILE    ? "quantile"
+      : o.binning == Options::MONOTONIC ? "monotonic"
+                                        : "trend-detected",
+      o.pdo, o.base_score, o.base_odds));
   card.set_source("learned from history (LearnScorecard)");
-  card.set_base_points(points(offset - factor * raw.intercept));
+  card.set_base_points(points(offset - factor * raw.intercept) + base_shift);
   double green_min = PointsAtProbability(o.yellow_probability, offset, factor);
   double yellow_min = PointsAtProbability(o.red_probability, offset, factor);
   if (o.round_points) {
@@ -656,6 +804,18 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
       learned->set_information_value(b.iv);
       learned->set_coefficient(coefficient[f]);
       learned->set_increasing(b.increasing);
+      learned->set_trend(b.trend);
+      learned->set_binary(b.binary && b.bins.size() == 2);
+      // With round_points, bands worth 0 points are covered by
+      // otherwise_points instead of listed.
+      auto band_of = [&](double pts) -> v1::Band* {
+        if (o.round_points && pts == 0) {
+          criterion->set_otherwise_points(0);
+          return nullptr;
+        }
+        return criterion->add_bands();
+      };
+      v1::Band unlisted;
       std::vector<double> risk;
       for (size_t i : train) {
         risk.push_back(-b.WoeOf(x.values[i * d + candidates[f]]));
@@ -665,12 +825,16 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
       for (size_t k = 0; k < b.bins.size(); ++k) {
         const double lo = b.bins[k].lower;
         const double hi = k + 1 < b.bins.size() ? b.bins[k + 1].lower : kInf;
-        v1::Band* band = criterion->add_bands();
+        v1::Band* band = band_of(band_points[f][k]);
+        if (band == nullptr) unlisted.Clear(), band = &unlisted;
         v1::ScorecardBin* bin = learned->add_bins();
         if (lo != -kInf) band->set_min(lo), bin->set_min(lo);
         if (hi != kInf) band->set_max(hi), bin->set_max(hi);
         band->set_points(band_points[f][k]);
-        band->set_label(BandLabel(lo, hi));
+        band->set_label(
+            learned->binary()
+                ? absl::StrCat("= ", Number(k == 0 ? b.low : b.high))
+                : BandLabel(lo, hi));
         bin->set_count(b.bins[k].count);
         bin->set_events(b.bins[k].events);
         bin->set_event_rate(b.bins[k].rate());
@@ -678,7 +842,9 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
         bin->set_points(band->points());
         bin->set_label(band->label());
       }
-      v1::Band* band = criterion->add_bands();
+      v1::Band* band = band_of(missing_points[f]);
+      if (band == nullptr) band = &unlisted;
+      band->Clear();
       band->set_missing(true);
       band->set_points(missing_points[f]);
       band->set_label("missing");
@@ -800,6 +966,69 @@ absl::StatusOr<LearnedScorecard> LearnScorecard(
                                           : 0.0);
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<LearnedScorecard> LearnScorecard(
+    MatrixView x, absl::Span<const uint8_t> labels, const Options& options,
+    absl::Span<const UnixSeconds> as_of) {
+  absl::StatusOr<LearnedScorecard> learned =
+      LearnOnce(x, labels, options, as_of, {});
+  if (!learned.ok()) return learned;
+  const Resolved o = Resolve(options);
+  if (o.cv_folds == 0) return learned;
+
+  // Stratified folds of the training rows, dealt per class after a
+  // shuffle by `seed` (stream 1; the random holdout uses stream 0).
+  const size_t d = x.num_cols();
+  std::vector<size_t> train;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (!learned->holdout[i]) train.push_back(i);
+  }
+  std::vector<int> fold(train.size());
+  internal::Rng rng(options.seed(), 1);
+  for (uint8_t cls : {0, 1}) {
+    std::vector<size_t> rows;
+    for (size_t r = 0; r < train.size(); ++r) {
+      if (labels[train[r]] == cls) rows.push_back(r);
+    }
+    for (size_t i = rows.size(); i > 1; --i) {  // Fisher-Yates
+      std::swap(rows[i - 1], rows[rng.Below(i)]);
+    }
+    for (size_t k = 0; k < rows.size(); ++k) {
+      fold[rows[k]] = static_cast<int>(k % static_cast<size_t>(o.cv_folds));
+    }
+  }
+  std::vector<double> values;
+  values.reserve(train.size() * d);
+  std::vector<uint8_t> y;
+  for (size_t i : train) {
+    values.insert(values.end(), x.values.begin() + i * d,
+                  x.values.begin() + (i + 1) * d);
+    y.push_back(labels[i]);
+  }
+  const MatrixView sub{values, x.columns, {}};
+  Options inner = options;
+  inner.set_cv_folds(0);
+  double sum = 0;
+  for (int k = 0; k < o.cv_folds; ++k) {
+    std::vector<uint8_t> held(train.size());
+    for (size_t r = 0; r < train.size(); ++r) held[r] = fold[r] == k;
+    absl::StatusOr<LearnedScorecard> part = LearnOnce(sub, y, inner, {}, held);
+    if (!part.ok() || !part->report.has_holdout_auc()) {
+      learned->report.clear_cv_fold_aucs();
+      learned->report.add_warnings(absl::StrCat(
+          "no cross-validated AUC: fold ", k + 1, " of ", o.cv_folds, " ",
+          part.ok() ? "holds a single class"
+                    : absl::StrCat("failed: ", part.status().message())));
+      return learned;
+    }
+    learned->report.add_cv_fold_aucs(part->report.holdout_auc());
+    sum += part->report.holdout_auc();
+  }
+  learned->report.set_cv_auc(sum / o.cv_folds);
+  return learned;
 }
 
 }  // namespace churnkit

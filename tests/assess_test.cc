@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "churnkit/generator.h"
+#include "churnkit/health.h"
 #include "churnkit/io.h"
+#include "churnkit/labels.h"
 #include "churnkit/model.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -420,6 +423,161 @@ TEST(AlertStream, BadCapacityOrOverflowTaskIsAnError) {
   config.mutable_alerts()->mutable_overflow_task()->set_title("{nope}");
   EXPECT_THAT(std::string(Assessor::Create(config).status().message()),
               HasSubstr("alerts.overflow_task.title"));
+}
+
+}  // namespace
+}  // namespace churnkit
+
+namespace churnkit {
+namespace {
+
+const Dataset& Generated400() {
+  static const Dataset* ds = [] {
+    v1::GeneratorConfig config;
+    EXPECT_TRUE(ParseTextProto(R"pb(customers: 400
+                                    seed: 7
+                                    start_date: "2024-01-01"
+                                    end_date: "2025-06-30")pb",
+                               &config)
+                    .ok());
+    return new Dataset(std::move(GenerateInMemory(config).value().dataset));
+  }();
+  return *ds;
+}
+
+TEST(ColoursFromCapacity, RedIsTheRiskiestShareOfTheRun) {
+  const Dataset& ds = Generated400();
+  const UnixSeconds as_of = ParseTime("2025-07-01").value();
+  const AssessResult plain =
+      Assessor::Create({}).value().Assess(ds, as_of).value();
+  v1::AssessmentConfig config;
+  config.set_red_share(0.1);
+  const AssessResult capped =
+      Assessor::Create(config).value().Assess(ds, as_of).value();
+  ASSERT_EQ(plain.assessment.customers_size(),
+            capped.assessment.customers_size());
+  const double cut = capped.assessment.colours().yellow_min();
+  int64_t active = 0, red = 0;
+  double max_red = -1e300, min_other = 1e300;
+  for (int i = 0; i < capped.assessment.customers_size(); ++i) {
+    const v1::CustomerAssessment& c = capped.assessment.customers(i);
+    EXPECT_EQ(c.score(), plain.assessment.customers(i).score());
+    EXPECT_EQ(c.colour() == v1::RED, c.score() < cut) << c.customer_id();
+    if (c.churned()) continue;
+    ++active;
+    if (c.colour() == v1::RED) {
+      ++red;
+      max_red = std::max(max_red, c.score());
+    } else {
+      min_other = std::min(min_other, c.score());
+    }
+  }
+  ASSERT_GT(active, 100);
+  EXPECT_GT(red, 0);
+  EXPECT_LE(red, static_cast<int64_t>(0.1 * static_cast<double>(active)));
+  EXPECT_LT(max_red, min_other);  // the riskiest, by score
+  // Without red_share the run reports the scorecard's own cut-offs.
+  EXPECT_EQ(plain.assessment.colours().yellow_min(),
+            DefaultScorecard().value().colours().yellow_min());
+  EXPECT_GE(capped.assessment.colours().green_min(), cut);
+}
+
+TEST(ColoursFromCapacity, ARedShareOutsideZeroOneIsAnError) {
+  for (double bad : {0.0, 1.0, -0.2, 1.5, std::nan("")}) {
+    v1::AssessmentConfig config;
+    config.set_red_share(bad);
+    absl::StatusOr<Assessor> a = Assessor::Create(config);
+    ASSERT_FALSE(a.ok()) << bad;
+    EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(a.status().message()),
+                ::testing::HasSubstr("red_share: must be in (0, 1)"));
+  }
+}
+
+TEST(Backtest, ChurnByColourAndTheScoresAucOnTheHistory) {
+  const Dataset& ds = Generated400();
+  v1::AssessmentConfig config;
+  config.set_red_share(0.2);
+  const Assessor assessor = Assessor::Create(config).value();
+  absl::StatusOr<v1::Backtest> b =
+      assessor.Backtest(ds, ParseTime("2025-07-01").value(), 90);
+  ASSERT_TRUE(b.ok()) << b.status();
+  // The data ends 2025-06-30: the window is the 90 days before 2025-07-01.
+  EXPECT_EQ(b->to().seconds(), ParseTime("2025-07-01").value());
+  EXPECT_EQ(b->from().seconds(), ParseTime("2025-04-02").value());
+  ASSERT_EQ(b->colours_size(), 3);
+  int64_t customers = 0, churned = 0;
+  for (const v1::Backtest::ByColour& c : b->colours()) {
+    customers += c.customers();
+    churned += c.churned();
+    EXPECT_LE(c.churned(), c.customers());
+    if (c.customers() > 0) {
+      EXPECT_DOUBLE_EQ(c.churn_rate(), static_cast<double>(c.churned()) /
+                                           static_cast<double>(c.customers()));
+    }
+  }
+  EXPECT_EQ(customers, b->customers());
+  EXPECT_EQ(churned, b->churned());
+  ASSERT_GT(b->churned(), 0);
+  EXPECT_LE(b->colours(2).customers(),
+            static_cast<int64_t>(0.2 * static_cast<double>(b->customers())));
+  ASSERT_TRUE(b->has_auc());
+  EXPECT_GT(b->auc(), 0.5);
+  EXPECT_LT(b->auc(), 1.0);
+  // The same as a panel of that date scored by hand.
+  const FeatureEngine engine =
+      FeatureEngine::Create(DefaultFeatureSet().value()).value();
+  const ChurnLabeler labeler =
+      ChurnLabeler::Create(DefaultChurnDefinition().value()).value();
+  const UnixSeconds from[] = {b->from().seconds()};
+  const TrainingPanel panel =
+      BuildTrainingPanel(ds, engine, labeler, from, 90).value();
+  EXPECT_EQ(b->customers(), static_cast<int64_t>(panel.labels.size()));
+}
+
+TEST(Backtest, AHorizonLongerThanTheHistoryIsAnError) {
+  const Assessor assessor = Assessor::Create({}).value();
+  const Dataset& ds = Generated400();
+  absl::StatusOr<v1::Backtest> b =
+      assessor.Backtest(ds, ParseTime("2025-07-01").value(), 1000);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(b.status().message()),
+              ::testing::HasSubstr("backtest horizon_days: 1000 days is "
+                                   "longer than the history"));
+  b = assessor.Backtest(ds, ParseTime("2025-07-01").value(), 0);
+  ASSERT_FALSE(b.ok());
+  EXPECT_THAT(std::string(b.status().message()),
+              ::testing::HasSubstr("backtest horizon_days: must be > 0"));
+}
+
+TEST(Backtest, NoChurnersLeavesTheAucUnsetNeverNaN) {
+  // Three customers who log in every day for half a year: nobody churns.
+  DatasetBuilder builder;
+  builder.set_implicit_customers(true);
+  const UnixSeconds start = ParseTime("2024-01-01").value();
+  for (const char* id : {"a", "b", "c"}) {
+    for (int day = 0; day < 182; ++day) {
+      EventInput e;
+      e.customer_id = id;
+      e.kind = v1::LOGIN;
+      e.time = start + int64_t{day} * 86400 + 3600;
+      ASSERT_TRUE(builder.AddEvent(e, {"test", 1}).ok());
+    }
+  }
+  absl::StatusOr<Dataset> ds = std::move(builder).Build();
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  const Assessor assessor = Assessor::Create({}).value();
+  absl::StatusOr<v1::Backtest> b =
+      assessor.Backtest(*ds, ParseTime("2024-07-01").value(), 30);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->customers(), 3);
+  EXPECT_EQ(b->churned(), 0);
+  EXPECT_FALSE(b->has_auc());
+  EXPECT_THAT(b->note(), ::testing::HasSubstr("no customer churned"));
+  for (const v1::Backtest::ByColour& c : b->colours()) {
+    EXPECT_EQ(c.churn_rate(), 0);
+  }
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ run scorecard --help
 expect_code 0
 expect_line "$out" "Usage: churnkit scorecard"
 for option in "--dates D1,D2,..." "--horizon DAYS" "--test-from DATE" \
-    "--label COLUMN" "--options FILE" "--binning monotonic|quantile" "--out FILE" \
+    "--label COLUMN" "--options FILE" "--binning auto|monotonic|quantile" "--out FILE" \
     "--assess-config FILE"; do
   expect_line "$out" "  $option"
 done
@@ -35,7 +35,7 @@ expect_code 2
 expect_line "$err" "--assess-config needs an event data set"
 run scorecard "$tmp" --dates 2024-09-01 --binning zigzag
 expect_code 2
-expect_line "$err" "--binning must be monotonic or quantile"
+expect_line "$err" "--binning must be auto, monotonic or quantile"
 run scorecard "$tmp" --dates 2024-09-01 --max-bins 1
 expect_code 2
 printf 'pdo: -5\n' >"$tmp/bad.textproto"
@@ -54,8 +54,8 @@ run scorecard "$tmp/data" --dates 2024-09-01,2024-12-01,2025-03-01 \
 expect_code 0
 expect_line "$out" "rows at 3 dates (2024-09-01, 2024-12-01, 2025-03-01), churn within 90 days"
 expect_line "$out" "Holdout: rows as of 2025-03-01 and later"
-expect_regex "$out" '^ROC-AUC of the total: train 0\.[6-9][0-9]+, holdout 0\.[6-9][0-9]+$'
-expect_regex "$out" '^  Dimension +Feature +Bins +IV +AUC +Coef\. +Points$'
+expect_regex "$out" '^ROC-AUC of the total: train 0\.[6-9][0-9]+, holdout 0\.[6-9][0-9]+, cross-validated 0\.[6-9][0-9]+ \(5-fold on the training rows, folds 0\.[0-9]+ \.\. 0\.[0-9]+\)$'
+expect_regex "$out" '^  Dimension +Feature +Bins +Trend +IV +AUC +Coef\. +Points$'
 expect_regex "$out" '^Dropped [0-9]+ features: '
 expect_line "$out" "Colours from history"
 expect_regex "$out" '^  GREEN +>= \+[0-9]+ '
@@ -84,7 +84,7 @@ run scorecard "$tmp/data" --dates 2024-12-01,2025-03-01 \
   --options "$tmp/q.textproto"
 expect_code 0
 expect_no_line "$out" "Holdout: rows as of"
-expect_regex "$out" '^ROC-AUC of the total: train 0\.[0-9]+, holdout 0\.[0-9]+$'
+expect_regex "$out" '^ROC-AUC of the total: train 0\.[0-9]+, holdout 0\.[0-9]+, cross-validated '
 
 # --test-from holds out every date from it on.
 run scorecard "$tmp/data" --dates 2024-09-01,2024-12-01,2025-03-01 \
@@ -109,7 +109,7 @@ run scorecard "$tmp/table.csv" --label churned --id id \
   --out "$tmp/table_card.textproto"
 expect_code 0
 expect_line "$out" "table.csv: 600 customers, 4 columns"
-expect_regex "$out" '^  tickets +tickets +[0-9]+ +0\.[0-9]+ +0\.[0-9]+ +-[0-9.]+ '
+expect_regex "$out" '^  tickets +tickets +[0-9]+ +(ascending|peak|valley) +0\.[0-9]+ +0\.[0-9]+ +-[0-9.]+ '
 expect_line "$tmp/table_card.textproto" 'feature: "plan=monthly"'
 
 # A label cell that is neither churned nor not (e.g. NaN) is an error.

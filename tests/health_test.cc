@@ -115,6 +115,48 @@ TEST(HealthScorer, CombinesCriteriaAndScoresMissingAsRisk) {
   EXPECT_EQ(score("MIN", {kNaN, 9}).label, "missing");
 }
 
+TEST(HealthScorer, OtherwisePointsCoverGapsAndMissingValues) {
+  absl::StatusOr<HealthScorer> s = HealthScorer::Create(
+      Parse(R"pb(colours { green_min: 1 yellow_min: -5 }
+                 dimensions {
+                   combine: SUM
+                   criteria {
+                     feature: "a"
+                     otherwise_points: 0
+                     bands { min: 2 max: 4 points: -7 label: "two or three" }
+                     bands { min: 10 points: 3 label: "ten or more" }
+                   }
+                   criteria { feature: "b" otherwise_points: 2 }
+                 })pb"),
+      {"a", "b"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(s->Score(std::vector<double>{1, 0}).total, 2);
+  EXPECT_EQ(s->Score(std::vector<double>{3, 0}).total, -5);
+  EXPECT_EQ(s->Score(std::vector<double>{3, 0}).dimensions[0].label,
+            "two or three");
+  EXPECT_EQ(s->Score(std::vector<double>{7, 0}).total, 2);
+  EXPECT_EQ(s->Score(std::vector<double>{12, nan}).total, 5);
+  EXPECT_EQ(s->Score(std::vector<double>{nan, nan}).total, 2);
+  EXPECT_EQ(s->min_total(), -5);
+  EXPECT_EQ(s->max_total(), 5);
+  // Bands still must not overlap; the points must be finite.
+  EXPECT_THAT(CreateError(R"pb(dimensions {
+                                 criteria {
+                                   feature: "a"
+                                   otherwise_points: 0
+                                   bands { min: 1 max: 5 points: 1 }
+                                   bands { min: 4 points: 2 }
+                                 }
+                               })pb"),
+              HasSubstr("overlaps"));
+  EXPECT_THAT(CreateError(R"pb(dimensions {
+                                 criteria { feature: "a" otherwise_points: inf }
+                               })pb"),
+              HasSubstr("dimensions[0].criteria[0].otherwise_points: must be "
+                        "finite"));
+}
+
 TEST(HealthScorer, ConfigErrorsNameThePath) {
   const std::string head = "colours { green_min: 1 yellow_min: 0 } ";
   EXPECT_THAT(CreateError(head + R"pb(dimensions {

@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "args.h"
@@ -186,6 +188,37 @@ absl::Status PrintJsonLines(const v1::Assessment& a) {
   return absl::OkStatus();
 }
 
+void PrintBacktest(const v1::Backtest& b, std::FILE* out) {
+  using Align = TextTable::Align;
+  std::fprintf(out,
+               "\nBacktest: customers active on %s, scored then, and their "
+               "churn by %s (%d days): %s customers, %s churned (%s)\n",
+               FormatTime(b.from().seconds()).c_str(),
+               FormatTime(b.to().seconds()).c_str(), b.horizon_days(),
+               FormatCount(b.customers()).c_str(),
+               FormatCount(b.churned()).c_str(),
+               FormatShare(b.churned(), b.customers()).c_str());
+  TextTable t({Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
+               Align::kRight});
+  t.AddRow({"Health", "Customers", "Share", "Churned", "Churn rate"});
+  for (const v1::Backtest::ByColour& c : b.colours()) {
+    t.AddRow({ColourName(c.colour()), FormatCount(c.customers()),
+              FormatShare(c.customers(), b.customers()),
+              FormatCount(c.churned()),
+              absl::StrFormat("%.1f%%", 100 * c.churn_rate())});
+  }
+  std::fprintf(out, "%s", t.Render().c_str());
+  std::fprintf(out, "Colour cut-offs: GREEN >= %s, YELLOW >= %s\n",
+               Points(b.cutoffs().green_min()).c_str(),
+               Points(b.cutoffs().yellow_min()).c_str());
+  if (b.has_auc()) {
+    std::fprintf(out, "ROC-AUC of the score on the history: %.3f\n", b.auc());
+  } else {
+    std::fprintf(out, "ROC-AUC of the score on the history: n/a (%s)\n",
+                 b.note().c_str());
+  }
+}
+
 // Writes `message` in binary to `path` (for --history-out / --save).
 absl::Status WriteBinary(const google::protobuf::Message& message,
                          const std::string& path) {
@@ -210,6 +243,8 @@ int RunAssess(CommandArgs args) {
       model_file;
   std::string output = "summary";
   int64_t top = 10;
+  int64_t backtest_days = 0;
+  std::optional<double> red_share;
   UnixSeconds as_of = kNoTime;
   AddDataInputArgs(parser, &input);
   parser.AddOption("as-of", "DATE", "Assess as of this date (required)",
@@ -253,6 +288,24 @@ int RunAssess(CommandArgs args) {
                    "feature set): adds each customer's churn probability and "
                    "the model's reasons, and ranks the at-risk list by it",
                    &model_file);
+  parser.AddOption(
+      "red-share", "SHARE",
+      "Colours from capacity: RED is the riskiest SHARE of the customers "
+      "not churned, in (0, 1) (overrides the config's red_share)",
+      [&](absl::string_view v) -> absl::Status {
+        double x;
+        if (!absl::SimpleAtod(v, &x)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--red-share: not a number: '", v, "'"));
+        }
+        red_share = x;
+        return absl::OkStatus();
+      });
+  parser.AddInt("backtest", "DAYS",
+                "Also backtest the health score on the history: customers "
+                "scored DAYS before --as-of (or before the data's end), "
+                "their churn in the next DAYS by colour and the score's AUC",
+                1, 100000, &backtest_days);
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
   if (as_of == kNoTime) return parser.UsageError("--as-of is required");
 
@@ -262,6 +315,7 @@ int RunAssess(CommandArgs args) {
       return Fail(parser, s);
     }
   }
+  if (red_share.has_value()) config.set_red_share(*red_share);
   absl::StatusOr<Assessor> assessor = Assessor::Create(config);
   if (!assessor.ok()) return Fail(parser, assessor.status());
   v1::AlertHistory history;
@@ -305,6 +359,13 @@ int RunAssess(CommandArgs args) {
     }
   } else {
     PrintSummary(result->assessment, static_cast<int>(top));
+  }
+  if (backtest_days > 0) {
+    absl::StatusOr<v1::Backtest> backtest = assessor->Backtest(
+        loaded.dataset, as_of, static_cast<int>(backtest_days));
+    if (!backtest.ok()) return Fail(parser, backtest.status());
+    // On stdout with the summary; on stderr beside csv / jsonl rows.
+    PrintBacktest(*backtest, output == "summary" ? stdout : stderr);
   }
   if (!history_out.empty()) {
     if (absl::Status s = WriteBinary(result->history, history_out); !s.ok()) {

@@ -78,6 +78,40 @@ std::string CompareWithZoho(const Rows& rows, const LearnedScorecard& learned) {
                       ", holdout ", auc[1], "\n");
 }
 
+const char* TrendName(v1::LearnedFeature::Trend trend) {
+  switch (trend) {
+    case v1::LearnedFeature::ASCENDING:
+      return "ascending";
+    case v1::LearnedFeature::DESCENDING:
+      return "descending";
+    case v1::LearnedFeature::PEAK:
+      return "peak";
+    case v1::LearnedFeature::VALLEY:
+      return "valley";
+    case v1::LearnedFeature::ZIGZAG:
+      return "zigzag";
+    default:
+      return "-";
+  }
+}
+
+const char* TrendDescription(v1::LearnedFeature::Trend trend) {
+  switch (trend) {
+    case v1::LearnedFeature::ASCENDING:
+      return "churn rises with the value";
+    case v1::LearnedFeature::DESCENDING:
+      return "churn falls with the value";
+    case v1::LearnedFeature::PEAK:
+      return "churn peaks in the middle";
+    case v1::LearnedFeature::VALLEY:
+      return "churn is lowest in the middle";
+    case v1::LearnedFeature::ZIGZAG:
+      return "churn zig-zags";
+    default:
+      return "a single bin";
+  }
+}
+
 void PrintReport(const LearnedScorecard& learned, bool bins,
                  const std::string& comparison) {
   const v1::ScorecardReport& r = learned.report;
@@ -89,11 +123,21 @@ void PrintReport(const LearnedScorecard& learned, bool bins,
   std::printf("Holdout rows:  %s (%s churned)\n",
               FormatCount(r.holdout_rows()).c_str(),
               FormatCount(r.holdout_events()).c_str());
-  std::printf("ROC-AUC of the total: train %s, holdout %s\n%s\n",
-              Fixed(r.train_auc(), 4).c_str(),
-              r.has_holdout_auc() ? Fixed(r.holdout_auc(), 4).c_str()
-                                  : "n/a (no holdout with both classes)",
-              comparison.c_str());
+  std::string cv = "n/a";
+  if (r.has_cv_auc()) {
+    double lo = 1, hi = 0;
+    for (double a : r.cv_fold_aucs())
+      lo = std::min(lo, a), hi = std::max(hi, a);
+    cv = absl::StrCat(Fixed(r.cv_auc(), 4), " (", r.cv_fold_aucs_size(),
+                      "-fold on the training rows, folds ", Fixed(lo, 4),
+                      " .. ", Fixed(hi, 4), ")");
+  }
+  std::printf(
+      "ROC-AUC of the total: train %s, holdout %s, cross-validated %s\n%s\n",
+      Fixed(r.train_auc(), 4).c_str(),
+      r.has_holdout_auc() ? Fixed(r.holdout_auc(), 4).c_str()
+                          : "n/a (no holdout with both classes)",
+      cv.c_str(), comparison.c_str());
   for (const std::string& w : r.warnings()) {
     std::printf("WARNING: %s\n", w.c_str());
   }
@@ -105,10 +149,10 @@ void PrintReport(const LearnedScorecard& learned, bool bins,
                    [](const auto* a, const auto* b) {
                      return a->information_value() > b->information_value();
                    });
-  TextTable table({Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
-                   Align::kRight, Align::kRight, Align::kLeft});
-  table.AddRow(
-      {"Dimension", "Feature", "Bins", "IV", "AUC", "Coef.", "Points"});
+  TextTable table({Align::kLeft, Align::kLeft, Align::kRight, Align::kLeft,
+                   Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
+  table.AddRow({"Dimension", "Feature", "Bins", "Trend", "IV", "AUC", "Coef.",
+                "Points"});
   for (const v1::LearnedFeature* f : order) {
     double lo = INFINITY, hi = -INFINITY;
     int range = 0;
@@ -118,6 +162,7 @@ void PrintReport(const LearnedScorecard& learned, bool bins,
       range += !b.missing();
     }
     table.AddRow({f->dimension(), f->feature(), absl::StrCat(range),
+                  f->binary() ? "yes/no" : TrendName(f->trend()),
                   Fixed(f->information_value(), 3), Fixed(f->auc(), 3),
                   Fixed(f->coefficient(), 3),
                   absl::StrCat(Points(lo), " .. ", Points(hi))});
@@ -131,14 +176,36 @@ void PrintReport(const LearnedScorecard& learned, bool bins,
       TextTable t({Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
                    Align::kRight, Align::kRight});
       t.AddRow({"Bin", "Rows", "Churned", "Rate", "WoE", "Points"});
+      // Rows worth 0 points are summed into one "other values" line (the
+      // scorecard covers them with otherwise_points: 0); a bin holding no
+      // training row (an empty missing bin) is not shown.
+      int64_t other_rows = 0, other_events = 0;
+      int other_bins = 0;
       for (const v1::ScorecardBin& b : f.bins()) {
+        if (b.count() == 0 && b.missing()) continue;
+        if (b.points() == 0) {
+          other_rows += b.count();
+          other_events += b.events();
+          ++other_bins;
+          continue;
+        }
         t.AddRow({b.label(), FormatCount(b.count()), FormatCount(b.events()),
                   Fixed(100 * b.event_rate(), 1) + "%", Fixed(b.woe(), 3),
                   Points(b.points())});
       }
+      if (other_bins > 0) {
+        t.AddRow(
+            {"other values", FormatCount(other_rows), FormatCount(other_events),
+             other_rows > 0 ? Fixed(100.0 * static_cast<double>(other_events) /
+                                        static_cast<double>(other_rows),
+                                    1) +
+                                  "%"
+                            : "",
+             "", "0"});
+      }
       std::printf("  %s (%s)\n%s\n", f.feature().c_str(),
-                  f.increasing() ? "churn rises with the value"
-                                 : "churn falls with the value",
+                  f.binary() ? "yes/no: the lower value is the reference"
+                             : TrendDescription(f.trend()),
                   t.Render(4).c_str());
     }
   }
@@ -272,7 +339,7 @@ int RunScorecard(CommandArgs args) {
   parser.AddString("options", "FILE",
                    "A churnkit.v1.ScorecardLearnOptions textproto",
                    &options_file);
-  parser.AddString("binning", "monotonic|quantile",
+  parser.AddString("binning", "auto|monotonic|quantile",
                    "Binning method (overrides --options)", &binning);
   parser.AddInt("max-bins", "N", "Most bins per feature (overrides --options)",
                 2, 1000, &max_bins);
@@ -310,13 +377,15 @@ int RunScorecard(CommandArgs args) {
       return Fail(parser, s);
     }
   }
-  if (binning == "monotonic") {
+  if (binning == "auto") {
+    options.set_binning(v1::ScorecardLearnOptions::AUTO);
+  } else if (binning == "monotonic") {
     options.set_binning(v1::ScorecardLearnOptions::MONOTONIC);
   } else if (binning == "quantile") {
     options.set_binning(v1::ScorecardLearnOptions::QUANTILE);
   } else if (!binning.empty()) {
     return parser.UsageError(absl::StrCat(
-        "--binning must be monotonic or quantile, not '", binning, "'"));
+        "--binning must be auto, monotonic or quantile, not '", binning, "'"));
   }
   if (max_bins > 0) options.set_max_bins(static_cast<int32_t>(max_bins));
   // A panel repeats customers at each date: hold out the last date(s).

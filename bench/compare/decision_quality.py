@@ -68,6 +68,15 @@ def main():
     ap.add_argument("--dates", default=DATES)
     ap.add_argument("--horizon", type=int, default=90)
     ap.add_argument("--config", default="", help="AssessmentConfig for assess")
+    ap.add_argument("--binning", default="quantile",
+                    help="the learned scorecard's binning (the main job's: "
+                         "quantile)")
+    ap.add_argument("--train-args", default="--panel-label at-end",
+                    help="extra `churnkit train` flags, space-separated (the main "
+                         "job's: --panel-label at-end)")
+    ap.add_argument("--red-share", default="0.05",
+                    help="assess with this capacity share of RED (the main "
+                         "job's: 0.05; '' for the scorecard's cut-offs)")
     ap.add_argument("--zoho", action="store_true",
                     help="assess with the shipped Zoho scorecard instead of "
                          "one learned from the data's history (the main job)")
@@ -82,19 +91,22 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             model = os.path.join(tmp, "model.pb")
             run([args.churnkit, "train", data, "--dates", args.dates,
-                 "--horizon", str(args.horizon), "--out", model])
+                 "--horizon", str(args.horizon), "--out", model]
+                + args.train_args.split())
             config = args.config
             if not config and not args.zoho:
                 # The main job's recipe: a scorecard learned from the same
                 # panel (quantile bins), held out from the last date.
                 config = os.path.join(tmp, "assess.textproto")
                 run([args.churnkit, "scorecard", data, "--dates", args.dates,
-                     "--horizon", str(args.horizon), "--binning", "quantile",
+                     "--horizon", str(args.horizon), "--binning", args.binning,
                      "--assess-config", config])
             cmd = [args.churnkit, "assess", data, "--as-of", as_of.isoformat(),
                    "--model", model, "--output", "csv"]
             if config:
                 cmd += ["--config", config]
+            if args.red_share:
+                cmd += ["--red-share", args.red_share]
             rows = list(csv.DictReader(io.StringIO(run(cmd))))
         truth = {r["customer_id"]: r for r in
                  csv.DictReader(open(os.path.join(data, "truth.csv")))}

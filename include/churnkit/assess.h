@@ -75,6 +75,20 @@ class Assessor {
   absl::StatusOr<AssessResult> Assess(const Dataset& dataset, UnixSeconds as_of,
                                       const AssessOptions& options = {}) const;
 
+  // Backtests this assessment's health score on the history: the
+  // customers signed up and not churned at `to` - `horizon_days` (`to` =
+  // `as_of`, or the day after the data set's last event if earlier) are
+  // scored and coloured as of then (red_share applied among them), and
+  // compared with who began churning in the following `horizon_days` days:
+  // customers and churn per colour, and the score's ROC-AUC. A window
+  // without churners (or without stayers) leaves `auc` unset with a
+  // `note`, never NaN. Errors (InvalidArgument): horizon_days <= 0; a
+  // window starting before the data set's first event ("longer than the
+  // history", naming the longest possible); a data set without events.
+  absl::StatusOr<v1::Backtest> Backtest(const Dataset& dataset,
+                                        UnixSeconds as_of, int horizon_days,
+                                        int threads = 0) const;
+
  private:
   struct Impl;
   explicit Assessor(std::unique_ptr<Impl> impl);
