@@ -22,6 +22,32 @@ using churnkit::capi::ParseBytes;
 using churnkit::capi::ParseOptional;
 using churnkit::capi::ToBuffer;
 
+namespace {
+
+// One job over a data set: parse the request bytes (none: every default),
+// run `job`, serialize its result into *out.
+template <typename Request, typename Job>
+ck_status RunJob(const char* function, const ck_dataset_t* dataset,
+                 const void* request, size_t request_size, ck_buffer_t** out,
+                 Job job) {
+  return Guard(function, [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    Request parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    auto result = job(dataset->rep.dataset, parsed);
+    if (!result.ok()) return result.status();
+    return ToBuffer(*result, out);
+  });
+}
+
+}  // namespace
+
 extern "C" {
 
 ck_status ck_proto_from_text(const char* message_name, const char* text,
@@ -54,23 +80,18 @@ ck_status ck_proto_from_text(const char* message_name, const char* text,
   });
 }
 
-ck_status ck_train(const ck_dataset_t* dataset, const void* request,
-                   size_t request_size, ck_buffer_t** out) {
-  return Guard("ck_train", [&]() -> absl::Status {
-    if (out == nullptr) return NullArgument("out");
-    *out = nullptr;
-    if (dataset == nullptr) return NullArgument("dataset");
-    churnkit::v1::TrainRequest parsed;
-    if (absl::Status s = ParseBytes(request, request_size, "request",
-                                    "request_size", &parsed);
-        !s.ok()) {
-      return s;
-    }
-    absl::StatusOr<churnkit::v1::TrainResult> result =
-        churnkit::TrainChurnModel(dataset->rep.dataset, parsed);
-    if (!result.ok()) return result.status();
-    return ToBuffer(*result, out);
-  });
+ck_status ck_job_train(const ck_dataset_t* dataset, const void* request,
+                       size_t request_size, ck_buffer_t** out) {
+  return RunJob<churnkit::v1::TrainRequest>("ck_job_train", dataset, request,
+                                            request_size, out,
+                                            churnkit::TrainChurnModel);
+}
+
+ck_status ck_job_assess(const ck_dataset_t* dataset, const void* request,
+                        size_t request_size, ck_buffer_t** out) {
+  return RunJob<churnkit::v1::AssessRequest>("ck_job_assess", dataset, request,
+                                             request_size, out,
+                                             churnkit::AssessCustomers);
 }
 
 }  // extern "C"

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "churnkit/assess.h"
 #include "churnkit/features.h"
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
@@ -25,6 +26,7 @@ constexpr int kMaxHorizonDays = 3650;
 constexpr int kDefaultTopFactors = 10;
 constexpr int kDefaultRiskiest = 5;
 constexpr int kDefaultReasons = 3;
+constexpr int kDefaultAtRisk = 10;
 constexpr int kMaxCount = 100000;
 // Event features are heavy-tailed (order values, days since...): clipped
 // at their 1% and 99% quantiles, one extreme value cannot decide a
@@ -251,6 +253,87 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
     c->set_churned(test_y[i] != 0);
   }
   *out.mutable_model() = *std::move(model);
+  return out;
+}
+
+absl::StatusOr<v1::AssessResponse> AssessCustomers(
+    const Dataset& dataset, const v1::AssessRequest& request) {
+  if (request.as_of().empty()) return PathError("as_of", "required");
+  absl::StatusOr<UnixSeconds> as_of = ParseTime(request.as_of());
+  if (!as_of.ok()) return PathError("as_of", as_of.status().message());
+  absl::StatusOr<int> reasons =
+      Count(request.model_reasons(), kDefaultReasons, "model_reasons");
+  if (!reasons.ok()) return reasons.status();
+  absl::StatusOr<int> at_risk =
+      Count(request.at_risk(), kDefaultAtRisk, "at_risk");
+  if (!at_risk.ok()) return at_risk.status();
+  if (request.backtest_days() < 0) {
+    return PathError("backtest_days", absl::StrCat("must be >= 0, got ",
+                                                   request.backtest_days()));
+  }
+  if (request.threads() < 0) {
+    return PathError("threads",
+                     absl::StrCat("must be >= 0, got ", request.threads()));
+  }
+  absl::StatusOr<Assessor> assessor = Assessor::Create(request.config());
+  if (!assessor.ok()) return InField(assessor.status(), "config");
+  AssessOptions options;
+  if (request.has_history()) options.history = &request.history();
+  if (request.has_previous()) options.previous = &request.previous();
+  if (request.has_model()) options.model = &request.model();
+  options.model_reasons = *reasons;
+  options.threads = request.threads();
+  absl::StatusOr<AssessResult> result =
+      assessor->Assess(dataset, *as_of, options);
+  if (!result.ok()) return result.status();
+
+  v1::AssessResponse out;
+  const v1::Assessment& a = result->assessment;
+  v1::AssessSummary& sum = *out.mutable_summary();
+  sum.set_customers(a.customers_size());
+  for (v1::Colour c : {v1::GREEN, v1::YELLOW, v1::RED}) {
+    (*sum.mutable_colours())[v1::Colour_Name(c)] = 0;
+  }
+  for (v1::Level l : {v1::L1, v1::L2, v1::L3}) {
+    (*sum.mutable_alert_levels())[v1::Level_Name(l)] = 0;
+  }
+  for (const v1::CustomerAssessment& c : a.customers()) {
+    ++(*sum.mutable_colours())[v1::Colour_Name(c.colour())];
+    sum.set_churned(sum.churned() + (c.churned() ? 1 : 0));
+    for (const v1::Alert& al : c.alerts()) {
+      ++(*sum.mutable_alert_levels())[v1::Level_Name(al.level())];
+    }
+    for (const v1::Task& t : c.tasks()) ++(*sum.mutable_task_types())[t.type()];
+    sum.set_alerts(sum.alerts() + c.alerts_size());
+    sum.set_tasks(sum.tasks() + c.tasks_size());
+  }
+
+  // At risk: the customers not churned (the churned need win-back),
+  // highest churn probability first with a model, else lowest health.
+  std::vector<int> order;
+  for (int i = 0; i < a.customers_size(); ++i) {
+    if (!a.customers(i).churned()) order.push_back(i);
+  }
+  const bool with_model = request.has_model();
+  std::sort(order.begin(), order.end(), [&](int i, int j) {
+    const v1::CustomerAssessment &x = a.customers(i), &y = a.customers(j);
+    if (with_model && x.churn_probability() != y.churn_probability()) {
+      return x.churn_probability() > y.churn_probability();
+    }
+    if (x.score() != y.score()) return x.score() < y.score();
+    return x.customer_id() < y.customer_id();
+  });
+  for (int k = 0; k < *at_risk && k < static_cast<int>(order.size()); ++k) {
+    out.add_at_risk(order[k]);
+  }
+  if (request.backtest_days() > 0) {
+    absl::StatusOr<v1::Backtest> backtest = assessor->Backtest(
+        dataset, *as_of, request.backtest_days(), request.threads());
+    if (!backtest.ok()) return backtest.status();
+    *out.mutable_backtest() = *std::move(backtest);
+  }
+  *out.mutable_assessment() = std::move(result->assessment);
+  *out.mutable_history() = std::move(result->history);
   return out;
 }
 

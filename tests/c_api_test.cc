@@ -2651,8 +2651,8 @@ TEST(CApiJobs, TrainsTheChurnModelOfTheMainJob) {
       R"(as_of_dates: ["2024-07-01", "2024-10-01", "2025-01-01"] threads: 1)",
       &raw));
   BufferPtr request(raw);
-  ASSERT_CK_OK(ck_train(ds.get(), ck_buffer_data(request.get()),
-                        ck_buffer_size(request.get()), &raw));
+  ASSERT_CK_OK(ck_job_train(ds.get(), ck_buffer_data(request.get()),
+                            ck_buffer_size(request.get()), &raw));
   BufferPtr result(raw);
   std::unique_ptr<pb::Message> r =
       Decode("churnkit.v1.TrainResult", result.get());
@@ -2670,8 +2670,8 @@ TEST(CApiJobs, TrainsTheChurnModelOfTheMainJob) {
   ASSERT_CK_OK(ck_model_load(model_bytes.data(), model_bytes.size(), &m));
   ModelPtr loaded(m);
   // The same request twice gives the same bytes.
-  ASSERT_CK_OK(ck_train(ds.get(), ck_buffer_data(request.get()),
-                        ck_buffer_size(request.get()), &raw));
+  ASSERT_CK_OK(ck_job_train(ds.get(), ck_buffer_data(request.get()),
+                            ck_buffer_size(request.get()), &raw));
   BufferPtr again(raw);
   EXPECT_EQ(
       std::string_view(static_cast<const char*>(ck_buffer_data(again.get())),
@@ -2681,23 +2681,23 @@ TEST(CApiJobs, TrainsTheChurnModelOfTheMainJob) {
 }
 
 TEST(CApiJobs, TrainRejectsBadArgumentsNamingThem) {
-  constexpr char kFn[] = "ck_train";
+  constexpr char kFn[] = "ck_job_train";
   TempDir dir;
   DatasetPtr ds = GeneratedData(dir);
   ASSERT_NE(ds, nullptr);
   ck_buffer_t* out = Poison<ck_buffer_t>();
-  ExpectNullArgument(ck_train(nullptr, nullptr, 0, &out), kFn, "dataset");
+  ExpectNullArgument(ck_job_train(nullptr, nullptr, 0, &out), kFn, "dataset");
   EXPECT_EQ(out, nullptr);
-  ExpectNullArgument(ck_train(ds.get(), nullptr, 0, nullptr), kFn, "out");
-  ExpectNullArgument(ck_train(ds.get(), nullptr, 5, &out), kFn, "request");
+  ExpectNullArgument(ck_job_train(ds.get(), nullptr, 0, nullptr), kFn, "out");
+  ExpectNullArgument(ck_job_train(ds.get(), nullptr, 5, &out), kFn, "request");
   // No bytes: every default, but the dates have none.
-  ExpectError(ck_train(ds.get(), nullptr, 0, &out), CK_INVALID_ARGUMENT, kFn,
-              "as_of_dates: at least two dates");
+  ExpectError(ck_job_train(ds.get(), nullptr, 0, &out), CK_INVALID_ARGUMENT,
+              kFn, "as_of_dates: at least two dates");
   const std::string garbage = "\xff\xff\xff";
-  ExpectError(ck_train(ds.get(), garbage.data(), garbage.size(), &out),
+  ExpectError(ck_job_train(ds.get(), garbage.data(), garbage.size(), &out),
               CK_INVALID_ARGUMENT, kFn,
               "not a serialized churnkit.v1.TrainRequest");
-  ExpectError(ck_train(ds.get(), garbage.data(), SIZE_MAX, &out),
+  ExpectError(ck_job_train(ds.get(), garbage.data(), SIZE_MAX, &out),
               CK_INVALID_ARGUMENT, kFn, "argument 'request_size'");
   const std::pair<const char*, const char*> bad[] = {
       {R"(as_of_dates: ["2025-01-01", "2024-07-01"])",
@@ -2712,10 +2712,52 @@ TEST(CApiJobs, TrainRejectsBadArgumentsNamingThem) {
     const std::string request =
         FromText("churnkit.v1.TrainRequest", text)->SerializeAsString();
     out = Poison<ck_buffer_t>();
-    ExpectError(ck_train(ds.get(), request.data(), request.size(), &out),
+    ExpectError(ck_job_train(ds.get(), request.data(), request.size(), &out),
                 CK_INVALID_ARGUMENT, kFn, fragment);
     EXPECT_EQ(out, nullptr) << text;
   }
+}
+
+TEST(CApiJobs, AssessesWithTheTrainedModelAndRejectsBadArguments) {
+  constexpr char kFn[] = "ck_job_assess";
+  TempDir dir;
+  DatasetPtr ds = GeneratedData(dir);
+  ASSERT_NE(ds, nullptr);
+  const std::string train =
+      FromText("churnkit.v1.TrainRequest",
+               R"(as_of_dates: ["2024-07-01", "2024-10-01", "2025-01-01"])")
+          ->SerializeAsString();
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_job_train(ds.get(), train.data(), train.size(), &raw));
+  BufferPtr trained(raw);
+  std::unique_ptr<pb::Message> request = FromText(
+      "churnkit.v1.AssessRequest", R"(as_of: "2025-04-01" at_risk: 3)");
+  request->GetReflection()
+      ->MutableMessage(request.get(), FieldOf(*request, "model"))
+      ->CopyFrom(
+          Sub(*Decode("churnkit.v1.TrainResult", trained.get()), "model"));
+  const std::string bytes = request->SerializeAsString();
+  ASSERT_CK_OK(ck_job_assess(ds.get(), bytes.data(), bytes.size(), &raw));
+  BufferPtr result(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.AssessResponse", result.get());
+  EXPECT_EQ(Size(*r, "at_risk"), 3);
+  EXPECT_GT(Int64Field(Sub(*r, "summary"), "customers"), 0);
+  EXPECT_EQ(Size(Sub(*r, "assessment"), "customers"),
+            Int64Field(Sub(*r, "summary"), "customers"));
+
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_job_assess(nullptr, nullptr, 0, &out), kFn, "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_job_assess(ds.get(), nullptr, 0, nullptr), kFn, "out");
+  ExpectNullArgument(ck_job_assess(ds.get(), nullptr, 2, &out), kFn, "request");
+  ExpectError(ck_job_assess(ds.get(), nullptr, 0, &out), CK_INVALID_ARGUMENT,
+              kFn, "as_of: required");
+  ExpectError(ck_job_assess(ds.get(), "\xff\xff", 2, &out), CK_INVALID_ARGUMENT,
+              kFn, "not a serialized churnkit.v1.AssessRequest");
+  ExpectError(ck_job_assess(ds.get(), bytes.data(), bytes.size() - 1, &out),
+              CK_INVALID_ARGUMENT, kFn, "not a serialized");
+  EXPECT_EQ(out, nullptr);
 }
 
 TEST(CApiJobs, ProtoFromTextNamesTheProblem) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "churnkit/assess.h"
 #include "churnkit/features.h"
 #include "churnkit/generator.h"
 #include "churnkit/labels.h"
@@ -186,6 +187,97 @@ TEST(TrainChurnModel, RefusesAHorizonPastTheDataAndEmptySides) {
   ASSERT_FALSE(t.ok());
   EXPECT_THAT(t.status().message(), HasSubstr("as_of: 2010-01-01"));
   EXPECT_FALSE(TrainChurnModel(Dataset(), Request(kDates)).ok());
+}
+
+// The assess job equals Assessor::Assess, and counts and ranks what it
+// assessed.
+TEST(AssessCustomers, EqualsTheAssessorAndSummarisesIt) {
+  const Dataset& ds = Generated();
+  absl::StatusOr<v1::TrainResult> trained =
+      TrainChurnModel(ds, Request(kDates));
+  ASSERT_TRUE(trained.ok()) << trained.status();
+  v1::AssessRequest request;
+  request.set_as_of("2025-04-01");
+  *request.mutable_model() = trained->model();
+  request.set_at_risk(7);
+  request.set_backtest_days(90);
+  absl::StatusOr<v1::AssessResponse> r = AssessCustomers(ds, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+
+  const Assessor assessor = Assessor::Create({}).value();
+  AssessOptions options;
+  options.model = &trained->model();
+  const AssessResult direct =
+      assessor.Assess(ds, *ParseTime("2025-04-01"), options).value();
+  EXPECT_EQ(r->assessment().SerializeAsString(),
+            direct.assessment.SerializeAsString());
+
+  const v1::Assessment& a = r->assessment();
+  int64_t red = 0, alerts = 0;
+  for (const v1::CustomerAssessment& c : a.customers()) {
+    red += c.colour() == v1::RED;
+    alerts += c.alerts_size();
+  }
+  EXPECT_EQ(r->summary().customers(), a.customers_size());
+  EXPECT_EQ(r->summary().colours().at("RED"), red);
+  EXPECT_EQ(r->summary().alerts(), alerts);
+  ASSERT_EQ(r->at_risk_size(), 7);
+  for (int k = 0; k < r->at_risk_size(); ++k) {
+    const v1::CustomerAssessment& c = a.customers(r->at_risk(k));
+    EXPECT_FALSE(c.churned());
+    if (k > 0) {
+      EXPECT_LE(c.churn_probability(),
+                a.customers(r->at_risk(k - 1)).churn_probability());
+    }
+  }
+  ASSERT_TRUE(r->has_backtest());
+  EXPECT_EQ(
+      r->backtest().SerializeAsString(),
+      assessor.Backtest(ds, *ParseTime("2025-04-01"), 90)->SerializeAsString());
+
+  // With the previous assessment every score gets its change.
+  v1::AssessRequest next = request;
+  next.set_as_of("2025-05-01");
+  *next.mutable_previous() = a;
+  next.set_backtest_days(0);
+  absl::StatusOr<v1::AssessResponse> later = AssessCustomers(ds, next);
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_FALSE(later->has_backtest());
+  int changed = 0;
+  for (const v1::CustomerAssessment& c : later->assessment().customers()) {
+    changed += !std::isnan(c.score_change());
+  }
+  EXPECT_GT(changed, 0);
+}
+
+TEST(AssessCustomers, NamesTheBadField) {
+  const Dataset& ds = Generated();
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "as_of: required"},
+      {R"pb(as_of: "someday")pb", "as_of: "},
+      {R"pb(as_of: "2025-04-01" model_reasons: -3)pb",
+       "model_reasons: must be"},
+      {R"pb(as_of: "2025-04-01" at_risk: 100001)pb", "at_risk: must be"},
+      {R"pb(as_of: "2025-04-01" backtest_days: -1)pb",
+       "backtest_days: must be"},
+      {R"pb(as_of: "2025-04-01" backtest_days: 5000)pb",
+       "longer than the history"},
+      {R"pb(as_of: "2025-04-01" threads: -2)pb", "threads: must be >= 0"},
+      {R"pb(as_of: "2025-04-01"
+            config { red_share: 1.5 })pb",
+       "config.red_share"},
+      {R"pb(as_of: "2025-04-01"
+            model { feature_names: "no_such_feature" coefficients: 1 })pb",
+       "no_such_feature"},
+  };
+  for (const auto& [text, fragment] : cases) {
+    v1::AssessRequest request;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &request))
+        << text;
+    absl::StatusOr<v1::AssessResponse> r = AssessCustomers(ds, request);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_THAT(r.status().message(), HasSubstr(fragment)) << text;
+  }
 }
 
 }  // namespace

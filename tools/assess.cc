@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "churnkit/dataset.h"
 #include "churnkit/health.h"
 #include "churnkit/io.h"
+#include "churnkit/jobs.h"
 #include "commands.h"
 #include "data_input.h"
 #include "google/protobuf/util/json_util.h"
@@ -39,30 +39,27 @@ const v1::Alert* ConsolidatedAlert(const v1::CustomerAssessment& c) {
   return c.alerts().empty() ? nullptr : &c.alerts(0);
 }
 
-void PrintSummary(const v1::Assessment& a, int top) {
+void PrintSummary(const v1::AssessResponse& r) {
   using Align = TextTable::Align;
-  const int64_t n = a.customers_size();
-  std::map<v1::Colour, int64_t> colours;
-  std::map<v1::Level, int64_t> levels;
-  std::map<std::string, int64_t> task_types;
-  int64_t alerts = 0, tasks = 0, churned = 0;
-  for (const v1::CustomerAssessment& c : a.customers()) {
-    ++colours[c.colour()];
-    churned += c.churned();
-    for (const v1::Alert& al : c.alerts()) ++levels[al.level()], ++alerts;
-    for (const v1::Task& t : c.tasks()) ++task_types[t.type()], ++tasks;
-  }
+  const v1::Assessment& a = r.assessment();
+  const v1::AssessSummary& sum = r.summary();
+  const int64_t n = sum.customers();
+  auto count = [](const google::protobuf::Map<std::string, int64_t>& m,
+                  const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? int64_t{0} : it->second;
+  };
   std::printf(
       "Assessment as of %s: %s customers (%s already churned), %s alerts, "
       "%s tasks\n\n",
       FormatTime(a.as_of().seconds()).c_str(), FormatCount(n).c_str(),
-      FormatCount(churned).c_str(), FormatCount(alerts).c_str(),
-      FormatCount(tasks).c_str());
+      FormatCount(sum.churned()).c_str(), FormatCount(sum.alerts()).c_str(),
+      FormatCount(sum.tasks()).c_str());
   TextTable by_colour({Align::kLeft, Align::kRight, Align::kRight});
   by_colour.AddRow({"Health", "Customers", "Share"});
   for (v1::Colour c : {v1::GREEN, v1::YELLOW, v1::RED}) {
-    by_colour.AddRow(
-        {ColourName(c), FormatCount(colours[c]), FormatShare(colours[c], n)});
+    const int64_t k = count(sum.colours(), v1::Colour_Name(c));
+    by_colour.AddRow({ColourName(c), FormatCount(k), FormatShare(k, n)});
   }
   std::printf("%s\n", by_colour.Render().c_str());
   const v1::AlertSummary& stream = a.alert_summary();
@@ -79,11 +76,12 @@ void PrintSummary(const v1::Assessment& a, int top) {
   TextTable by_level({Align::kLeft, Align::kRight});
   by_level.AddRow({"Alert level", "Alerts"});
   for (v1::Level l : {v1::L3, v1::L2, v1::L1}) {
-    by_level.AddRow({v1::Level_Name(l), FormatCount(levels[l])});
+    by_level.AddRow({v1::Level_Name(l), FormatCount(count(sum.alert_levels(),
+                                                          v1::Level_Name(l)))});
   }
   std::printf("%s\n", by_level.Render().c_str());
-  std::vector<std::pair<std::string, int64_t>> types(task_types.begin(),
-                                                     task_types.end());
+  std::vector<std::pair<std::string, int64_t>> types(sum.task_types().begin(),
+                                                     sum.task_types().end());
   std::sort(types.begin(), types.end(), [](const auto& x, const auto& y) {
     return x.second != y.second ? x.second > y.second : x.first < y.first;
   });
@@ -93,22 +91,10 @@ void PrintSummary(const v1::Assessment& a, int top) {
     by_type.AddRow({type, FormatCount(count)});
   std::printf("%s\n", by_type.Render().c_str());
 
-  // Top at-risk: highest churn probability first when a model gave one,
-  // else lowest health first; the consolidated alert's leading reason, and
-  // the model's strongest reason.
+  // Top at-risk (AssessResponse.at_risk): the consolidated alert's leading
+  // reason, and the model's strongest reason.
   const bool with_model =
       n > 0 && !std::isnan(a.customers(0).churn_probability());
-  std::vector<const v1::CustomerAssessment*> order;
-  for (const v1::CustomerAssessment& c : a.customers()) {
-    if (!c.churned()) order.push_back(&c);  // churned ones need win-back
-  }
-  std::sort(order.begin(), order.end(), [&](const auto* x, const auto* y) {
-    if (with_model && x->churn_probability() != y->churn_probability()) {
-      return x->churn_probability() > y->churn_probability();
-    }
-    if (x->score() != y->score()) return x->score() < y->score();
-    return x->customer_id() < y->customer_id();
-  });
   std::vector<std::string> header = {"At risk", "Score", "Health"};
   std::vector<Align> align = {Align::kLeft, Align::kRight, Align::kLeft};
   if (with_model) {
@@ -119,8 +105,8 @@ void PrintSummary(const v1::Assessment& a, int top) {
   align.push_back(Align::kLeft);
   TextTable risk(align);
   risk.AddRow(header);
-  for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i) {
-    const v1::CustomerAssessment& c = *order[i];
+  for (int i : r.at_risk()) {
+    const v1::CustomerAssessment& c = a.customers(i);
     const v1::Alert* worst = ConsolidatedAlert(c);
     std::vector<std::string> row = {c.customer_id(), Points(c.score()),
                                     ColourName(c.colour())};
@@ -270,7 +256,7 @@ int RunAssess(CommandArgs args) {
         return absl::OkStatus();
       });
   parser.AddInt("top", "N", "At-risk customers listed in the summary", 0,
-                1000000, &top);
+                100000, &top);
   parser.AddString("history", "FILE",
                    "churnkit.v1.AlertHistory of earlier runs (cool-downs, "
                    "escalation)",
@@ -309,37 +295,40 @@ int RunAssess(CommandArgs args) {
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
   if (as_of == kNoTime) return parser.UsageError("--as-of is required");
 
-  v1::AssessmentConfig config;
+  v1::AssessRequest request;
+  request.set_as_of(FormatTime(as_of));
+  request.set_at_risk(top == 0 ? -1 : static_cast<int32_t>(top));
+  request.set_backtest_days(static_cast<int32_t>(backtest_days));
   if (!config_file.empty()) {
-    if (absl::Status s = ReadConfigFile(config_file, &config); !s.ok()) {
+    if (absl::Status s = ReadConfigFile(config_file, request.mutable_config());
+        !s.ok()) {
       return Fail(parser, s);
     }
   }
-  if (red_share.has_value()) config.set_red_share(*red_share);
-  absl::StatusOr<Assessor> assessor = Assessor::Create(config);
-  if (!assessor.ok()) return Fail(parser, assessor.status());
-  v1::AlertHistory history;
-  v1::Assessment previous;
-  AssessOptions options;
+  if (red_share.has_value())
+    request.mutable_config()->set_red_share(*red_share);
+  // Check the config before the (long) load.
+  if (absl::StatusOr<Assessor> a = Assessor::Create(request.config());
+      !a.ok()) {
+    return Fail(parser, a.status());
+  }
   if (!history_in.empty()) {
-    if (absl::Status s = ReadConfigFile(history_in, &history); !s.ok()) {
+    if (absl::Status s = ReadConfigFile(history_in, request.mutable_history());
+        !s.ok()) {
       return Fail(parser, s);
     }
-    options.history = &history;
   }
   if (!previous_in.empty()) {
-    if (absl::Status s = ReadConfigFile(previous_in, &previous); !s.ok()) {
+    if (absl::Status s =
+            ReadConfigFile(previous_in, request.mutable_previous());
+        !s.ok()) {
       return Fail(parser, s);
     }
-    options.previous = &previous;
   }
-
-  v1::LogisticModel model;
   if (!model_file.empty()) {
     absl::StatusOr<v1::LogisticModel> read = ReadModel(model_file);
     if (!read.ok()) return Fail(parser, read.status());
-    model = *std::move(read);
-    options.model = &model;
+    *request.mutable_model() = *std::move(read);
   }
 
   v1::LoadOptions load;
@@ -348,32 +337,30 @@ int RunAssess(CommandArgs args) {
     return code;
   }
 
-  absl::StatusOr<AssessResult> result =
-      assessor->Assess(loaded.dataset, as_of, options);
+  absl::StatusOr<v1::AssessResponse> result =
+      AssessCustomers(loaded.dataset, request);
   if (!result.ok()) return Fail(parser, result.status());
   if (output == "csv") {
-    PrintCsv(result->assessment);
+    PrintCsv(result->assessment());
   } else if (output == "jsonl") {
-    if (absl::Status s = PrintJsonLines(result->assessment); !s.ok()) {
+    if (absl::Status s = PrintJsonLines(result->assessment()); !s.ok()) {
       return Fail(parser, s);
     }
   } else {
-    PrintSummary(result->assessment, static_cast<int>(top));
+    PrintSummary(*result);
   }
-  if (backtest_days > 0) {
-    absl::StatusOr<v1::Backtest> backtest = assessor->Backtest(
-        loaded.dataset, as_of, static_cast<int>(backtest_days));
-    if (!backtest.ok()) return Fail(parser, backtest.status());
+  if (result->has_backtest()) {
     // On stdout with the summary; on stderr beside csv / jsonl rows.
-    PrintBacktest(*backtest, output == "summary" ? stdout : stderr);
+    PrintBacktest(result->backtest(), output == "summary" ? stdout : stderr);
   }
   if (!history_out.empty()) {
-    if (absl::Status s = WriteBinary(result->history, history_out); !s.ok()) {
+    if (absl::Status s = WriteBinary(result->history(), history_out); !s.ok()) {
       return Fail(parser, s);
     }
   }
   if (!save_file.empty()) {
-    if (absl::Status s = WriteBinary(result->assessment, save_file); !s.ok()) {
+    if (absl::Status s = WriteBinary(result->assessment(), save_file);
+        !s.ok()) {
       return Fail(parser, s);
     }
   }

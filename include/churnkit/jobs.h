@@ -1,6 +1,6 @@
 // The steps of the main job as library calls (docs/jobs.md): one request
 // message in, one result message out, defaults resolved here and nowhere
-// else, so the CLI, the C ABI (ck_train) and every host compute the same.
+// else, so the CLI, the C ABI (ck_job_train) and every host compute the same.
 //
 //   churnkit::v1::TrainRequest request;
 //   for (const char* d : {"2025-01-01", "2025-04-01", "2025-07-01"})
@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "churnkit/dataset.h"
+#include "churnkit/v1/health.pb.h"
 #include "churnkit/v1/jobs.pb.h"
 
 namespace churnkit {
@@ -38,6 +39,17 @@ absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
 // class only; the fit's errors.
 absl::StatusOr<v1::TrainResult> TrainChurnModel(
     const Dataset& dataset, const v1::TrainRequest& request);
+
+// Assesses every customer of `dataset` as of request.as_of (jobs.proto
+// AssessRequest): Assessor::Assess with the request's config (shipped
+// default when absent), model, previous assessment and alert history;
+// plus the counts of the summary, the at-risk ranking and, when asked,
+// the backtest (Assessor::Backtest). Errors: InvalidArgument naming the
+// field ("as_of: required", "config.scorecard...", "model: ...",
+// "model_reasons: must be -1 (none), 0 (default) or 1..100000, got -3",
+// "backtest_days: ..."); those of Assess and Backtest.
+absl::StatusOr<v1::AssessResponse> AssessCustomers(
+    const Dataset& dataset, const v1::AssessRequest& request);
 
 }  // namespace churnkit
 

@@ -9,8 +9,9 @@
 //   5  ck_clv_predict              (a ClvModel)
 //   6  ck_scorecard_learn          (ScorecardLearnOptions)
 //   7  ck_windows_suggest          (a WindowsRequest)
-//   8  ck_train                    (a TrainRequest)
+//   8  ck_job_train                    (a TrainRequest)
 //   9  ck_proto_from_text          (TrainRequest text, NUL-terminated)
+//  10  ck_job_assess               (an AssessRequest)
 // Every call must return a status (never crash, leak or trip a sanitizer)
 // and, on success, hand back a usable result. The data set is a small
 // generated one, made once.
@@ -69,7 +70,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 10;
+  const uint8_t selector = input[0] % 11;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -179,7 +180,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     }
     case 8: {
       ck_buffer_t* out = nullptr;
-      if (ck_train(Data(), data, n, &out) == CK_OK) {
+      if (ck_job_train(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 10: {
+      ck_buffer_t* out = nullptr;
+      if (ck_job_assess(Data(), data, n, &out) == CK_OK) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");

@@ -55,8 +55,29 @@ CK_EXPORT ck_status ck_proto_from_text(const char* message_name,
  * must be in 1..3650, got 0", "fit.winsorize: ..."; a date whose horizon
  * ends after the data, naming the last date allowed);
  * CK_FAILED_PRECONDITION (a side of the split with one class only). */
-CK_EXPORT ck_status ck_train(const ck_dataset_t* dataset, const void* request,
-                             size_t request_size, ck_buffer_t** out);
+CK_EXPORT ck_status ck_job_train(const ck_dataset_t* dataset,
+                                 const void* request, size_t request_size,
+                                 ck_buffer_t** out);
+
+/* Assesses every customer of `dataset` as of a date (AssessRequest: as_of,
+ * config, and optionally a model, the previous assessment, the alert
+ * history, a backtest horizon; docs/jobs.md): the same computation as
+ * `churnkit assess DATA --as-of ...`. `request` / `request_size` hold a
+ * serialized churnkit.v1.AssessRequest; as_of is required, so NULL / 0 is
+ * an error naming it. *out receives a serialized churnkit.v1.AssessResponse
+ * (the Assessment, the updated AlertHistory, the summary counts, the
+ * at-risk ranking and the backtest when asked); free it with
+ * ck_buffer_free(). Thread-safe; the dataset is only read and may be
+ * shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; request NULL with a
+ * non-zero size; bytes that are not an AssessRequest; a field named, e.g.
+ * "as_of: required", "config.red_share: ...", "model_reasons: must be -1
+ * (none), 0 (default) or 1..100000, got -3", "backtest horizon_days: 900
+ * days is longer than the history ..."; a model feature the config does
+ * not compute, named). */
+CK_EXPORT ck_status ck_job_assess(const ck_dataset_t* dataset,
+                                  const void* request, size_t request_size,
+                                  ck_buffer_t** out);
 
 #ifdef __cplusplus
 } /* extern "C" */
