@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "churnkit/c_api_experimental.h"
 #include "churnkit/io.h"
+#include "churnkit/report.h"
 #include "churnkit/v1/jobs.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -92,6 +93,20 @@ ck_status ck_job_assess(const ck_dataset_t* dataset, const void* request,
   return RunJob<churnkit::v1::AssessRequest>("ck_job_assess", dataset, request,
                                              request_size, out,
                                              churnkit::AssessCustomers);
+}
+
+ck_status ck_job_segment(const ck_dataset_t* dataset, const void* request,
+                         size_t request_size, ck_buffer_t** out) {
+  return RunJob<churnkit::v1::SegmentRequest>("ck_job_segment", dataset,
+                                              request, request_size, out,
+                                              churnkit::SegmentCustomers);
+}
+
+ck_status ck_job_report(const ck_dataset_t* dataset, const void* request,
+                        size_t request_size, ck_buffer_t** out) {
+  return RunJob<churnkit::v1::ReportRequest>("ck_job_report", dataset, request,
+                                             request_size, out,
+                                             churnkit::BuildChurnReport);
 }
 
 }  // extern "C"

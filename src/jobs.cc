@@ -14,6 +14,7 @@
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
+#include "churnkit/segment.h"
 #include "internal/config_util.h"
 
 namespace churnkit {
@@ -27,6 +28,8 @@ constexpr int kDefaultTopFactors = 10;
 constexpr int kDefaultRiskiest = 5;
 constexpr int kDefaultReasons = 3;
 constexpr int kDefaultAtRisk = 10;
+constexpr int kDefaultEvidenceDays = 90;
+constexpr int kMaxEvidenceDays = 3650;
 constexpr int kMaxCount = 100000;
 // Event features are heavy-tailed (order values, days since...): clipped
 // at their 1% and 99% quantiles, one extreme value cannot decide a
@@ -334,6 +337,63 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
   }
   *out.mutable_assessment() = std::move(result->assessment);
   *out.mutable_history() = std::move(result->history);
+  return out;
+}
+
+absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
+    const Dataset& dataset, const v1::SegmentRequest& request) {
+  v1::SegmentOptions options = request.options();
+  if (options.as_of().empty()) return PathError("options.as_of", "required");
+  absl::StatusOr<UnixSeconds> as_of = ParseTime(options.as_of());
+  if (!as_of.ok()) return PathError("options.as_of", as_of.status().message());
+  int evidence_days = request.evidence_days();
+  if (evidence_days == 0) evidence_days = kDefaultEvidenceDays;
+  if (evidence_days < -1 || evidence_days > kMaxEvidenceDays) {
+    return PathError("evidence_days",
+                     absl::StrCat("must be -1 (none), 0 (default) or 1..",
+                                  kMaxEvidenceDays, ", got ", evidence_days));
+  }
+  if (request.threads() < 0) {
+    return PathError("threads",
+                     absl::StrCat("must be >= 0, got ", request.threads()));
+  }
+  if (options.threads() == 0) options.set_threads(request.threads());
+  AssessOptions assess_options;
+  assess_options.threads = request.threads();
+  if (request.has_model()) {
+    assess_options.model = &request.model();
+    if (options.risk().source() == v1::RISK_SOURCE_UNSPECIFIED) {
+      options.mutable_risk()->set_source(v1::CHURN_PROBABILITY);
+    }
+  }
+  absl::StatusOr<v1::SegmentOptions> resolved = ResolveSegmentOptions(options);
+  if (!resolved.ok()) return InField(resolved.status(), "options");
+  if (absl::Status s = ValidateSegmentOptions(*resolved); !s.ok()) {
+    return InField(s, "options");
+  }
+  absl::StatusOr<Assessor> assessor = Assessor::Create(request.assess_config());
+  if (!assessor.ok()) return InField(assessor.status(), "assess_config");
+  absl::StatusOr<AssessResult> assessed =
+      assessor->Assess(dataset, *as_of, assess_options);
+  if (!assessed.ok()) return assessed.status();
+
+  v1::SegmentResponse out;
+  std::vector<ReasonEvidence> evidence;
+  if (evidence_days > 0) {
+    absl::StatusOr<AssessResult> earlier = assessor->Assess(
+        dataset, *as_of - int64_t{evidence_days} * 86400, assess_options);
+    if (earlier.ok()) {
+      evidence = EvidenceFromAssessment(earlier->assessment);
+    } else {
+      out.set_evidence_note(
+          absl::StrCat("no evidence assessment ", evidence_days,
+                       " days earlier: ", earlier.status().message()));
+    }
+  }
+  absl::StatusOr<v1::SegmentReport> report =
+      SegmentWithAssessment(dataset, options, assessed->assessment, evidence);
+  if (!report.ok()) return report.status();
+  *out.mutable_report() = *std::move(report);
   return out;
 }
 

@@ -2760,6 +2760,59 @@ TEST(CApiJobs, AssessesWithTheTrainedModelAndRejectsBadArguments) {
   EXPECT_EQ(out, nullptr);
 }
 
+TEST(CApiJobs, SegmentAndReportTakeBytesAndNameBadArguments) {
+  TempDir dir;
+  DatasetPtr ds = GeneratedData(dir);
+  ASSERT_NE(ds, nullptr);
+  ck_buffer_t* raw = nullptr;
+  const std::string segment =
+      FromText("churnkit.v1.SegmentRequest",
+               R"(options { as_of: "2025-06-01" } evidence_days: 30)")
+          ->SerializeAsString();
+  ASSERT_CK_OK(ck_job_segment(ds.get(), segment.data(), segment.size(), &raw));
+  BufferPtr segmented(raw);
+  std::unique_ptr<pb::Message> s =
+      Decode("churnkit.v1.SegmentResponse", segmented.get());
+  EXPECT_GT(Size(Sub(*s, "report"), "customers"), 0);
+  // The report job equals ck_report_churn on the same request.
+  const std::string text =
+      R"(period { start: "2025-01-01" end: "2025-06-01" })";
+  const std::string report =
+      FromText("churnkit.v1.ReportRequest", text)->SerializeAsString();
+  ASSERT_CK_OK(ck_job_report(ds.get(), report.data(), report.size(), &raw));
+  BufferPtr by_bytes(raw);
+  ASSERT_CK_OK(ck_report_churn(ds.get(), text.c_str(), &raw));
+  BufferPtr by_text(raw);
+  EXPECT_EQ(
+      std::string(static_cast<const char*>(ck_buffer_data(by_bytes.get())),
+                  ck_buffer_size(by_bytes.get())),
+      std::string(static_cast<const char*>(ck_buffer_data(by_text.get())),
+                  ck_buffer_size(by_text.get())));
+
+  for (const char* fn : {"ck_job_segment", "ck_job_report"}) {
+    auto call = [&](const ck_dataset_t* d, const void* bytes, size_t size,
+                    ck_buffer_t** out) {
+      return std::string(fn) == "ck_job_segment"
+                 ? ck_job_segment(d, bytes, size, out)
+                 : ck_job_report(d, bytes, size, out);
+    };
+    ck_buffer_t* out = Poison<ck_buffer_t>();
+    ExpectNullArgument(call(nullptr, nullptr, 0, &out), fn, "dataset");
+    EXPECT_EQ(out, nullptr);
+    ExpectNullArgument(call(ds.get(), nullptr, 0, nullptr), fn, "out");
+    ExpectNullArgument(call(ds.get(), nullptr, 4, &out), fn, "request");
+    ExpectError(call(ds.get(), "\xff\xff", 2, &out), CK_INVALID_ARGUMENT, fn,
+                "not a serialized churnkit.v1.");
+    EXPECT_EQ(out, nullptr);
+  }
+  ck_buffer_t* out = nullptr;
+  ExpectError(ck_job_segment(ds.get(), nullptr, 0, &out), CK_INVALID_ARGUMENT,
+              "ck_job_segment", "options.as_of: required");
+  // No bytes: the report with every default.
+  ASSERT_CK_OK(ck_job_report(ds.get(), nullptr, 0, &out));
+  ck_buffer_free(out);
+}
+
 TEST(CApiJobs, ProtoFromTextNamesTheProblem) {
   constexpr char kFn[] = "ck_proto_from_text";
   ck_buffer_t* out = Poison<ck_buffer_t>();

@@ -11,6 +11,7 @@
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
+#include "churnkit/segment.h"
 #include "error_text.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -277,6 +278,64 @@ TEST(AssessCustomers, NamesTheBadField) {
     absl::StatusOr<v1::AssessResponse> r = AssessCustomers(ds, request);
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_THAT(r.status().message(), HasSubstr(fragment)) << text;
+  }
+}
+
+// The segment job equals its steps: the assessment (risk from the model),
+// the evidence assessment 90 days earlier, SegmentWithAssessment.
+TEST(SegmentCustomers, EqualsItsStepsWithTheModelsRiskAndEvidence) {
+  const Dataset& ds = Generated();
+  absl::StatusOr<v1::TrainResult> trained =
+      TrainChurnModel(ds, Request(kDates));
+  ASSERT_TRUE(trained.ok()) << trained.status();
+  v1::SegmentRequest request;
+  request.mutable_options()->set_as_of("2025-06-01");
+  *request.mutable_model() = trained->model();
+  absl::StatusOr<v1::SegmentResponse> r = SegmentCustomers(ds, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->evidence_note(), "");
+
+  const Assessor assessor = Assessor::Create({}).value();
+  AssessOptions options;
+  options.model = &trained->model();
+  const UnixSeconds as_of = *ParseTime("2025-06-01");
+  const AssessResult now = assessor.Assess(ds, as_of, options).value();
+  const AssessResult then =
+      assessor.Assess(ds, as_of - 90 * 86400, options).value();
+  v1::SegmentOptions segment_options = request.options();
+  segment_options.mutable_risk()->set_source(v1::CHURN_PROBABILITY);
+  const v1::SegmentReport direct =
+      SegmentWithAssessment(ds, segment_options, now.assessment,
+                            EvidenceFromAssessment(then.assessment))
+          .value();
+  EXPECT_EQ(r->report().SerializeAsString(), direct.SerializeAsString());
+
+  // Evidence from before the data is no error, only a note.
+  request.set_evidence_days(3000);
+  r = SegmentCustomers(ds, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->evidence_note(), HasSubstr("no evidence assessment 3000"));
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"", "options.as_of: required"},
+      {R"pb(options { as_of: "2025-06-01" }
+            evidence_days: -2)pb",
+       "evidence_days: must be"},
+      {R"pb(options { as_of: "2025-06-01" }
+            threads: -1)pb",
+       "threads"},
+      {R"pb(options {
+              as_of: "2025-06-01"
+              tiers { a_share: 1.5 }
+            })pb",
+       "options.tiers.a_share"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    v1::SegmentRequest b;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
+    absl::StatusOr<v1::SegmentResponse> e = SegmentCustomers(ds, b);
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
   }
 }
 

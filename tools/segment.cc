@@ -18,14 +18,13 @@
 #include "churnkit/assess.h"
 #include "churnkit/dataset.h"
 #include "churnkit/io.h"
+#include "churnkit/jobs.h"
 #include "commands.h"
 #include "data_input.h"
 #include "table.h"
 
 namespace churnkit::cli {
 namespace {
-
-constexpr int64_t kDay = 86400;
 
 std::string Fraction(double v) { return absl::StrFormat("%.1f%%", 100 * v); }
 
@@ -235,37 +234,38 @@ int RunSegment(CommandArgs args) {
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
   if (as_of == kNoTime) return parser.UsageError("--as-of is required");
 
-  v1::SegmentOptions options;
+  v1::SegmentRequest request;
+  v1::SegmentOptions& options = *request.mutable_options();
   if (!config_file.empty()) {
     if (absl::Status s = ReadConfigFile(config_file, &options); !s.ok()) {
       return Fail(parser, s);
     }
   }
   options.set_as_of(FormatTime(as_of));
-  v1::AssessmentConfig assess_config;
   if (!assess_config_file.empty()) {
-    if (absl::Status s = ReadConfigFile(assess_config_file, &assess_config);
+    if (absl::Status s =
+            ReadConfigFile(assess_config_file, request.mutable_assess_config());
         !s.ok()) {
       return Fail(parser, s);
     }
   }
-  absl::StatusOr<Assessor> assessor = Assessor::Create(assess_config);
-  if (!assessor.ok()) return Fail(parser, assessor.status());
-  AssessOptions assess_options;
-  v1::LogisticModel model;
   if (!model_file.empty()) {
     absl::StatusOr<v1::LogisticModel> read = ReadModel(model_file);
     if (!read.ok()) return Fail(parser, read.status());
-    model = *std::move(read);
-    assess_options.model = &model;
-    if (options.risk().source() == v1::RISK_SOURCE_UNSPECIFIED) {
-      options.mutable_risk()->set_source(v1::CHURN_PROBABILITY);
-    }
+    *request.mutable_model() = *std::move(read);
   }
+  request.set_evidence_days(
+      evidence_days == 0 ? -1 : static_cast<int32_t>(evidence_days));
   // Check the options before the (longer) load and assessment.
-  absl::StatusOr<v1::SegmentOptions> resolved = ResolveSegmentOptions(options);
-  if (!resolved.ok()) return Fail(parser, resolved.status());
-  if (absl::Status s = ValidateSegmentOptions(*resolved); !s.ok()) {
+  if (absl::StatusOr<Assessor> a = Assessor::Create(request.assess_config());
+      !a.ok()) {
+    return Fail(parser, a.status());
+  }
+  if (absl::StatusOr<v1::SegmentOptions> resolved =
+          ResolveSegmentOptions(options);
+      !resolved.ok()) {
+    return Fail(parser, resolved.status());
+  } else if (absl::Status s = ValidateSegmentOptions(*resolved); !s.ok()) {
     return Fail(parser, s);
   }
 
@@ -274,31 +274,16 @@ int RunSegment(CommandArgs args) {
   if (int code = ReadInput(parser, input, &load, &loaded); code != kExitOk) {
     return code;
   }
-
-  absl::StatusOr<AssessResult> assessed =
-      assessor->Assess(loaded.dataset, as_of, assess_options);
-  if (!assessed.ok()) return Fail(parser, assessed.status());
-  std::vector<ReasonEvidence> evidence;
-  if (evidence_days > 0) {
-    absl::StatusOr<AssessResult> earlier = assessor->Assess(
-        loaded.dataset, as_of - evidence_days * kDay, assess_options);
-    if (earlier.ok()) {
-      evidence = EvidenceFromAssessment(earlier->assessment);
-    } else {
-      std::fprintf(stderr,
-                   "%s: warning: no evidence assessment %lld days earlier: "
-                   "%s\n",
-                   parser.program().c_str(),
-                   static_cast<long long>(evidence_days),
-                   std::string(earlier.status().message()).c_str());
-    }
+  absl::StatusOr<v1::SegmentResponse> segmented =
+      SegmentCustomers(loaded.dataset, request);
+  if (!segmented.ok()) return Fail(parser, segmented.status());
+  if (!segmented->evidence_note().empty()) {
+    std::fprintf(stderr, "%s: warning: %s\n", parser.program().c_str(),
+                 segmented->evidence_note().c_str());
   }
-  absl::StatusOr<v1::SegmentReport> report = SegmentWithAssessment(
-      loaded.dataset, options, assessed->assessment, evidence);
-  if (!report.ok()) return Fail(parser, report.status());
-  PrintReport(*report, static_cast<int>(top));
+  PrintReport(segmented->report(), static_cast<int>(top));
   if (!out_file.empty()) {
-    if (absl::Status s = WriteCsv(*report, out_file); !s.ok()) {
+    if (absl::Status s = WriteCsv(segmented->report(), out_file); !s.ok()) {
       return Fail(parser, s);
     }
   }

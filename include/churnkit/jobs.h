@@ -51,6 +51,18 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
 absl::StatusOr<v1::AssessResponse> AssessCustomers(
     const Dataset& dataset, const v1::AssessRequest& request);
 
+// Segments every customer of `dataset` (jobs.proto SegmentRequest): the
+// assessment as of options.as_of gives the risk (the model's churn
+// probability when a model is given and the options name no risk source),
+// the assessment evidence_days earlier gives evidence for churn reasons,
+// then SegmentWithAssessment. Errors: InvalidArgument naming the field
+// ("options.as_of: required", "options.tiers.a_share: ...",
+// "evidence_days: ...", "assess_config...."); those of Assess and
+// SegmentWithAssessment. An evidence assessment that cannot be made (its
+// date before the data) is no error: evidence_note says why.
+absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
+    const Dataset& dataset, const v1::SegmentRequest& request);
+
 }  // namespace churnkit
 
 #endif  // CHURNKIT_JOBS_H_

@@ -12,6 +12,8 @@
 //   8  ck_job_train                    (a TrainRequest)
 //   9  ck_proto_from_text          (TrainRequest text, NUL-terminated)
 //  10  ck_job_assess               (an AssessRequest)
+//  11  ck_job_segment              (a SegmentRequest)
+//  12  ck_job_report               (a ReportRequest)
 // Every call must return a status (never crash, leak or trip a sanitizer)
 // and, on success, hand back a usable result. The data set is a small
 // generated one, made once.
@@ -70,7 +72,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 11;
+  const uint8_t selector = input[0] % 13;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -181,6 +183,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     case 8: {
       ck_buffer_t* out = nullptr;
       if (ck_job_train(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 11:
+    case 12: {
+      ck_buffer_t* out = nullptr;
+      const ck_status s = selector == 11 ? ck_job_segment(Data(), data, n, &out)
+                                         : ck_job_report(Data(), data, n, &out);
+      if (s == CK_OK) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");

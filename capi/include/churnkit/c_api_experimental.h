@@ -79,6 +79,33 @@ CK_EXPORT ck_status ck_job_assess(const ck_dataset_t* dataset,
                                   const void* request, size_t request_size,
                                   ck_buffer_t** out);
 
+/* Segments every customer of `dataset` by value and risk (SegmentRequest:
+ * SegmentOptions with as_of, the assessment config giving the risk, an
+ * optional model, the evidence window; docs/jobs.md): the same computation
+ * as `churnkit segment DATA --as-of ...`. `request` / `request_size` hold a
+ * serialized churnkit.v1.SegmentRequest; options.as_of is required, so
+ * NULL / 0 is an error naming it. *out receives a serialized
+ * churnkit.v1.SegmentResponse (the SegmentReport, and a note when the
+ * evidence assessment could not be made); free it with ck_buffer_free().
+ * Thread-safe; the dataset is only read and may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; request NULL with a
+ * non-zero size; bytes that are not a SegmentRequest; a field named, e.g.
+ * "options.as_of: required", "options.tiers.a_share: must be in (0, 1],
+ * got 1.5", "evidence_days: ..."). */
+CK_EXPORT ck_status ck_job_segment(const ck_dataset_t* dataset,
+                                   const void* request, size_t request_size,
+                                   ck_buffer_t** out);
+
+/* Computes a churn report (ReportRequest; docs/reports.md): the same
+ * computation as ck_report_churn and `churnkit report`, with the request
+ * as serialized bytes (NULL / 0: every default). *out receives a
+ * serialized churnkit.v1.ChurnReport; free it with ck_buffer_free().
+ * Thread-safe; the dataset is only read and may be shared.
+ * Errors: as ck_report_churn; bytes that are not a ReportRequest. */
+CK_EXPORT ck_status ck_job_report(const ck_dataset_t* dataset,
+                                  const void* request, size_t request_size,
+                                  ck_buffer_t** out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
