@@ -2813,6 +2813,93 @@ TEST(CApiJobs, SegmentAndReportTakeBytesAndNameBadArguments) {
   ck_buffer_free(out);
 }
 
+TEST(CApiJobs, ProtoJsonGetAndSetReadAndWriteFieldsByPath) {
+  const std::string result =
+      FromText("churnkit.v1.TrainResult",
+               R"(horizon_days: 90 test_from: "2025-01-01"
+                  held_out { roc_auc: 0.75 positives: 12 }
+                  model { intercept: -1.5 feature_names: "logins_30d" })")
+          ->SerializeAsString();
+  constexpr char kType[] = "churnkit.v1.TrainResult";
+  ck_buffer_t* out = nullptr;
+  auto text = [](const ck_buffer_t* b) {
+    return std::string(static_cast<const char*>(ck_buffer_data(b)),
+                       ck_buffer_size(b));
+  };
+  ASSERT_CK_OK(ck_proto_get(kType, result.data(), result.size(),
+                            "held_out.roc_auc", &out));
+  EXPECT_EQ(text(out), "0.75");
+  ck_buffer_free(out);
+  ASSERT_CK_OK(
+      ck_proto_get(kType, result.data(), result.size(), "test_from", &out));
+  EXPECT_EQ(text(out), "2025-01-01");
+  ck_buffer_free(out);
+  // An absent message field reads as its defaults.
+  ASSERT_CK_OK(
+      ck_proto_get(kType, result.data(), result.size(), "train.rows", &out));
+  EXPECT_EQ(text(out), "0");
+  ck_buffer_free(out);
+  ASSERT_CK_OK(
+      ck_proto_get(kType, result.data(), result.size(), "model", &out));
+  BufferPtr model(out);
+  std::unique_ptr<pb::Message> m =
+      Decode("churnkit.v1.LogisticModel", model.get());
+  EXPECT_EQ(DoubleField(*m, "intercept"), -1.5);
+
+  // Set: a message field from bytes, a scalar from text, a string as is.
+  ASSERT_CK_OK(ck_proto_set("churnkit.v1.AssessRequest", nullptr, 0, "model",
+                            ck_buffer_data(model.get()),
+                            ck_buffer_size(model.get()), &out));
+  BufferPtr with_model(out);
+  ASSERT_CK_OK(ck_proto_set(
+      "churnkit.v1.AssessRequest", ck_buffer_data(with_model.get()),
+      ck_buffer_size(with_model.get()), "at_risk", "7", 1, &out));
+  BufferPtr with_count(out);
+  ASSERT_CK_OK(ck_proto_set(
+      "churnkit.v1.AssessRequest", ck_buffer_data(with_count.get()),
+      ck_buffer_size(with_count.get()), "as_of", "2026-01-01", 10, &out));
+  BufferPtr request(out);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.AssessRequest", request.get());
+  EXPECT_EQ(StringField(*r, "as_of"), "2026-01-01");
+  EXPECT_EQ(DoubleField(Sub(*r, "model"), "intercept"), -1.5);
+
+  // JSON with the proto field names.
+  ASSERT_CK_OK(ck_proto_to_json(kType, result.data(), result.size(), &out));
+  BufferPtr json(out);
+  EXPECT_NE(text(json.get()).find("\"roc_auc\":0.75"), std::string::npos)
+      << text(json.get());
+
+  // Errors name the argument.
+  ExpectNullArgument(
+      ck_proto_get(kType, result.data(), result.size(), nullptr, &out),
+      "ck_proto_get", "path");
+  ExpectNullArgument(ck_proto_get(kType, nullptr, 0, "model", nullptr),
+                     "ck_proto_get", "out");
+  ExpectError(ck_proto_get(kType, result.data(), result.size(), "nope", &out),
+              CK_INVALID_ARGUMENT, "ck_proto_get",
+              "churnkit.v1.TrainResult has no field 'nope'");
+  ExpectError(
+      ck_proto_get(kType, result.data(), result.size(), "factors", &out),
+      CK_INVALID_ARGUMENT, "ck_proto_get", "is a repeated field");
+  ExpectError(
+      ck_proto_get(kType, result.data(), result.size(), "test_from.x", &out),
+      CK_INVALID_ARGUMENT, "ck_proto_get", "is not a message field");
+  ExpectError(ck_proto_get(kType, "\xff\xff", 2, "model", &out),
+              CK_INVALID_ARGUMENT, "ck_proto_get", "not a serialized");
+  ExpectError(ck_proto_get("Nope", nullptr, 0, "model", &out),
+              CK_INVALID_ARGUMENT, "ck_proto_get", "not a churnkit.v1 message");
+  ExpectError(ck_proto_set(kType, nullptr, 0, "horizon_days", "many", 4, &out),
+              CK_INVALID_ARGUMENT, "ck_proto_set", "'many' is not a int32");
+  ExpectError(ck_proto_set(kType, nullptr, 0, "model", "\xff\xff", 2, &out),
+              CK_INVALID_ARGUMENT, "ck_proto_set", "argument 'value'");
+  ExpectNullArgument(ck_proto_set(kType, nullptr, 0, "model", nullptr, 3, &out),
+                     "ck_proto_set", "value");
+  ExpectError(ck_proto_to_json(kType, nullptr, 7, &out), CK_INVALID_ARGUMENT,
+              "ck_proto_to_json", "argument 'data' is NULL");
+  EXPECT_EQ(out, nullptr);
+}
+
 TEST(CApiJobs, ProtoFromTextNamesTheProblem) {
   constexpr char kFn[] = "ck_proto_from_text";
   ck_buffer_t* out = Poison<ck_buffer_t>();

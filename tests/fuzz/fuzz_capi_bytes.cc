@@ -14,6 +14,8 @@
 //  10  ck_job_assess               (an AssessRequest)
 //  11  ck_job_segment              (a SegmentRequest)
 //  12  ck_job_report               (a ReportRequest)
+//  13  ck_proto_to_json, ck_proto_get, ck_proto_set (a TrainResult; the
+//      first byte picks the path)
 // Every call must return a status (never crash, leak or trip a sanitizer)
 // and, on success, hand back a usable result. The data set is a small
 // generated one, made once.
@@ -72,7 +74,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 13;
+  const uint8_t selector = input[0] % 14;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -186,6 +188,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 13: {
+      if (n == 0) break;
+      static const char* const kPaths[] = {"model",     "held_out.roc_auc",
+                                           "test_from", "train.rows",
+                                           "factors",   "nope.x"};
+      const char* path = kPaths[data[0] % 6];
+      constexpr char kType[] = "churnkit.v1.TrainResult";
+      ck_buffer_t* out = nullptr;
+      if (ck_proto_to_json(kType, data + 1, n - 1, &out) == CK_OK) Consume(out);
+      out = nullptr;
+      if (ck_proto_get(kType, data + 1, n - 1, path, &out) == CK_OK) {
+        Consume(out);
+      }
+      out = nullptr;
+      if (ck_proto_set(kType, nullptr, 0, path, data + 1, n - 1, &out) ==
+          CK_OK) {
+        Consume(out);
       }
       break;
     }

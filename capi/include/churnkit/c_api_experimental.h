@@ -37,6 +37,48 @@ extern "C" {
 CK_EXPORT ck_status ck_proto_from_text(const char* message_name,
                                        const char* text, ck_buffer_t** out);
 
+/* Converts serialized bytes of the churnkit.v1 message `message_name` to
+ * JSON (proto field names; fields at their default left out, 64-bit
+ * integers as strings, as protobuf's JSON mapping says), for hosts that
+ * read results without protobuf (Python: json.loads). NULL / 0 bytes are
+ * the empty message. *out receives the UTF-8 JSON text (not
+ * NUL-terminated; use ck_buffer_size); free it with ck_buffer_free().
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; an unknown name;
+ * data NULL with a non-zero size; bytes that are not that message). */
+CK_EXPORT ck_status ck_proto_to_json(const char* message_name, const void* data,
+                                     size_t size, ck_buffer_t** out);
+
+/* Reads one field of a serialized churnkit.v1 message by its dotted path
+ * through singular message fields, e.g. "held_out.roc_auc" of a
+ * TrainResult or "model" of it. *out receives, for a message field, its
+ * serialized bytes (empty when absent); for a string or bytes field, its
+ * value; for any other scalar, its text-format value ("0.7712", "42",
+ * "true", "RED"). Free it with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL message_name/path/out; an unknown
+ * name; bad bytes; a path naming no field, a repeated field, or going
+ * through a scalar). */
+CK_EXPORT ck_status ck_proto_get(const char* message_name, const void* data,
+                                 size_t size, const char* path,
+                                 ck_buffer_t** out);
+
+/* Writes one field of a serialized churnkit.v1 message by its dotted path
+ * (intermediate messages are created): for a message field `value` holds
+ * its serialized bytes (replacing the field), for a string or bytes field
+ * its value, for any other scalar its text-format value. *out receives
+ * the whole message serialized again; free it with ck_buffer_free(). Lets
+ * a C host put a trained model into an AssessRequest:
+ *   ck_proto_get("churnkit.v1.TrainResult", r, n, "model", &model);
+ *   ck_proto_set("churnkit.v1.AssessRequest", q, m, "model",
+ *                ck_buffer_data(model), ck_buffer_size(model), &request);
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (as ck_proto_get; value NULL with a non-zero
+ * size; a value that does not parse as the field's type). */
+CK_EXPORT ck_status ck_proto_set(const char* message_name, const void* data,
+                                 size_t size, const char* path,
+                                 const void* value, size_t value_size,
+                                 ck_buffer_t** out);
+
 /* ======================= Jobs =========================================== */
 
 /* Trains the churn model on a training panel of `dataset` (TrainRequest:

@@ -1,0 +1,223 @@
+// capi/proto.cc: churnkit.v1 messages for hosts without protobuf: text to
+// bytes, bytes to JSON, and one field read or written by its path.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "churnkit/c_api_experimental.h"
+#include "churnkit/io.h"
+#include "churnkit/v1/jobs.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "internal.h"
+
+namespace {
+
+namespace pb = google::protobuf;
+using churnkit::capi::BytesArg;
+using churnkit::capi::Guard;
+using churnkit::capi::NullArgument;
+using churnkit::capi::ParseBytes;
+using churnkit::capi::ParseOptional;
+using churnkit::capi::ToBuffer;
+
+// A new, empty churnkit.v1 message of the given full name.
+absl::StatusOr<std::unique_ptr<pb::Message>> NewMessage(const char* name) {
+  if (name == nullptr) return NullArgument("message_name");
+  // Every churnkit.v1 message is linked in; touching one descriptor makes
+  // sure the generated pool has been built.
+  churnkit::v1::TrainRequest::descriptor();
+  const pb::Descriptor* d =
+      absl::StartsWith(name, "churnkit.v1.")
+          ? pb::DescriptorPool::generated_pool()->FindMessageTypeByName(name)
+          : nullptr;
+  if (d == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "argument 'message_name': '", name,
+        "' is not a churnkit.v1 message (e.g. churnkit.v1.TrainRequest)"));
+  }
+  return std::unique_ptr<pb::Message>(
+      pb::MessageFactory::generated_factory()->GetPrototype(d)->New());
+}
+
+// The message named `name` parsed from `size` bytes at `data`.
+absl::StatusOr<std::unique_ptr<pb::Message>> ParseMessage(const char* name,
+                                                          const void* data,
+                                                          size_t size) {
+  absl::StatusOr<std::unique_ptr<pb::Message>> m = NewMessage(name);
+  if (!m.ok()) return m.status();
+  if (absl::Status s = ParseBytes(data, size, "data", "size", m->get());
+      !s.ok()) {
+    return s;
+  }
+  return m;
+}
+
+// The message holding the field at dotted `path` (through singular message
+// fields, created when `mutate`) and the field itself.
+struct FieldRef {
+  pb::Message* message;
+  const pb::FieldDescriptor* field;
+};
+absl::StatusOr<FieldRef> Resolve(pb::Message* root, const char* path,
+                                 bool mutate) {
+  if (path == nullptr) return NullArgument("path");
+  std::vector<std::string> parts = absl::StrSplit(path, '.');
+  pb::Message* m = root;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const pb::FieldDescriptor* f =
+        m->GetDescriptor()->FindFieldByName(parts[i]);
+    if (f == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'path': ", m->GetDescriptor()->full_name(),
+                       " has no field '", parts[i], "'"));
+    }
+    if (f->is_repeated()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'path': '", parts[i],
+                       "' is a repeated field; read the whole message "
+                       "(ck_proto_to_json) instead"));
+    }
+    if (i + 1 == parts.size()) return FieldRef{m, f};
+    if (f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "argument 'path': '", parts[i], "' is not a message field"));
+    }
+    if (!mutate && !m->GetReflection()->HasField(*m, f)) {
+      return FieldRef{nullptr, nullptr};  // an absent message: its defaults
+    }
+    m = m->GetReflection()->MutableMessage(m, f);
+  }
+  return absl::InvalidArgumentError("argument 'path' is empty");
+}
+
+// A text-format parser that reports nothing itself (the caller's status
+// says what is wrong).
+pb::TextFormat::Parser QuietParser() {
+  class Silent : public pb::io::ErrorCollector {
+   public:
+    void AddError(int, pb::io::ColumnNumber, const std::string&) override {}
+  };
+  static Silent silent;
+  pb::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&silent);
+  return parser;
+}
+
+}  // namespace
+
+extern "C" {
+
+ck_status ck_proto_from_text(const char* message_name, const char* text,
+                             ck_buffer_t** out) {
+  return Guard("ck_proto_from_text", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    absl::StatusOr<std::unique_ptr<pb::Message>> m = NewMessage(message_name);
+    if (!m.ok()) return m.status();
+    if (absl::Status s = ParseOptional(text, "text", m->get()); !s.ok()) {
+      return s;
+    }
+    return ToBuffer(**m, out);
+  });
+}
+
+ck_status ck_proto_to_json(const char* message_name, const void* data,
+                           size_t size, ck_buffer_t** out) {
+  return Guard("ck_proto_to_json", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    absl::StatusOr<std::unique_ptr<pb::Message>> m =
+        ParseMessage(message_name, data, size);
+    if (!m.ok()) return m.status();
+    pb::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    auto buffer = std::make_unique<ck_buffer_t>();
+    const auto status =
+        pb::util::MessageToJsonString(**m, &buffer->bytes, options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot write JSON: ", std::string(status.message())));
+    }
+    *out = buffer.release();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_proto_get(const char* message_name, const void* data, size_t size,
+                       const char* path, ck_buffer_t** out) {
+  return Guard("ck_proto_get", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    absl::StatusOr<std::unique_ptr<pb::Message>> m =
+        ParseMessage(message_name, data, size);
+    if (!m.ok()) return m.status();
+    absl::StatusOr<FieldRef> ref = Resolve(m->get(), path, false);
+    if (!ref.ok()) return ref.status();
+    auto buffer = std::make_unique<ck_buffer_t>();
+    if (ref->field == nullptr) {
+      // Inside an absent message: the field's default.
+      m->reset((*m)->New());
+      ref = Resolve(m->get(), path, true);
+      if (!ref.ok()) return ref.status();
+    }
+    if (ref->field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      const pb::Message& sub =
+          ref->message->GetReflection()->GetMessage(*ref->message, ref->field);
+      return ToBuffer(sub, out);
+    }
+    pb::TextFormat::PrintFieldValueToString(*ref->message, ref->field, -1,
+                                            &buffer->bytes);
+    // Strings print quoted and escaped in text format; hand back the value.
+    if (ref->field->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+      buffer->bytes =
+          ref->message->GetReflection()->GetString(*ref->message, ref->field);
+    }
+    *out = buffer.release();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_proto_set(const char* message_name, const void* data, size_t size,
+                       const char* path, const void* value, size_t value_size,
+                       ck_buffer_t** out) {
+  return Guard("ck_proto_set", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    absl::StatusOr<std::unique_ptr<pb::Message>> m =
+        ParseMessage(message_name, data, size);
+    if (!m.ok()) return m.status();
+    absl::StatusOr<FieldRef> ref = Resolve(m->get(), path, true);
+    if (!ref.ok()) return ref.status();
+    absl::StatusOr<absl::string_view> bytes =
+        BytesArg(value, value_size, "value", "value_size", INT_MAX);
+    if (!bytes.ok()) return bytes.status();
+    const pb::Reflection* r = ref->message->GetReflection();
+    if (ref->field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      pb::Message* sub = r->MutableMessage(ref->message, ref->field);
+      sub->Clear();
+      if (absl::Status s = churnkit::ParseBinaryProto(*bytes, sub); !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("argument 'value': ", s.message()));
+      }
+    } else if (ref->field->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+      r->SetString(ref->message, ref->field, std::string(*bytes));
+    } else if (!QuietParser().ParseFieldValueFromString(
+                   std::string(*bytes), ref->field, ref->message)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'value': '", *bytes, "' is not a ",
+                       ref->field->cpp_type_name(), " for '", path, "'"));
+    }
+    return ToBuffer(**m, out);
+  });
+}
+
+}  // extern "C"
