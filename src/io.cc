@@ -1665,9 +1665,13 @@ absl::Status WriteTextProtoFile(const std::string& path,
     return absl::InternalError(absl::StrCat(
         path, ": cannot print ", message.GetDescriptor()->full_name()));
   }
+  return WriteFileBytes(path, text);
+}
+
+absl::Status WriteFileBytes(const std::string& path, absl::string_view bytes) {
   PendingFile file;
   if (absl::Status s = file.Open(path); !s.ok()) return s;
-  file.Append(text);
+  file.Append(bytes);
   return file.Commit();
 }
 

@@ -55,6 +55,17 @@ check "with the previous assessment, score changes are filled in" \
 check "jsonl has one line per customer" test "$(wc -l <"$tmp/a.jsonl")" -eq 16
 check "jsonl carries the dimensions" grep -q '"interaction_frequency"' "$tmp/a.jsonl"
 
+# An id with a comma and a quote is one quoted CSV cell (issue 15: ids were
+# written unquoted, shifting every column of the row).
+mkdir "$tmp/quoted"
+printf 'id,signup_time\n"a,""b",2024-01-01\n' >"$tmp/quoted/customers.csv"
+printf 'customer_id,kind,time\n"a,""b",LOGIN,2024-03-01\n' >"$tmp/quoted/events.csv"
+"$churnkit" assess "$tmp/quoted" --as-of 2024-07-01 --output csv \
+  >"$tmp/q.csv" 2>/dev/null
+check "assess csv quotes an id with a comma" grep -q '^"a,""b",[01],' "$tmp/q.csv"
+"$churnkit" features "$tmp/quoted" --as-of 2024-07-01 >"$tmp/qf.csv" 2>/dev/null
+check "features csv quotes an id with a comma" grep -q '^"a,""b",' "$tmp/qf.csv"
+
 echo 'rules { rules { name: "r" level: L1 alert: "x" when { compare { feature: "zz" op: GT } } } }' >"$tmp/bad.textproto"
 "$churnkit" assess "$data" --as-of 2024-07-01 --config "$tmp/bad.textproto" >/dev/null 2>"$tmp/bad.err"
 check "a bad config fails" test $? -eq 1

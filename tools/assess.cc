@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -141,9 +140,9 @@ void PrintCsv(const v1::Assessment& a) {
   std::printf("%s\n", header.c_str());
   for (const v1::CustomerAssessment& c : a.customers()) {
     std::string line = absl::StrCat(
-        c.customer_id(), ",", c.churned() ? 1 : 0, ",", Points(c.score()), ",",
-        ColourName(c.colour()), ",", Points(c.score_change()), ",",
-        c.alerts_size(), ",", c.tasks_size());
+        CsvCell(c.customer_id()), ",", c.churned() ? 1 : 0, ",",
+        Points(c.score()), ",", ColourName(c.colour()), ",",
+        Points(c.score_change()), ",", c.alerts_size(), ",", c.tasks_size());
     if (with_model) {
       absl::StrAppend(&line, ",",
                       absl::StrFormat("%.6f", c.churn_probability()));
@@ -205,14 +204,11 @@ void PrintBacktest(const v1::Backtest& b, std::FILE* out) {
   }
 }
 
-// Writes `message` in binary to `path` (for --history-out / --save).
+// Writes `message` in binary to `path`, atomically (for --history-out /
+// --save).
 absl::Status WriteBinary(const google::protobuf::Message& message,
                          const std::string& path) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out || !message.SerializeToOstream(&out) || !out.flush()) {
-    return absl::UnavailableError(absl::StrCat(path, ": cannot write"));
-  }
-  return absl::OkStatus();
+  return WriteFileBytes(path, message.SerializeAsString());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "churnkit/io.h"
 #include "commands.h"
 #include "data_input.h"
+#include "table.h"
 
 namespace churnkit::cli {
 namespace {
@@ -92,7 +93,7 @@ int RunFeatures(CommandArgs args) {
   for (const std::string& c : m->columns) absl::StrAppend(&line, ",", c);
   std::printf("%s\n", line.c_str());
   for (size_t r = 0; r < m->num_rows(); ++r) {
-    line = m->customer_ids[r];
+    line = CsvCell(m->customer_ids[r]);
     for (double v : m->row(r)) absl::StrAppend(&line, ",", Cell(v));
     std::printf("%s\n", line.c_str());
   }

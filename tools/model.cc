@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -73,28 +72,12 @@ std::function<absl::Status(absl::string_view)> ListOption(
   };
 }
 
-// Writes the model bytes under a temporary name, renamed when complete.
+// Writes the model bytes atomically.
 absl::Status WriteModel(const v1::LogisticModel& model,
                         const std::string& path) {
   absl::StatusOr<std::string> bytes = SerializeModel(model);
   if (!bytes.ok()) return bytes.status();
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return absl::PermissionDeniedError(
-          absl::StrCat(path, ": cannot write the model"));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::PermissionDeniedError(
-        absl::StrCat(path, ": cannot write the model"));
-  }
-  return absl::OkStatus();
+  return WriteFileBytes(path, *bytes);
 }
 
 std::string Fixed(double v, int decimals) {

@@ -333,11 +333,6 @@ void AddSurvivalSection(const v1::ChurnReport& report,
 
 // ---- CSV --------------------------------------------------------------------
 
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
-}
-
 // Long ("tidy") CSV: one figure per line.
 class CsvWriter {
  public:
@@ -347,12 +342,12 @@ class CsvWriter {
   // Fixes the first five columns of the lines that follow.
   void At(std::string section, std::string start, std::string end,
           std::string attribute, std::string group) {
-    prefix_ = absl::StrJoin({CsvField(section), CsvField(start), CsvField(end),
-                             CsvField(attribute), CsvField(group)},
+    prefix_ = absl::StrJoin({CsvCell(section), CsvCell(start), CsvCell(end),
+                             CsvCell(attribute), CsvCell(group)},
                             ",");
   }
   void Line(const std::string& item, const std::string& measure, double value) {
-    std::printf("%s,%s,%s,%s\n", prefix_.c_str(), CsvField(item).c_str(),
+    std::printf("%s,%s,%s,%s\n", prefix_.c_str(), CsvCell(item).c_str(),
                 measure.c_str(), absl::StrFormat("%.12g", value).c_str());
   }
   void Figures(const v1::ChurnFigures& f) {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -156,21 +156,13 @@ void PrintReport(const v1::SegmentReport& r, int top) {
   std::printf("%s", reasons.Render().c_str());
 }
 
-// A CSV field, quoted when it holds a comma, quote or line break.
-std::string CsvField(absl::string_view s) {
-  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    return std::string(s);
-  }
-  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
-}
-
 absl::Status WriteCsv(const v1::SegmentReport& r, const std::string& path) {
-  std::ofstream out(path, std::ios::trunc);
+  std::ostringstream out;
   out << "customer_id,churned,tier,value,revenue,tenure_days,"
          "expected_remaining_days,risk,high_value,high_risk,quadrant,"
          "revenue_at_risk,save_rank,churn_reason,reason_source,strategy\n";
   for (const v1::CustomerSegment& c : r.customers()) {
-    out << CsvField(c.customer_id()) << ',' << (c.churned() ? 1 : 0) << ','
+    out << CsvCell(c.customer_id()) << ',' << (c.churned() ? 1 : 0) << ','
         << c.tier() << ',' << absl::StrFormat("%.2f", c.value()) << ','
         << absl::StrFormat("%.2f", c.revenue()) << ','
         << absl::StrFormat("%.1f", c.tenure_days()) << ','
@@ -179,16 +171,13 @@ absl::Status WriteCsv(const v1::SegmentReport& r, const std::string& path) {
         << (c.high_value() ? 1 : 0) << ',' << (c.high_risk() ? 1 : 0) << ','
         << (c.churned() ? "" : v1::Quadrant_Name(c.quadrant())) << ','
         << absl::StrFormat("%.2f", c.revenue_at_risk()) << ',' << c.save_rank()
-        << ',' << CsvField(c.churn_reason()) << ','
+        << ',' << CsvCell(c.churn_reason()) << ','
         << (c.reason_source() == v1::REASON_SOURCE_UNSPECIFIED
                 ? ""
                 : v1::ReasonSource_Name(c.reason_source()))
-        << ',' << CsvField(c.strategy()) << '\n';
+        << ',' << CsvCell(c.strategy()) << '\n';
   }
-  if (!out.flush()) {
-    return absl::UnavailableError(absl::StrCat(path, ": cannot write"));
-  }
-  return absl::OkStatus();
+  return WriteFileBytes(path, out.str());
 }
 
 }  // namespace

@@ -127,6 +127,12 @@ void ProgressLine::Show(absl::string_view text, int percent) {
   last_ = percent;
 }
 
+std::string CsvCell(absl::string_view text) {
+  std::string out;
+  AppendCsvCell(text, &out);
+  return out;
+}
+
 void AppendCsvCell(absl::string_view text, std::string* out) {
   if (text.find_first_of(",\"\r\n") == absl::string_view::npos) {
     absl::StrAppend(out, text);

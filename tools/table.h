@@ -53,6 +53,8 @@ std::string FormatShare(int64_t part, int64_t whole);
 // Appends `text` as one CSV cell (RFC 4180), quoted when it holds a comma,
 // a quote or a line break.
 void AppendCsvCell(absl::string_view text, std::string* out);
+// The same cell as a string.
+std::string CsvCell(absl::string_view text);
 
 // Progress of a long run on stderr, as "<prefix>: <text> (p%)": one
 // updating line on a terminal, else a line per 10%.

@@ -138,6 +138,10 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path,
 // renamed when complete), so that ReadConfigFile reads it back.
 absl::Status WriteTextProtoFile(const std::string& path,
                                 const google::protobuf::Message& message);
+// Writes `bytes` to `path` atomically: a temporary file next to it,
+// renamed when complete, so a reader never sees half a file and a failed
+// write leaves any earlier file as it was. Errors name the path.
+absl::Status WriteFileBytes(const std::string& path, absl::string_view bytes);
 
 // A plain table of text cells, one row per entity (e.g. a customer snapshot
 // export such as Telco's), as read from a CSV with a header. Turned into a
