@@ -1338,24 +1338,10 @@ ck_status ck_clv_fit(const double* frequency, const double* recency,
         !s.ok()) {
       return s;
     }
-    // Every value, monetary included, is checked before any fit runs.
-    if (absl::Status s =
-            churnkit::ValidateRfmSummaries(rfm, monetary != nullptr);
-        !s.ok()) {
-      return s;
-    }
-    churnkit::v1::ClvModel model;
-    absl::StatusOr<churnkit::v1::BgNbdModel> bg =
-        churnkit::FitBgNbd(rfm, options);
-    if (!bg.ok()) return bg.status();
-    *model.mutable_bg_nbd() = *std::move(bg);
-    if (monetary != nullptr) {
-      absl::StatusOr<churnkit::v1::GammaGammaModel> gg =
-          churnkit::FitGammaGamma(rfm, options);
-      if (!gg.ok()) return gg.status();
-      *model.mutable_gamma_gamma() = *std::move(gg);
-    }
-    return ToBuffer(model, out);
+    absl::StatusOr<churnkit::v1::ClvModel> model =
+        churnkit::FitClv(rfm, options);
+    if (!model.ok()) return model.status();
+    return ToBuffer(*model, out);
   });
 }
 

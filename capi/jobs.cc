@@ -68,4 +68,10 @@ ck_status ck_job_report(const ck_dataset_t* dataset, const void* request,
                                              churnkit::BuildChurnReport);
 }
 
+ck_status ck_job_clv(const ck_dataset_t* dataset, const void* request,
+                     size_t request_size, ck_buffer_t** out) {
+  return RunJob<churnkit::v1::ClvRequest>(
+      "ck_job_clv", dataset, request, request_size, out, churnkit::ComputeClv);
+}
+
 }  // extern "C"

@@ -911,6 +911,22 @@ absl::StatusOr<ClvPredictions> PredictClv(
   return out;
 }
 
+absl::StatusOr<v1::ClvModel> FitClv(const RfmSummaries& rfm,
+                                    const v1::ClvFitOptions& options) {
+  const bool spend = !rfm.monetary.empty();
+  if (absl::Status s = ValidateRfmSummaries(rfm, spend); !s.ok()) return s;
+  v1::ClvModel model;
+  absl::StatusOr<v1::BgNbdModel> bg = FitBgNbd(rfm, options);
+  if (!bg.ok()) return bg.status();
+  *model.mutable_bg_nbd() = *std::move(bg);
+  if (spend) {
+    absl::StatusOr<v1::GammaGammaModel> gg = FitGammaGamma(rfm, options);
+    if (!gg.ok()) return gg.status();
+    *model.mutable_gamma_gamma() = *std::move(gg);
+  }
+  return model;
+}
+
 v1::CustomerClv CustomerClvRow(const RfmSummaries& rfm,
                                const ClvPredictions& predictions, size_t i) {
   v1::CustomerClv row;

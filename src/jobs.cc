@@ -397,4 +397,48 @@ absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
   return out;
 }
 
+absl::StatusOr<v1::ClvResponse> ClvFromSummaries(
+    const RfmSummaries& summaries, const v1::ClvRequest& request) {
+  const bool weeks = summaries.time_unit == v1::CLV_WEEKS;
+  v1::ClvPredictOptions predict = request.predict();
+  if (predict.horizon() == 0) predict.set_horizon(weeks ? 52.0 : 365.0);
+  if (predict.discount_rate() > 0 && predict.discount_period() == 0) {
+    predict.set_discount_period(weeks ? 52.0 / 12 : 30.0);
+  }
+  absl::StatusOr<v1::ClvModel> model = FitClv(summaries, request.fit());
+  if (!model.ok()) return model.status();
+  absl::StatusOr<ClvPredictions> p = PredictClv(
+      summaries, model->bg_nbd(),
+      model->has_gamma_gamma() ? &model->gamma_gamma() : nullptr, predict);
+  if (!p.ok()) return p.status();
+  v1::ClvResponse out;
+  *out.mutable_model() = *std::move(model);
+  *out.mutable_predict() = predict;
+  out.set_time_unit(summaries.time_unit);
+  out.set_customers_without_orders(summaries.customers_without_orders);
+  double p_alive = 0;
+  for (size_t i = 0; i < summaries.size(); ++i) {
+    *out.add_customers() = CustomerClvRow(summaries, *p, i);
+    p_alive += p->p_alive[i];
+    out.set_expected_purchases(out.expected_purchases() +
+                               p->expected_purchases[i]);
+    out.set_total_clv(out.total_clv() + p->clv[i]);
+  }
+  if (summaries.size() > 0) {
+    out.set_mean_p_alive(p_alive / static_cast<double>(summaries.size()));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ClvResponse> ComputeClv(const Dataset& dataset,
+                                           const v1::ClvRequest& request) {
+  if (request.as_of().empty()) return PathError("as_of", "required");
+  absl::StatusOr<UnixSeconds> as_of = ParseTime(request.as_of());
+  if (!as_of.ok()) return PathError("as_of", as_of.status().message());
+  absl::StatusOr<RfmSummaries> rfm =
+      ComputeRfmSummaries(dataset, *as_of, request.rfm());
+  if (!rfm.ok()) return InField(rfm.status(), "rfm");
+  return ClvFromSummaries(*rfm, request);
+}
+
 }  // namespace churnkit

@@ -191,14 +191,12 @@ absl::StatusOr<std::vector<double>> NonContractualClv(const Dataset& dataset,
   };
   absl::StatusOr<RfmSummaries> rfm = ComputeRfmSummaries(dataset, as_of);
   if (!rfm.ok()) return in_source(rfm.status());
-  absl::StatusOr<v1::BgNbdModel> purchases = FitBgNbd(*rfm);
-  if (!purchases.ok()) return in_source(purchases.status());
-  absl::StatusOr<v1::GammaGammaModel> spend = FitGammaGamma(*rfm);
-  if (!spend.ok()) return in_source(spend.status());
+  absl::StatusOr<v1::ClvModel> model = FitClv(*rfm);
+  if (!model.ok()) return in_source(model.status());
   v1::ClvPredictOptions predict;
   predict.set_horizon(horizon_days);
   absl::StatusOr<ClvPredictions> p =
-      PredictClv(*rfm, *purchases, &*spend, predict);
+      PredictClv(*rfm, model->bg_nbd(), &model->gamma_gamma(), predict);
   if (!p.ok()) return in_source(p.status());
   std::vector<double> clv(dataset.num_customers(), 0.0);
   for (size_t i = 0; i < rfm->size(); ++i) {

@@ -2,6 +2,7 @@
 // named, and the train job equal to the steps it stands for.
 #include "churnkit/jobs.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -334,6 +335,94 @@ TEST(SegmentCustomers, EqualsItsStepsWithTheModelsRiskAndEvidence) {
     v1::SegmentRequest b;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
     absl::StatusOr<v1::SegmentResponse> e = SegmentCustomers(ds, b);
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
+  }
+}
+
+// The CLV job equals its steps and resolves the horizon by time unit.
+// An order log of 400 customers: each buys at random intervals averaging
+// 8 to 67 days, around its own mean spend (30 to 79), and stops after a
+// geometric number of orders. (The generator's order values are too
+// heavy-tailed for a finite Gamma-Gamma mean on a few hundred customers.)
+Dataset OrderLog() {
+  DatasetBuilder builder;
+  builder.set_implicit_customers(true);
+  uint64_t state = 12345;
+  auto uniform = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  const UnixSeconds start = *ParseTime("2024-01-01");
+  for (int i = 0; i < 400; ++i) {
+    const std::string id = absl::StrCat("c", i);
+    const double mean = 30 + (i * 13) % 50;
+    const double interval = 7 + (i * 37) % 60;
+    const int orders = 1 + static_cast<int>(-4 * std::log(1 - uniform()));
+    double day = i % 120;
+    for (int k = 0; k < orders; ++k) {
+      EventInput e;
+      e.customer_id = id;
+      e.kind = v1::ORDER;
+      e.time = start + static_cast<int64_t>(86400 * day);
+      day += 1 - interval * std::log(1 - uniform());
+      e.amount = mean * (0.85 + 0.3 * uniform());
+      EXPECT_TRUE(builder.AddEvent(e, {"test", 1}).ok());
+    }
+  }
+  return builder.Build().value();
+}
+
+TEST(ComputeClv, EqualsTheFitsAndPredictionsAndResolvesDefaults) {
+  const Dataset ds = OrderLog();
+  v1::ClvRequest request;
+  request.set_as_of("2025-06-01");
+  request.mutable_fit()->set_tolerance(1e-6);
+  absl::StatusOr<v1::ClvResponse> r = ComputeClv(ds, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->predict().horizon(), 365);
+  const RfmSummaries rfm =
+      ComputeRfmSummaries(ds, *ParseTime("2025-06-01")).value();
+  const v1::ClvModel model = FitClv(rfm, request.fit()).value();
+  EXPECT_EQ(r->model().SerializeAsString(), model.SerializeAsString());
+  v1::ClvPredictOptions predict;
+  predict.set_horizon(365);
+  const ClvPredictions p =
+      PredictClv(rfm, model.bg_nbd(), &model.gamma_gamma(), predict).value();
+  ASSERT_EQ(r->customers_size(), static_cast<int>(rfm.size()));
+  double total = 0;
+  for (size_t i = 0; i < rfm.size(); ++i) {
+    EXPECT_EQ(r->customers(i).clv(), p.clv[i]);
+    total += p.clv[i];
+  }
+  EXPECT_DOUBLE_EQ(r->total_clv(), total);
+  EXPECT_EQ(r->customers_without_orders(), rfm.customers_without_orders);
+
+  // Weeks: a 52-week horizon and a monthly discount period of 52/12.
+  request.mutable_rfm()->set_time_unit(v1::CLV_WEEKS);
+  request.mutable_predict()->set_discount_rate(0.01);
+  r = ComputeClv(ds, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->predict().horizon(), 52);
+  EXPECT_DOUBLE_EQ(r->predict().discount_period(), 52.0 / 12);
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"", "as_of: required"},
+      {R"pb(as_of: "2025-06-01"
+            rfm { time_unit: 7 })pb",
+       "rfm.time_unit"},
+      {R"pb(as_of: "2025-06-01"
+            fit { tolerance: 1e-6 }
+            predict { horizon: -5 })pb",
+       "horizon: must be finite and > 0"},
+      {R"pb(as_of: "2025-06-01"
+            fit { penalizer_coef: -1 })pb",
+       "penalizer_coef"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    v1::ClvRequest b;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
+    absl::StatusOr<v1::ClvResponse> e = ComputeClv(ds, b);
     ASSERT_FALSE(e.ok()) << text;
     EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
   }

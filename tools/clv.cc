@@ -17,6 +17,7 @@
 #include "args.h"
 #include "churnkit/dataset.h"
 #include "churnkit/io.h"
+#include "churnkit/jobs.h"
 #include "commands.h"
 #include "data_input.h"
 #include "table.h"
@@ -161,61 +162,43 @@ int RunClv(CommandArgs args) {
     return parser.UsageError("give either PATH... or --summary FILE");
   }
 
-  absl::StatusOr<RfmSummaries> rfm;
+  v1::ClvRequest request;
+  request.mutable_rfm()->set_time_unit(unit);
+  request.mutable_rfm()->set_keep_same_day_orders(keep_same_day);
+  request.mutable_fit()->set_penalizer_coef(penalizer);
+  request.mutable_predict()->set_horizon(horizon);
+  request.mutable_predict()->set_margin(margin);
+  request.mutable_predict()->set_discount_rate(discount_rate);
+  request.mutable_predict()->set_discount_period(discount_period);
+  absl::StatusOr<v1::ClvResponse> result;
   if (!summary_file.empty()) {
-    rfm = ReadSummaries(summary_file, unit);
+    absl::StatusOr<RfmSummaries> rfm = ReadSummaries(summary_file, unit);
+    if (!rfm.ok()) return Fail(parser, rfm.status());
+    result = ClvFromSummaries(*rfm, request);
   } else {
     if (as_of == kNoTime) {
       return parser.UsageError("--as-of is required with PATH");
     }
+    request.set_as_of(FormatTime(as_of));
     v1::LoadOptions options;
     LoadResult loaded;
     if (int code = ReadInput(parser, input, &options, &loaded);
         code != kExitOk) {
       return code;
     }
-    v1::RfmOptions rfm_options;
-    rfm_options.set_time_unit(unit);
-    rfm_options.set_keep_same_day_orders(keep_same_day);
-    rfm = ComputeRfmSummaries(loaded.dataset, as_of, rfm_options);
+    result = ComputeClv(loaded.dataset, request);
   }
-  if (!rfm.ok()) return Fail(parser, rfm.status());
-
-  v1::ClvFitOptions fit;
-  fit.set_penalizer_coef(penalizer);
-  v1::ClvModel model;
-  absl::StatusOr<v1::BgNbdModel> bg = FitBgNbd(*rfm, fit);
-  if (!bg.ok()) return Fail(parser, bg.status());
-  *model.mutable_bg_nbd() = *bg;
-  const bool spend = !rfm->monetary.empty();
-  if (spend) {
-    absl::StatusOr<v1::GammaGammaModel> gg = FitGammaGamma(*rfm, fit);
-    if (!gg.ok()) return Fail(parser, gg.status());
-    *model.mutable_gamma_gamma() = *gg;
-  }
-
-  v1::ClvPredictOptions predict;
-  predict.set_horizon(horizon > 0 ? horizon
-                                  : (unit == v1::CLV_WEEKS ? 52.0 : 365.0));
-  predict.set_margin(margin);
-  if (discount_rate > 0) {
-    predict.set_discount_rate(discount_rate);
-    predict.set_discount_period(
-        discount_period > 0 ? discount_period
-                            : (unit == v1::CLV_WEEKS ? 52.0 / 12 : 30.0));
-  }
-  absl::StatusOr<ClvPredictions> p =
-      PredictClv(*rfm, *bg, spend ? &model.gamma_gamma() : nullptr, predict);
-  if (!p.ok()) return Fail(parser, p.status());
+  if (!result.ok()) return Fail(parser, result.status());
+  const v1::ClvResponse& r = *result;
+  const v1::ClvModel& model = r.model();
+  const v1::ClvPredictOptions& predict = r.predict();
 
   if (!out_file.empty()) {
     absl::StatusOr<std::unique_ptr<MessageCsvWriter>> w =
         MessageCsvWriter::Open(out_file, v1::CustomerClv::descriptor());
     if (!w.ok()) return Fail(parser, w.status());
-    for (size_t i = 0; i < rfm->size(); ++i) {
-      if (absl::Status s = (*w)->Write(CustomerClvRow(*rfm, *p, i)); !s.ok()) {
-        return Fail(parser, s);
-      }
+    for (const v1::CustomerClv& c : r.customers()) {
+      if (absl::Status s = (*w)->Write(c); !s.ok()) return Fail(parser, s);
     }
     if (absl::Status s = (*w)->Close(); !s.ok()) return Fail(parser, s);
   }
@@ -225,22 +208,23 @@ int RunClv(CommandArgs args) {
   }
 
   const int64_t repeat =
-      std::count_if(rfm->frequency.begin(), rfm->frequency.end(),
-                    [](double x) { return x > 0; });
+      std::count_if(r.customers().begin(), r.customers().end(),
+                    [](const v1::CustomerClv& c) { return c.frequency() > 0; });
   std::printf("CLV of %s customers (%s repeat buyers), time in %s",
-              FormatCount(rfm->size()).c_str(), FormatCount(repeat).c_str(),
-              unit_name.c_str());
-  if (rfm->customers_without_orders > 0) {
+              FormatCount(r.customers_size()).c_str(),
+              FormatCount(repeat).c_str(), unit_name.c_str());
+  if (r.customers_without_orders() > 0) {
     std::printf("; %s without an order left out",
-                FormatCount(rfm->customers_without_orders).c_str());
+                FormatCount(r.customers_without_orders()).c_str());
   }
   std::printf("\n\n");
+  const v1::BgNbdModel& bg = model.bg_nbd();
   std::printf(
       "BG/NBD       r = %.6f  alpha = %.6f  a = %.6f  b = %.6f\n"
       "             log-likelihood %.6f, %s after %d iterations\n",
-      bg->r(), bg->alpha(), bg->a(), bg->b(), bg->log_likelihood(),
-      bg->converged() ? "converged" : "NOT converged", bg->iterations());
-  if (spend) {
+      bg.r(), bg.alpha(), bg.a(), bg.b(), bg.log_likelihood(),
+      bg.converged() ? "converged" : "NOT converged", bg.iterations());
+  if (model.has_gamma_gamma()) {
     const v1::GammaGammaModel& gg = model.gamma_gamma();
     std::printf(
         "Gamma-Gamma  p = %.6f  q = %.6f  v = %.6f\n"
@@ -252,10 +236,6 @@ int RunClv(CommandArgs args) {
   } else {
     std::printf("Gamma-Gamma  not fitted (no monetary column)\n");
   }
-  const double n = static_cast<double>(std::max<size_t>(1, rfm->size()));
-  const auto sum = [](const std::vector<double>& v) {
-    return std::accumulate(v.begin(), v.end(), 0.0);
-  };
   std::printf(
       "\nHorizon %g %s, margin %g%s: mean P(alive) %.4f, expected purchases "
       "%.1f, total CLV %.2f\n",
@@ -265,31 +245,31 @@ int RunClv(CommandArgs args) {
                             predict.discount_period(), unit_name)
                 .c_str()
           : "",
-      sum(p->p_alive) / n, sum(p->expected_purchases), sum(p->clv));
-  if (top > 0 && rfm->size() > 0) {
-    std::vector<size_t> order(rfm->size());
+      r.mean_p_alive(), r.expected_purchases(), r.total_clv());
+  if (top > 0 && r.customers_size() > 0) {
+    std::vector<int> order(r.customers_size());
     std::iota(order.begin(), order.end(), 0);
-    const size_t k = std::min<size_t>(static_cast<size_t>(top), order.size());
+    const int k = std::min<int>(static_cast<int>(top), order.size());
     std::partial_sort(
-        order.begin(), order.begin() + k, order.end(), [&](size_t a, size_t b) {
-          return p->clv[a] != p->clv[b] ? p->clv[a] > p->clv[b] : a < b;
+        order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+          const double x = r.customers(a).clv(), y = r.customers(b).clv();
+          return x != y ? x > y : a < b;
         });
     using Align = TextTable::Align;
     TextTable table({Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
                      Align::kRight, Align::kRight, Align::kRight});
     table.AddRow({"Customer", "Frequency", "Recency", "Age", "P(alive)",
                   "Purchases", "CLV"});
-    for (size_t j = 0; j < k; ++j) {
-      const size_t i = order[j];
-      table.AddRow({rfm->customer_ids[i],
-                    absl::StrFormat("%g", rfm->frequency[i]),
-                    absl::StrFormat("%.2f", rfm->recency[i]),
-                    absl::StrFormat("%.2f", rfm->age[i]),
-                    absl::StrFormat("%.3f", p->p_alive[i]),
-                    absl::StrFormat("%.2f", p->expected_purchases[i]),
-                    absl::StrFormat("%.2f", p->clv[i])});
+    for (int j = 0; j < k; ++j) {
+      const v1::CustomerClv& c = r.customers(order[j]);
+      table.AddRow({c.customer_id(), absl::StrFormat("%g", c.frequency()),
+                    absl::StrFormat("%.2f", c.recency()),
+                    absl::StrFormat("%.2f", c.age()),
+                    absl::StrFormat("%.3f", c.p_alive()),
+                    absl::StrFormat("%.2f", c.expected_purchases()),
+                    absl::StrFormat("%.2f", c.clv())});
     }
-    std::printf("\nTop %zu customers by CLV\n%s", k, table.Render().c_str());
+    std::printf("\nTop %d customers by CLV\n%s", k, table.Render().c_str());
   }
   return kExitOk;
 }

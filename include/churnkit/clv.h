@@ -100,6 +100,12 @@ absl::StatusOr<v1::BgNbdModel> FitBgNbd(const RfmSummaries& rfm,
 absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
     const RfmSummaries& rfm, const v1::ClvFitOptions& options = {});
 
+// The assembly every host uses: BG/NBD, and Gamma-Gamma when `rfm` carries
+// monetary values (every value, monetary included, checked before any fit
+// runs). Errors: those of ValidateRfmSummaries, FitBgNbd and FitGammaGamma.
+absl::StatusOr<v1::ClvModel> FitClv(const RfmSummaries& rfm,
+                                    const v1::ClvFitOptions& options = {});
+
 // Summed log-likelihoods (lifetimes' formulas, no penalty) of `rfm` under
 // a model's parameters; Gamma-Gamma over the customers with frequency > 0.
 // Errors: InvalidArgument for invalid summaries or non-positive or

@@ -12,6 +12,7 @@
 #define CHURNKIT_JOBS_H_
 
 #include "absl/status/statusor.h"
+#include "churnkit/clv.h"
 #include "churnkit/dataset.h"
 #include "churnkit/v1/health.pb.h"
 #include "churnkit/v1/jobs.pb.h"
@@ -62,6 +63,20 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
 // date before the data) is no error: evidence_note says why.
 absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
     const Dataset& dataset, const v1::SegmentRequest& request);
+
+// Customer lifetime value from the orders of `dataset` before
+// request.as_of (jobs.proto ClvRequest): ComputeRfmSummaries, FitClv,
+// PredictClv with the defaults resolved. Errors: InvalidArgument naming
+// the field ("as_of: required", "rfm.time_unit: ...", "predict.horizon:
+// ..."); those of the fits (FailedPrecondition without repeat buyers).
+absl::StatusOr<v1::ClvResponse> ComputeClv(const Dataset& dataset,
+                                           const v1::ClvRequest& request);
+
+// The same from summaries the host already has (e.g. a CSV of frequency,
+// recency, age and monetary values); request.as_of and request.rfm are not
+// used. Gamma-Gamma is fitted when the summaries carry monetary values.
+absl::StatusOr<v1::ClvResponse> ClvFromSummaries(const RfmSummaries& summaries,
+                                                 const v1::ClvRequest& request);
 
 }  // namespace churnkit
 

@@ -14,6 +14,7 @@
 //  10  ck_job_assess               (an AssessRequest)
 //  11  ck_job_segment              (a SegmentRequest)
 //  12  ck_job_report               (a ReportRequest)
+//  14  ck_job_clv                  (a ClvRequest)
 //  13  ck_proto_to_json, ck_proto_get, ck_proto_set (a TrainResult; the
 //      first byte picks the path)
 // Every call must return a status (never crash, leak or trip a sanitizer)
@@ -74,7 +75,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 14;
+  const uint8_t selector = input[0] % 15;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -212,10 +213,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       break;
     }
     case 11:
-    case 12: {
+    case 12:
+    case 14: {
       ck_buffer_t* out = nullptr;
       const ck_status s = selector == 11 ? ck_job_segment(Data(), data, n, &out)
-                                         : ck_job_report(Data(), data, n, &out);
+                          : selector == 12
+                              ? ck_job_report(Data(), data, n, &out)
+                              : ck_job_clv(Data(), data, n, &out);
       if (s == CK_OK) {
         Consume(out);
       } else {

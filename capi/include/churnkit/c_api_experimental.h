@@ -148,6 +148,22 @@ CK_EXPORT ck_status ck_job_report(const ck_dataset_t* dataset,
                                   const void* request, size_t request_size,
                                   ck_buffer_t** out);
 
+/* Customer lifetime value from the orders of `dataset` (ClvRequest: as_of,
+ * RFM options, fit and prediction options; docs/clv.md): the same as
+ * `churnkit clv DATA --as-of ...`. `request` / `request_size` hold a
+ * serialized churnkit.v1.ClvRequest; as_of is required, so NULL / 0 is an
+ * error naming it. *out receives a serialized churnkit.v1.ClvResponse (the
+ * fitted ClvModel, the prediction options as resolved, one CustomerClv per
+ * customer with an order, and totals); free it with ck_buffer_free().
+ * Thread-safe; the dataset is only read and may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; request NULL with a
+ * non-zero size; bytes that are not a ClvRequest; a field named, e.g.
+ * "as_of: required", "rfm.time_unit: unknown value", "horizon: must be
+ * finite and > 0"); CK_FAILED_PRECONDITION (no repeat buyer; a degenerate
+ * fit). */
+CK_EXPORT ck_status ck_job_clv(const ck_dataset_t* dataset, const void* request,
+                               size_t request_size, ck_buffer_t** out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
