@@ -626,10 +626,10 @@ std::string AgainstAverage(double value, double mean) {
                       average);
 }
 
-// A level ("58158.78 ordered in 90 days") is no cause by itself: the reason
-// says it against the reference the contribution is measured from, the
-// training mean ("... (4.7x the average 12402.5)"). Changes ({value:%}) and
-// flags already read as one.
+// A level ("58158.78 ordered in 90 days", "tenure = 1") is no cause by
+// itself: the reason says it against the reference the contribution is
+// measured from, the training mean ("... (4.7x the average 12402.5)").
+// Changes ({value:%}), flags and indicators already read as one.
 std::string ReasonString(const std::string& name, const ReasonText& t,
                          double value, double mean) {
   if (!t.description.empty()) {
@@ -644,7 +644,10 @@ std::string ReasonString(const std::string& name, const ReasonText& t,
     return value != 0 ? absl::StrCat(t.column, " is ", t.level)
                       : absl::StrCat(t.column, " is not ", t.level);
   }
-  return absl::StrCat(name, " = ", FormatNumber(value));
+  // An undescribed numeric column (a table's "tenure") is a level too.
+  if (std::isnan(value)) return absl::StrCat(name, " = ", FormatNumber(value));
+  return absl::StrCat(name, " = ", FormatNumber(value), " (",
+                      AgainstAverage(value, mean), ")");
 }
 
 // ---- Persistence

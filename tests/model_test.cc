@@ -1141,6 +1141,9 @@ TEST(Reasons, ALevelReadsAgainstTheAverageLedByItsChange) {
             "6 orders in 90 days (25% below the average 8)");
   EXPECT_EQ(RiskText(m, set, {6, 0}),
             "6 orders in 90 days (25% below the average 8)");
+  // A column without a description is a level too.
+  EXPECT_EQ(RiskText(m, v1::FeatureSet(), {2, -0.6}),
+            "orders_90d = 2 (75% below the average 8)");
   // Without the change feature in the set, the level alone.
   v1::FeatureSet plain = set;
   plain.mutable_features(0)->clear_change_feature();
