@@ -515,6 +515,19 @@ absl::StatusOr<FeatureEngine> FeatureEngine::Create(
     }
     impl->names.push_back(spec.name());
   }
+  for (int j = 0; j < config.features_size(); ++j) {
+    const v1::FeatureSpec& spec = config.features(j);
+    if (spec.change_feature().empty()) continue;
+    const std::string path = absl::StrCat("features[", j, "].change_feature");
+    if (spec.change_feature() == spec.name()) {
+      return PathError(
+          path, absl::StrCat("'", spec.name(), "' names the feature itself"));
+    }
+    if (!index.contains(spec.change_feature())) {
+      return PathError(path, absl::StrCat("no feature '", spec.change_feature(),
+                                          "' in the set"));
+    }
+  }
 
   auto add_filter = [&](const v1::EventFilter& f,
                         const std::string& path) -> absl::StatusOr<int> {

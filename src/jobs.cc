@@ -240,6 +240,9 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
   for (v1::Factor& f : StrongestFactors(*model, std::max(0, r.top_factors()))) {
     *out.add_factors() = std::move(f);
   }
+  for (v1::Factor& f : AdjustingFactors(*model, std::max(0, r.top_factors()))) {
+    *out.add_adjusting_factors() = std::move(f);
+  }
 
   // The riskiest customers at the last date, highest probability first
   // (ties in panel order).

@@ -380,6 +380,83 @@ absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
   return stats;
 }
 
+// Per feature, the Pearson correlation of its values (as the fit sees
+// them: clipped, a missing value as the mean) with the label, weighted by
+// the sample weights; 0 for a column the fit leaves out. The numerator
+// sum_i w_i (x_ij - m_j)(y_i - ybar) is sum over churners of
+// w_i (x_ij - m_j), since the weighted deviations from the mean m_j sum to
+// 0 (missing values count as m_j); the denominator uses the squared
+// deviations behind the fit's scales (computed here when the fit does not
+// standardize). Fixed blocks added in order: the same result for any
+// thread count.
+std::vector<double> UnivariateCorrelations(MatrixView x,
+                                           absl::Span<const uint8_t> y,
+                                           absl::Span<const double> sw,
+                                           const ColumnStats& stats,
+                                           bool standardize, int threads) {
+  const size_t n = x.num_rows(), d = x.num_cols();
+  const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
+  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
+  struct Part {
+    double weight = 0, positive = 0;
+    std::vector<double> cross, squares;
+  };
+  std::vector<Part> parts(blocks);
+  internal::ParallelFor(
+      blocks, threads,
+      [&](size_t from, size_t to) {
+        for (size_t b = from; b < to; ++b) {
+          Part& p = parts[b];
+          p.cross.assign(d, 0);
+          if (!standardize) p.squares.assign(d, 0);
+          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
+          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
+            const double w = weight_of(i);
+            p.weight += w;
+            if (y[i] != 0) p.positive += w;
+            if (!(w > 0) || (y[i] == 0 && standardize)) continue;
+            const double* row = x.values.data() + i * d;
+            if (y[i] != 0) {
+              for (size_t j = 0; j < d; ++j) {
+                if (std::isnan(row[j])) continue;
+                p.cross[j] += w * (row[j] - stats.mean[j]);
+              }
+            }
+            if (!standardize) {
+              for (size_t j = 0; j < d; ++j) {
+                if (std::isnan(row[j])) continue;
+                const double deviation = row[j] - stats.mean[j];
+                p.squares[j] += w * deviation * deviation;
+              }
+            }
+          }
+        }
+      },
+      1);
+  double weight = 0, positive = 0;
+  std::vector<double> cross(d, 0), squares(d, 0);
+  for (const Part& p : parts) {  // in block order
+    weight += p.weight;
+    positive += p.positive;
+    for (size_t j = 0; j < d; ++j) {
+      cross[j] += p.cross[j];
+      if (!standardize) squares[j] += p.squares[j];
+    }
+  }
+  std::vector<double> r(d, 0.0);
+  const double label_squares =
+      weight > 0 ? positive * (weight - positive) / weight : 0.0;
+  for (size_t j = 0; j < d; ++j) {
+    if (!stats.active[j]) continue;
+    const double x_squares =
+        standardize ? stats.scale[j] * stats.scale[j] * weight : squares[j];
+    const double denominator = std::sqrt(x_squares * label_squares);
+    if (!(denominator > 0) || !std::isfinite(denominator)) continue;
+    r[j] = std::clamp(cross[j] / denominator, -1.0, 1.0);
+  }
+  return r;
+}
+
 absl::Status CheckShape(MatrixView x) {
   if (x.num_cols() == 0) {
     return absl::InvalidArgumentError("the matrix has no columns");
@@ -469,12 +546,21 @@ std::string FillDescription(absl::string_view text, double value) {
   return out;
 }
 
+// Whether a description reads as a level: a plain {value} placeholder
+// (not a change, {value:%}, and not a flag without a value).
+bool IsLevel(absl::string_view description) {
+  return absl::StrContains(description, "{value}");
+}
+
 // Per feature of a model: how its reason reads.
 struct ReasonText {
   std::string description;  // FeatureSpec template, or empty
   // For a categorical indicator: its column and level.
   std::string column, level;
   bool indicator = false;
+  // The model column of FeatureSpec.change_feature (with a description),
+  // for a level; -1 when there is none.
+  int change = -1;
 };
 
 std::vector<ReasonText> ReasonTexts(const v1::LogisticModel& model,
@@ -501,20 +587,55 @@ std::vector<ReasonText> ReasonTexts(const v1::LogisticModel& model,
         texts[it->second].description = spec.description();
       }
     }
+    for (const v1::FeatureSpec& spec : set->features()) {
+      auto it = index.find(spec.name());
+      auto change = index.find(spec.change_feature());
+      if (it == index.end() || change == index.end() ||
+          change->second == it->second ||
+          texts[change->second].description.empty() ||
+          !IsLevel(texts[it->second].description)) {
+        continue;
+      }
+      texts[it->second].change = static_cast<int>(change->second);
+    }
   }
   return texts;
 }
 
-// A level ("58,158 ordered in 90 days") is no cause by itself: the reason
-// says it against the reference the contribution is measured from, the
-// training mean ("... (average 12,402)"). Changes ({value:%}) and flags
-// already read as one.
+// A level against the training mean: "75% below the average 8.1", "40%
+// above the average 8.1", "4.7x the average 12402.5", "the average 8.1";
+// "average 0.0012" when the value is 10 times the mean or more (a rare
+// event's count, where a multiple says little), and "average -3" when the
+// mean or the value is negative (no ratio). Means under 0.01 keep two
+// significant digits.
+std::string AgainstAverage(double value, double mean) {
+  const std::string average = mean != 0 && std::abs(mean) < 0.01
+                                  ? absl::StrFormat("%.2g", mean)
+                                  : FormatNumber(mean);
+  if (!(mean > 0) || value < 0) return absl::StrCat("average ", average);
+  const double ratio = value / mean;
+  if (ratio >= 10) return absl::StrCat("average ", average);
+  if (ratio >= 1.995) {  // "2x", never "100% above"
+    std::string times = absl::StrFormat("%.1f", ratio);
+    if (absl::EndsWith(times, ".0")) times.resize(times.size() - 2);
+    return absl::StrCat(times, "x the average ", average);
+  }
+  const std::string pct = FormatPercent(std::abs(ratio - 1));
+  if (pct == "0%") return absl::StrCat("the average ", average);
+  return absl::StrCat(pct, ratio > 1 ? " above" : " below", " the average ",
+                      average);
+}
+
+// A level ("58158.78 ordered in 90 days", "tenure = 1") is no cause by
+// itself: the reason says it against the reference the contribution is
+// measured from, the training mean ("... (4.7x the average 12402.5)").
+// Changes ({value:%}), flags and indicators already read as one.
 std::string ReasonString(const std::string& name, const ReasonText& t,
                          double value, double mean) {
   if (!t.description.empty()) {
     std::string text = FillDescription(t.description, value);
-    if (absl::StrContains(t.description, "{value}") && !std::isnan(value)) {
-      absl::StrAppend(&text, " (average ", FormatNumber(mean), ")");
+    if (IsLevel(t.description) && !std::isnan(value)) {
+      absl::StrAppend(&text, " (", AgainstAverage(value, mean), ")");
     }
     return text;
   }
@@ -523,7 +644,10 @@ std::string ReasonString(const std::string& name, const ReasonText& t,
     return value != 0 ? absl::StrCat(t.column, " is ", t.level)
                       : absl::StrCat(t.column, " is not ", t.level);
   }
-  return absl::StrCat(name, " = ", FormatNumber(value));
+  // An undescribed numeric column (a table's "tenure") is a level too.
+  if (std::isnan(value)) return absl::StrCat(name, " = ", FormatNumber(value));
+  return absl::StrCat(name, " = ", FormatNumber(value), " (",
+                      AgainstAverage(value, mean), ")");
 }
 
 // ---- Persistence
@@ -964,6 +1088,10 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   model.set_intercept(result->theta[0]);
   model.mutable_clip_lower()->Add(clip_lower.begin(), clip_lower.end());
   model.mutable_clip_upper()->Add(clip_upper.begin(), clip_upper.end());
+  const std::vector<double> correlation = UnivariateCorrelations(
+      x, labels, sample_weights, *stats, standardize, options.threads());
+  model.mutable_univariate_correlation()->Add(correlation.begin(),
+                                              correlation.end());
   model.set_missing_values(impute ? v1::MISSING_IMPUTE_MEAN
                                   : v1::MISSING_REJECT);
   *model.mutable_options() = options;
@@ -1049,6 +1177,21 @@ absl::Status ValidateModel(const v1::LogisticModel& m) {
       if (!(m.clip_lower(j) <= m.clip_upper(j))) {
         return absl::InvalidArgumentError(absl::StrCat(
             "clip_lower[", j, "]: must be <= clip_upper[", j, "]"));
+      }
+    }
+  }
+  if (m.univariate_correlation_size() != 0) {
+    if (m.univariate_correlation_size() != d) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "univariate_correlation: ", m.univariate_correlation_size(),
+          " values for ", d, " feature_names"));
+    }
+    for (int j = 0; j < d; ++j) {
+      const double r = m.univariate_correlation(j);
+      if (!(r >= -1 && r <= 1)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("univariate_correlation[", j, "]: ", r,
+                         " is not a correlation in [-1, 1]"));
       }
     }
   }
@@ -1150,8 +1293,27 @@ absl::StatusOr<std::vector<double>> Predict(const v1::LogisticModel& model,
   return p;
 }
 
-std::vector<v1::Factor> StrongestFactors(const v1::LogisticModel& model,
-                                         int top) {
+namespace {
+
+// Whether the model stores a univariate direction per coefficient.
+bool HasDirections(const v1::LogisticModel& model) {
+  return model.univariate_correlation_size() > 0 &&
+         model.univariate_correlation_size() == model.coefficients_size();
+}
+
+// Whether feature j's coefficient adjusts for correlated features: its
+// sign differs from the feature's univariate direction (a correlation of 0
+// has no direction to agree with).
+bool IsAdjusting(const v1::LogisticModel& model, int j) {
+  if (!HasDirections(model)) return false;
+  const double b = model.coefficients(j), r = model.univariate_correlation(j);
+  return b != 0 && !((b > 0 && r > 0) || (b < 0 && r < 0));
+}
+
+// Nonzero coefficients that adjust (or not), largest magnitude first (ties
+// in column order), at most `top`.
+std::vector<v1::Factor> Factors(const v1::LogisticModel& model, int top,
+                                bool adjusting) {
   // A malformed model with fewer names than coefficients has no names to
   // show for the rest.
   std::vector<int> order(
@@ -1160,16 +1322,33 @@ std::vector<v1::Factor> StrongestFactors(const v1::LogisticModel& model,
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
     return std::abs(model.coefficients(a)) > std::abs(model.coefficients(b));
   });
+  const bool directions = HasDirections(model);
   std::vector<v1::Factor> out;
   for (int j : order) {
     if (static_cast<int>(out.size()) >= top || model.coefficients(j) == 0) {
       break;
     }
+    if (IsAdjusting(model, j) != adjusting) continue;
     v1::Factor& f = out.emplace_back();
     f.set_feature(model.feature_names(j));
     f.set_coefficient(model.coefficients(j));
+    if (directions) {
+      f.set_univariate_correlation(model.univariate_correlation(j));
+    }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<v1::Factor> StrongestFactors(const v1::LogisticModel& model,
+                                         int top) {
+  return Factors(model, top, /*adjusting=*/false);
+}
+
+std::vector<v1::Factor> AdjustingFactors(const v1::LogisticModel& model,
+                                         int top) {
+  return Factors(model, top, /*adjusting=*/true);
 }
 
 absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
@@ -1195,6 +1374,10 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
     }
   }
   const std::vector<ReasonText> texts = ReasonTexts(model, options.feature_set);
+  std::vector<uint8_t> adjusting(d);
+  for (size_t j = 0; j < d; ++j) {
+    adjusting[j] = IsAdjusting(model, static_cast<int>(j));
+  }
   v1::Explanations result;
   for (size_t r = 0; r < n; ++r) result.add_rows();
   const size_t k = static_cast<size_t>(options.top_k);
@@ -1202,12 +1385,12 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
       n, 0,
       [&](size_t from, size_t to) {
         std::vector<double> contribution(d);
-        std::vector<size_t> order(d);
+        std::vector<size_t> order(d), risk, protective;
         for (size_t r = from; r < to; ++r) {
           v1::Explanation& e = *result.mutable_rows(static_cast<int>(r));
           if (!x.row_ids.empty()) e.set_customer_id(x.row_ids[r]);
           const double* row = x.values.data() + r * d;
-          double eta = model.intercept();
+          double eta = model.intercept(), adjustment = 0;
           for (size_t j = 0; j < d; ++j) {
             const int jj = static_cast<int>(j);
             // Raw values for the texts, clipped ones for the score.
@@ -1216,34 +1399,60 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
                 std::isnan(v) ? 0.0 : (v - model.means(jj)) / model.scales(jj);
             contribution[j] = model.coefficients(jj) * z;
             eta += contribution[j];
+            if (adjusting[j]) adjustment += contribution[j];
           }
           e.set_log_odds(eta);
+          e.set_adjustment(adjustment);
           e.set_probability(Sigmoid(eta));
           e.set_baseline_log_odds(model.intercept());
           std::iota(order.begin(), order.end(), size_t{0});
           std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
             return contribution[a] > contribution[b];
           });
-          auto add = [&](size_t j,
-                         google::protobuf::RepeatedPtrField<v1::Reason>* list) {
-            v1::Reason& reason = *list->Add();
-            const std::string& name = model.feature_names(static_cast<int>(j));
-            reason.set_feature(name);
-            reason.set_value(row[j]);
-            reason.set_contribution(contribution[j]);
-            reason.set_text(ReasonString(name, texts[j], row[j],
-                                         model.means(static_cast<int>(j))));
-          };
-          for (size_t i = 0; i < d && static_cast<size_t>(e.risk_size()) < k;
-               ++i) {
+          // Corrections for correlated features are never reasons.
+          risk.clear();
+          protective.clear();
+          for (size_t i = 0; i < d && risk.size() < k; ++i) {
             if (!(contribution[order[i]] > 0)) break;
-            add(order[i], e.mutable_risk());
+            if (!adjusting[order[i]]) risk.push_back(order[i]);
           }
-          for (size_t i = d;
-               i-- > 0 && static_cast<size_t>(e.protective_size()) < k;) {
+          for (size_t i = d; i-- > 0 && protective.size() < k;) {
             if (!(contribution[order[i]] < 0)) break;
-            add(order[i], e.mutable_protective());
+            if (!adjusting[order[i]]) protective.push_back(order[i]);
           }
+          auto add = [&](const std::vector<size_t>& listed,
+                         google::protobuf::RepeatedPtrField<v1::Reason>* list) {
+            for (size_t j : listed) {
+              v1::Reason& reason = *list->Add();
+              const int jj = static_cast<int>(j);
+              const std::string& name = model.feature_names(jj);
+              reason.set_feature(name);
+              reason.set_value(row[j]);
+              reason.set_contribution(contribution[j]);
+              std::string text =
+                  ReasonString(name, texts[j], row[j], model.means(jj));
+              // A level led by the customer's own change when that points
+              // the same way (below the average and down, or above and up)
+              // and is not a reason of this list already.
+              const int c = texts[j].change;
+              if (c >= 0 && std::find(listed.begin(), listed.end(),
+                                      static_cast<size_t>(c)) == listed.end()) {
+                const double change = row[c];
+                const double off = row[j] - model.means(jj);
+                if (!std::isnan(change) && !std::isnan(off) && change != 0 &&
+                    off != 0 && (change > 0) == (off > 0)) {
+                  text = absl::StrCat(
+                      FillDescription(texts[static_cast<size_t>(c)].description,
+                                      change),
+                      " (", FillDescription(texts[j].description, row[j]), ", ",
+                      AgainstAverage(row[j], model.means(jj)), ")");
+                }
+              }
+              reason.set_text(std::move(text));
+            }
+          };
+          add(risk, e.mutable_risk());
+          add(protective, e.mutable_protective());
         }
       },
       64);

@@ -399,6 +399,12 @@ TEST(FeatureEngine, ConfigErrorsNameTheFieldPath) {
               HasSubstr("features[1].name: duplicate feature 'a'"));
   EXPECT_THAT(error("features { name: \"Bad Name\" days_since {} }"),
               HasSubstr("features[0].name"));
+  EXPECT_THAT(error("features { name: \"a\" days_since {} } features { "
+                    "name: \"b\" change_feature: \"zz\" days_since {} }"),
+              HasSubstr("features[1].change_feature: no feature 'zz'"));
+  EXPECT_THAT(error("features { name: \"a\" change_feature: \"a\" "
+                    "days_since {} }"),
+              HasSubstr("features[0].change_feature: 'a' names the feature"));
   EXPECT_THAT(error("features { name: \"a\" }"), HasSubstr("has no operator"));
   EXPECT_THAT(
       error("features { name: \"a\" derived { op: SUM inputs: \"zz\" } }"),

@@ -157,6 +157,21 @@ TEST(TrainChurnModel, EqualsThePanelFitAndEvaluationByHand) {
     EXPECT_GE(std::abs(t->factors(k - 1).coefficient()),
               std::abs(t->factors(k).coefficient()));
   }
+  // Strongest factors have the sign of their feature alone; the others
+  // are listed apart and give no reasons.
+  for (const v1::Factor& f : t->factors()) {
+    EXPECT_GT(f.coefficient() * f.univariate_correlation(), 0) << f.feature();
+  }
+  EXPECT_EQ(t->adjusting_factors_size(),
+            static_cast<int>(AdjustingFactors(t->model(), 10).size()));
+  for (const v1::Factor& f : t->adjusting_factors()) {
+    EXPECT_LE(f.coefficient() * f.univariate_correlation(), 0) << f.feature();
+    for (const v1::RiskyCustomer& c : t->riskiest()) {
+      for (const v1::Reason& r : c.explanation().risk()) {
+        EXPECT_NE(r.feature(), f.feature());
+      }
+    }
+  }
   ASSERT_EQ(t->riskiest_size(), 5);
   double top = 1;
   for (const v1::RiskyCustomer& c : t->riskiest()) {

@@ -861,8 +861,9 @@ TEST(Explain, ContributionsAddUpAndFillDescriptions) {
       last = reason.contribution();
       sum += reason.contribution();
     }
-    // top_k = d: every nonzero contribution is listed.
-    EXPECT_NEAR(sum, e.log_odds(), 1e-12);
+    // top_k = d: every nonzero contribution is listed, but those of the
+    // features adjusting for correlated ones, summed in `adjustment`.
+    EXPECT_NEAR(sum + e.adjustment(), e.log_odds(), 1e-12);
     EXPECT_NEAR(e.probability(), (*p)[r], 1e-13);
     for (const auto* list : {&e.risk(), &e.protective()}) {
       for (const v1::Reason& reason : *list) {
@@ -911,7 +912,264 @@ TEST(Explain, PercentAndNumberFormats) {
   // from: the training mean (0.05 x 19 / 2).
   set.mutable_features(0)->set_description("{value} days");
   why = Explain(m, MatrixView::Of(one), {.top_k = 1, .feature_set = &set});
-  EXPECT_EQ(why->rows(0).risk(0).text(), "0.95 days (average 0.47)");
+  EXPECT_EQ(why->rows(0).risk(0).text(), "0.95 days (2x the average 0.47)");
+}
+
+// Two strongly correlated features (r about 0.96) of which the joint fit
+// gives the second the sign opposite to its own direction: churn rises
+// with both alone, but given `a`, more `b` protects. Plus two independent
+// features.
+Data Collinear(size_t n = 4000, uint64_t seed = 77) {
+  SplitMix64 rng(seed);
+  Data data;
+  data.x.columns = {"a", "b", "c", "d"};
+  for (size_t i = 0; i < n; ++i) {
+    const double z = rng.Normal(), e = rng.Normal();
+    const double c = rng.Normal(), d = rng.Normal();
+    const double a = z, b = z + 0.3 * e;
+    data.x.values.insert(data.x.values.end(), {a, b, 5 + 2 * c, d});
+    const double eta = -0.5 + 3 * a - 1.5 * b + 0.6 * c - 0.8 * d;
+    data.y.push_back(rng.Uniform() < 1.0 / (1.0 + std::exp(-eta)) ? 1 : 0);
+    data.x.customer_ids.push_back("c" + std::to_string(i));
+  }
+  return data;
+}
+
+// Pearson correlation of column j with the labels, computed directly.
+double Pearson(const Data& data, size_t j) {
+  const size_t n = data.y.size(), d = data.x.num_cols();
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mx += data.x.values[i * d + j];
+    my += data.y[i];
+  }
+  mx /= n;
+  my /= n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double dx = data.x.values[i * d + j] - mx, dy = data.y[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxy / std::sqrt(sxx * syy);
+}
+
+TEST(Factors, AFlippedSignIsAnAdjustmentNotAStrongestFactorNorAReason) {
+  const Data data = Collinear();
+  const v1::LogisticModel m = FitLogistic(data.x, data.y).value();
+  ASSERT_EQ(m.univariate_correlation_size(), 4);
+  for (size_t j = 0; j < 4; ++j) {
+    EXPECT_NEAR(m.univariate_correlation(static_cast<int>(j)), Pearson(data, j),
+                1e-12)
+        << j;
+  }
+  // The premise: b raises churn alone, the joint fit gives it a minus.
+  ASSERT_GT(m.univariate_correlation(1), 0.2);
+  ASSERT_LT(m.coefficients(1), -0.5);
+  ASSERT_GT(m.coefficients(1) * -1, std::abs(m.coefficients(2)));
+
+  const std::vector<v1::Factor> strongest = StrongestFactors(m, 10);
+  std::vector<std::string> names;
+  for (const v1::Factor& f : strongest) {
+    names.push_back(f.feature());
+    ASSERT_TRUE(f.has_univariate_correlation());
+    EXPECT_GT(f.coefficient() * f.univariate_correlation(), 0) << f.feature();
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "d", "c"}));
+  const std::vector<v1::Factor> adjusting = AdjustingFactors(m, 10);
+  ASSERT_EQ(adjusting.size(), 1u);
+  EXPECT_EQ(adjusting[0].feature(), "b");
+  EXPECT_EQ(adjusting[0].coefficient(), m.coefficients(1));
+  EXPECT_EQ(adjusting[0].univariate_correlation(), m.univariate_correlation(1));
+  EXPECT_EQ(StrongestFactors(m, 2).size(), 2u);
+
+  // Never a reason, on either side; its contributions are the adjustment.
+  const v1::Explanations why =
+      Explain(m, MatrixView::Of(data.x), {.top_k = 4}).value();
+  int b_risk = 0;
+  for (int r = 0; r < why.rows_size(); ++r) {
+    const v1::Explanation& e = why.rows(r);
+    double sum = e.baseline_log_odds();
+    for (const auto* list : {&e.risk(), &e.protective()}) {
+      for (const v1::Reason& reason : *list) {
+        EXPECT_NE(reason.feature(), "b") << r;
+        sum += reason.contribution();
+      }
+    }
+    const double b = data.x.values[r * 4 + 1];
+    const double expected = m.coefficients(1) * (b - m.means(1)) / m.scales(1);
+    EXPECT_NEAR(e.adjustment(), expected, 1e-12) << r;
+    EXPECT_NEAR(sum + e.adjustment(), e.log_odds(), 1e-12) << r;
+    b_risk += expected > 0;
+  }
+  EXPECT_GT(b_risk, 100);  // b would have been a risk reason this often
+}
+
+TEST(Factors, TheCorrelationIsTheSameForAnyThreadCountAndHonoursWeights) {
+  const Data data = Collinear(20000, 5);
+  v1::FitOptions o;
+  o.set_threads(1);
+  const v1::LogisticModel one = FitLogistic(data.x, data.y, o).value();
+  o.set_threads(4);
+  const v1::LogisticModel four = FitLogistic(data.x, data.y, o).value();
+  for (int j = 0; j < 4; ++j) {
+    EXPECT_EQ(one.univariate_correlation(j), four.univariate_correlation(j));
+  }
+  // Integer weights are repeated rows; unstandardized fits agree too.
+  Data twice = data;
+  std::vector<double> weights(data.y.size(), 1.0);
+  weights[0] = 2;
+  twice.x.values.insert(twice.x.values.end(), data.x.values.begin(),
+                        data.x.values.begin() + 4);
+  twice.y.push_back(data.y[0]);
+  twice.x.customer_ids.push_back("again");
+  o.set_standardize(false);
+  const v1::LogisticModel weighted =
+      FitLogistic(data.x, data.y, o, weights).value();
+  for (int j = 0; j < 4; ++j) {
+    EXPECT_NEAR(weighted.univariate_correlation(j), Pearson(twice, j), 1e-12);
+  }
+}
+
+TEST(Factors, OldModelsWithoutDirectionsListAndExplainAsBefore) {
+  const Data data = Collinear();
+  v1::LogisticModel m = FitLogistic(data.x, data.y).value();
+  m.clear_univariate_correlation();  // a model fitted before the field
+  m = ParseModel(SerializeModel(m).value()).value();
+  const std::vector<v1::Factor> strongest = StrongestFactors(m, 10);
+  std::vector<std::string> names;
+  for (const v1::Factor& f : strongest) {
+    names.push_back(f.feature());
+    EXPECT_FALSE(f.has_univariate_correlation());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "d", "c"}));
+  EXPECT_TRUE(AdjustingFactors(m, 10).empty());
+  const v1::Explanations why =
+      Explain(m, MatrixView::Of(data.x), {.top_k = 4}).value();
+  int b_reasons = 0;
+  for (const v1::Explanation& e : why.rows()) {
+    EXPECT_EQ(e.adjustment(), 0);
+    double sum = e.baseline_log_odds();
+    int listed = 0;
+    for (const auto* list : {&e.risk(), &e.protective()}) {
+      for (const v1::Reason& reason : *list) {
+        b_reasons += reason.feature() == "b";
+        sum += reason.contribution();
+        ++listed;
+      }
+    }
+    EXPECT_NEAR(sum, e.log_odds(), 1e-12);
+    EXPECT_EQ(listed, 4);  // every feature, b included
+  }
+  EXPECT_EQ(b_reasons, why.rows_size());
+}
+
+TEST(Factors, ValidateModelNamesABadCorrelation) {
+  v1::LogisticModel m = FitLogistic(Collinear(500).x, Collinear(500).y).value();
+  v1::LogisticModel bad = m;
+  bad.mutable_univariate_correlation()->RemoveLast();
+  EXPECT_THAT(
+      ValidateModel(bad).message(),
+      HasSubstr("univariate_correlation: 3 values for 4 feature_names"));
+  for (double r : {1.5, kNaN}) {
+    bad = m;
+    bad.set_univariate_correlation(2, r);
+    EXPECT_THAT(ValidateModel(bad).message(),
+                HasSubstr("univariate_correlation[2]: "));
+    EXPECT_FALSE(SerializeModel(bad).ok());
+  }
+}
+
+// A hand-made model of a level and its change, with directions: fewer
+// orders raise risk, and so does a fall against the baseline.
+v1::LogisticModel OrdersModel() {
+  v1::LogisticModel m;
+  m.set_format_version(1);
+  m.add_feature_names("orders_90d");
+  m.add_means(8);
+  m.add_scales(4);
+  m.add_coefficients(-1);
+  m.add_univariate_correlation(-0.3);
+  m.add_feature_names("orders_change_30d");
+  m.add_means(0);
+  m.add_scales(0.5);
+  m.add_coefficients(-0.2);
+  m.add_univariate_correlation(-0.1);
+  m.set_intercept(-2);
+  return m;
+}
+
+v1::FeatureSet OrdersFeatures() {
+  v1::FeatureSet set;
+  v1::FeatureSpec* level = set.add_features();
+  level->set_name("orders_90d");
+  level->set_description("{value} orders in 90 days");
+  level->set_change_feature("orders_change_30d");
+  v1::FeatureSpec* change = set.add_features();
+  change->set_name("orders_change_30d");
+  change->set_description("orders {value:%} against the 90-day baseline");
+  return set;
+}
+
+std::string RiskText(const v1::LogisticModel& m, const v1::FeatureSet& set,
+                     std::vector<double> row, int top_k = 1, int k = 0) {
+  FeatureMatrix x;
+  x.columns = {"orders_90d", "orders_change_30d"};
+  x.values = std::move(row);
+  const v1::Explanations why =
+      Explain(m, MatrixView::Of(x), {.top_k = top_k, .feature_set = &set})
+          .value();
+  if (why.rows(0).risk_size() <= k) return "(none)";
+  return why.rows(0).risk(k).text();
+}
+
+TEST(Reasons, ALevelReadsAgainstTheAverageLedByItsChange) {
+  const v1::LogisticModel m = OrdersModel();
+  const v1::FeatureSet set = OrdersFeatures();
+  // Below the average and down against the baseline: the change leads.
+  EXPECT_EQ(RiskText(m, set, {2, -0.6}),
+            "orders -60% against the 90-day baseline (2 orders in 90 days, "
+            "75% below the average 8)");
+  // The change is a reason of its own: not said twice.
+  EXPECT_EQ(RiskText(m, set, {2, -0.6}, 2, 0),
+            "2 orders in 90 days (75% below the average 8)");
+  EXPECT_EQ(RiskText(m, set, {2, -0.6}, 2, 1),
+            "orders -60% against the 90-day baseline");
+  // A change pointing the other way (or none) does not lead.
+  EXPECT_EQ(RiskText(m, set, {6, 0.2}),
+            "6 orders in 90 days (25% below the average 8)");
+  EXPECT_EQ(RiskText(m, set, {6, 0}),
+            "6 orders in 90 days (25% below the average 8)");
+  // A column without a description is a level too.
+  EXPECT_EQ(RiskText(m, v1::FeatureSet(), {2, -0.6}),
+            "orders_90d = 2 (75% below the average 8)");
+  // Without the change feature in the set, the level alone.
+  v1::FeatureSet plain = set;
+  plain.mutable_features(0)->clear_change_feature();
+  EXPECT_EQ(RiskText(m, plain, {2, -0.6}),
+            "2 orders in 90 days (75% below the average 8)");
+  // Above the average: by percent, then by multiple (here as protective
+  // levels of a model where more orders raise the risk).
+  v1::LogisticModel more = m;
+  more.set_coefficients(0, 1);
+  more.set_univariate_correlation(0, 0.3);
+  EXPECT_EQ(RiskText(more, plain, {10, 0}),
+            "10 orders in 90 days (25% above the average 8)");
+  EXPECT_EQ(RiskText(more, set, {20, 0.5}),
+            "orders 50% against the 90-day baseline (20 orders in 90 days, "
+            "2.5x the average 8)");
+  // Ten times a rare event's mean or more: the mean alone, with two
+  // significant digits when small.
+  more.set_means(0, 0.0012);
+  EXPECT_EQ(RiskText(more, plain, {1, 0}),
+            "1 orders in 90 days (average 0.0012)");
+  more.set_means(0, 0.5);
+  EXPECT_EQ(RiskText(more, plain, {4.9, 0}),
+            "4.9 orders in 90 days (9.8x the average 0.5)");
+  // A negative mean has no ratio.
+  more.set_means(0, -3);
+  EXPECT_EQ(RiskText(more, plain, {1, 0}), "1 orders in 90 days (average -3)");
 }
 
 TEST(SerializeModel, RoundTripsExactly) {

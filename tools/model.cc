@@ -199,15 +199,37 @@ v1::EvaluationOptions EvaluationOptionsOf(const ThresholdArgs& t) {
 }
 
 // The strongest factors, largest magnitude first.
-void PrintFactors(const std::vector<v1::Factor>& factors) {
-  TextTable table({Align::kRight, Align::kLeft, Align::kLeft});
-  table.AddRow({"Log-odds/sd", "Feature", "Effect"});
-  for (const v1::Factor& f : factors) {
-    table.AddRow({absl::StrFormat("%+.3f", f.coefficient()), f.feature(),
-                  f.coefficient() > 0 ? "raises churn risk" : "protective"});
-  }
-  std::printf("Strongest factors (per standard deviation of the feature)\n%s",
-              table.Render(2).c_str());
+// The believable factors (sign as the feature's own direction), then the
+// coefficients that adjust for correlated features (StrongestFactors,
+// AdjustingFactors).
+void PrintFactors(const std::vector<v1::Factor>& factors,
+                  const std::vector<v1::Factor>& adjusting) {
+  auto render = [](const std::vector<v1::Factor>& list, bool believable) {
+    TextTable table({Align::kRight, Align::kRight, Align::kLeft, Align::kLeft});
+    table.AddRow({"Log-odds/sd", "Alone (r)", "Feature", "Effect"});
+    for (const v1::Factor& f : list) {
+      const bool up = f.coefficient() > 0;
+      table.AddRow({absl::StrFormat("%+.3f", f.coefficient()),
+                    f.has_univariate_correlation()
+                        ? absl::StrFormat("%+.3f", f.univariate_correlation())
+                        : "-",
+                    f.feature(),
+                    believable
+                        ? (up ? "raises churn risk" : "protective")
+                        : (up ? "raises risk given the correlated features"
+                              : "lowers risk given the correlated features")});
+    }
+    return table.Render(2);
+  };
+  std::printf(
+      "Strongest factors (per standard deviation of the feature; sign as the "
+      "feature's own direction)\n%s",
+      render(factors, true).c_str());
+  if (adjusting.empty()) return;
+  std::printf(
+      "Adjusting for correlated features (the sign differs from the "
+      "feature's own direction; never given as a reason)\n%s",
+      render(adjusting, false).c_str());
 }
 
 // What `churnkit train` reads, besides the fit options.
@@ -311,7 +333,8 @@ absl::Status TrainOnTable(const TrainArgs& a, const v1::FitOptions& options) {
                                      "customer scored by a model "
                                      "fitted without them)"));
   }
-  PrintFactors(StrongestFactors(*model, static_cast<int>(a.top)));
+  PrintFactors(StrongestFactors(*model, static_cast<int>(a.top)),
+               AdjustingFactors(*model, static_cast<int>(a.top)));
   return MaybeWriteModel(*model, a.out_path);
 }
 
@@ -370,7 +393,8 @@ absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
   PrintFit(t.model(), t.fit(), t.num_features());
   PrintEvaluation(t.held_out(),
                   "Held out (dates from --test-from on; trained before)");
-  PrintFactors({t.factors().begin(), t.factors().end()});
+  PrintFactors({t.factors().begin(), t.factors().end()},
+               {t.adjusting_factors().begin(), t.adjusting_factors().end()});
 
   TextTable risk({Align::kLeft, Align::kRight, Align::kLeft, Align::kLeft});
   risk.AddRow({"Riskiest", "Probability", "Churned", "Top reasons"});

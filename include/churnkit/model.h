@@ -104,9 +104,23 @@ absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
 absl::StatusOr<std::vector<double>> Predict(const v1::LogisticModel& model,
                                             MatrixView x, int threads = 0);
 
-// The model's nonzero coefficients, largest magnitude first (ties in
-// column order), at most `top` of them.
+// The model's nonzero coefficients a person can believe, largest magnitude
+// first (ties in column order), at most `top` of them: those whose sign
+// agrees with the feature's direction on its own
+// (LogisticModel.univariate_correlation, stored by FitLogistic; each
+// Factor carries it). With correlated features a joint fit can flip a
+// sign ("more orders raise churn risk" next to "no order in 30 days
+// protects"); such a coefficient adjusts for its correlated partners and
+// is listed by AdjustingFactors instead. A model without directions (fitted
+// before they were stored, or built by hand) lists every nonzero
+// coefficient, as before.
 std::vector<v1::Factor> StrongestFactors(const v1::LogisticModel& model,
+                                         int top);
+
+// The nonzero coefficients whose sign differs from the feature's
+// univariate direction (or whose feature has none, correlation 0), largest
+// magnitude first, at most `top`; empty for a model without directions.
+std::vector<v1::Factor> AdjustingFactors(const v1::LogisticModel& model,
                                          int top);
 
 struct ExplainOptions {
@@ -122,6 +136,11 @@ struct ExplainOptions {
 // value (against a customer at the training means), the top_k largest
 // positive (risk) and most negative (protective) ones, with texts. Rows
 // are in input order; customer_id comes from x.row_ids when given.
+// Features listed by AdjustingFactors are never reasons: their
+// contributions are summed in Explanation.adjustment (log_odds still
+// counts them). A level ({value}) reads against the training mean, led by
+// its FeatureSpec.change_feature when that points the same way
+// (docs/prediction.md, "Reason codes").
 // Errors: as PredictInto, and top_k < 0.
 absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
                                          MatrixView x,

@@ -433,6 +433,9 @@ CK_EXPORT ck_status ck_model_predict(const ck_model_t* model, const double* x,
  * training means). Reason texts fill the {value} of each feature's
  * description in `feature_set_textproto` (a churnkit.v1.FeatureSet; NULL:
  * the shipped default feature set); other features read "name = value".
+ * A feature whose coefficient's sign differs from its univariate direction
+ * (an adjustment for correlated features) gives no reason; its
+ * contribution is in Explanation.adjustment (docs/prediction.md).
  * Matrix arguments as ck_model_predict. Free *out with ck_buffer_free().
  * Errors: as ck_model_predict; CK_INVALID_ARGUMENT for unparsable
  * feature_set_textproto or top_k > 1000000. */

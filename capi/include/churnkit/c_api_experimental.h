@@ -87,7 +87,8 @@ CK_EXPORT ck_status ck_proto_set(const char* message_name, const void* data,
  * --dates ...`. `request` / `request_size` hold a serialized
  * churnkit.v1.TrainRequest; as_of_dates are required, so NULL / 0 is an
  * error naming them. *out receives a serialized churnkit.v1.TrainResult
- * (the model, the held-out evaluation, the strongest factors, the riskiest
+ * (the model, the held-out evaluation, the strongest factors and those
+ * adjusting for correlated features, the riskiest
  * customers of the last date, and the request as resolved); free it with
  * ck_buffer_free(). The model bytes (TrainResult.model) load with
  * ck_model_load. Thread-safe; the dataset is only read and may be shared.
