@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "absl/status/status.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "churnkit/generator.h"
 #include "churnkit/io.h"
 #include "churnkit/v1/ingest.pb.h"
@@ -250,6 +252,34 @@ ck_status ck_generate(const char* config_textproto, const char* format,
       return absl::InvalidArgumentError("argument 'out_dir' is empty");
     }
     return churnkit::Generate(config, *parsed, out_dir).status();
+  });
+}
+
+ck_status ck_dataset_serialize(const ck_dataset_t* dataset, ck_buffer_t** out) {
+  return Guard("ck_dataset_serialize", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    absl::StatusOr<std::string> bytes =
+        churnkit::SerializeDataset(dataset->rep.dataset);
+    if (!bytes.ok()) return bytes.status();
+    auto buffer = std::make_unique<ck_buffer_t>();
+    buffer->bytes = *std::move(bytes);
+    *out = buffer.release();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_dataset_customer_ids(const ck_dataset_t* dataset,
+                                  ck_buffer_t** out) {
+  return Guard("ck_dataset_customer_ids", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    auto buffer = std::make_unique<ck_buffer_t>();
+    buffer->bytes = dataset->ids;  // already NUL-terminated, in order
+    *out = buffer.release();
+    return absl::OkStatus();
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "churnkit/dataset.h"
 #include "churnkit/labels.h"
 #include "internal.h"
@@ -279,6 +281,21 @@ ck_status ck_training_panel(const ck_features_t* features,
     if (!panel.ok()) return panel.status();
     *out =
         new ck_matrix_t{std::move(panel->features), std::move(panel->labels)};
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_matrix_customer_ids(const ck_matrix_t* matrix, ck_buffer_t** out) {
+  return Guard("ck_matrix_customer_ids", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (matrix == nullptr) return NullArgument("matrix");
+    auto buffer = std::make_unique<ck_buffer_t>();
+    for (const std::string& id : matrix->matrix.customer_ids) {
+      buffer->bytes.append(id);
+      buffer->bytes.push_back('\0');
+    }
+    *out = buffer.release();
     return absl::OkStatus();
   });
 }

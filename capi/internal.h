@@ -25,6 +25,8 @@
 #include "churnkit/features.h"
 #include "churnkit/io.h"
 #include "churnkit/labels.h"
+#include "churnkit/v1/health.pb.h"
+#include "churnkit/v1/ingest.pb.h"
 #include "churnkit/v1/model.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/message_lite.h"
@@ -81,6 +83,42 @@ struct ck_model_t {
 };
 
 namespace churnkit::capi {
+
+// The C header copies some constants of the protobuf enums and of absl so
+// that C hosts need neither; the copies must never drift.
+static_assert(CK_POLICY_STRICT == v1::STRICT);
+static_assert(CK_POLICY_LENIENT == v1::LENIENT);
+static_assert(CK_COLOUR_GREEN == v1::GREEN);
+static_assert(CK_COLOUR_YELLOW == v1::YELLOW);
+static_assert(CK_COLOUR_RED == v1::RED);
+// FromStatus passes absl's codes through, so every ck_status equals its
+// absl::StatusCode.
+constexpr bool StatusCodesMatch() {
+  using C = absl::StatusCode;
+  constexpr std::pair<ck_status, C> kPairs[] = {
+      {CK_OK, C::kOk},
+      {CK_CANCELLED, C::kCancelled},
+      {CK_UNKNOWN, C::kUnknown},
+      {CK_INVALID_ARGUMENT, C::kInvalidArgument},
+      {CK_DEADLINE_EXCEEDED, C::kDeadlineExceeded},
+      {CK_NOT_FOUND, C::kNotFound},
+      {CK_ALREADY_EXISTS, C::kAlreadyExists},
+      {CK_PERMISSION_DENIED, C::kPermissionDenied},
+      {CK_RESOURCE_EXHAUSTED, C::kResourceExhausted},
+      {CK_FAILED_PRECONDITION, C::kFailedPrecondition},
+      {CK_ABORTED, C::kAborted},
+      {CK_OUT_OF_RANGE, C::kOutOfRange},
+      {CK_UNIMPLEMENTED, C::kUnimplemented},
+      {CK_INTERNAL, C::kInternal},
+      {CK_UNAVAILABLE, C::kUnavailable},
+      {CK_DATA_LOSS, C::kDataLoss},
+      {CK_UNAUTHENTICATED, C::kUnauthenticated}};
+  for (const auto& [ck, code] : kPairs) {
+    if (static_cast<int>(ck) != static_cast<int>(code)) return false;
+  }
+  return true;
+}
+static_assert(StatusCodesMatch());
 
 // ---- Errors -------------------------------------------------------------
 

@@ -1132,26 +1132,27 @@ class JsonlWriter : public RecordWriter {
   PendingFile file_;
 };
 
+// Appends `r` to `out` as one record of a length-delimited stream.
+void AppendDelimited(const v1::Record& r, std::string* out) {
+  const size_t size = r.ByteSizeLong();
+  uint8_t varint[10];
+  uint8_t* end = pb::io::CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(size), varint);
+  out->append(reinterpret_cast<char*>(varint), end - varint);
+  const size_t at = out->size();
+  out->resize(at + size);
+  pb::io::ArrayOutputStream array(&(*out)[at], static_cast<int>(size));
+  pb::io::CodedOutputStream coded(&array);
+  // Map entries sorted by key: the same record gives the same bytes.
+  coded.SetSerializationDeterministic(true);
+  r.SerializeWithCachedSizes(&coded);
+}  // The stream writes its last buffered bytes when destroyed.
+
 class PbWriter : public RecordWriter {
  public:
   absl::Status Open(const std::string& path) { return file_.Open(path); }
   absl::Status Write(const v1::Record& r) override {
-    std::string* out = file_.buffer();
-    const size_t size = r.ByteSizeLong();
-    uint8_t varint[10];
-    uint8_t* end = pb::io::CodedOutputStream::WriteVarint32ToArray(
-        static_cast<uint32_t>(size), varint);
-    out->append(reinterpret_cast<char*>(varint), end - varint);
-    const size_t at = out->size();
-    out->resize(at + size);
-    {
-      pb::io::ArrayOutputStream array(&(*out)[at], static_cast<int>(size));
-      pb::io::CodedOutputStream coded(&array);
-      // Map entries sorted by key: the same record gives the same bytes.
-      coded.SetSerializationDeterministic(true);
-      r.SerializeWithCachedSizes(&coded);
-    }  // The stream writes its last buffered bytes when destroyed, so it
-       // must be gone before the buffer may be flushed and cleared.
+    AppendDelimited(r, file_.buffer());
     file_.MaybeFlush();
     return absl::OkStatus();
   }
@@ -1164,6 +1165,28 @@ class PbWriter : public RecordWriter {
 
  private:
   PendingFile file_;
+};
+
+// The PB stream in memory (SerializeDataset).
+class PbStringWriter : public RecordWriter {
+ public:
+  explicit PbStringWriter(std::string* out) : out_(out) {}
+  absl::Status Write(const v1::Record& r) override {
+    if (out_->size() > static_cast<size_t>(PTRDIFF_MAX) / 2) {
+      return absl::ResourceExhaustedError("data set too large to serialize");
+    }
+    AppendDelimited(r, out_);
+    return absl::OkStatus();
+  }
+  absl::Status WriteEvent(const EventInput& e) override {
+    v1::Record r;
+    *r.mutable_event() = ToEvent(e);
+    return Write(r);
+  }
+  absl::Status Close() override { return absl::OkStatus(); }
+
+ private:
+  std::string* out_;
 };
 
 absl::StatusOr<v1::Format> InferFormat(const std::string& path) {
@@ -1514,13 +1537,13 @@ absl::StatusOr<std::unique_ptr<RecordWriter>> RecordWriter::Open(
   }
 }
 
-absl::Status WriteDataset(const Dataset& ds, v1::Format format,
-                          const std::string& path) {
-  absl::StatusOr<std::unique_ptr<RecordWriter>> w =
-      RecordWriter::Open(format, path);
-  if (!w.ok()) return w.status();
+namespace {
+
+// Every record of `ds` into `w`: owners, customers, contacts and
+// contracts, then events, each in customer order.
+absl::Status EmitDataset(const Dataset& ds, RecordWriter& w) {
   v1::Record r;
-  auto emit = [&]() { return (*w)->Write(r); };
+  auto emit = [&]() { return w.Write(r); };
   for (size_t i = 0; i < ds.num_owners(); ++i) {
     *r.mutable_owner() = ds.OwnerMessage(i);
     if (absl::Status s = emit(); !s.ok()) return s;
@@ -1555,10 +1578,27 @@ absl::Status WriteDataset(const Dataset& ds, v1::Format format,
       in.key = ds.str(ev.key[e]);
       in.group = ds.str(ev.group[e]);
       in.flags = ev.flags[e];
-      if (absl::Status s = (*w)->WriteEvent(in); !s.ok()) return s;
+      if (absl::Status s = w.WriteEvent(in); !s.ok()) return s;
     }
   }
-  return (*w)->Close();
+  return w.Close();
+}
+
+}  // namespace
+
+absl::Status WriteDataset(const Dataset& ds, v1::Format format,
+                          const std::string& path) {
+  absl::StatusOr<std::unique_ptr<RecordWriter>> w =
+      RecordWriter::Open(format, path);
+  if (!w.ok()) return w.status();
+  return EmitDataset(ds, **w);
+}
+
+absl::StatusOr<std::string> SerializeDataset(const Dataset& ds) {
+  std::string out;
+  PbStringWriter w(&out);
+  if (absl::Status s = EmitDataset(ds, w); !s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<v1::Format> ParseFormat(absl::string_view name) {

@@ -2913,6 +2913,78 @@ TEST(CApiJobs, ProtoJsonGetAndSetReadAndWriteFieldsByPath) {
   EXPECT_EQ(out, nullptr);
 }
 
+TEST(CApiBulk, SerializesADatasetAndHandsOutEveryIdAtOnce) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_dataset_serialize(ds.get(), &raw));
+  BufferPtr bytes(raw);
+  DatasetPtr again = FromRecords(
+      std::string(static_cast<const char*>(ck_buffer_data(bytes.get())),
+                  ck_buffer_size(bytes.get())),
+      CK_POLICY_STRICT);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(CountsOf(again.get()), CountsOf(ds.get()));
+  EXPECT_EQ(CustomerIds(again.get()), CustomerIds(ds.get()));
+  // The same data set, the same bytes.
+  ASSERT_CK_OK(ck_dataset_serialize(again.get(), &raw));
+  BufferPtr twice(raw);
+  EXPECT_EQ(
+      std::string_view(static_cast<const char*>(ck_buffer_data(twice.get())),
+                       ck_buffer_size(twice.get())),
+      std::string_view(static_cast<const char*>(ck_buffer_data(bytes.get())),
+                       ck_buffer_size(bytes.get())));
+
+  auto split = [](const ck_buffer_t* b) {
+    std::vector<std::string> ids;
+    const char* p = static_cast<const char*>(ck_buffer_data(b));
+    const char* end = p + ck_buffer_size(b);
+    while (p < end) {
+      ids.emplace_back(p);
+      p += ids.back().size() + 1;
+    }
+    return ids;
+  };
+  ASSERT_CK_OK(ck_dataset_customer_ids(ds.get(), &raw));
+  BufferPtr ids(raw);
+  EXPECT_EQ(split(ids.get()), CustomerIds(ds.get()));
+
+  ck_features_t* f = nullptr;
+  ASSERT_CK_OK(ck_features_create(nullptr, &f));
+  FeaturesPtr features(f);
+  int64_t as_of = 0;
+  ASSERT_CK_OK(ck_time_parse("2024-05-01", &as_of));
+  ck_matrix_t* m = nullptr;
+  ASSERT_CK_OK(ck_features_compute_matrix(features.get(), ds.get(), as_of, &m));
+  MatrixPtr matrix(m);
+  ASSERT_CK_OK(ck_matrix_customer_ids(matrix.get(), &raw));
+  BufferPtr rows(raw);
+  std::vector<std::string> one_by_one;
+  size_t n = 0, cols = 0;
+  ASSERT_CK_OK(ck_matrix_shape(matrix.get(), &n, &cols));
+  for (size_t r = 0; r < n; ++r) {
+    const char* id = nullptr;
+    ASSERT_CK_OK(ck_matrix_customer_id(matrix.get(), r, &id));
+    one_by_one.emplace_back(id);
+  }
+  EXPECT_EQ(split(rows.get()), one_by_one);
+
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_dataset_serialize(nullptr, &out),
+                     "ck_dataset_serialize", "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_dataset_serialize(ds.get(), nullptr),
+                     "ck_dataset_serialize", "out");
+  ExpectNullArgument(ck_dataset_customer_ids(nullptr, &out),
+                     "ck_dataset_customer_ids", "dataset");
+  ExpectNullArgument(ck_dataset_customer_ids(ds.get(), nullptr),
+                     "ck_dataset_customer_ids", "out");
+  ExpectNullArgument(ck_matrix_customer_ids(nullptr, &out),
+                     "ck_matrix_customer_ids", "matrix");
+  ExpectNullArgument(ck_matrix_customer_ids(matrix.get(), nullptr),
+                     "ck_matrix_customer_ids", "out");
+}
+
 TEST(CApiJobs, ProtoFromTextNamesTheProblem) {
   constexpr char kFn[] = "ck_proto_from_text";
   ck_buffer_t* out = Poison<ck_buffer_t>();

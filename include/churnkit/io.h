@@ -107,6 +107,12 @@ class RecordWriter {
 absl::Status WriteDataset(const Dataset& dataset, v1::Format format,
                           const std::string& path);
 
+// The whole data set as the bytes of a PB record stream (the binary file
+// format, in memory): what LoadDataset reads from a .pb file and
+// ck_dataset_from_records from memory. Deterministic: the same data set
+// gives the same bytes. Errors: ResourceExhausted past PTRDIFF_MAX / 2.
+absl::StatusOr<std::string> SerializeDataset(const Dataset& dataset);
+
 // Parses a format name: "csv", "jsonl" or "pb" (case-insensitive).
 absl::StatusOr<v1::Format> ParseFormat(absl::string_view name);
 

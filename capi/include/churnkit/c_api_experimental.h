@@ -79,6 +79,30 @@ CK_EXPORT ck_status ck_proto_set(const char* message_name, const void* data,
                                  const void* value, size_t value_size,
                                  ck_buffer_t** out);
 
+/* ======================= Data sets in bulk ============================== */
+
+/* The whole data set as the bytes of a PB record stream (the binary file
+ * format), e.g. to pickle it or to ship it to another process, where
+ * ck_dataset_from_records makes it again. The same data set always gives
+ * the same bytes. *out receives them; free them with ck_buffer_free().
+ * Thread-safe; the dataset is only read.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out); CK_RESOURCE_EXHAUSTED. */
+CK_EXPORT ck_status ck_dataset_serialize(const ck_dataset_t* dataset,
+                                         ck_buffer_t** out);
+
+/* Every customer id in one buffer, in data-set order, each followed by a
+ * NUL byte (ids never hold NUL): one call instead of one per customer.
+ * *out receives them; free them with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out). */
+CK_EXPORT ck_status ck_dataset_customer_ids(const ck_dataset_t* dataset,
+                                            ck_buffer_t** out);
+
+/* The same for a matrix's rows (ck_features_compute_matrix,
+ * ck_training_panel): each row's customer id followed by a NUL byte.
+ * Errors: CK_INVALID_ARGUMENT (NULL matrix/out). */
+CK_EXPORT ck_status ck_matrix_customer_ids(const ck_matrix_t* matrix,
+                                           ck_buffer_t** out);
+
 /* ======================= Jobs =========================================== */
 
 /* Trains the churn model on a training panel of `dataset` (TrainRequest:
