@@ -1,12 +1,8 @@
-// churnkit train | predict | evaluate: logistic churn prediction on a plain
-// tabular CSV (one row per customer: an id, a label, numeric and
-// categorical columns), e.g. a snapshot export such as Telco's.
+// churnkit train: fits a logistic churn model on a plain table (one row per
+// customer, k-fold cross-validation) or on a training panel of an event data
+// set (the train job, jobs.h).
 
-#include "churnkit/model.h"
-
-#include <algorithm>
 #include <climits>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -17,7 +13,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -29,37 +24,16 @@
 #include "churnkit/jobs.h"
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
+#include "churnkit/model.h"
 #include "commands.h"
 #include "data_input.h"
+#include "model_args.h"
 #include "table.h"
 
 namespace churnkit::cli {
 namespace {
 
 using Align = TextTable::Align;
-
-// The input table and how its columns are read.
-struct TableArgs {
-  std::vector<std::string> paths;
-  std::string delimiter = ",";
-};
-
-void AddTableArgs(ArgParser& parser, TableArgs* args) {
-  parser.AddPositional("TABLE",
-                       "A CSV with a header, one row per customer (e.g. "
-                       "Telco-Customer-Churn.csv)",
-                       1, 1, &args->paths);
-  parser.AddString("delimiter", "CHAR", "Field separator (default ',')",
-                   &args->delimiter);
-}
-
-absl::StatusOr<PlainTable> ReadTable(const TableArgs& args) {
-  if (args.delimiter.size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--delimiter must be one character, not '", args.delimiter, "'"));
-  }
-  return ReadPlainTable(args.paths[0], args.delimiter[0]);
-}
 
 // A comma-separated list option appended to `out`.
 std::function<absl::Status(absl::string_view)> ListOption(
@@ -78,124 +52,6 @@ absl::Status WriteModel(const v1::LogisticModel& model,
   absl::StatusOr<std::string> bytes = SerializeModel(model);
   if (!bytes.ok()) return bytes.status();
   return WriteFileBytes(path, *bytes);
-}
-
-std::string Fixed(double v, int decimals) {
-  return absl::StrFormat("%.*f", decimals, v);
-}
-
-// The figures of an evaluation, as a person reads them.
-void PrintEvaluation(const v1::Evaluation& e, const std::string& title) {
-  std::printf("%s: %s rows, %s churned (%s)\n", title.c_str(),
-              FormatCount(e.count()).c_str(),
-              FormatCount(e.positives()).c_str(),
-              FormatShare(e.positives(), e.count()).c_str());
-  std::string line =
-      absl::StrCat("  ROC-AUC ", Fixed(e.roc_auc(), 4), "   PR-AUC ",
-                   Fixed(e.average_precision(), 4));
-  if (e.has_log_loss()) {
-    absl::StrAppend(&line, "   log-loss ", Fixed(e.log_loss(), 4), "   Brier ",
-                    Fixed(e.brier(), 4));
-  }
-  std::printf("%s\n\n", line.c_str());
-  TextTable lift({Align::kRight, Align::kRight, Align::kRight, Align::kRight,
-                  Align::kRight, Align::kRight, Align::kRight});
-  lift.AddRow({"Decile", "Customers", "Churned", "Rate", "Lift", "Cum. gain",
-               "Score range"});
-  for (const v1::LiftBin& b : e.lift()) {
-    lift.AddRow(
-        {absl::StrCat(b.bin()), FormatCount(b.count()),
-         FormatCount(b.positives()), Fixed(100 * b.rate(), 1) + "%",
-         Fixed(b.lift(), 2), Fixed(100 * b.cumulative_gain(), 1) + "%",
-         absl::StrCat(Fixed(b.min_score(), 3), "-", Fixed(b.max_score(), 3))});
-  }
-  std::printf("  Lift and gains (highest scores first)\n%s\n",
-              lift.Render(2).c_str());
-  if (e.reliability_size() > 0) {
-    TextTable rel({Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
-    rel.AddRow({"Predicted", "Customers", "Mean predicted", "Observed"});
-    for (const v1::ReliabilityBin& b : e.reliability()) {
-      rel.AddRow({absl::StrCat(Fixed(b.lower(), 1), "-", Fixed(b.upper(), 1)),
-                  FormatCount(b.count()), Fixed(b.mean_predicted(), 3),
-                  Fixed(b.observed_rate(), 3)});
-    }
-    std::printf("  Reliability\n%s\n", rel.Render(2).c_str());
-  }
-  const v1::ConfusionMatrix& m = e.confusion();
-  std::printf(
-      "  At threshold %s: %s flagged, precision %s, recall %s, F1 %s\n"
-      "    churned and flagged %s, churned and missed %s, retained and "
-      "flagged %s, retained and not flagged %s\n",
-      std::isinf(m.threshold()) ? "+inf (flag nobody)"
-                                : Fixed(m.threshold(), 4).c_str(),
-      FormatCount(m.true_positives() + m.false_positives()).c_str(),
-      Fixed(m.precision(), 3).c_str(), Fixed(m.recall(), 3).c_str(),
-      Fixed(m.f1(), 3).c_str(), FormatCount(m.true_positives()).c_str(),
-      FormatCount(m.false_negatives()).c_str(),
-      FormatCount(m.false_positives()).c_str(),
-      FormatCount(m.true_negatives()).c_str());
-  if (m.expected_cost() != 0) {
-    std::printf("    expected cost %s\n", Fixed(m.expected_cost(), 2).c_str());
-  }
-  std::printf("\n");
-}
-
-// Threshold options shared by train and evaluate.
-struct ThresholdArgs {
-  std::optional<double> threshold;
-  v1::ThresholdOptions rule;
-};
-
-std::function<absl::Status(absl::string_view)> DoubleOption(
-    std::function<void(double)> set) {
-  return [set](absl::string_view v) {
-    double d;
-    if (!absl::SimpleAtod(v, &d) || std::isnan(d)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("'", v, "' is not a number"));
-    }
-    set(d);
-    return absl::OkStatus();
-  };
-}
-
-void AddThresholdArgs(ArgParser& parser, ThresholdArgs* t) {
-  parser.AddOption("threshold", "P",
-                   "Flag customers with probability >= P (default: the "
-                   "threshold of maximum F1)",
-                   DoubleOption([t](double v) { t->threshold = v; }));
-  parser.AddOption("target-recall", "R",
-                   "Choose the highest threshold reaching recall R",
-                   DoubleOption([t](double v) {
-                     t->rule.set_rule(v1::THRESHOLD_TARGET_RECALL);
-                     t->rule.set_target(v);
-                   }));
-  parser.AddOption("target-precision", "P",
-                   "Choose the lowest threshold reaching precision P",
-                   DoubleOption([t](double v) {
-                     t->rule.set_rule(v1::THRESHOLD_TARGET_PRECISION);
-                     t->rule.set_target(v);
-                   }));
-  parser.AddOption("contact-cost", "AMOUNT",
-                   "Choose the threshold of least expected cost: a retention "
-                   "action costs AMOUNT per flagged customer",
-                   DoubleOption([t](double v) {
-                     t->rule.set_rule(v1::THRESHOLD_MIN_COST);
-                     t->rule.set_contact_cost(v);
-                   }));
-  parser.AddOption("churn-loss", "AMOUNT",
-                   "... and a missed churner loses AMOUNT (customer value)",
-                   DoubleOption([t](double v) {
-                     t->rule.set_rule(v1::THRESHOLD_MIN_COST);
-                     t->rule.set_churn_loss(v);
-                   }));
-}
-
-v1::EvaluationOptions EvaluationOptionsOf(const ThresholdArgs& t) {
-  v1::EvaluationOptions o;
-  if (t.threshold.has_value()) o.set_threshold(*t.threshold);
-  *o.mutable_threshold_rule() = t.rule;
-  return o;
 }
 
 // The strongest factors, largest magnitude first.
@@ -416,17 +272,6 @@ absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
 
 }  // namespace
 
-absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path) {
-  absl::StatusOr<std::string> bytes = ReadFileBytes(path, INT_MAX);
-  if (!bytes.ok()) return bytes.status();
-  absl::StatusOr<v1::LogisticModel> model = ParseModel(*bytes);
-  if (!model.ok()) {
-    return absl::Status(model.status().code(),
-                        absl::StrCat(path, ": ", model.status().message()));
-  }
-  return model;
-}
-
 int RunTrain(CommandArgs args) {
   ArgParser parser(
       "churnkit train",
@@ -576,123 +421,6 @@ int RunTrain(CommandArgs args) {
   const absl::Status s =
       table_mode ? TrainOnTable(a, options) : TrainOnPanel(a, options);
   if (!s.ok()) return Fail(parser, s);
-  return kExitOk;
-}
-
-int RunPredict(CommandArgs args) {
-  ArgParser parser(
-      "churnkit predict",
-      "Scores a plain table with a model from `churnkit train` and prints\n"
-      "CSV: the customer id and churn probability, and with --explain K the\n"
-      "K strongest risk-raising and K protective reasons of each customer\n"
-      "(feature text and log-odds contribution against an average "
-      "customer).");
-  TableArgs table_args;
-  std::string model_path, feature_file;
-  int64_t explain = 0;
-  AddTableArgs(parser, &table_args);
-  parser.AddString("model", "FILE", "The model (required)", &model_path);
-  parser.AddInt("explain", "K", "Reasons per side (default 0: none)", 0, 1000,
-                &explain);
-  parser.AddString("features", "FILE",
-                   "A churnkit.v1.FeatureSet whose descriptions word the "
-                   "reasons (default: the shipped feature set)",
-                   &feature_file);
-  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
-  if (model_path.empty()) return parser.UsageError("--model is required");
-  absl::StatusOr<v1::LogisticModel> model = ReadModel(model_path);
-  if (!model.ok()) return Fail(parser, model.status());
-  absl::StatusOr<PlainTable> table = ReadTable(table_args);
-  if (!table.ok()) return Fail(parser, table.status());
-  absl::StatusOr<EncodedTable> encoded = EncodeForModel(*model, *table);
-  if (!encoded.ok()) return Fail(parser, encoded.status());
-  const MatrixView view = MatrixView::Of(encoded->features);
-  if (explain == 0) {
-    absl::StatusOr<std::vector<double>> p = Predict(*model, view);
-    if (!p.ok()) return Fail(parser, p.status());
-    std::printf("customer_id,probability\n");
-    for (size_t i = 0; i < p->size(); ++i) {
-      std::string line;
-      AppendCsvCell(encoded->features.customer_ids[i], &line);
-      std::printf("%s,%.6f\n", line.c_str(), (*p)[i]);
-    }
-    return kExitOk;
-  }
-  absl::StatusOr<v1::FeatureSet> set = DefaultFeatureSet();
-  if (!feature_file.empty()) {
-    set = v1::FeatureSet();
-    if (absl::Status s = ReadConfigFile(feature_file, &*set); !s.ok()) {
-      return Fail(parser, s);
-    }
-  }
-  if (!set.ok()) return Fail(parser, set.status());
-  absl::StatusOr<v1::Explanations> why = Explain(
-      *model, view, {.top_k = static_cast<int>(explain), .feature_set = &*set});
-  if (!why.ok()) return Fail(parser, why.status());
-  std::string header = "customer_id,probability";
-  for (int64_t k = 1; k <= explain; ++k) absl::StrAppend(&header, ",risk_", k);
-  for (int64_t k = 1; k <= explain; ++k) {
-    absl::StrAppend(&header, ",protective_", k);
-  }
-  std::printf("%s\n", header.c_str());
-  for (const v1::Explanation& e : why->rows()) {
-    std::string line;
-    AppendCsvCell(e.customer_id(), &line);
-    absl::StrAppend(&line, ",", absl::StrFormat("%.6f", e.probability()));
-    for (const auto* list : {&e.risk(), &e.protective()}) {
-      for (int64_t k = 0; k < explain; ++k) {
-        line += ',';
-        if (k < list->size()) {
-          const v1::Reason& r = list->Get(static_cast<int>(k));
-          AppendCsvCell(
-              absl::StrFormat("%s (%+.2f)", r.text(), r.contribution()), &line);
-        }
-      }
-    }
-    std::printf("%s\n", line.c_str());
-  }
-  return kExitOk;
-}
-
-int RunEvaluate(CommandArgs args) {
-  ArgParser parser(
-      "churnkit evaluate",
-      "Scores a labelled plain table with a model from `churnkit train` and\n"
-      "prints ROC-AUC, PR-AUC, log-loss, Brier, lift and gains by decile, a\n"
-      "reliability table and the confusion matrix at a threshold (by\n"
-      "default the one of maximum F1). --json prints churnkit.v1.Evaluation.");
-  TableArgs table_args;
-  std::string model_path;
-  bool json = false;
-  ThresholdArgs threshold;
-  AddTableArgs(parser, &table_args);
-  parser.AddString("model", "FILE", "The model (required)", &model_path);
-  AddThresholdArgs(parser, &threshold);
-  parser.AddFlag("json", "Print churnkit.v1.Evaluation as JSON", &json);
-  if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
-  if (model_path.empty()) return parser.UsageError("--model is required");
-  absl::StatusOr<v1::LogisticModel> model = ReadModel(model_path);
-  if (!model.ok()) return Fail(parser, model.status());
-  absl::StatusOr<PlainTable> table = ReadTable(table_args);
-  if (!table.ok()) return Fail(parser, table.status());
-  absl::StatusOr<EncodedTable> encoded = EncodeForModel(*model, *table);
-  if (!encoded.ok()) return Fail(parser, encoded.status());
-  if (encoded->labels.empty()) {
-    return Fail(parser, absl::InvalidArgumentError(absl::StrCat(
-                            table_args.paths[0], ": no label column '",
-                            model->encoding().label_column(), "'")));
-  }
-  absl::StatusOr<std::vector<double>> p =
-      Predict(*model, MatrixView::Of(encoded->features));
-  if (!p.ok()) return Fail(parser, p.status());
-  absl::StatusOr<v1::Evaluation> e =
-      Evaluate(encoded->labels, *p, EvaluationOptionsOf(threshold));
-  if (!e.ok()) return Fail(parser, e.status());
-  if (json) {
-    if (absl::Status s = PrintJson(*e); !s.ok()) return Fail(parser, s);
-    return kExitOk;
-  }
-  PrintEvaluation(*e, table_args.paths[0]);
   return kExitOk;
 }
 
