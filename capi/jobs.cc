@@ -47,6 +47,24 @@ ck_status ck_job_train(const ck_dataset_t* dataset, const void* request,
                                             churnkit::TrainChurnModel);
 }
 
+ck_status ck_job_train_table(const void* request, size_t request_size,
+                             ck_buffer_t** out) {
+  return Guard("ck_job_train_table", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::v1::TrainTableRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::TrainTableResult> result =
+        churnkit::TrainOnTable(parsed);
+    if (!result.ok()) return result.status();
+    return ToBuffer(*result, out);
+  });
+}
+
 ck_status ck_job_assess(const ck_dataset_t* dataset, const void* request,
                         size_t request_size, ck_buffer_t** out) {
   return RunJob<churnkit::v1::AssessRequest>("ck_job_assess", dataset, request,

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "churnkit/assess.h"
 #include "churnkit/features.h"
+#include "churnkit/io.h"
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
@@ -28,6 +29,9 @@ constexpr int kDefaultTopFactors = 10;
 constexpr int kDefaultRiskiest = 5;
 constexpr int kDefaultReasons = 3;
 constexpr int kDefaultAtRisk = 10;
+constexpr int kDefaultFolds = 5;
+constexpr int kMaxFolds = 100;
+constexpr uint64_t kDefaultSeed = 1;
 constexpr int kDefaultEvidenceDays = 90;
 constexpr int kMaxEvidenceDays = 3650;
 constexpr int kMaxCount = 100000;
@@ -257,6 +261,79 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
     v1::RiskyCustomer* c = out.add_riskiest();
     *c->mutable_explanation() = why->rows(i);
     c->set_churned(test_y[i] != 0);
+  }
+  *out.mutable_model() = *std::move(model);
+  return out;
+}
+
+absl::StatusOr<v1::TrainTableResult> TrainOnTable(
+    const v1::TrainTableRequest& request) {
+  if (request.path().empty()) return PathError("path", "required");
+  if (request.table().label_column().empty()) {
+    return PathError("table.label_column", "required");
+  }
+  const std::string delimiter =
+      request.delimiter().empty() ? "," : request.delimiter();
+  if (delimiter.size() != 1) {
+    return PathError("delimiter", absl::StrCat("must be one character, not '",
+                                               delimiter, "'"));
+  }
+  int folds = request.folds() == 0 ? kDefaultFolds : request.folds();
+  if (folds == -1) folds = 0;
+  if (folds != 0 && (folds < 2 || folds > kMaxFolds)) {
+    return PathError("folds", absl::StrCat("must be -1 (none), 0 (default) or "
+                                           "2..",
+                                           kMaxFolds, ", got ", folds));
+  }
+  absl::StatusOr<int> top =
+      Count(request.top_factors(), kDefaultTopFactors, "top_factors");
+  if (!top.ok()) return top.status();
+  v1::FitOptions fit = request.fit();
+  if (fit.missing_values() == v1::MISSING_VALUES_UNSPECIFIED) {
+    fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
+  }
+  if (absl::Status s = ValidateFitOptions(fit); !s.ok()) {
+    return InField(s, "fit");
+  }
+
+  absl::StatusOr<PlainTable> table =
+      ReadPlainTable(request.path(), delimiter[0]);
+  if (!table.ok()) return table.status();
+  absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, request.table());
+  if (!encoded.ok()) return encoded.status();
+  const FeatureMatrix& x = encoded->features;
+  const std::vector<uint8_t>& y = encoded->labels;
+
+  v1::TrainTableResult out;
+  *out.mutable_fit() = fit;
+  out.set_rows(static_cast<int64_t>(x.num_rows()));
+  out.set_churned(std::count(y.begin(), y.end(), uint8_t{1}));
+  for (const v1::ColumnEncoding& col : encoded->encoding.columns()) {
+    if (col.categorical()) {
+      out.set_categorical_columns(out.categorical_columns() + 1);
+    } else {
+      out.set_numeric_columns(out.numeric_columns() + 1);
+    }
+  }
+  out.set_num_features(static_cast<int32_t>(x.num_cols()));
+  absl::StatusOr<v1::LogisticModel> model = FitLogistic(x, y, fit);
+  if (!model.ok()) return model.status();
+  *model->mutable_encoding() = encoded->encoding;
+  out.set_folds(folds);
+  if (folds > 0) {
+    absl::StatusOr<CrossValidation> cv = CrossValidateLogistic(
+        x, y, fit, folds, request.has_seed() ? request.seed() : kDefaultSeed);
+    if (!cv.ok()) return cv.status();
+    absl::StatusOr<v1::Evaluation> e =
+        Evaluate(y, cv->probabilities, request.evaluation());
+    if (!e.ok()) return e.status();
+    *out.mutable_cross_validated() = *std::move(e);
+  }
+  for (v1::Factor& f : StrongestFactors(*model, *top)) {
+    *out.add_factors() = std::move(f);
+  }
+  for (v1::Factor& f : AdjustingFactors(*model, *top)) {
+    *out.add_adjusting_factors() = std::move(f);
   }
   *out.mutable_model() = *std::move(model);
   return out;

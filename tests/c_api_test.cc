@@ -2985,6 +2985,45 @@ TEST(CApiBulk, SerializesADatasetAndHandsOutEveryIdAtOnce) {
                      "ck_matrix_customer_ids", "out");
 }
 
+TEST(CApiJobs, TrainsOnATableAndNamesBadArguments) {
+  TempDir dir;
+  std::string csv = "id,tenure,churned\n";
+  for (int i = 0; i < 60; ++i) {
+    csv += "c" + std::to_string(i) + "," + std::to_string(i) + "," +
+           (i % 4 == 0 || i < 15 ? "1" : "0") + "\n";
+  }
+  WriteFile(dir / "t.csv", csv);
+  const std::string request =
+      FromText("churnkit.v1.TrainTableRequest",
+               "path: \"" + (dir / "t.csv") +
+                   "\" table { label_column: \"churned\" id_column: \"id\" }")
+          ->SerializeAsString();
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_job_train_table(request.data(), request.size(), &raw));
+  BufferPtr result(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.TrainTableResult", result.get());
+  EXPECT_EQ(Int64Field(*r, "rows"), 60);
+  EXPECT_GT(DoubleField(Sub(*r, "cross_validated"), "roc_auc"), 0.5);
+
+  constexpr char kFn[] = "ck_job_train_table";
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_job_train_table(nullptr, 0, nullptr), kFn, "out");
+  ExpectNullArgument(ck_job_train_table(nullptr, 3, &out), kFn, "request");
+  EXPECT_EQ(out, nullptr);
+  ExpectError(ck_job_train_table(nullptr, 0, &out), CK_INVALID_ARGUMENT, kFn,
+              "path: required");
+  ExpectError(ck_job_train_table("\xff\xff", 2, &out), CK_INVALID_ARGUMENT, kFn,
+              "not a serialized churnkit.v1.TrainTableRequest");
+  const std::string missing =
+      FromText("churnkit.v1.TrainTableRequest",
+               R"(path: "/no/such.csv" table { label_column: "x" })")
+          ->SerializeAsString();
+  ExpectError(ck_job_train_table(missing.data(), missing.size(), &out),
+              CK_NOT_FOUND, kFn, "/no/such.csv");
+  EXPECT_EQ(out, nullptr);
+}
+
 TEST(CApiJobs, ProtoFromTextNamesTheProblem) {
   constexpr char kFn[] = "ck_proto_from_text";
   ck_buffer_t* out = Poison<ck_buffer_t>();

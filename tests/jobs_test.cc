@@ -3,12 +3,14 @@
 #include "churnkit/jobs.h"
 
 #include <cmath>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "churnkit/assess.h"
 #include "churnkit/features.h"
 #include "churnkit/generator.h"
+#include "churnkit/io.h"
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
@@ -438,6 +440,73 @@ TEST(ComputeClv, EqualsTheFitsAndPredictionsAndResolvesDefaults) {
     v1::ClvRequest b;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
     absl::StatusOr<v1::ClvResponse> e = ComputeClv(ds, b);
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
+  }
+}
+
+// The table job equals EncodeTable + FitLogistic + CrossValidateLogistic.
+TEST(TrainOnTable, EqualsTheFitAndCrossValidationByHand) {
+  const std::string path = ::testing::TempDir() + "/jobs_table.csv";
+  {
+    std::ofstream out(path);
+    out << "id,plan,tenure,churned\n";
+    for (int i = 0; i < 200; ++i) {
+      const bool monthly = i % 3 == 0;
+      const int tenure = (i * 7) % 60;
+      out << "c" << i << "," << (monthly ? "monthly" : "annual") << ","
+          << tenure << ","
+          << ((monthly && tenure < 40) || i % 11 == 0 ? "yes" : "no") << "\n";
+    }
+  }
+  v1::TrainTableRequest request;
+  request.set_path(path);
+  request.mutable_table()->set_label_column("churned");
+  request.mutable_table()->set_id_column("id");
+  absl::StatusOr<v1::TrainTableResult> t = TrainOnTable(request);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->rows(), 200);
+  EXPECT_EQ(t->folds(), 5);
+  EXPECT_EQ(t->numeric_columns(), 1);
+  EXPECT_EQ(t->categorical_columns(), 1);
+
+  const PlainTable table = ReadPlainTable(path, ',').value();
+  const EncodedTable encoded = EncodeTable(table, request.table()).value();
+  v1::FitOptions fit;
+  fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
+  const v1::LogisticModel model =
+      FitLogistic(encoded.features, encoded.labels, fit).value();
+  EXPECT_THAT(t->model().coefficients(),
+              ::testing::ElementsAreArray(model.coefficients()));
+  const CrossValidation cv =
+      CrossValidateLogistic(encoded.features, encoded.labels, fit, 5, 1)
+          .value();
+  EXPECT_DOUBLE_EQ(t->cross_validated().roc_auc(),
+                   Evaluate(encoded.labels, cv.probabilities)->roc_auc());
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"", "path: required"},
+      {R"pb(path: "x.csv")pb", "table.label_column: required"},
+      {R"pb(path: "x.csv"
+            table { label_column: "c" }
+            delimiter: ";;")pb",
+       "delimiter: must be one character"},
+      {R"pb(path: "x.csv"
+            table { label_column: "c" }
+            folds: 1)pb",
+       "folds: must be"},
+      {R"pb(path: "x.csv"
+            table { label_column: "c" }
+            fit { c: -2 })pb",
+       "fit.c"},
+      {R"pb(path: "/no/such.csv"
+            table { label_column: "c" })pb",
+       "/no/such.csv"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    v1::TrainTableRequest b;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
+    absl::StatusOr<v1::TrainTableResult> e = TrainOnTable(b);
     ASSERT_FALSE(e.ok()) << text;
     EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
   }

@@ -149,49 +149,35 @@ absl::Status TrainOnTable(const TrainArgs& a, const v1::FitOptions& options) {
   if (a.input.paths.size() != 1) {
     return absl::InvalidArgumentError("a table is one CSV file");
   }
-  v1::TableOptions table_options = a.table;
-  table_options.set_drop_first_level(a.drop_first);
-  absl::StatusOr<PlainTable> table =
-      ReadTable({.paths = a.input.paths, .delimiter = a.delimiter});
-  if (!table.ok()) return table.status();
-  absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, table_options);
-  if (!encoded.ok()) return encoded.status();
-  const FeatureMatrix& x = encoded->features;
-  const std::vector<uint8_t>& y = encoded->labels;
-  int numeric = 0, categorical = 0;
-  for (const v1::ColumnEncoding& col : encoded->encoding.columns()) {
-    (col.categorical() ? categorical : numeric) += 1;
-  }
-  int64_t churned = 0;
-  for (uint8_t v : y) churned += v;
+  v1::TrainTableRequest request;
+  request.set_path(a.input.paths[0]);
+  request.set_delimiter(a.delimiter);
+  *request.mutable_table() = a.table;
+  request.mutable_table()->set_drop_first_level(a.drop_first);
+  *request.mutable_fit() = options;
+  request.set_folds(a.folds == 0 ? -1 : static_cast<int32_t>(a.folds));
+  request.set_seed(static_cast<uint64_t>(a.seed));
+  *request.mutable_evaluation() = EvaluationOptionsOf(a.threshold);
+  request.set_top_factors(a.top == 0 ? -1 : static_cast<int32_t>(a.top));
+  absl::StatusOr<v1::TrainTableResult> t = churnkit::TrainOnTable(request);
+  if (!t.ok()) return t.status();
   std::printf(
       "%s: %s customers, %s churned (%s); %d numeric and %d categorical "
-      "columns -> %zu features\n\n",
-      a.input.paths[0].c_str(), FormatCount(x.num_rows()).c_str(),
-      FormatCount(churned).c_str(),
-      FormatShare(churned, static_cast<int64_t>(x.num_rows())).c_str(), numeric,
-      categorical, x.num_cols());
-
-  absl::StatusOr<v1::LogisticModel> model = FitLogistic(x, y, options);
-  if (!model.ok()) return model.status();
-  *model->mutable_encoding() = encoded->encoding;
-  PrintFit(*model, options, x.num_cols());
-  if (a.folds >= 2) {
-    absl::StatusOr<CrossValidation> cv =
-        CrossValidateLogistic(x, y, options, static_cast<int>(a.folds),
-                              static_cast<uint64_t>(a.seed));
-    if (!cv.ok()) return cv.status();
-    absl::StatusOr<v1::Evaluation> e =
-        Evaluate(y, cv->probabilities, EvaluationOptionsOf(a.threshold));
-    if (!e.ok()) return e.status();
-    PrintEvaluation(*e, absl::StrCat(a.folds,
-                                     "-fold cross-validation (each "
-                                     "customer scored by a model "
-                                     "fitted without them)"));
+      "columns -> %d features\n\n",
+      request.path().c_str(), FormatCount(t->rows()).c_str(),
+      FormatCount(t->churned()).c_str(),
+      FormatShare(t->churned(), t->rows()).c_str(), t->numeric_columns(),
+      t->categorical_columns(), t->num_features());
+  PrintFit(t->model(), t->fit(), t->num_features());
+  if (t->folds() > 0) {
+    PrintEvaluation(t->cross_validated(),
+                    absl::StrCat(t->folds(),
+                                 "-fold cross-validation (each customer "
+                                 "scored by a model fitted without them)"));
   }
-  PrintFactors(StrongestFactors(*model, static_cast<int>(a.top)),
-               AdjustingFactors(*model, static_cast<int>(a.top)));
-  return MaybeWriteModel(*model, a.out_path);
+  PrintFactors({t->factors().begin(), t->factors().end()},
+               {t->adjusting_factors().begin(), t->adjusting_factors().end()});
+  return MaybeWriteModel(t->model(), a.out_path);
 }
 
 // Trains on a training panel of an event data set (TrainChurnModel):

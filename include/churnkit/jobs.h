@@ -41,6 +41,16 @@ absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
 absl::StatusOr<v1::TrainResult> TrainChurnModel(
     const Dataset& dataset, const v1::TrainRequest& request);
 
+// Trains the churn model on the plain table at request.path (jobs.proto
+// TrainTableRequest): ReadPlainTable, EncodeTable, FitLogistic on every
+// row, CrossValidateLogistic, Evaluate of the out-of-fold scores, and the
+// strongest and adjusting factors. Errors: InvalidArgument naming the
+// field ("path: required", "table.label_column: required", "delimiter:
+// ...", "folds: ...", "fit.c: ..."); those of reading (NotFound naming
+// the path), encoding and fitting.
+absl::StatusOr<v1::TrainTableResult> TrainOnTable(
+    const v1::TrainTableRequest& request);
+
 // Assesses every customer of `dataset` as of request.as_of (jobs.proto
 // AssessRequest): Assessor::Assess with the request's config (shipped
 // default when absent), model, previous assessment and alert history;

@@ -15,6 +15,8 @@
 //  11  ck_job_segment              (a SegmentRequest)
 //  12  ck_job_report               (a ReportRequest)
 //  14  ck_job_clv                  (a ClvRequest)
+//  15  ck_job_train_table          (a TrainTableRequest; its path is
+//      replaced by a small CSV written once, so no other file is read)
 //  13  ck_proto_to_json, ck_proto_get, ck_proto_set (a TrainResult; the
 //      first byte picks the path)
 // Every call must return a status (never crash, leak or trip a sanitizer)
@@ -23,12 +25,14 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "churnkit/c_api.h"
 #include "churnkit/c_api_experimental.h"
+#include "churnkit/v1/jobs.pb.h"
 #include "fuzz_util.h"
 
 namespace {
@@ -54,6 +58,25 @@ ck_dataset_t* Data() {
   return data;
 }
 
+// A small labelled table for ck_job_train_table, written once.
+const std::string& TableFile() {
+  static const std::string* path = [] {
+    char dir[] = "/tmp/churnkit-fuzz-XXXXXX";
+    Check(::mkdtemp(dir) != nullptr, "mkdtemp");
+    auto* p = new std::string(std::string(dir) + "/table.csv");
+    std::FILE* f = std::fopen(p->c_str(), "w");
+    Check(f != nullptr, "write the fuzz table");
+    std::fputs("id,plan,tenure,churned\n", f);
+    for (int i = 0; i < 40; ++i) {
+      std::fprintf(f, "c%d,%s,%d,%s\n", i, i % 3 ? "annual" : "monthly",
+                   (i * 7) % 50, i % 4 == 0 || i < 8 ? "yes" : "no");
+    }
+    Check(std::fclose(f) == 0, "close the fuzz table");
+    return p;
+  }();
+  return *path;
+}
+
 ck_assessor_t* DefaultAssessor() {
   static ck_assessor_t* assessor = [] {
     ck_assessor_t* a = nullptr;
@@ -75,7 +98,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 15;
+  const uint8_t selector = input[0] % 16;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -186,6 +209,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     case 8: {
       ck_buffer_t* out = nullptr;
       if (ck_job_train(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 15: {
+      churnkit::v1::TrainTableRequest request;
+      std::string bytes(reinterpret_cast<const char*>(data), n);
+      if (request.ParseFromString(bytes)) {
+        request.set_path(TableFile());
+        bytes = request.SerializeAsString();
+      }
+      ck_buffer_t* out = nullptr;
+      if (ck_job_train_table(bytes.data(), bytes.size(), &out) == CK_OK) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");

@@ -126,6 +126,22 @@ CK_EXPORT ck_status ck_job_train(const ck_dataset_t* dataset,
                                  const void* request, size_t request_size,
                                  ck_buffer_t** out);
 
+/* Trains the churn model on a plain table (TrainTableRequest: the CSV's
+ * path, the label and id columns, fit options, cross-validation folds;
+ * docs/jobs.md): the same as `churnkit train TABLE --label ...`.
+ * `request` / `request_size` hold a serialized
+ * churnkit.v1.TrainTableRequest; path and table.label_column are required,
+ * so NULL / 0 is an error naming them. *out receives a serialized
+ * churnkit.v1.TrainTableResult (the model with the table's encoding, the
+ * cross-validated evaluation, the factors); free it with ck_buffer_free().
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; request NULL with a non-zero
+ * size; bytes that are not a TrainTableRequest; a field named, e.g. "path:
+ * required", "folds: must be -1 (none), 0 (default) or 2..100, got 1"; a
+ * cell that is not a label); CK_NOT_FOUND (no file at path). */
+CK_EXPORT ck_status ck_job_train_table(const void* request, size_t request_size,
+                                       ck_buffer_t** out);
+
 /* Assesses every customer of `dataset` as of a date (AssessRequest: as_of,
  * config, and optionally a model, the previous assessment, the alert
  * history, a backtest horizon; docs/jobs.md): the same computation as
