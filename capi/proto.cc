@@ -9,8 +9,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "churnkit/assess.h"
 #include "churnkit/c_api_experimental.h"
+#include "churnkit/features.h"
+#include "churnkit/generator.h"
 #include "churnkit/io.h"
+#include "churnkit/jobs.h"
+#include "churnkit/labels.h"
+#include "churnkit/model.h"
+#include "churnkit/scorecard_learn.h"
+#include "churnkit/segment.h"
 #include "churnkit/v1/jobs.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -112,9 +120,102 @@ pb::TextFormat::Parser QuietParser() {
   return parser;
 }
 
+// Check-only validation of the configs that have one (ck_config_validate).
+struct Validator {
+  const char* name;
+  absl::Status (*check)(const pb::Message& m);
+};
+template <typename T>
+const T& As(const pb::Message& m) {
+  return static_cast<const T&>(m);
+}
+constexpr Validator kValidators[] = {
+    {"churnkit.v1.AssessmentConfig",
+     [](const pb::Message& m) {
+       return churnkit::Assessor::Create(As<churnkit::v1::AssessmentConfig>(m))
+           .status();
+     }},
+    {"churnkit.v1.ChurnDefinition",
+     [](const pb::Message& m) {
+       return churnkit::ChurnLabeler::Create(
+                  As<churnkit::v1::ChurnDefinition>(m))
+           .status();
+     }},
+    {"churnkit.v1.FeatureSet",
+     [](const pb::Message& m) {
+       return churnkit::FeatureEngine::Create(As<churnkit::v1::FeatureSet>(m))
+           .status();
+     }},
+    {"churnkit.v1.FitOptions",
+     [](const pb::Message& m) {
+       return churnkit::ValidateFitOptions(As<churnkit::v1::FitOptions>(m));
+     }},
+    {"churnkit.v1.GeneratorConfig",
+     [](const pb::Message& m) {
+       return churnkit::ValidateGeneratorConfig(
+           churnkit::ResolveGeneratorConfig(
+               As<churnkit::v1::GeneratorConfig>(m)));
+     }},
+    {"churnkit.v1.ScorecardLearnOptions",
+     [](const pb::Message& m) {
+       return churnkit::ValidateScorecardLearnOptions(
+           As<churnkit::v1::ScorecardLearnOptions>(m));
+     }},
+    {"churnkit.v1.SegmentOptions",
+     [](const pb::Message& m) {
+       absl::StatusOr<churnkit::v1::SegmentOptions> r =
+           churnkit::ResolveSegmentOptions(As<churnkit::v1::SegmentOptions>(m));
+       return r.ok() ? churnkit::ValidateSegmentOptions(*r) : r.status();
+     }},
+    {"churnkit.v1.TrainRequest",
+     [](const pb::Message& m) {
+       return churnkit::ResolveTrainRequest(As<churnkit::v1::TrainRequest>(m))
+           .status();
+     }},
+};
+
 }  // namespace
 
 extern "C" {
+
+ck_status ck_config_validate(const char* message_name, const void* data,
+                             size_t size) {
+  return Guard("ck_config_validate", [&]() -> absl::Status {
+    absl::StatusOr<std::unique_ptr<pb::Message>> m =
+        ParseMessage(message_name, data, size);
+    if (!m.ok()) return m.status();
+    std::string names;
+    for (const Validator& v : kValidators) {
+      if (message_name == absl::string_view(v.name)) return v.check(**m);
+      absl::StrAppend(&names, names.empty() ? "" : ", ", v.name);
+    }
+    return absl::UnimplementedError(
+        absl::StrCat("'", message_name,
+                     "' has no check-only validation; it is checked when "
+                     "used (configs that have one: ",
+                     names, ")"));
+  });
+}
+
+ck_status ck_proto_from_json(const char* message_name, const char* json,
+                             ck_buffer_t** out) {
+  return Guard("ck_proto_from_json", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    absl::StatusOr<std::unique_ptr<pb::Message>> m = NewMessage(message_name);
+    if (!m.ok()) return m.status();
+    if (json != nullptr && *json != '\0') {
+      pb::util::JsonParseOptions options;  // unknown fields are errors
+      const auto status =
+          pb::util::JsonStringToMessage(json, m->get(), options);
+      if (!status.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("argument 'json': ", std::string(status.message())));
+      }
+    }
+    return ToBuffer(**m, out);
+  });
+}
 
 ck_status ck_proto_from_text(const char* message_name, const char* text,
                              ck_buffer_t** out) {

@@ -3024,6 +3024,65 @@ TEST(CApiJobs, TrainsOnATableAndNamesBadArguments) {
   EXPECT_EQ(out, nullptr);
 }
 
+TEST(CApiJobs, ValidatesConfigsWithoutDataAndReadsJson) {
+  constexpr char kFn[] = "ck_config_validate";
+  auto bytes = [](const char* type, const std::string& text) {
+    return FromText(type, text)->SerializeAsString();
+  };
+  // Every default is valid.
+  for (const char* type :
+       {"churnkit.v1.AssessmentConfig", "churnkit.v1.ChurnDefinition",
+        "churnkit.v1.FeatureSet", "churnkit.v1.FitOptions",
+        "churnkit.v1.GeneratorConfig", "churnkit.v1.ScorecardLearnOptions"}) {
+    EXPECT_CK_OK(ck_config_validate(type, nullptr, 0)) << type;
+  }
+  const std::tuple<const char*, std::string, const char*> bad[] = {
+      {"churnkit.v1.ChurnDefinition", "passive { inactive_days: -1 }",
+       "passive[0].inactive_days"},
+      {"churnkit.v1.FitOptions", "c: -1", "c:"},
+      {"churnkit.v1.GeneratorConfig", "customers: -3", "customers"},
+      {"churnkit.v1.AssessmentConfig", "red_share: 2", "red_share"},
+      {"churnkit.v1.SegmentOptions",
+       "as_of: \"2025-01-01\" tiers { a_share: 1.5 }", "tiers.a_share"},
+      {"churnkit.v1.SegmentOptions", "", "as_of: required"},
+      {"churnkit.v1.TrainRequest", "", "as_of_dates"},
+  };
+  for (const auto& [type, text, fragment] : bad) {
+    const std::string b = bytes(type, text);
+    ExpectError(ck_config_validate(type, b.data(), b.size()),
+                CK_INVALID_ARGUMENT, kFn, fragment);
+  }
+  ExpectError(ck_config_validate("churnkit.v1.Assessment", nullptr, 0),
+              CK_UNIMPLEMENTED, kFn, "has no check-only validation");
+  ExpectNullArgument(ck_config_validate(nullptr, nullptr, 0), kFn,
+                     "message_name");
+  ExpectError(ck_config_validate("churnkit.v1.FitOptions", "\xff\xff", 2),
+              CK_INVALID_ARGUMENT, kFn, "not a serialized");
+
+  // JSON in, the same bytes as the text format.
+  ck_buffer_t* out = nullptr;
+  ASSERT_CK_OK(
+      ck_proto_from_json("churnkit.v1.TrainRequest",
+                         R"({"as_of_dates": ["2024-07-01", "2024-10-01"],
+          "panel_label": "PANEL_LABEL_CHURNED_AT_END", "horizonDays": 60})",
+                         &out));
+  BufferPtr json(out);
+  EXPECT_EQ(std::string(static_cast<const char*>(ck_buffer_data(json.get())),
+                        ck_buffer_size(json.get())),
+            bytes("churnkit.v1.TrainRequest",
+                  R"(as_of_dates: ["2024-07-01", "2024-10-01"]
+                     panel_label: PANEL_LABEL_CHURNED_AT_END horizon_days: 60)"));
+  ExpectError(ck_proto_from_json("churnkit.v1.TrainRequest",
+                                 R"({"no_such_field": 1})", &out),
+              CK_INVALID_ARGUMENT, "ck_proto_from_json", "argument 'json'");
+  ExpectError(ck_proto_from_json("churnkit.v1.TrainRequest", "{", &out),
+              CK_INVALID_ARGUMENT, "ck_proto_from_json", "argument 'json'");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(
+      ck_proto_from_json("churnkit.v1.TrainRequest", "{}", nullptr),
+      "ck_proto_from_json", "out");
+}
+
 TEST(CApiJobs, ProtoFromTextNamesTheProblem) {
   constexpr char kFn[] = "ck_proto_from_text";
   ck_buffer_t* out = Poison<ck_buffer_t>();

@@ -15,6 +15,8 @@
 //  11  ck_job_segment              (a SegmentRequest)
 //  12  ck_job_report               (a ReportRequest)
 //  14  ck_job_clv                  (a ClvRequest)
+//  16  ck_config_validate (a TrainRequest, then a FeatureSet) and
+//      ck_proto_from_json (the bytes as JSON text)
 //  15  ck_job_train_table          (a TrainTableRequest; its path is
 //      replaced by a small CSV written once, so no other file is read)
 //  13  ck_proto_to_json, ck_proto_get, ck_proto_set (a TrainResult; the
@@ -98,7 +100,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 16;
+  const uint8_t selector = input[0] % 17;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -209,6 +211,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     case 8: {
       ck_buffer_t* out = nullptr;
       if (ck_job_train(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 16: {
+      ck_config_validate("churnkit.v1.TrainRequest", data, n);
+      ck_config_validate("churnkit.v1.FeatureSet", data, n);
+      const std::string json(reinterpret_cast<const char*>(data), n);
+      ck_buffer_t* out = nullptr;
+      if (ck_proto_from_json("churnkit.v1.AssessRequest", json.c_str(), &out) ==
+          CK_OK) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");

@@ -37,6 +37,29 @@ extern "C" {
 CK_EXPORT ck_status ck_proto_from_text(const char* message_name,
                                        const char* text, ck_buffer_t** out);
 
+/* The same from JSON (protobuf's JSON mapping: proto or lowerCamel field
+ * names, enums by name, 64-bit integers as numbers or strings), for hosts
+ * that build requests as dictionaries (Python: json.dumps). Unknown fields
+ * are errors. NULL or "": the empty message.
+ * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; an unknown name;
+ * JSON that does not parse as the message, with the reason). */
+CK_EXPORT ck_status ck_proto_from_json(const char* message_name,
+                                       const char* json, ck_buffer_t** out);
+
+/* Checks a config without data, as the call that uses it would, so a host
+ * can refuse a bad config before a long load: `data` / `size` hold a
+ * serialized churnkit.v1 message of `message_name` (NULL / 0: the empty
+ * message, i.e. every default). Configs with a check: AssessmentConfig,
+ * ChurnDefinition, FeatureSet, FitOptions, GeneratorConfig,
+ * ScorecardLearnOptions, SegmentOptions, TrainRequest. CK_OK when valid.
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL message_name; bad bytes; the config's
+ * first problem, named by its path, e.g. "passive[0].inactive_days: must
+ * be > 0"); CK_UNIMPLEMENTED (a message without a check-only validation,
+ * listing those that have one). */
+CK_EXPORT ck_status ck_config_validate(const char* message_name,
+                                       const void* data, size_t size);
+
 /* Converts serialized bytes of the churnkit.v1 message `message_name` to
  * JSON (proto field names; fields at their default left out, 64-bit
  * integers as strings, as protobuf's JSON mapping says), for hosts that
