@@ -6,10 +6,7 @@ churnkit="$1"
 data="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {
-  if "${@:2}"; then echo "ok: $1"; else echo "FAILED: $1"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 "$churnkit" assess "$data" --as-of 2024-07-01 --history-out "$tmp/h.pb" \
   --save "$tmp/a.pb" >"$tmp/s.txt" 2>/dev/null

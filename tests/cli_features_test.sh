@@ -6,10 +6,7 @@ churnkit="$1"
 data="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME COMMAND...: the command must succeed
-  if "${@:2}"; then echo "ok: $1"; else echo "FAILED: $1"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 "$churnkit" features "$data" --as-of 2024-07-01 >"$tmp/f.csv" 2>"$tmp/f.err"
 check "features exits 0" test $? -eq 0

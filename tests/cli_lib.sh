@@ -1,6 +1,6 @@
-# Helpers of the churnkit end-to-end shell tests (cli_test.sh,
-# cli_generate_test.sh). Source it after setting `ck` (the churnkit binary)
-# and `tmp` (a scratch directory). Every check counts in `checks`; a failed
+# The one harness of the churnkit end-to-end shell tests (tests/*.sh).
+# Source it after setting `tmp` (a scratch directory) and, for run, `ck`
+# (the churnkit binary). Every check counts in `checks`; a failed
 # one prints what it expected, the command's output, and counts in
 # `failures`.
 
@@ -61,4 +61,16 @@ expect_count() {  # expect_count FILE REGEX N
   local n
   n=$(grep -Ec -- "$2" "$1")
   [[ $n -eq $3 ]] || fail "$n lines match /$2/, expected $3"
+}
+
+# check NAME COMMAND...: a check that is not one churnkit run; the command
+# must succeed.
+check() {
+  checks=$((checks + 1))
+  if "${@:2}"; then
+    echo "ok: $1"
+  else
+    echo "FAILED: $1"
+    failures=$((failures + 1))
+  fi
 }

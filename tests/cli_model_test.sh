@@ -7,10 +7,7 @@ churnkit="$1"
 shared="${2:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME COMMAND...: the command must succeed
-  if "${@:2}"; then echo "ok: $1"; else echo "FAILED: $1"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 # 400 customers: churn rises with tickets and the monthly plan, falls with
 # tenure; some spend cells are blank; a quoted id holds a comma.

@@ -17,10 +17,7 @@ churnkit="$1"
 data="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME COMMAND...: the command must succeed
-  if "${@:2}"; then echo "ok: $1"; else echo "FAILED: $1"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/cli_lib.sh"
 # has FILE REGEX: some line of FILE matches the extended REGEX.
 has() { grep -Eq -- "$2" "$1"; }
 

@@ -9,7 +9,7 @@ churnkit="$1"
 main_job_c="$2"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
+source "$(dirname "$0")/cli_lib.sh"
 same() {  # same NAME C_VALUE CLI_VALUE
   if [[ -n "$2" && "$2" == "$3" ]]; then
     echo "ok: $1 ($2)"
