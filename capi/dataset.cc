@@ -263,10 +263,7 @@ ck_status ck_dataset_serialize(const ck_dataset_t* dataset, ck_buffer_t** out) {
     absl::StatusOr<std::string> bytes =
         churnkit::SerializeDataset(dataset->rep.dataset);
     if (!bytes.ok()) return bytes.status();
-    auto buffer = std::make_unique<ck_buffer_t>();
-    buffer->bytes = *std::move(bytes);
-    *out = buffer.release();
-    return absl::OkStatus();
+    return ToBuffer(*std::move(bytes), out);
   });
 }
 
@@ -276,10 +273,7 @@ ck_status ck_dataset_customer_ids(const ck_dataset_t* dataset,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
-    auto buffer = std::make_unique<ck_buffer_t>();
-    buffer->bytes = dataset->ids;  // already NUL-terminated, in order
-    *out = buffer.release();
-    return absl::OkStatus();
+    return ToBuffer(dataset->ids, out);  // already NUL-terminated, in order
   });
 }
 

@@ -290,13 +290,12 @@ ck_status ck_matrix_customer_ids(const ck_matrix_t* matrix, ck_buffer_t** out) {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (matrix == nullptr) return NullArgument("matrix");
-    auto buffer = std::make_unique<ck_buffer_t>();
+    std::string ids;
     for (const std::string& id : matrix->matrix.customer_ids) {
-      buffer->bytes.append(id);
-      buffer->bytes.push_back('\0');
+      ids.append(id);
+      ids.push_back('\0');
     }
-    *out = buffer.release();
-    return absl::OkStatus();
+    return ToBuffer(std::move(ids), out);
   });
 }
 

@@ -143,11 +143,15 @@ absl::Status ToBuffer(const google::protobuf::MessageLite& message,
     return absl::ResourceExhaustedError(
         "message larger than 2 GiB cannot be serialized");
   }
-  auto buffer = std::make_unique<ck_buffer_t>();
-  if (!message.SerializeToString(&buffer->bytes)) {
+  std::string bytes;
+  if (!message.SerializeToString(&bytes)) {
     return absl::InternalError("cannot serialize the message");
   }
-  *out = buffer.release();
+  return ToBuffer(std::move(bytes), out);
+}
+
+absl::Status ToBuffer(std::string bytes, ck_buffer_t** out) {
+  *out = new ck_buffer_t{std::move(bytes)};
   return absl::OkStatus();
 }
 

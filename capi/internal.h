@@ -202,6 +202,8 @@ absl::Status ParseBytes(const void* data, size_t size, const char* name,
 // Serializes `message` into a new buffer stored in *out.
 absl::Status ToBuffer(const google::protobuf::MessageLite& message,
                       ck_buffer_t** out);
+// Moves `bytes` into a new buffer stored in *out.
+absl::Status ToBuffer(std::string bytes, ck_buffer_t** out);
 
 // Wraps a load result in a new handle stored in *out.
 absl::Status ToHandle(absl::StatusOr<LoadResult> result, ck_dataset_t** out);

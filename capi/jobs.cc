@@ -14,26 +14,40 @@ using churnkit::capi::ToBuffer;
 
 namespace {
 
-// One job over a data set: parse the request bytes (none: every default),
-// run `job`, serialize its result into *out.
-template <typename Request, typename Job>
-ck_status RunJob(const char* function, const ck_dataset_t* dataset,
-                 const void* request, size_t request_size, ck_buffer_t** out,
-                 Job job) {
+// One request-taking entry point: `precheck` (the other arguments), then
+// the request bytes parsed (none: every default), `job` run on them and
+// its result serialized into *out.
+template <typename Request, typename Precheck, typename Job>
+ck_status RunRequest(const char* function, const void* request,
+                     size_t request_size, ck_buffer_t** out, Precheck precheck,
+                     Job job) {
   return Guard(function, [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
-    if (dataset == nullptr) return NullArgument("dataset");
+    if (absl::Status s = precheck(); !s.ok()) return s;
     Request parsed;
     if (absl::Status s = ParseBytes(request, request_size, "request",
                                     "request_size", &parsed);
         !s.ok()) {
       return s;
     }
-    auto result = job(dataset->rep.dataset, parsed);
+    auto result = job(parsed);
     if (!result.ok()) return result.status();
     return ToBuffer(*result, out);
   });
+}
+
+// One job over a data set.
+template <typename Request, typename Job>
+ck_status RunJob(const char* function, const ck_dataset_t* dataset,
+                 const void* request, size_t request_size, ck_buffer_t** out,
+                 Job job) {
+  return RunRequest<Request>(
+      function, request, request_size, out,
+      [&] {
+        return dataset == nullptr ? NullArgument("dataset") : absl::OkStatus();
+      },
+      [&](const Request& r) { return job(dataset->rep.dataset, r); });
 }
 
 }  // namespace
@@ -49,20 +63,9 @@ ck_status ck_job_train(const ck_dataset_t* dataset, const void* request,
 
 ck_status ck_job_train_table(const void* request, size_t request_size,
                              ck_buffer_t** out) {
-  return Guard("ck_job_train_table", [&]() -> absl::Status {
-    if (out == nullptr) return NullArgument("out");
-    *out = nullptr;
-    churnkit::v1::TrainTableRequest parsed;
-    if (absl::Status s = ParseBytes(request, request_size, "request",
-                                    "request_size", &parsed);
-        !s.ok()) {
-      return s;
-    }
-    absl::StatusOr<churnkit::v1::TrainTableResult> result =
-        churnkit::TrainOnTable(parsed);
-    if (!result.ok()) return result.status();
-    return ToBuffer(*result, out);
-  });
+  return RunRequest<churnkit::v1::TrainTableRequest>(
+      "ck_job_train_table", request, request_size, out,
+      [] { return absl::OkStatus(); }, churnkit::TrainOnTable);
 }
 
 ck_status ck_job_assess(const ck_dataset_t* dataset, const void* request,

@@ -69,17 +69,19 @@ absl::StatusOr<std::unique_ptr<pb::Message>> ParseMessage(const char* name,
   return m;
 }
 
-// The message holding the field at dotted `path` (through singular message
-// fields, created when `mutate`) and the field itself.
+// The message holding the field at dotted `path` and the field itself,
+// reached through singular message fields by `step` (reading: an absent
+// message is its default instance; writing: it is created).
+template <typename M>
 struct FieldRef {
-  pb::Message* message;
+  M* message;
   const pb::FieldDescriptor* field;
 };
-absl::StatusOr<FieldRef> Resolve(pb::Message* root, const char* path,
-                                 bool mutate) {
+template <typename M, typename Step>
+absl::StatusOr<FieldRef<M>> Resolve(M* root, const char* path, Step step) {
   if (path == nullptr) return NullArgument("path");
   std::vector<std::string> parts = absl::StrSplit(path, '.');
-  pb::Message* m = root;
+  M* m = root;
   for (size_t i = 0; i < parts.size(); ++i) {
     const pb::FieldDescriptor* f =
         m->GetDescriptor()->FindFieldByName(parts[i]);
@@ -94,17 +96,29 @@ absl::StatusOr<FieldRef> Resolve(pb::Message* root, const char* path,
                        "' is a repeated field; read the whole message "
                        "(ck_proto_to_json) instead"));
     }
-    if (i + 1 == parts.size()) return FieldRef{m, f};
+    if (i + 1 == parts.size()) return FieldRef<M>{m, f};
     if (f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
       return absl::InvalidArgumentError(absl::StrCat(
           "argument 'path': '", parts[i], "' is not a message field"));
     }
-    if (!mutate && !m->GetReflection()->HasField(*m, f)) {
-      return FieldRef{nullptr, nullptr};  // an absent message: its defaults
-    }
-    m = m->GetReflection()->MutableMessage(m, f);
+    m = step(m, f);
   }
   return absl::InvalidArgumentError("argument 'path' is empty");
+}
+
+absl::StatusOr<FieldRef<const pb::Message>> FieldToRead(const pb::Message& root,
+                                                        const char* path) {
+  return Resolve(&root, path,
+                 [](const pb::Message* m, const pb::FieldDescriptor* f) {
+                   return &m->GetReflection()->GetMessage(*m, f);
+                 });
+}
+
+absl::StatusOr<FieldRef<pb::Message>> FieldToWrite(pb::Message* root,
+                                                   const char* path) {
+  return Resolve(root, path, [](pb::Message* m, const pb::FieldDescriptor* f) {
+    return m->GetReflection()->MutableMessage(m, f);
+  });
 }
 
 // A text-format parser that reports nothing itself (the caller's status
@@ -241,15 +255,13 @@ ck_status ck_proto_to_json(const char* message_name, const void* data,
     if (!m.ok()) return m.status();
     pb::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
-    auto buffer = std::make_unique<ck_buffer_t>();
-    const auto status =
-        pb::util::MessageToJsonString(**m, &buffer->bytes, options);
+    std::string json;
+    const auto status = pb::util::MessageToJsonString(**m, &json, options);
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("cannot write JSON: ", std::string(status.message())));
     }
-    *out = buffer.release();
-    return absl::OkStatus();
+    return ToBuffer(std::move(json), out);
   });
 }
 
@@ -261,29 +273,22 @@ ck_status ck_proto_get(const char* message_name, const void* data, size_t size,
     absl::StatusOr<std::unique_ptr<pb::Message>> m =
         ParseMessage(message_name, data, size);
     if (!m.ok()) return m.status();
-    absl::StatusOr<FieldRef> ref = Resolve(m->get(), path, false);
+    absl::StatusOr<FieldRef<const pb::Message>> ref = FieldToRead(**m, path);
     if (!ref.ok()) return ref.status();
-    auto buffer = std::make_unique<ck_buffer_t>();
-    if (ref->field == nullptr) {
-      // Inside an absent message: the field's default.
-      m->reset((*m)->New());
-      ref = Resolve(m->get(), path, true);
-      if (!ref.ok()) return ref.status();
+    const pb::Reflection* r = ref->message->GetReflection();
+    switch (ref->field->cpp_type()) {
+      case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+        return ToBuffer(r->GetMessage(*ref->message, ref->field), out);
+      case pb::FieldDescriptor::CPPTYPE_STRING:
+        // Text format would quote and escape it; hand back the value.
+        return ToBuffer(r->GetString(*ref->message, ref->field), out);
+      default: {
+        std::string text;
+        pb::TextFormat::PrintFieldValueToString(*ref->message, ref->field, -1,
+                                                &text);
+        return ToBuffer(std::move(text), out);
+      }
     }
-    if (ref->field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
-      const pb::Message& sub =
-          ref->message->GetReflection()->GetMessage(*ref->message, ref->field);
-      return ToBuffer(sub, out);
-    }
-    pb::TextFormat::PrintFieldValueToString(*ref->message, ref->field, -1,
-                                            &buffer->bytes);
-    // Strings print quoted and escaped in text format; hand back the value.
-    if (ref->field->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
-      buffer->bytes =
-          ref->message->GetReflection()->GetString(*ref->message, ref->field);
-    }
-    *out = buffer.release();
-    return absl::OkStatus();
   });
 }
 
@@ -296,7 +301,7 @@ ck_status ck_proto_set(const char* message_name, const void* data, size_t size,
     absl::StatusOr<std::unique_ptr<pb::Message>> m =
         ParseMessage(message_name, data, size);
     if (!m.ok()) return m.status();
-    absl::StatusOr<FieldRef> ref = Resolve(m->get(), path, true);
+    absl::StatusOr<FieldRef<pb::Message>> ref = FieldToWrite(m->get(), path);
     if (!ref.ok()) return ref.status();
     absl::StatusOr<absl::string_view> bytes =
         BytesArg(value, value_size, "value", "value_size", INT_MAX);
