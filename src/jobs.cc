@@ -40,16 +40,53 @@ constexpr int kMaxCount = 100000;
 // customer's risk.
 constexpr double kDefaultWinsorize = 0.01;
 
-// A count option: 0 means `fallback`, -1 none, else 1..kMaxCount.
-absl::StatusOr<int> Count(int value, int fallback, const char* field) {
+// A count option: 0 means `fallback`, -1 none (0 is returned), else
+// min..max.
+absl::StatusOr<int> Count(int value, int fallback, const char* field,
+                          int min = 1, int max = kMaxCount) {
   if (value == 0) return fallback;
   if (value == -1) return 0;
-  if (value < -1 || value > kMaxCount) {
-    return PathError(field, absl::StrCat("must be -1 (none), 0 (default) or "
-                                         "1..",
-                                         kMaxCount, ", got ", value));
+  if (value < min || value > max) {
+    return PathError(field, absl::StrCat("must be -1 (none), 0 (default) or ",
+                                         min, "..", max, ", got ", value));
   }
   return value;
+}
+
+absl::Status CheckThreads(int threads) {
+  if (threads >= 0) return absl::OkStatus();
+  return PathError("threads", absl::StrCat("must be >= 0, got ", threads));
+}
+
+// The required date `text` of the request field `field`.
+absl::StatusOr<UnixSeconds> RequiredTime(const std::string& text,
+                                         const char* field) {
+  if (text.empty()) return PathError(field, "required");
+  absl::StatusOr<UnixSeconds> t = ParseTime(text);
+  if (!t.ok()) return PathError(field, t.status().message());
+  return t;
+}
+
+// Exports have blank cells and some features are undefined for some
+// customers (days since a login that never happened): unless told
+// otherwise, the fit imputes them with the training means.
+v1::FitOptions ImputingMeans(v1::FitOptions fit) {
+  if (fit.missing_values() == v1::MISSING_VALUES_UNSPECIFIED) {
+    fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
+  }
+  return fit;
+}
+
+// The strongest and the adjusting factors of `model` into a result's
+// `factors` and `adjusting_factors`, at most `top` each.
+template <typename Result>
+void AddFactors(const v1::LogisticModel& model, int top, Result* out) {
+  for (v1::Factor& f : StrongestFactors(model, top)) {
+    *out->add_factors() = std::move(f);
+  }
+  for (v1::Factor& f : AdjustingFactors(model, top)) {
+    *out->add_adjusting_factors() = std::move(f);
+  }
 }
 
 // Adds the field path of a nested config to an InvalidArgument message.
@@ -58,7 +95,17 @@ absl::Status InField(const absl::Status& s, absl::string_view field) {
   return absl::Status(s.code(), absl::StrCat(field, ".", s.message()));
 }
 
-absl::StatusOr<std::vector<UnixSeconds>> Dates(const v1::TrainRequest& r) {
+// A train request with every default filled in, and what it compiles to.
+struct ResolvedTrain {
+  v1::TrainRequest request;
+  std::vector<UnixSeconds> dates;
+  UnixSeconds test_from = kNoTime;
+  FeatureEngine features;
+  ChurnLabeler labeler;
+};
+
+absl::StatusOr<ResolvedTrain> ResolveTrain(const v1::TrainRequest& request) {
+  v1::TrainRequest r = request;
   std::vector<UnixSeconds> dates;
   for (int i = 0; i < r.as_of_dates_size(); ++i) {
     absl::StatusOr<UnixSeconds> t = ParseTime(r.as_of_dates(i));
@@ -68,29 +115,19 @@ absl::StatusOr<std::vector<UnixSeconds>> Dates(const v1::TrainRequest& r) {
     }
     dates.push_back(*t);
   }
-  return dates;
-}
-
-}  // namespace
-
-absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
-    const v1::TrainRequest& request) {
-  v1::TrainRequest r = request;
-  absl::StatusOr<std::vector<UnixSeconds>> dates = Dates(r);
-  if (!dates.ok()) return dates.status();
-  if (dates->size() < 2) {
+  if (dates.size() < 2) {
     return PathError("as_of_dates",
                      absl::StrCat("at least two dates are needed (one to "
                                   "train on, one to test on), got ",
-                                  dates->size()));
+                                  dates.size()));
   }
-  for (size_t i = 0; i < dates->size(); ++i) {
-    if (i > 0 && (*dates)[i] <= (*dates)[i - 1]) {
+  for (size_t i = 0; i < dates.size(); ++i) {
+    if (i > 0 && dates[i] <= dates[i - 1]) {
       return PathError(absl::StrCat("as_of_dates[", i, "]"),
-                       absl::StrCat(FormatTime((*dates)[i]), " is not after ",
-                                    FormatTime((*dates)[i - 1])));
+                       absl::StrCat(FormatTime(dates[i]), " is not after ",
+                                    FormatTime(dates[i - 1])));
     }
-    r.set_as_of_dates(static_cast<int>(i), FormatTime((*dates)[i]));
+    r.set_as_of_dates(static_cast<int>(i), FormatTime(dates[i]));
   }
   if (r.horizon_days() == 0) r.set_horizon_days(kDefaultHorizonDays);
   if (r.horizon_days() < 1 || r.horizon_days() > kMaxHorizonDays) {
@@ -98,24 +135,24 @@ absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
                      absl::StrCat("must be in 1..", kMaxHorizonDays, ", got ",
                                   r.horizon_days()));
   }
-  UnixSeconds test_from = dates->back();
+  UnixSeconds test_from = dates.back();
   if (!r.test_from().empty()) {
     absl::StatusOr<UnixSeconds> t = ParseTime(r.test_from());
     if (!t.ok()) return PathError("test_from", t.status().message());
     test_from = *t;
   }
-  if (test_from <= dates->front()) {
+  if (test_from <= dates.front()) {
     return PathError("test_from",
                      absl::StrCat(FormatTime(test_from),
                                   " leaves no date to train on (the first "
                                   "date is ",
-                                  FormatTime(dates->front()), ")"));
+                                  FormatTime(dates.front()), ")"));
   }
-  if (test_from > dates->back()) {
+  if (test_from > dates.back()) {
     return PathError(
         "test_from",
         absl::StrCat(FormatTime(test_from), " is after the last date ",
-                     FormatTime(dates->back()), ": nothing to test on"));
+                     FormatTime(dates.back()), ": nothing to test on"));
   }
   r.set_test_from(FormatTime(test_from));
   if (!v1::PanelLabelMeaning_IsValid(r.panel_label())) {
@@ -129,31 +166,20 @@ absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
     absl::StatusOr<v1::FeatureSet> set = DefaultFeatureSet();
     if (!set.ok()) return set.status();
     *r.mutable_features() = *std::move(set);
-  } else if (absl::StatusOr<FeatureEngine> e =
-                 FeatureEngine::Create(r.features());
-             !e.ok()) {
-    return InField(e.status(), "features");
   }
+  absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(r.features());
+  if (!engine.ok()) return InField(engine.status(), "features");
   if (!r.has_definition()) {
     absl::StatusOr<v1::ChurnDefinition> def = DefaultChurnDefinition();
     if (!def.ok()) return def.status();
     *r.mutable_definition() = *std::move(def);
-  } else if (absl::StatusOr<ChurnLabeler> l =
-                 ChurnLabeler::Create(r.definition());
-             !l.ok()) {
-    return InField(l.status(), "definition");
   }
+  absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(r.definition());
+  if (!labeler.ok()) return InField(labeler.status(), "definition");
+  *r.mutable_fit() = ImputingMeans(r.fit());
   v1::FitOptions* fit = r.mutable_fit();
-  // Exports have blank cells and some features are undefined for some
-  // customers (days since a login that never happened): impute them.
-  if (fit->missing_values() == v1::MISSING_VALUES_UNSPECIFIED) {
-    fit->set_missing_values(v1::MISSING_IMPUTE_MEAN);
-  }
   if (!fit->has_winsorize()) fit->set_winsorize(kDefaultWinsorize);
-  if (r.threads() < 0) {
-    return PathError("threads",
-                     absl::StrCat("must be >= 0, got ", r.threads()));
-  }
+  if (absl::Status s = CheckThreads(r.threads()); !s.ok()) return s;
   if (fit->threads() == 0) fit->set_threads(r.threads());
   if (absl::Status s = ValidateFitOptions(*fit); !s.ok()) {
     return InField(s, "fit");
@@ -170,31 +196,35 @@ absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
   r.set_top_factors(*top == 0 ? -1 : *top);
   r.set_riskiest(*riskiest == 0 ? -1 : *riskiest);
   r.set_reasons(*reasons == 0 ? -1 : *reasons);
-  return r;
+  return ResolvedTrain{std::move(r), std::move(dates), test_from,
+                       *std::move(engine), *std::move(labeler)};
+}
+
+}  // namespace
+
+absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
+    const v1::TrainRequest& request) {
+  absl::StatusOr<ResolvedTrain> resolved = ResolveTrain(request);
+  if (!resolved.ok()) return resolved.status();
+  return std::move(resolved->request);
 }
 
 absl::StatusOr<v1::TrainResult> TrainChurnModel(
     const Dataset& dataset, const v1::TrainRequest& request) {
-  absl::StatusOr<v1::TrainRequest> resolved = ResolveTrainRequest(request);
+  absl::StatusOr<ResolvedTrain> resolved = ResolveTrain(request);
   if (!resolved.ok()) return resolved.status();
-  const v1::TrainRequest& r = *resolved;
-  absl::StatusOr<std::vector<UnixSeconds>> dates = Dates(r);
-  if (!dates.ok()) return dates.status();
-  const UnixSeconds test_from = *ParseTime(r.test_from());
-  absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(r.features());
-  if (!engine.ok()) return InField(engine.status(), "features");
-  absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(r.definition());
-  if (!labeler.ok()) return InField(labeler.status(), "definition");
+  const v1::TrainRequest& r = resolved->request;
+  const std::vector<UnixSeconds>& dates = resolved->dates;
 
   const PanelLabel label = r.panel_label() == v1::PANEL_LABEL_CHURNED_AT_END
                                ? PanelLabel::kChurnedAtEnd
                                : PanelLabel::kChurnBegan;
   absl::StatusOr<TrainingPanel> panel =
-      BuildTrainingPanel(dataset, *engine, *labeler, *dates, r.horizon_days(),
-                         {.threads = r.threads()}, label);
+      BuildTrainingPanel(dataset, resolved->features, resolved->labeler, dates,
+                         r.horizon_days(), {.threads = r.threads()}, label);
   if (!panel.ok()) return panel.status();
   const FeatureMatrix& x = panel->features;
-  const TimeSplitRows split = TimeSplit(x.as_of, test_from);
+  const TimeSplitRows split = TimeSplit(x.as_of, resolved->test_from);
   if (split.train.empty() || split.test.empty()) {
     return PathError(
         "test_from",
@@ -241,18 +271,13 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
   }
   *out.mutable_held_out() = *std::move(held_out);
 
-  for (v1::Factor& f : StrongestFactors(*model, std::max(0, r.top_factors()))) {
-    *out.add_factors() = std::move(f);
-  }
-  for (v1::Factor& f : AdjustingFactors(*model, std::max(0, r.top_factors()))) {
-    *out.add_adjusting_factors() = std::move(f);
-  }
+  AddFactors(*model, std::max(0, r.top_factors()), &out);
 
   // The riskiest customers at the last date, highest probability first
   // (ties in panel order).
   std::vector<int> last;
   for (int i = 0; i < why->rows_size(); ++i) {
-    if (test.as_of[i] == dates->back()) last.push_back(i);
+    if (test.as_of[i] == dates.back()) last.push_back(i);
   }
   std::stable_sort(last.begin(), last.end(),
                    [&](int i, int j) { return p[i] > p[j]; });
@@ -278,20 +303,13 @@ absl::StatusOr<v1::TrainTableResult> TrainOnTable(
     return PathError("delimiter", absl::StrCat("must be one character, not '",
                                                delimiter, "'"));
   }
-  int folds = request.folds() == 0 ? kDefaultFolds : request.folds();
-  if (folds == -1) folds = 0;
-  if (folds != 0 && (folds < 2 || folds > kMaxFolds)) {
-    return PathError("folds", absl::StrCat("must be -1 (none), 0 (default) or "
-                                           "2..",
-                                           kMaxFolds, ", got ", folds));
-  }
+  absl::StatusOr<int> folds =
+      Count(request.folds(), kDefaultFolds, "folds", 2, kMaxFolds);
+  if (!folds.ok()) return folds.status();
   absl::StatusOr<int> top =
       Count(request.top_factors(), kDefaultTopFactors, "top_factors");
   if (!top.ok()) return top.status();
-  v1::FitOptions fit = request.fit();
-  if (fit.missing_values() == v1::MISSING_VALUES_UNSPECIFIED) {
-    fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
-  }
+  const v1::FitOptions fit = ImputingMeans(request.fit());
   if (absl::Status s = ValidateFitOptions(fit); !s.ok()) {
     return InField(s, "fit");
   }
@@ -319,31 +337,25 @@ absl::StatusOr<v1::TrainTableResult> TrainOnTable(
   absl::StatusOr<v1::LogisticModel> model = FitLogistic(x, y, fit);
   if (!model.ok()) return model.status();
   *model->mutable_encoding() = encoded->encoding;
-  out.set_folds(folds);
-  if (folds > 0) {
+  out.set_folds(*folds);
+  if (*folds > 0) {
     absl::StatusOr<CrossValidation> cv = CrossValidateLogistic(
-        x, y, fit, folds, request.has_seed() ? request.seed() : kDefaultSeed);
+        x, y, fit, *folds, request.has_seed() ? request.seed() : kDefaultSeed);
     if (!cv.ok()) return cv.status();
     absl::StatusOr<v1::Evaluation> e =
         Evaluate(y, cv->probabilities, request.evaluation());
     if (!e.ok()) return e.status();
     *out.mutable_cross_validated() = *std::move(e);
   }
-  for (v1::Factor& f : StrongestFactors(*model, *top)) {
-    *out.add_factors() = std::move(f);
-  }
-  for (v1::Factor& f : AdjustingFactors(*model, *top)) {
-    *out.add_adjusting_factors() = std::move(f);
-  }
+  AddFactors(*model, *top, &out);
   *out.mutable_model() = *std::move(model);
   return out;
 }
 
 absl::StatusOr<v1::AssessResponse> AssessCustomers(
     const Dataset& dataset, const v1::AssessRequest& request) {
-  if (request.as_of().empty()) return PathError("as_of", "required");
-  absl::StatusOr<UnixSeconds> as_of = ParseTime(request.as_of());
-  if (!as_of.ok()) return PathError("as_of", as_of.status().message());
+  absl::StatusOr<UnixSeconds> as_of = RequiredTime(request.as_of(), "as_of");
+  if (!as_of.ok()) return as_of.status();
   absl::StatusOr<int> reasons =
       Count(request.model_reasons(), kDefaultReasons, "model_reasons");
   if (!reasons.ok()) return reasons.status();
@@ -354,10 +366,7 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
     return PathError("backtest_days", absl::StrCat("must be >= 0, got ",
                                                    request.backtest_days()));
   }
-  if (request.threads() < 0) {
-    return PathError("threads",
-                     absl::StrCat("must be >= 0, got ", request.threads()));
-  }
+  if (absl::Status s = CheckThreads(request.threads()); !s.ok()) return s;
   absl::StatusOr<Assessor> assessor = Assessor::Create(request.config());
   if (!assessor.ok()) return InField(assessor.status(), "config");
   AssessOptions options;
@@ -423,20 +432,14 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
 absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
     const Dataset& dataset, const v1::SegmentRequest& request) {
   v1::SegmentOptions options = request.options();
-  if (options.as_of().empty()) return PathError("options.as_of", "required");
-  absl::StatusOr<UnixSeconds> as_of = ParseTime(options.as_of());
-  if (!as_of.ok()) return PathError("options.as_of", as_of.status().message());
-  int evidence_days = request.evidence_days();
-  if (evidence_days == 0) evidence_days = kDefaultEvidenceDays;
-  if (evidence_days < -1 || evidence_days > kMaxEvidenceDays) {
-    return PathError("evidence_days",
-                     absl::StrCat("must be -1 (none), 0 (default) or 1..",
-                                  kMaxEvidenceDays, ", got ", evidence_days));
-  }
-  if (request.threads() < 0) {
-    return PathError("threads",
-                     absl::StrCat("must be >= 0, got ", request.threads()));
-  }
+  absl::StatusOr<UnixSeconds> as_of =
+      RequiredTime(options.as_of(), "options.as_of");
+  if (!as_of.ok()) return as_of.status();
+  absl::StatusOr<int> evidence_days =
+      Count(request.evidence_days(), kDefaultEvidenceDays, "evidence_days", 1,
+            kMaxEvidenceDays);
+  if (!evidence_days.ok()) return evidence_days.status();
+  if (absl::Status s = CheckThreads(request.threads()); !s.ok()) return s;
   if (options.threads() == 0) options.set_threads(request.threads());
   AssessOptions assess_options;
   assess_options.threads = request.threads();
@@ -459,14 +462,14 @@ absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
 
   v1::SegmentResponse out;
   std::vector<ReasonEvidence> evidence;
-  if (evidence_days > 0) {
+  if (*evidence_days > 0) {
     absl::StatusOr<AssessResult> earlier = assessor->Assess(
-        dataset, *as_of - int64_t{evidence_days} * 86400, assess_options);
+        dataset, *as_of - int64_t{*evidence_days} * 86400, assess_options);
     if (earlier.ok()) {
       evidence = EvidenceFromAssessment(earlier->assessment);
     } else {
       out.set_evidence_note(
-          absl::StrCat("no evidence assessment ", evidence_days,
+          absl::StrCat("no evidence assessment ", *evidence_days,
                        " days earlier: ", earlier.status().message()));
     }
   }
@@ -512,9 +515,8 @@ absl::StatusOr<v1::ClvResponse> ClvFromSummaries(
 
 absl::StatusOr<v1::ClvResponse> ComputeClv(const Dataset& dataset,
                                            const v1::ClvRequest& request) {
-  if (request.as_of().empty()) return PathError("as_of", "required");
-  absl::StatusOr<UnixSeconds> as_of = ParseTime(request.as_of());
-  if (!as_of.ok()) return PathError("as_of", as_of.status().message());
+  absl::StatusOr<UnixSeconds> as_of = RequiredTime(request.as_of(), "as_of");
+  if (!as_of.ok()) return as_of.status();
   absl::StatusOr<RfmSummaries> rfm =
       ComputeRfmSummaries(dataset, *as_of, request.rfm());
   if (!rfm.ok()) return InField(rfm.status(), "rfm");
