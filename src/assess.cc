@@ -128,12 +128,6 @@ v1::ColourCutoffs RunCutoffs(const v1::ColourCutoffs& card, double red_share,
   return c;
 }
 
-v1::Colour ColourUnder(const v1::ColourCutoffs& c, double total) {
-  if (total >= c.green_min()) return v1::GREEN;
-  if (total >= c.yellow_min()) return v1::YELLOW;
-  return v1::RED;
-}
-
 }  // namespace
 
 struct Assessor::Impl {

@@ -58,7 +58,6 @@ std::pair<double, const std::string*> Lookup(const Criterion& c, double value) {
 struct HealthScorer::Impl {
   v1::Scorecard scorecard;
   std::vector<Dimension> dimensions;
-  double green_min, yellow_min;
   double min_total, max_total;
 };
 
@@ -253,15 +252,17 @@ absl::StatusOr<HealthScorer> HealthScorer::Create(
                      absl::StrCat("must be >= yellow_min (", cut.green_min(),
                                   " < ", cut.yellow_min(), ")"));
   }
-  impl->green_min = cut.green_min();
-  impl->yellow_min = cut.yellow_min();
   return HealthScorer(std::move(impl));
 }
 
-v1::Colour HealthScorer::ColourOf(double total) const {
-  if (total >= impl_->green_min) return v1::GREEN;
-  if (total >= impl_->yellow_min) return v1::YELLOW;
+v1::Colour ColourUnder(const v1::ColourCutoffs& cutoffs, double total) {
+  if (total >= cutoffs.green_min()) return v1::GREEN;
+  if (total >= cutoffs.yellow_min()) return v1::YELLOW;
   return v1::RED;
+}
+
+v1::Colour HealthScorer::ColourOf(double total) const {
+  return ColourUnder(impl_->scorecard.colours(), total);
 }
 
 HealthScore HealthScorer::Score(absl::Span<const double> row) const {

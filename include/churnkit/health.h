@@ -39,6 +39,10 @@ struct HealthScore {
   std::vector<DimensionResult> dimensions;
 };
 
+// The colour of a health total under `cutoffs`: GREEN at or above
+// green_min, YELLOW at or above yellow_min, else RED.
+v1::Colour ColourUnder(const v1::ColourCutoffs& cutoffs, double total);
+
 // A validated scorecard bound to a feature-matrix column layout. Immutable
 // and thread-safe.
 class HealthScorer {
@@ -60,7 +64,7 @@ class HealthScorer {
   // `missing` band takes the criterion's lowest points, labelled
   // "missing" (unknown counts as risk).
   HealthScore Score(absl::Span<const double> row) const;
-  // The colour of a total under the scorecard's cut-offs.
+  // The colour of a total under the scorecard's cut-offs (ColourUnder).
   v1::Colour ColourOf(double total) const;
   // Lowest and highest totals the scorecard can give.
   double min_total() const;
