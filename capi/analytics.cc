@@ -29,37 +29,37 @@ using churnkit::capi::CheckNotNull;
 using churnkit::capi::Guard;
 using churnkit::capi::NullArgument;
 using churnkit::capi::ParseBytes;
-using churnkit::capi::ParseOptional;
 using churnkit::capi::ToBuffer;
 
 extern "C" {
 
 // ---- Reports ----------------------------------------------------------------
 
-ck_status ck_report_churn(const ck_dataset_t* dataset,
-                          const char* request_textproto, ck_buffer_t** out) {
+ck_status ck_report_churn(const ck_dataset_t* dataset, const void* request,
+                          size_t request_size, ck_buffer_t** out) {
   return Guard("ck_report_churn", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
-    churnkit::v1::ReportRequest request;
-    if (absl::Status s =
-            ParseOptional(request_textproto, "request_textproto", &request);
+    churnkit::v1::ReportRequest parsed_request;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed_request);
         !s.ok()) {
       return s;
     }
     absl::StatusOr<churnkit::v1::ChurnReport> report =
-        churnkit::BuildChurnReport(dataset->rep.dataset, request);
+        churnkit::BuildChurnReport(dataset->rep.dataset, parsed_request);
     if (!report.ok()) return report.status();
     return ToBuffer(*report, out);
   });
 }
 
-ck_status ck_segment(const ck_dataset_t* dataset, const void* options,
-                     size_t options_size, const char* const* risk_ids,
-                     const double* risk, size_t num_risk,
-                     const ck_assessment_t* assessment, ck_buffer_t** out) {
-  return Guard("ck_segment", [&]() -> absl::Status {
+ck_status ck_segments_compute(const ck_dataset_t* dataset, const void* options,
+                              size_t options_size, const char* const* risk_ids,
+                              const double* risk, size_t num_risk,
+                              const ck_assessment_t* assessment,
+                              ck_buffer_t** out) {
+  return Guard("ck_segments_compute", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
@@ -126,9 +126,9 @@ void SetIf(T* out, T value) {
 
 extern "C" {
 
-ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
-                    size_t options_size, ck_buffer_t** out) {
-  return Guard("ck_abtest", [&]() -> absl::Status {
+ck_status ck_abtest_analyze(const ck_dataset_t* dataset, const void* options,
+                            size_t options_size, ck_buffer_t** out) {
+  return Guard("ck_abtest_analyze", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
@@ -164,10 +164,11 @@ ck_status ck_windows_suggest(const ck_dataset_t* dataset, const void* request,
   });
 }
 
-ck_status ck_two_proportion_test(int64_t successes1, int64_t trials1,
-                                 int64_t successes2, int64_t trials2, double* z,
-                                 double* p_value, double* p_value_greater) {
-  return Guard("ck_two_proportion_test", [&]() -> absl::Status {
+ck_status ck_stats_two_proportion_test(int64_t successes1, int64_t trials1,
+                                       int64_t successes2, int64_t trials2,
+                                       double* z, double* p_value,
+                                       double* p_value_greater) {
+  return Guard("ck_stats_two_proportion_test", [&]() -> absl::Status {
     absl::StatusOr<churnkit::TwoProportionTest> t =
         churnkit::TwoProportionZTest(successes1, trials1, successes2, trials2);
     if (!t.ok()) return t.status();
@@ -178,11 +179,11 @@ ck_status ck_two_proportion_test(int64_t successes1, int64_t trials1,
   });
 }
 
-ck_status ck_difference_interval(int64_t successes1, int64_t trials1,
-                                 int64_t successes2, int64_t trials2,
-                                 double alpha, int method, double* lower,
-                                 double* upper) {
-  return Guard("ck_difference_interval", [&]() -> absl::Status {
+ck_status ck_stats_difference_interval(int64_t successes1, int64_t trials1,
+                                       int64_t successes2, int64_t trials2,
+                                       double alpha, int method, double* lower,
+                                       double* upper) {
+  return Guard("ck_stats_difference_interval", [&]() -> absl::Status {
     if (method != CK_INTERVAL_WALD && method != CK_INTERVAL_NEWCOMBE) {
       return absl::InvalidArgumentError(absl::StrCat(
           "argument 'method': ", method,
@@ -199,10 +200,10 @@ ck_status ck_difference_interval(int64_t successes1, int64_t trials1,
   });
 }
 
-ck_status ck_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d,
-                          double* p_value, double* p_less, double* p_greater,
-                          double* odds_ratio) {
-  return Guard("ck_fisher_exact", [&]() -> absl::Status {
+ck_status ck_stats_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d,
+                                double* p_value, double* p_less,
+                                double* p_greater, double* odds_ratio) {
+  return Guard("ck_stats_fisher_exact", [&]() -> absl::Status {
     absl::StatusOr<churnkit::FisherExactResult> r =
         churnkit::FisherExact(a, b, c, d);
     if (!r.ok()) return r.status();
@@ -214,9 +215,9 @@ ck_status ck_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d,
   });
 }
 
-ck_status ck_sample_size(double p1, double p2, double alpha, double power,
-                         int64_t* out) {
-  return Guard("ck_sample_size", [&]() -> absl::Status {
+ck_status ck_stats_sample_size(double p1, double p2, double alpha, double power,
+                               int64_t* out) {
+  return Guard("ck_stats_sample_size", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     absl::StatusOr<int64_t> n =
         churnkit::SampleSizePerArm(p1, p2, alpha, power);
@@ -256,19 +257,20 @@ absl::Status RfmFromArrays(const double* frequency, const double* recency,
 extern "C" {
 
 ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
-                           const char* options_textproto, ck_buffer_t** out) {
+                           const void* options, size_t options_size,
+                           ck_buffer_t** out) {
   return Guard("ck_clv_summaries", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
-    churnkit::v1::RfmOptions options;
-    if (absl::Status s =
-            ParseOptional(options_textproto, "options_textproto", &options);
+    churnkit::v1::RfmOptions parsed_options;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed_options);
         !s.ok()) {
       return s;
     }
-    absl::StatusOr<churnkit::RfmSummaries> rfm =
-        churnkit::ComputeRfmSummaries(dataset->rep.dataset, as_of, options);
+    absl::StatusOr<churnkit::RfmSummaries> rfm = churnkit::ComputeRfmSummaries(
+        dataset->rep.dataset, as_of, parsed_options);
     if (!rfm.ok()) return rfm.status();
     return ToBuffer(churnkit::ToProto(*rfm, as_of), out);
   });
@@ -276,7 +278,8 @@ ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
 
 ck_status ck_clv_fit(const double* frequency, const double* recency,
                      const double* age, const double* monetary, size_t n,
-                     const char* options_textproto, ck_buffer_t** out) {
+                     const void* options, size_t options_size,
+                     ck_buffer_t** out) {
   return Guard("ck_clv_fit", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
@@ -286,14 +289,14 @@ ck_status ck_clv_fit(const double* frequency, const double* recency,
         !s.ok()) {
       return s;
     }
-    churnkit::v1::ClvFitOptions options;
-    if (absl::Status s =
-            ParseOptional(options_textproto, "options_textproto", &options);
+    churnkit::v1::ClvFitOptions parsed_options;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed_options);
         !s.ok()) {
       return s;
     }
     absl::StatusOr<churnkit::v1::ClvModel> model =
-        churnkit::FitClv(rfm, options);
+        churnkit::FitClv(rfm, parsed_options);
     if (!model.ok()) return model.status();
     return ToBuffer(*model, out);
   });
@@ -302,9 +305,9 @@ ck_status ck_clv_fit(const double* frequency, const double* recency,
 ck_status ck_clv_predict(const void* model, size_t model_size,
                          const double* frequency, const double* recency,
                          const double* age, const double* monetary, size_t n,
-                         const char* options_textproto, double* p_alive,
-                         double* expected_purchases, double* expected_spend,
-                         double* clv) {
+                         const void* options, size_t options_size,
+                         double* p_alive, double* expected_purchases,
+                         double* expected_spend, double* clv) {
   return Guard("ck_clv_predict", [&]() -> absl::Status {
     if (model == nullptr) return NullArgument("model");
     absl::StatusOr<absl::string_view> bytes =
@@ -323,15 +326,14 @@ ck_status ck_clv_predict(const void* model, size_t model_size,
         !s.ok()) {
       return s;
     }
-    if (options_textproto == nullptr) return NullArgument("options_textproto");
-    churnkit::v1::ClvPredictOptions options;
-    if (absl::Status s =
-            ParseOptional(options_textproto, "options_textproto", &options);
+    churnkit::v1::ClvPredictOptions parsed_options;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed_options);
         !s.ok()) {
       return s;
     }
     absl::StatusOr<churnkit::ClvPredictions> p = churnkit::PredictClv(
-        rfm, m.bg_nbd(), spend ? &m.gamma_gamma() : nullptr, options);
+        rfm, m.bg_nbd(), spend ? &m.gamma_gamma() : nullptr, parsed_options);
     if (!p.ok()) return p.status();
     for (auto [dst, src] :
          {std::pair<double*, const std::vector<double>*>{p_alive, &p->p_alive},

@@ -15,7 +15,6 @@ using churnkit::capi::CheckNotNull;
 using churnkit::capi::Guard;
 using churnkit::capi::NullArgument;
 using churnkit::capi::ParseBytes;
-using churnkit::capi::ParseOptional;
 using churnkit::capi::ToBuffer;
 
 // ---- Assessment
@@ -23,31 +22,14 @@ using churnkit::capi::ToBuffer;
 
 extern "C" {
 
-ck_status ck_assessor_create(const char* config_textproto,
+ck_status ck_assessor_create(const void* config, size_t config_size,
                              ck_assessor_t** out) {
   return Guard("ck_assessor_create", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
-    churnkit::v1::AssessmentConfig config;
-    if (absl::Status s =
-            ParseOptional(config_textproto, "config_textproto", &config);
-        !s.ok()) {
-      return s;
-    }
-    absl::StatusOr<churnkit::Assessor> a = churnkit::Assessor::Create(config);
-    if (!a.ok()) return a.status();
-    *out = new ck_assessor_t(*std::move(a));
-    return absl::OkStatus();
-  });
-}
-
-ck_status ck_assessor_create_proto(const void* config, size_t size,
-                                   ck_assessor_t** out) {
-  return Guard("ck_assessor_create_proto", [&]() -> absl::Status {
-    if (out == nullptr) return NullArgument("out");
-    *out = nullptr;
     churnkit::v1::AssessmentConfig parsed;
-    if (absl::Status s = ParseBytes(config, size, "config", "size", &parsed);
+    if (absl::Status s =
+            ParseBytes(config, config_size, "config", "config_size", &parsed);
         !s.ok()) {
       return s;
     }
@@ -64,7 +46,7 @@ void ck_assessor_free(ck_assessor_t* assessor) {
 
 namespace {
 
-// ck_assess and ck_assess_with_model (`model` may be NULL).
+// ck_assessor_assess and ck_assessor_assess_with_model (`model` may be NULL).
 ck_status AssessWith(const char* function, const ck_assessor_t* assessor,
                      const ck_dataset_t* dataset, int64_t as_of,
                      const void* history, size_t history_size,
@@ -96,19 +78,22 @@ ck_status AssessWith(const char* function, const ck_assessor_t* assessor,
 
 }  // namespace
 
-ck_status ck_assess(const ck_assessor_t* assessor, const ck_dataset_t* dataset,
-                    int64_t as_of, const void* history, size_t history_size,
-                    ck_assessment_t** out) {
-  return AssessWith("ck_assess", assessor, dataset, as_of, history,
+ck_status ck_assessor_assess(const ck_assessor_t* assessor,
+                             const ck_dataset_t* dataset, int64_t as_of,
+                             const void* history, size_t history_size,
+                             ck_assessment_t** out) {
+  return AssessWith("ck_assessor_assess", assessor, dataset, as_of, history,
                     history_size, nullptr, out);
 }
 
-ck_status ck_assess_with_model(const ck_assessor_t* assessor,
-                               const ck_dataset_t* dataset, int64_t as_of,
-                               const void* history, size_t history_size,
-                               const ck_model_t* model, ck_assessment_t** out) {
-  return AssessWith("ck_assess_with_model", assessor, dataset, as_of, history,
-                    history_size, model, out);
+ck_status ck_assessor_assess_with_model(const ck_assessor_t* assessor,
+                                        const ck_dataset_t* dataset,
+                                        int64_t as_of, const void* history,
+                                        size_t history_size,
+                                        const ck_model_t* model,
+                                        ck_assessment_t** out) {
+  return AssessWith("ck_assessor_assess_with_model", assessor, dataset, as_of,
+                    history, history_size, model, out);
 }
 
 void ck_assessment_free(ck_assessment_t* assessment) {

@@ -23,18 +23,9 @@
 #include "churnkit/labels.h"
 #include "internal.h"
 
-using churnkit::capi::BytesArg;
-using churnkit::capi::CheckCount;
 using churnkit::capi::CheckNotNull;
-using churnkit::capi::GetCount;
 using churnkit::capi::Guard;
-using churnkit::capi::LabelerOf;
-using churnkit::capi::NameAt;
 using churnkit::capi::NullArgument;
-using churnkit::capi::ParseBytes;
-using churnkit::capi::ParseOptional;
-using churnkit::capi::ToBuffer;
-using churnkit::capi::ToHandle;
 
 namespace {
 

@@ -32,28 +32,14 @@ extern "C" {
 
 // ---- Datasets -----------------------------------------------------------
 
-ck_status ck_dataset_load(const char* options_textproto, ck_dataset_t** out) {
+ck_status ck_dataset_load(const void* options, size_t options_size,
+                          ck_dataset_t** out) {
   return Guard("ck_dataset_load", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
-    if (options_textproto == nullptr) return NullArgument("options_textproto");
-    churnkit::v1::LoadOptions options;
-    if (absl::Status s = churnkit::ParseTextProto(options_textproto, &options);
-        !s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'options_textproto': ", s.message()));
-    }
-    return ToHandle(churnkit::LoadDataset(options), out);
-  });
-}
-
-ck_status ck_dataset_load_proto(const void* options, size_t size,
-                                ck_dataset_t** out) {
-  return Guard("ck_dataset_load_proto", [&]() -> absl::Status {
-    if (out == nullptr) return NullArgument("out");
-    *out = nullptr;
     churnkit::v1::LoadOptions parsed;
-    if (absl::Status s = ParseBytes(options, size, "options", "size", &parsed);
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed);
         !s.ok()) {
       return s;
     }
@@ -228,20 +214,19 @@ ck_status ck_dataset_write(const ck_dataset_t* dataset, const char* format,
 
 extern "C" {
 
-ck_status ck_generate(const char* config_textproto, const char* format,
-                      const char* out_dir) {
-  return Guard("ck_generate", [&]() -> absl::Status {
-    if (absl::Status s = CheckNotNull({{"config_textproto", config_textproto},
-                                       {"format", format},
-                                       {"out_dir", out_dir}});
+ck_status ck_dataset_generate(const void* config, size_t config_size,
+                              const char* format, const char* out_dir) {
+  return Guard("ck_dataset_generate", [&]() -> absl::Status {
+    if (absl::Status s =
+            CheckNotNull({{"format", format}, {"out_dir", out_dir}});
         !s.ok()) {
       return s;
     }
-    churnkit::v1::GeneratorConfig config;
-    if (absl::Status s = churnkit::ParseTextProto(config_textproto, &config);
+    churnkit::v1::GeneratorConfig parsed_config;
+    if (absl::Status s = ParseBytes(config, config_size, "config",
+                                    "config_size", &parsed_config);
         !s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'config_textproto': ", s.message()));
+      return s;
     }
     absl::StatusOr<churnkit::v1::Format> parsed = churnkit::ParseFormat(format);
     if (!parsed.ok()) {
@@ -251,7 +236,7 @@ ck_status ck_generate(const char* config_textproto, const char* format,
     if (*out_dir == '\0') {
       return absl::InvalidArgumentError("argument 'out_dir' is empty");
     }
-    return churnkit::Generate(config, *parsed, out_dir).status();
+    return churnkit::Generate(parsed_config, *parsed, out_dir).status();
   });
 }
 

@@ -20,35 +20,27 @@
 
 using churnkit::capi::CheckCount;
 using churnkit::capi::CheckNotNull;
+using churnkit::capi::FeatureSetArg;
 using churnkit::capi::Guard;
 using churnkit::capi::LabelerOf;
 using churnkit::capi::NameAt;
 using churnkit::capi::NullArgument;
-using churnkit::capi::ParseOptional;
 using churnkit::capi::ToBuffer;
 
 extern "C" {
 
 // ---- Features -------------------------------------------------------------
 
-ck_status ck_features_create(const char* feature_set_textproto,
+ck_status ck_features_create(const void* feature_set, size_t feature_set_size,
                              ck_features_t** out) {
   return Guard("ck_features_create", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
-    churnkit::v1::FeatureSet set;
-    if (feature_set_textproto == nullptr) {
-      absl::StatusOr<churnkit::v1::FeatureSet> d =
-          churnkit::DefaultFeatureSet();
-      if (!d.ok()) return d.status();
-      set = *std::move(d);
-    } else if (absl::Status s = ParseOptional(feature_set_textproto,
-                                              "feature_set_textproto", &set);
-               !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<churnkit::v1::FeatureSet> set =
+        FeatureSetArg(feature_set, feature_set_size);
+    if (!set.ok()) return set.status();
     absl::StatusOr<churnkit::FeatureEngine> engine =
-        churnkit::FeatureEngine::Create(set);
+        churnkit::FeatureEngine::Create(*set);
     if (!engine.ok()) return engine.status();
     *out = new ck_features_t(*std::move(engine));
     return absl::OkStatus();
@@ -235,15 +227,15 @@ void ck_matrix_free(ck_matrix_t* matrix) {
 
 // ---- Churn labels -----------------------------------------------------------
 
-ck_status ck_labels_compute(const ck_dataset_t* dataset,
-                            const char* definition_textproto, int64_t as_of,
+ck_status ck_labels_compute(const ck_dataset_t* dataset, const void* definition,
+                            size_t definition_size, int64_t as_of,
                             ck_buffer_t** out) {
   return Guard("ck_labels_compute", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (dataset == nullptr) return NullArgument("dataset");
     absl::StatusOr<churnkit::ChurnLabeler> labeler =
-        LabelerOf(definition_textproto);
+        LabelerOf(definition, definition_size);
     if (!labeler.ok()) return labeler.status();
     const churnkit::Dataset& ds = dataset->rep.dataset;
     absl::StatusOr<std::vector<churnkit::ChurnLabel>> labels =
@@ -253,12 +245,13 @@ ck_status ck_labels_compute(const ck_dataset_t* dataset,
   });
 }
 
-ck_status ck_training_panel(const ck_features_t* features,
-                            const ck_dataset_t* dataset,
-                            const char* definition_textproto,
-                            const int64_t* dates, size_t n_dates,
-                            int32_t horizon_days, ck_matrix_t** out) {
-  return Guard("ck_training_panel", [&]() -> absl::Status {
+ck_status ck_features_compute_panel(const ck_features_t* features,
+                                    const ck_dataset_t* dataset,
+                                    const void* definition,
+                                    size_t definition_size,
+                                    const int64_t* dates, size_t n_dates,
+                                    int32_t horizon_days, ck_matrix_t** out) {
+  return Guard("ck_features_compute_panel", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (absl::Status s =
@@ -272,7 +265,7 @@ ck_status ck_training_panel(const ck_features_t* features,
       return s;
     }
     absl::StatusOr<churnkit::ChurnLabeler> labeler =
-        LabelerOf(definition_textproto);
+        LabelerOf(definition, definition_size);
     if (!labeler.ok()) return labeler.status();
     absl::StatusOr<churnkit::TrainingPanel> panel =
         churnkit::BuildTrainingPanel(

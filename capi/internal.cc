@@ -79,22 +79,6 @@ absl::Status CheckNotNull(
   return absl::OkStatus();
 }
 
-// The labeler of a ChurnDefinition in text format; NULL: the default.
-absl::StatusOr<churnkit::ChurnLabeler> LabelerOf(const char* textproto) {
-  churnkit::v1::ChurnDefinition def;
-  if (textproto == nullptr) {
-    absl::StatusOr<churnkit::v1::ChurnDefinition> d =
-        churnkit::DefaultChurnDefinition();
-    if (!d.ok()) return d.status();
-    def = *std::move(d);
-  } else if (absl::Status s =
-                 ParseOptional(textproto, "definition_textproto", &def);
-             !s.ok()) {
-    return s;
-  }
-  return churnkit::ChurnLabeler::Create(def);
-}
-
 // The one size check of caller arrays: `count` elements of `element_size`
 // bytes must fit in an object (PTRDIFF_MAX bytes), or building a view or a
 // copy of them would trap or throw; protobuf bytes must also fit in an int.
@@ -135,6 +119,32 @@ absl::Status ParseBytes(const void* data, size_t size, const char* name,
         absl::StrCat("argument '", name, "': ", s.message()));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ChurnLabeler> LabelerOf(const void* definition, size_t size) {
+  v1::ChurnDefinition parsed;
+  if (size == 0) {
+    absl::StatusOr<v1::ChurnDefinition> d = DefaultChurnDefinition();
+    if (!d.ok()) return d.status();
+    parsed = *std::move(d);
+  } else if (absl::Status s = ParseBytes(definition, size, "definition",
+                                         "definition_size", &parsed);
+             !s.ok()) {
+    return s;
+  }
+  return ChurnLabeler::Create(parsed);
+}
+
+absl::StatusOr<v1::FeatureSet> FeatureSetArg(const void* feature_set,
+                                             size_t size) {
+  if (size == 0) return DefaultFeatureSet();
+  v1::FeatureSet parsed;
+  if (absl::Status s = ParseBytes(feature_set, size, "feature_set",
+                                  "feature_set_size", &parsed);
+      !s.ok()) {
+    return s;
+  }
+  return parsed;
 }
 
 absl::Status ToBuffer(const google::protobuf::MessageLite& message,

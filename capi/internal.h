@@ -168,7 +168,8 @@ auto Guard(const char* function, Body&& body) noexcept {
 
 // ---- Arguments ----------------------------------------------------------
 
-// Parses an optional textproto argument (NULL or "" keeps the defaults).
+// Parses the text argument of ck_proto_from_text (NULL or "" keeps the
+// defaults).
 absl::Status ParseOptional(const char* text, const char* name,
                            google::protobuf::Message* message);
 
@@ -177,9 +178,6 @@ absl::Status NullArgument(const char* name);
 // Returns InvalidArgument naming the first NULL of the (name, pointer) pairs.
 absl::Status CheckNotNull(
     std::initializer_list<std::pair<const char*, const void*>> args);
-
-// The labeler of a ChurnDefinition in text format; NULL: the default.
-absl::StatusOr<ChurnLabeler> LabelerOf(const char* textproto);
 
 // The one size check of caller arrays: `count` elements of `element_size`
 // bytes must fit in an object (PTRDIFF_MAX bytes), or building a view or a
@@ -198,6 +196,15 @@ absl::StatusOr<absl::string_view> BytesArg(const void* data, size_t size,
 absl::Status ParseBytes(const void* data, size_t size, const char* name,
                         const char* size_name,
                         google::protobuf::Message* message);
+
+// The labeler of a serialized ChurnDefinition argument `definition`; no
+// bytes: the shipped default.
+absl::StatusOr<ChurnLabeler> LabelerOf(const void* definition, size_t size);
+
+// A serialized FeatureSet argument `feature_set`; no bytes: the shipped
+// default set.
+absl::StatusOr<v1::FeatureSet> FeatureSetArg(const void* feature_set,
+                                             size_t size);
 
 // Serializes `message` into a new buffer stored in *out.
 absl::Status ToBuffer(const google::protobuf::MessageLite& message,

@@ -23,10 +23,10 @@
 using churnkit::capi::BytesArg;
 using churnkit::capi::CheckCount;
 using churnkit::capi::CheckNotNull;
+using churnkit::capi::FeatureSetArg;
 using churnkit::capi::Guard;
 using churnkit::capi::NullArgument;
 using churnkit::capi::ParseBytes;
-using churnkit::capi::ParseOptional;
 using churnkit::capi::ToBuffer;
 
 // ---- Churn prediction and metrics ---------------------------------------
@@ -65,7 +65,8 @@ extern "C" {
 
 ck_status ck_model_fit(const double* x, size_t rows, size_t cols,
                        const char* const* column_names, const uint8_t* labels,
-                       const char* options_textproto, ck_model_t** out) {
+                       const void* options, size_t options_size,
+                       ck_model_t** out) {
   return Guard("ck_model_fit", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
@@ -76,14 +77,14 @@ ck_status ck_model_fit(const double* x, size_t rows, size_t cols,
         !s.ok()) {
       return s;
     }
-    churnkit::v1::FitOptions options;
-    if (absl::Status s =
-            ParseOptional(options_textproto, "options_textproto", &options);
+    churnkit::v1::FitOptions parsed_options;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed_options);
         !s.ok()) {
       return s;
     }
-    absl::StatusOr<churnkit::v1::LogisticModel> model =
-        churnkit::FitLogistic(view, absl::MakeConstSpan(labels, rows), options);
+    absl::StatusOr<churnkit::v1::LogisticModel> model = churnkit::FitLogistic(
+        view, absl::MakeConstSpan(labels, rows), parsed_options);
     if (!model.ok()) return model.status();
     *out = new ck_model_t{*std::move(model)};
     return absl::OkStatus();
@@ -115,7 +116,7 @@ ck_status ck_model_predict(const ck_model_t* model, const double* x,
 ck_status ck_model_explain(const ck_model_t* model, const double* x,
                            size_t rows, size_t cols,
                            const char* const* column_names, size_t top_k,
-                           const char* feature_set_textproto,
+                           const void* feature_set, size_t feature_set_size,
                            ck_buffer_t** out) {
   return Guard("ck_model_explain", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
@@ -131,20 +132,12 @@ ck_status ck_model_explain(const ck_model_t* model, const double* x,
       return absl::InvalidArgumentError(
           absl::StrCat("argument 'top_k' is ", top_k, "; at most 1000000"));
     }
-    churnkit::v1::FeatureSet set;
-    if (feature_set_textproto == nullptr) {
-      absl::StatusOr<churnkit::v1::FeatureSet> d =
-          churnkit::DefaultFeatureSet();
-      if (!d.ok()) return d.status();
-      set = *std::move(d);
-    } else if (absl::Status s = ParseOptional(feature_set_textproto,
-                                              "feature_set_textproto", &set);
-               !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<churnkit::v1::FeatureSet> set =
+        FeatureSetArg(feature_set, feature_set_size);
+    if (!set.ok()) return set.status();
     churnkit::ExplainOptions options;
     options.top_k = static_cast<int>(top_k);
-    options.feature_set = &set;
+    options.feature_set = &*set;
     absl::StatusOr<churnkit::v1::Explanations> why =
         churnkit::Explain(model->model, view, options);
     if (!why.ok()) return why.status();
@@ -213,8 +206,8 @@ void ck_model_free(ck_model_t* model) {
 }
 
 ck_status ck_metrics_evaluate(const uint8_t* labels, const double* scores,
-                              size_t n, const char* options_textproto,
-                              ck_buffer_t** out) {
+                              size_t n, const void* options,
+                              size_t options_size, ck_buffer_t** out) {
   return Guard("ck_metrics_evaluate", [&]() -> absl::Status {
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
@@ -223,15 +216,15 @@ ck_status ck_metrics_evaluate(const uint8_t* labels, const double* scores,
       return s;
     }
     if (absl::Status s = CheckCount(n, sizeof(double), "n"); !s.ok()) return s;
-    churnkit::v1::EvaluationOptions options;
-    if (absl::Status s =
-            ParseOptional(options_textproto, "options_textproto", &options);
+    churnkit::v1::EvaluationOptions parsed_options;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed_options);
         !s.ok()) {
       return s;
     }
     absl::StatusOr<churnkit::v1::Evaluation> e =
         churnkit::Evaluate(absl::MakeConstSpan(labels, n),
-                           absl::MakeConstSpan(scores, n), options);
+                           absl::MakeConstSpan(scores, n), parsed_options);
     if (!e.ok()) return e.status();
     return ToBuffer(*e, out);
   });

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   ck_model_t* model = NULL;
   ck_assessor_t* assessor = NULL;
   ck_assessment_t* assessment = NULL;
+  ck_buffer_t* message = NULL; /* options as bytes, from text format */
   const double* x;
   const uint8_t* labels;
   const char** names = NULL;
@@ -47,18 +48,29 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: churn_model_c OUT_DIR\n");
     return 2;
   }
-  s = ck_generate("customers: 2000 seed: 42", "csv", argv[1]);
-  if (s != CK_OK) return fail("ck_generate", s);
+  /* Options travel as serialized churnkit.v1 messages; ck_proto_from_text
+   * makes them from protobuf text format. */
+  s = ck_proto_from_text("churnkit.v1.GeneratorConfig",
+                         "customers: 2000 seed: 42", &message);
+  if (s != CK_OK) return fail("ck_proto_from_text", s);
+  s = ck_dataset_generate(ck_buffer_data(message), ck_buffer_size(message),
+                          "csv", argv[1]);
+  ck_buffer_free(message);
+  message = NULL;
+  if (s != CK_OK) return fail("ck_dataset_generate", s);
   /* Directory names with quotes or backslashes would need escaping. */
   if (snprintf(options, sizeof options, "paths: \"%s\"", argv[1]) >=
       (int)sizeof options) {
     fprintf(stderr, "churn_model: error: directory name too long\n");
     return 1;
   }
-  if ((s = ck_dataset_load(options, &ds)) != CK_OK) {
-    return fail("ck_dataset_load", s);
-  }
-  if ((s = ck_features_create(NULL, &features)) != CK_OK) {
+  s = ck_proto_from_text("churnkit.v1.LoadOptions", options, &message);
+  if (s != CK_OK) return fail("ck_proto_from_text", s);
+  s = ck_dataset_load(ck_buffer_data(message), ck_buffer_size(message), &ds);
+  ck_buffer_free(message);
+  message = NULL;
+  if (s != CK_OK) return fail("ck_dataset_load", s);
+  if ((s = ck_features_create(NULL, 0, &features)) != CK_OK) {
     fail("ck_features_create", s);
     goto done;
   }
@@ -66,9 +78,9 @@ int main(int argc, char** argv) {
 
   /* Features at four quarterly dates, each row labelled 1 when the
    * customer churns within the next 90 days. */
-  if ((s = ck_training_panel(features, ds, NULL, dates, 4, 90, &panel)) !=
-      CK_OK) {
-    fail("ck_training_panel", s);
+  if ((s = ck_features_compute_panel(features, ds, NULL, 0, dates, 4, 90,
+                                     &panel)) != CK_OK) {
+    fail("ck_features_compute_panel", s);
     goto done;
   }
   ck_matrix_shape(panel, &rows, &cols);
@@ -101,9 +113,16 @@ int main(int argc, char** argv) {
       test_labels[n_test++] = labels[i];
     }
   }
-  s = ck_model_fit(
-      train, n_train, cols, (const char* const*)names, train_labels,
-      "missing_values: MISSING_IMPUTE_MEAN winsorize: 0.01", &model);
+  s = ck_proto_from_text("churnkit.v1.FitOptions",
+                         "missing_values: MISSING_IMPUTE_MEAN winsorize: 0.01",
+                         &message);
+  if (s != CK_OK) {
+    fail("ck_proto_from_text", s);
+    goto done;
+  }
+  s = ck_model_fit(train, n_train, cols, (const char* const*)names,
+                   train_labels, ck_buffer_data(message),
+                   ck_buffer_size(message), &model);
   if (s != CK_OK) {
     fail("ck_model_fit", s);
     goto done;
@@ -129,14 +148,15 @@ int main(int argc, char** argv) {
   }
 
   /* The assessment with the model. */
-  if ((s = ck_assessor_create(NULL, &assessor)) != CK_OK) {
+  if ((s = ck_assessor_create(NULL, 0, &assessor)) != CK_OK) {
     fail("ck_assessor_create", s);
     goto done;
   }
   ck_time_parse("2026-01-01", &as_of);
-  s = ck_assess_with_model(assessor, ds, as_of, NULL, 0, model, &assessment);
+  s = ck_assessor_assess_with_model(assessor, ds, as_of, NULL, 0, model,
+                                    &assessment);
   if (s != CK_OK) {
-    fail("ck_assess_with_model", s);
+    fail("ck_assessor_assess_with_model", s);
     goto done;
   }
   ck_assessment_num_customers(assessment, &n);
@@ -158,6 +178,7 @@ int main(int argc, char** argv) {
   code = 0;
 
 done:
+  ck_buffer_free(message);
   ck_assessment_free(assessment);
   ck_assessor_free(assessor);
   ck_model_free(model);

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   ck_dataset_t* ds = NULL;
   ck_buffer_t* report = NULL;
   ck_buffer_t* unused = NULL;
+  ck_buffer_t* message = NULL; /* a request as bytes, from text format */
   ck_status s;
   FILE* out;
   size_t written;
@@ -36,16 +37,24 @@ int main(int argc, char** argv) {
     fprintf(stderr, "churn_report: error: directory name too long\n");
     return 1;
   }
-  s = ck_dataset_load(options, &ds);
+  s = ck_proto_from_text("churnkit.v1.LoadOptions", options, &message);
+  if (s != CK_OK) return fail("ck_proto_from_text", s);
+  s = ck_dataset_load(ck_buffer_data(message), ck_buffer_size(message), &ds);
+  ck_buffer_free(message);
   if (s != CK_OK) return fail("ck_dataset_load", s);
 
   /* The churn rate of the first half of 2024 by tier, the monthly trend and
    * Kaplan-Meier curves per tier, under the shipped churn definition. */
-  s = ck_report_churn(ds,
-                      "period { start: \"2024-01-01\" end: \"2024-06-28\" }"
-                      " breakdowns: \"tier\" trend {}"
-                      " survival { group_by: \"tier\" }",
-                      &report);
+  s = ck_proto_from_text("churnkit.v1.ReportRequest",
+                         "period { start: \"2024-01-01\" end: \"2024-06-28\" }"
+                         " breakdowns: \"tier\" trend {}"
+                         " survival { group_by: \"tier\" }",
+                         &message);
+  if (s == CK_OK) {
+    s = ck_report_churn(ds, ck_buffer_data(message), ck_buffer_size(message),
+                        &report);
+  }
+  ck_buffer_free(message);
   if (s != CK_OK) {
     ck_dataset_free(ds);
     return fail("ck_report_churn", s);
@@ -69,7 +78,13 @@ int main(int argc, char** argv) {
   ck_buffer_free(report);
 
   /* A bad request is an error that names the field at fault. */
-  s = ck_report_churn(ds, "breakdowns: \"colour\"", &unused);
+  s = ck_proto_from_text("churnkit.v1.ReportRequest", "breakdowns: \"colour\"",
+                         &message);
+  if (s == CK_OK) {
+    s = ck_report_churn(ds, ck_buffer_data(message), ck_buffer_size(message),
+                        &unused);
+  }
+  ck_buffer_free(message);
   printf("a bad request: %s: %s\n", ck_status_name(s), ck_last_error());
 
   ck_dataset_free(ds);

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   const char* dir = argc > 1 ? argv[1] : "examples/data";
   char quoted[4096], options[4200];
   ck_dataset_t* ds = NULL;
+  ck_buffer_t* message = NULL; /* the options as bytes, from text format */
   ck_status s;
   size_t customers = 0, events = 0, contacts = 0, contracts = 0, errors = 0;
   size_t i;
@@ -58,7 +59,10 @@ int main(int argc, char** argv) {
   /* LENIENT: keep every valid row and report the bad ones. */
   snprintf(options, sizeof options,
            "format: CSV paths: %s validation { policy: LENIENT }", quoted);
-  s = ck_dataset_load(options, &ds);
+  s = ck_proto_from_text("churnkit.v1.LoadOptions", options, &message);
+  if (s != CK_OK) return fail("ck_proto_from_text", s);
+  s = ck_dataset_load(ck_buffer_data(message), ck_buffer_size(message), &ds);
+  ck_buffer_free(message);
   if (s != CK_OK) return fail("ck_dataset_load", s);
 
   if ((s = ck_dataset_num_customers(ds, &customers)) != CK_OK ||

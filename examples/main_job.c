@@ -86,9 +86,12 @@ int main(int argc, char** argv) {
     fprintf(stderr, "main_job: error: directory name too long\n");
     return 1;
   }
-  if ((s = ck_dataset_load(options, &ds)) != CK_OK) {
-    return fail("ck_dataset_load", s);
-  }
+  s = ck_proto_from_text("churnkit.v1.LoadOptions", options, &request);
+  if (s != CK_OK) return fail("ck_proto_from_text", s);
+  s = ck_dataset_load(ck_buffer_data(request), ck_buffer_size(request), &ds);
+  ck_buffer_free(request);
+  request = NULL;
+  if (s != CK_OK) return fail("ck_dataset_load", s);
 
   /* Train: features at six quarterly dates, label "churned 90 days later",
    * held out from the last date (the defaults of `churnkit train`). */

@@ -99,6 +99,17 @@ static void test_versions(void) {
   CHECK(ck_abi_version() == CK_ABI_VERSION);
 }
 
+/* Loads the data set of LoadOptions `text` (protobuf text format). */
+static ck_status load_text(const char* text, ck_dataset_t** out) {
+  ck_buffer_t* options = NULL;
+  ck_status s = ck_proto_from_text("churnkit.v1.LoadOptions", text, &options);
+  if (s == CK_OK) {
+    s = ck_dataset_load(ck_buffer_data(options), ck_buffer_size(options), out);
+  }
+  ck_buffer_free(options);
+  return s;
+}
+
 static void test_status_names(void) {
   CHECK(strcmp(ck_status_name(CK_OK), "CK_OK") == 0);
   CHECK(strcmp(ck_status_name(CK_INVALID_ARGUMENT), "CK_INVALID_ARGUMENT") ==
@@ -124,19 +135,21 @@ static void test_null_arguments(void) {
   ck_buffer_free(NULL);
   ck_dataset_free(NULL);
 
-  CHECK_FAILS(ck_dataset_load(NULL, &ds), CK_INVALID_ARGUMENT,
+  /* No options: the defaults, which name no file to read. */
+  CHECK_FAILS(ck_dataset_load(NULL, 0, &ds), CK_INVALID_ARGUMENT,
               "ck_dataset_load");
   CHECK(ds == NULL);
-  CHECK(strstr(ck_last_error(), "'options_textproto'") != NULL);
-  CHECK_FAILS(ck_dataset_load("format: CSV", NULL), CK_INVALID_ARGUMENT,
+  CHECK_FAILS(ck_dataset_load(NULL, 3, &ds), CK_INVALID_ARGUMENT,
               "ck_dataset_load");
-  CHECK_FAILS(ck_dataset_load("format: {", &ds), CK_INVALID_ARGUMENT,
+  CHECK(strstr(ck_last_error(), "'options'") != NULL);
+  CHECK_FAILS(ck_dataset_load("", 0, NULL), CK_INVALID_ARGUMENT,
+              "ck_dataset_load");
+  CHECK_FAILS(ck_dataset_load("\xff\xff\xff", 3, &ds), CK_INVALID_ARGUMENT,
               "ck_dataset_load");
   CHECK(ds == NULL);
-  CHECK_FAILS(ck_dataset_load_proto(NULL, 3, &ds), CK_INVALID_ARGUMENT,
-              "ck_dataset_load_proto");
-  CHECK_FAILS(ck_dataset_load_proto("", 0, NULL), CK_INVALID_ARGUMENT,
-              "ck_dataset_load_proto");
+  CHECK_FAILS(load_text("format: {", &ds), CK_INVALID_ARGUMENT,
+              "ck_proto_from_text");
+  CHECK(ds == NULL);
   CHECK_FAILS(ck_dataset_from_records(NULL, 5, CK_POLICY_STRICT, &ds),
               CK_INVALID_ARGUMENT, "ck_dataset_from_records");
   CHECK_FAILS(ck_dataset_from_records(NULL, 0, CK_POLICY_STRICT, NULL),
@@ -219,13 +232,12 @@ static void test_load_and_round_trip(const char* dir) {
   snprintf(options, sizeof options,
            "format: CSV paths: \"%s\" validation { policy: STRICT }", dir);
   ds = (ck_dataset_t*)&n; /* must come back NULL */
-  CHECK_FAILS(ck_dataset_load(options, &ds), CK_INVALID_ARGUMENT,
-              "ck_dataset_load");
+  CHECK_FAILS(load_text(options, &ds), CK_INVALID_ARGUMENT, "ck_dataset_load");
   CHECK(ds == NULL);
   CHECK(strstr(ck_last_error(), "events.csv") != NULL);
 
   snprintf(options, sizeof options, "format: CSV paths: \"%s\"", dir);
-  CHECK_OK(ck_dataset_load(options, &ds));
+  CHECK_OK(load_text(options, &ds));
   if (ds == NULL) return;
   check_counts(ds, 2, 2);
 
@@ -290,7 +302,7 @@ static void test_example_data(const char* dir) {
     return;
   }
   snprintf(options, sizeof options, "format: CSV paths: \"%s\"", dir);
-  CHECK_OK(ck_dataset_load(options, &ds));
+  CHECK_OK(load_text(options, &ds));
   if (ds == NULL) return;
   CHECK_OK(ck_dataset_num_customers(ds, &customers));
   CHECK_OK(ck_dataset_num_events(ds, &events));

@@ -199,6 +199,16 @@ std::unique_ptr<pb::Message> FromText(const std::string& type,
   return m;
 }
 
+// The serialized churnkit.v1.`type` given in text format.
+std::string Bytes(const std::string& type, const std::string& text) {
+  return FromText("churnkit.v1." + type, text)->SerializeAsString();
+}
+// Those bytes as the (data, size) arguments the C ABI takes options in; the
+// two temporaries live until the call returns.
+#define MSG(type, text) Bytes(type, text).data(), Bytes(type, text).size()
+// Bytes that are no protobuf message (a truncated varint).
+constexpr char kGarbage[] = "\xff\xff\xff";
+
 // Length-delimited churnkit.v1.Record stream (the PB file format) of the
 // records given in text format.
 std::string RecordStream(const std::vector<std::string>& records) {
@@ -320,7 +330,7 @@ DatasetPtr FromRecords(const std::string& bytes, int policy) {
 
 DatasetPtr Load(const std::string& textproto) {
   ck_dataset_t* raw = nullptr;
-  EXPECT_CK_OK(ck_dataset_load(textproto.c_str(), &raw));
+  EXPECT_CK_OK(ck_dataset_load(MSG("LoadOptions", textproto), &raw));
   return DatasetPtr(raw);
 }
 
@@ -667,20 +677,20 @@ TEST(CApiFromRecords, GarbageIsAnError) {
 
 TEST(CApiLoad, RejectsBadArguments) {
   constexpr char kFn[] = "ck_dataset_load";
-  ExpectNullArgument(ck_dataset_load("format: CSV", nullptr), kFn, "out");
+  ExpectNullArgument(
+      ck_dataset_load(MSG("LoadOptions", "format: CSV"), nullptr), kFn, "out");
 
+  // No options are the defaults, which name nothing to read.
   ck_dataset_t* ds = Poison<ck_dataset_t>();
-  ExpectNullArgument(ck_dataset_load(nullptr, &ds), kFn, "options_textproto");
+  ExpectError(ck_dataset_load(nullptr, 0, &ds), CK_INVALID_ARGUMENT, kFn,
+              "paths: no input given");
   EXPECT_EQ(ds, nullptr);
 
+  // An option out of range is named by its field.
   ds = Poison<ck_dataset_t>();
-  ExpectError(ck_dataset_load("format: CSV paths: ", &ds), CK_INVALID_ARGUMENT,
-              kFn, "argument 'options_textproto'");
-  EXPECT_EQ(ds, nullptr);
-
-  ds = Poison<ck_dataset_t>();
-  ExpectError(ck_dataset_load("no_such_field: 1", &ds), CK_INVALID_ARGUMENT,
-              kFn, "no_such_field");
+  ExpectError(
+      ck_dataset_load(MSG("LoadOptions", "paths: \"x\" format: 99"), &ds),
+      CK_INVALID_ARGUMENT, kFn, "format");
   EXPECT_EQ(ds, nullptr);
 }
 
@@ -688,7 +698,8 @@ TEST(CApiLoad, MissingDirectoryIsNotFound) {
   TempDir dir;
   ck_dataset_t* ds = Poison<ck_dataset_t>();
   ExpectError(
-      ck_dataset_load(CsvOptions(dir / "missing", "LENIENT").c_str(), &ds),
+      ck_dataset_load(
+          MSG("LoadOptions", CsvOptions(dir / "missing", "LENIENT")), &ds),
       CK_NOT_FOUND, "ck_dataset_load", "missing");
   EXPECT_EQ(ds, nullptr);
 }
@@ -719,34 +730,35 @@ TEST(CApiLoad, CsvStrictFailsNamingTheFile) {
   TempDir dir;
   WriteCsvWithErrors(dir);
   ck_dataset_t* ds = Poison<ck_dataset_t>();
-  ExpectError(ck_dataset_load(CsvOptions(dir / "", "STRICT").c_str(), &ds),
-              CK_INVALID_ARGUMENT, "ck_dataset_load", "events.csv");
+  ExpectError(
+      ck_dataset_load(MSG("LoadOptions", CsvOptions(dir / "", "STRICT")), &ds),
+      CK_INVALID_ARGUMENT, "ck_dataset_load", "events.csv");
   EXPECT_EQ(ds, nullptr);
 }
 
-TEST(CApiLoadProto, RejectsBadArguments) {
-  constexpr char kFn[] = "ck_dataset_load_proto";
-  ExpectNullArgument(ck_dataset_load_proto("", 0, nullptr), kFn, "out");
+TEST(CApiLoad, RejectsNullAndGarbageBytes) {
+  constexpr char kFn[] = "ck_dataset_load";
+  ExpectNullArgument(ck_dataset_load("", 0, nullptr), kFn, "out");
 
   ck_dataset_t* ds = Poison<ck_dataset_t>();
-  ExpectNullArgument(ck_dataset_load_proto(nullptr, 4, &ds), kFn, "options");
+  ExpectNullArgument(ck_dataset_load(nullptr, 4, &ds), kFn, "options");
   EXPECT_EQ(ds, nullptr);
 
   ds = Poison<ck_dataset_t>();
   const char garbage[] = "\xff\xff\xff\xff";
-  ExpectError(ck_dataset_load_proto(garbage, 4, &ds), CK_INVALID_ARGUMENT, kFn,
+  ExpectError(ck_dataset_load(garbage, 4, &ds), CK_INVALID_ARGUMENT, kFn,
               "argument 'options'");
   EXPECT_EQ(ds, nullptr);
 }
 
-TEST(CApiLoadProto, LoadsSerializedOptions) {
+TEST(CApiLoad, LoadsSerializedOptions) {
   TempDir dir;
   WriteCsvWithErrors(dir);
   std::unique_ptr<pb::Message> options =
       FromText("churnkit.v1.LoadOptions", CsvOptions(dir / "", "LENIENT"));
   const std::string bytes = options->SerializeAsString();
   ck_dataset_t* raw = nullptr;
-  ASSERT_CK_OK(ck_dataset_load_proto(bytes.data(), bytes.size(), &raw));
+  ASSERT_CK_OK(ck_dataset_load(bytes.data(), bytes.size(), &raw));
   DatasetPtr ds(raw);
   EXPECT_EQ(CountsOf(ds.get()), (Counts{2, 2, 0, 0}));
   size_t errors = 0;
@@ -777,8 +789,9 @@ TEST(CApiLoad, ExampleData) {
   }
   // ...which the strict policy refuses.
   ck_dataset_t* strict = Poison<ck_dataset_t>();
-  EXPECT_EQ(ck_dataset_load(CsvOptions(dir, "STRICT").c_str(), &strict),
-            CK_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      ck_dataset_load(MSG("LoadOptions", CsvOptions(dir, "STRICT")), &strict),
+      CK_INVALID_ARGUMENT);
   EXPECT_EQ(strict, nullptr);
 }
 
@@ -1076,18 +1089,20 @@ TEST(CApiTime, ParsesDatesAndRejectsBadText) {
 
 TEST(CApiFeatures, CreateRejectsBadConfigsNamingThePath) {
   ck_features_t* f = Poison<ck_features_t>();
-  ExpectNullArgument(ck_features_create(nullptr, nullptr), "ck_features_create",
-                     "out");
-  ExpectError(ck_features_create("features { bogus: 1 }", &f),
+  ExpectNullArgument(ck_features_create(nullptr, 0, nullptr),
+                     "ck_features_create", "out");
+  ExpectError(ck_features_create(kGarbage, sizeof kGarbage - 1, &f),
               CK_INVALID_ARGUMENT, "ck_features_create",
-              "argument 'feature_set_textproto'");
+              "argument 'feature_set'");
   EXPECT_EQ(f, nullptr);
   f = Poison<ck_features_t>();
-  ExpectError(ck_features_create("features { name: \"a\" window { filter {} "
-                                 "aggregate: COUNT window_days: -1 } }",
-                                 &f),
-              CK_INVALID_ARGUMENT, "ck_features_create",
-              "features[0].window.window_days: must be > 0");
+  ExpectError(
+      ck_features_create(MSG("FeatureSet",
+                             "features { name: \"a\" window { filter {} "
+                             "aggregate: COUNT window_days: -1 } }"),
+                         &f),
+      CK_INVALID_ARGUMENT, "ck_features_create",
+      "features[0].window.window_days: must be > 0");
   EXPECT_EQ(f, nullptr);
   ck_features_free(nullptr);
   ck_matrix_free(nullptr);
@@ -1099,10 +1114,11 @@ TEST(CApiFeatures, ComputesIntoCallerMemoryAndLibraryMatrices) {
   ASSERT_NE(ds, nullptr);
   ck_features_t* raw = nullptr;
   ASSERT_CK_OK(ck_features_create(
-      "features { name: \"orders_365d\" window { filter { kinds: ORDER } "
-      "aggregate: COUNT window_days: 365 } } "
-      "features { name: \"days_since_login\" days_since { filter { kinds: "
-      "LOGIN } } }",
+      MSG("FeatureSet",
+          "features { name: \"orders_365d\" window { filter { kinds: ORDER } "
+          "aggregate: COUNT window_days: 365 } } "
+          "features { name: \"days_since_login\" days_since { filter { kinds: "
+          "LOGIN } } }"),
       &raw));
   FeaturesPtr f(raw);
   size_t cols = 0;
@@ -1169,7 +1185,7 @@ TEST(CApiFeatures, ComputesIntoCallerMemoryAndLibraryMatrices) {
 
 TEST(CApiFeatures, DefaultSetCoversTheDomainSignals) {
   ck_features_t* raw = nullptr;
-  ASSERT_CK_OK(ck_features_create(nullptr, &raw));
+  ASSERT_CK_OK(ck_features_create(nullptr, 0, &raw));
   FeaturesPtr f(raw);
   size_t cols = 0;
   ASSERT_CK_OK(ck_features_num_columns(f.get(), &cols));
@@ -1189,13 +1205,13 @@ TEST(CApiAssess, AssessesEveryCustomerAndCarriesTheHistory) {
   DatasetPtr ds = ExampleData();
   ASSERT_NE(ds, nullptr);
   ck_assessor_t* raw = nullptr;
-  ASSERT_CK_OK(ck_assessor_create(nullptr, &raw));
+  ASSERT_CK_OK(ck_assessor_create(nullptr, 0, &raw));
   AssessorPtr assessor(raw);
   int64_t as_of = 0;
   ASSERT_CK_OK(ck_time_parse("2024-07-01", &as_of));
   ck_assessment_t* first_raw = nullptr;
-  ASSERT_CK_OK(
-      ck_assess(assessor.get(), ds.get(), as_of, nullptr, 0, &first_raw));
+  ASSERT_CK_OK(ck_assessor_assess(assessor.get(), ds.get(), as_of, nullptr, 0,
+                                  &first_raw));
   AssessmentPtr first(first_raw);
   size_t n = 0;
   ASSERT_CK_OK(ck_assessment_num_customers(first.get(), &n));
@@ -1229,9 +1245,9 @@ TEST(CApiAssess, AssessesEveryCustomerAndCarriesTheHistory) {
   ASSERT_CK_OK(ck_assessment_history(first.get(), &history_raw));
   BufferPtr history(history_raw);
   ck_assessment_t* next_raw = nullptr;
-  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), as_of + 86400,
-                         ck_buffer_data(history.get()),
-                         ck_buffer_size(history.get()), &next_raw));
+  ASSERT_CK_OK(ck_assessor_assess(assessor.get(), ds.get(), as_of + 86400,
+                                  ck_buffer_data(history.get()),
+                                  ck_buffer_size(history.get()), &next_raw));
   AssessmentPtr next(next_raw);
   size_t alerts_next = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -1245,55 +1261,58 @@ TEST(CApiAssess, AssessesEveryCustomerAndCarriesTheHistory) {
 
 TEST(CApiAssess, CreateProtoTakesSerializedConfigsAndRejectsBadBytes) {
   ck_assessor_t* a = nullptr;
-  ASSERT_CK_OK(ck_assessor_create_proto(nullptr, 0, &a));  // the defaults
+  ASSERT_CK_OK(ck_assessor_create(nullptr, 0, &a));  // the defaults
   ck_assessor_free(a);
   a = Poison<ck_assessor_t>();
-  ExpectNullArgument(ck_assessor_create_proto(nullptr, 3, &a),
-                     "ck_assessor_create_proto", "config");
+  ExpectNullArgument(ck_assessor_create(nullptr, 3, &a), "ck_assessor_create",
+                     "config");
   EXPECT_EQ(a, nullptr);
-  ExpectNullArgument(ck_assessor_create_proto(nullptr, 0, nullptr),
-                     "ck_assessor_create_proto", "out");
-  ExpectError(ck_assessor_create_proto("\xff\xff", 2, &a), CK_INVALID_ARGUMENT,
-              "ck_assessor_create_proto",
+  ExpectNullArgument(ck_assessor_create(nullptr, 0, nullptr),
+                     "ck_assessor_create", "out");
+  ExpectError(ck_assessor_create("\xff\xff", 2, &a), CK_INVALID_ARGUMENT,
+              "ck_assessor_create",
               "argument 'config': not a serialized "
               "churnkit.v1.AssessmentConfig");
   const std::string bad_horizon =
       FromText("churnkit.v1.AssessmentConfig", "horizon_days: -1")
           ->SerializeAsString();
-  ExpectError(
-      ck_assessor_create_proto(bad_horizon.data(), bad_horizon.size(), &a),
-      CK_INVALID_ARGUMENT, "ck_assessor_create_proto", "horizon_days");
+  ExpectError(ck_assessor_create(bad_horizon.data(), bad_horizon.size(), &a),
+              CK_INVALID_ARGUMENT, "ck_assessor_create", "horizon_days");
   EXPECT_EQ(a, nullptr);
 }
 
 TEST(CApiAssess, RejectsBadArguments) {
   DatasetPtr ds = ExampleData();
   ck_assessor_t* a = Poison<ck_assessor_t>();
-  ExpectNullArgument(ck_assessor_create(nullptr, nullptr), "ck_assessor_create",
-                     "out");
-  ExpectError(ck_assessor_create("rules { rules { name: \"r\" level: L1 "
-                                 "alert: \"x\" when { compare { feature: "
-                                 "\"nope\" op: GT } } } }",
+  ExpectNullArgument(ck_assessor_create(nullptr, 0, nullptr),
+                     "ck_assessor_create", "out");
+  ExpectError(ck_assessor_create(MSG("AssessmentConfig",
+                                     "rules { rules { name: \"r\" level: L1 "
+                                     "alert: \"x\" when { compare { feature: "
+                                     "\"nope\" op: GT } } } }"),
                                  &a),
               CK_INVALID_ARGUMENT, "ck_assessor_create",
               "rules.rules[0].when.compare.feature: unknown feature 'nope'");
   EXPECT_EQ(a, nullptr);
   ck_assessor_t* raw = nullptr;
-  ASSERT_CK_OK(ck_assessor_create("", &raw));
+  ASSERT_CK_OK(ck_assessor_create(MSG("AssessmentConfig", ""), &raw));
   AssessorPtr assessor(raw);
   ck_assessment_t* out = Poison<ck_assessment_t>();
-  ExpectNullArgument(ck_assess(nullptr, ds.get(), 0, nullptr, 0, &out),
-                     "ck_assess", "assessor");
+  ExpectNullArgument(ck_assessor_assess(nullptr, ds.get(), 0, nullptr, 0, &out),
+                     "ck_assessor_assess", "assessor");
   EXPECT_EQ(out, nullptr);
-  ExpectNullArgument(ck_assess(assessor.get(), nullptr, 0, nullptr, 0, &out),
-                     "ck_assess", "dataset");
-  ExpectNullArgument(ck_assess(assessor.get(), ds.get(), 0, nullptr, 5, &out),
-                     "ck_assess", "history");
-  ExpectError(
-      ck_assess(assessor.get(), ds.get(), 1719792000, "\xff\xff", 2, &out),
-      CK_INVALID_ARGUMENT, "ck_assess", "argument 'history'");
-  ExpectError(ck_assess(assessor.get(), ds.get(), 0, nullptr, 0, &out),
-              CK_INVALID_ARGUMENT, "ck_assess", "is not after the first event");
+  ExpectNullArgument(
+      ck_assessor_assess(assessor.get(), nullptr, 0, nullptr, 0, &out),
+      "ck_assessor_assess", "dataset");
+  ExpectNullArgument(
+      ck_assessor_assess(assessor.get(), ds.get(), 0, nullptr, 5, &out),
+      "ck_assessor_assess", "history");
+  ExpectError(ck_assessor_assess(assessor.get(), ds.get(), 1719792000,
+                                 "\xff\xff", 2, &out),
+              CK_INVALID_ARGUMENT, "ck_assessor_assess", "argument 'history'");
+  ExpectError(ck_assessor_assess(assessor.get(), ds.get(), 0, nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, "ck_assessor_assess",
+              "is not after the first event");
   ExpectNullArgument(ck_assessment_num_customers(nullptr, nullptr),
                      "ck_assessment_num_customers", "assessment");
   ExpectNullArgument(ck_assessment_customer(nullptr, 0, nullptr, nullptr,
@@ -1306,8 +1325,8 @@ TEST(CApiAssess, RejectsBadArguments) {
   ExpectNullArgument(ck_assessment_history(nullptr, nullptr),
                      "ck_assessment_history", "out");
   ck_assessment_t* real = nullptr;
-  ASSERT_CK_OK(
-      ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0, &real));
+  ASSERT_CK_OK(ck_assessor_assess(assessor.get(), ds.get(), 1719792000, nullptr,
+                                  0, &real));
   AssessmentPtr result(real);
   ExpectError(ck_assessment_customer(result.get(), 99, nullptr, nullptr,
                                      nullptr, nullptr, nullptr),
@@ -1323,7 +1342,7 @@ TEST(CApiLabels, LabelsEveryCustomerAndRejectsBadDefinitions) {
   int64_t as_of = 0;
   ASSERT_CK_OK(ck_time_parse("2024-07-01", &as_of));
   ck_buffer_t* raw = nullptr;
-  ASSERT_CK_OK(ck_labels_compute(ds.get(), nullptr, as_of, &raw));
+  ASSERT_CK_OK(ck_labels_compute(ds.get(), nullptr, 0, as_of, &raw));
   BufferPtr buffer(raw);
   std::unique_ptr<pb::Message> set = Decode("churnkit.v1.LabelSet", raw);
   const pb::FieldDescriptor* labels =
@@ -1334,20 +1353,21 @@ TEST(CApiLabels, LabelsEveryCustomerAndRejectsBadDefinitions) {
             customers);
 
   ck_buffer_t* none = Poison<ck_buffer_t>();
-  ExpectNullArgument(ck_labels_compute(nullptr, nullptr, as_of, &none),
+  ExpectNullArgument(ck_labels_compute(nullptr, nullptr, 0, as_of, &none),
                      "ck_labels_compute", "dataset");
   EXPECT_EQ(none, nullptr);
-  ExpectNullArgument(ck_labels_compute(ds.get(), nullptr, as_of, nullptr),
+  ExpectNullArgument(ck_labels_compute(ds.get(), nullptr, 0, as_of, nullptr),
                      "ck_labels_compute", "out");
   ExpectError(ck_labels_compute(ds.get(),
-                                "passive { activity { kinds: LOGIN } "
-                                "inactive_days: 0 }",
+                                MSG("ChurnDefinition",
+                                    "passive { activity { kinds: LOGIN } "
+                                    "inactive_days: 0 }"),
                                 as_of, &none),
               CK_INVALID_ARGUMENT, "ck_labels_compute",
               "passive[0].inactive_days: must be > 0");
-  ExpectError(ck_labels_compute(ds.get(), "nonsense", as_of, &none),
-              CK_INVALID_ARGUMENT, "ck_labels_compute",
-              "argument 'definition_textproto'");
+  ExpectError(
+      ck_labels_compute(ds.get(), kGarbage, sizeof kGarbage - 1, as_of, &none),
+      CK_INVALID_ARGUMENT, "ck_labels_compute", "argument 'definition'");
 }
 
 // ---- Reports
@@ -1379,7 +1399,7 @@ bool Has(const pb::Message& m, const std::string& name) {
 std::unique_ptr<pb::Message> ReportOf(const ck_dataset_t* ds,
                                       const char* request) {
   ck_buffer_t* raw = nullptr;
-  EXPECT_CK_OK(ck_report_churn(ds, request, &raw));
+  EXPECT_CK_OK(ck_report_churn(ds, MSG("ReportRequest", request), &raw));
   BufferPtr buffer(raw);
   return Decode("churnkit.v1.ChurnReport", buffer.get());
 }
@@ -1389,12 +1409,13 @@ TEST(CApiReport, RejectsBadArgumentsNamingTheField) {
   DatasetPtr ds = ExampleData();
   ASSERT_NE(ds, nullptr);
   ck_buffer_t* out = Poison<ck_buffer_t>();
-  ExpectNullArgument(ck_report_churn(nullptr, "", &out), kFn, "dataset");
+  ExpectNullArgument(ck_report_churn(nullptr, MSG("ReportRequest", ""), &out),
+                     kFn, "dataset");
   EXPECT_EQ(out, nullptr);
-  ExpectNullArgument(ck_report_churn(ds.get(), "", nullptr), kFn, "out");
-  ExpectNullArgument(ck_report_churn(nullptr, nullptr, nullptr), kFn, "out");
+  ExpectNullArgument(
+      ck_report_churn(ds.get(), MSG("ReportRequest", ""), nullptr), kFn, "out");
+  ExpectNullArgument(ck_report_churn(nullptr, nullptr, 0, nullptr), kFn, "out");
   const std::pair<const char*, const char*> bad[] = {
-      {"period { bogus: 1 }", "argument 'request_textproto'"},
       {R"(period { start: "2024-03-01" end: "2024-02-01" })",
        "period.end: 2024-02-01 is not after period.start 2024-03-01"},
       {R"(as_of: "2024-02-30")", "as_of: "},
@@ -1406,8 +1427,8 @@ TEST(CApiReport, RejectsBadArgumentsNamingTheField) {
   };
   for (const auto& [request, fragment] : bad) {
     out = Poison<ck_buffer_t>();
-    ExpectError(ck_report_churn(ds.get(), request, &out), CK_INVALID_ARGUMENT,
-                kFn, fragment);
+    ExpectError(ck_report_churn(ds.get(), MSG("ReportRequest", request), &out),
+                CK_INVALID_ARGUMENT, kFn, fragment);
     EXPECT_EQ(out, nullptr) << request;
   }
 }
@@ -1442,9 +1463,9 @@ TEST(CApiReport, ReportsTheExampleExport) {
   // NULL and "" both ask for every default: the same report, as of
   // midnight after the last event (2024-06-26).
   ck_buffer_t* raw = nullptr;
-  ASSERT_CK_OK(ck_report_churn(ds.get(), nullptr, &raw));
+  ASSERT_CK_OK(ck_report_churn(ds.get(), nullptr, 0, &raw));
   BufferPtr from_null(raw);
-  ASSERT_CK_OK(ck_report_churn(ds.get(), "", &raw));
+  ASSERT_CK_OK(ck_report_churn(ds.get(), MSG("ReportRequest", ""), &raw));
   BufferPtr from_empty(raw);
   EXPECT_EQ(std::string_view(
                 static_cast<const char*>(ck_buffer_data(from_null.get())),
@@ -1501,7 +1522,8 @@ TEST(CApiAbTest, ComparesTheArmsOfEachStrategy) {
                   definition { active { kinds: CANCELLATION } })")
                                   ->SerializeAsString();
   ck_buffer_t* raw = nullptr;
-  ASSERT_CK_OK(ck_abtest(ds.get(), options.data(), options.size(), &raw));
+  ASSERT_CK_OK(
+      ck_abtest_analyze(ds.get(), options.data(), options.size(), &raw));
   BufferPtr buffer(raw);
   std::unique_ptr<pb::Message> r =
       Decode("churnkit.v1.ExperimentReport", buffer.get());
@@ -1520,7 +1542,7 @@ TEST(CApiAbTest, ComparesTheArmsOfEachStrategy) {
   EXPECT_EQ(StringField(c, "test"), "fisher");
 
   // NULL options mean every default.
-  ASSERT_CK_OK(ck_abtest(ds.get(), nullptr, 0, &raw));
+  ASSERT_CK_OK(ck_abtest_analyze(ds.get(), nullptr, 0, &raw));
   BufferPtr defaults(raw);
   std::unique_ptr<pb::Message> d =
       Decode("churnkit.v1.ExperimentReport", defaults.get());
@@ -1528,17 +1550,20 @@ TEST(CApiAbTest, ComparesTheArmsOfEachStrategy) {
 }
 
 TEST(CApiAbTest, RejectsBadArgumentsNamingThem) {
-  constexpr char kFn[] = "ck_abtest";
+  constexpr char kFn[] = "ck_abtest_analyze";
   DatasetPtr ds = AbTestData();
   ASSERT_NE(ds, nullptr);
   ck_buffer_t* out = Poison<ck_buffer_t>();
-  ExpectNullArgument(ck_abtest(nullptr, nullptr, 0, &out), kFn, "dataset");
+  ExpectNullArgument(ck_abtest_analyze(nullptr, nullptr, 0, &out), kFn,
+                     "dataset");
   EXPECT_EQ(out, nullptr);
-  ExpectNullArgument(ck_abtest(ds.get(), nullptr, 0, nullptr), kFn, "out");
-  ExpectNullArgument(ck_abtest(ds.get(), nullptr, 3, &out), kFn, "options");
+  ExpectNullArgument(ck_abtest_analyze(ds.get(), nullptr, 0, nullptr), kFn,
+                     "out");
+  ExpectNullArgument(ck_abtest_analyze(ds.get(), nullptr, 3, &out), kFn,
+                     "options");
   const std::string garbage = "\xff\xff\xff";
   out = Poison<ck_buffer_t>();
-  ExpectError(ck_abtest(ds.get(), garbage.data(), garbage.size(), &out),
+  ExpectError(ck_abtest_analyze(ds.get(), garbage.data(), garbage.size(), &out),
               CK_INVALID_ARGUMENT, kFn, "not a serialized");
   EXPECT_EQ(out, nullptr);
   const std::pair<const char*, const char*> bad[] = {
@@ -1551,8 +1576,9 @@ TEST(CApiAbTest, RejectsBadArgumentsNamingThem) {
     const std::string options =
         FromText("churnkit.v1.ExperimentOptions", text)->SerializeAsString();
     out = Poison<ck_buffer_t>();
-    ExpectError(ck_abtest(ds.get(), options.data(), options.size(), &out),
-                CK_INVALID_ARGUMENT, kFn, fragment);
+    ExpectError(
+        ck_abtest_analyze(ds.get(), options.data(), options.size(), &out),
+        CK_INVALID_ARGUMENT, kFn, fragment);
     EXPECT_EQ(out, nullptr) << text;
   }
 }
@@ -1633,61 +1659,66 @@ TEST(CApiWindows, RejectsBadArgumentsNamingThem) {
 TEST(CApiAbTest, PlainNumberStatistics) {
   // Fisher's lady tasting tea: two-sided p = 34/70.
   double p = 0, less = 0, greater = 0, odds = 0;
-  ASSERT_CK_OK(ck_fisher_exact(3, 1, 1, 3, &p, &less, &greater, &odds));
+  ASSERT_CK_OK(ck_stats_fisher_exact(3, 1, 1, 3, &p, &less, &greater, &odds));
   EXPECT_NEAR(p, 34.0 / 70, 1e-14);
   EXPECT_NEAR(greater, 17.0 / 70, 1e-14);
   EXPECT_EQ(odds, 9);
-  ASSERT_CK_OK(ck_fisher_exact(5, 0, 0, 5, nullptr, nullptr, nullptr, &odds));
+  ASSERT_CK_OK(
+      ck_stats_fisher_exact(5, 0, 0, 5, nullptr, nullptr, nullptr, &odds));
   EXPECT_TRUE(std::isinf(odds));
-  ASSERT_CK_OK(ck_fisher_exact(1, 0, 0, 0, &p, nullptr, nullptr, &odds));
+  ASSERT_CK_OK(ck_stats_fisher_exact(1, 0, 0, 0, &p, nullptr, nullptr, &odds));
   EXPECT_EQ(odds, -1);
   EXPECT_EQ(p, 1);
-  ExpectError(ck_fisher_exact(1, -2, 3, 4, &p, nullptr, nullptr, nullptr),
-              CK_INVALID_ARGUMENT, "ck_fisher_exact", "b: -2 is negative");
+  ExpectError(ck_stats_fisher_exact(1, -2, 3, 4, &p, nullptr, nullptr, nullptr),
+              CK_INVALID_ARGUMENT, "ck_stats_fisher_exact",
+              "b: -2 is negative");
 
   // Newcombe (1998) example (a): 56/70 vs 48/80.
   double z = 0, p_greater = 0;
-  ASSERT_CK_OK(ck_two_proportion_test(56, 70, 48, 80, &z, &p, &p_greater));
+  ASSERT_CK_OK(
+      ck_stats_two_proportion_test(56, 70, 48, 80, &z, &p, &p_greater));
   EXPECT_NEAR(z, 2.6501719512585336, 1e-12);
   EXPECT_NEAR(p, 2 * p_greater, 1e-15);
-  ASSERT_CK_OK(ck_two_proportion_test(5, 5, 9, 9, &z, &p, nullptr));
+  ASSERT_CK_OK(ck_stats_two_proportion_test(5, 5, 9, 9, &z, &p, nullptr));
   EXPECT_EQ(z, 0);  // all retained: degenerate, never NaN
   EXPECT_EQ(p, 1);
-  ExpectError(ck_two_proportion_test(5, 4, 1, 9, &z, &p, nullptr),
-              CK_INVALID_ARGUMENT, "ck_two_proportion_test",
+  ExpectError(ck_stats_two_proportion_test(5, 4, 1, 9, &z, &p, nullptr),
+              CK_INVALID_ARGUMENT, "ck_stats_two_proportion_test",
               "successes1: 5 is more than trials1 (4)");
-  ExpectError(ck_two_proportion_test(0, 0, 1, 9, &z, &p, nullptr),
-              CK_INVALID_ARGUMENT, "ck_two_proportion_test",
+  ExpectError(ck_stats_two_proportion_test(0, 0, 1, 9, &z, &p, nullptr),
+              CK_INVALID_ARGUMENT, "ck_stats_two_proportion_test",
               "trials1: must be > 0");
-  ExpectError(ck_two_proportion_test(1, 4, -1, 9, nullptr, nullptr, nullptr),
-              CK_INVALID_ARGUMENT, "ck_two_proportion_test",
-              "successes2: -1 is negative");
+  ExpectError(
+      ck_stats_two_proportion_test(1, 4, -1, 9, nullptr, nullptr, nullptr),
+      CK_INVALID_ARGUMENT, "ck_stats_two_proportion_test",
+      "successes2: -1 is negative");
 
   double lower = 0, upper = 0;
-  ASSERT_CK_OK(ck_difference_interval(56, 70, 48, 80, 0.05,
-                                      CK_INTERVAL_NEWCOMBE, &lower, &upper));
+  ASSERT_CK_OK(ck_stats_difference_interval(
+      56, 70, 48, 80, 0.05, CK_INTERVAL_NEWCOMBE, &lower, &upper));
   EXPECT_NEAR(lower, 0.0524, 5e-5);
   EXPECT_NEAR(upper, 0.3339, 5e-5);
-  ASSERT_CK_OK(ck_difference_interval(56, 70, 48, 80, 0.05, CK_INTERVAL_WALD,
-                                      &lower, &upper));
+  ASSERT_CK_OK(ck_stats_difference_interval(56, 70, 48, 80, 0.05,
+                                            CK_INTERVAL_WALD, &lower, &upper));
   EXPECT_NEAR(lower, 0.0575, 5e-5);
-  ExpectError(ck_difference_interval(1, 2, 1, 2, 0.05, 7, &lower, &upper),
-              CK_INVALID_ARGUMENT, "ck_difference_interval",
+  ExpectError(ck_stats_difference_interval(1, 2, 1, 2, 0.05, 7, &lower, &upper),
+              CK_INVALID_ARGUMENT, "ck_stats_difference_interval",
               "argument 'method': 7");
-  ExpectError(
-      ck_difference_interval(1, 2, 1, 2, 1.5, CK_INTERVAL_WALD, &lower, &upper),
-      CK_INVALID_ARGUMENT, "ck_difference_interval",
-      "alpha: must be in (0, 1)");
+  ExpectError(ck_stats_difference_interval(1, 2, 1, 2, 1.5, CK_INTERVAL_WALD,
+                                           &lower, &upper),
+              CK_INVALID_ARGUMENT, "ck_stats_difference_interval",
+              "alpha: must be in (0, 1)");
 
   int64_t n = 0;
-  ASSERT_CK_OK(ck_sample_size(0.25, 0.40, 0.05, 0.8, &n));
+  ASSERT_CK_OK(ck_stats_sample_size(0.25, 0.40, 0.05, 0.8, &n));
   EXPECT_EQ(n, 152);  // statsmodels: 151.87
-  ExpectNullArgument(ck_sample_size(0.25, 0.40, 0.05, 0.8, nullptr),
-                     "ck_sample_size", "out");
-  ExpectError(ck_sample_size(0.25, 0.40, 0.05, 1.2, &n), CK_INVALID_ARGUMENT,
-              "ck_sample_size", "power: must be in (0, 1)");
-  ExpectError(ck_sample_size(0.25, 0.25, 0.05, 0.8, &n), CK_INVALID_ARGUMENT,
-              "ck_sample_size", "p1, p2: equal");
+  ExpectNullArgument(ck_stats_sample_size(0.25, 0.40, 0.05, 0.8, nullptr),
+                     "ck_stats_sample_size", "out");
+  ExpectError(ck_stats_sample_size(0.25, 0.40, 0.05, 1.2, &n),
+              CK_INVALID_ARGUMENT, "ck_stats_sample_size",
+              "power: must be in (0, 1)");
+  ExpectError(ck_stats_sample_size(0.25, 0.25, 0.05, 0.8, &n),
+              CK_INVALID_ARGUMENT, "ck_stats_sample_size", "p1, p2: equal");
   EXPECT_EQ(n, 152);  // unchanged on error
 }
 
@@ -1728,7 +1759,7 @@ TEST(CApiModel, FitsPredictsExplainsAndRoundTrips) {
   const Matrix t = Training();
   ck_model_t* raw = nullptr;
   ASSERT_CK_OK(ck_model_fit(t.x.data(), t.rows, 2, t.names.data(), t.y.data(),
-                            "c: 0.5", &raw));
+                            MSG("FitOptions", "c: 0.5"), &raw));
   ModelPtr model(raw);
   size_t n = 0;
   ASSERT_CK_OK(ck_model_num_features(model.get(), &n));
@@ -1747,7 +1778,7 @@ TEST(CApiModel, FitsPredictsExplainsAndRoundTrips) {
   // Explanations: one per row, with the same probabilities.
   ck_buffer_t* buf = nullptr;
   ASSERT_CK_OK(ck_model_explain(model.get(), t.x.data(), 3, 2, t.names.data(),
-                                1, nullptr, &buf));
+                                1, nullptr, 0, &buf));
   BufferPtr explained(buf);
   std::unique_ptr<pb::Message> why = Decode("churnkit.v1.Explanations", buf);
   const pb::FieldDescriptor* rows =
@@ -1784,46 +1815,48 @@ TEST(CApiModel, RejectsNullAndInvalidArguments) {
   const char* const* names = t.names.data();
   ck_model_t* m = Poison<ck_model_t>();
   ExpectNullArgument(
-      ck_model_fit(x, t.rows, 2, names, t.y.data(), nullptr, nullptr),
+      ck_model_fit(x, t.rows, 2, names, t.y.data(), nullptr, 0, nullptr),
       "ck_model_fit", "out");
   ExpectNullArgument(
-      ck_model_fit(nullptr, t.rows, 2, names, t.y.data(), nullptr, &m),
+      ck_model_fit(nullptr, t.rows, 2, names, t.y.data(), nullptr, 0, &m),
       "ck_model_fit", "x");
   EXPECT_EQ(m, nullptr);
   ExpectNullArgument(
-      ck_model_fit(x, t.rows, 2, nullptr, t.y.data(), nullptr, &m),
+      ck_model_fit(x, t.rows, 2, nullptr, t.y.data(), nullptr, 0, &m),
       "ck_model_fit", "column_names");
-  ExpectNullArgument(ck_model_fit(x, t.rows, 2, names, nullptr, nullptr, &m),
+  ExpectNullArgument(ck_model_fit(x, t.rows, 2, names, nullptr, nullptr, 0, &m),
                      "ck_model_fit", "labels");
   const char* holes[] = {"a", nullptr};
-  ExpectError(ck_model_fit(x, t.rows, 2, holes, t.y.data(), nullptr, &m),
+  ExpectError(ck_model_fit(x, t.rows, 2, holes, t.y.data(), nullptr, 0, &m),
               CK_INVALID_ARGUMENT, "ck_model_fit",
               "argument 'column_names[1]' is NULL");
-  ExpectError(ck_model_fit(x, t.rows, 0, names, t.y.data(), nullptr, &m),
+  ExpectError(ck_model_fit(x, t.rows, 0, names, t.y.data(), nullptr, 0, &m),
               CK_INVALID_ARGUMENT, "ck_model_fit", "argument 'cols' is 0");
-  ExpectError(ck_model_fit(x, t.rows, 2, names, t.y.data(), "c: oops", &m),
-              CK_INVALID_ARGUMENT, "ck_model_fit",
-              "argument 'options_textproto'");
-  ExpectError(ck_model_fit(x, t.rows, 2, names, t.y.data(), "c: -1", &m),
+  ExpectError(ck_model_fit(x, t.rows, 2, names, t.y.data(), kGarbage,
+                           sizeof kGarbage - 1, &m),
+              CK_INVALID_ARGUMENT, "ck_model_fit", "argument 'options'");
+  ExpectError(ck_model_fit(x, t.rows, 2, names, t.y.data(),
+                           MSG("FitOptions", "c: -1"), &m),
               CK_INVALID_ARGUMENT, "ck_model_fit", "c: must be > 0");
   std::vector<uint8_t> bad = t.y;
   bad[4] = 7;
-  ExpectError(ck_model_fit(x, t.rows, 2, names, bad.data(), nullptr, &m),
+  ExpectError(ck_model_fit(x, t.rows, 2, names, bad.data(), nullptr, 0, &m),
               CK_INVALID_ARGUMENT, "ck_model_fit", "labels[4] is 7");
   std::vector<double> nan_x = t.x;
   nan_x[2 * 2 + 1] = NAN;
   ExpectError(
-      ck_model_fit(nan_x.data(), t.rows, 2, names, t.y.data(), nullptr, &m),
+      ck_model_fit(nan_x.data(), t.rows, 2, names, t.y.data(), nullptr, 0, &m),
       CK_INVALID_ARGUMENT, "ck_model_fit",
       "row 2, column 'tickets_90d' is NaN");
   std::vector<uint8_t> separable(t.rows);
   for (size_t i = 0; i < t.rows; ++i) separable[i] = t.x[2 * i] > 8;
   ExpectError(ck_model_fit(x, t.rows, 2, names, separable.data(),
-                           "penalty: PENALTY_NONE", &m),
+                           MSG("FitOptions", "penalty: PENALTY_NONE"), &m),
               CK_FAILED_PRECONDITION, "ck_model_fit", "perfectly separable");
   EXPECT_EQ(m, nullptr);
 
-  ASSERT_CK_OK(ck_model_fit(x, t.rows, 2, names, t.y.data(), "", &m));
+  ASSERT_CK_OK(
+      ck_model_fit(x, t.rows, 2, names, t.y.data(), MSG("FitOptions", ""), &m));
   ModelPtr model(m);
   std::vector<double> p(t.rows);
   ExpectNullArgument(
@@ -1847,18 +1880,18 @@ TEST(CApiModel, RejectsNullAndInvalidArguments) {
 
   ck_buffer_t* buf = Poison<ck_buffer_t>();
   ExpectNullArgument(
-      ck_model_explain(nullptr, x, 1, 2, names, 3, nullptr, &buf),
+      ck_model_explain(nullptr, x, 1, 2, names, 3, nullptr, 0, &buf),
       "ck_model_explain", "model");
   EXPECT_EQ(buf, nullptr);
   ExpectNullArgument(
-      ck_model_explain(model.get(), x, 1, 2, names, 3, nullptr, nullptr),
+      ck_model_explain(model.get(), x, 1, 2, names, 3, nullptr, 0, nullptr),
       "ck_model_explain", "out");
+  ExpectError(ck_model_explain(model.get(), x, 1, 2, names, 3, kGarbage,
+                               sizeof kGarbage - 1, &buf),
+              CK_INVALID_ARGUMENT, "ck_model_explain",
+              "argument 'feature_set'");
   ExpectError(
-      ck_model_explain(model.get(), x, 1, 2, names, 3, "features {", &buf),
-      CK_INVALID_ARGUMENT, "ck_model_explain",
-      "argument 'feature_set_textproto'");
-  ExpectError(
-      ck_model_explain(model.get(), x, 1, 2, names, 2000000, nullptr, &buf),
+      ck_model_explain(model.get(), x, 1, 2, names, 2000000, nullptr, 0, &buf),
       CK_INVALID_ARGUMENT, "ck_model_explain", "argument 'top_k'");
 
   size_t count = 0;
@@ -1897,7 +1930,7 @@ TEST(CApiMetrics, EvaluatesLikeScikitLearnAndRejectsBadArguments) {
   const uint8_t y[] = {0, 0, 1, 1};
   const double s[] = {0.1, 0.4, 0.35, 0.8};
   ck_buffer_t* buf = nullptr;
-  ASSERT_CK_OK(ck_metrics_evaluate(y, s, 4, nullptr, &buf));
+  ASSERT_CK_OK(ck_metrics_evaluate(y, s, 4, nullptr, 0, &buf));
   BufferPtr owned(buf);
   std::unique_ptr<pb::Message> e = Decode("churnkit.v1.Evaluation", buf);
   EXPECT_DOUBLE_EQ(ReflectDouble(*e, "roc_auc"), 0.75);
@@ -1906,25 +1939,26 @@ TEST(CApiMetrics, EvaluatesLikeScikitLearnAndRejectsBadArguments) {
   EXPECT_EQ(Int64Field(*e, "count"), 4);
 
   buf = Poison<ck_buffer_t>();
-  ExpectNullArgument(ck_metrics_evaluate(y, s, 4, nullptr, nullptr),
+  ExpectNullArgument(ck_metrics_evaluate(y, s, 4, nullptr, 0, nullptr),
                      "ck_metrics_evaluate", "out");
-  ExpectNullArgument(ck_metrics_evaluate(nullptr, s, 4, nullptr, &buf),
+  ExpectNullArgument(ck_metrics_evaluate(nullptr, s, 4, nullptr, 0, &buf),
                      "ck_metrics_evaluate", "labels");
   EXPECT_EQ(buf, nullptr);
-  ExpectNullArgument(ck_metrics_evaluate(y, nullptr, 4, nullptr, &buf),
+  ExpectNullArgument(ck_metrics_evaluate(y, nullptr, 4, nullptr, 0, &buf),
                      "ck_metrics_evaluate", "scores");
-  ExpectError(ck_metrics_evaluate(y, s, 0, nullptr, &buf), CK_INVALID_ARGUMENT,
-              "ck_metrics_evaluate", "no rows");
-  ExpectError(ck_metrics_evaluate(y, s, 2, nullptr, &buf), CK_INVALID_ARGUMENT,
-              "ck_metrics_evaluate", "a single class");
-  ExpectError(ck_metrics_evaluate(y, s, 4, "lift_bins: x", &buf),
-              CK_INVALID_ARGUMENT, "ck_metrics_evaluate",
-              "argument 'options_textproto'");
-  ExpectError(ck_metrics_evaluate(y, s, 4,
-                                  "threshold_rule { rule: "
-                                  "THRESHOLD_TARGET_PRECISION target: 1.5 }",
-                                  &buf),
-              CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "target");
+  ExpectError(ck_metrics_evaluate(y, s, 0, nullptr, 0, &buf),
+              CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "no rows");
+  ExpectError(ck_metrics_evaluate(y, s, 2, nullptr, 0, &buf),
+              CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "a single class");
+  ExpectError(ck_metrics_evaluate(y, s, 4, kGarbage, sizeof kGarbage - 1, &buf),
+              CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "argument 'options'");
+  ExpectError(
+      ck_metrics_evaluate(y, s, 4,
+                          MSG("EvaluationOptions",
+                              "threshold_rule { rule: "
+                              "THRESHOLD_TARGET_PRECISION target: 1.5 }"),
+                          &buf),
+      CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "target");
 }
 
 // ---- Learned scorecards ----------------------------------------------------
@@ -1954,8 +1988,8 @@ TEST(CApiScorecard, LearnsAScorecardTheAssessorAccepts) {
   std::string text;
   ASSERT_TRUE(pb::TextFormat::PrintToString(*sc, &text));
   ck_assessor_t* assessor = nullptr;
-  ASSERT_CK_OK(
-      ck_assessor_create(("scorecard {" + text + "}").c_str(), &assessor));
+  ASSERT_CK_OK(ck_assessor_create(
+      MSG("AssessmentConfig", ("scorecard {" + text + "}")), &assessor));
   ck_assessor_free(assessor);
   // Or without a text printer: AssessmentConfig field 2 (`scorecard`) is
   // the tag byte 0x12, the length as a varint, then the Scorecard bytes.
@@ -1966,13 +2000,12 @@ TEST(CApiScorecard, LearnsAScorecardTheAssessorAccepts) {
   }
   config.append(static_cast<const char*>(ck_buffer_data(card.get())),
                 ck_buffer_size(card.get()));
-  ASSERT_CK_OK(
-      ck_assessor_create_proto(config.data(), config.size(), &assessor));
+  ASSERT_CK_OK(ck_assessor_create(config.data(), config.size(), &assessor));
   AssessorPtr learned(assessor);
   DatasetPtr ds = ExampleData();
   ck_assessment_t* assessment = nullptr;
-  ASSERT_CK_OK(
-      ck_assess(learned.get(), ds.get(), 1719792000, nullptr, 0, &assessment));
+  ASSERT_CK_OK(ck_assessor_assess(learned.get(), ds.get(), 1719792000, nullptr,
+                                  0, &assessment));
   AssessmentPtr assessed(assessment);
   std::unique_ptr<pb::Message> parsed =
       FromText("churnkit.v1.AssessmentConfig", "scorecard {" + text + "}");
@@ -2047,30 +2080,38 @@ TEST(CApiScorecard, RejectsBadArguments) {
 // ---- Generator -------------------------------------------------------------
 
 TEST(CApiGenerate, RejectsBadArguments) {
-  constexpr char kFn[] = "ck_generate";
+  constexpr char kFn[] = "ck_dataset_generate";
   TempDir dir;
   const std::string out = dir / "out";
-  ExpectNullArgument(ck_generate(nullptr, "csv", out.c_str()), kFn,
-                     "config_textproto");
-  ExpectNullArgument(ck_generate("", nullptr, out.c_str()), kFn, "format");
-  ExpectNullArgument(ck_generate("", "csv", nullptr), kFn, "out_dir");
-  ExpectError(ck_generate("", "xml", out.c_str()), CK_INVALID_ARGUMENT, kFn,
-              "argument 'format'");
-  ExpectError(ck_generate("", "csv", ""), CK_INVALID_ARGUMENT, kFn,
-              "argument 'out_dir' is empty");
-  ExpectError(ck_generate("customers: ", "csv", out.c_str()),
-              CK_INVALID_ARGUMENT, kFn, "argument 'config_textproto'");
-  ExpectError(ck_generate("no_such_field: 1", "csv", out.c_str()),
-              CK_INVALID_ARGUMENT, kFn, "argument 'config_textproto'");
+  ExpectNullArgument(ck_dataset_generate(nullptr, 3, "csv", out.c_str()), kFn,
+                     "config");
+  ExpectNullArgument(
+      ck_dataset_generate(MSG("GeneratorConfig", ""), nullptr, out.c_str()),
+      kFn, "format");
+  ExpectNullArgument(
+      ck_dataset_generate(MSG("GeneratorConfig", ""), "csv", nullptr), kFn,
+      "out_dir");
+  ExpectError(
+      ck_dataset_generate(MSG("GeneratorConfig", ""), "xml", out.c_str()),
+      CK_INVALID_ARGUMENT, kFn, "argument 'format'");
+  ExpectError(ck_dataset_generate(MSG("GeneratorConfig", ""), "csv", ""),
+              CK_INVALID_ARGUMENT, kFn, "argument 'out_dir' is empty");
+  ExpectError(
+      ck_dataset_generate(kGarbage, sizeof kGarbage - 1, "csv", out.c_str()),
+      CK_INVALID_ARGUMENT, kFn, "argument 'config'");
   // Invalid values are named by their field path.
-  ExpectError(ck_generate("customers: -5", "csv", out.c_str()),
+  ExpectError(ck_dataset_generate(MSG("GeneratorConfig", "customers: -5"),
+                                  "csv", out.c_str()),
               CK_INVALID_ARGUMENT, kFn, "customers: must be in [0, ");
-  ExpectError(ck_generate("industries { name: \"saas\" share: 1.5 }", "csv",
-                          out.c_str()),
-              CK_INVALID_ARGUMENT, kFn,
-              "industries[0].share: must be in [0, 1]");
-  ExpectError(ck_generate("start_date: \"2025-01-01\" end_date: \"2024-01-01\"",
-                          "pb", out.c_str()),
+  ExpectError(
+      ck_dataset_generate(
+          MSG("GeneratorConfig", "industries { name: \"saas\" share: 1.5 }"),
+          "csv", out.c_str()),
+      CK_INVALID_ARGUMENT, kFn, "industries[0].share: must be in [0, 1]");
+  ExpectError(ck_dataset_generate(
+                  MSG("GeneratorConfig",
+                      "start_date: \"2025-01-01\" end_date: \"2024-01-01\""),
+                  "pb", out.c_str()),
               CK_INVALID_ARGUMENT, kFn,
               "end_date: 2024-01-01 is not after start_date");
   EXPECT_FALSE(fs::exists(out));
@@ -2082,7 +2123,8 @@ TEST(CApiGenerate, WritesADataSetThatLoadsBackStrictly) {
   constexpr char kConfig[] =
       "customers: 40 seed: 3 start_date: \"2024-01-01\" "
       "end_date: \"2024-12-31\"";
-  ASSERT_CK_OK(ck_generate(kConfig, "csv", out.c_str()));
+  ASSERT_CK_OK(
+      ck_dataset_generate(MSG("GeneratorConfig", kConfig), "csv", out.c_str()));
   EXPECT_STREQ(ck_last_error(), "");
   for (const char* file :
        {"customers.csv", "events.csv", "contacts.csv", "contracts.csv",
@@ -2100,10 +2142,12 @@ TEST(CApiGenerate, WritesADataSetThatLoadsBackStrictly) {
   ASSERT_CK_OK(ck_dataset_error_count(ds.get(), &errors));
   EXPECT_EQ(errors, 0u);
   // The same config gives the same bytes; another format the same data.
-  ASSERT_CK_OK(ck_generate(kConfig, "csv", out.c_str()));
+  ASSERT_CK_OK(
+      ck_dataset_generate(MSG("GeneratorConfig", kConfig), "csv", out.c_str()));
   EXPECT_EQ(ReadFile(out + "/events.csv"), events);
   const std::string pb_out = dir / "gen_pb";
-  ASSERT_CK_OK(ck_generate(kConfig, "pb", pb_out.c_str()));
+  ASSERT_CK_OK(ck_dataset_generate(MSG("GeneratorConfig", kConfig), "pb",
+                                   pb_out.c_str()));
   DatasetPtr from_pb = Load("format: PB paths: \"" + pb_out +
                             "/records.pb\" validation { policy: STRICT }");
   ASSERT_NE(from_pb, nullptr);
@@ -2114,14 +2158,16 @@ TEST(CApiGenerate, UnwritableDirectoryFailsWithoutFiles) {
   TempDir dir;
   WriteFile(dir / "plain", "a regular file, not a directory\n");
   const std::string out = dir / "plain" + "/gen";
-  EXPECT_NE(ck_generate("customers: 5", "csv", out.c_str()), CK_OK);
-  EXPECT_NE(std::string(ck_last_error()).find("ck_generate: "),
+  EXPECT_NE(ck_dataset_generate(MSG("GeneratorConfig", "customers: 5"), "csv",
+                                out.c_str()),
+            CK_OK);
+  EXPECT_NE(std::string(ck_last_error()).find("ck_dataset_generate: "),
             std::string::npos);
   EXPECT_EQ(ReadFile(dir / "plain"), "a regular file, not a directory\n");
 }
 
 TEST(CApiSegment, RejectsBadArguments) {
-  constexpr char kFn[] = "ck_segment";
+  constexpr char kFn[] = "ck_segments_compute";
   DatasetPtr ds = ExampleData();
   ASSERT_NE(ds, nullptr);
   const std::string options =
@@ -2131,31 +2177,33 @@ TEST(CApiSegment, RejectsBadArguments) {
   const char* ids[] = {"nobody"};
   const double risk[] = {0.5};
   ck_buffer_t* out = Poison<ck_buffer_t>();
-  ExpectNullArgument(
-      ck_segment(nullptr, nullptr, 0, nullptr, nullptr, 0, nullptr, &out), kFn,
-      "dataset");
+  ExpectNullArgument(ck_segments_compute(nullptr, nullptr, 0, nullptr, nullptr,
+                                         0, nullptr, &out),
+                     kFn, "dataset");
   EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_segments_compute(ds.get(), nullptr, 0, nullptr, nullptr,
+                                         0, nullptr, nullptr),
+                     kFn, "out");
+  ExpectNullArgument(ck_segments_compute(ds.get(), nullptr, 3, nullptr, nullptr,
+                                         0, nullptr, &out),
+                     kFn, "options");
   ExpectNullArgument(
-      ck_segment(ds.get(), nullptr, 0, nullptr, nullptr, 0, nullptr, nullptr),
-      kFn, "out");
+      ck_segments_compute(ds.get(), options.data(), options.size(), nullptr,
+                          risk, 1, nullptr, &out),
+      kFn, "risk_ids");
   ExpectNullArgument(
-      ck_segment(ds.get(), nullptr, 3, nullptr, nullptr, 0, nullptr, &out), kFn,
-      "options");
-  ExpectNullArgument(ck_segment(ds.get(), options.data(), options.size(),
-                                nullptr, risk, 1, nullptr, &out),
-                     kFn, "risk_ids");
-  ExpectNullArgument(ck_segment(ds.get(), options.data(), options.size(), ids,
-                                nullptr, 1, nullptr, &out),
-                     kFn, "risk");
+      ck_segments_compute(ds.get(), options.data(), options.size(), ids,
+                          nullptr, 1, nullptr, &out),
+      kFn, "risk");
   const char* null_id[] = {nullptr};
-  ExpectError(ck_segment(ds.get(), options.data(), options.size(), null_id,
-                         risk, 1, nullptr, &out),
+  ExpectError(ck_segments_compute(ds.get(), options.data(), options.size(),
+                                  null_id, risk, 1, nullptr, &out),
               CK_INVALID_ARGUMENT, kFn, "argument 'risk_ids[0]' is NULL");
-  ExpectError(
-      ck_segment(ds.get(), "\xff\xff", 2, nullptr, nullptr, 0, nullptr, &out),
-      CK_INVALID_ARGUMENT, kFn, "not a serialized");
-  ExpectError(ck_segment(ds.get(), options.data(), options.size(), ids, risk, 1,
-                         nullptr, &out),
+  ExpectError(ck_segments_compute(ds.get(), "\xff\xff", 2, nullptr, nullptr, 0,
+                                  nullptr, &out),
+              CK_INVALID_ARGUMENT, kFn, "not a serialized");
+  ExpectError(ck_segments_compute(ds.get(), options.data(), options.size(), ids,
+                                  risk, 1, nullptr, &out),
               CK_INVALID_ARGUMENT, kFn,
               "risk.customer_ids[0]: unknown customer 'nobody'");
   EXPECT_EQ(out, nullptr);
@@ -2163,19 +2211,19 @@ TEST(CApiSegment, RejectsBadArguments) {
       FromText("churnkit.v1.SegmentOptions",
                R"(as_of: "2024-07-01" tiers { a_share: 1.5 })")
           ->SerializeAsString();
-  ExpectError(ck_segment(ds.get(), bad_tiers.data(), bad_tiers.size(), nullptr,
-                         nullptr, 0, nullptr, &out),
+  ExpectError(ck_segments_compute(ds.get(), bad_tiers.data(), bad_tiers.size(),
+                                  nullptr, nullptr, 0, nullptr, &out),
               CK_INVALID_ARGUMENT, kFn, "tiers.a_share: must be in (0, 1]");
   ck_assessor_t* assessor_raw = nullptr;
-  ASSERT_CK_OK(ck_assessor_create(nullptr, &assessor_raw));
+  ASSERT_CK_OK(ck_assessor_create(nullptr, 0, &assessor_raw));
   AssessorPtr assessor(assessor_raw);
   ck_assessment_t* assessment_raw = nullptr;
-  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0,
-                         &assessment_raw));
+  ASSERT_CK_OK(ck_assessor_assess(assessor.get(), ds.get(), 1719792000, nullptr,
+                                  0, &assessment_raw));
   AssessmentPtr assessment(assessment_raw);
-  ExpectError(
-      ck_segment(ds.get(), nullptr, 0, ids, risk, 1, assessment.get(), &out),
-      CK_INVALID_ARGUMENT, kFn, "not both");
+  ExpectError(ck_segments_compute(ds.get(), nullptr, 0, ids, risk, 1,
+                                  assessment.get(), &out),
+              CK_INVALID_ARGUMENT, kFn, "not both");
   EXPECT_EQ(out, nullptr);
 }
 
@@ -2183,16 +2231,16 @@ TEST(CApiSegment, SegmentsFromAnAssessmentOrFromArrays) {
   DatasetPtr ds = ExampleData();
   ASSERT_NE(ds, nullptr);
   ck_assessor_t* assessor_raw = nullptr;
-  ASSERT_CK_OK(ck_assessor_create(nullptr, &assessor_raw));
+  ASSERT_CK_OK(ck_assessor_create(nullptr, 0, &assessor_raw));
   AssessorPtr assessor(assessor_raw);
   ck_assessment_t* assessment_raw = nullptr;
-  ASSERT_CK_OK(ck_assess(assessor.get(), ds.get(), 1719792000, nullptr, 0,
-                         &assessment_raw));
+  ASSERT_CK_OK(ck_assessor_assess(assessor.get(), ds.get(), 1719792000, nullptr,
+                                  0, &assessment_raw));
   AssessmentPtr assessment(assessment_raw);
   // No options: every default, as of the assessment's date.
   ck_buffer_t* raw = nullptr;
-  ASSERT_CK_OK(ck_segment(ds.get(), nullptr, 0, nullptr, nullptr, 0,
-                          assessment.get(), &raw));
+  ASSERT_CK_OK(ck_segments_compute(ds.get(), nullptr, 0, nullptr, nullptr, 0,
+                                   assessment.get(), &raw));
   BufferPtr buffer(raw);
   std::unique_ptr<pb::Message> r =
       Decode("churnkit.v1.SegmentReport", buffer.get());
@@ -2218,8 +2266,9 @@ TEST(CApiSegment, SegmentsFromAnAssessmentOrFromArrays) {
   const std::string options =
       FromText("churnkit.v1.SegmentOptions", R"(as_of: "2024-07-01")")
           ->SerializeAsString();
-  ASSERT_CK_OK(ck_segment(ds.get(), options.data(), options.size(), ids.data(),
-                          scores.data(), n, nullptr, &raw));
+  ASSERT_CK_OK(ck_segments_compute(ds.get(), options.data(), options.size(),
+                                   ids.data(), scores.data(), n, nullptr,
+                                   &raw));
   BufferPtr from_arrays(raw);
   std::unique_ptr<pb::Message> a =
       Decode("churnkit.v1.SegmentReport", from_arrays.get());
@@ -2262,7 +2311,7 @@ TEST(CApiClv, FitsCdnowAndPredictsIntoCallerBuffers) {
   const size_t n = d.x.size();
   ck_buffer_t* raw = nullptr;
   ASSERT_CK_OK(ck_clv_fit(d.x.data(), d.tx.data(), d.t.data(), d.m.data(), n,
-                          nullptr, &raw));
+                          nullptr, 0, &raw));
   BufferPtr model(raw);
   std::unique_ptr<pb::Message> m = Decode("churnkit.v1.ClvModel", raw);
   const pb::Reflection* refl = m->GetReflection();
@@ -2279,10 +2328,11 @@ TEST(CApiClv, FitsCdnowAndPredictsIntoCallerBuffers) {
   EXPECT_EQ(Int64Field(gg, "num_customers"), 946);
 
   std::vector<double> alive(n, -1), purchases(n, -1), spend(n, -1), clv(n, -1);
-  ASSERT_CK_OK(ck_clv_predict(ck_buffer_data(raw), ck_buffer_size(raw),
-                              d.x.data(), d.tx.data(), d.t.data(), d.m.data(),
-                              n, "horizon: 52 margin: 0.5", alive.data(),
-                              purchases.data(), spend.data(), clv.data()));
+  ASSERT_CK_OK(
+      ck_clv_predict(ck_buffer_data(raw), ck_buffer_size(raw), d.x.data(),
+                     d.tx.data(), d.t.data(), d.m.data(), n,
+                     MSG("ClvPredictOptions", "horizon: 52 margin: 0.5"),
+                     alive.data(), purchases.data(), spend.data(), clv.data()));
   for (size_t i = 0; i < n; ++i) {
     ASSERT_TRUE(alive[i] > 0 && alive[i] <= 1) << i;
     ASSERT_GT(purchases[i], 0) << i;
@@ -2291,10 +2341,11 @@ TEST(CApiClv, FitsCdnowAndPredictsIntoCallerBuffers) {
   }
   // Outputs may be skipped.
   std::vector<double> only(n, -1);
-  ASSERT_CK_OK(ck_clv_predict(ck_buffer_data(raw), ck_buffer_size(raw),
-                              d.x.data(), d.tx.data(), d.t.data(), d.m.data(),
-                              n, "horizon: 52 margin: 0.5", nullptr, nullptr,
-                              nullptr, only.data()));
+  ASSERT_CK_OK(
+      ck_clv_predict(ck_buffer_data(raw), ck_buffer_size(raw), d.x.data(),
+                     d.tx.data(), d.t.data(), d.m.data(), n,
+                     MSG("ClvPredictOptions", "horizon: 52 margin: 0.5"),
+                     nullptr, nullptr, nullptr, only.data()));
   EXPECT_EQ(only, clv);
 }
 
@@ -2308,7 +2359,8 @@ TEST(CApiClv, SummarisesADataSet) {
   int64_t as_of = 0;
   ASSERT_CK_OK(ck_time_parse("2030-01-01", &as_of));
   ck_buffer_t* raw = nullptr;
-  ASSERT_CK_OK(ck_clv_summaries(ds.get(), as_of, "time_unit: CLV_WEEKS", &raw));
+  ASSERT_CK_OK(ck_clv_summaries(
+      ds.get(), as_of, MSG("RfmOptions", "time_unit: CLV_WEEKS"), &raw));
   BufferPtr owned(raw);
   std::unique_ptr<pb::Message> s = Decode("churnkit.v1.RfmSummaries", raw);
   const pb::FieldDescriptor* customers =
@@ -2320,17 +2372,20 @@ TEST(CApiClv, SummarisesADataSet) {
             n);
 
   constexpr char kFn[] = "ck_clv_summaries";
-  ExpectNullArgument(ck_clv_summaries(ds.get(), as_of, nullptr, nullptr), kFn,
-                     "out");
+  ExpectNullArgument(ck_clv_summaries(ds.get(), as_of, nullptr, 0, nullptr),
+                     kFn, "out");
   raw = Poison<ck_buffer_t>();
-  ExpectNullArgument(ck_clv_summaries(nullptr, as_of, nullptr, &raw), kFn,
+  ExpectNullArgument(ck_clv_summaries(nullptr, as_of, nullptr, 0, &raw), kFn,
                      "dataset");
   EXPECT_EQ(raw, nullptr);
-  ExpectError(ck_clv_summaries(ds.get(), as_of, "time_unit: 9", &raw),
+  ExpectError(ck_clv_summaries(ds.get(), as_of,
+                               MSG("RfmOptions", "time_unit: 9"), &raw),
               CK_INVALID_ARGUMENT, kFn, "time_unit: unknown value");
-  ExpectError(ck_clv_summaries(ds.get(), as_of, "unit: 1", &raw),
-              CK_INVALID_ARGUMENT, kFn, "argument 'options_textproto'");
-  ExpectError(ck_clv_summaries(ds.get(), as_of, "orders { kinds: 99 }", &raw),
+  ExpectError(
+      ck_clv_summaries(ds.get(), as_of, kGarbage, sizeof kGarbage - 1, &raw),
+      CK_INVALID_ARGUMENT, kFn, "argument 'options'");
+  ExpectError(ck_clv_summaries(ds.get(), as_of,
+                               MSG("RfmOptions", "orders { kinds: 99 }"), &raw),
               CK_INVALID_ARGUMENT, kFn, "orders");
 }
 
@@ -2339,35 +2394,38 @@ TEST(CApiClv, RejectsNullAndInvalidArguments) {
                m[] = {0, 20, 15};
   ck_buffer_t* raw = Poison<ck_buffer_t>();
   constexpr char kFit[] = "ck_clv_fit";
-  ExpectNullArgument(ck_clv_fit(x, tx, t, m, 3, nullptr, nullptr), kFit, "out");
-  ExpectNullArgument(ck_clv_fit(nullptr, tx, t, m, 3, nullptr, &raw), kFit,
+  ExpectNullArgument(ck_clv_fit(x, tx, t, m, 3, nullptr, 0, nullptr), kFit,
+                     "out");
+  ExpectNullArgument(ck_clv_fit(nullptr, tx, t, m, 3, nullptr, 0, &raw), kFit,
                      "frequency");
   EXPECT_EQ(raw, nullptr);
-  ExpectNullArgument(ck_clv_fit(x, nullptr, t, m, 3, nullptr, &raw), kFit,
+  ExpectNullArgument(ck_clv_fit(x, nullptr, t, m, 3, nullptr, 0, &raw), kFit,
                      "recency");
-  ExpectNullArgument(ck_clv_fit(x, tx, nullptr, m, 3, nullptr, &raw), kFit,
+  ExpectNullArgument(ck_clv_fit(x, tx, nullptr, m, 3, nullptr, 0, &raw), kFit,
                      "age");
-  ExpectError(ck_clv_fit(x, tx, t, m, 0, nullptr, &raw), CK_INVALID_ARGUMENT,
+  ExpectError(ck_clv_fit(x, tx, t, m, 0, nullptr, 0, &raw), CK_INVALID_ARGUMENT,
               kFit, "argument 'n' is 0");
   const double bad_tx[] = {0, 12, 3};
-  ExpectError(ck_clv_fit(x, bad_tx, t, m, 3, nullptr, &raw),
+  ExpectError(ck_clv_fit(x, bad_tx, t, m, 3, nullptr, 0, &raw),
               CK_INVALID_ARGUMENT, kFit, "customer 1: recency 12 > age 10");
   const double nan_t[] = {10, NAN, 8};
-  ExpectError(ck_clv_fit(x, tx, nan_t, m, 3, nullptr, &raw),
+  ExpectError(ck_clv_fit(x, tx, nan_t, m, 3, nullptr, 0, &raw),
               CK_INVALID_ARGUMENT, kFit, "customer 1: age nan");
   const double negative_m[] = {0, -1, 15};
-  ExpectError(ck_clv_fit(x, tx, t, negative_m, 3, nullptr, &raw),
+  ExpectError(ck_clv_fit(x, tx, t, negative_m, 3, nullptr, 0, &raw),
               CK_INVALID_ARGUMENT, kFit, "customer 1: monetary -1");
   const double none[] = {0, 0, 0}, none_tx[] = {0, 0, 0};
-  ExpectError(ck_clv_fit(none, none_tx, t, nullptr, 3, nullptr, &raw),
+  ExpectError(ck_clv_fit(none, none_tx, t, nullptr, 3, nullptr, 0, &raw),
               CK_FAILED_PRECONDITION, kFit, "no customer has a repeat");
-  ExpectError(ck_clv_fit(x, tx, t, m, 3, "penalizer_coef: -1", &raw),
+  ExpectError(ck_clv_fit(x, tx, t, m, 3,
+                         MSG("ClvFitOptions", "penalizer_coef: -1"), &raw),
               CK_INVALID_ARGUMENT, kFit, "penalizer_coef");
-  ExpectError(ck_clv_fit(x, tx, t, m, 3, "nonsense", &raw), CK_INVALID_ARGUMENT,
-              kFit, "argument 'options_textproto'");
+  ExpectError(ck_clv_fit(x, tx, t, m, 3, kGarbage, sizeof kGarbage - 1, &raw),
+              CK_INVALID_ARGUMENT, kFit, "argument 'options'");
 
   // A penalty keeps three customers' fit finite.
-  ASSERT_CK_OK(ck_clv_fit(x, tx, t, m, 3, "penalizer_coef: 0.1", &raw));
+  ASSERT_CK_OK(ck_clv_fit(x, tx, t, m, 3,
+                          MSG("ClvFitOptions", "penalizer_coef: 0.1"), &raw));
   BufferPtr fitted(raw);
   // A model to predict with, CDNOW-like.
   const std::string model =
@@ -2379,29 +2437,38 @@ TEST(CApiClv, RejectsNullAndInvalidArguments) {
   const size_t size = model.size();
   double out[3] = {-1, -1, -1};
   constexpr char kPredict[] = "ck_clv_predict";
-  ExpectNullArgument(ck_clv_predict(nullptr, 0, x, tx, t, m, 3, "horizon: 5",
-                                    out, out, out, out),
+  ExpectNullArgument(ck_clv_predict(nullptr, 0, x, tx, t, m, 3,
+                                    MSG("ClvPredictOptions", "horizon: 5"), out,
+                                    out, out, out),
                      kPredict, "model");
   ExpectNullArgument(ck_clv_predict(bytes, size, x, tx, t, nullptr, 3,
-                                    "horizon: 5", out, out, out, out),
+                                    MSG("ClvPredictOptions", "horizon: 5"), out,
+                                    out, out, out),
                      kPredict, "monetary");
   ExpectNullArgument(ck_clv_predict(bytes, size, x, nullptr, t, m, 3,
-                                    "horizon: 5", out, out, out, out),
+                                    MSG("ClvPredictOptions", "horizon: 5"), out,
+                                    out, out, out),
                      kPredict, "recency");
-  ExpectNullArgument(
-      ck_clv_predict(bytes, size, x, tx, t, m, 3, nullptr, out, out, out, out),
-      kPredict, "options_textproto");
-  ExpectError(ck_clv_predict("garbage", 7, x, tx, t, m, 3, "horizon: 5", out,
-                             out, out, out),
+  ExpectNullArgument(ck_clv_predict(bytes, size, x, tx, t, m, 3, nullptr, 3,
+                                    out, out, out, out),
+                     kPredict, "options");
+  ExpectError(ck_clv_predict(bytes, size, x, tx, t, m, 3, nullptr, 0, out, out,
+                             out, out),
+              CK_INVALID_ARGUMENT, kPredict, "horizon");
+  ExpectError(ck_clv_predict("garbage", 7, x, tx, t, m, 3,
+                             MSG("ClvPredictOptions", "horizon: 5"), out, out,
+                             out, out),
               CK_INVALID_ARGUMENT, kPredict, "not a churnkit.v1.ClvModel");
-  ExpectError(
-      ck_clv_predict(bytes, size, x, tx, t, m, 3, "", out, out, out, out),
-      CK_INVALID_ARGUMENT, kPredict, "horizon");
-  ExpectError(ck_clv_predict(bytes, size, x, bad_tx, t, m, 3, "horizon: 5", out,
-                             out, out, out),
+  ExpectError(ck_clv_predict(bytes, size, x, tx, t, m, 3,
+                             MSG("ClvPredictOptions", ""), out, out, out, out),
+              CK_INVALID_ARGUMENT, kPredict, "horizon");
+  ExpectError(ck_clv_predict(bytes, size, x, bad_tx, t, m, 3,
+                             MSG("ClvPredictOptions", "horizon: 5"), out, out,
+                             out, out),
               CK_INVALID_ARGUMENT, kPredict, "recency 12 > age 10");
   EXPECT_EQ(out[0], -1);  // untouched on error
-  ASSERT_CK_OK(ck_clv_predict(bytes, size, x, tx, t, m, 3, "horizon: 5", out,
+  ASSERT_CK_OK(ck_clv_predict(bytes, size, x, tx, t, m, 3,
+                              MSG("ClvPredictOptions", "horizon: 5"), out,
                               nullptr, nullptr, nullptr));
   EXPECT_EQ(out[0], 1.0);  // no repeat purchase: alive by assumption
 }
@@ -2412,15 +2479,15 @@ TEST(CApiPanel, BuildsLabelledRowsPerDateAndRejectsBadArguments) {
   DatasetPtr ds = ExampleData();
   ASSERT_NE(ds, nullptr);
   ck_features_t* f = nullptr;
-  ASSERT_CK_OK(ck_features_create(nullptr, &f));
+  ASSERT_CK_OK(ck_features_create(nullptr, 0, &f));
   FeaturesPtr features(f);
   int64_t dates[2] = {0, 0};
   // The last date's horizon must end by the export's last event.
   ASSERT_CK_OK(ck_time_parse("2024-04-01", &dates[0]));
   ASSERT_CK_OK(ck_time_parse("2024-05-25", &dates[1]));
   ck_matrix_t* raw = nullptr;
-  ASSERT_CK_OK(
-      ck_training_panel(features.get(), ds.get(), nullptr, dates, 2, 30, &raw));
+  ASSERT_CK_OK(ck_features_compute_panel(features.get(), ds.get(), nullptr, 0,
+                                         dates, 2, 30, &raw));
   MatrixPtr panel(raw);
   size_t rows = 0, cols = 0;
   ASSERT_CK_OK(ck_matrix_shape(panel.get(), &rows, &cols));
@@ -2456,52 +2523,56 @@ TEST(CApiPanel, BuildsLabelledRowsPerDateAndRejectsBadArguments) {
   EXPECT_EQ(labels, nullptr);
 
   ck_matrix_t* out = Poison<ck_matrix_t>();
-  ExpectNullArgument(
-      ck_training_panel(nullptr, ds.get(), nullptr, dates, 2, 30, &out),
-      "ck_training_panel", "features");
+  ExpectNullArgument(ck_features_compute_panel(nullptr, ds.get(), nullptr, 0,
+                                               dates, 2, 30, &out),
+                     "ck_features_compute_panel", "features");
   EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_features_compute_panel(features.get(), nullptr, nullptr,
+                                               0, dates, 2, 30, &out),
+                     "ck_features_compute_panel", "dataset");
   ExpectNullArgument(
-      ck_training_panel(features.get(), nullptr, nullptr, dates, 2, 30, &out),
-      "ck_training_panel", "dataset");
-  ExpectNullArgument(ck_training_panel(features.get(), ds.get(), nullptr,
-                                       nullptr, 2, 30, &out),
-                     "ck_training_panel", "dates");
-  ExpectNullArgument(ck_training_panel(features.get(), ds.get(), nullptr, dates,
-                                       2, 30, nullptr),
-                     "ck_training_panel", "out");
+      ck_features_compute_panel(features.get(), ds.get(), nullptr, 0, nullptr,
+                                2, 30, &out),
+      "ck_features_compute_panel", "dates");
+  ExpectNullArgument(
+      ck_features_compute_panel(features.get(), ds.get(), nullptr, 0, dates, 2,
+                                30, nullptr),
+      "ck_features_compute_panel", "out");
   const int64_t backwards[2] = {dates[1], dates[0]};
-  ExpectError(ck_training_panel(features.get(), ds.get(), nullptr, backwards, 2,
-                                30, &out),
-              CK_INVALID_ARGUMENT, "ck_training_panel", "");
+  ExpectError(ck_features_compute_panel(features.get(), ds.get(), nullptr, 0,
+                                        backwards, 2, 30, &out),
+              CK_INVALID_ARGUMENT, "ck_features_compute_panel", "");
+  ExpectError(ck_features_compute_panel(features.get(), ds.get(), nullptr, 0,
+                                        dates, 0, 30, &out),
+              CK_INVALID_ARGUMENT, "ck_features_compute_panel", "");
+  ExpectError(ck_features_compute_panel(features.get(), ds.get(), nullptr, 0,
+                                        dates, 2, 0, &out),
+              CK_INVALID_ARGUMENT, "ck_features_compute_panel", "horizon");
   ExpectError(
-      ck_training_panel(features.get(), ds.get(), nullptr, dates, 0, 30, &out),
-      CK_INVALID_ARGUMENT, "ck_training_panel", "");
-  ExpectError(
-      ck_training_panel(features.get(), ds.get(), nullptr, dates, 2, 0, &out),
-      CK_INVALID_ARGUMENT, "ck_training_panel", "horizon");
-  ExpectError(ck_training_panel(features.get(), ds.get(), "passive { x: 1 }",
-                                dates, 2, 30, &out),
-              CK_INVALID_ARGUMENT, "ck_training_panel", "definition_textproto");
+      ck_features_compute_panel(features.get(), ds.get(), kGarbage,
+                                sizeof kGarbage - 1, dates, 2, 30, &out),
+      CK_INVALID_ARGUMENT, "ck_features_compute_panel",
+      "argument 'definition'");
 }
 
 TEST(CApiAssess, WithAModelEveryCustomerGetsAChurnProbability) {
   DatasetPtr ds = ExampleData();
   ck_assessor_t* a = nullptr;
-  ASSERT_CK_OK(ck_assessor_create(nullptr, &a));
+  ASSERT_CK_OK(ck_assessor_create(nullptr, 0, &a));
   AssessorPtr assessor(a);
   Matrix t = Training();
   t.names = {"logins_30d", "orders_90d"};  // both computed by the assessor
   ck_model_t* m = nullptr;
-  ASSERT_CK_OK(
-      ck_model_fit(t.x.data(), t.rows, 2, t.names.data(), t.y.data(), "", &m));
+  ASSERT_CK_OK(ck_model_fit(t.x.data(), t.rows, 2, t.names.data(), t.y.data(),
+                            MSG("FitOptions", ""), &m));
   ModelPtr model(m);
   const int64_t as_of = 1719792000;  // 2024-07-01
   ck_assessment_t* raw = nullptr;
-  ASSERT_CK_OK(ck_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
-                                    model.get(), &raw));
+  ASSERT_CK_OK(ck_assessor_assess_with_model(assessor.get(), ds.get(), as_of,
+                                             nullptr, 0, model.get(), &raw));
   AssessmentPtr with(raw);
-  ASSERT_CK_OK(ck_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
-                                    nullptr, &raw));
+  ASSERT_CK_OK(ck_assessor_assess_with_model(assessor.get(), ds.get(), as_of,
+                                             nullptr, 0, nullptr, &raw));
   AssessmentPtr without(raw);
   size_t n = 0;
   ASSERT_CK_OK(ck_assessment_num_customers(with.get(), &n));
@@ -2524,19 +2595,22 @@ TEST(CApiAssess, WithAModelEveryCustomerGetsAChurnProbability) {
                      "ck_assessment_churn_probability", "out");
   // A model over a feature the assessor does not compute.
   ASSERT_CK_OK(ck_model_fit(t.x.data(), t.rows, 2, Training().names.data(),
-                            t.y.data(), "", &m));
+                            t.y.data(), MSG("FitOptions", ""), &m));
   ModelPtr foreign(m);
   ck_assessment_t* out = Poison<ck_assessment_t>();
-  ExpectError(ck_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
-                                   foreign.get(), &out),
-              CK_INVALID_ARGUMENT, "ck_assess_with_model", "'tickets_90d'");
+  ExpectError(ck_assessor_assess_with_model(assessor.get(), ds.get(), as_of,
+                                            nullptr, 0, foreign.get(), &out),
+              CK_INVALID_ARGUMENT, "ck_assessor_assess_with_model",
+              "'tickets_90d'");
   EXPECT_EQ(out, nullptr);
-  ExpectNullArgument(ck_assess_with_model(nullptr, ds.get(), as_of, nullptr, 0,
-                                          model.get(), &out),
-                     "ck_assess_with_model", "assessor");
-  ExpectNullArgument(ck_assess_with_model(assessor.get(), ds.get(), as_of,
-                                          nullptr, 0, model.get(), nullptr),
-                     "ck_assess_with_model", "out");
+  ExpectNullArgument(
+      ck_assessor_assess_with_model(nullptr, ds.get(), as_of, nullptr, 0,
+                                    model.get(), &out),
+      "ck_assessor_assess_with_model", "assessor");
+  ExpectNullArgument(
+      ck_assessor_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
+                                    model.get(), nullptr),
+      "ck_assessor_assess_with_model", "out");
 }
 
 // ---- Hardening (issue 18) ---------------------------------------------------
@@ -2562,10 +2636,10 @@ TEST(CApiHardening, SizesBeyondAnyObjectAreInvalidArguments) {
   EXPECT_EQ(ds, nullptr);
   const double x[] = {1};
   ck_buffer_t* out = Poison<ck_buffer_t>();
-  ExpectError(ck_clv_fit(x, x, x, nullptr, SIZE_MAX / 2, nullptr, &out),
+  ExpectError(ck_clv_fit(x, x, x, nullptr, SIZE_MAX / 2, nullptr, 0, &out),
               CK_INVALID_ARGUMENT, "ck_clv_fit", "argument 'n'");
   ExpectError(ck_metrics_evaluate(reinterpret_cast<const uint8_t*>(&byte), x,
-                                  SIZE_MAX, nullptr, &out),
+                                  SIZE_MAX, nullptr, 0, &out),
               CK_INVALID_ARGUMENT, "ck_metrics_evaluate", "argument 'n'");
 }
 
@@ -2574,9 +2648,10 @@ TEST(CApiHardening, StrictLoadFailsOnADanglingSymlinkTable) {
   WriteFile(dir / "customers.csv", "id\nc1\n");
   fs::create_symlink(dir / "gone.csv", dir / "events.csv");
   ck_dataset_t* ds = Poison<ck_dataset_t>();
-  ExpectError(ck_dataset_load(CsvOptions(dir / "", "STRICT").c_str(), &ds),
-              CK_NOT_FOUND, "ck_dataset_load",
-              "events.csv: cannot open: a symbolic link to a missing file");
+  ExpectError(
+      ck_dataset_load(MSG("LoadOptions", CsvOptions(dir / "", "STRICT")), &ds),
+      CK_NOT_FOUND, "ck_dataset_load",
+      "events.csv: cannot open: a symbolic link to a missing file");
   EXPECT_EQ(ds, nullptr);
 }
 
@@ -2590,14 +2665,14 @@ TEST(CApiHardening, LastErrorIsValidUtf8) {
 
 TEST(CApiHardening, TwoProportionTestAtInt64MaxIsFinite) {
   double z = 0, p = 0;
-  EXPECT_CK_OK(ck_two_proportion_test(INT64_MAX, INT64_MAX, 0, INT64_MAX, &z,
-                                      &p, nullptr));
+  EXPECT_CK_OK(ck_stats_two_proportion_test(INT64_MAX, INT64_MAX, 0, INT64_MAX,
+                                            &z, &p, nullptr));
   EXPECT_TRUE(std::isfinite(z));
-  EXPECT_CK_OK(ck_two_proportion_test(INT64_MAX, INT64_MAX, INT64_MAX - 1,
-                                      INT64_MAX, &z, &p, nullptr));
+  EXPECT_CK_OK(ck_stats_two_proportion_test(INT64_MAX, INT64_MAX, INT64_MAX - 1,
+                                            INT64_MAX, &z, &p, nullptr));
   EXPECT_TRUE(std::isfinite(z));
-  EXPECT_EQ(ck_fisher_exact(INT64_MAX, INT64_MAX, 1, 1, &p, nullptr, nullptr,
-                            nullptr),
+  EXPECT_EQ(ck_stats_fisher_exact(INT64_MAX, INT64_MAX, 1, 1, &p, nullptr,
+                                  nullptr, nullptr),
             CK_INVALID_ARGUMENT);
 }
 
@@ -2611,13 +2686,14 @@ TEST(CApiHardening, BadModelBytesAreDataLoss) {
 TEST(CApiHardening, AnotherMessageIsNotAnAlertHistory) {
   DatasetPtr ds = ExampleData();
   ck_assessor_t* raw = nullptr;
-  ASSERT_CK_OK(ck_assessor_create("", &raw));
+  ASSERT_CK_OK(ck_assessor_create(MSG("AssessmentConfig", ""), &raw));
   AssessorPtr assessor(raw);
   ck_assessment_t* out = Poison<ck_assessment_t>();
   // Field 15 (fixed64): AlertHistory has no such field.
   const char other[] = "\x79\x01\x02\x03\x04\x05\x06\x07\x08";
-  ExpectError(ck_assess(assessor.get(), ds.get(), 1719792000, other, 9, &out),
-              CK_INVALID_ARGUMENT, "ck_assess", "another message");
+  ExpectError(
+      ck_assessor_assess(assessor.get(), ds.get(), 1719792000, other, 9, &out),
+      CK_INVALID_ARGUMENT, "ck_assessor_assess", "another message");
   EXPECT_EQ(out, nullptr);
 }
 
@@ -2628,15 +2704,16 @@ TEST(CApiHardening, AnotherMessageIsNotAnAlertHistory) {
 // C ABI.
 DatasetPtr GeneratedData(const TempDir& dir) {
   const std::string out = dir / "gen";
-  if (ck_generate(R"(customers: 500 seed: 5 start_date: "2024-01-01"
-                     end_date: "2025-06-30")",
-                  "csv", out.c_str()) != CK_OK) {
+  if (ck_dataset_generate(MSG("GeneratorConfig",
+                              R"(customers: 500 seed: 5 start_date: "2024-01-01"
+                     end_date: "2025-06-30")"),
+                          "csv", out.c_str()) != CK_OK) {
     ADD_FAILURE() << ck_last_error();
     return nullptr;
   }
   ck_dataset_t* raw = nullptr;
   const std::string options = "paths: \"" + out + "\"";
-  EXPECT_CK_OK(ck_dataset_load(options.c_str(), &raw));
+  EXPECT_CK_OK(ck_dataset_load(MSG("LoadOptions", options), &raw));
   return DatasetPtr(raw);
 }
 
@@ -2781,7 +2858,7 @@ TEST(CApiJobs, SegmentAndReportTakeBytesAndNameBadArguments) {
       FromText("churnkit.v1.ReportRequest", text)->SerializeAsString();
   ASSERT_CK_OK(ck_job_report(ds.get(), report.data(), report.size(), &raw));
   BufferPtr by_bytes(raw);
-  ASSERT_CK_OK(ck_report_churn(ds.get(), text.c_str(), &raw));
+  ASSERT_CK_OK(ck_report_churn(ds.get(), MSG("ReportRequest", text), &raw));
   BufferPtr by_text(raw);
   EXPECT_EQ(
       std::string(static_cast<const char*>(ck_buffer_data(by_bytes.get())),
@@ -2950,7 +3027,7 @@ TEST(CApiBulk, SerializesADatasetAndHandsOutEveryIdAtOnce) {
   EXPECT_EQ(split(ids.get()), CustomerIds(ds.get()));
 
   ck_features_t* f = nullptr;
-  ASSERT_CK_OK(ck_features_create(nullptr, &f));
+  ASSERT_CK_OK(ck_features_create(nullptr, 0, &f));
   FeaturesPtr features(f);
   int64_t as_of = 0;
   ASSERT_CK_OK(ck_time_parse("2024-05-01", &as_of));

@@ -2,10 +2,10 @@
 // bytes from the host. The first input byte picks one; the rest are the
 // bytes:
 //   0  ck_model_load               (a LogisticModel), then predict
-//   1  ck_assessor_create_proto    (an AssessmentConfig), then assess
-//   2  ck_assess                   (an AlertHistory)
-//   3  ck_abtest                   (ExperimentOptions)
-//   4  ck_segment                  (SegmentOptions)
+//   1  ck_assessor_create          (an AssessmentConfig), then assess
+//   2  ck_assessor_assess                   (an AlertHistory)
+//   3  ck_abtest_analyze                   (ExperimentOptions)
+//   4  ck_segments_compute                  (SegmentOptions)
 //   5  ck_clv_predict              (a ClvModel)
 //   6  ck_scorecard_learn          (ScorecardLearnOptions)
 //   7  ck_windows_suggest          (a WindowsRequest)
@@ -21,6 +21,17 @@
 //      replaced by a small CSV written once, so no other file is read)
 //  13  ck_proto_to_json, ck_proto_get, ck_proto_set (a TrainResult; the
 //      first byte picks the path)
+//  17  ck_features_create (a FeatureSet), then the features of the data set
+//  18  ck_labels_compute and ck_features_compute_panel (a ChurnDefinition)
+//  19  ck_report_churn             (a ReportRequest)
+//  20  ck_model_fit (FitOptions), then ck_model_explain (the bytes as a
+//      FeatureSet)
+//  21  ck_metrics_evaluate         (EvaluationOptions)
+//  22  ck_clv_summaries (RfmOptions), ck_clv_fit (ClvFitOptions) and
+//      ck_clv_predict (ClvPredictOptions)
+// ck_dataset_load and ck_dataset_generate take bytes too but read or write
+// the files their options name, so they are not fuzzed here (their parsing
+// is ck_proto_from_text's and the loaders have fuzz targets of their own).
 // Every call must return a status (never crash, leak or trip a sanitizer)
 // and, on success, hand back a usable result. The data set is a small
 // generated one, made once.
@@ -34,6 +45,9 @@
 
 #include "churnkit/c_api.h"
 #include "churnkit/c_api_experimental.h"
+#include "churnkit/v1/clv.pb.h"
+#include "churnkit/v1/generator.pb.h"
+#include "churnkit/v1/ingest.pb.h"
 #include "churnkit/v1/jobs.pb.h"
 #include "fuzz_util.h"
 
@@ -47,17 +61,45 @@ ck_dataset_t* Data() {
   static ck_dataset_t* data = [] {
     char dir[] = "/tmp/churnkit-fuzz-XXXXXX";
     Check(::mkdtemp(dir) != nullptr, "mkdtemp");
-    Check(ck_generate("customers: 60 seed: 3 start_date: \"2024-01-01\" "
-                      "end_date: \"2024-12-31\"",
-                      "pb", dir) == CK_OK,
+    churnkit::v1::GeneratorConfig config;
+    config.set_customers(60);
+    config.set_seed(3);
+    config.set_start_date("2024-01-01");
+    config.set_end_date("2024-12-31");
+    const std::string config_bytes = config.SerializeAsString();
+    Check(ck_dataset_generate(config_bytes.data(), config_bytes.size(), "pb",
+                              dir) == CK_OK,
           "generate the fuzz data set");
-    const std::string options =
-        std::string("paths: \"") + dir + "/records.pb\"";
+    churnkit::v1::LoadOptions options;
+    options.add_paths(std::string(dir) + "/records.pb");
+    const std::string options_bytes = options.SerializeAsString();
     ck_dataset_t* ds = nullptr;
-    Check(ck_dataset_load(options.c_str(), &ds) == CK_OK, "load it");
+    Check(ck_dataset_load(options_bytes.data(), options_bytes.size(), &ds) ==
+              CK_OK,
+          "load it");
     return ds;
   }();
   return data;
+}
+
+// A small labelled table of two columns (one with missing values) for the
+// model, scorecard and metrics cases.
+struct Table {
+  std::vector<double> x;  // row-major, 2 columns
+  std::vector<uint8_t> y;
+  const char* names[2] = {"logins_30d", "orders_90d"};
+};
+const Table& SmallTable() {
+  static const Table* table = [] {
+    auto* t = new Table;
+    for (int i = 0; i < 120; ++i) {
+      t->x.push_back(i % 13);
+      t->x.push_back(i % 7 == 0 ? NAN : (i * 5) % 11);
+      t->y.push_back((i % 13 + (i * 5) % 11 + i % 4) > 12);
+    }
+    return t;
+  }();
+  return *table;
 }
 
 // A small labelled table for ck_job_train_table, written once.
@@ -82,7 +124,7 @@ const std::string& TableFile() {
 ck_assessor_t* DefaultAssessor() {
   static ck_assessor_t* assessor = [] {
     ck_assessor_t* a = nullptr;
-    Check(ck_assessor_create(nullptr, &a) == CK_OK, "default assessor");
+    Check(ck_assessor_create(nullptr, 0, &a) == CK_OK, "default assessor");
     return a;
   }();
   return assessor;
@@ -100,7 +142,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 17;
+  const uint8_t selector = input[0] % 23;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -128,12 +170,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     }
     case 1: {
       ck_assessor_t* assessor = nullptr;
-      if (ck_assessor_create_proto(data, n, &assessor) != CK_OK) {
+      if (ck_assessor_create(data, n, &assessor) != CK_OK) {
         Check(assessor == nullptr, "no assessor on failure");
         break;
       }
       ck_assessment_t* a = nullptr;
-      if (ck_assess(assessor, Data(), kAsOf, nullptr, 0, &a) == CK_OK) {
+      if (ck_assessor_assess(assessor, Data(), kAsOf, nullptr, 0, &a) ==
+          CK_OK) {
         ck_buffer_t* bytes = nullptr;
         Check(ck_assessment_serialize(a, &bytes) == CK_OK, "serialize");
         Consume(bytes);
@@ -144,7 +187,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     }
     case 2: {
       ck_assessment_t* a = nullptr;
-      if (ck_assess(DefaultAssessor(), Data(), kAsOf, data, n, &a) == CK_OK) {
+      if (ck_assessor_assess(DefaultAssessor(), Data(), kAsOf, data, n, &a) ==
+          CK_OK) {
         ck_buffer_t* history = nullptr;
         Check(ck_assessment_history(a, &history) == CK_OK, "history");
         Consume(history);
@@ -156,13 +200,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     }
     case 3: {
       ck_buffer_t* out = nullptr;
-      if (ck_abtest(Data(), data, n, &out) == CK_OK) Consume(out);
+      if (ck_abtest_analyze(Data(), data, n, &out) == CK_OK) Consume(out);
       break;
     }
     case 4: {
       ck_buffer_t* out = nullptr;
-      if (ck_segment(Data(), data, n, nullptr, nullptr, 0, nullptr, &out) ==
-          CK_OK) {
+      if (ck_segments_compute(Data(), data, n, nullptr, nullptr, 0, nullptr,
+                              &out) == CK_OK) {
         Consume(out);
       }
       break;
@@ -170,9 +214,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     case 5: {
       const double frequency[3] = {0, 2, 5}, recency[3] = {0, 10, 30},
                    age[3] = {40, 40, 40}, monetary[3] = {0, 20, 35};
+      churnkit::v1::ClvPredictOptions options;
+      options.set_horizon(10);
+      const std::string horizon = options.SerializeAsString();
       double p_alive[3], purchases[3], spend[3], clv[3];
-      if (ck_clv_predict(data, n, frequency, recency, age, monetary, 3, nullptr,
-                         p_alive, purchases, spend, clv) == CK_OK) {
+      if (ck_clv_predict(data, n, frequency, recency, age, monetary, 3,
+                         horizon.data(), horizon.size(), p_alive, purchases,
+                         spend, clv) == CK_OK) {
         for (int i = 0; i < 3; ++i) {
           Check(!std::isnan(p_alive[i]) && !std::isnan(purchases[i]) &&
                     !std::isnan(spend[i]) && !std::isnan(clv[i]),
@@ -182,18 +230,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       break;
     }
     case 6: {
-      std::vector<double> x;
-      std::vector<uint8_t> y;
-      for (int i = 0; i < 120; ++i) {
-        x.push_back(i % 13);
-        x.push_back(i % 7 == 0 ? NAN : (i * 5) % 11);
-        y.push_back((i % 13 + (i * 5) % 11 + i % 4) > 12);
-      }
-      const char* names[2] = {"logins_30d", "orders_90d"};
+      const Table& t = SmallTable();
       ck_buffer_t* card = nullptr;
       ck_buffer_t* report = nullptr;
-      if (ck_scorecard_learn(x.data(), 120, 2, names, y.data(), data, n, &card,
-                             &report) == CK_OK) {
+      if (ck_scorecard_learn(t.x.data(), t.y.size(), 2, t.names, t.y.data(),
+                             data, n, &card, &report) == CK_OK) {
         Consume(card);
         Consume(report);
       }
@@ -287,6 +328,104 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       } else {
         Check(out == nullptr, "no result on failure");
       }
+      break;
+    }
+    case 17: {
+      ck_features_t* features = nullptr;
+      if (ck_features_create(data, n, &features) != CK_OK) {
+        Check(features == nullptr, "no feature set on failure");
+        break;
+      }
+      ck_matrix_t* matrix = nullptr;
+      if (ck_features_compute_matrix(features, Data(), kAsOf, &matrix) ==
+          CK_OK) {
+        size_t rows = 0, cols = 0;
+        Check(ck_matrix_shape(matrix, &rows, &cols) == CK_OK, "shape");
+        ck_matrix_free(matrix);
+      }
+      ck_features_free(features);
+      break;
+    }
+    case 18: {
+      ck_buffer_t* out = nullptr;
+      if (ck_labels_compute(Data(), data, n, kAsOf, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no labels on failure");
+      }
+      ck_features_t* features = nullptr;
+      Check(ck_features_create(nullptr, 0, &features) == CK_OK, "features");
+      const int64_t dates[2] = {kAsOf - 90 * 86400, kAsOf};
+      ck_matrix_t* panel = nullptr;
+      if (ck_features_compute_panel(features, Data(), data, n, dates, 2, 30,
+                                    &panel) == CK_OK) {
+        const uint8_t* labels = nullptr;
+        ck_matrix_labels(panel, &labels);
+        ck_matrix_free(panel);
+      } else {
+        Check(panel == nullptr, "no panel on failure");
+      }
+      ck_features_free(features);
+      break;
+    }
+    case 19: {
+      ck_buffer_t* out = nullptr;
+      if (ck_report_churn(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no report on failure");
+      }
+      break;
+    }
+    case 20: {
+      const Table& t = SmallTable();
+      ck_model_t* model = nullptr;
+      if (ck_model_fit(t.x.data(), t.y.size(), 2, t.names, t.y.data(), data, n,
+                       &model) != CK_OK) {
+        Check(model == nullptr, "no model on failure");
+        break;
+      }
+      ck_buffer_t* out = nullptr;
+      if (ck_model_explain(model, t.x.data(), 2, 2, t.names, 2, data, n,
+                           &out) == CK_OK) {
+        Consume(out);
+      }
+      ck_model_free(model);
+      break;
+    }
+    case 21: {
+      const Table& t = SmallTable();
+      std::vector<double> scores(t.y.size());
+      for (size_t i = 0; i < scores.size(); ++i) scores[i] = t.x[2 * i] / 13;
+      ck_buffer_t* out = nullptr;
+      if (ck_metrics_evaluate(t.y.data(), scores.data(), scores.size(), data, n,
+                              &out) == CK_OK) {
+        Consume(out);
+      }
+      break;
+    }
+    case 22: {
+      ck_buffer_t* out = nullptr;
+      if (ck_clv_summaries(Data(), kAsOf, data, n, &out) == CK_OK) {
+        Consume(out);
+      }
+      const double frequency[3] = {0, 2, 5}, recency[3] = {0, 10, 30},
+                   age[3] = {40, 40, 40}, monetary[3] = {0, 20, 35};
+      out = nullptr;
+      if (ck_clv_fit(frequency, recency, age, monetary, 3, data, n, &out) ==
+          CK_OK) {
+        Consume(out);
+      }
+      churnkit::v1::ClvModel model;
+      model.mutable_bg_nbd()->set_r(0.24);
+      model.mutable_bg_nbd()->set_alpha(4.4);
+      model.mutable_bg_nbd()->set_a(0.79);
+      model.mutable_bg_nbd()->set_b(2.4);
+      const std::string model_bytes = model.SerializeAsString();
+      double p_alive[3];
+      ck_clv_predict(model_bytes.data(), model_bytes.size(), frequency, recency,
+                     age, monetary, 3, data, n, p_alive, nullptr, nullptr,
+                     nullptr);
       break;
     }
     case 9: {

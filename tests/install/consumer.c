@@ -7,6 +7,8 @@
 int main(int argc, char** argv) {
   char options[4096];
   ck_dataset_t* ds = NULL;
+  ck_buffer_t* bytes = NULL;
+  ck_status s;
   size_t customers = 0, events = 0;
   if (argc != 2) {
     fprintf(stderr, "usage: consumer_c DIR\n");
@@ -18,8 +20,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   snprintf(options, sizeof options, "format: CSV paths: \"%s\"", argv[1]);
-  if (ck_dataset_load(options, &ds) != CK_OK ||
-      ck_dataset_num_customers(ds, &customers) != CK_OK ||
+  s = ck_proto_from_text("churnkit.v1.LoadOptions", options, &bytes);
+  if (s == CK_OK) {
+    s = ck_dataset_load(ck_buffer_data(bytes), ck_buffer_size(bytes), &ds);
+  }
+  ck_buffer_free(bytes);
+  if (s != CK_OK || ck_dataset_num_customers(ds, &customers) != CK_OK ||
       ck_dataset_num_events(ds, &events) != CK_OK) {
     fprintf(stderr, "consumer_c: %s\n", ck_last_error());
     ck_dataset_free(ds);

@@ -13,9 +13,13 @@
  *  4. Memory the library hands out is owned by the library: ck_buffer_t
  *     holds bytes until ck_buffer_free(); `const char*` results live as long
  *     as the handle they came from.
- *  5. Protobuf messages of package churnkit.v1 travel as serialized bytes,
- *     so hosts need not link protobuf. Configs may also be given in protobuf
- *     text format (const char*).
+ *  5. Protobuf messages of package churnkit.v1 -- options, configs,
+ *     requests and results alike -- travel as serialized bytes
+ *     (const void* x, size_t x_size), so hosts need not link protobuf. A NULL
+ *     pointer with size 0 (or any pointer with size 0) means the message's
+ *     defaults; NULL with a non-zero size is CK_INVALID_ARGUMENT. Hosts
+ *     without a protobuf library make the bytes from text format or JSON
+ *     with ck_proto_from_text / ck_proto_from_json (below).
  *  6. Thread-safety: functions taking a `const` handle may be called from
  *     many threads at once on the same handle; a non-const handle must not
  *     be shared without external locking. ck_last_error() is per thread.
@@ -109,6 +113,40 @@ CK_EXPORT size_t ck_buffer_size(const ck_buffer_t* buffer);
 /* Releases a buffer. NULL is a no-op. */
 CK_EXPORT void ck_buffer_free(ck_buffer_t* buffer);
 
+/* ======================= Messages: text and JSON ======================== */
+
+/* Converts a message in protobuf text format to its serialized bytes, for
+ * hosts that keep configs as text and call the byte-taking functions:
+ * `message_name` is the full name of a churnkit.v1 message (e.g.
+ * "churnkit.v1.TrainRequest"), `text` its text format (NULL or "": the
+ * empty message). *out receives the bytes; free them with ck_buffer_free().
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; a name that is not a
+ * churnkit.v1 message; text that does not parse, with line and column). */
+CK_EXPORT ck_status ck_proto_from_text(const char* message_name,
+                                       const char* text, ck_buffer_t** out);
+
+/* The same from JSON (protobuf's JSON mapping: proto or lowerCamel field
+ * names, enums by name, 64-bit integers as numbers or strings), for hosts
+ * that build requests as dictionaries (Python: json.dumps). Unknown fields
+ * are errors. NULL or "": the empty message.
+ * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; an unknown name;
+ * JSON that does not parse as the message, with the reason). */
+CK_EXPORT ck_status ck_proto_from_json(const char* message_name,
+                                       const char* json, ck_buffer_t** out);
+
+/* Converts serialized bytes of the churnkit.v1 message `message_name` to
+ * JSON (proto field names; fields at their default left out, 64-bit
+ * integers as strings, as protobuf's JSON mapping says), for hosts that
+ * read results without protobuf (Python: json.loads). NULL / 0 bytes are
+ * the empty message. *out receives the UTF-8 JSON text (not
+ * NUL-terminated; use ck_buffer_size); free it with ck_buffer_free().
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; an unknown name;
+ * data NULL with a non-zero size; bytes that are not that message). */
+CK_EXPORT ck_status ck_proto_to_json(const char* message_name, const void* data,
+                                     size_t size, ck_buffer_t** out);
+
 /* ======================= Datasets ======================================= */
 
 /* An immutable customer data set (customers, events, contacts, contracts,
@@ -119,20 +157,16 @@ typedef struct ck_dataset_t ck_dataset_t;
 #define CK_POLICY_LENIENT 2
 #define CK_POLICY_STRICT 1
 
-/* Loads a data set from files. `options_textproto` is a
- * churnkit.v1.LoadOptions message in protobuf text format, e.g.
+/* Loads a data set from files. `options` / `options_size` hold a
+ * serialized churnkit.v1.LoadOptions, e.g. from the text
  *   "format: CSV paths: \"examples/data\" validation { policy: STRICT }".
  * Under LENIENT (the default) bad rows are skipped and listed in the error
  * report; under STRICT the first one fails the call.
  * Errors: CK_INVALID_ARGUMENT (NULL argument, unparsable options, a bad row
  * under STRICT), CK_NOT_FOUND / CK_PERMISSION_DENIED (unreadable file).
  * On success *out owns a new handle; free it with ck_dataset_free(). */
-CK_EXPORT ck_status ck_dataset_load(const char* options_textproto,
+CK_EXPORT ck_status ck_dataset_load(const void* options, size_t options_size,
                                     ck_dataset_t** out);
-
-/* As ck_dataset_load, with serialized churnkit.v1.LoadOptions bytes. */
-CK_EXPORT ck_status ck_dataset_load_proto(const void* options, size_t size,
-                                          ck_dataset_t** out);
 
 /* Builds a data set from an in-memory stream of churnkit.v1.Record messages,
  * each preceded by its size as a varint (the PB file format). `policy` is
@@ -207,8 +241,8 @@ CK_EXPORT ck_status ck_dataset_write(const ck_dataset_t* dataset,
  * table files; "jsonl" / "pb": out_dir/records.jsonl or records.pb), the
  * ground truth in out_dir/truth.csv and, written last to mark a complete
  * run, the resolved config in out_dir/generator_config.textproto.
- * `config_textproto` is a churnkit.v1.GeneratorConfig in protobuf text
- * format; "" uses every default (1000 customers, seed 0, 2024-01-01 ..
+ * `config` / `config_size` hold a serialized churnkit.v1.GeneratorConfig;
+ * NULL / 0 uses every default (1000 customers, seed 0, 2024-01-01 ..
  * 2025-12-31). The same config always gives the same bytes. Files appear
  * only when complete; on failure none of this run's files is left.
  * Uses every core; blocks until done. Thread-safe (distinct out_dir).
@@ -216,8 +250,9 @@ CK_EXPORT ck_status ck_dataset_write(const ck_dataset_t* dataset,
  * -- the message names the field, e.g. "industries[2].share: ..." --,
  * unknown format, empty out_dir), CK_PERMISSION_DENIED / CK_NOT_FOUND /
  * CK_UNAVAILABLE (out_dir cannot be written). */
-CK_EXPORT ck_status ck_generate(const char* config_textproto,
-                                const char* format, const char* out_dir);
+CK_EXPORT ck_status ck_dataset_generate(const void* config, size_t config_size,
+                                        const char* format,
+                                        const char* out_dir);
 
 /* ======================= Time =========================================== */
 
@@ -236,13 +271,14 @@ typedef struct ck_features_t ck_features_t;
  * NaN marks a value that is not defined for the row (features.proto). */
 typedef struct ck_matrix_t ck_matrix_t;
 
-/* Compiles a churnkit.v1.FeatureSet given in protobuf text format; NULL
- * means the shipped default (configs/features/default.textproto: every
+/* Compiles a serialized churnkit.v1.FeatureSet; NULL / 0 means the shipped
+ * default (configs/features/default.textproto: every
  * warning signal of the domain notes).
- * Errors: CK_INVALID_ARGUMENT (NULL out; unparsable text; an invalid
- * feature, named by its path such as "features[3].window.window_days").
+ * Errors: CK_INVALID_ARGUMENT (NULL out; bytes that are not the message; an
+ * invalid feature, named by its path such as "features[3].window.window_days").
  * On success *out owns a new handle; free it with ck_features_free(). */
-CK_EXPORT ck_status ck_features_create(const char* feature_set_textproto,
+CK_EXPORT ck_status ck_features_create(const void* feature_set,
+                                       size_t feature_set_size,
                                        ck_features_t** out);
 /* Releases a feature set. NULL is a no-op. */
 CK_EXPORT void ck_features_free(ck_features_t* features);
@@ -308,8 +344,8 @@ CK_EXPORT void ck_matrix_free(ck_matrix_t* matrix);
  * has not churned at each of the `n_dates` strictly increasing `dates`
  * (seconds since the epoch; features see only events before each date),
  * each row labelled 1 when the customer churns within `horizon_days` after
- * its date, per a churnkit.v1.ChurnDefinition in protobuf text format
- * (NULL: the shipped default). Rows are in (date, customer) order; read
+ * its date, per a serialized churnkit.v1.ChurnDefinition (NULL / 0: the
+ * shipped default). Rows are in (date, customer) order; read
  * them with ck_matrix_data / ck_matrix_customer_id / ck_matrix_row_as_of
  * and the labels with ck_matrix_labels, then fit with ck_model_fit (use
  * ck_matrix_row_as_of to hold out the latest dates). Uses all cores;
@@ -318,24 +354,24 @@ CK_EXPORT void ck_matrix_free(ck_matrix_t* matrix);
  * Errors: CK_INVALID_ARGUMENT (NULL features/dataset/out; NULL dates with
  * n_dates > 0; no dates, dates out of order, horizon_days <= 0; an invalid
  * definition, named by its path). */
-CK_EXPORT ck_status ck_training_panel(const ck_features_t* features,
-                                      const ck_dataset_t* dataset,
-                                      const char* definition_textproto,
-                                      const int64_t* dates, size_t n_dates,
-                                      int32_t horizon_days, ck_matrix_t** out);
+CK_EXPORT ck_status ck_features_compute_panel(
+    const ck_features_t* features, const ck_dataset_t* dataset,
+    const void* definition, size_t definition_size, const int64_t* dates,
+    size_t n_dates, int32_t horizon_days, ck_matrix_t** out);
 
 /* ======================= Churn labels =================================== */
 
 /* Labels every customer as of `as_of`: active, passive or hidden churn per
- * a churnkit.v1.ChurnDefinition in protobuf text format (NULL: the shipped
+ * a serialized churnkit.v1.ChurnDefinition (NULL / 0: the shipped
  * default of the domain notes). *out receives a serialized
  * churnkit.v1.LabelSet (one CustomerLabel per customer, in data-set order);
  * free it with ck_buffer_free().
  * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; an invalid definition,
  * named by its path such as "passive[1].inactive_days"). */
 CK_EXPORT ck_status ck_labels_compute(const ck_dataset_t* dataset,
-                                      const char* definition_textproto,
-                                      int64_t as_of, ck_buffer_t** out);
+                                      const void* definition,
+                                      size_t definition_size, int64_t as_of,
+                                      ck_buffer_t** out);
 
 /* ======================= Reports ======================================== */
 
@@ -343,8 +379,8 @@ CK_EXPORT ck_status ck_labels_compute(const ck_dataset_t* dataset,
  * and retention rate of a period with the revenue lost, broken down by
  * customer attribute, churn type, reason and lifecycle stage; and, when
  * asked, a monthly trend, cohort retention tables and Kaplan-Meier
- * retention curves. `request_textproto` is a churnkit.v1.ReportRequest in
- * protobuf text format (proto/churnkit/v1/report.proto); NULL or "" means
+ * retention curves. `request` / `request_size` hold a serialized
+ * churnkit.v1.ReportRequest (proto/churnkit/v1/report.proto); NULL / 0 means
  * every default (the shipped churn definition, the year before the last
  * activity), e.g.
  *   "period { start: \"2024-01-01\" end: \"2024-07-01\" }"
@@ -353,12 +389,12 @@ CK_EXPORT ck_status ck_labels_compute(const ck_dataset_t* dataset,
  * rate over zero customers absent, never NaN); free it with
  * ck_buffer_free(). An empty data set gives a valid empty report. Uses all
  * cores unless the request sets `threads`; the dataset may be shared.
- * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; unparsable text; an
- * invalid request named by its field, e.g. "period.end: 2024-01-01 is not
- * after period.start 2024-02-01", "breakdowns[0]: unknown attribute
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; bytes that are not the
+ * message; an invalid request named by its field, e.g. "period.end: 2024-01-01
+ * is not after period.start 2024-02-01", "breakdowns[0]: unknown attribute
  * 'colour'", "definition.passive[0].inactive_days: must be > 0"). */
 CK_EXPORT ck_status ck_report_churn(const ck_dataset_t* dataset,
-                                    const char* request_textproto,
+                                    const void* request, size_t request_size,
                                     ck_buffer_t** out);
 
 /* ======================= Inactivity windows ============================= */
@@ -394,13 +430,12 @@ typedef struct ck_model_t ck_model_t;
 /* Fits a logistic model on a feature matrix in caller memory: `x` holds
  * `rows` rows of `cols` doubles, row-major, named by `column_names` (cols
  * NUL-terminated strings); `labels` holds rows values, 0 (retained) or 1
- * (churned). Nothing is kept past the call. `options_textproto` is a
- * churnkit.v1.FitOptions in protobuf text format; NULL or "" means the
- * defaults (L2 penalty, c = 1, Newton-Cholesky up to 64 columns), e.g.
- *   "penalty: PENALTY_L1 c: 0.1 missing_values: MISSING_IMPUTE_MEAN".
- * Features are standardized with the training means and scales, kept in the
- * model. Uses all cores unless the options set `threads`; the model is
- * bit-identical for any thread count.
+ * (churned). Nothing is kept past the call. `options` / `options_size` are a
+ * serialized churnkit.v1.FitOptions; NULL / 0 means the defaults (L2 penalty, c
+ * = 1, Newton-Cholesky up to 64 columns), e.g. "penalty: PENALTY_L1 c: 0.1
+ * missing_values: MISSING_IMPUTE_MEAN". Features are standardized with the
+ * training means and scales, kept in the model. Uses all cores unless the
+ * options set `threads`; the model is bit-identical for any thread count.
  * Errors: CK_INVALID_ARGUMENT (NULL argument, cols 0, a NULL or duplicate
  * column name, a label other than 0/1, a single class, a NaN or infinite
  * value named by row and column, unparsable or invalid options named by
@@ -409,9 +444,8 @@ typedef struct ck_model_t ck_model_t;
  * On success *out owns a new model; free it with ck_model_free(). */
 CK_EXPORT ck_status ck_model_fit(const double* x, size_t rows, size_t cols,
                                  const char* const* column_names,
-                                 const uint8_t* labels,
-                                 const char* options_textproto,
-                                 ck_model_t** out);
+                                 const uint8_t* labels, const void* options,
+                                 size_t options_size, ck_model_t** out);
 
 /* Churn probabilities of `rows` rows of `cols` doubles (row-major, caller
  * memory; NULL only when rows is 0) into `out`, which holds `out_size` =
@@ -431,19 +465,19 @@ CK_EXPORT ck_status ck_model_predict(const ck_model_t* model, const double* x,
  * probability and up to `top_k` risk-raising and `top_k` protective
  * reasons (coefficient x standardized value, against a customer at the
  * training means). Reason texts fill the {value} of each feature's
- * description in `feature_set_textproto` (a churnkit.v1.FeatureSet; NULL:
- * the shipped default feature set); other features read "name = value".
+ * description in `feature_set` (a serialized churnkit.v1.FeatureSet; NULL /
+ * 0: the shipped default feature set); other features read "name = value".
  * A feature whose coefficient's sign differs from its univariate direction
  * (an adjustment for correlated features) gives no reason; its
  * contribution is in Explanation.adjustment (docs/prediction.md).
  * Matrix arguments as ck_model_predict. Free *out with ck_buffer_free().
  * Errors: as ck_model_predict; CK_INVALID_ARGUMENT for unparsable
- * feature_set_textproto or top_k > 1000000. */
+ * feature_set bytes or top_k > 1000000. */
 CK_EXPORT ck_status ck_model_explain(const ck_model_t* model, const double* x,
                                      size_t rows, size_t cols,
                                      const char* const* column_names,
-                                     size_t top_k,
-                                     const char* feature_set_textproto,
+                                     size_t top_k, const void* feature_set,
+                                     size_t feature_set_size,
                                      ck_buffer_t** out);
 
 /* Number of features of a model and the name of feature `index`
@@ -476,7 +510,7 @@ CK_EXPORT void ck_model_free(ck_model_t* model);
  * (ties count half), average precision, log-loss and Brier (when every
  * score is a probability), lift and gains by decile, a reliability table
  * and the confusion matrix at a threshold, as scikit-learn computes them.
- * `options_textproto` is a churnkit.v1.EvaluationOptions (NULL or "": the
+ * `options` is a serialized churnkit.v1.EvaluationOptions (NULL / 0: the
  * defaults, threshold by maximum F1), e.g.
  *   "threshold_rule { rule: THRESHOLD_MIN_COST contact_cost: 50
  *    churn_loss: 1200 }".
@@ -487,8 +521,8 @@ CK_EXPORT void ck_model_free(ck_model_t* model);
  * CK_NOT_FOUND (no threshold reaches the target precision). */
 CK_EXPORT ck_status ck_metrics_evaluate(const uint8_t* labels,
                                         const double* scores, size_t n,
-                                        const char* options_textproto,
-                                        ck_buffer_t** out);
+                                        const void* options,
+                                        size_t options_size, ck_buffer_t** out);
 
 /* ======================= Learned scorecards ============================= */
 
@@ -504,7 +538,7 @@ CK_EXPORT ck_status ck_metrics_evaluate(const uint8_t* labels,
  * points at odds 1, 10 points to double them, a stratified 30% holdout).
  * holdout_from is refused: rows carry no as-of times here.
  * *scorecard_out receives a serialized churnkit.v1.Scorecard (to store,
- * or to use as the `scorecard` of an AssessmentConfig, in text format for
+ * or to use as the `scorecard` of an AssessmentConfig for
  * ck_assessor_create, when the columns are the assessment's features);
  * *report_out, unless report_out is NULL, a serialized
  * churnkit.v1.ScorecardReport (bins, WoE, information values, training and
@@ -539,10 +573,11 @@ CK_EXPORT ck_status ck_scorecard_learn(
  * non-zero size, bytes that are not an ExperimentOptions, an invalid option
  * named by its field, e.g. "alpha: must be in (0, 1)", "control_arm: 'X'
  * is not an arm of strategy 'call'"). */
-CK_EXPORT ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
-                              size_t options_size, ck_buffer_t** out);
+CK_EXPORT ck_status ck_abtest_analyze(const ck_dataset_t* dataset,
+                                      const void* options, size_t options_size,
+                                      ck_buffer_t** out);
 
-/* The statistics behind ck_abtest on plain counts: group i has
+/* The statistics behind ck_abtest_analyze on plain counts: group i has
  * `successes_i` of `trials_i`. Every output pointer may be NULL to skip it;
  * outputs are written only on success. Thread-safe.
  * Errors (CK_INVALID_ARGUMENT, naming the argument): a negative count,
@@ -552,38 +587,37 @@ CK_EXPORT ck_status ck_abtest(const ck_dataset_t* dataset, const void* options,
  * two-sided p-value and the one-sided p-value of p1 > p2. When every trial
  * of both groups succeeded, or none did, z = 0, p = 1 and the one-sided
  * p = 0.5 (never NaN). */
-CK_EXPORT ck_status ck_two_proportion_test(int64_t successes1, int64_t trials1,
-                                           int64_t successes2, int64_t trials2,
-                                           double* z, double* p_value,
-                                           double* p_value_greater);
+CK_EXPORT ck_status ck_stats_two_proportion_test(
+    int64_t successes1, int64_t trials1, int64_t successes2, int64_t trials2,
+    double* z, double* p_value, double* p_value_greater);
 
-/* Interval methods of ck_difference_interval. */
+/* Interval methods of ck_stats_difference_interval. */
 #define CK_INTERVAL_WALD 1
 #define CK_INTERVAL_NEWCOMBE 2
 
 /* Confidence interval of p1 - p2 at level 1 - alpha: CK_INTERVAL_WALD or
  * CK_INTERVAL_NEWCOMBE (Newcombe's hybrid score interval, method 10).
  * Errors: also an unknown method. */
-CK_EXPORT ck_status ck_difference_interval(int64_t successes1, int64_t trials1,
-                                           int64_t successes2, int64_t trials2,
-                                           double alpha, int method,
-                                           double* lower, double* upper);
+CK_EXPORT ck_status ck_stats_difference_interval(
+    int64_t successes1, int64_t trials1, int64_t successes2, int64_t trials2,
+    double alpha, int method, double* lower, double* upper);
 
 /* Fisher's exact test on the 2x2 table [[a, b], [c, d]]: the two-sided
  * p-value (as scipy.stats.fisher_exact), P(X <= a) and P(X >= a), and the
  * sample odds ratio a d / (b c): INFINITY when b c = 0 < a d, -1 when a row
  * or column sums to 0 (then every p-value is 1). Errors: a negative cell. */
-CK_EXPORT ck_status ck_fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d,
-                                    double* p_value, double* p_less,
-                                    double* p_greater, double* odds_ratio);
+CK_EXPORT ck_status ck_stats_fisher_exact(int64_t a, int64_t b, int64_t c,
+                                          int64_t d, double* p_value,
+                                          double* p_less, double* p_greater,
+                                          double* odds_ratio);
 
 /* Subjects per arm for a two-sided two-proportion z-test at `alpha` to
  * detect p1 vs p2 with probability `power` (Fleiss et al. 2003, without
  * continuity correction), rounded up, into *out.
  * Errors: NULL out, p1 or p2 outside [0, 1], p1 = p2, alpha or power
  * outside (0, 1), a size over 10^15. */
-CK_EXPORT ck_status ck_sample_size(double p1, double p2, double alpha,
-                                   double power, int64_t* out);
+CK_EXPORT ck_status ck_stats_sample_size(double p1, double p2, double alpha,
+                                         double power, int64_t* out);
 
 /* ======================= Assessment ===================================== */
 
@@ -599,22 +633,16 @@ typedef struct ck_assessor_t ck_assessor_t;
  * and tasks, plus the updated alert history. */
 typedef struct ck_assessment_t ck_assessment_t;
 
-/* Compiles a churnkit.v1.AssessmentConfig in protobuf text format; NULL or
- * "" means the shipped defaults (Zoho scorecard, domain rules and care
- * plan over the default features).
- * Errors: CK_INVALID_ARGUMENT (NULL out; unparsable text; an invalid part,
- * named by its path such as "rules.rules[0].when.compare.feature").
- * On success *out owns a new handle; free it with ck_assessor_free(). */
-CK_EXPORT ck_status ck_assessor_create(const char* config_textproto,
-                                       ck_assessor_t** out);
-/* As ck_assessor_create, with a serialized churnkit.v1.AssessmentConfig
- * (`size` bytes; NULL / 0 for the shipped defaults) -- e.g. a scorecard
- * from ck_scorecard_learn put into its `scorecard` field by a host without
- * a text-format printer.
+/* Compiles a serialized churnkit.v1.AssessmentConfig (`config_size`
+ * bytes; NULL / 0 means the shipped defaults: Zoho scorecard, domain rules
+ * and care plan over the default features) -- e.g. a scorecard from
+ * ck_scorecard_learn put into its `scorecard` field.
  * Errors: CK_INVALID_ARGUMENT (NULL out; NULL config with size > 0; bytes
- * that are not an AssessmentConfig; an invalid part, named by its path). */
-CK_EXPORT ck_status ck_assessor_create_proto(const void* config, size_t size,
-                                             ck_assessor_t** out);
+ * that are not an AssessmentConfig; an invalid part, named by its path
+ * such as "rules.rules[0].when.compare.feature").
+ * On success *out owns a new handle; free it with ck_assessor_free(). */
+CK_EXPORT ck_status ck_assessor_create(const void* config, size_t config_size,
+                                       ck_assessor_t** out);
 /* Releases an assessor. NULL is a no-op. */
 CK_EXPORT void ck_assessor_free(ck_assessor_t* assessor);
 
@@ -625,24 +653,23 @@ CK_EXPORT void ck_assessor_free(ck_assessor_t* assessor);
  * Errors: CK_INVALID_ARGUMENT (NULL, corrupt history, as_of before the
  * data). On success *out owns a new handle; free it with
  * ck_assessment_free(). */
-CK_EXPORT ck_status ck_assess(const ck_assessor_t* assessor,
-                              const ck_dataset_t* dataset, int64_t as_of,
-                              const void* history, size_t history_size,
-                              ck_assessment_t** out);
-/* As ck_assess, and with a churn model (may be NULL: then exactly
- * ck_assess) fitted on the assessor's features (e.g. on a ck_training_panel
- * of the same feature set): every customer gets its churn probability
- * (ck_assessment_churn_probability) and the model's three strongest risk
- * reasons (churn_reasons in the serialized Assessment). The model is only
- * read during the call.
- * Errors: as ck_assess; CK_INVALID_ARGUMENT when the model uses a feature
- * the assessor does not compute (named). */
-CK_EXPORT ck_status ck_assess_with_model(const ck_assessor_t* assessor,
-                                         const ck_dataset_t* dataset,
-                                         int64_t as_of, const void* history,
-                                         size_t history_size,
-                                         const ck_model_t* model,
-                                         ck_assessment_t** out);
+CK_EXPORT ck_status ck_assessor_assess(const ck_assessor_t* assessor,
+                                       const ck_dataset_t* dataset,
+                                       int64_t as_of, const void* history,
+                                       size_t history_size,
+                                       ck_assessment_t** out);
+/* As ck_assessor_assess, and with a churn model (may be NULL: then exactly
+ * ck_assessor_assess) fitted on the assessor's features (e.g. on a
+ * ck_features_compute_panel of the same feature set): every customer gets its
+ * churn probability (ck_assessment_churn_probability) and the model's three
+ * strongest risk reasons (churn_reasons in the serialized Assessment). The
+ * model is only read during the call. Errors: as ck_assessor_assess;
+ * CK_INVALID_ARGUMENT when the model uses a feature the assessor does not
+ * compute (named). */
+CK_EXPORT ck_status ck_assessor_assess_with_model(
+    const ck_assessor_t* assessor, const ck_dataset_t* dataset, int64_t as_of,
+    const void* history, size_t history_size, const ck_model_t* model,
+    ck_assessment_t** out);
 /* Releases an assessment. NULL is a no-op. */
 CK_EXPORT void ck_assessment_free(ck_assessment_t* assessment);
 
@@ -659,13 +686,13 @@ CK_EXPORT ck_status ck_assessment_customer(const ck_assessment_t* assessment,
                                            size_t* num_alerts,
                                            size_t* num_tasks);
 /* Churn probability of customer `index` from the model given to
- * ck_assess_with_model; NaN without a model.
+ * ck_assessor_assess_with_model; NaN without a model.
  * Errors: CK_INVALID_ARGUMENT (NULL), CK_OUT_OF_RANGE. */
 CK_EXPORT ck_status ck_assessment_churn_probability(
     const ck_assessment_t* assessment, size_t index, double* out);
 /* The whole result as serialized churnkit.v1.Assessment, and the updated
- * churnkit.v1.AlertHistory to pass to the next ck_assess. *out owns a new
- * buffer; free it with ck_buffer_free(). */
+ * churnkit.v1.AlertHistory to pass to the next ck_assessor_assess. *out owns a
+ * new buffer; free it with ck_buffer_free(). */
 CK_EXPORT ck_status ck_assessment_serialize(const ck_assessment_t* assessment,
                                             ck_buffer_t** out);
 CK_EXPORT ck_status ck_assessment_history(const ck_assessment_t* assessment,
@@ -675,14 +702,14 @@ CK_EXPORT ck_status ck_assessment_history(const ck_assessment_t* assessment,
 
 /* RFM summaries of every customer with an order before `as_of` (seconds
  * since the epoch; only events strictly before it count), docs/clv.md.
- * `options_textproto` is a churnkit.v1.RfmOptions (NULL or "": days, ORDER
+ * `options` is a serialized churnkit.v1.RfmOptions (NULL / 0: days, ORDER
  * events, same-day orders merged), e.g. "time_unit: CLV_WEEKS".
  * *out receives a serialized churnkit.v1.RfmSummaries; free it with
  * ck_buffer_free(). Thread-safe.
  * Errors: CK_INVALID_ARGUMENT (NULL argument, unparsable or invalid
  * options). */
 CK_EXPORT ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
-                                     const char* options_textproto,
+                                     const void* options, size_t options_size,
                                      ck_buffer_t** out);
 
 /* Fits BG/NBD (and Gamma-Gamma when `monetary` is not NULL) on `n`
@@ -690,8 +717,8 @@ CK_EXPORT ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
  * whole numbers), recency t_x and age T (one time unit, which the model's
  * alpha and later horizons share), monetary (mean repeat spend, >= 0;
  * repeat buyers with 0, who returned everything, are left out of the
- * Gamma-Gamma fit). Nothing is kept past the call. `options_textproto` is a
- * churnkit.v1.ClvFitOptions (NULL or "": no penalty, tolerance 1e-9).
+ * Gamma-Gamma fit). Nothing is kept past the call. `options` is a
+ * serialized churnkit.v1.ClvFitOptions (NULL / 0: no penalty, tolerance 1e-9).
  * *out receives a serialized churnkit.v1.ClvModel (gamma_gamma unset
  * without monetary); free it with ck_buffer_free(). Thread-safe.
  * Errors: CK_INVALID_ARGUMENT (NULL argument, n 0, a negative, NaN or
@@ -700,14 +727,14 @@ CK_EXPORT ck_status ck_clv_summaries(const ck_dataset_t* dataset, int64_t as_of,
  * frequency > 0, a degenerate likelihood, no convergence). */
 CK_EXPORT ck_status ck_clv_fit(const double* frequency, const double* recency,
                                const double* age, const double* monetary,
-                               size_t n, const char* options_textproto,
-                               ck_buffer_t** out);
+                               size_t n, const void* options,
+                               size_t options_size, ck_buffer_t** out);
 
 /* Predicts `n` customers under a model from ck_clv_fit (`model` /
  * `model_size`: the serialized churnkit.v1.ClvModel, copied). Arrays as
  * ck_clv_fit; `monetary` is required when the model has a Gamma-Gamma
  * part and ignored otherwise (spend and CLV are then 0).
- * `options_textproto` is a churnkit.v1.ClvPredictOptions and must set
+ * `options` is a serialized churnkit.v1.ClvPredictOptions and must set
  * horizon, e.g. "horizon: 52 margin: 0.3". Each output (n doubles, caller
  * memory) may be NULL to skip it: P(alive), expected purchases over the
  * horizon, expected spend per purchase, CLV. Outputs are always finite and
@@ -721,7 +748,7 @@ CK_EXPORT ck_status ck_clv_predict(const void* model, size_t model_size,
                                    const double* frequency,
                                    const double* recency, const double* age,
                                    const double* monetary, size_t n,
-                                   const char* options_textproto,
+                                   const void* options, size_t options_size,
                                    double* p_alive, double* expected_purchases,
                                    double* expected_spend, double* clv);
 
@@ -738,7 +765,7 @@ CK_EXPORT ck_status ck_clv_predict(const void* model, size_t model_size,
  *     SegmentOptions.risk.source (health score, colour, churn
  *     probability); both arrays are borrowed for the call; NULL only when
  *     num_risk is 0; every customer not churned needs a value;
- *   - `assessment`: a ck_assess() result (its scores, colours or churn
+ *   - `assessment`: a ck_assessor_assess() result (its scores, colours or churn
  *     probabilities, and its alerts and model reasons as evidence for the
  *     reasons of churn without a cancellation); as_of then defaults to the
  *     assessment's. Pass NULL arrays and 0 with it.
@@ -751,11 +778,10 @@ CK_EXPORT ck_status ck_clv_predict(const void* model, size_t model_size,
  * "tiers.a_share: must be in (0, 1], got 1.5"; an unknown or repeated risk
  * id, "risk.customer_ids[3]: unknown customer 'x'"; a NaN or out-of-range
  * value, "risk.values[2]: ..."; an active customer without a value). */
-CK_EXPORT ck_status ck_segment(const ck_dataset_t* dataset, const void* options,
-                               size_t options_size, const char* const* risk_ids,
-                               const double* risk, size_t num_risk,
-                               const ck_assessment_t* assessment,
-                               ck_buffer_t** out);
+CK_EXPORT ck_status ck_segments_compute(
+    const ck_dataset_t* dataset, const void* options, size_t options_size,
+    const char* const* risk_ids, const double* risk, size_t num_risk,
+    const ck_assessment_t* assessment, ck_buffer_t** out);
 
 #ifdef __cplusplus
 } /* extern "C" */

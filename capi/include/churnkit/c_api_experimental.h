@@ -24,28 +24,6 @@
 extern "C" {
 #endif
 
-/* ======================= Protobuf text format =========================== */
-
-/* Converts a message in protobuf text format to its serialized bytes, for
- * hosts that keep configs as text and call the byte-taking functions:
- * `message_name` is the full name of a churnkit.v1 message (e.g.
- * "churnkit.v1.TrainRequest"), `text` its text format (NULL or "": the
- * empty message). *out receives the bytes; free them with ck_buffer_free().
- * Thread-safe.
- * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; a name that is not a
- * churnkit.v1 message; text that does not parse, with line and column). */
-CK_EXPORT ck_status ck_proto_from_text(const char* message_name,
-                                       const char* text, ck_buffer_t** out);
-
-/* The same from JSON (protobuf's JSON mapping: proto or lowerCamel field
- * names, enums by name, 64-bit integers as numbers or strings), for hosts
- * that build requests as dictionaries (Python: json.dumps). Unknown fields
- * are errors. NULL or "": the empty message.
- * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; an unknown name;
- * JSON that does not parse as the message, with the reason). */
-CK_EXPORT ck_status ck_proto_from_json(const char* message_name,
-                                       const char* json, ck_buffer_t** out);
-
 /* Checks a config without data, as the call that uses it would, so a host
  * can refuse a bad config before a long load: `data` / `size` hold a
  * serialized churnkit.v1 message of `message_name` (NULL / 0: the empty
@@ -59,18 +37,6 @@ CK_EXPORT ck_status ck_proto_from_json(const char* message_name,
  * listing those that have one). */
 CK_EXPORT ck_status ck_config_validate(const char* message_name,
                                        const void* data, size_t size);
-
-/* Converts serialized bytes of the churnkit.v1 message `message_name` to
- * JSON (proto field names; fields at their default left out, 64-bit
- * integers as strings, as protobuf's JSON mapping says), for hosts that
- * read results without protobuf (Python: json.loads). NULL / 0 bytes are
- * the empty message. *out receives the UTF-8 JSON text (not
- * NUL-terminated; use ck_buffer_size); free it with ck_buffer_free().
- * Thread-safe.
- * Errors: CK_INVALID_ARGUMENT (NULL message_name/out; an unknown name;
- * data NULL with a non-zero size; bytes that are not that message). */
-CK_EXPORT ck_status ck_proto_to_json(const char* message_name, const void* data,
-                                     size_t size, ck_buffer_t** out);
 
 /* Reads one field of a serialized churnkit.v1 message by its dotted path
  * through singular message fields, e.g. "held_out.roc_auc" of a
@@ -121,7 +87,7 @@ CK_EXPORT ck_status ck_dataset_customer_ids(const ck_dataset_t* dataset,
                                             ck_buffer_t** out);
 
 /* The same for a matrix's rows (ck_features_compute_matrix,
- * ck_training_panel): each row's customer id followed by a NUL byte.
+ * ck_features_compute_panel): each row's customer id followed by a NUL byte.
  * Errors: CK_INVALID_ARGUMENT (NULL matrix/out). */
 CK_EXPORT ck_status ck_matrix_customer_ids(const ck_matrix_t* matrix,
                                            ck_buffer_t** out);
