@@ -187,7 +187,8 @@ class Library:
                       missing)
 
     def __repr__(self) -> str:
-        return f"<churnkit library {self.version} (ABI {self.abi}) {self.path}>"
+        return (f"<churnkit library {self.version} (ABI {self.abi}) "
+                f"{self.path}>")
 
 
 def check_version(path: str, abi: int, version_number: int, version: str,
@@ -208,8 +209,8 @@ def check_version(path: str, abi: int, version_number: int, version: str,
             f"{package_version} (Python) needs ABI {ABI_VERSION}: install "
             f"the matching library or point CHURNKIT_LIBRARY at it")
     if version_number < MIN_VERSION_NUMBER:
-        need = (f"{MIN_VERSION_NUMBER // 10000}.{MIN_VERSION_NUMBER // 100 % 100}"
-                f".{MIN_VERSION_NUMBER % 100}")
+        v = MIN_VERSION_NUMBER
+        need = f"{v // 10000}.{v // 100 % 100}.{v % 100}"
         raise errors.LibraryVersionError(
             f"{path} is churnkit {version}, older than {need}, the oldest "
             f"the Python package {package_version} supports")

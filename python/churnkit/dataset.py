@@ -153,7 +153,8 @@ class Dataset:
         """A data set from the bytes of a PB record stream
         (``ck_dataset_from_records``; e.g. :meth:`to_records`)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"records must be bytes, got {type(data).__name__}")
+            raise TypeError(
+                f"records must be bytes, got {type(data).__name__}")
         data = bytes(data)
         return cls(_lib.make_handle("ck_dataset_from_records", data, len(data),
                                     1 if strict else 2))

@@ -119,7 +119,8 @@ class FeatureMatrix:
 
     def __repr__(self) -> str:
         kind = "panel" if self.labels is not None else "matrix"
-        return f"<churnkit.FeatureMatrix {kind} {self.shape[0]}x{self.shape[1]}>"
+        rows, cols = self.shape
+        return f"<churnkit.FeatureMatrix {kind} {rows}x{cols}>"
 
 
 class FeatureSet:

@@ -138,8 +138,8 @@ def train(dataset: Dataset, as_of_dates: Sequence[DateLike], *,
         "evaluation": _msg(evaluation, "EvaluationOptions"),
         "panel_label": panel_label, "top_factors": top_factors,
         "riskiest": riskiest, "reasons": reasons, "threads": threads})
-    return TrainResult(_lib.call_buffer("ck_job_train", _dataset(dataset)._h.ptr,
-                                        data, len(data)))
+    return TrainResult(_lib.call_buffer(
+        "ck_job_train", _dataset(dataset)._h.ptr, data, len(data)))
 
 
 def train_table(path: Union[str, "os.PathLike[str]"], label_column: str, *,

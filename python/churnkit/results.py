@@ -234,8 +234,8 @@ class AssessResult(Result):
             "score_change": "float", "churned": "bool"})
         df["churn_probability"] = np.asarray(
             [c.get("churn_probability", np.nan) for c in customers], float)
-        df["alerts"] = np.asarray([len(c.get("alerts", [])) for c in customers],
-                                  np.int64)
+        df["alerts"] = np.asarray(
+            [len(c.get("alerts", [])) for c in customers], np.int64)
         df["tasks"] = np.asarray([len(c.get("tasks", [])) for c in customers],
                                  np.int64)
         df["level"] = [max((a.get("level", "") for a in c.get("alerts", [])),
