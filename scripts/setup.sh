@@ -10,6 +10,8 @@ packages=(
   libeigen3-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format
+  # the Python package (python/) and its tests: Debian's python3 packages
+  python3-numpy python3-pandas python3-pytest python3-matplotlib
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-numpy python3-pandas python3-sklearn python3-scipy
