@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import pathlib
+import sys
 import threading
 from ctypes import (POINTER, c_char_p, c_double, c_int, c_int32, c_int64,
                     c_size_t, c_uint, c_uint8, c_void_p)
@@ -34,8 +35,12 @@ ABI_VERSION = 0
 #: The oldest library version (``CK_VERSION_NUMBER``) with every bound call.
 MIN_VERSION_NUMBER = 100  # 0.1.0
 
-_LIB_NAMES = (f"libchurnkit.so.{ABI_VERSION}", "libchurnkit.so",
-              "libchurnkit.dylib", "churnkit.dll")
+if sys.platform == "darwin":
+    _LIB_NAMES = (f"libchurnkit.{ABI_VERSION}.dylib", "libchurnkit.dylib")
+elif sys.platform == "win32":
+    _LIB_NAMES = ("churnkit.dll",)
+else:
+    _LIB_NAMES = (f"libchurnkit.so.{ABI_VERSION}", "libchurnkit.so")
 
 _vp = c_void_p
 _P = POINTER
@@ -237,7 +242,7 @@ def candidate_paths() -> List[str]:
     here = pathlib.Path(__file__).resolve().parent
     for d in (here / "lib", here):
         out.extend(str(d / n) for n in _LIB_NAMES)
-    out.append(f"libchurnkit.so.{ABI_VERSION}")  # ld.so search path
+    out.append(_LIB_NAMES[0])  # the dynamic loader's search path
     for d in ("/usr/local/lib", "/usr/local/lib64",
               "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
               "/usr/lib", "/usr/lib64"):
