@@ -11,10 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "churnkit/assess.h"
 #include "churnkit/features.h"
+#include "churnkit/health.h"
 #include "churnkit/io.h"
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
+#include "churnkit/scorecard_learn.h"
 #include "churnkit/segment.h"
 #include "internal/config_util.h"
 
@@ -95,17 +97,19 @@ absl::Status InField(const absl::Status& s, absl::string_view field) {
   return absl::Status(s.code(), absl::StrCat(field, ".", s.message()));
 }
 
-// A train request with every default filled in, and what it compiles to.
-struct ResolvedTrain {
-  v1::TrainRequest request;
+// The panel of a train or scorecard request (the same field names): the
+// parsed dates, and the features and labeler compiled.
+struct ResolvedPanel {
   std::vector<UnixSeconds> dates;
-  UnixSeconds test_from = kNoTime;
   FeatureEngine features;
   ChurnLabeler labeler;
 };
 
-absl::StatusOr<ResolvedTrain> ResolveTrain(const v1::TrainRequest& request) {
-  v1::TrainRequest r = request;
+// Fills in the panel defaults of `r` (dates normalised, horizon, panel
+// label, features, definition) and checks them; at least `min_dates`
+// dates.
+template <typename Request>
+absl::StatusOr<ResolvedPanel> ResolvePanel(Request& r, size_t min_dates) {
   std::vector<UnixSeconds> dates;
   for (int i = 0; i < r.as_of_dates_size(); ++i) {
     absl::StatusOr<UnixSeconds> t = ParseTime(r.as_of_dates(i));
@@ -115,11 +119,14 @@ absl::StatusOr<ResolvedTrain> ResolveTrain(const v1::TrainRequest& request) {
     }
     dates.push_back(*t);
   }
-  if (dates.size() < 2) {
-    return PathError("as_of_dates",
-                     absl::StrCat("at least two dates are needed (one to "
-                                  "train on, one to test on), got ",
-                                  dates.size()));
+  if (dates.size() < min_dates) {
+    return PathError(
+        "as_of_dates",
+        min_dates == 1
+            ? std::string("at least one date is needed")
+            : absl::StrCat("at least two dates are needed (one to train on, "
+                           "one to test on), got ",
+                           dates.size()));
   }
   for (size_t i = 0; i < dates.size(); ++i) {
     if (i > 0 && dates[i] <= dates[i - 1]) {
@@ -135,26 +142,6 @@ absl::StatusOr<ResolvedTrain> ResolveTrain(const v1::TrainRequest& request) {
                      absl::StrCat("must be in 1..", kMaxHorizonDays, ", got ",
                                   r.horizon_days()));
   }
-  UnixSeconds test_from = dates.back();
-  if (!r.test_from().empty()) {
-    absl::StatusOr<UnixSeconds> t = ParseTime(r.test_from());
-    if (!t.ok()) return PathError("test_from", t.status().message());
-    test_from = *t;
-  }
-  if (test_from <= dates.front()) {
-    return PathError("test_from",
-                     absl::StrCat(FormatTime(test_from),
-                                  " leaves no date to train on (the first "
-                                  "date is ",
-                                  FormatTime(dates.front()), ")"));
-  }
-  if (test_from > dates.back()) {
-    return PathError(
-        "test_from",
-        absl::StrCat(FormatTime(test_from), " is after the last date ",
-                     FormatTime(dates.back()), ": nothing to test on"));
-  }
-  r.set_test_from(FormatTime(test_from));
   if (!v1::PanelLabelMeaning_IsValid(r.panel_label())) {
     return PathError("panel_label",
                      absl::StrCat("unknown value ", r.panel_label()));
@@ -176,10 +163,63 @@ absl::StatusOr<ResolvedTrain> ResolveTrain(const v1::TrainRequest& request) {
   }
   absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(r.definition());
   if (!labeler.ok()) return InField(labeler.status(), "definition");
+  if (absl::Status s = CheckThreads(r.threads()); !s.ok()) return s;
+  return ResolvedPanel{std::move(dates), *std::move(engine),
+                       *std::move(labeler)};
+}
+
+// The panel of a resolved request (BuildTrainingPanel).
+template <typename Request>
+absl::StatusOr<TrainingPanel> BuildPanel(const Dataset& dataset,
+                                         const Request& r,
+                                         const ResolvedPanel& panel) {
+  return BuildTrainingPanel(dataset, panel.features, panel.labeler, panel.dates,
+                            r.horizon_days(), {.threads = r.threads()},
+                            r.panel_label() == v1::PANEL_LABEL_CHURNED_AT_END
+                                ? PanelLabel::kChurnedAtEnd
+                                : PanelLabel::kChurnBegan);
+}
+
+// The test_from of a request: its own, or `fallback`.
+absl::StatusOr<UnixSeconds> TestFrom(const std::string& text,
+                                     UnixSeconds fallback) {
+  if (text.empty()) return fallback;
+  absl::StatusOr<UnixSeconds> t = ParseTime(text);
+  if (!t.ok()) return PathError("test_from", t.status().message());
+  return t;
+}
+
+// A train request with every default filled in, and what it compiles to.
+struct ResolvedTrain {
+  v1::TrainRequest request;
+  ResolvedPanel panel;
+  UnixSeconds test_from = kNoTime;
+};
+
+absl::StatusOr<ResolvedTrain> ResolveTrain(const v1::TrainRequest& request) {
+  v1::TrainRequest r = request;
+  absl::StatusOr<ResolvedPanel> panel = ResolvePanel(r, 2);
+  if (!panel.ok()) return panel.status();
+  const std::vector<UnixSeconds>& dates = panel->dates;
+  absl::StatusOr<UnixSeconds> test_from = TestFrom(r.test_from(), dates.back());
+  if (!test_from.ok()) return test_from.status();
+  if (*test_from <= dates.front()) {
+    return PathError("test_from",
+                     absl::StrCat(FormatTime(*test_from),
+                                  " leaves no date to train on (the first "
+                                  "date is ",
+                                  FormatTime(dates.front()), ")"));
+  }
+  if (*test_from > dates.back()) {
+    return PathError(
+        "test_from",
+        absl::StrCat(FormatTime(*test_from), " is after the last date ",
+                     FormatTime(dates.back()), ": nothing to test on"));
+  }
+  r.set_test_from(FormatTime(*test_from));
   *r.mutable_fit() = ImputingMeans(r.fit());
   v1::FitOptions* fit = r.mutable_fit();
   if (!fit->has_winsorize()) fit->set_winsorize(kDefaultWinsorize);
-  if (absl::Status s = CheckThreads(r.threads()); !s.ok()) return s;
   if (fit->threads() == 0) fit->set_threads(r.threads());
   if (absl::Status s = ValidateFitOptions(*fit); !s.ok()) {
     return InField(s, "fit");
@@ -196,8 +236,71 @@ absl::StatusOr<ResolvedTrain> ResolveTrain(const v1::TrainRequest& request) {
   r.set_top_factors(*top == 0 ? -1 : *top);
   r.set_riskiest(*riskiest == 0 ? -1 : *riskiest);
   r.set_reasons(*reasons == 0 ? -1 : *reasons);
-  return ResolvedTrain{std::move(r), std::move(dates), test_from,
-                       *std::move(engine), *std::move(labeler)};
+  return ResolvedTrain{std::move(r), *std::move(panel), *test_from};
+}
+
+// The path, delimiter and label column of a table request (train or
+// scorecard: the same field names).
+template <typename Request>
+absl::Status CheckTableRequest(const Request& request) {
+  if (request.path().empty()) return PathError("path", "required");
+  if (request.table().label_column().empty()) {
+    return PathError("table.label_column", "required");
+  }
+  if (request.delimiter().size() > 1) {
+    return PathError("delimiter", absl::StrCat("must be one character, not '",
+                                               request.delimiter(), "'"));
+  }
+  return absl::OkStatus();
+}
+
+// The table of a checked request, read and encoded.
+template <typename Request>
+absl::StatusOr<EncodedTable> ReadTable(const Request& request) {
+  absl::StatusOr<PlainTable> table = ReadPlainTable(
+      request.path(),
+      request.delimiter().empty() ? ',' : request.delimiter()[0]);
+  if (!table.ok()) return table.status();
+  return EncodeTable(*table, request.table());
+}
+
+// The shipped Zoho scorecard's ROC-AUC on the learned scorecard's training
+// and holdout rows, when the rows have its features.
+void CompareWithDefault(const FeatureMatrix& x, absl::Span<const uint8_t> y,
+                        const LearnedScorecard& learned,
+                        v1::ScorecardResult* out) {
+  absl::StatusOr<v1::Scorecard> zoho = DefaultScorecard();
+  if (!zoho.ok()) return;
+  absl::StatusOr<HealthScorer> scorer = HealthScorer::Create(*zoho, x.columns);
+  if (!scorer.ok()) return;
+  std::vector<double> risk[2];
+  std::vector<uint8_t> labels[2];
+  for (size_t i = 0; i < x.num_rows(); ++i) {
+    const int part = learned.holdout[i];
+    risk[part].push_back(-scorer->Score(x.row(i)).total);
+    labels[part].push_back(y[i]);
+  }
+  if (absl::StatusOr<double> a = RocAuc(labels[0], risk[0]); a.ok()) {
+    out->set_default_train_auc(*a);
+  }
+  if (absl::StatusOr<double> a = RocAuc(labels[1], risk[1]); a.ok()) {
+    out->set_default_holdout_auc(*a);
+  }
+}
+
+// Learns the scorecard of rows `x` labelled `y` into `out`.
+absl::Status Learn(const FeatureMatrix& x, absl::Span<const uint8_t> y,
+                   const v1::ScorecardLearnOptions& options,
+                   v1::ScorecardResult* out) {
+  absl::StatusOr<LearnedScorecard> learned = LearnScorecard(x, y, options);
+  if (!learned.ok()) return learned.status();
+  *out->mutable_options() = options;
+  out->set_rows(static_cast<int64_t>(x.num_rows()));
+  out->set_num_features(static_cast<int32_t>(x.num_cols()));
+  CompareWithDefault(x, y, *learned, out);
+  *out->mutable_scorecard() = std::move(learned->scorecard);
+  *out->mutable_report() = std::move(learned->report);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -214,14 +317,7 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
   absl::StatusOr<ResolvedTrain> resolved = ResolveTrain(request);
   if (!resolved.ok()) return resolved.status();
   const v1::TrainRequest& r = resolved->request;
-  const std::vector<UnixSeconds>& dates = resolved->dates;
-
-  const PanelLabel label = r.panel_label() == v1::PANEL_LABEL_CHURNED_AT_END
-                               ? PanelLabel::kChurnedAtEnd
-                               : PanelLabel::kChurnBegan;
-  absl::StatusOr<TrainingPanel> panel =
-      BuildTrainingPanel(dataset, resolved->features, resolved->labeler, dates,
-                         r.horizon_days(), {.threads = r.threads()}, label);
+  absl::StatusOr<TrainingPanel> panel = BuildPanel(dataset, r, resolved->panel);
   if (!panel.ok()) return panel.status();
   const FeatureMatrix& x = panel->features;
   const TimeSplitRows split = TimeSplit(x.as_of, resolved->test_from);
@@ -277,7 +373,7 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
   // (ties in panel order).
   std::vector<int> last;
   for (int i = 0; i < why->rows_size(); ++i) {
-    if (test.as_of[i] == dates.back()) last.push_back(i);
+    if (test.as_of[i] == resolved->panel.dates.back()) last.push_back(i);
   }
   std::stable_sort(last.begin(), last.end(),
                    [&](int i, int j) { return p[i] > p[j]; });
@@ -293,16 +389,7 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
 
 absl::StatusOr<v1::TrainTableResult> TrainOnTable(
     const v1::TrainTableRequest& request) {
-  if (request.path().empty()) return PathError("path", "required");
-  if (request.table().label_column().empty()) {
-    return PathError("table.label_column", "required");
-  }
-  const std::string delimiter =
-      request.delimiter().empty() ? "," : request.delimiter();
-  if (delimiter.size() != 1) {
-    return PathError("delimiter", absl::StrCat("must be one character, not '",
-                                               delimiter, "'"));
-  }
+  if (absl::Status s = CheckTableRequest(request); !s.ok()) return s;
   absl::StatusOr<int> folds =
       Count(request.folds(), kDefaultFolds, "folds", 2, kMaxFolds);
   if (!folds.ok()) return folds.status();
@@ -314,10 +401,7 @@ absl::StatusOr<v1::TrainTableResult> TrainOnTable(
     return InField(s, "fit");
   }
 
-  absl::StatusOr<PlainTable> table =
-      ReadPlainTable(request.path(), delimiter[0]);
-  if (!table.ok()) return table.status();
-  absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, request.table());
+  absl::StatusOr<EncodedTable> encoded = ReadTable(request);
   if (!encoded.ok()) return encoded.status();
   const FeatureMatrix& x = encoded->features;
   const std::vector<uint8_t>& y = encoded->labels;
@@ -521,6 +605,67 @@ absl::StatusOr<v1::ClvResponse> ComputeClv(const Dataset& dataset,
       ComputeRfmSummaries(dataset, *as_of, request.rfm());
   if (!rfm.ok()) return InField(rfm.status(), "rfm");
   return ClvFromSummaries(*rfm, request);
+}
+
+absl::StatusOr<v1::ScorecardResult> LearnHealthScorecard(
+    const Dataset& dataset, const v1::ScorecardRequest& request) {
+  v1::ScorecardRequest r = request;
+  absl::StatusOr<ResolvedPanel> panel = ResolvePanel(r, 1);
+  if (!panel.ok()) return panel.status();
+  v1::ScorecardLearnOptions options = r.options();
+  // A panel repeats customers at each date: hold out the last date(s), not
+  // a random share of rows.
+  if (!r.test_from().empty() ||
+      (panel->dates.size() >= 2 && !options.has_holdout_from() &&
+       !options.has_holdout_share())) {
+    absl::StatusOr<UnixSeconds> from =
+        TestFrom(r.test_from(), panel->dates.back());
+    if (!from.ok()) return from.status();
+    options.set_holdout_from(*from);
+  }
+  if (absl::Status s = ValidateScorecardLearnOptions(options); !s.ok()) {
+    return InField(s, "options");
+  }
+  absl::StatusOr<TrainingPanel> rows = BuildPanel(dataset, r, *panel);
+  if (!rows.ok()) return rows.status();
+
+  v1::ScorecardResult out;
+  if (absl::Status s = Learn(rows->features, rows->labels, options, &out);
+      !s.ok()) {
+    return s;
+  }
+  *out.mutable_as_of_dates() = r.as_of_dates();
+  out.set_horizon_days(r.horizon_days());
+  out.set_panel_label(r.panel_label());
+  // The assessment computes the same features: the request's own set, or
+  // the shipped one it defaults to as well.
+  if (request.has_features()) {
+    *out.mutable_assessment_config()->mutable_features() = r.features();
+  }
+  *out.mutable_assessment_config()->mutable_scorecard() = out.scorecard();
+  return out;
+}
+
+absl::StatusOr<v1::ScorecardResult> LearnHealthScorecardOnTable(
+    const v1::ScorecardTableRequest& request) {
+  if (absl::Status s = CheckTableRequest(request); !s.ok()) return s;
+  if (request.options().has_holdout_from()) {
+    return PathError("options.holdout_from",
+                     "a table's rows carry no as-of dates; use holdout_share");
+  }
+  if (absl::Status s = ValidateScorecardLearnOptions(request.options());
+      !s.ok()) {
+    return InField(s, "options");
+  }
+  absl::StatusOr<EncodedTable> encoded = ReadTable(request);
+  if (!encoded.ok()) return encoded.status();
+  v1::ScorecardResult out;
+  if (absl::Status s =
+          Learn(encoded->features, encoded->labels, request.options(), &out);
+      !s.ok()) {
+    return s;
+  }
+  return out;
 }
 
 }  // namespace churnkit

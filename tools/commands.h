@@ -8,6 +8,7 @@
 #ifndef CHURNKIT_TOOLS_COMMANDS_H_
 #define CHURNKIT_TOOLS_COMMANDS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "churnkit/dataset.h"
+#include "churnkit/io.h"
 #include "churnkit/labels.h"
+#include "churnkit/v1/jobs.pb.h"
 #include "churnkit/v1/model.pb.h"
 
 namespace churnkit::cli {
@@ -83,6 +86,43 @@ absl::StatusOr<ChurnLabeler> LabelerFromFile(const std::string& path);
 // options of commands that build training panels.
 void AddPanelLabelArgs(ArgParser& parser, std::string* definition_file,
                        PanelLabel* label);
+
+// The training panel flags of `churnkit train` and `churnkit scorecard`.
+struct PanelArgs {
+  std::vector<UnixSeconds> dates;
+  int64_t horizon_days = 90;
+  UnixSeconds test_from = kNoTime;
+  std::string features_file;    // empty: the shipped feature set
+  std::string definition_file;  // empty: the shipped churn definition
+  PanelLabel label = PanelLabel::kChurnBegan;
+};
+
+// Fills the panel fields of a TrainRequest or ScorecardRequest (the same
+// names) from the flags, reading the feature set and definition files.
+template <typename Request>
+absl::Status FillPanelRequest(const PanelArgs& a, Request* request) {
+  for (UnixSeconds t : a.dates) request->add_as_of_dates(FormatTime(t));
+  request->set_horizon_days(static_cast<int32_t>(a.horizon_days));
+  if (a.test_from != kNoTime) request->set_test_from(FormatTime(a.test_from));
+  if (!a.features_file.empty()) {
+    if (absl::Status s =
+            ReadConfigFile(a.features_file, request->mutable_features());
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!a.definition_file.empty()) {
+    if (absl::Status s =
+            ReadConfigFile(a.definition_file, request->mutable_definition());
+        !s.ok()) {
+      return s;
+    }
+  }
+  request->set_panel_label(a.label == PanelLabel::kChurnedAtEnd
+                               ? v1::PANEL_LABEL_CHURNED_AT_END
+                               : v1::PANEL_LABEL_CHURN_BEGAN);
+  return absl::OkStatus();
+}
 
 // Reads a model written by `churnkit train --out` (errors name the path).
 absl::StatusOr<v1::LogisticModel> ReadModel(const std::string& path);

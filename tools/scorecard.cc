@@ -24,6 +24,7 @@
 #include "churnkit/features.h"
 #include "churnkit/health.h"
 #include "churnkit/io.h"
+#include "churnkit/jobs.h"
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
@@ -46,36 +47,15 @@ std::string Points(double v) {
                             : absl::StrFormat("%+.2f", v);
 }
 
-// The learned model's rows: a training panel of an event data set, or a
-// plain table.
-struct Rows {
-  FeatureMatrix x;
-  std::vector<uint8_t> y;
-  std::string what;  // for the header line
-};
-
 // "Shipped Zoho scorecard on the same rows: ROC-AUC train .., holdout .."
 // when the rows have the default scorecard's features; else empty.
-std::string CompareWithZoho(const Rows& rows, const LearnedScorecard& learned) {
-  absl::StatusOr<v1::Scorecard> zoho = DefaultScorecard();
-  if (!zoho.ok()) return "";
-  absl::StatusOr<HealthScorer> scorer =
-      HealthScorer::Create(*zoho, rows.x.columns);
-  if (!scorer.ok()) return "";
-  std::vector<double> risk[2];
-  std::vector<uint8_t> labels[2];
-  for (size_t i = 0; i < rows.x.num_rows(); ++i) {
-    const int part = learned.holdout[i];
-    risk[part].push_back(-scorer->Score(rows.x.row(i)).total);
-    labels[part].push_back(rows.y[i]);
-  }
-  std::string auc[2];
-  for (int part : {0, 1}) {
-    absl::StatusOr<double> a = RocAuc(labels[part], risk[part]);
-    auc[part] = a.ok() ? Fixed(*a, 4) : "n/a";
-  }
-  return absl::StrCat("Shipped Zoho scorecard on the same rows: train ", auc[0],
-                      ", holdout ", auc[1], "\n");
+std::string CompareWithZoho(const v1::ScorecardResult& r) {
+  if (!r.has_default_train_auc() && !r.has_default_holdout_auc()) return "";
+  auto auc = [](bool has, double v) { return has ? Fixed(v, 4) : "n/a"; };
+  return absl::StrCat(
+      "Shipped Zoho scorecard on the same rows: train ",
+      auc(r.has_default_train_auc(), r.default_train_auc()), ", holdout ",
+      auc(r.has_default_holdout_auc(), r.default_holdout_auc()), "\n");
 }
 
 const char* TrendName(v1::LearnedFeature::Trend trend) {
@@ -112,10 +92,10 @@ const char* TrendDescription(v1::LearnedFeature::Trend trend) {
   }
 }
 
-void PrintReport(const LearnedScorecard& learned, bool bins,
-                 const std::string& comparison) {
-  const v1::ScorecardReport& r = learned.report;
-  const v1::Scorecard& card = learned.scorecard;
+void PrintReport(const v1::ScorecardResult& learned, bool bins) {
+  const v1::ScorecardReport& r = learned.report();
+  const v1::Scorecard& card = learned.scorecard();
+  const std::string comparison = CompareWithZoho(learned);
   std::printf("Training rows: %s (%s churned, %s)\n",
               FormatCount(r.train_rows()).c_str(),
               FormatCount(r.train_events()).c_str(),
@@ -283,33 +263,31 @@ int RunScorecard(CommandArgs args) {
       "--positive Yes\n"
       "      --id customerID");
   DataInput input;
-  std::vector<UnixSeconds> dates;
-  int64_t horizon = 90;
-  PanelLabel panel_label = PanelLabel::kChurnBegan;
-  UnixSeconds test_from = kNoTime;
-  std::string features_file, definition_file, options_file;
+  PanelArgs panel;
+  std::string options_file;
   std::string out_file, assess_file, report_file, binning;
   int64_t max_bins = 0;
   bool bins = false;
   v1::TableOptions table_options;
   AddDataInputArgs(parser, &input);
-  parser.AddOption("dates", "D1,D2,...",
-                   "Panel mode: as-of dates of the training panel, increasing",
-                   [&](absl::string_view v) { return ParseDates(v, &dates); });
+  parser.AddOption(
+      "dates", "D1,D2,...",
+      "Panel mode: as-of dates of the training panel, increasing",
+      [&](absl::string_view v) { return ParseDates(v, &panel.dates); });
   parser.AddInt("horizon", "DAYS",
                 "Panel mode: label churn within this many days after each "
                 "date (default 90)",
-                1, 3650, &horizon);
+                1, 3650, &panel.horizon_days);
   parser.AddOption(
       "test-from", "DATE",
       "Panel mode: dates from this one on are held out (default: the last "
       "date)",
-      [&](absl::string_view v) { return ParseAsOf(v, &test_from); });
+      [&](absl::string_view v) { return ParseAsOf(v, &panel.test_from); });
   parser.AddString("features", "FILE",
                    "Panel mode: a churnkit.v1.FeatureSet (default: the "
                    "shipped one, as `churnkit assess` uses)",
-                   &features_file);
-  AddPanelLabelArgs(parser, &definition_file, &panel_label);
+                   &panel.features_file);
+  AddPanelLabelArgs(parser, &panel.definition_file, &panel.label);
   parser.AddOption("label", "COLUMN",
                    "Table mode: the churn label column of the CSV PATH",
                    [&](absl::string_view v) {
@@ -354,7 +332,7 @@ int RunScorecard(CommandArgs args) {
                    "Write the churnkit.v1.ScorecardReport here", &report_file);
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
   const bool from_table = !table_options.label_column().empty();
-  if (from_table && (!dates.empty() || test_from != kNoTime)) {
+  if (from_table && (!panel.dates.empty() || panel.test_from != kNoTime)) {
     return parser.UsageError(
         "give either --label (table mode) or --dates (panel mode)");
   }
@@ -366,7 +344,7 @@ int RunScorecard(CommandArgs args) {
         "--assess-config needs an event data set: an assessment computes "
         "features from events, not table columns");
   }
-  if (!from_table && dates.empty()) {
+  if (!from_table && panel.dates.empty()) {
     return parser.UsageError(
         "--dates (panel mode) or --label (table mode) is required");
   }
@@ -388,90 +366,54 @@ int RunScorecard(CommandArgs args) {
         "--binning must be auto, monotonic or quantile, not '", binning, "'"));
   }
   if (max_bins > 0) options.set_max_bins(static_cast<int32_t>(max_bins));
-  // A panel repeats customers at each date: hold out the last date(s).
-  if (test_from != kNoTime) {
-    options.set_holdout_from(test_from);
-  } else if (!from_table && dates.size() >= 2 && !options.has_holdout_from() &&
-             !options.has_holdout_share()) {
-    options.set_holdout_from(dates.back());
-  }
+  // Check the options before the (long) load.
   if (absl::Status s = ValidateScorecardLearnOptions(options); !s.ok()) {
     return parser.UsageError(std::string(s.message()));
   }
 
-  Rows rows;
-  v1::FeatureSet feature_set;
+  absl::StatusOr<v1::ScorecardResult> learned;
   if (from_table) {
-    const std::string& table_file = input.paths[0];
-    absl::StatusOr<PlainTable> table = ReadPlainTable(table_file);
-    if (!table.ok()) return Fail(parser, table.status());
-    absl::StatusOr<EncodedTable> encoded = EncodeTable(*table, table_options);
-    if (!encoded.ok()) return Fail(parser, encoded.status());
-    rows.x = std::move(encoded->features);
-    rows.y = std::move(encoded->labels);
-    rows.what = absl::StrCat(table_file, ": ", FormatCount(rows.x.num_rows()),
-                             " customers, ", rows.x.num_cols(), " columns");
+    v1::ScorecardTableRequest request;
+    request.set_path(input.paths[0]);
+    *request.mutable_table() = table_options;
+    *request.mutable_options() = options;
+    learned = LearnHealthScorecardOnTable(request);
+    if (!learned.ok()) return Fail(parser, learned.status());
+    std::printf("%s: %s customers, %d columns\n", request.path().c_str(),
+                FormatCount(learned->rows()).c_str(), learned->num_features());
   } else {
-    absl::StatusOr<v1::FeatureSet> set = DefaultFeatureSet();
-    if (!features_file.empty()) {
-      set = v1::FeatureSet();
-      if (absl::Status s = ReadConfigFile(features_file, &*set); !s.ok()) {
-        return Fail(parser, s);
-      }
-      feature_set = *set;
+    v1::ScorecardRequest request;
+    if (absl::Status s = FillPanelRequest(panel, &request); !s.ok()) {
+      return Fail(parser, s);
     }
-    if (!set.ok()) return Fail(parser, set.status());
-    absl::StatusOr<FeatureEngine> engine = FeatureEngine::Create(*set);
-    if (!engine.ok()) return Fail(parser, engine.status());
-    absl::StatusOr<ChurnLabeler> labeler = LabelerFromFile(definition_file);
-    if (!labeler.ok()) return Fail(parser, labeler.status());
+    *request.mutable_options() = options;
     v1::LoadOptions load;
     LoadResult loaded;
     if (int code = ReadInput(parser, input, &load, &loaded); code != kExitOk) {
       return code;
     }
-    absl::StatusOr<TrainingPanel> panel =
-        BuildTrainingPanel(loaded.dataset, *engine, *labeler, dates,
-                           static_cast<int>(horizon), {}, panel_label);
-    if (!panel.ok()) return Fail(parser, panel.status());
-    rows.x = std::move(panel->features);
-    rows.y = std::move(panel->labels);
-    std::vector<std::string> days;
-    for (UnixSeconds t : dates) days.push_back(FormatTime(t));
-    rows.what = absl::StrCat(
-        DescribeInput(load), ": ", FormatCount(rows.x.num_rows()), " rows at ",
-        dates.size(), " dates (", absl::StrJoin(days, ", "), "), churn within ",
-        horizon, " days; ", rows.x.num_cols(), " features");
+    learned = LearnHealthScorecard(loaded.dataset, request);
+    if (!learned.ok()) return Fail(parser, learned.status());
+    std::printf(
+        "%s: %s rows at %d dates (%s), churn within %d days; %d features\n",
+        DescribeInput(load).c_str(), FormatCount(learned->rows()).c_str(),
+        learned->as_of_dates_size(),
+        absl::StrJoin(learned->as_of_dates(), ", ").c_str(),
+        learned->horizon_days(), learned->num_features());
   }
-  std::printf("%s\n", rows.what.c_str());
-  if (options.has_holdout_from()) {
+  if (learned->options().has_holdout_from()) {
     std::printf("Holdout: rows as of %s and later\n",
-                FormatTime(options.holdout_from()).c_str());
+                FormatTime(learned->options().holdout_from()).c_str());
   }
+  PrintReport(*learned, bins);
 
-  absl::StatusOr<LearnedScorecard> learned =
-      LearnScorecard(rows.x, rows.y, options);
-  if (!learned.ok()) return Fail(parser, learned.status());
-  PrintReport(*learned, bins, CompareWithZoho(rows, *learned));
-
-  if (!out_file.empty()) {
-    if (absl::Status s = WriteTextProtoFile(out_file, learned->scorecard);
-        !s.ok()) {
-      return Fail(parser, s);
-    }
-  }
-  if (!assess_file.empty()) {
-    v1::AssessmentConfig config;
-    // Without --features the assessment uses the shipped set, as here.
-    if (!features_file.empty()) *config.mutable_features() = feature_set;
-    *config.mutable_scorecard() = learned->scorecard;
-    if (absl::Status s = WriteTextProtoFile(assess_file, config); !s.ok()) {
-      return Fail(parser, s);
-    }
-  }
-  if (!report_file.empty()) {
-    if (absl::Status s = WriteTextProtoFile(report_file, learned->report);
-        !s.ok()) {
+  for (const auto& [file, message] :
+       {std::pair<const std::string&, const google::protobuf::Message&>{
+            out_file, learned->scorecard()},
+        {assess_file, learned->assessment_config()},
+        {report_file, learned->report()}}) {
+    if (file.empty()) continue;
+    if (absl::Status s = WriteTextProtoFile(file, message); !s.ok()) {
       return Fail(parser, s);
     }
   }

@@ -97,12 +97,7 @@ struct TrainArgs {
   bool drop_first = false;
   int64_t folds = 5, seed = 1;
   // Training-panel mode (--dates).
-  std::vector<UnixSeconds> dates;
-  int64_t horizon_days = 90;
-  UnixSeconds test_from = kNoTime;
-  std::string features_file;
-  std::string definition_file;
-  PanelLabel panel_label = PanelLabel::kChurnBegan;
+  PanelArgs panel;
   int64_t top = 10;
   ThresholdArgs threshold;
   std::string out_path;
@@ -184,26 +179,7 @@ absl::Status TrainOnTable(const TrainArgs& a, const v1::FitOptions& options) {
 // fits on the dates before --test-from, evaluates on the others.
 absl::Status TrainOnPanel(const TrainArgs& a, const v1::FitOptions& options) {
   v1::TrainRequest request;
-  for (UnixSeconds t : a.dates) request.add_as_of_dates(FormatTime(t));
-  request.set_horizon_days(static_cast<int32_t>(a.horizon_days));
-  if (a.test_from != kNoTime) request.set_test_from(FormatTime(a.test_from));
-  if (!a.features_file.empty()) {
-    if (absl::Status s =
-            ReadConfigFile(a.features_file, request.mutable_features());
-        !s.ok()) {
-      return s;
-    }
-  }
-  if (!a.definition_file.empty()) {
-    if (absl::Status s =
-            ReadConfigFile(a.definition_file, request.mutable_definition());
-        !s.ok()) {
-      return s;
-    }
-  }
-  request.set_panel_label(a.panel_label == PanelLabel::kChurnedAtEnd
-                              ? v1::PANEL_LABEL_CHURNED_AT_END
-                              : v1::PANEL_LABEL_CHURN_BEGAN);
+  if (absl::Status s = FillPanelRequest(a.panel, &request); !s.ok()) return s;
   *request.mutable_fit() = options;
   *request.mutable_evaluation() = EvaluationOptionsOf(a.threshold);
   request.set_top_factors(a.top == 0 ? -1 : static_cast<int32_t>(a.top));
@@ -317,21 +293,21 @@ int RunTrain(CommandArgs args) {
   parser.AddOption(
       "dates", "D1,D2,...",
       "Panel mode: as-of dates of the training panel, increasing",
-      [&](absl::string_view v) { return ParseDates(v, &a.dates); });
+      [&](absl::string_view v) { return ParseDates(v, &a.panel.dates); });
   parser.AddInt("horizon", "DAYS",
                 "Panel mode: label churn within this many days after each "
                 "date (default 90)",
-                1, 3650, &a.horizon_days);
+                1, 3650, &a.panel.horizon_days);
   parser.AddOption(
       "test-from", "DATE",
       "Panel mode: dates from this one on are held out for "
       "evaluation (default: the last date)",
-      [&](absl::string_view v) { return ParseAsOf(v, &a.test_from); });
+      [&](absl::string_view v) { return ParseAsOf(v, &a.panel.test_from); });
   parser.AddString("features", "FILE",
                    "Panel mode: a churnkit.v1.FeatureSet (default: the "
                    "shipped one, as `churnkit assess` uses)",
-                   &a.features_file);
-  AddPanelLabelArgs(parser, &a.definition_file, &a.panel_label);
+                   &a.panel.features_file);
+  AddPanelLabelArgs(parser, &a.panel.definition_file, &a.panel.label);
   parser.AddString("options", "FILE",
                    "A churnkit.v1.FitOptions textproto (penalty, c, solver, "
                    "class weights...; missing_values defaults to "
@@ -354,7 +330,7 @@ int RunTrain(CommandArgs args) {
   parser.AddString("out", "FILE", "Write the model here", &a.out_path);
   if (std::optional<int> exit_code = parser.Parse(args)) return *exit_code;
   const bool table_mode = !a.table.label_column().empty();
-  if (table_mode == !a.dates.empty()) {
+  if (table_mode == !a.panel.dates.empty()) {
     return parser.UsageError(
         "give either --label (a plain table) or --dates (a training panel "
         "of an event data set)");

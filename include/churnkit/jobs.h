@@ -51,6 +51,25 @@ absl::StatusOr<v1::TrainResult> TrainChurnModel(
 absl::StatusOr<v1::TrainTableResult> TrainOnTable(
     const v1::TrainTableRequest& request);
 
+// Learns a health scorecard from the history of `dataset` (jobs.proto
+// ScorecardRequest): the training panel as TrainChurnModel builds it (one
+// date is enough), the rows from test_from (default: the last of two or
+// more dates) held out, then LearnScorecard; the result holds the
+// scorecard, its report, an AssessmentConfig carrying it and the shipped
+// Zoho scorecard's AUC on the same rows. Errors: InvalidArgument naming
+// the field ("as_of_dates: at least one date is needed",
+// "options.max_bins: ..."); those of the panel and the learner.
+absl::StatusOr<v1::ScorecardResult> LearnHealthScorecard(
+    const Dataset& dataset, const v1::ScorecardRequest& request);
+
+// The same on the plain table at request.path (jobs.proto
+// ScorecardTableRequest), with a stratified holdout; no
+// assessment_config (a table's columns are no event features). Errors:
+// InvalidArgument naming the field ("path: required",
+// "options.holdout_from: ..."); those of reading, encoding and learning.
+absl::StatusOr<v1::ScorecardResult> LearnHealthScorecardOnTable(
+    const v1::ScorecardTableRequest& request);
+
 // Assesses every customer of `dataset` as of request.as_of (jobs.proto
 // AssessRequest): Assessor::Assess with the request's config (shipped
 // default when absent), model, previous assessment and alert history;
