@@ -34,7 +34,8 @@ def _numeric(arr: np.ndarray, name: str) -> None:
 
 
 def as_matrix(x: Any, name: str = "x", *, allow_nan: bool = True,
-              columns: Optional[Sequence[str]] = None
+              columns: Optional[Sequence[str]] = None,
+              check_values: bool = True
               ) -> Tuple[np.ndarray, Optional[List[str]]]:
     """``x`` (2-D array or DataFrame) as float64 C-contiguous, and its
     column names (from a DataFrame, or ``columns``)."""
@@ -69,23 +70,36 @@ def as_matrix(x: Any, name: str = "x", *, allow_nan: bool = True,
     if names is not None and len(names) != arr.shape[1]:
         raise errors.InvalidArgumentError(
             f"{name} has {arr.shape[1]} columns but {len(names)} names")
-    check_finite(arr, name, allow_nan=allow_nan, names=names)
+    if check_values:
+        check_finite(arr, name, allow_nan=allow_nan, names=names)
     return arr, names
 
 
 def check_finite(arr: np.ndarray, name: str, *, allow_nan: bool,
                  names: Optional[Sequence[str]] = None) -> None:
     """Raises InvalidArgumentError for an infinite (or, unless allowed, a
-    NaN) value, naming its position."""
-    if arr.size == 0:
+    NaN) value, naming its position.
+
+    One summing pass decides the common case (every value finite); only
+    otherwise is the array scanned, in cache-sized chunks, for the first
+    bad value.
+    """
+    if arr.size == 0 or np.isfinite(np.add.reduce(arr, axis=None)):
         return
-    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
-    if bad.any():
-        pos = np.argwhere(bad)[0]
-        value = arr[tuple(pos)]
-        where = f"row {pos[0]}" if arr.ndim == 1 else (
-            f"row {pos[0]}, column "
-            f"{names[pos[1]] if names else pos[1]}")
+    flat = arr.reshape(-1)
+    step = 1 << 16
+    for start in range(0, flat.size, step):
+        chunk = flat[start:start + step]
+        bad = np.isinf(chunk) if allow_nan else ~np.isfinite(chunk)
+        if not bad.any():
+            continue
+        i = start + int(np.argmax(bad))
+        value = flat[i]
+        if arr.ndim == 1:
+            where = f"row {i}"
+        else:
+            row, col = divmod(i, arr.shape[1])
+            where = f"row {row}, column {names[col] if names else col}"
         what = "NaN" if np.isnan(value) else "an infinite value"
         raise errors.InvalidArgumentError(f"{name}: {what} at {where}")
 

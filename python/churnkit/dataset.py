@@ -174,6 +174,38 @@ class Dataset:
                   _lib.utf8(format, "format"),
                   _lib.utf8(os.fspath(path), "path"))
 
+    def tables(self) -> Dict[str, pd.DataFrame]:
+        """The data set's tables as DataFrames (a copy): ``customers``,
+        ``events``, ``contacts``, ``contracts`` and ``owners``, in the
+        churnkit CSV layout (docs/formats.md), read back from
+        :meth:`write` into a temporary directory.  Ids and text columns are
+        str; times are UTC Timestamps."""
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="churnkit-") as tmp:
+            self.write(tmp, "csv")
+            out: Dict[str, pd.DataFrame] = {}
+            for name in ("customers", "events", "contacts", "contracts",
+                         "owners"):
+                path = pathlib.Path(tmp) / f"{name}.csv"
+                if not path.exists():
+                    continue
+                df = pd.read_csv(path, dtype=str, keep_default_na=False,
+                                 encoding="utf-8")
+                for col in df.columns:
+                    if col.endswith("_time") or col in ("time", "due"):
+                        df[col] = pd.to_datetime(df[col].replace("", None),
+                                                 utc=True)
+                    elif col in ("annual_value", "amount", "value"):
+                        df[col] = pd.to_numeric(df[col].replace("", None))
+                out[name] = df
+        return out
+
+    def customers(self) -> pd.DataFrame:
+        """The customer table (id, name, industry, size, region, tier,
+        owner_id, signup_time, annual_value, product, attributes.*), a copy;
+        see :meth:`tables`."""
+        return self.tables()["customers"]
+
     # ---------------------------------------------------------------- read
 
     def _count(self, name: str) -> int:

@@ -85,3 +85,29 @@ def test_compute_into_fills_the_callers_array(gen, features):
     got = fs.compute_into(gen, "2025-10-01", ids, out=out)
     assert got is out
     np.testing.assert_array_equal(out, features.values[:7])
+
+
+def test_concurrent_predictions_on_one_model_agree(trained, features):
+    import threading
+    model = trained.model
+    ref = model.predict(features.values)
+    outs = [np.empty_like(ref) for _ in range(6)]
+    threads = [threading.Thread(target=model.predict,
+                                args=(features.values,),
+                                kwargs={"out": o}) for o in outs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for o in outs:
+        np.testing.assert_array_equal(o, ref)
+
+
+def test_tables_round_trip_the_data_set(examples):
+    tables = examples.tables()
+    assert set(tables) == {"customers", "events", "contacts", "contracts",
+                           "owners"}
+    customers = examples.customers()
+    assert list(customers["id"]) == examples.customer_ids
+    assert len(tables["events"]) == examples.num_events
+    assert str(customers["signup_time"].dtype) == "datetime64[ns, UTC]"
