@@ -68,6 +68,20 @@ ck_status ck_job_train_table(const void* request, size_t request_size,
       [] { return absl::OkStatus(); }, churnkit::TrainOnTable);
 }
 
+ck_status ck_job_scorecard(const ck_dataset_t* dataset, const void* request,
+                           size_t request_size, ck_buffer_t** out) {
+  return RunJob<churnkit::v1::ScorecardRequest>("ck_job_scorecard", dataset,
+                                                request, request_size, out,
+                                                churnkit::LearnHealthScorecard);
+}
+
+ck_status ck_job_scorecard_table(const void* request, size_t request_size,
+                                 ck_buffer_t** out) {
+  return RunRequest<churnkit::v1::ScorecardTableRequest>(
+      "ck_job_scorecard_table", request, request_size, out,
+      [] { return absl::OkStatus(); }, churnkit::LearnHealthScorecardOnTable);
+}
+
 ck_status ck_job_assess(const ck_dataset_t* dataset, const void* request,
                         size_t request_size, ck_buffer_t** out) {
   return RunJob<churnkit::v1::AssessRequest>("ck_job_assess", dataset, request,

@@ -3101,6 +3101,51 @@ TEST(CApiJobs, TrainsOnATableAndNamesBadArguments) {
   EXPECT_EQ(out, nullptr);
 }
 
+TEST(CApiJobs, LearnsAScorecardAndNamesBadArguments) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  constexpr char kFn[] = "ck_job_scorecard";
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_job_scorecard(ds.get(), nullptr, 0, nullptr), kFn,
+                     "out");
+  ExpectNullArgument(ck_job_scorecard(nullptr, nullptr, 0, &out), kFn,
+                     "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_job_scorecard(ds.get(), nullptr, 3, &out), kFn,
+                     "request");
+  ExpectError(ck_job_scorecard(ds.get(), nullptr, 0, &out), CK_INVALID_ARGUMENT,
+              kFn, "as_of_dates: at least one date");
+  ExpectError(ck_job_scorecard(ds.get(), kGarbage, sizeof kGarbage - 1, &out),
+              CK_INVALID_ARGUMENT, kFn, "argument 'request'");
+  EXPECT_EQ(out, nullptr);
+
+  constexpr char kTable[] = "ck_job_scorecard_table";
+  ExpectNullArgument(ck_job_scorecard_table(nullptr, 0, nullptr), kTable,
+                     "out");
+  ExpectError(ck_job_scorecard_table(nullptr, 0, &out), CK_INVALID_ARGUMENT,
+              kTable, "path: required");
+  ExpectError(ck_job_scorecard_table(kGarbage, sizeof kGarbage - 1, &out),
+              CK_INVALID_ARGUMENT, kTable, "argument 'request'");
+  TempDir dir;
+  std::string csv = "id,tenure,churned\n";
+  for (int i = 0; i < 200; ++i) {
+    csv += "c" + std::to_string(i) + "," + std::to_string(i % 50) + "," +
+           (i % 50 < 15 || i % 7 == 0 ? "1" : "0") + "\n";
+  }
+  WriteFile(dir / "t.csv", csv);
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_job_scorecard_table(
+      MSG("ScorecardTableRequest",
+          "path: \"" + (dir / "t.csv") +
+              "\" table { label_column: \"churned\" id_column: \"id\" }"),
+      &raw));
+  BufferPtr result(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.ScorecardResult", result.get());
+  EXPECT_EQ(Int64Field(*r, "rows"), 200);
+  EXPECT_GT(DoubleField(Sub(*r, "report"), "train_auc"), 0.5);
+}
+
 TEST(CApiJobs, ValidatesConfigsWithoutDataAndReadsJson) {
   constexpr char kFn[] = "ck_config_validate";
   auto bytes = [](const char* type, const std::string& text) {

@@ -14,6 +14,7 @@
 #include "churnkit/labels.h"
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
+#include "churnkit/scorecard_learn.h"
 #include "churnkit/segment.h"
 #include "error_text.h"
 #include "gmock/gmock.h"
@@ -507,6 +508,119 @@ TEST(TrainOnTable, EqualsTheFitAndCrossValidationByHand) {
     v1::TrainTableRequest b;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
     absl::StatusOr<v1::TrainTableResult> e = TrainOnTable(b);
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
+  }
+}
+
+// The scorecard job equals LearnScorecard on the panel it stands for, with
+// the last date held out, and hands back an assessment config carrying it.
+TEST(LearnHealthScorecard, EqualsTheLearnerOnThePanelByHand) {
+  const Dataset& ds = Generated();
+  v1::ScorecardRequest request;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      absl::StrCat(kDates, "options { binning: QUANTILE }"), &request));
+  absl::StatusOr<v1::ScorecardResult> r = LearnHealthScorecard(ds, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+
+  std::vector<UnixSeconds> dates;
+  for (const char* d : {"2024-07-01", "2024-10-01", "2025-01-01"}) {
+    dates.push_back(*ParseTime(d));
+  }
+  const TrainingPanel panel =
+      BuildTrainingPanel(
+          ds, FeatureEngine::Create(*DefaultFeatureSet()).value(),
+          ChurnLabeler::Create(*DefaultChurnDefinition()).value(), dates, 90)
+          .value();
+  v1::ScorecardLearnOptions options;
+  options.set_binning(v1::ScorecardLearnOptions::QUANTILE);
+  options.set_holdout_from(dates.back());
+  const LearnedScorecard learned =
+      LearnScorecard(panel.features, panel.labels, options).value();
+  EXPECT_EQ(r->scorecard().SerializeAsString(),
+            learned.scorecard.SerializeAsString());
+  EXPECT_DOUBLE_EQ(r->report().holdout_auc(), learned.report.holdout_auc());
+  EXPECT_EQ(r->rows(), static_cast<int64_t>(panel.features.num_rows()));
+  EXPECT_EQ(r->options().holdout_from(), dates.back());
+  EXPECT_EQ(r->horizon_days(), 90);
+  EXPECT_EQ(r->as_of_dates(2), "2025-01-01");
+  EXPECT_EQ(r->assessment_config().scorecard().SerializeAsString(),
+            r->scorecard().SerializeAsString());
+  EXPECT_FALSE(r->assessment_config().has_features());  // the shipped set
+  // The shipped features hold the Zoho scorecard's: compared on both sides.
+  EXPECT_TRUE(r->has_default_train_auc());
+  EXPECT_TRUE(r->has_default_holdout_auc());
+  // The config it hands back assesses.
+  EXPECT_TRUE(Assessor::Create(r->assessment_config()).ok());
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"", "as_of_dates: at least one date is needed"},
+      {R"pb(as_of_dates: [ "2024-10-01", "2024-07-01" ])pb",
+       "as_of_dates[1]: 2024-07-01 is not after 2024-10-01"},
+      {R"pb(as_of_dates: "2024-07-01" horizon_days: -1)pb", "horizon_days"},
+      {R"pb(as_of_dates: "2024-07-01"
+            options { max_bins: 1 })pb",
+       "options.max_bins"},
+      {R"pb(as_of_dates: "2024-07-01" test_from: "someday")pb", "test_from"},
+      {R"pb(as_of_dates: "2025-06-01")pb", "the last date allowed"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    v1::ScorecardRequest b;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
+    absl::StatusOr<v1::ScorecardResult> e = LearnHealthScorecard(ds, b);
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
+  }
+}
+
+TEST(LearnHealthScorecardOnTable, EqualsTheLearnerOnTheEncodedTable) {
+  const std::string path = ::testing::TempDir() + "/scorecard_table.csv";
+  {
+    std::ofstream out(path);
+    out << "id,plan,tenure,churned\n";
+    for (int i = 0; i < 300; ++i) {
+      const bool monthly = i % 3 == 0;
+      const int tenure = (i * 7) % 60;
+      out << "c" << i << "," << (monthly ? "monthly" : "annual") << ","
+          << tenure << ","
+          << ((monthly && tenure < 40) || i % 11 == 0 ? "yes" : "no") << "\n";
+    }
+  }
+  v1::ScorecardTableRequest request;
+  request.set_path(path);
+  request.mutable_table()->set_label_column("churned");
+  request.mutable_table()->set_id_column("id");
+  absl::StatusOr<v1::ScorecardResult> r = LearnHealthScorecardOnTable(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const EncodedTable encoded =
+      EncodeTable(ReadPlainTable(path, ',').value(), request.table()).value();
+  const LearnedScorecard learned =
+      LearnScorecard(encoded.features, encoded.labels).value();
+  EXPECT_EQ(r->scorecard().SerializeAsString(),
+            learned.scorecard.SerializeAsString());
+  EXPECT_EQ(r->rows(), 300);
+  EXPECT_FALSE(r->has_assessment_config());
+  EXPECT_FALSE(r->has_default_train_auc());  // no Zoho features here
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"", "path: required"},
+      {R"pb(path: "x.csv")pb", "table.label_column: required"},
+      {R"pb(path: "x.csv"
+            table { label_column: "c" }
+            delimiter: ";;")pb",
+       "delimiter: must be one character"},
+      {R"pb(path: "x.csv"
+            table { label_column: "c" }
+            options { holdout_from: 5 })pb",
+       "options.holdout_from"},
+      {R"pb(path: "/no/such.csv"
+            table { label_column: "c" })pb",
+       "/no/such.csv"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    v1::ScorecardTableRequest b;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
+    absl::StatusOr<v1::ScorecardResult> e = LearnHealthScorecardOnTable(b);
     ASSERT_FALSE(e.ok()) << text;
     EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
   }

@@ -29,6 +29,9 @@
 //  21  ck_metrics_evaluate         (EvaluationOptions)
 //  22  ck_clv_summaries (RfmOptions), ck_clv_fit (ClvFitOptions) and
 //      ck_clv_predict (ClvPredictOptions)
+//  23  ck_job_scorecard            (a ScorecardRequest)
+//  24  ck_job_scorecard_table      (a ScorecardTableRequest; its path is
+//      replaced by the small CSV, as in 15)
 // ck_dataset_load and ck_dataset_generate take bytes too but read or write
 // the files their options name, so they are not fuzzed here (their parsing
 // is ck_proto_from_text's and the loaders have fuzz targets of their own).
@@ -142,7 +145,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 23;
+  const uint8_t selector = input[0] % 25;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -271,15 +274,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       }
       break;
     }
-    case 15: {
-      churnkit::v1::TrainTableRequest request;
+    case 23: {
+      ck_buffer_t* out = nullptr;
+      if (ck_job_scorecard(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 15:
+    case 24: {
       std::string bytes(reinterpret_cast<const char*>(data), n);
+      churnkit::v1::TrainTableRequest train;
+      churnkit::v1::ScorecardTableRequest scorecard;
+      google::protobuf::Message& request =
+          selector == 15 ? static_cast<google::protobuf::Message&>(train)
+                         : scorecard;
       if (request.ParseFromString(bytes)) {
-        request.set_path(TableFile());
+        // Both messages hold the path in field 1: only the small CSV is read.
+        request.GetReflection()->SetString(
+            &request, request.GetDescriptor()->FindFieldByName("path"),
+            TableFile());
         bytes = request.SerializeAsString();
       }
       ck_buffer_t* out = nullptr;
-      if (ck_job_train_table(bytes.data(), bytes.size(), &out) == CK_OK) {
+      if ((selector == 15 ? ck_job_train_table(bytes.data(), bytes.size(), &out)
+                          : ck_job_scorecard_table(bytes.data(), bytes.size(),
+                                                   &out)) == CK_OK) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");

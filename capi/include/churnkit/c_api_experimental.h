@@ -131,6 +131,37 @@ CK_EXPORT ck_status ck_job_train(const ck_dataset_t* dataset,
 CK_EXPORT ck_status ck_job_train_table(const void* request, size_t request_size,
                                        ck_buffer_t** out);
 
+/* Learns a health scorecard from the history of `dataset`
+ * (ScorecardRequest: as-of dates, horizon, held-out dates, features, churn
+ * definition, ScorecardLearnOptions; docs/jobs.md, docs/scorecards.md): the
+ * same computation as `churnkit scorecard DATA --dates ...`. as_of_dates
+ * are required (one is enough), so NULL / 0 is an error naming them. *out
+ * receives a serialized churnkit.v1.ScorecardResult: the Scorecard, its
+ * ScorecardReport (bins, information values, train / holdout /
+ * cross-validated AUC, colours), an AssessmentConfig carrying it for
+ * ck_job_assess or ck_assessor_create, and the shipped Zoho scorecard's
+ * AUC on the same rows; free it with ck_buffer_free(). Thread-safe; the
+ * dataset is only read and may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; request NULL with a
+ * non-zero size; bytes that are not a ScorecardRequest; a field named, e.g.
+ * "as_of_dates: at least one date is needed", "options.max_bins: ...";
+ * a date whose horizon ends after the data; a single class; no usable
+ * feature). */
+CK_EXPORT ck_status ck_job_scorecard(const ck_dataset_t* dataset,
+                                     const void* request, size_t request_size,
+                                     ck_buffer_t** out);
+
+/* The same on a plain table (ScorecardTableRequest: the CSV's path, label
+ * and id columns, options; a stratified holdout): `churnkit scorecard
+ * TABLE --label ...`. path and table.label_column are required. *out
+ * receives a ScorecardResult without assessment_config.
+ * Errors: CK_INVALID_ARGUMENT (as ck_job_scorecard, and
+ * "options.holdout_from: ..." -- a table's rows have no dates);
+ * CK_NOT_FOUND (no file at path). Thread-safe. */
+CK_EXPORT ck_status ck_job_scorecard_table(const void* request,
+                                           size_t request_size,
+                                           ck_buffer_t** out);
+
 /* Assesses every customer of `dataset` as of a date (AssessRequest: as_of,
  * config, and optionally a model, the previous assessment, the alert
  * history, a backtest horizon; docs/jobs.md): the same computation as
