@@ -11,6 +11,11 @@ The library is found through ``CHURNKIT_LIBRARY``, next to the package, or
 in the system's library directories (see :mod:`churnkit._lib`), loaded on
 first use and checked against this package's ABI.  Every C error is raised
 as a :class:`churnkit.Error` subclass.  See docs/python.md.
+
+Module names: the package's functions ``report``, ``labels``, ``windows``
+... live in :mod:`churnkit.jobs`; a submodule must not take one of their
+names (importing ``churnkit.report`` would replace the function), so the
+HTML report lives in its own name (e.g. ``churnkit.html_report``).
 """
 
 from __future__ import annotations
@@ -39,10 +44,7 @@ from .jobs import (abtest, assess, clv, clv_fit, clv_predict,  # noqa
                    learn_scorecard, report, sample_size, segment,
                    segment_by_risk, train, train_table, two_proportion_test,
                    validate_config, windows)
-from .jobs import labels as compute_labels  # noqa: alias
 from . import _proto as proto  # noqa: dict <-> bytes helpers
-
-features = compute_features
 
 
 def library_version() -> str:
@@ -58,4 +60,29 @@ def library_path() -> str:
     return _lib.lib().path
 
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    # errors
+    "Error", "CancelledError", "UnknownError", "InvalidArgumentError",
+    "DeadlineExceededError", "NotFoundError", "AlreadyExistsError",
+    "PermissionDeniedError", "ResourceExhaustedError",
+    "FailedPreconditionError", "AbortedError", "OutOfRangeError",
+    "UnimplementedError", "InternalError", "UnavailableError",
+    "DataLossError", "UnauthenticatedError", "LibraryError",
+    "LibraryNotFoundError", "LibraryVersionError",
+    # data sets
+    "Dataset", "ErrorReport", "load", "validate", "generate", "parse_time",
+    "iso_time",
+    # features and models
+    "FeatureSet", "FeatureMatrix", "compute_features", "training_panel",
+    "Model", "Explanations", "evaluate", "learn_scorecard",
+    # jobs and their results
+    "train", "train_table", "assess", "segment", "segment_by_risk", "clv",
+    "clv_summaries", "clv_fit", "clv_predict", "report", "labels",
+    "windows", "abtest", "validate_config", "two_proportion_test",
+    "difference_interval", "fisher_exact", "sample_size", "Result",
+    "Evaluation", "TrainResult", "TrainTableResult", "AssessResult",
+    "SegmentResult", "ClvResult", "ChurnReport", "WindowsResult",
+    "ExperimentReport", "LabelSet",
+    # helpers
+    "proto", "library_version", "library_path", "__version__",
+]

@@ -265,7 +265,8 @@ def segment_by_risk(dataset: Dataset, risk: Union[pd.Series,
     ``{"risk": {"source": "CHURN_PROBABILITY"}}`` for probabilities).  Every
     customer not churned needs a value.  ``options.as_of`` is required.
     """
-    series = pd.Series(risk) if not isinstance(risk, pd.Series) else risk
+    series = (risk if isinstance(risk, pd.Series)
+              else pd.Series(dict(risk), dtype=np.float64))
     ids = [_lib.utf8(str(i), "customer id") for i in series.index]
     values = _arrays.as_vector(series.to_numpy(), "risk")
     opts = _proto.encode("SegmentOptions", options)
