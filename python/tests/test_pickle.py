@@ -39,3 +39,13 @@ def test_feature_set_and_errors_round_trip():
     e = pickle.loads(pickle.dumps(ck.InvalidArgumentError("bad x")))
     assert isinstance(e, ck.InvalidArgumentError)
     assert e.code == 3 and e.message == "bad x"
+
+
+def test_write_and_load_every_format(examples, tmp_path):
+    records = examples.to_records()
+    for fmt, name in (("jsonl", "data.jsonl"), ("pb", "data.pb"),
+                      ("csv", "csv-dir")):
+        path = tmp_path / name
+        examples.write(path, fmt)
+        again = ck.load(path)  # the format follows from the path
+        assert again.to_records() == records, fmt
