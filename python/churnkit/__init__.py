@@ -36,12 +36,13 @@ from .features import (FeatureMatrix, FeatureSet, compute_features,  # noqa
                        training_panel)
 from .model import Explanations, Model, evaluate  # noqa
 from .results import (AssessResult, ChurnReport, ClvResult,  # noqa
-                      Evaluation, ExperimentReport, LabelSet, Result,
-                      SegmentResult, TrainResult, TrainTableResult,
-                      WindowsResult)
+                      Evaluation, ExperimentReport, GenerateResult, LabelSet,
+                      Result, ScorecardResult, SegmentResult, TrainResult,
+                      TrainTableResult, WindowsResult)
 from .jobs import (abtest, assess, clv, clv_fit, clv_predict,  # noqa
                    clv_summaries, difference_interval, fisher_exact, labels,
-                   learn_scorecard, report, sample_size, segment,
+                   learn_scorecard, report, sample_size, scorecard,
+                   scorecard_table, segment,
                    segment_by_risk, train, train_table, two_proportion_test,
                    validate_config, windows)
 from . import _proto as proto  # noqa: dict <-> bytes helpers
@@ -74,7 +75,8 @@ __all__ = [
     "iso_time",
     # features and models
     "FeatureSet", "FeatureMatrix", "compute_features", "training_panel",
-    "Model", "Explanations", "evaluate", "learn_scorecard",
+    "Model", "Explanations", "evaluate", "learn_scorecard", "scorecard",
+    "scorecard_table",
     # jobs and their results
     "train", "train_table", "assess", "segment", "segment_by_risk", "clv",
     "clv_summaries", "clv_fit", "clv_predict", "report", "labels",
@@ -82,7 +84,7 @@ __all__ = [
     "difference_interval", "fisher_exact", "sample_size", "Result",
     "Evaluation", "TrainResult", "TrainTableResult", "AssessResult",
     "SegmentResult", "ClvResult", "ChurnReport", "WindowsResult",
-    "ExperimentReport", "LabelSet",
+    "ExperimentReport", "LabelSet", "ScorecardResult", "GenerateResult",
     # helpers
     "proto", "library_version", "library_path", "__version__",
 ]

@@ -166,6 +166,13 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "ck_job_clv": (c_int, [_vp, c_char_p, c_size_t, _pp]),
 }
 
+#: Newer experimental calls, bound when the library exports them; calling
+#: one the library lacks raises UnimplementedError (see :func:`require`).
+_OPTIONAL: Dict[str, Tuple[Any, List[Any]]] = {
+    "ck_job_scorecard": (c_int, [_vp, c_char_p, c_size_t, _pp]),
+    "ck_job_scorecard_table": (c_int, [c_char_p, c_size_t, _pp]),
+    "ck_job_generate": (c_int, [c_char_p, c_size_t, _pp]),
+}
 
 
 class Library:
@@ -190,6 +197,15 @@ class Library:
         self.version = self.ck_version().decode()
         check_version(path, self.abi, self.version_number, self.version,
                       missing)
+        for name, (restype, argtypes) in _OPTIONAL.items():
+            fn = getattr(cdll, name) if hasattr(cdll, name) else None
+            if fn is not None:
+                fn.restype, fn.argtypes = restype, argtypes
+            setattr(self, name, fn)
+
+    def has(self, name: str) -> bool:
+        """Whether the library exports the bound function ``name``."""
+        return getattr(self, name, None) is not None
 
     def __repr__(self) -> str:
         return (f"<churnkit library {self.version} (ABI {self.abi}) "
@@ -296,6 +312,16 @@ def check(status: int) -> None:
         message = lib().ck_last_error()
         raise errors.error_for_status(
             status, message.decode("utf-8", "replace") if message else "")
+
+
+def require(name: str) -> None:
+    """Raises UnimplementedError when the library lacks ``name`` (a newer
+    experimental call)."""
+    L = lib()
+    if not L.has(name):
+        raise errors.UnimplementedError(
+            f"{L.path} (churnkit {L.version}) has no {name}; it needs a "
+            f"newer library")
 
 
 def call(name: str, *args: Any) -> None:

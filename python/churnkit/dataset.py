@@ -7,12 +7,15 @@ import datetime as _dt
 import os
 import pathlib
 from ctypes import c_int64, c_size_t
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _frames, _lib, _proto
+
+if TYPE_CHECKING:
+    from .results import GenerateResult
 
 PathLike = Union[str, "os.PathLike[str]"]
 DateLike = Union[str, _dt.date, _dt.datetime, pd.Timestamp, np.datetime64,
@@ -298,9 +301,11 @@ def validate(paths: Union[PathLike, Sequence[PathLike]], **kwargs: Any
 
 
 def generate(out_dir: PathLike, config: _proto.Message = None, *,
-             format: str = "csv", **fields: Any) -> pathlib.Path:
-    """Generates a synthetic CRM history (``ck_dataset_generate``,
-    docs/generator.md) into ``out_dir`` and returns it.
+             format: str = "csv", threads: Optional[int] = None,
+             **fields: Any) -> "GenerateResult":
+    """Generates a synthetic CRM history (docs/generator.md) into
+    ``out_dir``: the ``generate`` job (``ck_job_generate``; with an older
+    library ``ck_dataset_generate``), the same as ``churnkit generate``.
 
     Args:
         out_dir: created if missing; receives the data (the five CSV tables
@@ -309,18 +314,37 @@ def generate(out_dir: PathLike, config: _proto.Message = None, *,
         config: a churnkit.v1.GeneratorConfig (dict, bytes or text); None:
             every default (1000 customers, seed 0, 2024-01-01..2025-12-31).
         format: "csv", "jsonl" or "pb".
+        threads: worker threads (0 or None: every core; the output does
+            not depend on it).
         **fields: GeneratorConfig fields set on top of ``config``, e.g.
             ``customers=300, seed=7``.
 
-    The same config always gives the same bytes.  Load the result with
-    ``churnkit.load(out_dir)`` (csv).
+    Returns a :class:`~churnkit.results.GenerateResult`: path-like (so
+    ``churnkit.load(churnkit.generate(...))`` works for csv), with the
+    resolved config and the summary counts.  The same config always gives
+    the same bytes.
     """
+    from .results import GenerateResult
     if fields:
         request = _proto.to_dict("GeneratorConfig", config)
         request.update(fields)
         config = request
+    L = _lib.lib()
+    out = os.fspath(out_dir)
+    if L.has("ck_job_generate"):
+        body: Dict[str, Any] = {"config": _proto.to_dict("GeneratorConfig",
+                                                         config),
+                                "format": format.upper(), "out_dir": out}
+        if threads is not None:
+            body["threads"] = int(threads)
+        data = _proto.encode("GenerateRequest", body)
+        return GenerateResult(_lib.call_buffer("ck_job_generate", data,
+                                               len(data)))
     data = _proto.encode("GeneratorConfig", config)
     _lib.call("ck_dataset_generate", data, len(data),
-              _lib.utf8(format, "format"),
-              _lib.utf8(os.fspath(out_dir), "out_dir"))
-    return pathlib.Path(out_dir)
+              _lib.utf8(format, "format"), _lib.utf8(out, "out_dir"))
+    resolved = pathlib.Path(out) / "generator_config.textproto"
+    raw = {"out_dir": out, "format": format.upper(),
+           "config": _proto.to_dict("GeneratorConfig", resolved.read_text(
+               encoding="utf-8")) if resolved.exists() else {}}
+    return GenerateResult(b"", raw)

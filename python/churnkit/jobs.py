@@ -26,14 +26,14 @@ from . import _arrays, _frames, _lib, _proto, errors
 from .dataset import Dataset, DateLike, iso_time, parse_time
 from .model import Model
 from .results import (AssessResult, ChurnReport, ClvResult, ExperimentReport,
-                      LabelSet, SegmentResult, TrainResult, TrainTableResult,
-                      WindowsResult)
+                      LabelSet, ScorecardResult, SegmentResult, TrainResult,
+                      TrainTableResult, WindowsResult)
 
 __all__ = ["train", "train_table", "assess", "segment", "segment_by_risk",
            "clv", "clv_summaries", "clv_fit", "clv_predict", "report",
            "windows", "abtest", "labels", "validate_config",
            "two_proportion_test", "difference_interval", "fisher_exact",
-           "sample_size", "learn_scorecard"]
+           "sample_size", "learn_scorecard", "scorecard", "scorecard_table"]
 
 _DOUBLE_P = ctypes.POINTER(c_double)
 
@@ -178,6 +178,65 @@ def train_table(path: Union[str, "os.PathLike[str]"], label_column: str, *,
         "top_factors": top_factors})
     return TrainTableResult(_lib.call_buffer("ck_job_train_table", data,
                                              len(data)))
+
+
+def scorecard(dataset: Dataset, as_of_dates: Sequence[DateLike], *,
+              horizon_days: Optional[int] = None,
+              test_from: Optional[DateLike] = None,
+              features: _proto.Message = None,
+              definition: _proto.Message = None,
+              panel_label: Optional[str] = None,
+              options: _proto.Message = None, threads: Optional[int] = None,
+              request: _proto.Message = None) -> ScorecardResult:
+    """Learns a health scorecard from the data set's history
+    (``ck_job_scorecard``; ``churnkit scorecard DATA --dates ...``): a
+    training panel as :func:`train` builds it (one date is enough), binned
+    by weight of evidence into points; compared with the shipped scorecard
+    on the same rows.  ``options`` is a churnkit.v1.ScorecardLearnOptions.
+    ``result.assessment_config`` is ready for ``assess(config=...)``.
+
+    Raises UnimplementedError with a library older than the job.
+    """
+    _lib.require("ck_job_scorecard")
+    data = _build("ScorecardRequest", request, {
+        "as_of_dates": [iso_time(d) for d in as_of_dates],
+        "horizon_days": horizon_days,
+        "test_from": iso_time(test_from) if test_from is not None else None,
+        "features": _msg(features, "FeatureSet"),
+        "definition": _msg(definition, "ChurnDefinition"),
+        "panel_label": panel_label,
+        "options": _msg(options, "ScorecardLearnOptions"),
+        "threads": threads})
+    return ScorecardResult(_lib.call_buffer(
+        "ck_job_scorecard", _dataset(dataset)._h.ptr, data, len(data)))
+
+
+def scorecard_table(path: Union[str, "os.PathLike[str]"], label_column: str,
+                    *, id_column: Optional[str] = None,
+                    positive_label: Optional[str] = None,
+                    delimiter: Optional[str] = None,
+                    table: _proto.Message = None,
+                    options: _proto.Message = None,
+                    request: _proto.Message = None) -> ScorecardResult:
+    """Learns a health scorecard from a plain CSV table, one row per
+    customer (``ck_job_scorecard_table``; ``churnkit scorecard TABLE
+    --label ...``), with a stratified holdout.
+
+    Raises UnimplementedError with a library older than the job,
+    NotFoundError for a missing file.
+    """
+    _lib.require("ck_job_scorecard_table")
+    table_dict = dict(_msg(table, "TableOptions") or {})
+    table_dict["label_column"] = label_column
+    if id_column is not None:
+        table_dict["id_column"] = id_column
+    if positive_label is not None:
+        table_dict["positive_label"] = positive_label
+    data = _build("ScorecardTableRequest", request, {
+        "path": os.fspath(path), "delimiter": delimiter, "table": table_dict,
+        "options": _msg(options, "ScorecardLearnOptions")})
+    return ScorecardResult(_lib.call_buffer("ck_job_scorecard_table", data,
+                                            len(data)))
 
 
 # ------------------------------------------------------------------ assess

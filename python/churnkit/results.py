@@ -22,7 +22,8 @@ from . import _frames, _proto
 
 __all__ = ["Result", "Evaluation", "TrainResult", "TrainTableResult",
            "AssessResult", "SegmentResult", "ClvResult", "ChurnReport",
-           "WindowsResult", "ExperimentReport", "LabelSet"]
+           "WindowsResult", "ExperimentReport", "LabelSet", "ScorecardResult",
+           "GenerateResult"]
 
 _FIGURES = {
     "customers_at_start": "int", "churned": "int", "churned_customers": "int",
@@ -674,3 +675,98 @@ class LabelSet(Result):
         return {"as_of": self.raw.get("as_of", ""),
                 "customers": len(self.labels), "churned": len(churned),
                 "by_type": churned["type"].value_counts().to_dict()}
+
+
+class ScorecardResult(Result):
+    """Result of :func:`churnkit.scorecard` / :func:`churnkit.scorecard_table`
+    (churnkit.v1.ScorecardResult).
+
+    Attributes:
+        scorecard: the learned churnkit.v1.Scorecard as a dict.
+        report: the ScorecardReport as a dict.
+        assessment_config: an AssessmentConfig carrying the scorecard (a
+            dict; pass it as ``config=`` to :func:`churnkit.assess`); empty
+            for a table.
+        features: one row per kept feature (dimension, information_value,
+            auc, coefficient, trend, ...); bins: one row per bin (feature,
+            label, min, max, missing, count, events, event_rate, woe,
+            points); colours: churn per colour on the training and holdout
+            rows; dropped: features left out, with the reason.
+    """
+
+    MESSAGE = "ScorecardResult"
+    TABLES = ["features", "bins", "colours", "dropped"]
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.scorecard = self.raw.get("scorecard", {})
+        self.report = self.raw.get("report", {})
+        self.assessment_config = self.raw.get("assessment_config", {})
+        feats = self.report.get("features", [])
+        self.features = _frames.frame(feats, {
+            "feature": "str", "dimension": "str",
+            "information_value": "float", "auc": "float",
+            "coefficient": "float", "increasing": "bool", "trend": "str",
+            "binary": "bool"})
+        bins, extra = [], []
+        for f in feats:
+            for b in f.get("bins", []):
+                bins.append(b)
+                extra.append({"feature": f.get("feature", "")})
+        self.bins = _frames.frame(bins, {
+            "label": "str", "min": "opt", "max": "opt", "missing": "bool",
+            "count": "int", "events": "int", "event_rate": "float",
+            "woe": "float", "points": "float"}, extra or None)
+        if "feature" not in self.bins.columns:
+            self.bins.insert(0, "feature", pd.Series([], dtype=object))
+        self.colours = _frames.frame(self.report.get("colours", []), {
+            "colour": "str", "train_rows": "int", "train_churn_rate": "float",
+            "holdout_rows": "int", "holdout_churn_rate": "float"})
+        self.dropped = _frames.frame(self.report.get("dropped", []), {
+            "feature": "str", "reason": "str", "information_value": "float"})
+
+    def figures(self) -> Dict[str, Any]:
+        out = _frames.scalars(self.raw, {
+            "rows": "int", "num_features": "int", "horizon_days": "int",
+            "panel_label": "str", "default_train_auc": "opt",
+            "default_holdout_auc": "opt"})
+        out["as_of_dates"] = list(self.raw.get("as_of_dates", []))
+        out.update(_frames.scalars(self.report, {
+            "train_rows": "int", "train_events": "int",
+            "holdout_rows": "int", "holdout_events": "int",
+            "train_auc": "float", "holdout_auc": "opt", "cv_auc": "opt"}))
+        return out
+
+
+class GenerateResult(Result):
+    """Result of :func:`churnkit.generate` (churnkit.v1.GenerateResult): the
+    data set's directory (``path``; the object is path-like, so
+    ``churnkit.load(generate(...))`` works), the resolved ``config`` dict
+    and the ``summary`` (customers, events, churned_by_type, files, ...;
+    empty with a library older than ``ck_job_generate``)."""
+
+    MESSAGE = "GenerateResult"
+
+    def __init__(self, data: bytes, raw: Optional[Dict[str, Any]] = None
+                 ) -> None:
+        super().__init__(data, raw)
+        import pathlib
+        self.path = pathlib.Path(self.raw.get("out_dir", ""))
+        self.config = self.raw.get("config", {})
+        s = self.raw.get("summary", {})
+        self.summary: Dict[str, Any] = _frames.scalars(s, {
+            "customers": "int", "events": "int", "contacts": "int",
+            "contracts": "int", "owners": "int"}) if s else {}
+        if s:
+            self.summary["churned_by_type"] = _frames.counts(
+                s.get("churned_by_type"))
+            self.summary["events_by_kind"] = _frames.counts(
+                s.get("events_by_kind"))
+            self.summary["files"] = list(s.get("files", []))
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    def figures(self) -> Dict[str, Any]:
+        return {"path": str(self.path), **{
+            k: v for k, v in self.summary.items() if not isinstance(v, dict)}}

@@ -315,3 +315,35 @@ def test_train_table_job(tmp_path, features):
     assert res.model.feature_names == list(df.columns[:8])
     with pytest.raises(ck.NotFoundError):
         ck.train_table(tmp_path / "missing.csv", "churned")
+
+
+def test_scorecard_equals_the_cli(cli, gen_dir, gen, tmp_path):
+    if not ck._lib.lib().has("ck_job_scorecard"):
+        pytest.skip("library without ck_job_scorecard")
+    cli("scorecard", gen_dir, "--dates", ",".join(DATES), "--horizon", 90,
+        "--report", tmp_path / "report.txtpb", "--out",
+        tmp_path / "card.txtpb")
+    res = ck.scorecard(gen, DATES, horizon_days=90)
+    cli_report = ck.proto.to_dict("ScorecardReport",
+                                  (tmp_path / "report.txtpb").read_text())
+    cli_card = ck.proto.to_dict("Scorecard",
+                                (tmp_path / "card.txtpb").read_text())
+    assert_close(canon(res.report), canon(cli_report))
+    assert_close(canon(res.scorecard), canon(cli_card))
+    assert res.bins["feature"].isin(res.features["feature"]).all()
+    # the learned scorecard drives an assessment
+    assessed = ck.assess(gen, AS_OF, config=res.assessment_config)
+    assert sum(assessed.summary["colours"].values()) == len(
+        assessed.customers)
+
+
+def test_generate_without_the_job_writes_the_same(gen_dir, tmp_path,
+                                                  monkeypatch):
+    lib = ck._lib.lib()
+    monkeypatch.setattr(lib, "ck_job_generate", None)
+    res = ck.generate(tmp_path / "old", customers=400, seed=7)
+    assert res.summary == {} and res.config["customers"] in ("400", 400)
+    names = sorted(p.name for p in gen_dir.iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(gen_dir, res.path, names,
+                                               shallow=False)
+    assert mismatch == [] and errors == []
