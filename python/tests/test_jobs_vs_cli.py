@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import math
 
 import numpy as np
@@ -347,3 +348,21 @@ def test_generate_without_the_job_writes_the_same(gen_dir, tmp_path,
     match, mismatch, errors = filecmp.cmpfiles(gen_dir, res.path, names,
                                                shallow=False)
     assert mismatch == [] and errors == []
+
+
+def test_clv_job_equals_the_array_calls(examples):
+    fit = {"allow_not_converged": True}
+    res = ck.clv(examples, "2024-06-28", fit=fit)
+    sm = ck.clv_summaries(examples, "2024-06-28")
+    assert list(sm["customer_id"]) == list(res.customers["customer_id"])
+    model = ck.clv_fit(sm.frequency, sm.recency, sm.age, sm.monetary,
+                       options=fit)
+    job_model = json.loads(json.dumps(res.model))
+    job_model["bg_nbd"].pop("time_unit", None)  # the job records the unit
+    assert_close(canon({k: v for k, v in model.items() if k != "_bytes"}),
+                 canon(job_model))
+    pred = ck.clv_predict(model, sm.frequency, sm.recency, sm.age,
+                          sm.monetary, horizon=365)
+    np.testing.assert_allclose(pred["clv"], res.customers["clv"],
+                               rtol=1e-12)
+    assert res.figures()["total_clv"] == pytest.approx(pred["clv"].sum())
