@@ -82,6 +82,16 @@ ck_status ck_job_scorecard_table(const void* request, size_t request_size,
       [] { return absl::OkStatus(); }, churnkit::LearnHealthScorecardOnTable);
 }
 
+ck_status ck_job_generate(const void* request, size_t request_size,
+                          ck_buffer_t** out) {
+  return RunRequest<churnkit::v1::GenerateRequest>(
+      "ck_job_generate", request, request_size, out,
+      [] { return absl::OkStatus(); },
+      [](const churnkit::v1::GenerateRequest& r) {
+        return churnkit::GenerateData(r);
+      });
+}
+
 ck_status ck_job_assess(const ck_dataset_t* dataset, const void* request,
                         size_t request_size, ck_buffer_t** out) {
   return RunJob<churnkit::v1::AssessRequest>("ck_job_assess", dataset, request,

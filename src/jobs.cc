@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "churnkit/assess.h"
 #include "churnkit/features.h"
+#include "churnkit/generator.h"
 #include "churnkit/health.h"
 #include "churnkit/io.h"
 #include "churnkit/labels.h"
@@ -665,6 +666,32 @@ absl::StatusOr<v1::ScorecardResult> LearnHealthScorecardOnTable(
       !s.ok()) {
     return s;
   }
+  return out;
+}
+
+absl::StatusOr<v1::GenerateResult> GenerateData(
+    const v1::GenerateRequest& request,
+    const std::function<void(int64_t done, int64_t total)>& progress) {
+  v1::GenerateResult out;
+  *out.mutable_config() = ResolveGeneratorConfig(request.config());
+  if (absl::Status s = ValidateGeneratorConfig(out.config()); !s.ok()) {
+    return InField(s, "config");
+  }
+  if (!v1::Format_IsValid(request.format())) {
+    return PathError("format",
+                     absl::StrCat("unknown value ", request.format()));
+  }
+  out.set_format(request.format() == v1::FORMAT_UNSPECIFIED ? v1::CSV
+                                                            : request.format());
+  if (absl::Status s = CheckThreads(request.threads()); !s.ok()) return s;
+  if (request.resolve_only()) return out;
+  if (request.out_dir().empty()) return PathError("out_dir", "required");
+  out.set_out_dir(request.out_dir());
+  absl::StatusOr<v1::GeneratorSummary> summary =
+      Generate(out.config(), out.format(), out.out_dir(),
+               {.threads = request.threads(), .progress = progress});
+  if (!summary.ok()) return summary.status();
+  *out.mutable_summary() = *std::move(summary);
   return out;
 }
 

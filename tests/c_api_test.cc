@@ -3146,6 +3146,51 @@ TEST(CApiJobs, LearnsAScorecardAndNamesBadArguments) {
   EXPECT_GT(DoubleField(Sub(*r, "report"), "train_auc"), 0.5);
 }
 
+TEST(CApiJobs, GeneratesWithASummaryAndResolvesTheConfig) {
+  constexpr char kFn[] = "ck_job_generate";
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_job_generate(nullptr, 0, nullptr), kFn, "out");
+  ExpectNullArgument(ck_job_generate(nullptr, 3, &out), kFn, "request");
+  EXPECT_EQ(out, nullptr);
+  ExpectError(ck_job_generate(nullptr, 0, &out), CK_INVALID_ARGUMENT, kFn,
+              "out_dir: required");
+  ExpectError(ck_job_generate(kGarbage, sizeof kGarbage - 1, &out),
+              CK_INVALID_ARGUMENT, kFn, "argument 'request'");
+  ExpectError(
+      ck_job_generate(MSG("GenerateRequest",
+                          "config { industries { name: \"saas\" share: 2 } } "
+                          "resolve_only: true"),
+                      &out),
+      CK_INVALID_ARGUMENT, kFn, "config.industries[0].share");
+  EXPECT_EQ(out, nullptr);
+
+  // resolve_only: every default filled in, nothing written.
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_job_generate(
+      MSG("GenerateRequest", "config { customers: 7 } resolve_only: true"),
+      &raw));
+  BufferPtr resolved(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.GenerateResult", resolved.get());
+  EXPECT_EQ(Int64Field(Sub(*r, "config"), "customers"), 7);
+  EXPECT_FALSE(StringField(Sub(*r, "config"), "start_date").empty());
+
+  TempDir dir;
+  const std::string data = dir / "gen";
+  ASSERT_CK_OK(ck_job_generate(
+      MSG("GenerateRequest", "config { customers: 30 seed: 4 } out_dir: \"" +
+                                 data + "\" threads: 2"),
+      &raw));
+  BufferPtr generated(raw);
+  r = Decode("churnkit.v1.GenerateResult", generated.get());
+  EXPECT_EQ(Int64Field(Sub(*r, "summary"), "customers"), 30);
+  DatasetPtr ds = Load("paths: \"" + data + "\" validation { policy: STRICT }");
+  ASSERT_NE(ds, nullptr);
+  EXPECT_EQ(CountsOf(ds.get()).customers, 30u);
+  EXPECT_EQ(static_cast<int64_t>(CountsOf(ds.get()).events),
+            Int64Field(Sub(*r, "summary"), "events"));
+}
+
 TEST(CApiJobs, ValidatesConfigsWithoutDataAndReadsJson) {
   constexpr char kFn[] = "ck_config_validate";
   auto bytes = [](const char* type, const std::string& text) {

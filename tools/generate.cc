@@ -10,10 +10,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "args.h"
 #include "churnkit/dataset.h"
 #include "churnkit/generator.h"
 #include "churnkit/io.h"
+#include "churnkit/jobs.h"
 #include "commands.h"
 #include "data_input.h"
 #include "google/protobuf/text_format.h"
@@ -133,35 +135,44 @@ int RunGenerate(CommandArgs args) {
   if (seed_given) config.set_seed(seed);
   if (!start.empty()) config.set_start_date(start);
   if (!end.empty()) config.set_end_date(end);
-  const v1::GeneratorConfig resolved = ResolveGeneratorConfig(config);
-  if (absl::Status s = ValidateGeneratorConfig(resolved); !s.ok()) {
-    return parser.UsageError(
-        absl::StrCat("invalid generator config: ", s.message()));
+  v1::GenerateRequest request;
+  *request.mutable_config() = config;
+  request.set_format(format);
+  request.set_out_dir(out);
+  request.set_resolve_only(print_config);
+  request.set_threads(static_cast<int32_t>(threads));
+  // Check the config before anything is written.
+  v1::GenerateRequest check = request;
+  check.set_resolve_only(true);
+  absl::StatusOr<v1::GenerateResult> resolved = GenerateData(check);
+  if (!resolved.ok()) {
+    // The flags and --config are the request's config: name its fields.
+    return parser.UsageError(absl::StrCat(
+        "invalid generator config: ",
+        absl::StripPrefix(resolved.status().message(), "config.")));
   }
   if (print_config) {
     std::string text;
-    google::protobuf::TextFormat::PrintToString(resolved, &text);
+    google::protobuf::TextFormat::PrintToString(resolved->config(), &text);
     std::fputs(text.c_str(), stdout);
     return kExitOk;
   }
 
-  GenerateOptions options;
-  options.threads = static_cast<int>(threads);
   ProgressLine progress("churnkit generate");
-  options.progress = [&](int64_t done, int64_t total) {
-    if (quiet || total < kProgressFrom) return;
-    progress.Show(absl::StrCat(FormatCount(done), " / ", FormatCount(total),
-                               " customers"),
-                  static_cast<int>(100 * done / total));
-  };
   const auto began = std::chrono::steady_clock::now();
-  absl::StatusOr<v1::GeneratorSummary> summary =
-      Generate(resolved, format, out, options);
-  if (!summary.ok()) return Fail(parser, summary.status());
+  absl::StatusOr<v1::GenerateResult> generated =
+      GenerateData(request, [&](int64_t done, int64_t total) {
+        if (quiet || total < kProgressFrom) return;
+        progress.Show(absl::StrCat(FormatCount(done), " / ", FormatCount(total),
+                                   " customers"),
+                      static_cast<int>(100 * done / total));
+      });
+  if (!generated.ok()) return Fail(parser, generated.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
           .count();
-  const v1::GeneratorSummary& s = *summary;
+  const v1::GeneratorSummary& s = generated->summary();
+  const v1::GeneratorConfig& resolved_config = generated->config();
   std::printf(
       "Generated %s customers, %s events, %s contacts, %s contracts and %s "
       "owners\n",
@@ -173,9 +184,10 @@ int RunGenerate(CommandArgs args) {
       FormatName(format).c_str(), seconds,
       FormatCount(static_cast<int64_t>(s.events() / std::max(seconds, 1e-3)))
           .c_str());
-  std::printf("Period %s .. %s, seed %llu\n", resolved.start_date().c_str(),
-              resolved.end_date().c_str(),
-              static_cast<unsigned long long>(resolved.seed()));
+  std::printf("Period %s .. %s, seed %llu\n",
+              resolved_config.start_date().c_str(),
+              resolved_config.end_date().c_str(),
+              static_cast<unsigned long long>(resolved_config.seed()));
   std::printf("%s\n", ChurnLine(s).c_str());
   std::printf("Ground truth: %s (not part of the events)\n",
               (std::filesystem::path(out) / kGeneratorTruthFile).c_str());

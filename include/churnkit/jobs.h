@@ -11,6 +11,9 @@
 #ifndef CHURNKIT_JOBS_H_
 #define CHURNKIT_JOBS_H_
 
+#include <cstdint>
+#include <functional>
+
 #include "absl/status/statusor.h"
 #include "churnkit/clv.h"
 #include "churnkit/dataset.h"
@@ -106,6 +109,17 @@ absl::StatusOr<v1::ClvResponse> ComputeClv(const Dataset& dataset,
 // used. Gamma-Gamma is fitted when the summaries carry monetary values.
 absl::StatusOr<v1::ClvResponse> ClvFromSummaries(const RfmSummaries& summaries,
                                                  const v1::ClvRequest& request);
+
+// Generates a synthetic CRM history (jobs.proto GenerateRequest): the
+// config resolved (ResolveGeneratorConfig) and checked
+// (ValidateGeneratorConfig), then, unless resolve_only, Generate() into
+// out_dir. `progress`, when set, is called on the calling thread with the
+// customers done and the total. Errors: InvalidArgument naming the field
+// ("config.industries[2].share: ...", "out_dir: required", "format:
+// unknown value 9", "threads: ..."); those of Generate().
+absl::StatusOr<v1::GenerateResult> GenerateData(
+    const v1::GenerateRequest& request,
+    const std::function<void(int64_t done, int64_t total)>& progress = {});
 
 }  // namespace churnkit
 

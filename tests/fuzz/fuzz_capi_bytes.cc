@@ -32,6 +32,8 @@
 //  23  ck_job_scorecard            (a ScorecardRequest)
 //  24  ck_job_scorecard_table      (a ScorecardTableRequest; its path is
 //      replaced by the small CSV, as in 15)
+//  25  ck_job_generate             (a GenerateRequest with resolve_only
+//      forced on: the config resolved and checked, nothing written)
 // ck_dataset_load and ck_dataset_generate take bytes too but read or write
 // the files their options name, so they are not fuzzed here (their parsing
 // is ck_proto_from_text's and the loaders have fuzz targets of their own).
@@ -145,7 +147,7 @@ void Consume(ck_buffer_t* buffer) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 25;
+  const uint8_t selector = input[0] % 26;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -268,6 +270,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       ck_buffer_t* out = nullptr;
       if (ck_proto_from_json("churnkit.v1.AssessRequest", json.c_str(), &out) ==
           CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      break;
+    }
+    case 25: {
+      churnkit::v1::GenerateRequest request;
+      if (!request.ParseFromArray(data, static_cast<int>(n))) break;
+      request.set_resolve_only(true);
+      const std::string bytes = request.SerializeAsString();
+      ck_buffer_t* out = nullptr;
+      if (ck_job_generate(bytes.data(), bytes.size(), &out) == CK_OK) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");

@@ -131,6 +131,23 @@ CK_EXPORT ck_status ck_job_train(const ck_dataset_t* dataset,
 CK_EXPORT ck_status ck_job_train_table(const void* request, size_t request_size,
                                        ck_buffer_t** out);
 
+/* Generates a synthetic CRM history (GenerateRequest: the GeneratorConfig,
+ * format, output directory, threads; docs/generator.md): the same as
+ * `churnkit generate`, with the resolved config and the summary (counts,
+ * churn by type) in *out, a serialized churnkit.v1.GenerateResult; free it
+ * with ck_buffer_free(). With resolve_only nothing is written and *out
+ * holds the config with every default filled in (`--print-config`).
+ * out_dir is required otherwise, so NULL / 0 is an error naming it. Files
+ * appear only when complete (see ck_dataset_generate). Thread-safe for
+ * distinct out_dir.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; request NULL with a non-zero
+ * size; bytes that are not a GenerateRequest; a field named, e.g.
+ * "config.industries[2].share: ...", "out_dir: required");
+ * CK_PERMISSION_DENIED / CK_NOT_FOUND / CK_UNAVAILABLE (out_dir cannot be
+ * written). */
+CK_EXPORT ck_status ck_job_generate(const void* request, size_t request_size,
+                                    ck_buffer_t** out);
+
 /* Learns a health scorecard from the history of `dataset`
  * (ScorecardRequest: as-of dates, horizon, held-out dates, features, churn
  * definition, ScorecardLearnOptions; docs/jobs.md, docs/scorecards.md): the
