@@ -4,13 +4,13 @@ Subcommands:
 
 * ``version``: the package's and the library's versions, ABI and path;
 * ``info DATA``: counts, date span and event-kind mix of a data set;
-* ``validate DATA``: the ingestion error report of a data set.
+* ``validate DATA``: the ingestion error report of a data set;
+* ``report DATA --as-of DATE --html FILE``: the HTML churn report
+  (:mod:`churnkit.html_report`).
 
 Each subcommand is one entry of :data:`COMMANDS`: a help line, a function
 adding its arguments to an ``argparse`` sub-parser, and a function running
-it (returning the exit status).  The HTML churn report (``report DATA
---as-of DATE --html FILE``) is registered the same way, in the
-``# --- report`` slot below.
+it (returning the exit status).
 """
 
 from __future__ import annotations
@@ -73,6 +73,48 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_args(parser: argparse.ArgumentParser) -> None:
+    _data_args(parser)
+    parser.add_argument("--as-of", required=True, metavar="DATE",
+                        help="the report's date, e.g. the day after the "
+                        "data ends (YYYY-MM-DD)")
+    parser.add_argument("--html", required=True, metavar="FILE",
+                        help="the HTML file to write")
+    parser.add_argument("--model", metavar="MODEL.pb",
+                        help="a model written by `churnkit train --out` "
+                        "(default: train one with the main job's recipe)")
+    parser.add_argument("--assess-config", metavar="FILE",
+                        help="an AssessmentConfig (text format, as "
+                        "`churnkit scorecard --assess-config` writes; .json "
+                        "or binary .pb) (default: learn the health "
+                        "scorecard from the data's history)")
+    parser.add_argument("--title", default="Churn report",
+                        help="the report's title")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="also render the report in headless Chromium "
+                        "to this PNG (1280 x 4000 pixels)")
+    parser.add_argument("--timings", action="store_true",
+                        help="print the time of each step to stderr")
+
+
+def _report(args: argparse.Namespace) -> int:
+    import time
+    from . import html_report
+    start = time.perf_counter()
+    path = html_report.write_report(
+        args.data, args.as_of, args.html, model=args.model,
+        assess_config=args.assess_config, format=args.format,
+        title=args.title)
+    if args.timings:
+        for step, seconds in html_report.write_report.last_timings.items():
+            print(f"{step}: {seconds:.2f} s", file=sys.stderr)
+        print(f"total: {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    print(path)
+    if args.screenshot:
+        print(html_report.screenshot(path, args.screenshot))
+    return 0
+
+
 COMMANDS: Dict[str, Command] = {
     "version": ("print the package's and the library's versions",
                 _version_args, _version),
@@ -80,8 +122,9 @@ COMMANDS: Dict[str, Command] = {
              _data_args, _info),
     "validate": ("ingest a data set and print its error report",
                  _data_args, _validate),
-    # --- report: the HTML churn report (issue 16 item 2) registers
-    # "report" here: ("write the HTML churn report", <add args>, <run>).
+    # --- report: the HTML churn report (issue 16 item 2).
+    "report": ("write the HTML churn report of a data set",
+               _report_args, _report),
 }
 
 

@@ -177,18 +177,29 @@ class Dataset:
                   _lib.utf8(format, "format"),
                   _lib.utf8(os.fspath(path), "path"))
 
-    def tables(self) -> Dict[str, pd.DataFrame]:
+    _TABLES = ("customers", "events", "contacts", "contracts", "owners")
+
+    def tables(self, names: Optional[Sequence[str]] = None
+               ) -> Dict[str, pd.DataFrame]:
         """The data set's tables as DataFrames (a copy): ``customers``,
         ``events``, ``contacts``, ``contracts`` and ``owners``, in the
         churnkit CSV layout (docs/formats.md), read back from
         :meth:`write` into a temporary directory.  Ids and text columns are
-        str; times are UTC Timestamps."""
+        str; times are UTC Timestamps.  ``names`` reads only those tables
+        (reading the events back is most of the time of a large data set).
+        """
         import tempfile
+        wanted = self._TABLES if names is None else tuple(names)
+        unknown = [n for n in wanted if n not in self._TABLES]
+        if unknown:
+            from .errors import InvalidArgumentError
+            raise InvalidArgumentError(
+                f"names: unknown table {unknown[0]!r}; the tables are "
+                f"{', '.join(self._TABLES)}")
         with tempfile.TemporaryDirectory(prefix="churnkit-") as tmp:
             self.write(tmp, "csv")
             out: Dict[str, pd.DataFrame] = {}
-            for name in ("customers", "events", "contacts", "contracts",
-                         "owners"):
+            for name in wanted:
                 path = pathlib.Path(tmp) / f"{name}.csv"
                 if not path.exists():
                     continue
@@ -207,7 +218,7 @@ class Dataset:
         """The customer table (id, name, industry, size, region, tier,
         owner_id, signup_time, annual_value, product, attributes.*), a copy;
         see :meth:`tables`."""
-        return self.tables()["customers"]
+        return self.tables(["customers"])["customers"]
 
     # ---------------------------------------------------------------- read
 
