@@ -14,7 +14,9 @@
 # by level, tasks by type, the customers most at risk and why), the value
 # x risk segmentation (the 2x2 matrix with its strategies, A/B/C tiers,
 # whom to save first, the churn-reason matrix) and the A/B tests of the
-# retention offers. The data is generated once:
+# retention offers; last it writes the HTML churn report a customer-success
+# team reads (build/report.html, from the Python package: docs/report.md)
+# and prints its path. The data is generated once:
 # it is reused while build/data holds a finished run of the same config
 # and churnkit version. Extra arguments go to `churnkit validate`.
 # (examples/data, the small hand-written export, stays the tests' input.)
@@ -67,3 +69,9 @@ echo "== churnkit segment $data --as-of 2026-01-01 --model $data/model.pb"
 echo
 echo "== churnkit abtest $data --as-of 2026-01-01"
 "$churnkit" abtest "$data" --as-of 2026-01-01
+echo
+echo "== python3 -m churnkit report $data --as-of 2026-01-01 --html build/report.html --model $data/model.pb --assess-config $data/assess.textproto"
+PYTHONPATH=python CHURNKIT_LIBRARY=build/default/libchurnkit.so \
+  /usr/bin/python3 -m churnkit report "$data" --as-of 2026-01-01 \
+  --html build/report.html --model "$data/model.pb" \
+  --assess-config "$data/assess.textproto"

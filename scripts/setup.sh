@@ -12,6 +12,8 @@ packages=(
   clang libclang-rt-14-dev clang-format
   # the Python package (python/) and its tests: Debian's python3 packages
   python3-numpy python3-pandas python3-pytest python3-matplotlib
+  # the HTML report's browser check: headless Chromium renders it in the tests
+  chromium
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-numpy python3-pandas python3-sklearn python3-scipy
