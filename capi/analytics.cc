@@ -47,6 +47,7 @@ ck_status ck_report_churn(const ck_dataset_t* dataset, const void* request,
         !s.ok()) {
       return s;
     }
+    churnkit::capi::UseCallerThreads(&parsed_request);
     absl::StatusOr<churnkit::v1::ChurnReport> report =
         churnkit::BuildChurnReport(dataset->rep.dataset, parsed_request);
     if (!report.ok()) return report.status();
@@ -86,6 +87,7 @@ ck_status ck_segments_compute(const ck_dataset_t* dataset, const void* options,
         !s.ok()) {
       return s;
     }
+    churnkit::capi::UseCallerThreads(&parsed);
     const churnkit::Dataset& ds = dataset->rep.dataset;
     absl::StatusOr<churnkit::v1::SegmentReport> report;
     if (assessment != nullptr) {
@@ -138,6 +140,7 @@ ck_status ck_abtest_analyze(const ck_dataset_t* dataset, const void* options,
         !s.ok()) {
       return s;
     }
+    churnkit::capi::UseCallerThreads(&parsed);
     absl::StatusOr<churnkit::v1::ExperimentReport> report =
         churnkit::AnalyzeExperiments(dataset->rep.dataset, parsed);
     if (!report.ok()) return report.status();

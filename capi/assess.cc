@@ -66,6 +66,7 @@ ck_status AssessWith(const char* function, const ck_assessor_t* assessor,
       return s;
     }
     churnkit::AssessOptions options;
+    options.threads = churnkit::capi::Threads();
     if (history_size > 0) options.history = &parsed;
     if (model != nullptr) options.model = &model->model;
     absl::StatusOr<churnkit::AssessResult> r =

@@ -37,6 +37,8 @@ constexpr char kVersionString[] =
 #undef CK_STRINGIFY
 #undef CK_STRINGIFY_
 
+constexpr int kMaxThreads = 4096;
+
 }  // namespace
 
 // ---- Versions -----------------------------------------------------------
@@ -98,6 +100,24 @@ const char* ck_last_error(void) {
   // Not guarded: reading the error must not reset it, and nothing here can
   // throw.
   return churnkit::capi::LastError();
+}
+
+// ---- Threads ------------------------------------------------------------
+
+ck_status ck_threads_set(int n) {
+  return Guard("ck_threads_set", [n]() -> absl::Status {
+    if (n < 0 || n > kMaxThreads) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'n' is ", n, "; expected 0 (one per core) to ",
+                       kMaxThreads));
+    }
+    churnkit::capi::SetThreads(n);
+    return absl::OkStatus();
+  });
+}
+
+int ck_threads_get(void) {
+  return Guard("ck_threads_get", [] { return churnkit::capi::Threads(); });
 }
 
 // ---- Buffers ------------------------------------------------------------

@@ -236,7 +236,9 @@ ck_status ck_dataset_generate(const void* config, size_t config_size,
     if (*out_dir == '\0') {
       return absl::InvalidArgumentError("argument 'out_dir' is empty");
     }
-    return churnkit::Generate(parsed_config, *parsed, out_dir).status();
+    return churnkit::Generate(parsed_config, *parsed, out_dir,
+                              {.threads = churnkit::capi::Threads()})
+        .status();
   });
 }
 

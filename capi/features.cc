@@ -25,6 +25,7 @@ using churnkit::capi::Guard;
 using churnkit::capi::LabelerOf;
 using churnkit::capi::NameAt;
 using churnkit::capi::NullArgument;
+using churnkit::capi::Threads;
 using churnkit::capi::ToBuffer;
 
 extern "C" {
@@ -114,8 +115,8 @@ ck_status ck_features_compute(const ck_features_t* features,
       }
       rows[i] = static_cast<churnkit::CustomerIndex>(customer_indices[i]);
     }
-    absl::StatusOr<churnkit::FeatureMatrix> m =
-        features->engine.ComputeFor(dataset->rep.dataset, rows, as_of);
+    absl::StatusOr<churnkit::FeatureMatrix> m = features->engine.ComputeFor(
+        dataset->rep.dataset, rows, as_of, {.threads = Threads()});
     if (!m.ok()) return m.status();
     if (!m->values.empty()) {
       std::memcpy(out, m->values.data(), m->values.size() * sizeof(double));
@@ -135,8 +136,8 @@ ck_status ck_features_compute_matrix(const ck_features_t* features,
         !s.ok()) {
       return s;
     }
-    absl::StatusOr<churnkit::FeatureMatrix> m =
-        features->engine.Compute(dataset->rep.dataset, as_of);
+    absl::StatusOr<churnkit::FeatureMatrix> m = features->engine.Compute(
+        dataset->rep.dataset, as_of, {.threads = Threads()});
     if (!m.ok()) return m.status();
     *out = new ck_matrix_t{*std::move(m), {}};
     return absl::OkStatus();
@@ -238,10 +239,13 @@ ck_status ck_labels_compute(const ck_dataset_t* dataset, const void* definition,
         LabelerOf(definition, definition_size);
     if (!labeler.ok()) return labeler.status();
     const churnkit::Dataset& ds = dataset->rep.dataset;
-    absl::StatusOr<std::vector<churnkit::ChurnLabel>> labels =
-        labeler->Label(ds, as_of);
-    if (!labels.ok()) return labels.status();
-    return ToBuffer(churnkit::ToLabelSet(ds, *labels, as_of), out);
+    // The history too, so that each label lists its churn episodes.
+    absl::StatusOr<churnkit::ChurnHistory> history =
+        labeler->History(ds, as_of, Threads());
+    if (!history.ok()) return history.status();
+    return ToBuffer(
+        churnkit::ToLabelSet(ds, history->Labels(ds, as_of), as_of, &*history),
+        out);
   });
 }
 
@@ -268,9 +272,10 @@ ck_status ck_features_compute_panel(const ck_features_t* features,
         LabelerOf(definition, definition_size);
     if (!labeler.ok()) return labeler.status();
     absl::StatusOr<churnkit::TrainingPanel> panel =
-        churnkit::BuildTrainingPanel(
-            dataset->rep.dataset, features->engine, *labeler,
-            absl::MakeConstSpan(dates, n_dates), horizon_days);
+        churnkit::BuildTrainingPanel(dataset->rep.dataset, features->engine,
+                                     *labeler,
+                                     absl::MakeConstSpan(dates, n_dates),
+                                     horizon_days, {.threads = Threads()});
     if (!panel.ok()) return panel.status();
     *out =
         new ck_matrix_t{std::move(panel->features), std::move(panel->labels)};

@@ -19,6 +19,7 @@ struct ThreadError {
   const char* fixed = nullptr;
 };
 thread_local ThreadError last_error;
+thread_local int caller_threads = 0;
 
 void ClearError() noexcept {
   last_error.message.clear();
@@ -119,6 +120,22 @@ absl::Status ParseBytes(const void* data, size_t size, const char* name,
         absl::StrCat("argument '", name, "': ", s.message()));
   }
   return absl::OkStatus();
+}
+
+int Threads() { return caller_threads; }
+void SetThreads(int n) { caller_threads = n; }
+
+void UseCallerThreads(google::protobuf::Message* message) {
+  const google::protobuf::FieldDescriptor* field =
+      message->GetDescriptor()->FindFieldByName("threads");
+  if (field == nullptr || field->is_repeated() ||
+      field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT32) {
+    return;
+  }
+  const google::protobuf::Reflection* r = message->GetReflection();
+  if (r->GetInt32(*message, field) == 0) {
+    r->SetInt32(message, field, caller_threads);
+  }
 }
 
 absl::StatusOr<ChurnLabeler> LabelerOf(const void* definition, size_t size) {

@@ -166,6 +166,18 @@ auto Guard(const char* function, Body&& body) noexcept {
   }
 }
 
+// ---- Threads ------------------------------------------------------------
+
+// The worker threads of the calling thread's compute calls (ck_threads_set;
+// 0: one per core).
+int Threads();
+void SetThreads(int n);
+// A `threads` option as given, or the calling thread's setting when 0.
+inline int ThreadsOr(int threads) { return threads != 0 ? threads : Threads(); }
+// Sets the int32 field `threads` of `message`, when it has one left at 0,
+// to the calling thread's setting.
+void UseCallerThreads(google::protobuf::Message* message);
+
 // ---- Arguments ----------------------------------------------------------
 
 // Parses the text argument of ck_proto_from_text (NULL or "" keeps the

@@ -31,6 +31,7 @@ ck_status RunRequest(const char* function, const void* request,
         !s.ok()) {
       return s;
     }
+    churnkit::capi::UseCallerThreads(&parsed);
     auto result = job(parsed);
     if (!result.ok()) return result.status();
     return ToBuffer(*result, out);

@@ -83,6 +83,7 @@ ck_status ck_model_fit(const double* x, size_t rows, size_t cols,
         !s.ok()) {
       return s;
     }
+    churnkit::capi::UseCallerThreads(&parsed_options);
     absl::StatusOr<churnkit::v1::LogisticModel> model = churnkit::FitLogistic(
         view, absl::MakeConstSpan(labels, rows), parsed_options);
     if (!model.ok()) return model.status();
@@ -109,7 +110,8 @@ ck_status ck_model_predict(const ck_model_t* model, const double* x,
           "argument 'out_size' is ", out_size, "; expected rows = ", rows));
     }
     return churnkit::PredictInto(model->model, view,
-                                 absl::MakeSpan(out, out_size));
+                                 absl::MakeSpan(out, out_size),
+                                 churnkit::capi::Threads());
   });
 }
 

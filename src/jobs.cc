@@ -397,7 +397,9 @@ absl::StatusOr<v1::TrainTableResult> TrainOnTable(
   absl::StatusOr<int> top =
       Count(request.top_factors(), kDefaultTopFactors, "top_factors");
   if (!top.ok()) return top.status();
-  const v1::FitOptions fit = ImputingMeans(request.fit());
+  if (absl::Status s = CheckThreads(request.threads()); !s.ok()) return s;
+  v1::FitOptions fit = ImputingMeans(request.fit());
+  if (fit.threads() == 0) fit.set_threads(request.threads());
   if (absl::Status s = ValidateFitOptions(fit); !s.ok()) {
     return InField(s, "fit");
   }

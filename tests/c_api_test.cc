@@ -1351,6 +1351,22 @@ TEST(CApiLabels, LabelsEveryCustomerAndRejectsBadDefinitions) {
   ASSERT_CK_OK(ck_dataset_num_customers(ds.get(), &customers));
   EXPECT_EQ(static_cast<size_t>(set->GetReflection()->FieldSize(*set, labels)),
             customers);
+  // A churned customer's label lists its episodes, the current one last.
+  int churned = 0;
+  for (int i = 0; i < set->GetReflection()->FieldSize(*set, labels); ++i) {
+    const pb::Message& label =
+        set->GetReflection()->GetRepeatedMessage(*set, labels, i);
+    const pb::FieldDescriptor* episodes =
+        label.GetDescriptor()->FindFieldByName("episodes");
+    const int n = label.GetReflection()->FieldSize(label, episodes);
+    const pb::FieldDescriptor* flag =
+        label.GetDescriptor()->FindFieldByName("churned");
+    if (label.GetReflection()->GetBool(label, flag)) {
+      ++churned;
+      EXPECT_GE(n, 1) << StringField(label, "customer_id");
+    }
+  }
+  EXPECT_GT(churned, 0);
 
   ck_buffer_t* none = Poison<ck_buffer_t>();
   ExpectNullArgument(ck_labels_compute(nullptr, nullptr, 0, as_of, &none),
@@ -3189,6 +3205,61 @@ TEST(CApiJobs, GeneratesWithASummaryAndResolvesTheConfig) {
   EXPECT_EQ(CountsOf(ds.get()).customers, 30u);
   EXPECT_EQ(static_cast<int64_t>(CountsOf(ds.get()).events),
             Int64Field(Sub(*r, "summary"), "events"));
+}
+
+// ck_threads_set: checked, per calling thread, and never changing a result.
+TEST(CApiThreads, PerCallingThreadAndResultsDoNotDependOnIt) {
+  EXPECT_EQ(ck_threads_get(), 0);
+  ExpectError(ck_threads_set(-1), CK_INVALID_ARGUMENT, "ck_threads_set",
+              "argument 'n' is -1");
+  ExpectError(ck_threads_set(5000), CK_INVALID_ARGUMENT, "ck_threads_set",
+              "4096");
+  EXPECT_EQ(ck_threads_get(), 0);
+
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  ck_features_t* f = nullptr;
+  ASSERT_CK_OK(ck_features_create(nullptr, 0, &f));
+  FeaturesPtr features(f);
+  int64_t as_of = 0;
+  ASSERT_CK_OK(ck_time_parse("2024-06-01", &as_of));
+  auto run = [&] {
+    std::string bytes;
+    ck_matrix_t* m = nullptr;
+    EXPECT_CK_OK(
+        ck_features_compute_matrix(features.get(), ds.get(), as_of, &m));
+    MatrixPtr matrix(m);
+    size_t rows = 0, cols = 0;
+    EXPECT_CK_OK(ck_matrix_shape(m, &rows, &cols));
+    bytes.assign(reinterpret_cast<const char*>(ck_matrix_data(m)),
+                 rows * cols * sizeof(double));
+    ck_buffer_t* raw = nullptr;
+    EXPECT_CK_OK(ck_labels_compute(ds.get(), nullptr, 0, as_of, &raw));
+    BufferPtr labels(raw);
+    bytes.append(static_cast<const char*>(ck_buffer_data(raw)),
+                 ck_buffer_size(raw));
+    ck_assessor_t* a = nullptr;
+    EXPECT_CK_OK(ck_assessor_create(nullptr, 0, &a));
+    AssessorPtr assessor(a);
+    ck_assessment_t* result = nullptr;
+    EXPECT_CK_OK(ck_assessor_assess(a, ds.get(), as_of, nullptr, 0, &result));
+    AssessmentPtr assessment(result);
+    EXPECT_CK_OK(ck_assessment_serialize(result, &raw));
+    BufferPtr serialized(raw);
+    bytes.append(static_cast<const char*>(ck_buffer_data(raw)),
+                 ck_buffer_size(raw));
+    return bytes;
+  };
+  const std::string every_core = run();
+  ASSERT_CK_OK(ck_threads_set(1));
+  EXPECT_EQ(ck_threads_get(), 1);
+  int other_thread = -1;
+  std::thread([&] { other_thread = ck_threads_get(); }).join();
+  EXPECT_EQ(other_thread, 0);  // per calling thread
+  EXPECT_EQ(run(), every_core);
+  ASSERT_CK_OK(ck_threads_set(3));
+  EXPECT_EQ(run(), every_core);
+  ASSERT_CK_OK(ck_threads_set(0));
 }
 
 TEST(CApiJobs, ValidatesConfigsWithoutDataAndReadsJson) {

@@ -23,7 +23,11 @@
  *  6. Thread-safety: functions taking a `const` handle may be called from
  *     many threads at once on the same handle; a non-const handle must not
  *     be shared without external locking. ck_last_error() is per thread.
- *  7. No function aborts or lets a C++ exception escape. Out-of-memory and
+ *  7. Compute calls (features, labels, panels, reports, fits, scoring,
+ *     assessments, segments, A/B tests, jobs, the generator) use every
+ *     core unless ck_threads_set() says otherwise for the calling thread;
+ *     results never depend on the thread count.
+ *  8. No function aborts or lets a C++ exception escape. Out-of-memory and
  *     internal failures come back as CK_RESOURCE_EXHAUSTED / CK_INTERNAL.
  * Only ck_-prefixed symbols are exported. A shipped signature never changes;
  * incompatible successors are added as ck_..._v2.
@@ -100,6 +104,22 @@ CK_EXPORT const char* ck_status_name(ck_status status);
  * ck_status_name(s) and ck_last_error() may appear in one printf. Valid
  * until the next churnkit call on this thread. Never NULL. */
 CK_EXPORT const char* ck_last_error(void);
+
+/* ======================= Threads ======================================== */
+
+/* Sets how many worker threads the compute calls made from the calling
+ * thread use: 0 (the default) is one per core, 1 runs them on the calling
+ * thread alone. Per calling thread, like ck_last_error() and OpenMP's
+ * omp_set_num_threads(): a host running several workers on one machine
+ * (Dask worker processes or threads, a web server's request threads)
+ * gives each its share so they do not oversubscribe the cores. A
+ * `threads` field set in a call's options or request takes precedence.
+ * Results never depend on it.
+ * Errors: CK_INVALID_ARGUMENT (n < 0 or n > 4096). */
+CK_EXPORT ck_status ck_threads_set(int n);
+
+/* The calling thread's setting of ck_threads_set (0: one per core). */
+CK_EXPORT int ck_threads_get(void);
 
 /* ======================= Buffers ======================================== */
 
