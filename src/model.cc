@@ -913,7 +913,9 @@ void WinsorBounds(MatrixView x, double q, std::vector<double>* lower,
 
 // `v` (of feature j) clamped to the model's clip bounds; NaN stays NaN.
 double ClipValue(const v1::LogisticModel& model, int j, double v) {
-  if (model.clip_lower_size() == 0) return v;
+  // An infinite value is bad input, reported by the caller, not an extreme
+  // to clip into range.
+  if (model.clip_lower_size() == 0 || std::isinf(v)) return v;
   if (v < model.clip_lower(j)) return model.clip_lower(j);
   if (v > model.clip_upper(j)) return model.clip_upper(j);
   return v;

@@ -796,6 +796,11 @@ TEST(FitLogistic, WinsorizingClipsToTrainingQuantilesWhenScoring) {
       }
     }
   }
+  // An infinite value is still an error, not an extreme clipped in range.
+  two.values[0] = INFINITY;
+  EXPECT_THAT(Predict(m, MatrixView::Of(two)).status().message(),
+              HasSubstr("row 0, column 'x0' is infinite"));
+  EXPECT_FALSE(Explain(m, MatrixView::Of(two), {.top_k = 8}).ok());
   // Bounds survive serialization; bad bounds are refused.
   EXPECT_EQ(ParseModel(SerializeModel(m).value()).value().clip_upper(0),
             m.clip_upper(0));
