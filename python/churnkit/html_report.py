@@ -626,7 +626,8 @@ def _chart_value_risk(d: ReportData):
                    rasterized=True)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("value (log scale)")
+        ax.set_xlabel("value (log scale; below 1 shown at 1)")
+        _money_axis(ax.xaxis)
         ax.set_ylabel("risk: churn probability (log scale)")
         if np.isfinite(hv):
             ax.axvline(hv, color="#333", linestyle="--", linewidth=1)
@@ -665,6 +666,7 @@ def _chart_revenue(d: ReportData):
             a.text(i, v, _money(v), ha="center", va="bottom", fontsize=8)
         a.set_ylabel("revenue at risk")
         a.tick_params(axis="x", labelsize=8)
+        _money_axis(a.yaxis)
     else:
         _empty(a, "no quadrants")
     c = d.segments.customers
@@ -676,6 +678,7 @@ def _chart_revenue(d: ReportData):
         for i, v in enumerate(by.to_numpy()):
             b.text(i, v, _money(v), ha="center", va="bottom", fontsize=8)
         b.set_ylabel("revenue at risk")
+        _money_axis(b.yaxis)
     else:
         _empty(b, "no active customers")
     _style(a, "Revenue at risk by quadrant")
@@ -713,6 +716,11 @@ def _chart_experiments(d: ReportData):
     return fig
 
 
+def _money_axis(axis) -> None:
+    from matplotlib.ticker import FuncFormatter
+    axis.set_major_formatter(FuncFormatter(lambda v, _: _money(v)))
+
+
 def _chart_warnings(d: ReportData, table: pd.DataFrame):
     fig = _figure(12, 3.4)
     a, b = fig.subplots(1, 2)
@@ -728,18 +736,23 @@ def _chart_warnings(d: ReportData, table: pd.DataFrame):
     else:
         _empty(a, "no alerts")
     _style(a, "Alerts by level (L3 = most severe)")
-    if len(table):
+    own = d.assessed.owners
+    if len(own):
         # Owner ids on the axis: names may need glyphs the chart's font
-        # lacks (the table beside it has them).
-        per = table.groupby("owner_id", sort=False).size().sort_values(
-            ascending=False).head(15)[::-1]
-        per.index = [i or "(no owner)" for i in per.index]
-        b.barh(per.index, per.to_numpy(), color=_PALETTE[0])
-        b.set_xlabel("alerts")
+        # lacks (the table below has them).
+        total = own["alerted"] + own["routed_to_automated_care"]
+        top = own.assign(total=total).sort_values(
+            ["total", "owner_id"], ascending=[False, True]).head(15)[::-1]
+        ids = [i or "(no owner)" for i in top["owner_id"]]
+        b.barh(ids, top["alerted"], color=_PALETTE[0], label="alerted")
+        b.barh(ids, top["routed_to_automated_care"], left=top["alerted"],
+               color="#b8c4d0", label="over capacity: automated care")
+        b.set_xlabel("customers")
         b.tick_params(axis="y", labelsize=8)
+        b.legend(frameon=False, fontsize=8, loc="lower right")
     else:
         _empty(b, "no alerts")
-    _style(b, "Owners with the most alerts")
+    _style(b, "Owners with the most customers to warn about")
     b.grid(True, axis="x", color="#e5e5e5")
     return fig
 
