@@ -905,7 +905,8 @@ def render(d: ReportData, *, title: str = "Churn report") -> str:
     seg = d.segments.figures()
     ev = d.evaluation.figures()
     colours = d.assessed.summary.get("colours", {})
-    period = f"{rep.get('period_start', '')} \u2192 {rep.get('period_end', '')}"
+    period = (f"{rep.get('period_start', '')} \u2192 "
+              f"{rep.get('period_end', '')}")
     warnings = _warning_table(d)
     tiles = [
         (f"{d.summary.get('customers', 0):,}", "customers in the data"),
@@ -1033,7 +1034,8 @@ def render(d: ReportData, *, title: str = "Churn report") -> str:
             _img("chart-factors", _chart_factors(d), "strongest factors") +
             _table(d.factors, factor_cols, "table-factors") + adj)
     section("value-risk",
-            f"Every active customer by value ({_text(seg.get('value_source', ''))}"
+            f"Every active customer by value "
+            f"({_text(seg.get('value_source', ''))}"
             f") and risk ({_text(seg.get('risk_source', ''))}); thresholds: "
             f"value {_money(seg.get('high_value_threshold', float('nan')))}"
             f", risk {_num(seg.get('risk_cutoff'), 2)}.",
@@ -1053,7 +1055,8 @@ def render(d: ReportData, *, title: str = "Churn report") -> str:
             if "name" in d.customers.columns else pd.Series(dtype=object)
         save = save.assign(name=save["customer_id"].map(names).fillna(""))
     section("revenue-at-risk",
-            f"Expected revenue lost ({_text(seg.get('revenue_at_risk_basis', ''))}"
+            f"Expected revenue lost "
+            f"({_text(seg.get('revenue_at_risk_basis', ''))}"
             f"): {_money(seg.get('total_revenue_at_risk', float('nan')))} of "
             f"{_money(seg.get('total_value', float('nan')))} total value. "
             f"The customers to save first:",
@@ -1121,11 +1124,14 @@ def build_html(data: Any, as_of: DateLike, *, title: str = "Churn report",
 
 def write_report(data: Any, as_of: DateLike,
                  html_path: Union[str, "os.PathLike[str]"], *,
-                 title: str = "Churn report", **kwargs: Any) -> pathlib.Path:
+                 title: str = "Churn report",
+                 timings: Optional[Dict[str, float]] = None,
+                 **kwargs: Any) -> pathlib.Path:
     """Writes the HTML churn report of ``data`` as of ``as_of`` to
     ``html_path`` (written to a temporary file, then renamed: the file
     appears only when complete); returns its path.  Keyword arguments go to
-    :func:`collect` (``model``, ``assess_config``, ``format``, ...)."""
+    :func:`collect` (``model``, ``assess_config``, ``format``, ...);
+    ``timings``, a dict, receives the seconds of each step."""
     path = pathlib.Path(os.fspath(html_path))
     d = collect(data, as_of, **kwargs)
     start = time.perf_counter()
@@ -1135,7 +1141,8 @@ def write_report(data: Any, as_of: DateLike,
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-    write_report.last_timings = dict(d.timings)  # type: ignore[attr-defined]
+    if timings is not None:
+        timings.update(d.timings)
     return path
 
 
