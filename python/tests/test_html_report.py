@@ -235,3 +235,15 @@ def test_every_chart_is_in_the_dom(chromium, report_file):
     images = _images(dom)
     assert set(images) == {cid for cid, _ in hr.CHARTS}
     assert all(len(v) > 1000 for v in images.values())
+
+
+def test_small_export_without_experiments(examples):
+    """examples/data (16 customers, no interventions): every section and
+    chart is still there, the empty ones say so."""
+    text = hr.build_html(examples, "2024-06-28")
+    for sid, _ in hr.SECTIONS:
+        assert f'<section id="{sid}">' in text, sid
+    assert set(_images(text)) == {cid for cid, _ in hr.CHARTS}
+    exp = text.split('<section id="experiments">', 1)[1].split(
+        "</section>", 1)[0]
+    assert "None." in exp  # no comparison rows
