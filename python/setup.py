@@ -22,6 +22,9 @@ setup(
     package_data={"churnkit": ["lib/libchurnkit.so*"]},
     python_requires=">=3.9",
     install_requires=["numpy", "pandas"],
+    # The HTML report's charts (churnkit.html_report); Debian:
+    # python3-matplotlib.
+    extras_require={"report": ["matplotlib"]},
     zip_safe=False,
     entry_points={"console_scripts": ["churnkit-py = churnkit.__main__:main"]},
 )

@@ -370,6 +370,17 @@ def collect(data: Union[str, "os.PathLike[str]", Sequence[Any], Dataset],
 
 # ------------------------------------------------------------------ charts
 
+def _require_matplotlib() -> None:
+    import importlib
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError:
+        raise errors.FailedPreconditionError(
+            "the HTML report draws its charts with matplotlib, which is not "
+            "installed (Debian: apt-get install python3-matplotlib; pip: "
+            "pip install 'churnkit[report]')") from None
+
+
 def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -901,6 +912,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center;
 def render(d: ReportData, *, title: str = "Churn report") -> str:
     """The report's HTML (one self-contained document) from
     :func:`collect`'s data."""
+    _require_matplotlib()
     rep = d.churn.figures()
     seg = d.segments.figures()
     ev = d.evaluation.figures()
@@ -1133,6 +1145,7 @@ def write_report(data: Any, as_of: DateLike,
     :func:`collect` (``model``, ``assess_config``, ``format``, ...);
     ``timings``, a dict, receives the seconds of each step."""
     path = pathlib.Path(os.fspath(html_path))
+    _require_matplotlib()  # before the jobs, not after them
     d = collect(data, as_of, **kwargs)
     start = time.perf_counter()
     text = render(d, title=title)

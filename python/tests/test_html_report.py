@@ -247,3 +247,12 @@ def test_small_export_without_experiments(examples):
     exp = text.split('<section id="experiments">', 1)[1].split(
         "</section>", 1)[0]
     assert "None." in exp  # no comparison rows
+
+
+def test_without_matplotlib_a_clear_error(gen_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+    out = tmp_path / "r.html"
+    with pytest.raises(ck.FailedPreconditionError,
+                       match="python3-matplotlib"):
+        hr.write_report(gen_dir, AS_OF, out)
+    assert not out.exists()
