@@ -439,8 +439,17 @@ absl::StatusOr<v1::TrainTableResult> TrainOnTable(
   return out;
 }
 
-absl::StatusOr<v1::AssessResponse> AssessCustomers(
-    const Dataset& dataset, const v1::AssessRequest& request) {
+namespace {
+
+// An assess request checked and compiled.
+struct ResolvedAssess {
+  UnixSeconds as_of;
+  int reasons;
+  int at_risk;
+  Assessor assessor;
+};
+
+absl::StatusOr<ResolvedAssess> ResolveAssess(const v1::AssessRequest& request) {
   absl::StatusOr<UnixSeconds> as_of = RequiredTime(request.as_of(), "as_of");
   if (!as_of.ok()) return as_of.status();
   absl::StatusOr<int> reasons =
@@ -456,14 +465,27 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
   if (absl::Status s = CheckThreads(request.threads()); !s.ok()) return s;
   absl::StatusOr<Assessor> assessor = Assessor::Create(request.config());
   if (!assessor.ok()) return InField(assessor.status(), "config");
+  return ResolvedAssess{*as_of, *reasons, *at_risk, *std::move(assessor)};
+}
+
+}  // namespace
+
+absl::Status CheckAssessRequest(const v1::AssessRequest& request) {
+  return ResolveAssess(request).status();
+}
+
+absl::StatusOr<v1::AssessResponse> AssessCustomers(
+    const Dataset& dataset, const v1::AssessRequest& request) {
+  absl::StatusOr<ResolvedAssess> resolved = ResolveAssess(request);
+  if (!resolved.ok()) return resolved.status();
   AssessOptions options;
   if (request.has_history()) options.history = &request.history();
   if (request.has_previous()) options.previous = &request.previous();
   if (request.has_model()) options.model = &request.model();
-  options.model_reasons = *reasons;
+  options.model_reasons = resolved->reasons;
   options.threads = request.threads();
   absl::StatusOr<AssessResult> result =
-      assessor->Assess(dataset, *as_of, options);
+      resolved->assessor.Assess(dataset, resolved->as_of, options);
   if (!result.ok()) return result.status();
 
   v1::AssessResponse out;
@@ -502,12 +524,13 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
     if (x.score() != y.score()) return x.score() < y.score();
     return x.customer_id() < y.customer_id();
   });
-  for (int k = 0; k < *at_risk && k < static_cast<int>(order.size()); ++k) {
+  for (int k = 0; k < resolved->at_risk && k < static_cast<int>(order.size());
+       ++k) {
     out.add_at_risk(order[k]);
   }
   if (request.backtest_days() > 0) {
-    absl::StatusOr<v1::Backtest> backtest = assessor->Backtest(
-        dataset, *as_of, request.backtest_days(), request.threads());
+    absl::StatusOr<v1::Backtest> backtest = resolved->assessor.Backtest(
+        dataset, resolved->as_of, request.backtest_days(), request.threads());
     if (!backtest.ok()) return backtest.status();
     *out.mutable_backtest() = *std::move(backtest);
   }
@@ -516,8 +539,19 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
   return out;
 }
 
-absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
-    const Dataset& dataset, const v1::SegmentRequest& request) {
+namespace {
+
+// A segment request checked and compiled: the options with the request's
+// threads and the model's risk source.
+struct ResolvedSegment {
+  v1::SegmentOptions options;
+  UnixSeconds as_of;
+  int evidence_days;
+  Assessor assessor;
+};
+
+absl::StatusOr<ResolvedSegment> ResolveSegment(
+    const v1::SegmentRequest& request) {
   v1::SegmentOptions options = request.options();
   absl::StatusOr<UnixSeconds> as_of =
       RequiredTime(options.as_of(), "options.as_of");
@@ -528,13 +562,9 @@ absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
   if (!evidence_days.ok()) return evidence_days.status();
   if (absl::Status s = CheckThreads(request.threads()); !s.ok()) return s;
   if (options.threads() == 0) options.set_threads(request.threads());
-  AssessOptions assess_options;
-  assess_options.threads = request.threads();
-  if (request.has_model()) {
-    assess_options.model = &request.model();
-    if (options.risk().source() == v1::RISK_SOURCE_UNSPECIFIED) {
-      options.mutable_risk()->set_source(v1::CHURN_PROBABILITY);
-    }
+  if (request.has_model() &&
+      options.risk().source() == v1::RISK_SOURCE_UNSPECIFIED) {
+    options.mutable_risk()->set_source(v1::CHURN_PROBABILITY);
   }
   absl::StatusOr<v1::SegmentOptions> resolved = ResolveSegmentOptions(options);
   if (!resolved.ok()) return InField(resolved.status(), "options");
@@ -543,25 +573,42 @@ absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
   }
   absl::StatusOr<Assessor> assessor = Assessor::Create(request.assess_config());
   if (!assessor.ok()) return InField(assessor.status(), "assess_config");
+  return ResolvedSegment{std::move(options), *as_of, *evidence_days,
+                         *std::move(assessor)};
+}
+
+}  // namespace
+
+absl::Status CheckSegmentRequest(const v1::SegmentRequest& request) {
+  return ResolveSegment(request).status();
+}
+
+absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
+    const Dataset& dataset, const v1::SegmentRequest& request) {
+  absl::StatusOr<ResolvedSegment> r = ResolveSegment(request);
+  if (!r.ok()) return r.status();
+  AssessOptions assess_options;
+  assess_options.threads = request.threads();
+  if (request.has_model()) assess_options.model = &request.model();
   absl::StatusOr<AssessResult> assessed =
-      assessor->Assess(dataset, *as_of, assess_options);
+      r->assessor.Assess(dataset, r->as_of, assess_options);
   if (!assessed.ok()) return assessed.status();
 
   v1::SegmentResponse out;
   std::vector<ReasonEvidence> evidence;
-  if (*evidence_days > 0) {
-    absl::StatusOr<AssessResult> earlier = assessor->Assess(
-        dataset, *as_of - int64_t{*evidence_days} * 86400, assess_options);
+  if (r->evidence_days > 0) {
+    absl::StatusOr<AssessResult> earlier = r->assessor.Assess(
+        dataset, r->as_of - int64_t{r->evidence_days} * 86400, assess_options);
     if (earlier.ok()) {
       evidence = EvidenceFromAssessment(earlier->assessment);
     } else {
       out.set_evidence_note(
-          absl::StrCat("no evidence assessment ", *evidence_days,
+          absl::StrCat("no evidence assessment ", r->evidence_days,
                        " days earlier: ", earlier.status().message()));
     }
   }
-  absl::StatusOr<v1::SegmentReport> report =
-      SegmentWithAssessment(dataset, options, assessed->assessment, evidence);
+  absl::StatusOr<v1::SegmentReport> report = SegmentWithAssessment(
+      dataset, r->options, assessed->assessment, evidence);
   if (!report.ok()) return report.status();
   *out.mutable_report() = *std::move(report);
   return out;

@@ -303,10 +303,9 @@ int RunAssess(CommandArgs args) {
   }
   if (red_share.has_value())
     request.mutable_config()->set_red_share(*red_share);
-  // Check the config before the (long) load.
-  if (absl::StatusOr<Assessor> a = Assessor::Create(request.config());
-      !a.ok()) {
-    return Fail(parser, a.status());
+  // Check the request before the (long) load.
+  if (absl::Status s = CheckAssessRequest(request); !s.ok()) {
+    return Fail(parser, s);
   }
   if (!history_in.empty()) {
     if (absl::Status s = ReadConfigFile(history_in, request.mutable_history());

@@ -245,16 +245,8 @@ int RunSegment(CommandArgs args) {
   }
   request.set_evidence_days(
       evidence_days == 0 ? -1 : static_cast<int32_t>(evidence_days));
-  // Check the options before the (longer) load and assessment.
-  if (absl::StatusOr<Assessor> a = Assessor::Create(request.assess_config());
-      !a.ok()) {
-    return Fail(parser, a.status());
-  }
-  if (absl::StatusOr<v1::SegmentOptions> resolved =
-          ResolveSegmentOptions(options);
-      !resolved.ok()) {
-    return Fail(parser, resolved.status());
-  } else if (absl::Status s = ValidateSegmentOptions(*resolved); !s.ok()) {
+  // Check the request before the (longer) load and assessment.
+  if (absl::Status s = CheckSegmentRequest(request); !s.ok()) {
     return Fail(parser, s);
   }
 

@@ -83,6 +83,9 @@ absl::StatusOr<v1::ScorecardResult> LearnHealthScorecardOnTable(
 // "backtest_days: ..."); those of Assess and Backtest.
 absl::StatusOr<v1::AssessResponse> AssessCustomers(
     const Dataset& dataset, const v1::AssessRequest& request);
+// Everything AssessCustomers checks before it reads data (dates, counts,
+// the config compiled), so a host can refuse a request before a long load.
+absl::Status CheckAssessRequest(const v1::AssessRequest& request);
 
 // Segments every customer of `dataset` (jobs.proto SegmentRequest): the
 // assessment as of options.as_of gives the risk (the model's churn
@@ -95,6 +98,8 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
 // date before the data) is no error: evidence_note says why.
 absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
     const Dataset& dataset, const v1::SegmentRequest& request);
+// Everything SegmentCustomers checks before it reads data.
+absl::Status CheckSegmentRequest(const v1::SegmentRequest& request);
 
 // Customer lifetime value from the orders of `dataset` before
 // request.as_of (jobs.proto ClvRequest): ComputeRfmSummaries, FitClv,
