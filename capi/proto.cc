@@ -149,6 +149,10 @@ constexpr Validator kValidators[] = {
        return churnkit::Assessor::Create(As<churnkit::v1::AssessmentConfig>(m))
            .status();
      }},
+    {"churnkit.v1.AssessRequest",
+     [](const pb::Message& m) {
+       return churnkit::CheckAssessRequest(As<churnkit::v1::AssessRequest>(m));
+     }},
     {"churnkit.v1.ChurnDefinition",
      [](const pb::Message& m) {
        return churnkit::ChurnLabeler::Create(
@@ -180,6 +184,11 @@ constexpr Validator kValidators[] = {
        absl::StatusOr<churnkit::v1::SegmentOptions> r =
            churnkit::ResolveSegmentOptions(As<churnkit::v1::SegmentOptions>(m));
        return r.ok() ? churnkit::ValidateSegmentOptions(*r) : r.status();
+     }},
+    {"churnkit.v1.SegmentRequest",
+     [](const pb::Message& m) {
+       return churnkit::CheckSegmentRequest(
+           As<churnkit::v1::SegmentRequest>(m));
      }},
     {"churnkit.v1.TrainRequest",
      [](const pb::Message& m) {

@@ -270,6 +270,30 @@ TEST(AssessCustomers, EqualsTheAssessorAndSummarisesIt) {
   EXPECT_GT(changed, 0);
 }
 
+// The checks a host runs before a long load are the jobs' own.
+TEST(CheckRequests, RefuseWhatTheJobsRefuseBeforeReadingData) {
+  v1::AssessRequest assess;
+  EXPECT_THAT(CheckAssessRequest(assess).message(), HasSubstr("as_of"));
+  assess.set_as_of("2025-01-01");
+  EXPECT_TRUE(CheckAssessRequest(assess).ok());
+  assess.mutable_config()->set_red_share(2);
+  EXPECT_THAT(CheckAssessRequest(assess).message(),
+              HasSubstr("config.red_share"));
+  EXPECT_EQ(CheckAssessRequest(assess).message(),
+            AssessCustomers(Generated(), assess).status().message());
+
+  v1::SegmentRequest segment;
+  EXPECT_THAT(CheckSegmentRequest(segment).message(),
+              HasSubstr("options.as_of: required"));
+  segment.mutable_options()->set_as_of("2025-01-01");
+  EXPECT_TRUE(CheckSegmentRequest(segment).ok());
+  segment.set_evidence_days(-7);
+  EXPECT_THAT(CheckSegmentRequest(segment).message(),
+              HasSubstr("evidence_days"));
+  EXPECT_EQ(CheckSegmentRequest(segment).message(),
+            SegmentCustomers(Generated(), segment).status().message());
+}
+
 TEST(AssessCustomers, NamesTheBadField) {
   const Dataset& ds = Generated();
   const std::pair<std::string, std::string> cases[] = {

@@ -28,8 +28,9 @@ extern "C" {
  * can refuse a bad config before a long load: `data` / `size` hold a
  * serialized churnkit.v1 message of `message_name` (NULL / 0: the empty
  * message, i.e. every default). Configs with a check: AssessmentConfig,
- * ChurnDefinition, FeatureSet, FitOptions, GeneratorConfig,
- * ScorecardLearnOptions, SegmentOptions, TrainRequest. CK_OK when valid.
+ * AssessRequest, ChurnDefinition, FeatureSet, FitOptions, GeneratorConfig,
+ * ScorecardLearnOptions, SegmentOptions, SegmentRequest, TrainRequest. CK_OK
+ * when valid.
  * Thread-safe.
  * Errors: CK_INVALID_ARGUMENT (NULL message_name; bad bytes; the config's
  * first problem, named by its path, e.g. "passive[0].inactive_days: must
