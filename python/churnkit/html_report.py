@@ -962,7 +962,10 @@ def render(d: ReportData, *, title: str = "Churn report") -> str:
     tr = d.churn.trend
     section("trend",
             "Each month: customers who churned as a share of those at its "
-            "start, the revenue they took, and retention.",
+            "start, the revenue they took, and retention. The last months "
+            "read low: passive churn is known only once a customer has been "
+            "silent for its whole window, so their churners are still being "
+            "counted.",
             _img("chart-trend", _chart_trend(d), "monthly churn and "
                  "retention") + _table(tr, [
                      ("start", "month", lambda v: _text(str(v)[:7])),
