@@ -25,6 +25,7 @@
 #include "google/protobuf/util/type_resolver_util.h"
 #include "internal/csv.h"
 #include "internal/file.h"
+#include "internal/input_files.h"
 #include "internal/pb_log.h"
 #include "internal/time.h"
 #include "internal/utf8.h"
@@ -35,29 +36,13 @@ namespace {
 namespace fs = std::filesystem;
 namespace pb = google::protobuf;
 
+using internal::InferFormat;
+using internal::kTables;
+using internal::TableFile;
+
 // Largest single record accepted from a JSONL line or a PB stream; a length
 // prefix above it is treated as corruption, never allocated.
 constexpr size_t kMaxRecordBytes = size_t{64} << 20;
-
-constexpr v1::Table kTables[] = {v1::OWNERS, v1::CUSTOMERS, v1::CONTACTS,
-                                 v1::CONTRACTS, v1::EVENTS};
-
-const char* TableFile(v1::Table t) {
-  switch (t) {
-    case v1::CUSTOMERS:
-      return "customers.csv";
-    case v1::EVENTS:
-      return "events.csv";
-    case v1::CONTACTS:
-      return "contacts.csv";
-    case v1::CONTRACTS:
-      return "contracts.csv";
-    case v1::OWNERS:
-      return "owners.csv";
-    default:
-      return "";
-  }
-}
 
 absl::Status ErrnoError(absl::string_view what, const std::string& path) {
   const std::string message =
@@ -1188,25 +1173,6 @@ class PbStringWriter : public RecordWriter {
  private:
   std::string* out_;
 };
-
-absl::StatusOr<v1::Format> InferFormat(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return v1::CSV;
-  if (absl::EndsWith(path, ".jsonl") || absl::EndsWith(path, ".json")) {
-    return v1::JSONL;
-  }
-  if (absl::EndsWith(path, ".pb") || absl::EndsWith(path, ".binpb")) {
-    return v1::PB;
-  }
-  if (!internal::PathEntryExists(path)) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": no such file or directory"));
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      path,
-      ": cannot tell the format (a directory is CSV; *.jsonl is JSONL; "
-      "*.pb is PB); set LoadOptions.format"));
-}
 
 }  // namespace
 

@@ -47,6 +47,8 @@ constexpr Command kCommands[] = {
     {"windows",
      "Passive-churn windows chosen from how long customers stayed away",
      RunWindows},
+    {"partition", "Split a data set into customer partitions (scale-out)",
+     RunPartition},
 };
 
 std::string ProgramHelp() {

@@ -71,6 +71,9 @@ int RunSegment(CommandArgs args);
 // churnkit windows: passive-churn windows chosen from history.
 int RunWindows(CommandArgs args);
 
+// churnkit partition: a data set split into customer partitions.
+int RunPartition(CommandArgs args);
+
 // Parses a --as-of style date into *out (for ArgParser::AddOption).
 absl::Status ParseAsOf(absl::string_view text, UnixSeconds* out);
 
