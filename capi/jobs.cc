@@ -3,6 +3,7 @@
 
 #include "absl/status/status.h"
 #include "churnkit/c_api_experimental.h"
+#include "churnkit/partition.h"
 #include "churnkit/report.h"
 #include "churnkit/v1/jobs.pb.h"
 #include "internal.h"
@@ -91,6 +92,13 @@ ck_status ck_job_generate(const void* request, size_t request_size,
       [](const churnkit::v1::GenerateRequest& r) {
         return churnkit::GenerateData(r);
       });
+}
+
+ck_status ck_job_partition(const void* request, size_t request_size,
+                           ck_buffer_t** out) {
+  return RunRequest<churnkit::v1::PartitionRequest>(
+      "ck_job_partition", request, request_size, out,
+      [] { return absl::OkStatus(); }, churnkit::PartitionData);
 }
 
 ck_status ck_job_assess(const ck_dataset_t* dataset, const void* request,

@@ -149,6 +149,23 @@ CK_EXPORT ck_status ck_job_train_table(const void* request, size_t request_size,
 CK_EXPORT ck_status ck_job_generate(const void* request, size_t request_size,
                                     ck_buffer_t** out);
 
+/* Splits a data set into customer partitions (PartitionRequest: the
+ * input's LoadOptions, the number of partitions, the output directory;
+ * docs/scale-out.md): every row of a customer to partition FNV-1a 64 of
+ * its id modulo N, owners to all, streaming in bounded memory, as
+ * `churnkit partition`. *out receives a serialized
+ * churnkit.v1.PartitionResult: per partition the LoadOptions that load it
+ * (ck_dataset_load) and its row count; free it with ck_buffer_free(). The
+ * partitions appear together under out_dir, or not at all.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; request NULL with a non-zero
+ * size; bytes that are not a PartitionRequest; a field named, e.g.
+ * "partitions: must be in 1..4096, got 0", "out_dir: required");
+ * CK_ALREADY_EXISTS (out_dir holds something); CK_NOT_FOUND (an input);
+ * CK_UNAVAILABLE (out_dir cannot be written). Thread-safe for distinct
+ * out_dir. */
+CK_EXPORT ck_status ck_job_partition(const void* request, size_t request_size,
+                                     ck_buffer_t** out);
+
 /* Learns a health scorecard from the history of `dataset`
  * (ScorecardRequest: as-of dates, horizon, held-out dates, features, churn
  * definition, ScorecardLearnOptions; docs/jobs.md, docs/scorecards.md): the
