@@ -38,13 +38,16 @@ from .model import Explanations, Model, evaluate  # noqa
 from .results import (AssessResult, ChurnReport, ClvResult,  # noqa
                       Evaluation, ExperimentReport, GenerateResult, LabelSet,
                       Result, ScorecardResult, SegmentResult, TrainResult,
-                      TrainTableResult, WindowsResult)
+                      TrainTableResult, WindowsResult, PartitionResult,
+                      DataPartition)
 from .jobs import (abtest, assess, clv, clv_fit, clv_predict,  # noqa
                    clv_summaries, difference_interval, fisher_exact, labels,
                    learn_scorecard, report, sample_size, scorecard,
                    scorecard_table, segment,
                    segment_by_risk, train, train_table, two_proportion_test,
                    validate_config, windows)
+from .partitions import (get_threads, open_partitions, partition,  # noqa
+                         set_threads)
 from . import _proto as proto  # noqa: dict <-> bytes helpers
 
 
@@ -85,6 +88,9 @@ __all__ = [
     "Evaluation", "TrainResult", "TrainTableResult", "AssessResult",
     "SegmentResult", "ClvResult", "ChurnReport", "WindowsResult",
     "ExperimentReport", "LabelSet", "ScorecardResult", "GenerateResult",
+    # partitions and threads (scale-out: churnkit.dask)
+    "partition", "open_partitions", "PartitionResult", "DataPartition",
+    "set_threads", "get_threads",
     # helpers
     "proto", "library_version", "library_path", "__version__",
 ]

@@ -172,6 +172,9 @@ _OPTIONAL: Dict[str, Tuple[Any, List[Any]]] = {
     "ck_job_scorecard": (c_int, [_vp, c_char_p, c_size_t, _pp]),
     "ck_job_scorecard_table": (c_int, [c_char_p, c_size_t, _pp]),
     "ck_job_generate": (c_int, [c_char_p, c_size_t, _pp]),
+    "ck_job_partition": (c_int, [c_char_p, c_size_t, _pp]),
+    "ck_threads_set": (c_int, [c_int]),
+    "ck_threads_get": (c_int, []),
 }
 
 

@@ -23,7 +23,7 @@ from . import _frames, _proto
 __all__ = ["Result", "Evaluation", "TrainResult", "TrainTableResult",
            "AssessResult", "SegmentResult", "ClvResult", "ChurnReport",
            "WindowsResult", "ExperimentReport", "LabelSet", "ScorecardResult",
-           "GenerateResult"]
+           "GenerateResult", "PartitionResult", "DataPartition"]
 
 _FIGURES = {
     "customers_at_start": "int", "churned": "int", "churned_customers": "int",
@@ -770,3 +770,118 @@ class GenerateResult(Result):
     def figures(self) -> Dict[str, Any]:
         return {"path": str(self.path), **{
             k: v for k, v in self.summary.items() if not isinstance(v, dict)}}
+
+
+class DataPartition:
+    """One partition of a :class:`PartitionResult`: a normal data set.
+
+    Attributes:
+        index: 0..partitions-1 (customers whose id hashes to it).
+        load: the churnkit.v1.LoadOptions that load it, as a dict (the
+            input's options with the partition's files).
+        rows: rows (CSV) or records (PB, JSONL) written, owners included.
+        paths: the partition's files or directories (``load["paths"]``).
+    """
+
+    __slots__ = ("index", "load", "rows")
+
+    def __init__(self, raw: Dict[str, Any]) -> None:
+        self.index = int(raw.get("index", 0))
+        self.load: Dict[str, Any] = dict(raw.get("load", {}))
+        self.rows = int(raw.get("rows", 0))
+
+    @property
+    def paths(self) -> List[str]:
+        return list(self.load.get("paths", []))
+
+    def load_options(self) -> bytes:
+        """The serialized LoadOptions (what a worker loads)."""
+        return _proto.encode("LoadOptions", self.load)
+
+    def load_dataset(self):
+        """Loads the partition (``ck_dataset_load`` of :attr:`load`)."""
+        from . import _lib
+        from .dataset import Dataset
+        data = self.load_options()
+        return Dataset(_lib.make_handle("ck_dataset_load", data, len(data)))
+
+    def __reduce__(self):
+        return (DataPartition, ({"index": self.index, "load": self.load,
+                                 "rows": str(self.rows)},))
+
+    def __repr__(self) -> str:
+        return (f"<churnkit.DataPartition {self.index}: {self.rows} rows, "
+                f"{', '.join(self.paths)}>")
+
+
+class PartitionResult(Result):
+    """Result of :func:`churnkit.partition` (churnkit.v1.PartitionResult),
+    also read back from a partitions directory by :meth:`open`.
+
+    Attributes:
+        parts: one :class:`DataPartition` per partition, by index.
+        partitions, out_dir, rows_read, unrouted: the figures (unrouted:
+            rows without a readable customer id, sent to partition 0).
+        table: one row per partition (index, rows, paths).
+        errors: rows that could not be read at all (source, row, field,
+            reason).
+    """
+
+    MESSAGE = "PartitionResult"
+    TABLES = ["table", "errors"]
+
+    def __init__(self, data: bytes, raw: Optional[Dict[str, Any]] = None
+                 ) -> None:
+        super().__init__(data, raw)
+        r = self.raw
+        self.parts = sorted((DataPartition(p) for p in r.get("parts", [])),
+                            key=lambda p: p.index)
+        self.partitions = int(r.get("partitions", 0))
+        self.out_dir = r.get("out_dir", "")
+        self.rows_read = int(r.get("rows_read", 0))
+        self.unrouted = int(r.get("unrouted", 0))
+        self.table = pd.DataFrame({
+            "index": np.asarray([p.index for p in self.parts], np.int64),
+            "rows": np.asarray([p.rows for p in self.parts], np.int64),
+            "paths": pd.Series([", ".join(p.paths) for p in self.parts],
+                               dtype=object)})
+        self.errors = _frames.frame(r.get("errors", []), {
+            "source": "str", "row": "int", "field": "str", "reason": "str"})
+
+    @classmethod
+    def open(cls, path: Any) -> "PartitionResult":
+        """The result of an earlier partitioning, from its directory (or
+        its ``partitions.textproto``), e.g. one made by ``churnkit
+        partition DATA --partitions N --out DIR``.
+
+        Raises NotFoundError when there is no partitions.textproto.
+        """
+        import os
+        import pathlib
+        from . import errors as _errors
+        p = pathlib.Path(os.fspath(path))
+        if p.is_dir():
+            p = p / "partitions.textproto"
+        if not p.is_file():
+            raise _errors.NotFoundError(
+                f"{p}: no partitions.textproto (not a directory written by "
+                f"churnkit.partition / churnkit partition)")
+        data = _proto.encode("PartitionResult",
+                             p.read_text(encoding="utf-8"))
+        return cls(data)
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def __iter__(self):
+        return iter(self.parts)
+
+    def __getitem__(self, index: int) -> DataPartition:
+        return self.parts[index]
+
+    def __reduce__(self):
+        return (PartitionResult, (self.data, self.raw))
+
+    def figures(self) -> Dict[str, Any]:
+        return {"partitions": self.partitions, "out_dir": self.out_dir,
+                "rows_read": self.rows_read, "unrouted": self.unrouted}
