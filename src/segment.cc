@@ -646,21 +646,12 @@ std::vector<ReasonEvidence> EvidenceFromExplanations(
   return out;
 }
 
-absl::StatusOr<v1::SegmentReport> Segment(
-    const Dataset& dataset, const v1::SegmentOptions& raw_options,
-    RiskInput risk, absl::Span<const ReasonEvidence> evidence) {
-  absl::StatusOr<v1::SegmentOptions> resolved =
-      ResolveSegmentOptions(raw_options);
-  if (!resolved.ok()) return resolved.status();
-  const v1::SegmentOptions& options = *resolved;
-  if (absl::Status s = ValidateSegmentOptions(options); !s.ok()) return s;
-  const UnixSeconds as_of = *ParseTime(options.as_of());
-  if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of); !s.ok()) {
-    return s;
-  }
-  const size_t n = dataset.num_customers();
+// ---- Segment(), step by step -----------------------------------------------
 
-  // Risk input.
+// Each customer's risk on the options' scale (NaN: none given).
+absl::StatusOr<std::vector<double>> RiskByCustomer(
+    const Dataset& dataset, const v1::SegmentOptions& options, RiskInput risk) {
+  const size_t n = dataset.num_customers();
   if (risk.customer_ids.size() != risk.values.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("risk: ", risk.customer_ids.size(), " ids for ",
@@ -690,6 +681,13 @@ absl::StatusOr<v1::SegmentReport> Segment(
     if (!r.ok()) return r.status();
     risk_of[*c] = *r;
   }
+  return risk_of;
+}
+
+// The evidence indicators of each customer that has some.
+absl::StatusOr<absl::flat_hash_map<CustomerIndex, std::vector<std::string>>>
+EvidenceByCustomer(const Dataset& dataset,
+                   absl::Span<const ReasonEvidence> evidence) {
   absl::flat_hash_map<CustomerIndex, std::vector<std::string>> evidence_of;
   for (size_t i = 0; i < evidence.size(); ++i) {
     const std::optional<CustomerIndex> c =
@@ -704,7 +702,13 @@ absl::StatusOr<v1::SegmentReport> Segment(
              evidence[i].indicators.end());
   }
 
-  // Churn labels.
+  return evidence_of;
+}
+
+// Every customer's churn label as of the options' date.
+absl::StatusOr<std::vector<ChurnLabel>> LabelsAt(
+    const Dataset& dataset, const v1::SegmentOptions& options,
+    UnixSeconds as_of) {
   absl::StatusOr<v1::ChurnDefinition> definition = options.definition();
   if (!options.has_definition()) definition = DefaultChurnDefinition();
   if (!definition.ok()) return definition.status();
@@ -713,27 +717,27 @@ absl::StatusOr<v1::SegmentReport> Segment(
     return absl::InvalidArgumentError(
         absl::StrCat("definition.", labeler.status().message()));
   }
-  absl::StatusOr<std::vector<ChurnLabel>> labels =
-      labeler->Label(dataset, as_of, options.threads());
-  if (!labels.ok()) return labels.status();
+  return labeler->Label(dataset, as_of, options.threads());
+}
 
-  const std::vector<CustomerIndex> scope = CustomersAt(dataset, as_of);
-  v1::SegmentReport report;
-  report.set_as_of(FormatTime(as_of));
-  report.set_value_source(options.value().source());
-  report.set_risk_source(options.risk().source());
-  report.set_revenue_at_risk_basis(
-      options.risk().source() == v1::CHURN_PROBABILITY ? "churn_probability"
-                                                       : "risk_proxy");
-  report.set_risk_cutoff(options.risk().cutoff());
+// What each customer in scope is worth (indexed by customer).
+struct CustomerValues {
+  std::vector<UnixSeconds> at;
+  std::vector<double> tenure, revenue, value, remaining;
+};
 
+absl::StatusOr<CustomerValues> ValueCustomers(
+    const Dataset& dataset, const v1::SegmentOptions& options,
+    UnixSeconds as_of, absl::Span<const CustomerIndex> scope,
+    absl::Span<const ChurnLabel> labels) {
+  const size_t n = dataset.num_customers();
   // Each customer is valued at its own time: as_of, or when its churn was
   // detected (passive churn begins at the last activity; valued then, the
   // window would miss that last order).
   std::vector<UnixSeconds> at(n, as_of);
   std::vector<double> tenure(n, 0), revenue(n, 0), value(n, 0), remaining(n, 0);
   for (CustomerIndex c : scope) {
-    const ChurnLabel& l = (*labels)[c];
+    const ChurnLabel& l = labels[c];
     if (l.churned && l.detected_time != kNoTime)
       at[c] = std::min(as_of, l.detected_time);
     const UnixSeconds signup = dataset.customers().signup_time[c];
@@ -778,10 +782,29 @@ absl::StatusOr<v1::SegmentReport> Segment(
     }
   }
 
+  return CustomerValues{std::move(at), std::move(tenure), std::move(revenue),
+                        std::move(value), std::move(remaining)};
+}
+
+// A/B/C tiers (active customers by the tier options, churned ones by the
+// active tiers' thresholds) and the high-value flag.
+struct ValueTiers {
+  std::vector<Tier> tier;
+  std::vector<uint8_t> high_value;
+  double min_of[3];  // smallest active value per tier; +inf when empty
+  std::vector<CustomerIndex> active;
+};
+
+absl::StatusOr<ValueTiers> TierCustomers(const Dataset& dataset,
+                                         const v1::SegmentOptions& options,
+                                         absl::Span<const CustomerIndex> scope,
+                                         absl::Span<const ChurnLabel> labels,
+                                         absl::Span<const double> value) {
+  const size_t n = dataset.num_customers();
   // Tiers over the active customers; churned ones by the thresholds.
   std::vector<CustomerIndex> active;
   for (CustomerIndex c : scope) {
-    if (!(*labels)[c].churned) active.push_back(c);
+    if (!labels[c].churned) active.push_back(c);
   }
   std::vector<double> active_values(active.size());
   for (size_t i = 0; i < active.size(); ++i) {
@@ -826,7 +849,7 @@ absl::StatusOr<v1::SegmentReport> Segment(
                         : hv.max_tier() == "B" ? Tier::kB
                                                : Tier::kA;
   for (CustomerIndex c : scope) {
-    const bool churned = (*labels)[c].churned;
+    const bool churned = labels[c].churned;
     if (churned) tier[c] = tier_by_threshold(value[c]);
     switch (hv.rule_case()) {
       case v1::ValueCutoff::kMaxTier:
@@ -841,75 +864,15 @@ absl::StatusOr<v1::SegmentReport> Segment(
     }
   }
 
-  // The matrix.
-  const v1::RiskOptions& ro = options.risk();
-  v1::QuadrantSummary* quadrants[4];
-  for (int q = 0; q < 4; ++q) {
-    quadrants[q] = report.add_quadrants();
-    quadrants[q]->set_quadrant(static_cast<v1::Quadrant>(q + 1));
-    quadrants[q]->set_strategy(
-        StrategyOf(options, static_cast<v1::Quadrant>(q + 1)));
-  }
-  v1::TierSummary* tiers[3];
-  for (int t = 0; t < 3; ++t) {
-    tiers[t] = report.add_tiers();
-    tiers[t]->set_tier(TierName(static_cast<Tier>(t)));
-  }
-  std::vector<v1::CustomerSegment*> row_of(n, nullptr);
-  double total_value = 0, total_at_risk = 0;
-  std::optional<double> hv_min;
-  for (CustomerIndex c : scope) {
-    const bool churned = (*labels)[c].churned;
-    v1::CustomerSegment* s = report.add_customers();
-    row_of[c] = s;
-    s->set_customer_id(std::string(dataset.customer_id(c)));
-    s->set_churned(churned);
-    s->set_revenue(revenue[c]);
-    s->set_value(value[c]);
-    s->set_tenure_days(tenure[c]);
-    s->set_expected_remaining_days(remaining[c]);
-    s->set_tier(TierName(tier[c]));
-    s->set_high_value(high_value[c]);
-    if (!std::isnan(risk_of[c])) {
-      s->set_risk(risk_of[c]);
-      s->set_high_risk(risk_of[c] >= ro.cutoff());
-    } else if (!churned) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "risk: no value for active customer '", dataset.customer_id(c),
-          "'; every customer not churned as of ", options.as_of(),
-          " needs one"));
-    }
-    if (churned) continue;
-    const v1::Quadrant q = QuadrantOf(high_value[c], s->high_risk());
-    s->set_quadrant(q);
-    s->set_strategy(StrategyOf(options, q));
-    s->set_revenue_at_risk(value[c] * risk_of[c]);
-    v1::QuadrantSummary* qs = quadrants[QuadrantIndex(q)];
-    qs->set_customers(qs->customers() + 1);
-    qs->set_value(qs->value() + value[c]);
-    qs->set_revenue_at_risk(qs->revenue_at_risk() + s->revenue_at_risk());
-    v1::TierSummary* ts = tiers[static_cast<int>(tier[c])];
-    ts->set_customers(ts->customers() + 1);
-    ts->set_value(ts->value() + value[c]);
-    total_value += value[c];
-    total_at_risk += s->revenue_at_risk();
-    if (high_value[c]) hv_min = std::min(hv_min.value_or(kInf), value[c]);
-  }
-  report.set_active_customers(static_cast<int64_t>(active.size()));
-  report.set_total_value(total_value);
-  report.set_total_revenue_at_risk(total_at_risk);
-  if (hv_min.has_value()) report.set_high_value_threshold(*hv_min);
-  for (int t = 0; t < 3; ++t) {
-    tiers[t]->set_value_share(total_value > 0 ? tiers[t]->value() / total_value
-                                              : 0);
-    tiers[t]->set_customer_share(
-        active.empty() ? 0
-                       : static_cast<double>(tiers[t]->customers()) /
-                             static_cast<double>(active.size()));
-    tiers[t]->set_min_value(std::isinf(min_of[t]) ? 0 : min_of[t]);
-  }
+  ValueTiers out{std::move(tier), std::move(high_value), {}, std::move(active)};
+  std::copy(std::begin(min_of), std::end(min_of), out.min_of);
+  return out;
+}
 
-  // Save first: expected loss, then quadrant, then value, then id.
+// Save first: expected loss, then quadrant, then value, then id.
+void RankSaves(const Dataset& dataset, absl::Span<const CustomerIndex> active,
+               absl::Span<const double> value,
+               absl::Span<v1::CustomerSegment* const> row_of) {
   struct SaveKey {
     double at_risk;
     int quadrant;
@@ -932,8 +895,21 @@ absl::StatusOr<v1::SegmentReport> Segment(
   for (size_t i = 0; i < order.size(); ++i) {
     row_of[order[i].c]->set_save_rank(static_cast<int64_t>(i + 1));
   }
+}
 
-  // The reason matrix.
+// The churn-reason matrix of the customers churned in the reason window.
+void FillReasonMatrix(
+    const Dataset& dataset, const v1::SegmentOptions& options,
+    UnixSeconds as_of, absl::Span<const CustomerIndex> scope,
+    absl::Span<const ChurnLabel> labels,
+    const absl::flat_hash_map<CustomerIndex, std::vector<std::string>>&
+        evidence_of,
+    const CustomerValues& values, const ValueTiers& tiers,
+    absl::Span<v1::CustomerSegment* const> row_of, v1::SegmentReport& report) {
+  const std::vector<Tier>& tier = tiers.tier;
+  const std::vector<uint8_t>& high_value = tiers.high_value;
+  const std::vector<double>& revenue = values.revenue;
+  const std::vector<double>& value = values.value;
   const v1::ReasonOptions& reason_options = options.reasons();
   const v1::ReasonTaxonomy& taxonomy = reason_options.taxonomy();
   const ReasonIndex index = IndexReasons(taxonomy);
@@ -965,7 +941,7 @@ absl::StatusOr<v1::SegmentReport> Segment(
   std::vector<std::string> extra_keys;
   bool any_unknown = false;
   for (CustomerIndex c : scope) {
-    const ChurnLabel& l = (*labels)[c];
+    const ChurnLabel& l = labels[c];
     if (!l.churned || l.churn_time < window_start || l.churn_time >= as_of) {
       continue;
     }
@@ -1048,6 +1024,129 @@ absl::StatusOr<v1::SegmentReport> Segment(
     matrix->set_churned(matrix->churned() + 1);
     matrix->set_revenue_lost(matrix->revenue_lost() + revenue[ch.c]);
   }
+}
+
+absl::StatusOr<v1::SegmentReport> Segment(
+    const Dataset& dataset, const v1::SegmentOptions& raw_options,
+    RiskInput risk, absl::Span<const ReasonEvidence> evidence) {
+  absl::StatusOr<v1::SegmentOptions> resolved =
+      ResolveSegmentOptions(raw_options);
+  if (!resolved.ok()) return resolved.status();
+  const v1::SegmentOptions& options = *resolved;
+  if (absl::Status s = ValidateSegmentOptions(options); !s.ok()) return s;
+  const UnixSeconds as_of = *ParseTime(options.as_of());
+  if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of); !s.ok()) {
+    return s;
+  }
+  const size_t n = dataset.num_customers();
+  absl::StatusOr<std::vector<double>> risk_by =
+      RiskByCustomer(dataset, options, risk);
+  if (!risk_by.ok()) return risk_by.status();
+  const std::vector<double>& risk_of = *risk_by;
+  absl::StatusOr<absl::flat_hash_map<CustomerIndex, std::vector<std::string>>>
+      evidence_of = EvidenceByCustomer(dataset, evidence);
+  if (!evidence_of.ok()) return evidence_of.status();
+  absl::StatusOr<std::vector<ChurnLabel>> labels =
+      LabelsAt(dataset, options, as_of);
+  if (!labels.ok()) return labels.status();
+
+  const std::vector<CustomerIndex> scope = CustomersAt(dataset, as_of);
+  v1::SegmentReport report;
+  report.set_as_of(FormatTime(as_of));
+  report.set_value_source(options.value().source());
+  report.set_risk_source(options.risk().source());
+  report.set_revenue_at_risk_basis(
+      options.risk().source() == v1::CHURN_PROBABILITY ? "churn_probability"
+                                                       : "risk_proxy");
+  report.set_risk_cutoff(options.risk().cutoff());
+
+  absl::StatusOr<CustomerValues> values =
+      ValueCustomers(dataset, options, as_of, scope, *labels);
+  if (!values.ok()) return values.status();
+  const std::vector<double>& revenue = values->revenue;
+  const std::vector<double>& value = values->value;
+  const std::vector<double>& tenure = values->tenure;
+  const std::vector<double>& remaining = values->remaining;
+  absl::StatusOr<ValueTiers> tiered =
+      TierCustomers(dataset, options, scope, *labels, value);
+  if (!tiered.ok()) return tiered.status();
+  const std::vector<Tier>& tier = tiered->tier;
+  const std::vector<uint8_t>& high_value = tiered->high_value;
+  const std::vector<CustomerIndex>& active = tiered->active;
+  const double* min_of = tiered->min_of;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+
+  // The matrix.
+  const v1::RiskOptions& ro = options.risk();
+  v1::QuadrantSummary* quadrants[4];
+  for (int q = 0; q < 4; ++q) {
+    quadrants[q] = report.add_quadrants();
+    quadrants[q]->set_quadrant(static_cast<v1::Quadrant>(q + 1));
+    quadrants[q]->set_strategy(
+        StrategyOf(options, static_cast<v1::Quadrant>(q + 1)));
+  }
+  v1::TierSummary* tiers[3];
+  for (int t = 0; t < 3; ++t) {
+    tiers[t] = report.add_tiers();
+    tiers[t]->set_tier(TierName(static_cast<Tier>(t)));
+  }
+  std::vector<v1::CustomerSegment*> row_of(n, nullptr);
+  double total_value = 0, total_at_risk = 0;
+  std::optional<double> hv_min;
+  for (CustomerIndex c : scope) {
+    const bool churned = (*labels)[c].churned;
+    v1::CustomerSegment* s = report.add_customers();
+    row_of[c] = s;
+    s->set_customer_id(std::string(dataset.customer_id(c)));
+    s->set_churned(churned);
+    s->set_revenue(revenue[c]);
+    s->set_value(value[c]);
+    s->set_tenure_days(tenure[c]);
+    s->set_expected_remaining_days(remaining[c]);
+    s->set_tier(TierName(tier[c]));
+    s->set_high_value(high_value[c]);
+    if (!std::isnan(risk_of[c])) {
+      s->set_risk(risk_of[c]);
+      s->set_high_risk(risk_of[c] >= ro.cutoff());
+    } else if (!churned) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "risk: no value for active customer '", dataset.customer_id(c),
+          "'; every customer not churned as of ", options.as_of(),
+          " needs one"));
+    }
+    if (churned) continue;
+    const v1::Quadrant q = QuadrantOf(high_value[c], s->high_risk());
+    s->set_quadrant(q);
+    s->set_strategy(StrategyOf(options, q));
+    s->set_revenue_at_risk(value[c] * risk_of[c]);
+    v1::QuadrantSummary* qs = quadrants[QuadrantIndex(q)];
+    qs->set_customers(qs->customers() + 1);
+    qs->set_value(qs->value() + value[c]);
+    qs->set_revenue_at_risk(qs->revenue_at_risk() + s->revenue_at_risk());
+    v1::TierSummary* ts = tiers[static_cast<int>(tier[c])];
+    ts->set_customers(ts->customers() + 1);
+    ts->set_value(ts->value() + value[c]);
+    total_value += value[c];
+    total_at_risk += s->revenue_at_risk();
+    if (high_value[c]) hv_min = std::min(hv_min.value_or(kInf), value[c]);
+  }
+  report.set_active_customers(static_cast<int64_t>(active.size()));
+  report.set_total_value(total_value);
+  report.set_total_revenue_at_risk(total_at_risk);
+  if (hv_min.has_value()) report.set_high_value_threshold(*hv_min);
+  for (int t = 0; t < 3; ++t) {
+    tiers[t]->set_value_share(total_value > 0 ? tiers[t]->value() / total_value
+                                              : 0);
+    tiers[t]->set_customer_share(
+        active.empty() ? 0
+                       : static_cast<double>(tiers[t]->customers()) /
+                             static_cast<double>(active.size()));
+    tiers[t]->set_min_value(std::isinf(min_of[t]) ? 0 : min_of[t]);
+  }
+
+  RankSaves(dataset, active, value, row_of);
+  FillReasonMatrix(dataset, options, as_of, scope, *labels, *evidence_of,
+                   *values, *tiered, row_of, report);
   return report;
 }
 
