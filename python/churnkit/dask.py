@@ -254,10 +254,20 @@ def _run_partition(load: bytes, index: int, paths: Sequence[str],
     previous = get_threads()
     set_threads(n)
     try:
+        seconds: Dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(step: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            seconds[f"seconds_{step}"] = now - clock
+            clock = now
+
         try:
             ds = Dataset(_lib.make_handle("ck_dataset_load", load, len(load)))
         except errors.Error as e:
             raise type(e)(f"{label}: {e.message}") from e
+        lap("load")
         out: Dict[str, Any] = {}
         try:
             fs = FeatureSet(spec.get("feature_set"))
@@ -267,15 +277,18 @@ def _run_partition(load: bytes, index: int, paths: Sequence[str],
                 if "features" in steps:
                     out["features"] = pd.DataFrame(
                         np.array(m.values), index=x.index, columns=x.columns)
+                lap("features")
                 if "scores" in steps:
                     model = Model.load(spec["model"])
                     out["scores"] = pd.DataFrame(
                         {"churn_probability": model.predict(x)},
                         index=x.index)
+                    lap("scores")
                 del x, m
             if "labels" in steps:
                 out["labels"] = _labels(ds, as_of,
                                         spec.get("definition")).labels
+                lap("labels")
             if "assess" in steps:
                 r = _assess(ds, as_of, model=spec.get("model"),
                             config=spec.get("config"),
@@ -283,15 +296,18 @@ def _run_partition(load: bytes, index: int, paths: Sequence[str],
                 out["assessments"] = r.customers[ASSESS_COLUMNS]
                 out["dimensions"] = r.dimensions
                 out["churn_reasons"] = r.churn_reasons
+                del r
+                lap("assess")
             customers = ds.num_customers
+            events = ds.num_events
         except errors.Error as e:
             raise type(e)(f"{label}: {e.message}") from e
         del ds
     finally:
         set_threads(previous)
     out["info"] = {"index": index, "where": where, "threads": n,
-                   "customers": customers,
-                   "seconds": time.perf_counter() - start,
+                   "customers": customers, "events": events,
+                   "seconds": time.perf_counter() - start, **seconds,
                    "peak_rss_bytes": _peak_rss_bytes(), "pid": os.getpid()}
     return out
 
@@ -480,7 +496,9 @@ def run(parts: PartsLike, as_of: DateLike, *,
     * ``scores``: index customer_id, ``churn_probability`` (the model on
       ``features``);
     * ``info`` (pandas output): per partition the worker, threads,
-      customers, seconds and the process's peak RSS.
+      customers, events, seconds (in all and per step: ``seconds_load``,
+      ``seconds_features`` ...) and the process's peak RSS so far
+      (``peak_rss_bytes``, ``getrusage`` of the worker process).
 
     Raises:
         InvalidArgumentError: no partitions, an unknown step, scores
