@@ -5,9 +5,42 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "churnkit/v1/data.pb.h"
 #include "internal/file.h"
 
 namespace churnkit::internal {
+
+namespace {
+
+const google::protobuf::Descriptor* TableDescriptor(v1::Table t) {
+  switch (t) {
+    case v1::CUSTOMERS:
+      return v1::Customer::descriptor();
+    case v1::CONTACTS:
+      return v1::Contact::descriptor();
+    case v1::CONTRACTS:
+      return v1::Contract::descriptor();
+    case v1::OWNERS:
+      return v1::Owner::descriptor();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> TableFields(v1::Table t) {
+  if (t == v1::EVENTS) {
+    return std::vector<std::string>(std::begin(kEventFields),
+                                    std::end(kEventFields));
+  }
+  std::vector<std::string> names;
+  const google::protobuf::Descriptor* d = TableDescriptor(t);
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (!d->field(i)->is_map()) names.push_back(d->field(i)->name());
+  }
+  return names;
+}
 
 const char* TableFile(v1::Table table) {
   switch (table) {
