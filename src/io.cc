@@ -44,7 +44,6 @@ using internal::kTables;
 using internal::PendingFile;
 using internal::TableFields;
 using internal::TableFile;
-using internal::event_field::EventField;
 using internal::event_field::kAmount;
 using internal::event_field::kComplaint;
 using internal::event_field::kCreditUsed;
