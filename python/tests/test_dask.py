@@ -157,6 +157,11 @@ def test_without_a_cluster_equals_the_whole(gen, parts, trained,
     ).tobytes()
     pd.testing.assert_frame_equal(ckd.scores(parts, AS_OF, trained.model),
                                   expected["scores"], check_exact=True)
+    # dask DataFrames without a cluster: lazily, one partition each
+    lazy = ckd.run(parts, AS_OF, steps=("features",), output="dask")
+    assert lazy["features"].npartitions == 3
+    assert lazy["features"].compute(scheduler="sync").sort_index(
+        kind="stable").to_numpy().tobytes() == x.to_numpy().tobytes()
 
 
 def test_without_a_cluster_bad_input(parts, trained, tmp_path):
@@ -229,10 +234,6 @@ def test_cluster_dask_dataframes(client, parts, expected):
     lab = got["labels"].compute().sort_values(
         "customer_id", kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(lab, expected["labels"], check_exact=True)
-    # the same lazily without a cluster
-    local = ckd.run(parts, AS_OF, steps=("features",), output="dask")
-    assert local["features"].compute(scheduler="sync").sort_index(
-        kind="stable").to_numpy().tobytes() == x.to_numpy().tobytes()
 
 
 def test_a_killed_worker_does_not_change_the_result(client, parts, trained,
@@ -261,6 +262,29 @@ def test_a_killed_worker_does_not_change_the_result(client, parts, trained,
     for f, p in zip(futures, parts):
         if f.key in lost:  # recomputed in another process
             assert info.loc[p.index, "pid"] != pids[victim]
+
+
+def test_a_worker_killed_mid_run_does_not_change_the_result(
+        client, parts, trained, expected):
+    ckd = pytest.importorskip("churnkit.dask")
+    client.wait_for_workers(2, timeout=30)  # the restarted one is back
+    futures = ckd.submit(parts, AS_OF, client=client, steps=ckd.STEPS,
+                         model=trained.model, config=ASSESS_CONFIG)
+    keys = {f.key for f in futures}
+    victim, deadline = None, time.time() + 30
+    while victim is None:  # a worker while it runs one of the tasks
+        assert time.time() < deadline, "no task started"
+        for worker, running in client.processing().items():
+            if keys & set(running):
+                victim = worker
+                break
+        else:
+            time.sleep(0.002)
+    pid = client.run(os.getpid, workers=[victim])[victim]
+    os.kill(pid, signal.SIGKILL)
+    got = ckd.gather(futures, client=client)
+    assert_bits_equal(got, expected)
+    assert pid not in set(got["info"]["pid"])  # its work was redone
 
 
 def test_cluster_bad_input(client, parts, tmp_path):
