@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -20,6 +21,7 @@ import pandas as pd
 import pytest
 
 import churnkit as ck
+import churnkit.dask as ckd  # imports dask only when a function needs it
 
 from conftest import AS_OF
 
@@ -104,7 +106,6 @@ def test_threads_are_per_calling_thread():
 def expected(gen, trained):
     """The single-process results on the whole data set, in customer-id
     order."""
-    ckd = pytest.importorskip("churnkit.dask")
     model = trained.model
     x = ck.FeatureSet().compute(gen, AS_OF).to_frame()
     scores = pd.DataFrame({"churn_probability": model.predict(x)},
@@ -138,15 +139,14 @@ def assert_bits_equal(got, want):
         assert list(g.index) == list(w.index), name
 
 
-def run_all(ckd, parts, trained, **kw):
+def run_all(parts, trained, **kw):
     return ckd.run(parts, AS_OF, steps=ckd.STEPS, model=trained.model,
                    config=ASSESS_CONFIG, **kw)
 
 
 def test_without_a_cluster_equals_the_whole(gen, parts, trained,
                                            expected):
-    ckd = pytest.importorskip("churnkit.dask")
-    got = run_all(ckd, parts, trained)
+    got = run_all(parts, trained)
     assert_bits_equal(got, expected)
     assert list(got["info"]["index"]) == [0, 1, 2]
     assert (got["info"]["where"] == "this process").all()
@@ -157,15 +157,18 @@ def test_without_a_cluster_equals_the_whole(gen, parts, trained,
     ).tobytes()
     pd.testing.assert_frame_equal(ckd.scores(parts, AS_OF, trained.model),
                                   expected["scores"], check_exact=True)
-    # dask DataFrames without a cluster: lazily, one partition each
+
+
+def test_without_a_cluster_dask_dataframes(parts, expected):
+    pytest.importorskip("dask.dataframe", reason="dask is not installed")
     lazy = ckd.run(parts, AS_OF, steps=("features",), output="dask")
-    assert lazy["features"].npartitions == 3
-    assert lazy["features"].compute(scheduler="sync").sort_index(
-        kind="stable").to_numpy().tobytes() == x.to_numpy().tobytes()
+    assert lazy["features"].npartitions == 3  # lazily, one per partition
+    x = lazy["features"].compute(scheduler="sync").sort_index(kind="stable")
+    assert x.to_numpy().tobytes() == expected["features"].to_numpy(
+    ).tobytes()
 
 
 def test_without_a_cluster_bad_input(parts, trained, tmp_path):
-    ckd = pytest.importorskip("churnkit.dask")
     with pytest.raises(ck.InvalidArgumentError, match="no partitions"):
         ckd.run([], AS_OF)
     with pytest.raises(ck.InvalidArgumentError, match="not a step"):
@@ -211,8 +214,7 @@ def client():
 
 
 def test_cluster_equals_the_whole(client, parts, trained, expected):
-    ckd = pytest.importorskip("churnkit.dask")
-    got = run_all(ckd, parts, trained, client=client)
+    got = run_all(parts, trained, client=client)
     assert_bits_equal(got, expected)
     info = got["info"]
     assert info["where"].str.startswith("worker tcp://").all()
@@ -224,7 +226,6 @@ def test_cluster_equals_the_whole(client, parts, trained, expected):
 
 
 def test_cluster_dask_dataframes(client, parts, expected):
-    ckd = pytest.importorskip("churnkit.dask")
     got = ckd.run(parts, AS_OF, steps=("features", "labels"), client=client,
                   output="dask")
     assert got["features"].npartitions == 3
@@ -238,7 +239,6 @@ def test_cluster_dask_dataframes(client, parts, expected):
 
 def test_a_killed_worker_does_not_change_the_result(client, parts, trained,
                                                      expected):
-    ckd = pytest.importorskip("churnkit.dask")
     futures = ckd.submit(parts, AS_OF, client=client, steps=ckd.STEPS,
                          model=trained.model, config=ASSESS_CONFIG)
     from distributed import wait
@@ -266,7 +266,6 @@ def test_a_killed_worker_does_not_change_the_result(client, parts, trained,
 
 def test_a_worker_killed_mid_run_does_not_change_the_result(
         client, parts, trained, expected):
-    ckd = pytest.importorskip("churnkit.dask")
     client.wait_for_workers(2, timeout=30)  # the restarted one is back
     futures = ckd.submit(parts, AS_OF, client=client, steps=ckd.STEPS,
                          model=trained.model, config=ASSESS_CONFIG)
@@ -288,7 +287,6 @@ def test_a_worker_killed_mid_run_does_not_change_the_result(
 
 
 def test_cluster_bad_input(client, parts, tmp_path):
-    ckd = pytest.importorskip("churnkit.dask")
     broken = copy_without_part(parts, tmp_path, 2)
     with pytest.raises(ck.NotFoundError,
                        match="partition 2 .*on worker tcp://"):
@@ -305,9 +303,20 @@ def test_cluster_bad_input(client, parts, tmp_path):
         future.result(timeout=30)
 
 
+def test_missing_dask_is_a_clear_import_error(parts, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # not importable
+    with pytest.raises(ImportError, match="churnkit.dask needs dask and "
+                                          "distributed.*apt-get install"):
+        ckd.connect("tcp://127.0.0.1:8786")
+    with pytest.raises(ImportError, match="python3-distributed"):
+        ckd.run(parts, AS_OF, output="dask")
+    # the no-cluster path needs neither
+    assert len(ckd.labels(parts, AS_OF)) > 0
+
+
 def test_unreachable_scheduler_is_a_clear_error(parts):
-    ckd = pytest.importorskip("churnkit.dask")
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed",
+                        reason="dask.distributed is not installed")
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -320,8 +329,8 @@ def test_unreachable_scheduler_is_a_clear_error(parts):
 
 
 def test_a_closed_client_is_a_clear_error(parts):
-    ckd = pytest.importorskip("churnkit.dask")
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip(
+        "distributed", reason="dask.distributed is not installed")
     cluster = distributed.LocalCluster(n_workers=0, processes=False,
                                        dashboard_address=":0")
     c = distributed.Client(cluster, timeout="5s")
