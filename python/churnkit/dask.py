@@ -318,6 +318,20 @@ def _take(result: Mapping[str, Any], table: str) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ public
 
+def _threads_arg(threads: Any) -> Optional[int]:
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(
+            threads, (int, np.integer)) or not 0 <= int(threads) <= 4096:
+        raise errors.InvalidArgumentError(
+            f"threads: must be an int in 0..4096 or None, got {threads!r}")
+    return int(threads)
+
+
+def _steps(steps: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    return (steps,) if isinstance(steps, str) else tuple(steps)
+
+
 def _spec(steps: Sequence[str], feature_set: _proto.Message,
           definition: _proto.Message, config: _proto.Message,
           model: Union[Model, bytes, None],
@@ -370,15 +384,12 @@ def submit(parts: PartsLike, as_of: DateLike, *,
     client) or their results (``client=None``: computed here, in turn);
     :func:`gather` merges either.  Arguments as :func:`run`."""
     plist = _parts(parts)
-    spec = _spec(tuple(steps), feature_set, definition, config, model,
+    steps = _steps(steps)
+    spec = _spec(steps, feature_set, definition, config, model,
                  model_reasons)
     when = iso_time(as_of)
     expect = _expected_version()
-    if threads is not None and (isinstance(threads, bool) or
-                                not isinstance(threads, (int, np.integer))
-                                or not 0 <= int(threads) <= 4096):
-        raise errors.InvalidArgumentError(
-            f"threads: must be an int in 0..4096 or None, got {threads!r}")
+    threads = _threads_arg(threads)
     args = [(p.load_options(), p.index, p.paths) for p in plist]
     if client is None:
         return [_run_partition(load, i, paths, when, tuple(steps), spec,
@@ -517,13 +528,15 @@ def run(parts: PartsLike, as_of: DateLike, *,
         _distributed()
         import dask
         plist = _parts(parts)
-        spec = _spec(tuple(steps), feature_set, definition, config, model,
+        steps = _steps(steps)
+        spec = _spec(steps, feature_set, definition, config, model,
                      model_reasons)
         expect = _expected_version()
+        threads = _threads_arg(threads)
         results = [dask.delayed(_run_partition, pure=False)(
-            p.load_options(), p.index, p.paths, iso_time(as_of),
-            tuple(steps), spec, expect, threads) for p in plist]
-        return _gather_delayed(results, plist)
+            p.load_options(), p.index, p.paths, iso_time(as_of), steps,
+            spec, expect, threads) for p in plist]
+        return _gather_delayed(results)
     futures = submit(parts, as_of, client=client, steps=steps,
                      feature_set=feature_set, definition=definition,
                      config=config, model=model, model_reasons=model_reasons,
@@ -531,16 +544,18 @@ def run(parts: PartsLike, as_of: DateLike, *,
     return gather(futures, client=client, output=output)
 
 
-def _gather_delayed(results: List[Any], plist: List[DataPartition]
-                    ) -> Dict[str, Any]:
+def _gather_delayed(results: List[Any]) -> Dict[str, Any]:
     import dask
     import dask.dataframe as dd
+    # the first partition is computed now, for the frames' meta, and
+    # used as computed; the others when their dask partitions are
     first = results[0].compute(scheduler="sync")
     out: Dict[str, Any] = {}
     for table in first:
         if table == "info":
             continue
-        items = [dask.delayed(_take)(r, table) for r in results]
+        items = [dask.delayed(_take)(r, table)
+                 for r in [first] + results[1:]]
         out[table] = dd.from_delayed(items, meta=first[table].iloc[0:0],
                                      verify_meta=False)
     return out

@@ -151,6 +151,7 @@ def test_without_a_cluster_equals_the_whole(gen, parts, trained,
     assert list(got["info"]["index"]) == [0, 1, 2]
     assert (got["info"]["where"] == "this process").all()
     assert got["info"]["customers"].sum() == gen.num_customers
+    assert set(ckd.run(parts, AS_OF, steps="labels")) == {"labels", "info"}
     # the one-step helpers and a directory as `parts`
     x = ckd.features(parts.out_dir, AS_OF)
     assert x.to_numpy().tobytes() == expected["features"].to_numpy(
