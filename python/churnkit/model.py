@@ -137,7 +137,7 @@ class Model:
     def predict(self, x: Union[np.ndarray, pd.DataFrame], *,
                 columns: Optional[Sequence[str]] = None,
                 out: Optional[np.ndarray] = None,
-                check_input: bool = True) -> np.ndarray:
+                check_input: bool = False) -> np.ndarray:
         """Churn probabilities (``ck_model_predict``).
 
         Args:
@@ -147,10 +147,12 @@ class Model:
             columns: names of an ndarray's columns, checked.
             out: a float64 C-contiguous writeable array of one value per
                 row to write into (no allocation); None allocates.
-            check_input: False skips the scan for infinite values (one
-                pass over ``x``, about 3% of the call on large inputs);
-                dtype, layout and shape are always checked, and the
-                library itself refuses what it cannot score.
+            check_input: True scans ``x`` for infinite values in Python
+                first. Not needed: the library refuses an infinite value
+                (or a NaN the model does not impute) itself, naming its row
+                and column, in its own pass; the scan is a second,
+                single-threaded pass (docs/performance.md, "Python binding
+                overhead"). dtype, layout and shape are always checked.
 
         Returns ``out`` (or the new array).
         """

@@ -139,10 +139,16 @@ def test_nan_and_inf_are_refused_where_not_allowed(trained, features):
     x = np.array(features.values)
     bad = x.copy()
     bad[3, 2] = np.inf
+    # the library's own check by default, the package's scan on request
+    with pytest.raises(ck.InvalidArgumentError,
+                       match=f"row 3, column '{features.columns[2]}' is "
+                             f"infinite"):
+        model.predict(pd.DataFrame(bad, columns=features.columns))
     with pytest.raises(ck.InvalidArgumentError,
                        match=f"infinite value at row 3, column "
                              f"{features.columns[2]}"):
-        model.predict(pd.DataFrame(bad, columns=features.columns))
+        model.predict(pd.DataFrame(bad, columns=features.columns),
+                      check_input=True)
     labels = np.zeros(x.shape[0])
     labels[:5] = 1
     labels[7] = np.nan
