@@ -1088,25 +1088,44 @@ absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
       chunks, threads,
       [&](size_t from, size_t to) {
         std::vector<double> eta(kScoreChunk);
+        // With mean imputation a chunk's missing values are filled in a
+        // copy first, so rows with NaN (most rows of real features) take
+        // the vectorized product too.
+        std::vector<double> filled;
         for (size_t c = from; c < to; ++c) {
           const size_t start = c * kScoreChunk;
           const size_t m = std::min(kScoreChunk, n - start);
-          internal::LinearPredictor(x.values.data() + start * d, m, d,
-                                    gamma.data(), c0, eta.data());
+          const double* rows = x.values.data() + start * d;
+          if (impute) {
+            filled.assign(rows, rows + m * d);
+            for (size_t i = 0; i < m; ++i) {
+              double* row = filled.data() + i * d;
+              for (size_t j = 0; j < d; ++j) {
+                if (std::isnan(row[j])) {
+                  row[j] = model.means(static_cast<int>(j));
+                }
+              }
+            }
+            rows = filled.data();
+          }
+          internal::LinearPredictor(rows, m, d, gamma.data(), c0, eta.data());
           for (size_t i = 0; i < m; ++i) {
             if (std::isfinite(eta[i])) continue;
-            // A missing or infinite value: impute, or report it.
+            // An infinite value, or a missing one the model rejects: the
+            // first one is reported. Otherwise finite values overflowed:
+            // summed again in order, so inf - inf shows as NaN (caught
+            // below) whatever the vector kernel's rounding.
             const double* row = x.values.data() + (start + i) * d;
-            double e = c0;
-            for (size_t j = 0; j < d; ++j) {
-              double v = row[j];
-              if (std::isinf(v) || (std::isnan(v) && !impute)) {
+            bool bad = false;
+            for (size_t j = 0; j < d && !bad; ++j) {
+              if (std::isinf(row[j]) || (std::isnan(row[j]) && !impute)) {
                 first_bad[c] = std::min(first_bad[c], (start + i) * d + j);
-                break;
+                bad = true;
               }
-              if (std::isnan(v)) v = model.means(static_cast<int>(j));
-              e += gamma[j] * v;
             }
+            if (bad) continue;
+            double e = c0;
+            for (size_t j = 0; j < d; ++j) e += gamma[j] * rows[i * d + j];
             eta[i] = e;
           }
           internal::Sigmoids(eta.data(), m, out.data() + start);
