@@ -462,6 +462,10 @@ TEST(CApiJobs, ValidatesConfigsWithoutDataAndReadsJson) {
        "as_of: \"2025-01-01\" tiers { a_share: 1.5 }", "tiers.a_share"},
       {"churnkit.v1.SegmentOptions", "", "as_of: required"},
       {"churnkit.v1.TrainRequest", "", "as_of_dates"},
+      {"churnkit.v1.AssessRequest", "", "as_of: required"},
+      {"churnkit.v1.AssessRequest",
+       "as_of: \"2025-01-01\" config { red_share: 2 }", "config.red_share"},
+      {"churnkit.v1.SegmentRequest", "evidence_days: -4", "options.as_of"},
   };
   for (const auto& [type, text, fragment] : bad) {
     const std::string b = bytes(type, text);
@@ -497,6 +501,55 @@ TEST(CApiJobs, ValidatesConfigsWithoutDataAndReadsJson) {
   ExpectNullArgument(
       ck_proto_from_json("churnkit.v1.TrainRequest", "{}", nullptr),
       "ck_proto_from_json", "out");
+}
+
+// ck_job_partition: every customer in one partition, each loadable with
+// the options the result gives; bad requests leave nothing behind.
+TEST(CApiJobs, PartitionsADataSetAndNamesBadArguments) {
+  constexpr char kFn[] = "ck_job_partition";
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_job_partition(nullptr, 0, nullptr), kFn, "out");
+  ExpectNullArgument(ck_job_partition(nullptr, 3, &out), kFn, "request");
+  EXPECT_EQ(out, nullptr);
+  ExpectError(ck_job_partition(nullptr, 0, &out), CK_INVALID_ARGUMENT, kFn,
+              "partitions: must be in 1..4096, got 0");
+  ExpectError(ck_job_partition(kGarbage, sizeof kGarbage - 1, &out),
+              CK_INVALID_ARGUMENT, kFn, "argument 'request'");
+
+  TempDir dir;
+  const std::string data = std::string(CHURNKIT_SOURCE_DIR) + "/examples/data";
+  const std::string parts = dir / "parts";
+  const std::string request = "input { paths: \"" + data +
+                              "\" } partitions: 3 out_dir: \"" + parts + "\"";
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_job_partition(MSG("PartitionRequest", request), &raw));
+  BufferPtr result(raw);
+  std::unique_ptr<pb::Message> r =
+      Decode("churnkit.v1.PartitionResult", result.get());
+  // The partitions hold every customer of the whole once.
+  const pb::FieldDescriptor* field =
+      r->GetDescriptor()->FindFieldByName("parts");
+  ASSERT_EQ(r->GetReflection()->FieldSize(*r, field), 3);
+  size_t customers = 0;
+  for (int p = 0; p < 3; ++p) {
+    const pb::Message& part =
+        r->GetReflection()->GetRepeatedMessage(*r, field, p);
+    const std::string load = Sub(part, "load").SerializeAsString();
+    ck_dataset_t* ds = nullptr;
+    ASSERT_CK_OK(ck_dataset_load(load.data(), load.size(), &ds));
+    DatasetPtr owned(ds);
+    size_t n = 0;
+    ASSERT_CK_OK(ck_dataset_num_customers(ds, &n));
+    customers += n;
+  }
+  DatasetPtr whole = ExampleData();
+  size_t expected = 0;
+  ASSERT_CK_OK(ck_dataset_num_customers(whole.get(), &expected));
+  EXPECT_EQ(customers, expected);
+  // A second run into the same directory is refused, and changes nothing.
+  ExpectError(ck_job_partition(MSG("PartitionRequest", request), &out),
+              CK_ALREADY_EXISTS, kFn, "not an empty directory");
+  EXPECT_EQ(out, nullptr);
 }
 
 TEST(CApiJobs, ProtoFromTextNamesTheProblem) {
