@@ -74,6 +74,10 @@ def main():
     ap.add_argument("--train-args", default="--panel-label at-end",
                     help="extra `churnkit train` flags, space-separated (the main "
                          "job's: --panel-label at-end)")
+    ap.add_argument("--scorecard-args",
+                    default="--panel-label at-end --max-bins 20",
+                    help="extra `churnkit scorecard` flags, space-separated "
+                         "(the main job's: --panel-label at-end --max-bins 20)")
     ap.add_argument("--red-share", default="0.05",
                     help="assess with this capacity share of RED (the main "
                          "job's: 0.05; '' for the scorecard's cut-offs)")
@@ -96,11 +100,12 @@ def main():
             config = args.config
             if not config and not args.zoho:
                 # The main job's recipe: a scorecard learned from the same
-                # panel (quantile bins), held out from the last date.
+                # panel (quantile bins, churned-at-end labels as the model's),
+                # held out from the last date.
                 config = os.path.join(tmp, "assess.textproto")
                 run([args.churnkit, "scorecard", data, "--dates", args.dates,
                      "--horizon", str(args.horizon), "--binning", args.binning,
-                     "--assess-config", config])
+                     "--assess-config", config] + args.scorecard_args.split())
             cmd = [args.churnkit, "assess", data, "--as-of", as_of.isoformat(),
                    "--model", model, "--output", "csv"]
             if config:

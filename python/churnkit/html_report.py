@@ -269,8 +269,9 @@ def collect(data: Union[str, "os.PathLike[str]", Sequence[Any], Dataset],
             churn within ``horizon_days``, panel label at the end, the last
             date held out).
         assess_config: an AssessmentConfig (dict, bytes, or a file); None
-            learns the health scorecard from the same history (quantile
-            bins, as ``churnkit scorecard --binning quantile``).
+            learns the health scorecard from the same history as the main
+            job does (``churnkit scorecard --panel-label at-end --binning
+            quantile --max-bins 20``).
         red_share: RED is the riskiest share of customers (None: the
             scorecard's cut-offs); backtest_days: the colours' backtest.
 
@@ -338,7 +339,9 @@ def collect(data: Union[str, "os.PathLike[str]", Sequence[Any], Dataset],
     learned = None
     if config is None:
         learned = scorecard(ds, dates, horizon_days=horizon_days,
-                            options={"binning": "QUANTILE"}, threads=threads)
+                            panel_label="PANEL_LABEL_CHURNED_AT_END",
+                            options={"binning": "QUANTILE", "max_bins": 20},
+                            threads=threads)
         config = dict(learned.assessment_config)
         health_note = (f"Health scorecard learned from the same history "
                        f"({len(dates)} dates, quantile bins).")
