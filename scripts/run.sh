@@ -55,9 +55,9 @@ echo "== churnkit train $data --dates $dates --horizon 90 --panel-label at-end -
 "$churnkit" train "$data" --dates "$dates" --horizon 90 --panel-label at-end \
   --out "$data/model.pb"
 echo
-echo "== churnkit scorecard $data --dates $dates --horizon 90 --panel-label at-end --binning quantile --max-bins 20 --assess-config $data/assess.textproto"
+echo "== churnkit scorecard $data --dates $dates --horizon 90 --panel-label at-end --options configs/scorecard/main_job.textproto --assess-config $data/assess.textproto"
 "$churnkit" scorecard "$data" --dates "$dates" --horizon 90 --panel-label at-end \
-  --binning quantile --max-bins 20 --assess-config "$data/assess.textproto"
+  --options configs/scorecard/main_job.textproto --assess-config "$data/assess.textproto"
 echo
 echo "== churnkit assess $data --as-of 2026-01-01 --config $data/assess.textproto --model $data/model.pb --red-share 0.05 --backtest 90"
 "$churnkit" assess "$data" --as-of 2026-01-01 --config "$data/assess.textproto" \

@@ -74,10 +74,14 @@ def main():
     ap.add_argument("--train-args", default="--panel-label at-end",
                     help="extra `churnkit train` flags, space-separated (the main "
                          "job's: --panel-label at-end)")
+    main_job = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "..", "..", "configs", "scorecard",
+                            "main_job.textproto")
     ap.add_argument("--scorecard-args",
-                    default="--panel-label at-end --max-bins 20",
+                    default=f"--panel-label at-end --options {main_job}",
                     help="extra `churnkit scorecard` flags, space-separated "
-                         "(the main job's: --panel-label at-end --max-bins 20)")
+                         "(the main job's: --panel-label at-end --options "
+                         "configs/scorecard/main_job.textproto)")
     ap.add_argument("--red-share", default="0.05",
                     help="assess with this capacity share of RED (the main "
                          "job's: 0.05; '' for the scorecard's cut-offs)")

@@ -271,7 +271,8 @@ def collect(data: Union[str, "os.PathLike[str]", Sequence[Any], Dataset],
         assess_config: an AssessmentConfig (dict, bytes, or a file); None
             learns the health scorecard from the same history as the main
             job does (``churnkit scorecard --panel-label at-end --binning
-            quantile --max-bins 20``).
+            quantile --max-bins 20``, YELLOW from a 5% risk: the options of
+            configs/scorecard/main_job.textproto).
         red_share: RED is the riskiest share of customers (None: the
             scorecard's cut-offs); backtest_days: the colours' backtest.
 
@@ -340,7 +341,8 @@ def collect(data: Union[str, "os.PathLike[str]", Sequence[Any], Dataset],
     if config is None:
         learned = scorecard(ds, dates, horizon_days=horizon_days,
                             panel_label="PANEL_LABEL_CHURNED_AT_END",
-                            options={"binning": "QUANTILE", "max_bins": 20},
+                            options={"binning": "QUANTILE", "max_bins": 20,
+                                     "yellow_probability": 0.05},
                             threads=threads)
         config = dict(learned.assessment_config)
         health_note = (f"Health scorecard learned from the same history "
