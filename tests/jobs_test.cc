@@ -44,6 +44,36 @@ const Dataset& Generated() {
   return data->dataset;
 }
 
+// Each request of `bad` (text format) is refused by `job` with an error
+// naming the fragment.
+template <typename Request, typename Job>
+void ExpectRefused(absl::Span<const std::pair<std::string, std::string>> bad,
+                   Job job) {
+  for (const auto& [text, fragment] : bad) {
+    Request r;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &r));
+    const auto e = job(r);
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
+  }
+}
+
+// A CSV of `rows` customers (id, plan, tenure, churned yes/no) in the test
+// directory; monthly plans churn early.
+std::string PlanTable(const std::string& name, int rows) {
+  const std::string path = ::testing::TempDir() + "/" + name + ".csv";
+  std::ofstream out(path);
+  out << "id,plan,tenure,churned\n";
+  for (int i = 0; i < rows; ++i) {
+    const bool monthly = i % 3 == 0;
+    const int tenure = (i * 7) % 60;
+    out << "c" << i << "," << (monthly ? "monthly" : "annual") << "," << tenure
+        << "," << ((monthly && tenure < 40) || i % 11 == 0 ? "yes" : "no")
+        << "\n";
+  }
+  return path;
+}
+
 constexpr char kDates[] =
     R"pb(as_of_dates: [ "2024-07-01", "2024-10-01", "2025-01-01" ])pb";
 
@@ -373,13 +403,9 @@ TEST(SegmentCustomers, EqualsItsStepsWithTheModelsRiskAndEvidence) {
             })pb",
        "options.tiers.a_share"},
   };
-  for (const auto& [text, fragment] : bad) {
-    v1::SegmentRequest b;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
-    absl::StatusOr<v1::SegmentResponse> e = SegmentCustomers(ds, b);
-    ASSERT_FALSE(e.ok()) << text;
-    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
-  }
+  ExpectRefused<v1::SegmentRequest>(bad, [&](const v1::SegmentRequest& r) {
+    return SegmentCustomers(ds, r);
+  });
 }
 
 // The CLV job equals its steps and resolves the horizon by time unit.
@@ -461,29 +487,13 @@ TEST(ComputeClv, EqualsTheFitsAndPredictionsAndResolvesDefaults) {
             fit { penalizer_coef: -1 })pb",
        "penalizer_coef"},
   };
-  for (const auto& [text, fragment] : bad) {
-    v1::ClvRequest b;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
-    absl::StatusOr<v1::ClvResponse> e = ComputeClv(ds, b);
-    ASSERT_FALSE(e.ok()) << text;
-    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
-  }
+  ExpectRefused<v1::ClvRequest>(
+      bad, [&](const v1::ClvRequest& r) { return ComputeClv(ds, r); });
 }
 
 // The table job equals EncodeTable + FitLogistic + CrossValidateLogistic.
 TEST(TrainOnTable, EqualsTheFitAndCrossValidationByHand) {
-  const std::string path = ::testing::TempDir() + "/jobs_table.csv";
-  {
-    std::ofstream out(path);
-    out << "id,plan,tenure,churned\n";
-    for (int i = 0; i < 200; ++i) {
-      const bool monthly = i % 3 == 0;
-      const int tenure = (i * 7) % 60;
-      out << "c" << i << "," << (monthly ? "monthly" : "annual") << ","
-          << tenure << ","
-          << ((monthly && tenure < 40) || i % 11 == 0 ? "yes" : "no") << "\n";
-    }
-  }
+  const std::string path = PlanTable("jobs_table", 200);
   v1::TrainTableRequest request;
   request.set_path(path);
   request.mutable_table()->set_label_column("churned");
@@ -528,13 +538,8 @@ TEST(TrainOnTable, EqualsTheFitAndCrossValidationByHand) {
             table { label_column: "c" })pb",
        "/no/such.csv"},
   };
-  for (const auto& [text, fragment] : bad) {
-    v1::TrainTableRequest b;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
-    absl::StatusOr<v1::TrainTableResult> e = TrainOnTable(b);
-    ASSERT_FALSE(e.ok()) << text;
-    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
-  }
+  ExpectRefused<v1::TrainTableRequest>(
+      bad, [&](const v1::TrainTableRequest& r) { return TrainOnTable(r); });
 }
 
 // The scorecard job equals LearnScorecard on the panel it stands for, with
@@ -588,28 +593,13 @@ TEST(LearnHealthScorecard, EqualsTheLearnerOnThePanelByHand) {
       {R"pb(as_of_dates: "2024-07-01" test_from: "someday")pb", "test_from"},
       {R"pb(as_of_dates: "2025-06-01")pb", "the last date allowed"},
   };
-  for (const auto& [text, fragment] : bad) {
-    v1::ScorecardRequest b;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
-    absl::StatusOr<v1::ScorecardResult> e = LearnHealthScorecard(ds, b);
-    ASSERT_FALSE(e.ok()) << text;
-    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
-  }
+  ExpectRefused<v1::ScorecardRequest>(bad, [&](const v1::ScorecardRequest& r) {
+    return LearnHealthScorecard(ds, r);
+  });
 }
 
 TEST(LearnHealthScorecardOnTable, EqualsTheLearnerOnTheEncodedTable) {
-  const std::string path = ::testing::TempDir() + "/scorecard_table.csv";
-  {
-    std::ofstream out(path);
-    out << "id,plan,tenure,churned\n";
-    for (int i = 0; i < 300; ++i) {
-      const bool monthly = i % 3 == 0;
-      const int tenure = (i * 7) % 60;
-      out << "c" << i << "," << (monthly ? "monthly" : "annual") << ","
-          << tenure << ","
-          << ((monthly && tenure < 40) || i % 11 == 0 ? "yes" : "no") << "\n";
-    }
-  }
+  const std::string path = PlanTable("scorecard_table", 300);
   v1::ScorecardTableRequest request;
   request.set_path(path);
   request.mutable_table()->set_label_column("churned");
@@ -641,13 +631,10 @@ TEST(LearnHealthScorecardOnTable, EqualsTheLearnerOnTheEncodedTable) {
             table { label_column: "c" })pb",
        "/no/such.csv"},
   };
-  for (const auto& [text, fragment] : bad) {
-    v1::ScorecardTableRequest b;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &b));
-    absl::StatusOr<v1::ScorecardResult> e = LearnHealthScorecardOnTable(b);
-    ASSERT_FALSE(e.ok()) << text;
-    EXPECT_THAT(e.status().message(), HasSubstr(fragment)) << text;
-  }
+  ExpectRefused<v1::ScorecardTableRequest>(
+      bad, [&](const v1::ScorecardTableRequest& r) {
+        return LearnHealthScorecardOnTable(r);
+      });
 }
 
 }  // namespace
