@@ -12,6 +12,8 @@ packages=(
   clang libclang-rt-14-dev clang-format
   # the Python package (python/) and its tests: Debian's python3 packages
   python3-numpy python3-pandas python3-pytest python3-matplotlib
+  # churnkit.dask and its tests on a LocalCluster (docs/scale-out.md)
+  python3-dask python3-distributed
   # the HTML report's browser check: headless Chromium renders it in the tests
   chromium
 )
