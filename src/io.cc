@@ -40,7 +40,9 @@ namespace pb = google::protobuf;
 using internal::InferFormat;
 using internal::kAttrPrefix;
 using internal::kEventFields;
+using internal::kMaxRecordBytes;
 using internal::kTables;
+using internal::LineReader;
 using internal::PendingFile;
 using internal::TableFields;
 using internal::TableFile;
@@ -54,10 +56,6 @@ using internal::event_field::kKind;
 using internal::event_field::kSubtype;
 using internal::event_field::kTime;
 using internal::event_field::kValue;
-
-// Largest single record accepted from a JSONL line or a PB stream; a length
-// prefix above it is treated as corruption, never allocated.
-constexpr size_t kMaxRecordBytes = size_t{64} << 20;
 
 // ---- Field text parsing ------------------------------------------------
 
@@ -653,61 +651,6 @@ absl::StatusOr<internal::CsvOptions> CsvOptionsOf(
   return o;
 }
 
-// ---- Line-oriented reading (JSONL) ----------------------------------------
-
-// Reads lines in chunks with a bounded line length.
-class LineReader {
- public:
-  LineReader(std::FILE* f, const ReadProgress& progress)
-      : file_(f), progress_(progress) {}
-  ~LineReader() { std::fclose(file_); }
-  // Next line without its terminator; false at the end. An over-long line
-  // sets *too_long and is skipped.
-  bool Next(std::string* line, bool* too_long) {
-    line->clear();
-    *too_long = false;
-    for (;;) {
-      if (pos_ == end_) {
-        if (eof_) return !line->empty() || *too_long;
-        end_ = std::fread(buf_, 1, sizeof(buf_), file_);
-        pos_ = 0;
-        bytes_read_ += static_cast<int64_t>(end_);
-        if (progress_ && end_ > 0) progress_(bytes_read_);
-        if (end_ == 0) {
-          eof_ = true;
-          continue;
-        }
-      }
-      const char* nl =
-          static_cast<const char*>(std::memchr(buf_ + pos_, '\n', end_ - pos_));
-      const size_t stop = nl == nullptr ? end_ : nl - buf_;
-      if (!*too_long) {
-        if (line->size() + (stop - pos_) > kMaxRecordBytes) {
-          *too_long = true;
-          line->clear();
-        } else {
-          line->append(buf_ + pos_, stop - pos_);
-        }
-      }
-      pos_ = stop;
-      if (nl != nullptr) {
-        ++pos_;
-        if (!line->empty() && line->back() == '\r') line->pop_back();
-        return true;
-      }
-    }
-  }
-
- private:
-  std::FILE* file_;
-  const ReadProgress& progress_;
-  int64_t bytes_read_ = 0;
-  char buf_[1 << 16];
-  size_t pos_ = 0;
-  size_t end_ = 0;
-  bool eof_ = false;
-};
-
 // ---- PB streams -------------------------------------------------------------
 
 absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
@@ -917,7 +860,6 @@ absl::Status ReadJsonl(const std::string& path, DatasetBuilder& builder,
       }
       continue;
     }
-    if (row == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
     if (row == 1 && internal::StartsWithUtf16Bom(line)) {
       return internal::Utf16Error(path);
     }

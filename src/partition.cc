@@ -30,14 +30,13 @@ namespace {
 namespace fs = std::filesystem;
 namespace pb = google::protobuf;
 
+using internal::kMaxRecordBytes;
 using internal::PathError;
 
 constexpr int kMaxPartitions = 4096;
 // Each partition's pending bytes are appended to its file past this size,
 // so memory is bounded by partitions x 64 KiB whatever the input.
 constexpr size_t kFlushBytes = size_t{64} << 10;
-// As the loaders: a longer PB record is corruption.
-constexpr uint32_t kMaxRecordBytes = uint32_t{64} << 20;
 
 // One output file per partition (the same name in each partition's
 // directory), written through an append buffer.
@@ -280,36 +279,35 @@ absl::Status RoutePb(const std::string& in, PartitionedFile& out, Run& run) {
 absl::Status RouteJsonl(const std::string& in, PartitionedFile& out, Run& run) {
   absl::StatusOr<std::FILE*> file = internal::OpenRegularFileStream(in);
   if (!file.ok()) return file.status();
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(*file, &std::fclose);
+  static const ReadProgress* const kNoProgress = new ReadProgress;
+  internal::LineReader lines(*file, *kNoProgress);
   std::string line;
-  char chunk[1 << 16];
-  int64_t n = 0;
-  auto route = [&]() -> absl::Status {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) return {};
+  bool too_long;
+  pb::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  for (int64_t n = 1; lines.Next(&line, &too_long); ++n) {
+    if (too_long) {
+      run.Error(in, n,
+                absl::StrCat("line longer than ", kMaxRecordBytes,
+                             " bytes (skipped)"));
+      continue;
+    }
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    line.push_back('\n');
     v1::Record record;
-    pb::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;
-    if (!pb::util::JsonStringToMessage(line, &record, options).ok()) {
+    absl::Status s;
+    if (pb::util::JsonStringToMessage(line, &record, options).ok()) {
+      s = RouteRecord(record, line, out, run);
+    } else {
       // The partition's load reports it, as loading the input would have.
       run.result.set_rows_read(run.result.rows_read() + 1);
       run.result.set_unrouted(run.result.unrouted() + 1);
-      return out.Append(0, line + "\n");
+      s = out.Append(0, line);
     }
-    return RouteRecord(record, line + "\n", out, run);
-  };
-  while (std::fgets(chunk, sizeof chunk, *file) != nullptr) {
-    line.append(chunk);
-    if (line.empty() || line.back() != '\n') continue;
-    line.pop_back();
-    if (absl::Status s = route(); !s.ok()) return s;
-    line.clear();
+    if (!s.ok()) return s;
   }
-  if (std::ferror(*file)) {
+  if (lines.failed()) {
     return absl::DataLossError(absl::StrCat(in, ": read failed"));
-  }
-  if (!line.empty()) {
-    if (absl::Status s = route(); !s.ok()) return s;
   }
   return out.Close();
 }

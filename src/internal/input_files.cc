@@ -1,5 +1,6 @@
 #include "internal/input_files.h"
 
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -76,6 +77,46 @@ absl::StatusOr<v1::Format> InferFormat(const std::string& path) {
       path,
       ": cannot tell the format (a directory is CSV; *.jsonl is JSONL; "
       "*.pb is PB); set LoadOptions.format"));
+}
+
+bool LineReader::Next(std::string* line, bool* too_long) {
+  line->clear();
+  *too_long = false;
+  for (;;) {
+    if (pos_ == end_) {
+      if (eof_) {
+        if (line->empty() && !*too_long) return false;
+        break;
+      }
+      end_ = std::fread(buf_, 1, sizeof(buf_), file_);
+      pos_ = 0;
+      bytes_read_ += static_cast<int64_t>(end_);
+      if (progress_ && end_ > 0) progress_(bytes_read_);
+      if (end_ == 0) {
+        eof_ = true;
+        continue;
+      }
+    }
+    const char* nl =
+        static_cast<const char*>(std::memchr(buf_ + pos_, '\n', end_ - pos_));
+    const size_t stop = nl == nullptr ? end_ : nl - buf_;
+    if (!*too_long) {
+      if (line->size() + (stop - pos_) > kMaxRecordBytes) {
+        *too_long = true;
+        line->clear();
+      } else {
+        line->append(buf_ + pos_, stop - pos_);
+      }
+    }
+    pos_ = stop;
+    if (nl != nullptr) {
+      ++pos_;
+      if (!line->empty() && line->back() == '\r') line->pop_back();
+      break;
+    }
+  }
+  if (++lines_ == 1 && line->rfind("\xEF\xBB\xBF", 0) == 0) line->erase(0, 3);
+  return true;
 }
 
 }  // namespace churnkit::internal
