@@ -1088,15 +1088,17 @@ absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
       chunks, threads,
       [&](size_t from, size_t to) {
         std::vector<double> eta(kScoreChunk);
-        // With mean imputation a chunk's missing values are filled in a
+        // With mean imputation a chunk with missing values is filled in a
         // copy first, so rows with NaN (most rows of real features) take
-        // the vectorized product too.
+        // the vectorized product too; a chunk without any (found by a scan
+        // that stops at the first NaN) is read in place.
         std::vector<double> filled;
         for (size_t c = from; c < to; ++c) {
           const size_t start = c * kScoreChunk;
           const size_t m = std::min(kScoreChunk, n - start);
           const double* rows = x.values.data() + start * d;
-          if (impute) {
+          if (impute && std::any_of(rows, rows + m * d,
+                                    [](double v) { return std::isnan(v); })) {
             filled.assign(rows, rows + m * d);
             for (size_t i = 0; i < m; ++i) {
               double* row = filled.data() + i * d;
