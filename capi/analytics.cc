@@ -2,6 +2,7 @@
 // customer lifetime value: the analyses over a data set.
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,7 +13,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "churnkit/clv.h"
 #include "churnkit/dataset.h"
 #include "churnkit/experiments.h"
@@ -28,6 +31,7 @@ using churnkit::capi::CheckCount;
 using churnkit::capi::CheckNotNull;
 using churnkit::capi::Guard;
 using churnkit::capi::NullArgument;
+using churnkit::capi::ParseArray;
 using churnkit::capi::ParseBytes;
 using churnkit::capi::ToBuffer;
 
@@ -50,6 +54,100 @@ ck_status ck_report_churn(const ck_dataset_t* dataset, const void* request,
     churnkit::capi::UseCallerThreads(&parsed_request);
     absl::StatusOr<churnkit::v1::ChurnReport> report =
         churnkit::BuildChurnReport(dataset->rep.dataset, parsed_request);
+    if (!report.ok()) return report.status();
+    return ToBuffer(*report, out);
+  });
+}
+
+}  // extern "C"
+
+extern "C" {
+
+ck_status ck_report_extent(const ck_dataset_t* dataset, ck_buffer_t** out) {
+  return Guard("ck_report_extent", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    return ToBuffer(churnkit::ReportExtentOf(dataset->rep.dataset), out);
+  });
+}
+
+ck_status ck_report_resolve(const void* request, size_t request_size,
+                            const void* const* extents,
+                            const size_t* extent_sizes, size_t num_extents,
+                            ck_buffer_t** out) {
+  return Guard("ck_report_resolve", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::v1::ReportRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<std::vector<churnkit::v1::ReportExtent>> parts =
+        ParseArray<churnkit::v1::ReportExtent>(extents, extent_sizes,
+                                               num_extents, "extents",
+                                               "extent_sizes", "num_extents");
+    if (!parts.ok()) return parts.status();
+    absl::StatusOr<churnkit::v1::ReportRequest> resolved =
+        churnkit::ResolveReportRequest(parsed, *parts);
+    if (!resolved.ok()) return resolved.status();
+    return ToBuffer(*resolved, out);
+  });
+}
+
+ck_status ck_report_summarize(const ck_dataset_t* dataset, const void* request,
+                              size_t request_size, ck_buffer_t** out) {
+  return Guard("ck_report_summarize", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    churnkit::v1::ReportRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::capi::UseCallerThreads(&parsed);
+    absl::StatusOr<churnkit::v1::ReportSummary> summary =
+        churnkit::SummarizeChurnReport(dataset->rep.dataset, parsed);
+    if (!summary.ok()) return summary.status();
+    return ToBuffer(*summary, out);
+  });
+}
+
+ck_status ck_report_merge(const void* const* summaries,
+                          const size_t* summary_sizes, size_t num_summaries,
+                          ck_buffer_t** out) {
+  return Guard("ck_report_merge", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    absl::StatusOr<std::vector<churnkit::v1::ReportSummary>> parts =
+        ParseArray<churnkit::v1::ReportSummary>(
+            summaries, summary_sizes, num_summaries, "summaries",
+            "summary_sizes", "num_summaries");
+    if (!parts.ok()) return parts.status();
+    absl::StatusOr<churnkit::v1::ReportSummary> merged =
+        churnkit::MergeReportSummaries(*parts);
+    if (!merged.ok()) return merged.status();
+    return ToBuffer(*merged, out);
+  });
+}
+
+ck_status ck_report_render(const void* summary, size_t summary_size,
+                           ck_buffer_t** out) {
+  return Guard("ck_report_render", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::v1::ReportSummary parsed;
+    if (absl::Status s = ParseBytes(summary, summary_size, "summary",
+                                    "summary_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::ChurnReport> report =
+        churnkit::RenderChurnReport(parsed);
     if (!report.ok()) return report.status();
     return ToBuffer(*report, out);
   });
@@ -344,6 +442,165 @@ ck_status ck_clv_predict(const void* model, size_t model_size,
           {expected_spend, &p->expected_spend},
           {clv, &p->clv}}) {
       if (dst != nullptr) std::copy(src->begin(), src->end(), dst);
+    }
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_clv_patterns(const void* summaries, size_t summaries_size,
+                          ck_buffer_t** out) {
+  return Guard("ck_clv_patterns", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (summaries == nullptr) return NullArgument("summaries");
+    churnkit::v1::RfmSummaries parsed;
+    if (absl::Status s = ParseBytes(summaries, summaries_size, "summaries",
+                                    "summaries_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::RfmPatterns> patterns =
+        churnkit::SummarizeRfmPatterns(churnkit::FromProto(parsed));
+    if (!patterns.ok()) return patterns.status();
+    return ToBuffer(*patterns, out);
+  });
+}
+
+ck_status ck_clv_patterns_merge(const void* const* parts, const size_t* sizes,
+                                size_t count, ck_buffer_t** out) {
+  return Guard("ck_clv_patterns_merge", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (absl::Status s = CheckNotNull({{"parts", parts}, {"sizes", sizes}});
+        !s.ok()) {
+      return s;
+    }
+    if (count == 0) return absl::InvalidArgumentError("argument 'count' is 0");
+    if (absl::Status s =
+            CheckCount(count, sizeof(churnkit::v1::RfmPatterns), "count");
+        !s.ok()) {
+      return s;
+    }
+    std::vector<churnkit::v1::RfmPatterns> parsed(count);
+    for (size_t i = 0; i < count; ++i) {
+      const std::string name = absl::StrCat("parts[", i, "]");
+      const std::string size_name = absl::StrCat("sizes[", i, "]");
+      if (parts[i] == nullptr) return NullArgument(name.c_str());
+      if (absl::Status s = ParseBytes(parts[i], sizes[i], name.c_str(),
+                                      size_name.c_str(), &parsed[i]);
+          !s.ok()) {
+        return s;
+      }
+    }
+    absl::StatusOr<churnkit::v1::RfmPatterns> merged =
+        churnkit::MergeRfmPatterns(parsed);
+    if (!merged.ok()) return merged.status();
+    return ToBuffer(*merged, out);
+  });
+}
+
+ck_status ck_clv_fit_patterns(const void* patterns, size_t patterns_size,
+                              const void* options, size_t options_size,
+                              ck_buffer_t** out) {
+  return Guard("ck_clv_fit_patterns", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (patterns == nullptr) return NullArgument("patterns");
+    churnkit::v1::RfmPatterns parsed_patterns;
+    if (absl::Status s = ParseBytes(patterns, patterns_size, "patterns",
+                                    "patterns_size", &parsed_patterns);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::v1::ClvFitOptions parsed_options;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed_options);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::ClvModel> model =
+        churnkit::FitClv(parsed_patterns, parsed_options);
+    if (!model.ok()) return model.status();
+    return ToBuffer(*model, out);
+  });
+}
+
+}  // extern "C"
+
+// ---- Value tiers
+// --------------------------------------------------------------
+
+static_assert(CK_TIER_A == static_cast<int>(churnkit::Tier::kA));
+static_assert(CK_TIER_B == static_cast<int>(churnkit::Tier::kB));
+static_assert(CK_TIER_C == static_cast<int>(churnkit::Tier::kC));
+
+namespace {
+
+// `n` values (NULL only when n is 0), each finite and >= 0.
+absl::StatusOr<absl::Span<const double>> TierValues(const double* values,
+                                                    size_t n) {
+  if (values == nullptr && n != 0) return NullArgument("values");
+  if (absl::Status s = CheckCount(n, sizeof(double), "n"); !s.ok()) return s;
+  if (n == 0) return absl::Span<const double>();
+  return absl::Span<const double>(values, n);
+}
+
+}  // namespace
+
+extern "C" {
+
+ck_status ck_tier_thresholds(const double* values, size_t n,
+                             const void* options, size_t options_size,
+                             double* a_min, double* b_min) {
+  return Guard("ck_tier_thresholds", [&]() -> absl::Status {
+    if (absl::Status s = CheckNotNull({{"a_min", a_min}, {"b_min", b_min}});
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<absl::Span<const double>> v = TierValues(values, n);
+    if (!v.ok()) return v.status();
+    // Unset fields take the shipped defaults of the method, as in
+    // SegmentOptions.
+    churnkit::v1::SegmentOptions segment;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", segment.mutable_tiers());
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<churnkit::v1::SegmentOptions> resolved =
+        churnkit::ResolveSegmentOptions(segment);
+    if (!resolved.ok()) return resolved.status();
+    absl::StatusOr<churnkit::TierThresholds> t =
+        churnkit::ComputeTierThresholds(*v, resolved->tiers());
+    if (!t.ok()) return t.status();
+    *a_min = t->a_min;
+    *b_min = t->b_min;
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_tier_assign(const double* values, size_t n, double a_min,
+                         double b_min, int* tiers) {
+  return Guard("ck_tier_assign", [&]() -> absl::Status {
+    if (tiers == nullptr && n != 0) return NullArgument("tiers");
+    absl::StatusOr<absl::Span<const double>> v = TierValues(values, n);
+    if (!v.ok()) return v.status();
+    for (auto [name, t] :
+         {std::pair<const char*, double>{"a_min", a_min}, {"b_min", b_min}}) {
+      if (!(t > 0)) {  // +inf (an empty tier) is a threshold too
+        return absl::InvalidArgumentError(
+            absl::StrCat("argument '", name, "' must be > 0, got ", t));
+      }
+    }
+    const churnkit::TierThresholds thresholds{a_min, b_min};
+    for (size_t i = 0; i < n; ++i) {
+      if (!std::isfinite((*v)[i]) || (*v)[i] < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "values[", i, "]: must be finite and >= 0, got ", (*v)[i]));
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      tiers[i] = static_cast<int>(churnkit::TierOf((*v)[i], thresholds));
     }
     return absl::OkStatus();
   });

@@ -1,14 +1,19 @@
 // capi/assess.cc: assessors and assessments.
 #include "churnkit/assess.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
+#include "churnkit/jobs.h"
 #include "internal.h"
 
 using churnkit::capi::CheckNotNull;
@@ -173,6 +178,157 @@ ck_status ck_assessment_history(const ck_assessment_t* assessment,
     *out = nullptr;
     if (assessment == nullptr) return NullArgument("assessment");
     return ToBuffer(assessment->result.history, out);
+  });
+}
+
+}  // extern "C"
+
+// ---- Alert routing over partitions ------------------------------------------
+
+namespace {
+
+using churnkit::capi::ParseArray;
+
+// One step of a partition's assessment: the request (as_of required) and
+// the serialized message `arg` named `arg_name`, parsed, then `step`.
+template <typename Arg, typename Step>
+ck_status PartitionStep(const char* function, const ck_dataset_t* dataset,
+                        const void* request, size_t request_size,
+                        const void* arg, size_t arg_size, const char* arg_name,
+                        const char* arg_size_name, ck_buffer_t** out,
+                        Step step) {
+  return Guard(function, [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    churnkit::v1::AssessRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::capi::UseCallerThreads(&parsed);
+    Arg parsed_arg;
+    if (absl::Status s =
+            ParseBytes(arg, arg_size, arg_name, arg_size_name, &parsed_arg);
+        !s.ok()) {
+      return s;
+    }
+    auto result = step(dataset->rep.dataset, parsed, parsed_arg);
+    if (!result.ok()) return result.status();
+    return ToBuffer(*result, out);
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+ck_status ck_assess_totals(const ck_dataset_t* dataset, const void* request,
+                           size_t request_size, ck_buffer_t** out) {
+  return PartitionStep<churnkit::v1::HealthTotals>(
+      "ck_assess_totals", dataset, request, request_size, nullptr, 0, "", "",
+      out,
+      [](const churnkit::Dataset& ds, const churnkit::v1::AssessRequest& r,
+         const churnkit::v1::HealthTotals&) {
+        return churnkit::AssessTotals(ds, r);
+      });
+}
+
+ck_status ck_assess_cutoffs(const void* request, size_t request_size,
+                            const void* const* totals,
+                            const size_t* totals_sizes, size_t num_totals,
+                            ck_buffer_t** out) {
+  return Guard("ck_assess_cutoffs", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    churnkit::v1::AssessRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<std::vector<churnkit::v1::HealthTotals>> parts =
+        ParseArray<churnkit::v1::HealthTotals>(totals, totals_sizes, num_totals,
+                                               "totals", "totals_sizes",
+                                               "num_totals");
+    if (!parts.ok()) return parts.status();
+    absl::StatusOr<churnkit::v1::AlertPlan> plan =
+        churnkit::AssessCutoffs(parsed, *parts);
+    if (!plan.ok()) return plan.status();
+    return ToBuffer(*plan, out);
+  });
+}
+
+ck_status ck_assess_candidates(const ck_dataset_t* dataset, const void* request,
+                               size_t request_size, const void* cutoffs,
+                               size_t cutoffs_size, ck_buffer_t** out) {
+  return PartitionStep<churnkit::v1::AlertPlan>(
+      "ck_assess_candidates", dataset, request, request_size, cutoffs,
+      cutoffs_size, "cutoffs", "cutoffs_size", out, churnkit::AssessCandidates);
+}
+
+ck_status ck_assess_route(const void* request, size_t request_size,
+                          const void* const* candidates,
+                          const size_t* candidates_sizes, size_t num_candidates,
+                          ck_buffer_t** plans) {
+  return Guard("ck_assess_route", [&]() -> absl::Status {
+    if (plans == nullptr) return NullArgument("plans");
+    if (absl::Status s = churnkit::capi::CheckCount(
+            num_candidates, sizeof(void*), "num_candidates");
+        !s.ok()) {
+      return s;
+    }
+    std::fill(plans, plans + num_candidates, nullptr);
+    churnkit::v1::AssessRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<std::vector<churnkit::v1::AlertCandidates>> parts =
+        ParseArray<churnkit::v1::AlertCandidates>(
+            candidates, candidates_sizes, num_candidates, "candidates",
+            "candidates_sizes", "num_candidates");
+    if (!parts.ok()) return parts.status();
+    absl::StatusOr<std::vector<churnkit::v1::AlertPlan>> routed =
+        churnkit::AssessRoute(parsed, *parts);
+    if (!routed.ok()) return routed.status();
+    // Every plan serialized before any is handed out: all or none.
+    std::vector<std::unique_ptr<ck_buffer_t>> made;
+    for (const churnkit::v1::AlertPlan& plan : *routed) {
+      ck_buffer_t* buffer = nullptr;
+      if (absl::Status s = ToBuffer(plan, &buffer); !s.ok()) return s;
+      made.emplace_back(buffer);
+    }
+    for (size_t i = 0; i < made.size(); ++i) plans[i] = made[i].release();
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_assess_partition(const ck_dataset_t* dataset, const void* request,
+                              size_t request_size, const void* plan,
+                              size_t plan_size, ck_buffer_t** out) {
+  return PartitionStep<churnkit::v1::AlertPlan>(
+      "ck_assess_partition", dataset, request, request_size, plan, plan_size,
+      "plan", "plan_size", out, churnkit::AssessPartition);
+}
+
+ck_status ck_assess_merge_summaries(const void* const* summaries,
+                                    const size_t* summary_sizes,
+                                    size_t num_summaries, ck_buffer_t** out) {
+  return Guard("ck_assess_merge_summaries", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    absl::StatusOr<std::vector<churnkit::v1::AlertSummary>> parts =
+        ParseArray<churnkit::v1::AlertSummary>(
+            summaries, summary_sizes, num_summaries, "summaries",
+            "summary_sizes", "num_summaries");
+    if (!parts.ok()) return parts.status();
+    absl::StatusOr<churnkit::v1::AlertSummary> merged =
+        churnkit::MergeAlertSummaries(*parts);
+    if (!merged.ok()) return merged.status();
+    return ToBuffer(*merged, out);
   });
 }
 

@@ -25,6 +25,7 @@
 #include "churnkit/features.h"
 #include "churnkit/io.h"
 #include "churnkit/labels.h"
+#include "churnkit/model.h"
 #include "churnkit/v1/health.pb.h"
 #include "churnkit/v1/ingest.pb.h"
 #include "churnkit/v1/model.pb.h"
@@ -80,6 +81,10 @@ struct ck_assessment_t {
 
 struct ck_model_t {
   churnkit::v1::LogisticModel model;
+};
+
+struct ck_fit_session_t {
+  churnkit::PartitionedFit fit;
 };
 
 namespace churnkit::capi {
@@ -208,6 +213,37 @@ absl::StatusOr<absl::string_view> BytesArg(const void* data, size_t size,
 absl::Status ParseBytes(const void* data, size_t size, const char* name,
                         const char* size_name,
                         google::protobuf::Message* message);
+
+// Parses `count` serialized messages of type M (`data[i]`, `sizes[i]`
+// bytes), each named "<name>[i]" in errors; the arrays may be NULL when
+// count is 0.
+template <typename M>
+absl::StatusOr<std::vector<M>> ParseArray(const void* const* data,
+                                          const size_t* sizes, size_t count,
+                                          const char* name,
+                                          const char* sizes_name,
+                                          const char* count_name) {
+  if (absl::Status s = CheckCount(count, sizeof(void*), count_name); !s.ok()) {
+    return s;
+  }
+  if (count != 0) {
+    if (absl::Status s = CheckNotNull({{name, data}, {sizes_name, sizes}});
+        !s.ok()) {
+      return s;
+    }
+  }
+  std::vector<M> out(count);
+  for (size_t i = 0; i < count; ++i) {
+    const std::string item = absl::StrCat(name, "[", i, "]");
+    const std::string size = absl::StrCat(sizes_name, "[", i, "]");
+    if (absl::Status s =
+            ParseBytes(data[i], sizes[i], item.c_str(), size.c_str(), &out[i]);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return out;
+}
 
 // The labeler of a serialized ChurnDefinition argument `definition`; no
 // bytes: the shipped default.

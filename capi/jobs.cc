@@ -63,6 +63,36 @@ ck_status ck_job_train(const ck_dataset_t* dataset, const void* request,
                                             churnkit::TrainChurnModel);
 }
 
+ck_status ck_job_train_panel(const ck_dataset_t* dataset, const void* request,
+                             size_t request_size, ck_matrix_t** panel_out,
+                             ck_buffer_t** resolved_out) {
+  return Guard("ck_job_train_panel", [&]() -> absl::Status {
+    if (panel_out == nullptr) return NullArgument("panel_out");
+    *panel_out = nullptr;
+    if (resolved_out == nullptr) return NullArgument("resolved_out");
+    *resolved_out = nullptr;
+    if (dataset == nullptr) return NullArgument("dataset");
+    churnkit::v1::TrainRequest parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::capi::UseCallerThreads(&parsed);
+    absl::StatusOr<churnkit::TrainPanel> built =
+        churnkit::BuildTrainPanel(dataset->rep.dataset, parsed);
+    if (!built.ok()) return built.status();
+    ck_buffer_t* resolved = nullptr;
+    if (absl::Status s = ToBuffer(built->request, &resolved); !s.ok()) {
+      return s;
+    }
+    *panel_out = new ck_matrix_t{std::move(built->panel.features),
+                                 std::move(built->panel.labels)};
+    *resolved_out = resolved;
+    return absl::OkStatus();
+  });
+}
+
 ck_status ck_job_train_table(const void* request, size_t request_size,
                              ck_buffer_t** out) {
   return RunRequest<churnkit::v1::TrainTableRequest>(

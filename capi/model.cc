@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "churnkit/features.h"
 #include "churnkit/metrics.h"
 #include "churnkit/scorecard_learn.h"
@@ -275,6 +276,126 @@ ck_status ck_scorecard_learn(const double* x, size_t rows, size_t cols,
     }
     *scorecard_out = owned.release();
     return absl::OkStatus();
+  });
+}
+
+// ---- A fit over partitions of the rows ----------------------------------
+
+ck_status ck_fit_session_create(const char* const* column_names, size_t cols,
+                                const void* options, size_t options_size,
+                                ck_fit_session_t** out) {
+  return Guard("ck_fit_session_create", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (column_names == nullptr) return NullArgument("column_names");
+    if (cols == 0) return absl::InvalidArgumentError("argument 'cols' is 0");
+    if (absl::Status s = CheckCount(cols, sizeof(char*), "cols"); !s.ok())
+      return s;
+    std::vector<std::string> names;
+    for (size_t j = 0; j < cols; ++j) {
+      if (column_names[j] == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("argument 'column_names[", j, "]' is NULL"));
+      }
+      names.emplace_back(column_names[j]);
+    }
+    churnkit::v1::FitOptions parsed;
+    if (absl::Status s = ParseBytes(options, options_size, "options",
+                                    "options_size", &parsed);
+        !s.ok())
+      return s;
+    absl::StatusOr<churnkit::PartitionedFit> fit =
+        churnkit::PartitionedFit::Create(std::move(names), parsed);
+    if (!fit.ok()) return fit.status();
+    *out = new ck_fit_session_t{*std::move(fit)};
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_fit_session_round(const ck_fit_session_t* session,
+                               ck_buffer_t** out) {
+  return Guard("ck_fit_session_round", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (session == nullptr) return NullArgument("session");
+    return ToBuffer(session->fit.round(), out);
+  });
+}
+
+ck_status ck_fit_session_advance(ck_fit_session_t* session,
+                                 const void* const* partials,
+                                 const size_t* partial_sizes, size_t n_partials,
+                                 int* done) {
+  return Guard("ck_fit_session_advance", [&]() -> absl::Status {
+    if (done == nullptr) return NullArgument("done");
+    *done = 0;
+    if (session == nullptr) return NullArgument("session");
+    if (partials == nullptr) return NullArgument("partials");
+    if (partial_sizes == nullptr) return NullArgument("partial_sizes");
+    if (absl::Status s = CheckCount(n_partials, sizeof(void*), "n_partials");
+        !s.ok())
+      return s;
+    std::vector<churnkit::v1::FitPartial> parsed(n_partials);
+    for (size_t i = 0; i < n_partials; ++i) {
+      const std::string name = absl::StrCat("partials[", i, "]");
+      const std::string size_name = absl::StrCat("partial_sizes[", i, "]");
+      if (absl::Status s =
+              ParseBytes(partials[i], partial_sizes[i], name.c_str(),
+                         size_name.c_str(), &parsed[i]);
+          !s.ok())
+        return s;
+    }
+    absl::StatusOr<bool> finished = session->fit.Advance(parsed);
+    if (!finished.ok()) return finished.status();
+    *done = *finished ? 1 : 0;
+    return absl::OkStatus();
+  });
+}
+
+ck_status ck_fit_session_model(const ck_fit_session_t* session,
+                               ck_model_t** out) {
+  return Guard("ck_fit_session_model", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (session == nullptr) return NullArgument("session");
+    if (session->fit.model().feature_names_size() == 0) {
+      return absl::FailedPreconditionError(
+          "the fit is not done: advance it until done is 1");
+    }
+    *out = new ck_model_t{session->fit.model()};
+    return absl::OkStatus();
+  });
+}
+
+void ck_fit_session_free(ck_fit_session_t* session) {
+  Guard("ck_fit_session_free", [session] { delete session; });
+}
+
+ck_status ck_fit_partial(const void* round, size_t round_size, const double* x,
+                         size_t rows, size_t cols,
+                         const char* const* column_names, const uint8_t* labels,
+                         ck_buffer_t** out) {
+  return Guard("ck_fit_partial", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (round == nullptr) return NullArgument("round");
+    if (labels == nullptr && rows > 0) return NullArgument("labels");
+    churnkit::v1::FitRound parsed;
+    if (absl::Status s =
+            ParseBytes(round, round_size, "round", "round_size", &parsed);
+        !s.ok())
+      return s;
+    std::vector<std::string> names;
+    churnkit::MatrixView view;
+    if (absl::Status s = ViewMatrix(x, rows, cols, column_names, &names, &view);
+        !s.ok())
+      return s;
+    absl::StatusOr<churnkit::v1::FitPartial> partial =
+        churnkit::ComputeFitPartial(parsed, view,
+                                    absl::MakeConstSpan(labels, rows),
+                                    churnkit::capi::Threads());
+    if (!partial.ok()) return partial.status();
+    return ToBuffer(*partial, out);
   });
 }
 

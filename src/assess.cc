@@ -16,6 +16,7 @@
 #include "churnkit/metrics.h"
 #include "churnkit/model.h"
 #include "churnkit/rules.h"
+#include "internal/exact_sum.h"
 #include "internal/parallel.h"
 #include "internal/revenue.h"
 #include "internal/template.h"
@@ -111,21 +112,115 @@ struct Pending {
   std::vector<v1::Task> care_tasks;
 };
 
+// A run's rows as far as they go without the run-wide figures: features,
+// labels, the model's view and the health scores.
+struct Scored {
+  std::vector<CustomerIndex> customer_of;
+  FeatureMatrix matrix;
+  std::vector<ChurnLabel> labels;
+  v1::Explanations explained;  // with a model
+  std::vector<HealthScore> healths;
+};
+
+// The rows under the run's colour cut-offs: each assessment with its alert
+// not routed yet, and the candidates the routing ranks.
+struct Evaluated {
+  std::vector<v1::CustomerAssessment> out;
+  std::vector<Pending> pending;
+  std::vector<std::vector<v1::AlertHistory::Entry>> touched;
+  v1::AlertCandidates candidates;
+  std::vector<size_t> candidate_rows;  // the row of each candidate
+};
+
+// The totals RunCutoffs ranks: those of the customers not churned.
+v1::HealthTotals ActiveTotals(const Scored& s);
+
+// Each distinct value of `totals` with its count, ascending.
+v1::HealthTotals TotalsOf(std::vector<double> totals) {
+  std::sort(totals.begin(), totals.end());
+  v1::HealthTotals out;
+  for (size_t i = 0; i < totals.size(); ++i) {
+    if (i == 0 || totals[i] != totals[i - 1]) {
+      out.add_totals(totals[i]);
+      out.add_counts(0);
+    }
+    out.set_counts(out.counts_size() - 1,
+                   out.counts(out.counts_size() - 1) + 1);
+  }
+  return out;
+}
+
 // The colour cut-offs of a run: the scorecard's, or with `red_share` (> 0)
 // RED for the totals below the one at rank floor(red_share x n) from the
-// lowest of `totals` (AssessmentConfig.red_share).
+// lowest of the n `totals` (AssessmentConfig.red_share).
 v1::ColourCutoffs RunCutoffs(const v1::ColourCutoffs& card, double red_share,
-                             std::vector<double> totals) {
+                             const v1::HealthTotals& totals) {
   v1::ColourCutoffs c = card;
-  if (!(red_share > 0) || totals.empty()) return c;
-  const size_t k = static_cast<size_t>(
-      std::floor(red_share * static_cast<double>(totals.size())));
-  std::nth_element(totals.begin(), totals.begin() + static_cast<ptrdiff_t>(k),
-                   totals.end());
-  const double cut = totals[k];
+  int64_t n = 0;
+  for (int64_t count : totals.counts()) n += count;
+  if (!(red_share > 0) || n == 0) return c;
+  const int64_t k = std::min<int64_t>(
+      n - 1,
+      static_cast<int64_t>(std::floor(red_share * static_cast<double>(n))));
+  int64_t below = 0;
+  int i = 0;
+  while (below + totals.counts(i) <= k) below += totals.counts(i++);
+  const double cut = totals.totals(i);
   c.set_yellow_min(cut);
   c.set_green_min(std::max(c.green_min(), cut));
   return c;
+}
+
+// FNV-1a 64 of a partition's candidates: what a plan is made for.
+uint64_t Fingerprint(const v1::AlertCandidates& candidates) {
+  uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](const void* data, size_t size) {
+    for (size_t i = 0; i < size; ++i) {
+      h ^= static_cast<const unsigned char*>(data)[i];
+      h *= 1099511628211ull;
+    }
+  };
+  for (const v1::AlertCandidates::Candidate& c : candidates.candidates()) {
+    mix(c.customer_id().data(), c.customer_id().size());
+    mix("", 1);
+    mix(c.owner_id().data(), c.owner_id().size());
+    mix("", 1);
+    const double figures[] = {c.expected_revenue_at_risk(),
+                              c.churn_probability()};
+    mix(figures, sizeof(figures));
+  }
+  return h;
+}
+
+// Counts of a summary part that must not be negative.
+absl::Status CheckCounts(const v1::AlertSummary& s, absl::string_view name) {
+  const std::pair<const char*, int64_t> counts[] = {
+      {"alerts", s.alerts()},
+      {"reasons", s.reasons()},
+      {"routed_to_automated_care", s.routed_to_automated_care()},
+      {"routed_below_risk_floor", s.routed_below_risk_floor()}};
+  for (const auto& [field, value] : counts) {
+    if (value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ".", field, ": negative (", value, ")"));
+    }
+  }
+  for (int i = 0; i < s.owners_size(); ++i) {
+    if (s.owners(i).alerted() < 0 ||
+        s.owners(i).routed_to_automated_care() < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ".owners[", i, "]: negative count"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// x += y for counts, or OutOfRange naming `what`.
+absl::Status AddCount(int64_t y, int64_t* x, absl::string_view what) {
+  if (__builtin_add_overflow(*x, y, x)) {
+    return absl::OutOfRangeError(absl::StrCat(what, ": the sum overflows"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -143,6 +238,19 @@ struct Assessor::Impl {
   internal::TaskMaker overflow_task;
   v1::ValueOptions value;
   double red_share;  // 0: the scorecard's cut-offs
+
+  // The steps of Assess, which AssessPartition and friends share.
+  absl::StatusOr<Scored> Score(const Dataset& dataset, UnixSeconds as_of,
+                               const AssessOptions& options) const;
+  Evaluated Evaluate(const Dataset& dataset, UnixSeconds as_of, const Scored& s,
+                     const v1::ColourCutoffs& cutoffs,
+                     const AssessOptions& options) const;
+  absl::StatusOr<std::vector<v1::AlertPlan>> Route(
+      absl::Span<const v1::AlertCandidates> parts) const;
+  absl::StatusOr<AssessResult> Finish(const Dataset& dataset, UnixSeconds as_of,
+                                      Scored& s, Evaluated& e,
+                                      const v1::AlertPlan& plan,
+                                      const AssessOptions& options) const;
 };
 
 Assessor::Assessor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -232,44 +340,73 @@ absl::StatusOr<Assessor> Assessor::Create(const v1::AssessmentConfig& config) {
            config.has_red_share() ? config.red_share() : 0.0}));
 }
 
-absl::StatusOr<AssessResult> Assessor::Assess(
+namespace {
+
+v1::HealthTotals ActiveTotals(const Scored& s) {
+  std::vector<double> totals;
+  for (size_t r = 0; r < s.healths.size(); ++r) {
+    if (!s.labels[s.customer_of[r]].churned) {
+      totals.push_back(s.healths[r].total);
+    }
+  }
+  return TotalsOf(std::move(totals));
+}
+
+}  // namespace
+
+absl::StatusOr<Scored> Assessor::Impl::Score(
     const Dataset& dataset, UnixSeconds as_of,
     const AssessOptions& options) const {
-  const Impl& m = *impl_;
+  Scored s;
   ComputeOptions compute;
   compute.threads = options.threads;
-  const std::vector<CustomerIndex> customer_of = CustomersAt(dataset, as_of);
+  s.customer_of = CustomersAt(dataset, as_of);
   absl::StatusOr<FeatureMatrix> matrix =
-      m.features.ComputeFor(dataset, customer_of, as_of, compute);
+      features.ComputeFor(dataset, s.customer_of, as_of, compute);
   if (!matrix.ok()) return matrix.status();
+  s.matrix = *std::move(matrix);
   absl::StatusOr<std::vector<ChurnLabel>> labels =
-      m.labeler.Label(dataset, as_of, options.threads);
+      labeler.Label(dataset, as_of, options.threads);
   if (!labels.ok()) return labels.status();
+  s.labels = *std::move(labels);
 
   // The model's view of each row: probability and strongest risk reasons.
-  v1::Explanations explained;
   if (options.model != nullptr) {
     if (options.model_reasons < 0) {
       return absl::InvalidArgumentError("model_reasons: must be >= 0");
     }
     const std::vector<std::string> names(options.model->feature_names().begin(),
                                          options.model->feature_names().end());
-    absl::StatusOr<FeatureMatrix> model_columns = SelectColumns(*matrix, names);
+    absl::StatusOr<FeatureMatrix> model_columns =
+        SelectColumns(s.matrix, names);
     if (!model_columns.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("model: the assessment's features have ",
                        model_columns.status().message()));
     }
-    absl::StatusOr<v1::Explanations> why = Explain(
-        *options.model, MatrixView::Of(*model_columns),
-        {.top_k = options.model_reasons, .feature_set = &m.feature_set});
+    absl::StatusOr<v1::Explanations> why =
+        Explain(*options.model, MatrixView::Of(*model_columns),
+                {.top_k = options.model_reasons, .feature_set = &feature_set});
     if (!why.ok()) {
       return absl::Status(why.status().code(),
                           absl::StrCat("model: ", why.status().message()));
     }
-    explained = *std::move(why);
+    s.explained = *std::move(why);
   }
+  s.healths.resize(s.matrix.num_rows());
+  internal::ParallelFor(s.healths.size(), options.threads,
+                        [&](size_t from, size_t to) {
+                          for (size_t r = from; r < to; ++r) {
+                            s.healths[r] = scorer.Score(s.matrix.row(r));
+                          }
+                        });
+  return s;
+}
 
+Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
+                                   const Scored& s,
+                                   const v1::ColourCutoffs& cutoffs,
+                                   const AssessOptions& options) const {
   absl::flat_hash_map<std::string, double> previous_score;
   if (options.previous != nullptr) {
     for (const v1::CustomerAssessment& c : options.previous->customers()) {
@@ -281,41 +418,28 @@ absl::StatusOr<AssessResult> Assessor::Assess(
     history_index = AlertHistoryIndex(*options.history);
   }
 
-  const size_t rows = matrix->num_rows();
-  std::vector<v1::CustomerAssessment> out(rows);
-  std::vector<Pending> pending(rows);
-  std::vector<std::vector<v1::AlertHistory::Entry>> touched(rows);
+  const size_t rows = s.matrix.num_rows();
+  Evaluated e;
+  e.out.resize(rows);
+  e.pending.resize(rows);
+  e.touched.resize(rows);
   // Churn probability of each customer not churned yet (NaN otherwise).
   std::vector<double> risk(rows, std::numeric_limits<double>::quiet_NaN());
-  const double score_range = m.scorer.max_total() - m.scorer.min_total();
-  // Scores first: with red_share the colours depend on the whole run.
-  std::vector<HealthScore> healths(rows);
-  internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
-    for (size_t r = from; r < to; ++r)
-      healths[r] = m.scorer.Score(matrix->row(r));
-  });
-  std::vector<double> active_totals;
-  for (size_t r = 0; r < rows; ++r) {
-    if (!(*labels)[customer_of[r]].churned) {
-      active_totals.push_back(healths[r].total);
-    }
-  }
-  const v1::ColourCutoffs cutoffs = RunCutoffs(
-      m.scorer.scorecard().colours(), m.red_share, std::move(active_totals));
+  const double score_range = scorer.max_total() - scorer.min_total();
   internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
     for (size_t r = from; r < to; ++r) {
-      const CustomerIndex c = customer_of[r];
-      const absl::Span<const double> row = matrix->row(r);
-      HealthScore& health = healths[r];
-      health.colour = ColourUnder(cutoffs, health.total);
-      v1::CustomerAssessment& a = out[r];
-      a.set_customer_id(matrix->customer_ids[r]);
+      const CustomerIndex c = s.customer_of[r];
+      const absl::Span<const double> row = s.matrix.row(r);
+      const HealthScore& health = s.healths[r];
+      const v1::Colour colour = ColourUnder(cutoffs, health.total);
+      v1::CustomerAssessment& a = e.out[r];
+      a.set_customer_id(s.matrix.customer_ids[r]);
       a.set_score(health.total);
-      a.set_colour(health.colour);
+      a.set_colour(colour);
       if (options.model != nullptr) {
-        const v1::Explanation& e = explained.rows(static_cast<int>(r));
-        a.set_churn_probability(e.probability());
-        *a.mutable_churn_reasons() = e.risk();
+        const v1::Explanation& x = s.explained.rows(static_cast<int>(r));
+        a.set_churn_probability(x.probability());
+        *a.mutable_churn_reasons() = x.risk();
       } else {
         a.set_churn_probability(std::numeric_limits<double>::quiet_NaN());
       }
@@ -334,9 +458,9 @@ absl::StatusOr<AssessResult> Assessor::Assess(
       a.set_score_change(prev == previous_score.end()
                              ? std::numeric_limits<double>::quiet_NaN()
                              : health.total - prev->second);
-      const ChurnLabel& label = (*labels)[c];
+      const ChurnLabel& label = s.labels[c];
       a.set_churned(label.churned);
-      Pending& p = pending[r];
+      Pending& p = e.pending[r];
       if (!label.churned) {
         // The model's probability, else the health score's place in its
         // range.
@@ -344,77 +468,207 @@ absl::StatusOr<AssessResult> Assessor::Assess(
         probability = a.churn_probability();
         if (std::isnan(probability)) {
           probability = score_range > 0
-                            ? std::clamp((m.scorer.max_total() - health.total) /
+                            ? std::clamp((scorer.max_total() - health.total) /
                                              score_range,
                                          0.0, 1.0)
                             : 1.0;
         }
-        RuleOutcome fired = m.rules.Evaluate(
-            {&dataset, c, row, health.total, health.colour, as_of},
+        RuleOutcome fired = rules.Evaluate(
+            {&dataset, c, row, health.total, colour, as_of},
             options.history != nullptr ? &history_index : nullptr);
-        touched[r] = std::move(fired.history);
+        e.touched[r] = std::move(fired.history);
         if (!fired.alerts.empty()) {
           Consolidate(fired, &p.alert, &p.rule_tasks);
           // Refunds or no record: nothing at stake, never NaN.
-          double value = internal::RevenueOf(dataset, c, m.value, as_of);
+          double value = internal::RevenueOf(dataset, c, this->value, as_of);
           if (!(std::isfinite(value) && value > 0)) value = 0;
           p.alert.set_value(value);
           p.alert.set_churn_probability(probability);
           p.alert.set_expected_revenue_at_risk(value * probability);
         }
       }
-      p.care_tasks = m.care.Plan(
-          {&dataset, c, row, health.total, health.colour, &label, as_of}, as_of,
-          as_of + m.horizon);
+      p.care_tasks =
+          care.Plan({&dataset, c, row, health.total, colour, &label, as_of},
+                    as_of, as_of + horizon);
     }
   });
 
+  // What the run-wide routing needs: the alerts, and the probabilities'
+  // exact sum for the risk floor.
+  v1::AlertCandidates& candidates = e.candidates;
+  *candidates.mutable_colours() = cutoffs;
+  candidates.set_model(options.model != nullptr);
+  internal::ExactSum risk_sum;
+  int64_t at_risk = 0;
+  for (double p : risk) {
+    if (!std::isnan(p)) risk_sum.Add(p), ++at_risk;
+  }
+  for (double partial : risk_sum.partials()) {
+    candidates.add_churn_probability_sum(partial);
+  }
+  candidates.set_at_risk(at_risk);
+  for (size_t r = 0; r < rows; ++r) {
+    const v1::Alert& alert = e.pending[r].alert;
+    if (alert.reasons_size() == 0) continue;
+    e.candidate_rows.push_back(r);
+    v1::AlertCandidates::Candidate* c = candidates.add_candidates();
+    c->set_customer_id(e.out[r].customer_id());
+    c->set_owner_id(std::string(
+        dataset.str(dataset.customers().owner_id[s.customer_of[r]])));
+    c->set_expected_revenue_at_risk(alert.expected_revenue_at_risk());
+    c->set_churn_probability(alert.churn_probability());
+  }
+  return e;
+}
+
+absl::StatusOr<std::vector<v1::AlertPlan>> Assessor::Impl::Route(
+    absl::Span<const v1::AlertCandidates> parts) const {
+  using Candidate = v1::AlertCandidates::Candidate;
+  if (parts.empty()) {
+    return absl::InvalidArgumentError(
+        "candidates: none given (one AlertCandidates per partition)");
+  }
+  const v1::AlertCandidates& first = parts.front();
+  internal::ExactSum risk_sum;
+  int64_t at_risk = 0;
+  struct Ref {
+    const Candidate* c;
+    size_t part;
+    int index;
+  };
+  std::vector<Ref> all;
+  absl::flat_hash_map<absl::string_view, size_t> part_of;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const v1::AlertCandidates& p = parts[i];
+    const std::string name = absl::StrCat("candidates[", i, "]");
+    if (p.colours().green_min() != first.colours().green_min() ||
+        p.colours().yellow_min() != first.colours().yellow_min()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ".colours: not candidates[0]'s; every partition must be ",
+          "assessed under the run's colour cut-offs"));
+    }
+    if (p.model() != first.model()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ".model: assessed ", p.model() ? "with" : "without",
+          " a model, candidates[0] ", first.model() ? "with" : "without"));
+    }
+    if (p.at_risk() < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ".at_risk: negative (", p.at_risk(), ")"));
+    }
+    if (absl::Status s = AddCount(p.at_risk(), &at_risk, name + ".at_risk");
+        !s.ok()) {
+      return s;
+    }
+    for (double partial : p.churn_probability_sum()) {
+      if (!std::isfinite(partial)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ".churn_probability_sum: not finite"));
+      }
+      risk_sum.Add(partial);
+    }
+    for (int j = 0; j < p.candidates_size(); ++j) {
+      const Candidate& c = p.candidates(j);
+      if (!std::isfinite(c.expected_revenue_at_risk()) ||
+          !std::isfinite(c.churn_probability())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ".candidates[", j, "]: figures must be finite"));
+      }
+      auto [it, added] = part_of.try_emplace(c.customer_id(), i);
+      if (!added) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ".candidates[", j, "]: customer '",
+                         c.customer_id(), "' is in candidates[", it->second,
+                         "] too; partitions must not share customers"));
+      }
+      all.push_back({&c, i, j});
+    }
+  }
+  if (all.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return absl::OutOfRangeError("candidates: more alerts than ranks fit");
+  }
   // Low risk gets automated care whatever the value (domain.md §7). Only a
   // model's probabilities average to a churn rate; the proxy's mean is no
   // reference.
-  double risk_sum = 0;
-  int64_t at_risk = 0;
-  for (double p : risk) {
-    if (!std::isnan(p)) risk_sum += p, ++at_risk;
-  }
-  const double risk_floor = options.model == nullptr || at_risk == 0
-                                ? 0
-                                : m.min_relative_risk * risk_sum / at_risk;
+  const double risk_floor =
+      !first.model() || at_risk == 0
+          ? 0
+          : min_relative_risk * risk_sum.Value() / static_cast<double>(at_risk);
 
   // Highest expected revenue at risk first; each owner is alerted about
   // the first `capacity` of theirs above the risk floor, the rest go to
   // automated care.
-  std::vector<size_t> ranked;
-  for (size_t r = 0; r < rows; ++r) {
-    if (pending[r].alert.reasons_size() > 0) ranked.push_back(r);
-  }
-  std::sort(ranked.begin(), ranked.end(), [&](size_t x, size_t y) {
-    const v1::Alert& ax = pending[x].alert;
-    const v1::Alert& ay = pending[y].alert;
-    if (ax.expected_revenue_at_risk() != ay.expected_revenue_at_risk()) {
-      return ax.expected_revenue_at_risk() > ay.expected_revenue_at_risk();
+  std::sort(all.begin(), all.end(), [](const Ref& x, const Ref& y) {
+    const Candidate &cx = *x.c, &cy = *y.c;
+    if (cx.expected_revenue_at_risk() != cy.expected_revenue_at_risk()) {
+      return cx.expected_revenue_at_risk() > cy.expected_revenue_at_risk();
     }
-    if (ax.churn_probability() != ay.churn_probability()) {
-      return ax.churn_probability() > ay.churn_probability();
+    if (cx.churn_probability() != cy.churn_probability()) {
+      return cx.churn_probability() > cy.churn_probability();
     }
-    return out[x].customer_id() < out[y].customer_id();
+    return cx.customer_id() < cy.customer_id();
   });
+  std::vector<v1::AlertPlan> plans(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    v1::AlertPlan& plan = plans[i];
+    *plan.mutable_colours() = first.colours();
+    plan.set_risk_floor(risk_floor);
+    plan.set_capacity_per_owner(capacity);
+    plan.mutable_ranks()->Resize(parts[i].candidates_size(), 0);
+    plan.mutable_alerted()->Resize(parts[i].candidates_size(), false);
+    plan.set_fingerprint(Fingerprint(parts[i]));
+  }
+  absl::flat_hash_map<absl::string_view, int64_t> alerted_of;
+  for (size_t k = 0; k < all.size(); ++k) {
+    const Ref& ref = all[k];
+    v1::AlertPlan& plan = plans[ref.part];
+    plan.set_ranks(ref.index, static_cast<int32_t>(k + 1));
+    int64_t& alerted = alerted_of[ref.c->owner_id()];
+    const bool below_floor = ref.c->churn_probability() < risk_floor;
+    if (!below_floor && alerted < capacity) {
+      ++alerted;
+      plan.set_alerted(ref.index, true);
+    }
+  }
+  return plans;
+}
+
+absl::StatusOr<AssessResult> Assessor::Impl::Finish(
+    const Dataset& dataset, UnixSeconds as_of, Scored& s, Evaluated& e,
+    const v1::AlertPlan& plan, const AssessOptions& options) const {
+  const v1::AlertCandidates& candidates = e.candidates;
+  const int n = candidates.candidates_size();
+  if (plan.ranks_size() != n || plan.alerted_size() != n ||
+      plan.fingerprint() != Fingerprint(candidates)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "plan: routes ", plan.ranks_size(), " other candidates than the ", n,
+        " of these customers; route their own AlertCandidates (the same "
+        "as_of, config, model and cut-offs)"));
+  }
+  if (plan.capacity_per_owner() != capacity) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "plan.capacity_per_owner: ", plan.capacity_per_owner(),
+        ", but this config's is ", capacity, "; route with the same config"));
+  }
+  if (!(std::isfinite(plan.risk_floor()) && plan.risk_floor() >= 0)) {
+    return absl::InvalidArgumentError(
+        "plan.risk_floor: must be finite and >= 0");
+  }
   v1::AlertSummary summary;
-  summary.set_capacity_per_owner(m.capacity);
-  summary.set_risk_floor(risk_floor);
+  summary.set_capacity_per_owner(capacity);
+  summary.set_risk_floor(plan.risk_floor());
   std::map<std::string, v1::AlertSummary::Owner> owners;
-  for (size_t i = 0; i < ranked.size(); ++i) {
-    const size_t r = ranked[i];
-    const CustomerIndex c = customer_of[r];
-    Pending& p = pending[r];
-    v1::CustomerAssessment& a = out[r];
-    p.alert.set_rank(static_cast<int32_t>(i + 1));
+  for (int k = 0; k < n; ++k) {
+    const size_t r = e.candidate_rows[k];
+    const CustomerIndex c = s.customer_of[r];
+    Pending& p = e.pending[r];
+    v1::CustomerAssessment& a = e.out[r];
+    p.alert.set_rank(plan.ranks(k));
     summary.set_reasons(summary.reasons() + p.alert.reasons_size());
-    const std::string owner(dataset.str(dataset.customers().owner_id[c]));
+    const std::string& owner = candidates.candidates(k).owner_id();
     v1::AlertSummary::Owner& o = owners[owner];
     o.set_owner_id(owner);
-    const bool below_floor = p.alert.churn_probability() < risk_floor;
-    if (!below_floor && o.alerted() < m.capacity) {
+    if (plan.alerted(k)) {
       o.set_alerted(o.alerted() + 1);
       summary.set_alerts(summary.alerts() + 1);
       for (v1::Task& task : p.rule_tasks) *a.add_tasks() = std::move(task);
@@ -423,58 +677,197 @@ absl::StatusOr<AssessResult> Assessor::Assess(
       o.set_routed_to_automated_care(o.routed_to_automated_care() + 1);
       summary.set_routed_to_automated_care(summary.routed_to_automated_care() +
                                            1);
-      summary.set_routed_below_risk_floor(summary.routed_below_risk_floor() +
-                                          below_floor);
-      const internal::TemplateContext ctx{&dataset,       c,
-                                          matrix->row(r), a.score(),
-                                          a.colour(),     p.alert.rule(),
+      summary.set_routed_below_risk_floor(
+          summary.routed_below_risk_floor() +
+          (p.alert.churn_probability() < plan.risk_floor()));
+      const internal::TemplateContext ctx{&dataset,        c,
+                                          s.matrix.row(r), a.score(),
+                                          a.colour(),      p.alert.rule(),
                                           p.alert.level()};
-      *a.add_tasks() = m.overflow_task.Make(
-          ctx, as_of + int64_t{m.overflow_task.due_in_days()} * kDay,
+      *a.add_tasks() = overflow_task.Make(
+          ctx, as_of + int64_t{overflow_task.due_in_days()} * kDay,
           p.alert.rule(), false);
       *a.mutable_routed_alert() = std::move(p.alert);
     }
   }
   for (auto& [id, o] : owners) *summary.add_owners() = std::move(o);
-  for (size_t r = 0; r < rows; ++r) {
-    for (v1::Task& task : pending[r].care_tasks) {
-      *out[r].add_tasks() = std::move(task);
+  for (size_t r = 0; r < e.out.size(); ++r) {
+    for (v1::Task& task : e.pending[r].care_tasks) {
+      *e.out[r].add_tasks() = std::move(task);
     }
   }
 
   AssessResult result;
   result.assessment.mutable_as_of()->set_seconds(as_of);
-  *result.assessment.mutable_colours() = cutoffs;
+  *result.assessment.mutable_colours() = plan.colours();
   *result.assessment.mutable_alert_summary() = std::move(summary);
-  result.assessment.mutable_customers()->Reserve(rows);
-  for (v1::CustomerAssessment& a : out) {
+  result.assessment.mutable_customers()->Reserve(
+      static_cast<int>(e.out.size()));
+  for (v1::CustomerAssessment& a : e.out) {
     *result.assessment.add_customers() = std::move(a);
   }
   // History: earlier entries, replaced by this run's updates, plus new ones.
   absl::flat_hash_map<std::string, size_t> at;
-  auto key = [](const v1::AlertHistory::Entry& e) {
-    return absl::StrCat(e.customer_id().size(), ":", e.customer_id(), e.rule());
+  auto key = [](const v1::AlertHistory::Entry& entry) {
+    return absl::StrCat(entry.customer_id().size(), ":", entry.customer_id(),
+                        entry.rule());
   };
   if (options.history != nullptr) {
-    for (const v1::AlertHistory::Entry& e : options.history->entries()) {
-      at[key(e)] = result.history.entries_size();
-      *result.history.add_entries() = e;
+    for (const v1::AlertHistory::Entry& entry : options.history->entries()) {
+      at[key(entry)] = result.history.entries_size();
+      *result.history.add_entries() = entry;
     }
   }
-  for (auto& entries : touched) {
-    for (v1::AlertHistory::Entry& e : entries) {
-      auto it = at.find(key(e));
+  for (auto& entries : e.touched) {
+    for (v1::AlertHistory::Entry& entry : entries) {
+      auto it = at.find(key(entry));
       if (it != at.end()) {
         *result.history.mutable_entries(static_cast<int>(it->second)) =
-            std::move(e);
+            std::move(entry);
       } else {
-        at[key(e)] = result.history.entries_size();
-        *result.history.add_entries() = std::move(e);
+        at[key(entry)] = result.history.entries_size();
+        *result.history.add_entries() = std::move(entry);
       }
     }
   }
-  result.features = *std::move(matrix);
+  result.features = std::move(s.matrix);
   return result;
+}
+
+absl::StatusOr<AssessResult> Assessor::Assess(
+    const Dataset& dataset, UnixSeconds as_of,
+    const AssessOptions& options) const {
+  const Impl& m = *impl_;
+  absl::StatusOr<Scored> s = m.Score(dataset, as_of, options);
+  if (!s.ok()) return s.status();
+  Evaluated e = m.Evaluate(
+      dataset, as_of, *s,
+      RunCutoffs(m.scorer.scorecard().colours(), m.red_share, ActiveTotals(*s)),
+      options);
+  absl::StatusOr<std::vector<v1::AlertPlan>> plans =
+      m.Route(absl::MakeConstSpan(&e.candidates, 1));
+  if (!plans.ok()) return plans.status();
+  return m.Finish(dataset, as_of, *s, e, plans->front(), options);
+}
+
+absl::StatusOr<v1::HealthTotals> Assessor::Totals(const Dataset& dataset,
+                                                  UnixSeconds as_of,
+                                                  int threads) const {
+  AssessOptions options;
+  options.threads = threads;
+  absl::StatusOr<Scored> s = impl_->Score(dataset, as_of, options);
+  if (!s.ok()) return s.status();
+  return ActiveTotals(*s);
+}
+
+absl::StatusOr<v1::ColourCutoffs> Assessor::Cutoffs(
+    absl::Span<const v1::HealthTotals> totals) const {
+  std::map<double, int64_t> merged;
+  int64_t customers = 0;
+  for (size_t i = 0; i < totals.size(); ++i) {
+    const v1::HealthTotals& t = totals[i];
+    const std::string name = absl::StrCat("totals[", i, "]");
+    if (t.totals_size() != t.counts_size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": ", t.totals_size(), " totals but ",
+                       t.counts_size(), " counts"));
+    }
+    for (int j = 0; j < t.totals_size(); ++j) {
+      if (!std::isfinite(t.totals(j)) ||
+          (j > 0 && !(t.totals(j - 1) < t.totals(j))) || t.counts(j) <= 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ".totals[", j,
+                         "]: totals must be finite and ascending, counts > 0"));
+      }
+      if (absl::Status s = AddCount(t.counts(j), &customers, name); !s.ok()) {
+        return s;
+      }
+      merged[t.totals(j)] += t.counts(j);
+    }
+  }
+  v1::HealthTotals all;
+  for (const auto& [total, count] : merged) {
+    all.add_totals(total);
+    all.add_counts(count);
+  }
+  return RunCutoffs(impl_->scorer.scorecard().colours(), impl_->red_share, all);
+}
+
+absl::StatusOr<v1::AlertCandidates> Assessor::Candidates(
+    const Dataset& dataset, UnixSeconds as_of, const v1::ColourCutoffs& colours,
+    const AssessOptions& options) const {
+  absl::StatusOr<Scored> s = impl_->Score(dataset, as_of, options);
+  if (!s.ok()) return s.status();
+  return std::move(
+      impl_->Evaluate(dataset, as_of, *s, colours, options).candidates);
+}
+
+absl::StatusOr<std::vector<v1::AlertPlan>> Assessor::Route(
+    absl::Span<const v1::AlertCandidates> candidates) const {
+  return impl_->Route(candidates);
+}
+
+absl::StatusOr<AssessResult> Assessor::AssessPartition(
+    const Dataset& dataset, UnixSeconds as_of, const v1::AlertPlan& plan,
+    const AssessOptions& options) const {
+  absl::StatusOr<Scored> s = impl_->Score(dataset, as_of, options);
+  if (!s.ok()) return s.status();
+  Evaluated e = impl_->Evaluate(dataset, as_of, *s, plan.colours(), options);
+  return impl_->Finish(dataset, as_of, *s, e, plan, options);
+}
+
+absl::StatusOr<v1::AlertSummary> MergeAlertSummaries(
+    absl::Span<const v1::AlertSummary> parts) {
+  if (parts.empty()) {
+    return absl::InvalidArgumentError("summaries: none given");
+  }
+  const v1::AlertSummary& first = parts.front();
+  v1::AlertSummary out;
+  out.set_capacity_per_owner(first.capacity_per_owner());
+  out.set_risk_floor(first.risk_floor());
+  std::map<std::string, v1::AlertSummary::Owner> owners;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const v1::AlertSummary& p = parts[i];
+    const std::string name = absl::StrCat("summaries[", i, "]");
+    if (absl::Status s = CheckCounts(p, name); !s.ok()) return s;
+    if (p.capacity_per_owner() != first.capacity_per_owner() ||
+        p.risk_floor() != first.risk_floor()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": of another run (capacity_per_owner ", p.capacity_per_owner(),
+          ", risk_floor ", p.risk_floor(), "; summaries[0]: ",
+          first.capacity_per_owner(), ", ", first.risk_floor(), ")"));
+    }
+    int64_t alerts = out.alerts(), reasons = out.reasons(),
+            routed = out.routed_to_automated_care(),
+            below = out.routed_below_risk_floor();
+    for (absl::Status s : {AddCount(p.alerts(), &alerts, name + ".alerts"),
+                           AddCount(p.reasons(), &reasons, name + ".reasons"),
+                           AddCount(p.routed_to_automated_care(), &routed,
+                                    name + ".routed_to_automated_care"),
+                           AddCount(p.routed_below_risk_floor(), &below,
+                                    name + ".routed_below_risk_floor")}) {
+      if (!s.ok()) return s;
+    }
+    out.set_alerts(alerts);
+    out.set_reasons(reasons);
+    out.set_routed_to_automated_care(routed);
+    out.set_routed_below_risk_floor(below);
+    for (const v1::AlertSummary::Owner& o : p.owners()) {
+      v1::AlertSummary::Owner& m = owners[o.owner_id()];
+      m.set_owner_id(o.owner_id());
+      int64_t alerted = m.alerted(),
+              owner_routed = m.routed_to_automated_care();
+      for (absl::Status s : {AddCount(o.alerted(), &alerted, name + ".owners"),
+                             AddCount(o.routed_to_automated_care(),
+                                      &owner_routed, name + ".owners")}) {
+        if (!s.ok()) return s;
+      }
+      m.set_alerted(alerted);
+      m.set_routed_to_automated_care(owner_routed);
+    }
+  }
+  for (auto& [id, o] : owners) *out.add_owners() = std::move(o);
+  return out;
 }
 
 absl::StatusOr<v1::Backtest> Assessor::Backtest(const Dataset& dataset,
@@ -522,7 +915,7 @@ absl::StatusOr<v1::Backtest> Assessor::Backtest(const Dataset& dataset,
   out.mutable_to()->set_seconds(to);
   out.set_horizon_days(horizon_days);
   *out.mutable_cutoffs() =
-      RunCutoffs(m.scorer.scorecard().colours(), m.red_share, totals);
+      RunCutoffs(m.scorer.scorecard().colours(), m.red_share, TotalsOf(totals));
   int64_t churned = 0;
   int64_t rows[4] = {0, 0, 0, 0}, events[4] = {0, 0, 0, 0};
   for (size_t i = 0; i < n; ++i) {

@@ -1,10 +1,12 @@
 #include "churnkit/clv.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,30 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 std::string Who(const RfmSummaries& rfm, size_t i) {
   if (rfm.customer_ids.empty()) return absl::StrCat("customer ", i);
   return absl::StrCat("customer '", rfm.customer_ids[i], "' (index ", i, ")");
+}
+
+// What is wrong with one customer's (x, t_x, T), or "" when nothing.
+std::string RfmProblem(double x, double tx, double t) {
+  for (auto [name, v] : {std::pair<const char*, double>{"frequency", x},
+                         {"recency", tx},
+                         {"age", t}}) {
+    if (!std::isfinite(v) || v < 0) {
+      return absl::StrCat(name, " ", v, " is not a finite value >= 0");
+    }
+  }
+  if (x != std::floor(x)) {
+    return absl::StrCat("frequency ", x, " is not a whole number");
+  }
+  if (tx > t) return absl::StrCat("recency ", tx, " > age ", t);
+  if (x == 0 && tx != 0) {
+    return absl::StrCat("recency ", tx, " with frequency 0");
+  }
+  if (x > 0 && tx == 0) return absl::StrCat("frequency ", x, " with recency 0");
+  return "";
+}
+
+absl::Status MonetaryNeeded() {
+  return absl::InvalidArgumentError("summaries: monetary values are needed");
 }
 
 // ---- Minimiser
@@ -284,20 +310,14 @@ absl::Status CheckFit(const MinimizeResult& r, const FitSettings& s,
   return absl::OkStatus();
 }
 
-// Distinct frequencies and their counts, for the terms that depend on x
-// only.
-std::vector<std::pair<double, double>> FrequencyCounts(
-    const std::vector<double>& x, bool repeat_only) {
-  std::vector<double> sorted;
-  sorted.reserve(x.size());
-  for (double v : x) {
-    if (!repeat_only || v > 0) sorted.push_back(v);
-  }
-  std::sort(sorted.begin(), sorted.end());
+// Customers per distinct frequency of a list of patterns sorted by
+// frequency first (canonical), for the terms that depend on x only.
+std::vector<std::pair<double, double>> CountsByFrequency(
+    const std::vector<double>& x, const std::vector<double>& n) {
   std::vector<std::pair<double, double>> out;
-  for (double v : sorted) {
-    if (out.empty() || out.back().first != v) out.push_back({v, 0});
-    out.back().second += 1;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (out.empty() || out.back().first != x[i]) out.push_back({x[i], 0});
+    out.back().second += n[i];
   }
   return out;
 }
@@ -309,12 +329,31 @@ struct BgNbdParams {
   double r, alpha, a, b;
 };
 
+// BG/NBD data: the distinct (x, t_x, T) patterns, each weighted by its
+// customers.
+struct PurchaseData {
+  std::vector<double> x, tx, t, n;
+  std::vector<std::pair<double, double>> counts;  // customers per distinct x
+  double customers = 0;
+};
+
+// From validated patterns; times multiplied by `scale`.
+PurchaseData MakePurchaseData(const v1::RfmPatterns& p, double scale = 1) {
+  PurchaseData d;
+  d.x.assign(p.frequency().begin(), p.frequency().end());
+  d.n.assign(p.customers().begin(), p.customers().end());
+  for (int i = 0; i < p.frequency_size(); ++i) {
+    d.tx.push_back(p.recency(i) * scale);
+    d.t.push_back(p.age(i) * scale);
+    d.customers += d.n[i];
+  }
+  d.counts = CountsByFrequency(d.x, d.n);
+  return d;
+}
+
 // Sum of log-likelihoods and, when `grad` is not null, its gradient with
 // respect to (r, alpha, a, b). Times in any consistent unit.
-double BgNbdSum(const BgNbdParams& p, const std::vector<double>& x,
-                const std::vector<double>& tx, const std::vector<double>& t,
-                const std::vector<std::pair<double, double>>& counts,
-                double grad[4]) {
+double BgNbdSum(const BgNbdParams& p, const PurchaseData& d, double grad[4]) {
   const double r = p.r, alpha = p.alpha, a = p.a, b = p.b;
   double ll = 0, gr = 0, galpha = 0, ga = 0, gb = 0;
   // A1 + A2 per distinct x.
@@ -324,7 +363,7 @@ double BgNbdSum(const BgNbdParams& p, const std::vector<double>& x,
   const double psi_r = grad ? internal::Digamma(r) : 0;
   const double psi_ab = grad ? internal::Digamma(a + b) : 0;
   const double psi_b = grad ? internal::Digamma(b) : 0;
-  for (const auto& [xv, n] : counts) {
+  for (const auto& [xv, n] : d.counts) {
     ll += n * (std::lgamma(r + xv) - lg_r + r * log_alpha + lg_ab +
                std::lgamma(b + xv) - lg_b - std::lgamma(a + b + xv));
     if (grad) {
@@ -335,30 +374,30 @@ double BgNbdSum(const BgNbdParams& p, const std::vector<double>& x,
       gb += n * (psi_ab + internal::Digamma(b + xv) - psi_b - psi_abx);
     }
   }
-  // log(exp(A3) + [x > 0] exp(A4)) per customer.
+  // log(exp(A3) + [x > 0] exp(A4)) per pattern, times its customers.
   const double log_a = std::log(a);
-  for (size_t i = 0; i < x.size(); ++i) {
-    const double xi = x[i], rx = r + xi;
-    const double log_at = std::log(alpha + t[i]);
+  for (size_t i = 0; i < d.x.size(); ++i) {
+    const double xi = d.x[i], rx = r + xi, n = d.n[i];
+    const double log_at = std::log(alpha + d.t[i]);
     const double a3 = -rx * log_at;
     if (xi == 0) {
-      ll += a3;
+      ll += n * a3;
       if (grad) {
-        gr -= log_at;
-        galpha -= rx / (alpha + t[i]);
+        gr -= n * log_at;
+        galpha -= n * rx / (alpha + d.t[i]);
       }
       continue;
     }
-    const double log_atx = std::log(alpha + tx[i]);
+    const double log_atx = std::log(alpha + d.tx[i]);
     const double bx1 = b + xi - 1;
     const double a4 = log_a - std::log(bx1) - rx * log_atx;
     const double m = std::max(a3, a4);
     const double e3 = std::exp(a3 - m), e4 = std::exp(a4 - m);
-    ll += m + std::log(e3 + e4);
+    ll += n * (m + std::log(e3 + e4));
     if (grad) {
-      const double w3 = e3 / (e3 + e4), w4 = e4 / (e3 + e4);
+      const double w3 = n * e3 / (e3 + e4), w4 = n * e4 / (e3 + e4);
       gr -= w3 * log_at + w4 * log_atx;
-      galpha -= rx * (w3 / (alpha + t[i]) + w4 / (alpha + tx[i]));
+      galpha -= rx * (w3 / (alpha + d.t[i]) + w4 / (alpha + d.tx[i]));
       ga += w4 / a;
       gb -= w4 / bx1;
     }
@@ -403,29 +442,33 @@ absl::Status ValidateGammaGamma(const v1::GammaGammaModel& m) {
 // ---- Gamma-Gamma
 // ---------------------------------------------------------------
 
-// Repeat buyers' data for the Gamma-Gamma likelihood.
+// Gamma-Gamma data: the distinct (x, m) patterns of repeat buyers with
+// spend, each weighted by its customers.
 struct SpendData {
-  std::vector<double> x, m;
-  std::vector<std::pair<double, double>> counts;  // distinct x
+  std::vector<double> x, m, n;
+  std::vector<std::pair<double, double>> counts;  // customers per distinct x
+  double customers = 0;
   double sum_x_log_m = 0, sum_log_m = 0;
 };
 
-SpendData MakeSpendData(const RfmSummaries& rfm) {
+// From validated patterns.
+SpendData MakeSpendData(const v1::RfmPatterns& p) {
   SpendData d;
-  for (size_t i = 0; i < rfm.size(); ++i) {
-    // Gamma-Gamma models positive spend: a repeat buyer who returned
-    // everything has no spend to learn from.
-    if (rfm.frequency[i] <= 0 || rfm.monetary[i] <= 0) continue;
-    d.x.push_back(rfm.frequency[i]);
-    d.m.push_back(rfm.monetary[i]);
-    d.sum_x_log_m += rfm.frequency[i] * std::log(rfm.monetary[i]);
-    d.sum_log_m += std::log(rfm.monetary[i]);
+  d.x.assign(p.spend_frequency().begin(), p.spend_frequency().end());
+  d.m.assign(p.spend_monetary().begin(), p.spend_monetary().end());
+  d.n.assign(p.spend_customers().begin(), p.spend_customers().end());
+  for (size_t i = 0; i < d.x.size(); ++i) {
+    const double log_m = std::log(d.m[i]);
+    d.sum_x_log_m += d.n[i] * d.x[i] * log_m;
+    d.sum_log_m += d.n[i] * log_m;
+    d.customers += d.n[i];
   }
-  d.counts = FrequencyCounts(d.x, true);
+  d.counts = CountsByFrequency(d.x, d.n);
   return d;
 }
 
-// lifetimes' GammaGammaFitter log-likelihood summed over repeat buyers:
+// lifetimes' GammaGammaFitter log-likelihood summed over repeat buyers
+// (per pattern, times its customers):
 //   lgamma(px + q) - lgamma(px) - lgamma(q) + q log v + (px - 1) log m
 //   + px log x - (px + q) log(x m + v).
 double GammaGammaSum(double p, double q, double v, const SpendData& d,
@@ -449,12 +492,12 @@ double GammaGammaSum(double p, double q, double v, const SpendData& d,
   for (size_t i = 0; i < d.x.size(); ++i) {
     const double xm_v = d.x[i] * d.m[i] + v;
     const double w = p * d.x[i] + q;
-    const double log_xm_v = std::log(xm_v);
-    ll -= w * log_xm_v;
+    const double n_log_xm_v = d.n[i] * std::log(xm_v);
+    ll -= w * n_log_xm_v;
     if (grad) {
-      gp -= d.x[i] * log_xm_v;
-      gq -= log_xm_v;
-      gv -= w / xm_v;
+      gp -= d.x[i] * n_log_xm_v;
+      gq -= n_log_xm_v;
+      gv -= d.n[i] * w / xm_v;
     }
   }
   if (grad) {
@@ -529,6 +572,144 @@ absl::Status ValidateClvOptions(const v1::ClvPredictOptions& o) {
   if (o.discount_rate() > 0 && o.horizon() / o.discount_period() > 100000) {
     return internal::PathError("discount_period",
                                "gives more than 100000 periods");
+  }
+  return absl::OkStatus();
+}
+
+// ---- Patterns
+// ----------------------------------------------------------------------
+
+// The most customers a pattern summary may count: every count is then
+// exact as a double weight.
+constexpr int64_t kMaxPatternCustomers = int64_t{1} << 53;
+
+// Patterns with their customers, in any order and possibly repeated.
+template <size_t K>
+using Keyed = std::vector<std::pair<std::array<double, K>, int64_t>>;
+
+// Canonical: sorted ascending, equal patterns combined (counts add). The
+// caller bounds the total, so the sums cannot overflow.
+template <size_t K>
+Keyed<K> Canonical(Keyed<K> v) {
+  std::sort(v.begin(), v.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  Keyed<K> out;
+  for (const auto& [key, n] : v) {
+    if (!out.empty() && out.back().first == key) {
+      out.back().second += n;
+    } else {
+      out.push_back({key, n});
+    }
+  }
+  return out;
+}
+
+// Writes canonical purchase and spend patterns into `out`.
+void SetPatterns(const Keyed<3>& purchases, const Keyed<2>& spend,
+                 v1::RfmPatterns* out) {
+  for (const auto& [key, n] : purchases) {
+    out->add_frequency(key[0]);
+    out->add_recency(key[1]);
+    out->add_age(key[2]);
+    out->add_customers(n);
+  }
+  for (const auto& [key, n] : spend) {
+    out->add_spend_frequency(key[0]);
+    out->add_spend_monetary(key[1]);
+    out->add_spend_customers(n);
+  }
+}
+
+// Customers of validated patterns (purchases; every customer has one).
+int64_t CustomersOf(const v1::RfmPatterns& p) {
+  int64_t total = 0;
+  for (int64_t n : p.customers()) total += n;
+  return total;
+}
+
+// ValidateRfmPatterns with messages prefixed by `where`.
+absl::Status CheckPatterns(const v1::RfmPatterns& p, absl::string_view where) {
+  auto bad = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
+  };
+  if (!v1::ClvTimeUnit_IsValid(p.time_unit())) {
+    return bad(absl::StrCat("time_unit ", p.time_unit(), " is unknown"));
+  }
+  const int n = p.frequency_size();
+  if (p.recency_size() != n || p.age_size() != n || p.customers_size() != n) {
+    return bad(absl::StrCat(
+        "frequency, recency, age and customers have different lengths (", n,
+        ", ", p.recency_size(), ", ", p.age_size(), ", ", p.customers_size(),
+        ")"));
+  }
+  const int k = p.spend_frequency_size();
+  if (p.spend_monetary_size() != k || p.spend_customers_size() != k) {
+    return bad(absl::StrCat(
+        "spend_frequency, spend_monetary and spend_customers have different "
+        "lengths (",
+        k, ", ", p.spend_monetary_size(), ", ", p.spend_customers_size(), ")"));
+  }
+  if (k > 0 && !p.has_monetary()) {
+    return bad("spend patterns without has_monetary");
+  }
+  if (p.customers_without_orders() < 0) {
+    return bad(absl::StrCat("customers_without_orders ",
+                            p.customers_without_orders(), " < 0"));
+  }
+  // Counts in [1, 2^53] summing to at most 2^53 (no overflow on the way).
+  auto count = [&](absl::string_view list, int i, int64_t c,
+                   int64_t* total) -> absl::Status {
+    if (c < 1 || c > kMaxPatternCustomers - *total) {
+      return bad(absl::StrCat(list, "[", i, "]: customers ", c,
+                              c < 1 ? " < 1" : " makes more than 2^53"));
+    }
+    *total += c;
+    return absl::OkStatus();
+  };
+  const std::string order =
+      "not after the previous pattern (canonical order is strictly "
+      "ascending; MergeRfmPatterns makes it)";
+  int64_t customers = 0;
+  for (int i = 0; i < n; ++i) {
+    const std::string problem =
+        RfmProblem(p.frequency(i), p.recency(i), p.age(i));
+    if (!problem.empty()) {
+      return bad(absl::StrCat("purchases[", i, "]: ", problem));
+    }
+    if (absl::Status s = count("purchases", i, p.customers(i), &customers);
+        !s.ok()) {
+      return s;
+    }
+    if (i > 0 &&
+        !(std::array{p.frequency(i - 1), p.recency(i - 1), p.age(i - 1)} <
+          std::array{p.frequency(i), p.recency(i), p.age(i)})) {
+      return bad(absl::StrCat("purchases[", i, "]: ", order));
+    }
+  }
+  int64_t spenders = 0;
+  for (int i = 0; i < k; ++i) {
+    const double x = p.spend_frequency(i), m = p.spend_monetary(i);
+    if (!(std::isfinite(x) && x > 0 && x == std::floor(x))) {
+      return bad(absl::StrCat("spend[", i, "]: frequency ", x,
+                              " is not a whole number > 0"));
+    }
+    if (!(std::isfinite(m) && m > 0)) {
+      return bad(absl::StrCat("spend[", i, "]: monetary ", m,
+                              " is not a finite value > 0"));
+    }
+    if (absl::Status s = count("spend", i, p.spend_customers(i), &spenders);
+        !s.ok()) {
+      return s;
+    }
+    if (i > 0 && !(std::array{p.spend_frequency(i - 1),
+                              p.spend_monetary(i - 1)} < std::array{x, m})) {
+      return bad(absl::StrCat("spend[", i, "]: ", order));
+    }
+  }
+  if (spenders > customers) {
+    return bad(absl::StrCat("spend patterns count ", spenders,
+                            " customers, more than the ", customers,
+                            " in all"));
   }
   return absl::OkStatus();
 }
@@ -625,36 +806,19 @@ absl::Status ValidateRfmSummaries(const RfmSummaries& rfm, bool need_monetary) {
     return absl::InvalidArgumentError(absl::StrCat(
         "summaries: monetary has ", rfm.monetary.size(), " values, not ", n));
   }
-  if (need_monetary && rfm.monetary.empty()) {
-    return absl::InvalidArgumentError("summaries: monetary values are needed");
-  }
+  if (need_monetary && rfm.monetary.empty()) return MonetaryNeeded();
   if (!rfm.customer_ids.empty() && rfm.customer_ids.size() != n) {
     return absl::InvalidArgumentError(
         absl::StrCat("summaries: ", rfm.customer_ids.size(),
                      " customer ids for ", n, " customers"));
   }
   for (size_t i = 0; i < n; ++i) {
-    const double x = rfm.frequency[i], tx = rfm.recency[i], t = rfm.age[i];
     auto bad = [&](absl::string_view what) {
       return absl::InvalidArgumentError(absl::StrCat(Who(rfm, i), ": ", what));
     };
-    for (auto [name, v] : {std::pair<const char*, double>{"frequency", x},
-                           {"recency", tx},
-                           {"age", t}}) {
-      if (!std::isfinite(v) || v < 0) {
-        return bad(absl::StrCat(name, " ", v, " is not a finite value >= 0"));
-      }
-    }
-    if (x != std::floor(x)) {
-      return bad(absl::StrCat("frequency ", x, " is not a whole number"));
-    }
-    if (tx > t) return bad(absl::StrCat("recency ", tx, " > age ", t));
-    if (x == 0 && tx != 0) {
-      return bad(absl::StrCat("recency ", tx, " with frequency 0"));
-    }
-    if (x > 0 && tx == 0) {
-      return bad(absl::StrCat("frequency ", x, " with recency 0"));
-    }
+    const std::string problem =
+        RfmProblem(rfm.frequency[i], rfm.recency[i], rfm.age[i]);
+    if (!problem.empty()) return bad(problem);
     if (!rfm.monetary.empty()) {
       const double m = rfm.monetary[i];
       if (!std::isfinite(m) || m < 0) {
@@ -681,40 +845,156 @@ v1::RfmSummaries ToProto(const RfmSummaries& rfm, UnixSeconds as_of) {
   return out;
 }
 
+RfmSummaries FromProto(const v1::RfmSummaries& message) {
+  RfmSummaries out;
+  const size_t n = static_cast<size_t>(message.customers_size());
+  out.customer_ids.reserve(n);
+  for (auto* v : {&out.frequency, &out.recency, &out.age, &out.monetary}) {
+    v->reserve(n);
+  }
+  for (const v1::RfmSummary& s : message.customers()) {
+    out.customer_ids.push_back(s.customer_id());
+    out.frequency.push_back(s.frequency());
+    out.recency.push_back(s.recency());
+    out.age.push_back(s.age());
+    out.monetary.push_back(s.monetary());
+  }
+  out.time_unit = message.time_unit();
+  out.customers_without_orders = message.customers_without_orders();
+  return out;
+}
+
+// ---- Patterns
+// ----------------------------------------------------------------------
+
+absl::StatusOr<v1::RfmPatterns> SummarizeRfmPatterns(const RfmSummaries& rfm) {
+  if (absl::Status s = ValidateRfmSummaries(rfm); !s.ok()) return s;
+  if (!v1::ClvTimeUnit_IsValid(rfm.time_unit)) {
+    return internal::PathError("time_unit", "unknown value");
+  }
+  if (rfm.customers_without_orders < 0) {
+    return internal::PathError("customers_without_orders", "must be >= 0");
+  }
+  const bool spend = !rfm.monetary.empty();
+  Keyed<3> purchases;
+  Keyed<2> spenders;
+  purchases.reserve(rfm.size());
+  for (size_t i = 0; i < rfm.size(); ++i) {
+    // + 0.0 turns -0.0 into 0.0, so equal patterns have equal bytes.
+    const double x = rfm.frequency[i] + 0.0;
+    purchases.push_back({{x, rfm.recency[i] + 0.0, rfm.age[i] + 0.0}, 1});
+    if (spend && x > 0 && rfm.monetary[i] > 0) {
+      spenders.push_back({{x, rfm.monetary[i]}, 1});
+    }
+  }
+  v1::RfmPatterns out;
+  out.set_time_unit(rfm.time_unit);
+  out.set_has_monetary(spend);
+  out.set_customers_without_orders(rfm.customers_without_orders);
+  SetPatterns(Canonical(std::move(purchases)), Canonical(std::move(spenders)),
+              &out);
+  return out;
+}
+
+absl::Status ValidateRfmPatterns(const v1::RfmPatterns& patterns) {
+  return CheckPatterns(patterns, "patterns");
+}
+
+absl::StatusOr<v1::RfmPatterns> MergeRfmPatterns(
+    absl::Span<const v1::RfmPatterns> parts) {
+  if (parts.empty()) return absl::InvalidArgumentError("parts: none given");
+  int64_t customers = 0, without_orders = 0;
+  // Parts without customers say nothing about monetary values.
+  std::optional<bool> monetary;
+  bool any_monetary = false;
+  Keyed<3> purchases;
+  Keyed<2> spenders;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const v1::RfmPatterns& p = parts[i];
+    const std::string where = absl::StrCat("parts[", i, "]");
+    if (absl::Status s = CheckPatterns(p, where); !s.ok()) return s;
+    auto bad = [&](absl::string_view what) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
+    };
+    if (p.time_unit() != parts[0].time_unit()) {
+      return bad(absl::StrCat("time_unit ", v1::ClvTimeUnit_Name(p.time_unit()),
+                              " differs from parts[0]'s ",
+                              v1::ClvTimeUnit_Name(parts[0].time_unit())));
+    }
+    const int64_t n = CustomersOf(p);
+    if (n > 0) {
+      if (monetary.has_value() && *monetary != p.has_monetary()) {
+        return bad(absl::StrCat(
+            "has_monetary ", p.has_monetary() ? "true" : "false",
+            " differs from the parts before (summaries with and without "
+            "monetary values)"));
+      }
+      monetary = p.has_monetary();
+    }
+    any_monetary = any_monetary || p.has_monetary();
+    if (n > kMaxPatternCustomers - customers ||
+        p.customers_without_orders() >
+            std::numeric_limits<int64_t>::max() - without_orders) {
+      return bad("more than 2^53 customers in all");
+    }
+    customers += n;
+    without_orders += p.customers_without_orders();
+    for (int j = 0; j < p.frequency_size(); ++j) {
+      purchases.push_back(
+          {{p.frequency(j) + 0.0, p.recency(j) + 0.0, p.age(j) + 0.0},
+           p.customers(j)});
+    }
+    for (int j = 0; j < p.spend_frequency_size(); ++j) {
+      spenders.push_back(
+          {{p.spend_frequency(j), p.spend_monetary(j)}, p.spend_customers(j)});
+    }
+  }
+  v1::RfmPatterns out;
+  out.set_time_unit(parts[0].time_unit());
+  out.set_has_monetary(monetary.value_or(any_monetary));
+  out.set_customers_without_orders(without_orders);
+  SetPatterns(Canonical(std::move(purchases)), Canonical(std::move(spenders)),
+              &out);
+  return out;
+}
+
 // ---- Fits
 // --------------------------------------------------------------------------
 
 absl::StatusOr<v1::BgNbdModel> FitBgNbd(const RfmSummaries& rfm,
                                         const v1::ClvFitOptions& options) {
+  absl::StatusOr<v1::RfmPatterns> patterns = SummarizeRfmPatterns(rfm);
+  if (!patterns.ok()) return patterns.status();
+  return FitBgNbd(*patterns, options);
+}
+
+absl::StatusOr<v1::BgNbdModel> FitBgNbd(const v1::RfmPatterns& patterns,
+                                        const v1::ClvFitOptions& options) {
   absl::StatusOr<FitSettings> settings = ReadFitOptions(options);
   if (!settings.ok()) return settings.status();
-  if (absl::Status s = ValidateRfmSummaries(rfm); !s.ok()) return s;
-  const size_t n = rfm.size();
-  if (n == 0) return absl::InvalidArgumentError("summaries: no customers");
-  if (std::none_of(rfm.frequency.begin(), rfm.frequency.end(),
-                   [](double x) { return x > 0; })) {
+  if (absl::Status s = ValidateRfmPatterns(patterns); !s.ok()) return s;
+  if (patterns.frequency().empty()) {
+    return absl::InvalidArgumentError("summaries: no customers");
+  }
+  if (patterns.frequency(patterns.frequency_size() - 1) == 0) {  // sorted
     return absl::FailedPreconditionError(
         "BG/NBD: no customer has a repeat purchase (frequency > 0); the "
         "likelihood has no maximum");
   }
   // lifetimes' scaling: times * s with s = 10 / max(T), so that alpha
   // starts near 1; the fitted alpha is divided back.
-  const double max_age = *std::max_element(rfm.age.begin(), rfm.age.end());
+  const double max_age =
+      *std::max_element(patterns.age().begin(), patterns.age().end());
   const double scale = 10 / max_age;
-  std::vector<double> tx(n), t(n);
-  for (size_t i = 0; i < n; ++i) {
-    tx[i] = rfm.recency[i] * scale;
-    t[i] = rfm.age[i] * scale;
-  }
-  const auto counts = FrequencyCounts(rfm.frequency, false);
-  const double inv_n = 1.0 / static_cast<double>(n);
+  const PurchaseData scaled = MakePurchaseData(patterns, scale);
+  const double inv_n = 1.0 / scaled.customers;
   const double pen = settings->penalizer;
   const Objective objective = [&](const std::vector<double>& u,
                                   std::vector<double>* grad) {
     const BgNbdParams p{std::exp(u[0]), std::exp(u[1]), std::exp(u[2]),
                         std::exp(u[3])};
     double g[4];
-    const double ll = BgNbdSum(p, rfm.frequency, tx, t, counts, g);
+    const double ll = BgNbdSum(p, scaled, g);
     const double theta[4] = {p.r, p.alpha, p.a, p.b};
     double value = -ll * inv_n;
     for (int k = 0; k < 4; ++k) {
@@ -736,33 +1016,40 @@ absl::StatusOr<v1::BgNbdModel> FitBgNbd(const RfmSummaries& rfm,
   model.set_alpha(std::exp(r.u[1]) / scale);
   model.set_a(std::exp(r.u[2]));
   model.set_b(std::exp(r.u[3]));
-  model.set_num_customers(static_cast<int64_t>(n));
+  model.set_num_customers(CustomersOf(patterns));
   model.set_iterations(r.iterations);
   model.set_converged(r.converged);
   model.set_gradient_norm(r.gradient_norm);
   model.set_penalizer_coef(pen);
-  model.set_time_unit(rfm.time_unit);
+  model.set_time_unit(patterns.time_unit());
   const BgNbdParams p{model.r(), model.alpha(), model.a(), model.b()};
-  model.set_log_likelihood(
-      BgNbdSum(p, rfm.frequency, rfm.recency, rfm.age, counts, nullptr));
+  model.set_log_likelihood(BgNbdSum(p, MakePurchaseData(patterns), nullptr));
   return model;
 }
 
 absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
     const RfmSummaries& rfm, const v1::ClvFitOptions& options) {
+  absl::StatusOr<v1::RfmPatterns> patterns = SummarizeRfmPatterns(rfm);
+  if (!patterns.ok()) return patterns.status();
+  return FitGammaGamma(*patterns, options);
+}
+
+absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
+    const v1::RfmPatterns& patterns, const v1::ClvFitOptions& options) {
   absl::StatusOr<FitSettings> settings = ReadFitOptions(options);
   if (!settings.ok()) return settings.status();
-  if (absl::Status s = ValidateRfmSummaries(rfm, true); !s.ok()) return s;
-  if (rfm.size() == 0) {
+  if (absl::Status s = ValidateRfmPatterns(patterns); !s.ok()) return s;
+  if (!patterns.has_monetary()) return MonetaryNeeded();
+  if (patterns.frequency().empty()) {
     return absl::InvalidArgumentError("summaries: no customers");
   }
-  const SpendData data = MakeSpendData(rfm);
+  const SpendData data = MakeSpendData(patterns);
   if (data.x.empty()) {
     return absl::FailedPreconditionError(
         "Gamma-Gamma: no customer has a repeat purchase (frequency > 0) "
         "with spend left after returns (monetary > 0)");
   }
-  const double inv_n = 1.0 / static_cast<double>(data.x.size());
+  const double inv_n = 1.0 / data.customers;
   const double pen = settings->penalizer;
   const Objective objective = [&](const std::vector<double>& u,
                                   std::vector<double>* grad) {
@@ -783,14 +1070,15 @@ absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
       !s.ok()) {
     return s;
   }
+  const auto spenders = static_cast<int64_t>(data.customers);
   v1::GammaGammaModel model;
   model.set_p(std::exp(r.u[0]));
   model.set_q(std::exp(r.u[1]));
   model.set_v(std::exp(r.u[2]));
   model.set_log_likelihood(
       GammaGammaSum(model.p(), model.q(), model.v(), data, nullptr));
-  model.set_num_customers(static_cast<int64_t>(data.x.size()));
-  model.set_num_skipped(static_cast<int64_t>(rfm.size() - data.x.size()));
+  model.set_num_customers(spenders);
+  model.set_num_skipped(CustomersOf(patterns) - spenders);
   model.set_iterations(r.iterations);
   model.set_converged(r.converged);
   model.set_gradient_norm(r.gradient_norm);
@@ -798,21 +1086,44 @@ absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
   return model;
 }
 
+absl::StatusOr<v1::ClvModel> FitClv(const RfmSummaries& rfm,
+                                    const v1::ClvFitOptions& options) {
+  absl::StatusOr<v1::RfmPatterns> patterns = SummarizeRfmPatterns(rfm);
+  if (!patterns.ok()) return patterns.status();
+  return FitClv(*patterns, options);
+}
+
+absl::StatusOr<v1::ClvModel> FitClv(const v1::RfmPatterns& patterns,
+                                    const v1::ClvFitOptions& options) {
+  v1::ClvModel model;
+  absl::StatusOr<v1::BgNbdModel> bg = FitBgNbd(patterns, options);
+  if (!bg.ok()) return bg.status();
+  *model.mutable_bg_nbd() = *std::move(bg);
+  if (patterns.has_monetary()) {
+    absl::StatusOr<v1::GammaGammaModel> gg = FitGammaGamma(patterns, options);
+    if (!gg.ok()) return gg.status();
+    *model.mutable_gamma_gamma() = *std::move(gg);
+  }
+  return model;
+}
+
 absl::StatusOr<double> BgNbdLogLikelihood(const v1::BgNbdModel& model,
                                           const RfmSummaries& rfm) {
   if (absl::Status s = ValidateBgNbd(model); !s.ok()) return s;
-  if (absl::Status s = ValidateRfmSummaries(rfm); !s.ok()) return s;
+  absl::StatusOr<v1::RfmPatterns> patterns = SummarizeRfmPatterns(rfm);
+  if (!patterns.ok()) return patterns.status();
   const BgNbdParams p{model.r(), model.alpha(), model.a(), model.b()};
-  return BgNbdSum(p, rfm.frequency, rfm.recency, rfm.age,
-                  FrequencyCounts(rfm.frequency, false), nullptr);
+  return BgNbdSum(p, MakePurchaseData(*patterns), nullptr);
 }
 
 absl::StatusOr<double> GammaGammaLogLikelihood(const v1::GammaGammaModel& model,
                                                const RfmSummaries& rfm) {
   if (absl::Status s = ValidateGammaGamma(model); !s.ok()) return s;
-  if (absl::Status s = ValidateRfmSummaries(rfm, true); !s.ok()) return s;
-  return GammaGammaSum(model.p(), model.q(), model.v(), MakeSpendData(rfm),
-                       nullptr);
+  absl::StatusOr<v1::RfmPatterns> patterns = SummarizeRfmPatterns(rfm);
+  if (!patterns.ok()) return patterns.status();
+  if (!patterns->has_monetary()) return MonetaryNeeded();
+  return GammaGammaSum(model.p(), model.q(), model.v(),
+                       MakeSpendData(*patterns), nullptr);
 }
 
 // ---- Predictions
@@ -909,22 +1220,6 @@ absl::StatusOr<ClvPredictions> PredictClv(
     }
   }
   return out;
-}
-
-absl::StatusOr<v1::ClvModel> FitClv(const RfmSummaries& rfm,
-                                    const v1::ClvFitOptions& options) {
-  const bool spend = !rfm.monetary.empty();
-  if (absl::Status s = ValidateRfmSummaries(rfm, spend); !s.ok()) return s;
-  v1::ClvModel model;
-  absl::StatusOr<v1::BgNbdModel> bg = FitBgNbd(rfm, options);
-  if (!bg.ok()) return bg.status();
-  *model.mutable_bg_nbd() = *std::move(bg);
-  if (spend) {
-    absl::StatusOr<v1::GammaGammaModel> gg = FitGammaGamma(rfm, options);
-    if (!gg.ok()) return gg.status();
-    *model.mutable_gamma_gamma() = *std::move(gg);
-  }
-  return model;
 }
 
 v1::CustomerClv CustomerClvRow(const RfmSummaries& rfm,

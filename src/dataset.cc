@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 #include <numeric>
 #include <utility>
 
@@ -12,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
+#include "internal/chunked_column.h"
 #include "internal/time.h"
 #include "internal/utf8.h"
 
@@ -47,6 +50,55 @@ void Permute(std::vector<T>& column, const std::vector<uint64_t>& order) {
   column = std::move(out);
 }
 
+// Moves row i of every column to position dest[i] - base, in place, so that
+// no column is ever copied whole. Swapping each row straight to its place
+// would wait on a cache miss per row; instead the rows are first
+// partitioned in place by range of destination (a few hundred sequential
+// streams), recursively, until a range fits in the cache, where the swaps
+// finish it. `dest` is consumed (left as the identity).
+template <typename Index, typename... Ts>
+void ScatterInPlace(absl::Span<Index> dest, size_t base,
+                    absl::Span<Ts>... columns) {
+  constexpr size_t kCachedRows = size_t{1} << 17;  // ~5 MB of event columns
+  constexpr size_t kMaxParts = 256;
+  auto swap_rows = [&](size_t i, size_t j) {
+    (std::swap(columns[i], columns[j]), ...);
+    std::swap(dest[i], dest[j]);
+  };
+  const size_t n = dest.size();
+  if (n <= kCachedRows) {
+    for (size_t i = 0; i < n; ++i) {
+      while (dest[i] - base != i) swap_rows(i, dest[i] - base);
+    }
+    return;
+  }
+  const size_t at_most =
+      std::min(kMaxParts, (n + kCachedRows - 1) / kCachedRows);
+  const size_t width = (n + at_most - 1) / at_most;
+  const size_t parts = (n + width - 1) / width;
+  std::vector<size_t> next(parts);
+  for (size_t p = 0; p < parts; ++p) next[p] = p * width;
+  for (size_t p = 0; p < parts; ++p) {
+    const size_t begin = p * width;
+    const size_t end = std::min(n, begin + width);
+    while (next[p] < end) {
+      const size_t i = next[p];
+      const size_t to = dest[i] - base;
+      if (to >= begin && to < end) {  // no division for rows already in place
+        ++next[p];
+      } else {
+        swap_rows(i, next[to / width]++);
+      }
+    }
+  }
+  for (size_t p = 0; p < parts; ++p) {
+    const size_t first = p * width;
+    const size_t size = std::min(n - first, width);
+    ScatterInPlace(dest.subspan(first, size), base + first,
+                   columns.subspan(first, size)...);
+  }
+}
+
 // Groups rows by owner (customer index) keeping input order, optionally
 // sorting each group by `key`; fills `offsets` and returns the order.
 template <typename Offset, typename Key>
@@ -76,6 +128,21 @@ std::vector<uint64_t> GroupRows(const std::vector<CustomerIndex>& owner,
     }
   }
   return order;
+}
+
+// Groups rows by owner (customer index) keeping input order, in place:
+// writes over each row's owner the position the row moves to, and fills
+// `offsets`.
+template <typename Index, typename Offset>
+void GroupPositionsInPlace(size_t num_customers, std::vector<Index>* rows,
+                           std::vector<Offset>* offsets) {
+  offsets->assign(num_customers + 1, 0);
+  for (Index c : *rows) ++(*offsets)[c + 1];
+  for (size_t c = 0; c < num_customers; ++c) {
+    (*offsets)[c + 1] += (*offsets)[c];
+  }
+  std::vector<Offset> next(offsets->begin(), offsets->end() - 1);
+  for (Index& row : *rows) row = static_cast<Index>(next[row]++);
 }
 
 }  // namespace
@@ -335,13 +402,51 @@ struct DatasetBuilder::Impl {
     uint32_t source;
     int64_t row;
   };
-  // Staged events (customer as interned id string).
-  std::vector<StringId> ev_customer;
-  std::vector<Where> ev_where;
-  EventTable ev;
+  // Where staged rows came from, as runs of consecutive rows of one source:
+  // a clean file is one run, so millions of rows cost a few bytes.
+  class WhereLog {
+   public:
+    void Add(uint32_t source, int64_t row) {
+      if (runs_.empty() || runs_.back().source != source ||
+          runs_.back().row + static_cast<int64_t>(size_ - runs_.back().first) !=
+              row) {
+        runs_.push_back({size_, source, row});
+      }
+      ++size_;
+    }
+    // The source and row of the i-th row added.
+    Where operator[](size_t i) const {
+      auto run = std::upper_bound(
+          runs_.begin(), runs_.end(), i,
+          [](size_t index, const Run& r) { return index < r.first; });
+      --run;
+      return {run->source, run->row + static_cast<int64_t>(i - run->first)};
+    }
+
+   private:
+    struct Run {
+      size_t first;  // index of the run's first row
+      uint32_t source;
+      int64_t row;  // row of the run's first row
+    };
+    std::vector<Run> runs_;
+    size_t size_ = 0;
+  };
+  // Staged events (customer as interned id string), in chunks: they are
+  // most of the memory, and Build() moves them into the data set one
+  // column at a time.
+  struct StagedEvents {
+    internal::ChunkedColumn<StringId> customer, key, group;
+    internal::ChunkedColumn<uint8_t> kind, flags;
+    internal::ChunkedColumn<uint16_t> subtype;
+    internal::ChunkedColumn<UnixSeconds> time;
+    internal::ChunkedColumn<double> amount, value;
+  };
+  StagedEvents ev;
+  WhereLog ev_where;
   // Staged contacts and contracts.
   std::vector<StringId> ct_customer, kc_customer;
-  std::vector<Where> ct_where, kc_where;
+  WhereLog ct_where, kc_where;
   std::vector<Where> owner_where;
   absl::flat_hash_set<StringId> owner_ids;  // for duplicate checks
 
@@ -661,8 +766,8 @@ absl::Status DatasetBuilder::AddEvent(const EventInput& e, RowRef where) {
     return m.Error(where, field, reason);
   }
   StringPool& s = m.ds.strings_;
-  m.ev_customer.push_back(s.Intern(e.customer_id));
-  m.ev_where.push_back({m.SourceId(where.source), where.row});
+  m.ev.customer.push_back(s.Intern(e.customer_id));
+  m.ev_where.Add(m.SourceId(where.source), where.row);
   m.ev.kind.push_back(static_cast<uint8_t>(e.kind));
   m.ev.subtype.push_back(static_cast<uint16_t>(e.subtype));
   m.ev.time.push_back(e.time);
@@ -705,7 +810,7 @@ absl::Status DatasetBuilder::AddContact(const v1::Contact& c, RowRef where) {
   StringPool& s = m.ds.strings_;
   ContactTable& t = m.ds.contacts_;
   m.ct_customer.push_back(s.Intern(c.customer_id()));
-  m.ct_where.push_back({m.SourceId(where.source), where.row});
+  m.ct_where.Add(m.SourceId(where.source), where.row);
   t.id.push_back(s.Intern(c.id()));
   t.name.push_back(s.Intern(c.name()));
   t.role.push_back(s.Intern(c.role()));
@@ -752,7 +857,7 @@ absl::Status DatasetBuilder::AddContract(const v1::Contract& c, RowRef where) {
   StringPool& s = m.ds.strings_;
   ContractTable& t = m.ds.contracts_;
   m.kc_customer.push_back(s.Intern(c.customer_id()));
-  m.kc_where.push_back({m.SourceId(where.source), where.row});
+  m.kc_where.Add(m.SourceId(where.source), where.row);
   t.id.push_back(s.Intern(c.id()));
   t.product.push_back(s.Intern(c.product()));
   t.start_time.push_back(start);
@@ -832,12 +937,25 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
   CustomerTable& ct = ds.customers_;
   if (ct.attr_offsets.empty()) ct.attr_offsets.push_back(0);
 
+  // The staged events as columns, moved one by one so that they are never
+  // held twice; `event_customer` becomes the owner column below.
+  std::vector<StringId> event_customer = m.ev.customer.TakeVector();
+  EventTable ev;
+  ev.kind = m.ev.kind.TakeVector();
+  ev.subtype = m.ev.subtype.TakeVector();
+  ev.time = m.ev.time.TakeVector();
+  ev.amount = m.ev.amount.TakeVector();
+  ev.value = m.ev.value.TakeVector();
+  ev.key = m.ev.key.TakeVector();
+  ev.group = m.ev.group.TakeVector();
+  ev.flags = m.ev.flags.TakeVector();
+
   // Implicit customers: one per unknown id in the event log, in order of
   // first appearance, with signup at the earliest event.
   if (m.implicit_customers) {
     const CustomerIndex first_implicit = ct.id.size();
-    for (size_t i = 0; i < m.ev_customer.size(); ++i) {
-      const StringId id = m.ev_customer[i];
+    for (size_t i = 0; i < event_customer.size(); ++i) {
+      const StringId id = event_customer[i];
       auto [it, added] =
           ds.customer_by_id_.emplace(id, CustomerIndex(ct.id.size()));
       if (added) {
@@ -846,12 +964,12 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
                           &ct.tier, &ct.owner_id, &ct.product}) {
           col->push_back(0);
         }
-        ct.signup_time.push_back(m.ev.time[i]);
+        ct.signup_time.push_back(ev.time[i]);
         ct.annual_value.push_back(0);
         ct.attr_offsets.push_back(ct.attr_key.size());
       } else if (it->second >= first_implicit &&
-                 ct.signup_time[it->second] > m.ev.time[i]) {
-        ct.signup_time[it->second] = m.ev.time[i];
+                 ct.signup_time[it->second] > ev.time[i]) {
+        ct.signup_time[it->second] = ev.time[i];
       }
     }
     m.report.set_implicit_customers(ct.id.size() - first_implicit);
@@ -859,8 +977,8 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
 
   // Resolves staged customer ids, dropping rows of unknown customers.
   auto resolve = [&](const std::vector<StringId>& customer,
-                     const std::vector<Impl::Where>& where,
-                     absl::string_view what, std::vector<CustomerIndex>* owner,
+                     const Impl::WhereLog& where, absl::string_view what,
+                     std::vector<CustomerIndex>* owner,
                      std::vector<uint64_t>* kept) -> absl::Status {
     owner->reserve(customer.size());
     kept->reserve(customer.size());
@@ -882,46 +1000,103 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
   const size_t nc = ct.id.size();
 
   // Events: drop unknown customers, then group by customer, sort by time.
+  // Everything happens in place: the event columns are most of the data
+  // set, and a second copy of them would double the peak memory.
   {
-    std::vector<CustomerIndex> owner;
-    std::vector<uint64_t> kept;
-    if (absl::Status s =
-            resolve(m.ev_customer, m.ev_where, "event", &owner, &kept);
-        !s.ok()) {
-      return s;
+    // Resolves customer ids in place (the owner column), in input order.
+    constexpr CustomerIndex kUnknown =
+        std::numeric_limits<CustomerIndex>::max();
+    std::vector<CustomerIndex>& owner = event_customer;
+    size_t num_kept = 0;
+    for (size_t i = 0; i < owner.size(); ++i) {
+      auto it = ds.customer_by_id_.find(owner[i]);
+      if (it == ds.customer_by_id_.end()) {
+        if (absl::Status s =
+                m.Error(m.ev_where[i], "customer_id",
+                        absl::StrCat("event for unknown customer '",
+                                     ds.strings_.Get(owner[i]), "'"));
+            !s.ok()) {
+          return s;
+        }
+        owner[i] = kUnknown;
+        continue;
+      }
+      owner[i] = it->second;
+      ++num_kept;
     }
-    for (size_t k = 0; k < kept.size(); ++k) {
-      const UnixSeconds signup = ct.signup_time[owner[k]];
-      if (signup != kNoTime && m.ev.time[kept[k]] < signup) {
-        m.Warn(m.ev_where[kept[k]], "time",
-               absl::StrCat("event at ", FormatTime(m.ev.time[kept[k]]),
+    for (size_t i = 0; i < owner.size(); ++i) {
+      if (owner[i] == kUnknown) continue;
+      const UnixSeconds signup = ct.signup_time[owner[i]];
+      if (signup != kNoTime && ev.time[i] < signup) {
+        m.Warn(m.ev_where[i], "time",
+               absl::StrCat("event at ", FormatTime(ev.time[i]),
                             " before the customer's signup ",
                             FormatTime(signup), " (kept)"));
       }
     }
-    m.ev_customer = {};
     m.ev_where = {};
-    EventTable& ev = m.ev;
-    if (kept.size() != ev.kind.size()) {
-      Permute(ev.kind, kept);
-      Permute(ev.subtype, kept);
-      Permute(ev.time, kept);
-      Permute(ev.amount, kept);
-      Permute(ev.value, kept);
-      Permute(ev.key, kept);
-      Permute(ev.group, kept);
-      Permute(ev.flags, kept);
+    if (num_kept != owner.size()) {
+      // Stable compaction; exact capacities keep MemoryUsage() honest.
+      auto compact = [&owner](auto& column) {
+        size_t to = 0;
+        for (size_t i = 0; i < owner.size(); ++i) {
+          if (owner[i] != kUnknown) column[to++] = column[i];
+        }
+        column.resize(to);
+        column.shrink_to_fit();
+      };
+      compact(ev.kind);
+      compact(ev.subtype);
+      compact(ev.time);
+      compact(ev.amount);
+      compact(ev.value);
+      compact(ev.key);
+      compact(ev.group);
+      compact(ev.flags);
+      compact(owner);  // last: the others read it
     }
-    kept = {};
-    std::vector<uint64_t> order = GroupRows(owner, nc, &ev.time, &ev.offsets);
-    Permute(ev.kind, order);
-    Permute(ev.subtype, order);
-    Permute(ev.time, order);
-    Permute(ev.amount, order);
-    Permute(ev.value, order);
-    Permute(ev.key, order);
-    Permute(ev.group, order);
-    Permute(ev.flags, order);
+    // Group by customer, the owner column becoming each event's new position
+    // (in 32 bits when that suffices: no second array).
+    auto group = [&](auto& dest) {
+      GroupPositionsInPlace(nc, &dest, &ev.offsets);
+      ScatterInPlace(absl::MakeSpan(dest), 0, absl::MakeSpan(ev.kind),
+                     absl::MakeSpan(ev.subtype), absl::MakeSpan(ev.time),
+                     absl::MakeSpan(ev.amount), absl::MakeSpan(ev.value),
+                     absl::MakeSpan(ev.key), absl::MakeSpan(ev.group),
+                     absl::MakeSpan(ev.flags));
+      dest = {};
+    };
+    if (owner.size() <= std::numeric_limits<uint32_t>::max()) {
+      group(owner);
+    } else {
+      std::vector<uint64_t> dest(owner.begin(), owner.end());
+      owner = {};
+      group(dest);
+    }
+    // Then by time within each customer (ties in input order), locally.
+    std::vector<size_t> order, dest;
+    for (size_t c = 0; c < nc; ++c) {
+      const size_t b = ev.offsets[c];
+      const size_t n = ev.offsets[c + 1] - b;
+      const UnixSeconds* time = ev.time.data() + b;
+      if (std::is_sorted(time, time + n)) continue;
+      order.resize(n);
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [time](size_t x, size_t y) {
+        return time[x] < time[y];
+      });
+      dest.resize(n);
+      for (size_t i = 0; i < n; ++i) dest[order[i]] = i;
+      ScatterInPlace(absl::MakeSpan(dest), 0,
+                     absl::MakeSpan(ev.kind).subspan(b, n),
+                     absl::MakeSpan(ev.subtype).subspan(b, n),
+                     absl::MakeSpan(ev.time).subspan(b, n),
+                     absl::MakeSpan(ev.amount).subspan(b, n),
+                     absl::MakeSpan(ev.value).subspan(b, n),
+                     absl::MakeSpan(ev.key).subspan(b, n),
+                     absl::MakeSpan(ev.group).subspan(b, n),
+                     absl::MakeSpan(ev.flags).subspan(b, n));
+    }
     ds.events_ = std::move(ev);
     if (!ds.events_.time.empty()) {
       const auto [lo, hi] =

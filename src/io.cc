@@ -631,26 +631,6 @@ std::unique_ptr<pb::Message> NewTableMessage(v1::Table t) {
   }
 }
 
-absl::StatusOr<internal::CsvOptions> CsvOptionsOf(
-    const v1::TableMapping& mapping) {
-  internal::CsvOptions o;
-  const std::string& d = mapping.delimiter();
-  if (d.empty() || d == ",") {
-    o.delimiter = ',';
-  } else if (d == "whitespace") {
-    o.whitespace = true;
-  } else if (d == "\\t" || d == "tab") {
-    o.delimiter = '\t';
-  } else if (d.size() == 1 && d[0] != '"' && d[0] != '\n' && d[0] != '\r') {
-    o.delimiter = d[0];
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(mapping.path(), ": delimiter: '", d,
-                     "' is not a single character or \"whitespace\""));
-  }
-  return o;
-}
-
 // ---- PB streams -------------------------------------------------------------
 
 absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
@@ -740,7 +720,8 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
     return absl::InvalidArgumentError(
         absl::StrCat(mapping.path(), ": table: not set or unknown"));
   }
-  absl::StatusOr<internal::CsvOptions> csv_options = CsvOptionsOf(mapping);
+  absl::StatusOr<internal::CsvOptions> csv_options =
+      internal::CsvOptionsOf(mapping);
   if (!csv_options.ok()) return csv_options.status();
   csv_options->on_read = progress;
   absl::StatusOr<std::unique_ptr<internal::CsvReader>> reader =

@@ -313,6 +313,16 @@ absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
   return std::move(resolved->request);
 }
 
+absl::StatusOr<TrainPanel> BuildTrainPanel(const Dataset& dataset,
+                                           const v1::TrainRequest& request) {
+  absl::StatusOr<ResolvedTrain> resolved = ResolveTrain(request);
+  if (!resolved.ok()) return resolved.status();
+  absl::StatusOr<TrainingPanel> panel =
+      BuildPanel(dataset, resolved->request, resolved->panel);
+  if (!panel.ok()) return panel.status();
+  return TrainPanel{std::move(resolved->request), *std::move(panel)};
+}
+
 absl::StatusOr<v1::TrainResult> TrainChurnModel(
     const Dataset& dataset, const v1::TrainRequest& request) {
   absl::StatusOr<ResolvedTrain> resolved = ResolveTrain(request);
@@ -468,28 +478,24 @@ absl::StatusOr<ResolvedAssess> ResolveAssess(const v1::AssessRequest& request) {
   return ResolvedAssess{*as_of, *reasons, *at_risk, *std::move(assessor)};
 }
 
-}  // namespace
-
-absl::Status CheckAssessRequest(const v1::AssessRequest& request) {
-  return ResolveAssess(request).status();
-}
-
-absl::StatusOr<v1::AssessResponse> AssessCustomers(
-    const Dataset& dataset, const v1::AssessRequest& request) {
-  absl::StatusOr<ResolvedAssess> resolved = ResolveAssess(request);
-  if (!resolved.ok()) return resolved.status();
+// The options of an assessment of a resolved request.
+AssessOptions OptionsOf(const v1::AssessRequest& request,
+                        const ResolvedAssess& resolved) {
   AssessOptions options;
   if (request.has_history()) options.history = &request.history();
   if (request.has_previous()) options.previous = &request.previous();
   if (request.has_model()) options.model = &request.model();
-  options.model_reasons = resolved->reasons;
+  options.model_reasons = resolved.reasons;
   options.threads = request.threads();
-  absl::StatusOr<AssessResult> result =
-      resolved->assessor.Assess(dataset, resolved->as_of, options);
-  if (!result.ok()) return result.status();
+  return options;
+}
 
+// The response of an assessment: its counts and at-risk ranking.
+v1::AssessResponse ResponseOf(AssessResult result,
+                              const v1::AssessRequest& request,
+                              const ResolvedAssess& resolved) {
   v1::AssessResponse out;
-  const v1::Assessment& a = result->assessment;
+  const v1::Assessment& a = result.assessment;
   v1::AssessSummary& sum = *out.mutable_summary();
   sum.set_customers(a.customers_size());
   for (v1::Colour c : {v1::GREEN, v1::YELLOW, v1::RED}) {
@@ -524,19 +530,105 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
     if (x.score() != y.score()) return x.score() < y.score();
     return x.customer_id() < y.customer_id();
   });
-  for (int k = 0; k < resolved->at_risk && k < static_cast<int>(order.size());
+  for (int k = 0; k < resolved.at_risk && k < static_cast<int>(order.size());
        ++k) {
     out.add_at_risk(order[k]);
   }
+  *out.mutable_assessment() = std::move(result.assessment);
+  *out.mutable_history() = std::move(result.history);
+  return out;
+}
+
+// A request of a step over partitions, resolved.
+absl::StatusOr<ResolvedAssess> ResolvePartitioned(
+    const v1::AssessRequest& request) {
+  if (request.backtest_days() != 0) {
+    return PathError("backtest_days",
+                     "must be 0 over partitions: the backtest reads the whole "
+                     "history (run it on one data set)");
+  }
+  return ResolveAssess(request);
+}
+
+}  // namespace
+
+absl::Status CheckAssessRequest(const v1::AssessRequest& request) {
+  return ResolveAssess(request).status();
+}
+
+absl::StatusOr<v1::AssessResponse> AssessCustomers(
+    const Dataset& dataset, const v1::AssessRequest& request) {
+  absl::StatusOr<ResolvedAssess> resolved = ResolveAssess(request);
+  if (!resolved.ok()) return resolved.status();
+  absl::StatusOr<AssessResult> result = resolved->assessor.Assess(
+      dataset, resolved->as_of, OptionsOf(request, *resolved));
+  if (!result.ok()) return result.status();
+  v1::AssessResponse out = ResponseOf(*std::move(result), request, *resolved);
   if (request.backtest_days() > 0) {
     absl::StatusOr<v1::Backtest> backtest = resolved->assessor.Backtest(
         dataset, resolved->as_of, request.backtest_days(), request.threads());
     if (!backtest.ok()) return backtest.status();
     *out.mutable_backtest() = *std::move(backtest);
   }
-  *out.mutable_assessment() = std::move(result->assessment);
-  *out.mutable_history() = std::move(result->history);
   return out;
+}
+
+absl::StatusOr<v1::HealthTotals> AssessTotals(
+    const Dataset& dataset, const v1::AssessRequest& request) {
+  absl::StatusOr<ResolvedAssess> resolved = ResolvePartitioned(request);
+  if (!resolved.ok()) return resolved.status();
+  return resolved->assessor.Totals(dataset, resolved->as_of, request.threads());
+}
+
+absl::StatusOr<v1::AlertPlan> AssessCutoffs(
+    const v1::AssessRequest& request,
+    absl::Span<const v1::HealthTotals> totals) {
+  absl::StatusOr<ResolvedAssess> resolved = ResolvePartitioned(request);
+  if (!resolved.ok()) return resolved.status();
+  absl::StatusOr<v1::ColourCutoffs> colours =
+      resolved->assessor.Cutoffs(totals);
+  if (!colours.ok()) return colours.status();
+  v1::AlertPlan plan;
+  *plan.mutable_colours() = *std::move(colours);
+  return plan;
+}
+
+absl::StatusOr<v1::AlertCandidates> AssessCandidates(
+    const Dataset& dataset, const v1::AssessRequest& request,
+    const v1::AlertPlan& cutoffs) {
+  absl::StatusOr<ResolvedAssess> resolved = ResolvePartitioned(request);
+  if (!resolved.ok()) return resolved.status();
+  if (!cutoffs.has_colours() && request.config().has_red_share()) {
+    return PathError("cutoffs",
+                     "required with config.red_share: the run's cut-offs "
+                     "(AssessCutoffs of every partition's AssessTotals)");
+  }
+  // Without red_share the scorecard's, which need no totals.
+  absl::StatusOr<v1::ColourCutoffs> colours =
+      cutoffs.has_colours() ? cutoffs.colours()
+                            : resolved->assessor.Cutoffs(/*totals=*/{});
+  if (!colours.ok()) return colours.status();
+  return resolved->assessor.Candidates(dataset, resolved->as_of, *colours,
+                                       OptionsOf(request, *resolved));
+}
+
+absl::StatusOr<std::vector<v1::AlertPlan>> AssessRoute(
+    const v1::AssessRequest& request,
+    absl::Span<const v1::AlertCandidates> candidates) {
+  absl::StatusOr<ResolvedAssess> resolved = ResolvePartitioned(request);
+  if (!resolved.ok()) return resolved.status();
+  return resolved->assessor.Route(candidates);
+}
+
+absl::StatusOr<v1::AssessResponse> AssessPartition(
+    const Dataset& dataset, const v1::AssessRequest& request,
+    const v1::AlertPlan& plan) {
+  absl::StatusOr<ResolvedAssess> resolved = ResolvePartitioned(request);
+  if (!resolved.ok()) return resolved.status();
+  absl::StatusOr<AssessResult> result = resolved->assessor.AssessPartition(
+      dataset, resolved->as_of, plan, OptionsOf(request, *resolved));
+  if (!result.ok()) return result.status();
+  return ResponseOf(*std::move(result), request, *resolved);
 }
 
 namespace {

@@ -27,6 +27,7 @@
 #include "absl/types/span.h"
 #include "churnkit/io.h"
 #include "churnkit/metrics.h"
+#include "internal/fit_stats.h"
 #include "internal/logistic.h"
 #include "internal/parallel.h"
 #include "internal/status_macros.h"
@@ -39,10 +40,6 @@ namespace {
 // Rows scored per unit of parallel work; fixed, so that results do not
 // depend on the thread count.
 constexpr size_t kScoreChunk = 1024;
-// Rows per block of the statistics pass (fixed, as above).
-constexpr size_t kStatsBlockRows = 4096;
-// Values of the statistics pass read twice while in cache (128 KiB).
-constexpr size_t kStatsGroupDoubles = size_t{1} << 14;
 // The default solver switches from Newton to L-BFGS above this many
 // features.
 constexpr size_t kAutoNewtonMaxFeatures = 64;
@@ -54,416 +51,6 @@ double Sigmoid(double eta) { return 1.0 / (1.0 + std::exp(-eta)); }
 
 v1::Penalty PenaltyOf(const v1::FitOptions& o) {
   return o.penalty() == v1::PENALTY_UNSPECIFIED ? v1::PENALTY_L2 : o.penalty();
-}
-
-// Class weights, by label (a row's weight is its sample weight times its
-// class weight).
-std::array<double, 2> ClassWeights(const v1::FitOptions& o,
-                                   absl::Span<const uint8_t> labels) {
-  const size_t n = labels.size();
-  double neg =
-      o.class_weights().negative() > 0 ? o.class_weights().negative() : 1.0;
-  double pos =
-      o.class_weights().positive() > 0 ? o.class_weights().positive() : 1.0;
-  if (o.class_weights().balanced()) {
-    size_t n_pos = 0;
-    for (uint8_t y : labels) n_pos += y;
-    const size_t n_neg = n - n_pos;
-    neg = n_neg > 0 ? static_cast<double>(n) / (2.0 * n_neg) : 1.0;
-    pos = n_pos > 0 ? static_cast<double>(n) / (2.0 * n_pos) : 1.0;
-  }
-  return {neg, pos};
-}
-
-// ---- Training statistics
-// -------------------------------------------------------
-
-struct ColumnStats {
-  std::vector<double> mean, scale;
-  std::vector<uint8_t> active;
-  std::vector<uint8_t> undefined;  // inactive for want of any value
-};
-
-// Per-block partial results of the statistics pass.
-struct StatsPart {
-  size_t first_bad = std::numeric_limits<size_t>::max();  // flat index
-  // Weight and weighted sum of the defined values, their range, and the
-  // weighted squared deviations from the block's own mean.
-  std::vector<double> weight, sum, min, max, squares;
-};
-
-// Adds a group of values (total weight wb, sum sb, squared deviations qb
-// from their mean) to running ones (Chan, Golub and LeVeque's update).
-void MergeMoments(double wb, double sb, double qb, double* w, double* s,
-                  double* q) {
-  if (!(wb > 0)) return;
-  if (*w > 0) {
-    const double delta = sb / wb - *s / *w;
-    *q += qb + delta * delta * (*w * wb / (*w + wb));
-  } else {
-    *q = qb;
-  }
-  *w += wb;
-  *s += sb;
-}
-
-// Whether every value of the row is finite: no exponent of all ones
-// (infinity or NaN). Integer operations, so that the loop is vectorized.
-bool AllFinite(const double* row, size_t d) {
-  constexpr uint64_t kExponent = 0x7ff0000000000000;
-  uint64_t bad = 0;
-  for (size_t j = 0; j < d; ++j) {
-    uint64_t bits;
-    std::memcpy(&bits, row + j, sizeof bits);
-    bad |= (bits & kExponent) == kExponent;
-  }
-  return bad == 0;
-}
-
-// One defined value v of weight w > 0 into a column's sums and range.
-inline void AddValue(double w, double v, double* weight, double* sum,
-                     double* lo, double* hi) {
-  *weight += w;
-  *sum += w * v;
-  *lo = std::min(*lo, v);
-  *hi = std::max(*hi, v);
-}
-
-inline void AddSquare(double w, double deviation, double* squares) {
-  *squares += w * deviation * deviation;
-}
-
-typedef double V2 __attribute__((vector_size(16)));
-
-inline V2 LoadV2(const double* p) {
-  V2 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline void StoreV2(double* p, const V2& v) { std::memcpy(p, &v, sizeof v); }
-
-// AddValue for rows [begin, end) of finite values, four columns at a time
-// with the column's sums in registers (a group is in cache, so this runs
-// at memory speed; a row at a time it was bound by loads and stores of the
-// sums). The order of the additions per column is that of the rows.
-template <typename WeightOf>
-void AddGroupSums(const double* x, size_t d, size_t begin, size_t end,
-                  const WeightOf& weight_of, double* weight, double* sum,
-                  double* lo, double* hi) {
-  size_t j = 0;
-  for (; j + 4 <= d; j += 4) {
-    V2 w0 = LoadV2(weight + j), w1 = LoadV2(weight + j + 2);
-    V2 s0 = LoadV2(sum + j), s1 = LoadV2(sum + j + 2);
-    V2 lo0 = LoadV2(lo + j), lo1 = LoadV2(lo + j + 2);
-    V2 hi0 = LoadV2(hi + j), hi1 = LoadV2(hi + j + 2);
-    for (size_t i = begin; i < end; ++i) {
-      const double w = weight_of(i);
-      if (w <= 0) continue;
-      const V2 ww = {w, w};
-      const V2 v0 = LoadV2(x + i * d + j), v1 = LoadV2(x + i * d + j + 2);
-      w0 += ww;
-      w1 += ww;
-      s0 += ww * v0;
-      s1 += ww * v1;
-      lo0 = v0 < lo0 ? v0 : lo0;  // std::min(lo, v)
-      lo1 = v1 < lo1 ? v1 : lo1;
-      hi0 = hi0 < v0 ? v0 : hi0;  // std::max(hi, v)
-      hi1 = hi1 < v1 ? v1 : hi1;
-    }
-    StoreV2(weight + j, w0);
-    StoreV2(weight + j + 2, w1);
-    StoreV2(sum + j, s0);
-    StoreV2(sum + j + 2, s1);
-    StoreV2(lo + j, lo0);
-    StoreV2(lo + j + 2, lo1);
-    StoreV2(hi + j, hi0);
-    StoreV2(hi + j + 2, hi1);
-  }
-  for (size_t i = begin; i < end && j < d; ++i) {
-    const double w = weight_of(i);
-    if (w <= 0) continue;
-    for (size_t k = j; k < d; ++k) {
-      AddValue(w, x[i * d + k], weight + k, sum + k, lo + k, hi + k);
-    }
-  }
-}
-
-// AddSquare likewise, eight columns at a time.
-template <typename WeightOf>
-void AddGroupSquares(const double* x, size_t d, size_t begin, size_t end,
-                     const WeightOf& weight_of, const double* mean,
-                     double* squares) {
-  size_t j = 0;
-  for (; j + 8 <= d; j += 8) {
-    V2 q[4], m[4];
-    for (int k = 0; k < 4; ++k) {
-      q[k] = LoadV2(squares + j + 2 * k);
-      m[k] = LoadV2(mean + j + 2 * k);
-    }
-    for (size_t i = begin; i < end; ++i) {
-      const double w = weight_of(i);
-      if (w <= 0) continue;
-      const V2 ww = {w, w};
-      for (int k = 0; k < 4; ++k) {
-        const V2 deviation = LoadV2(x + i * d + j + 2 * k) - m[k];
-        q[k] += ww * deviation * deviation;
-      }
-    }
-    for (int k = 0; k < 4; ++k) StoreV2(squares + j + 2 * k, q[k]);
-  }
-  for (size_t i = begin; i < end && j < d; ++i) {
-    const double w = weight_of(i);
-    if (w <= 0) continue;
-    for (size_t k = j; k < d; ++k) {
-      AddSquare(w, x[i * d + k] - mean[k], squares + k);
-    }
-  }
-}
-
-// Means (of defined values), population standard deviations (missing
-// values count as the mean) and constant columns, weighted by the sample
-// weights; or the first value that is not allowed. One pass over the
-// matrix: each block reads a cache-sized group of rows twice (sums, then
-// squared deviations from the group's mean) and groups are merged in a
-// fixed order, so results do not depend on the thread count.
-absl::StatusOr<ColumnStats> ComputeStats(MatrixView x,
-                                         absl::Span<const double> sw,
-                                         bool impute, bool standardize,
-                                         int threads) {
-  const size_t n = x.num_rows(), d = x.num_cols();
-  const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
-  const size_t group_rows =
-      std::clamp<size_t>(kStatsGroupDoubles / d, 16, kStatsBlockRows);
-  std::vector<StatsPart> parts(blocks);
-  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
-  internal::ParallelFor(
-      blocks, threads,
-      [&](size_t from, size_t to) {
-        // Weight, sum, mean and squared deviations of a group.
-        std::vector<double> gw(d), gs(d), gm(d), gq(d);
-        for (size_t b = from; b < to; ++b) {
-          StatsPart& p = parts[b];
-          p.weight.assign(d, 0);
-          p.sum.assign(d, 0);
-          p.squares.assign(d, 0);
-          p.min.assign(d, std::numeric_limits<double>::infinity());
-          p.max.assign(d, -std::numeric_limits<double>::infinity());
-          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
-          for (size_t g = b * kStatsBlockRows; g < end; g += group_rows) {
-            const size_t group_end = std::min(end, g + group_rows);
-            std::fill(gw.begin(), gw.end(), 0.0);
-            std::fill(gs.begin(), gs.end(), 0.0);
-            std::fill(gq.begin(), gq.end(), 0.0);
-            // Finiteness, weights, sums, ranges. A group of finite values
-            // (the common case) takes the loops of AddGroupSums, the others
-            // a checked loop; the arithmetic per column is the same.
-            bool group_finite = true;
-            for (size_t i = g; i < group_end && group_finite; ++i) {
-              group_finite = AllFinite(x.values.data() + i * d, d);
-            }
-            if (group_finite) {
-              AddGroupSums(x.values.data(), d, g, group_end, weight_of,
-                           gw.data(), gs.data(), p.min.data(), p.max.data());
-            } else {
-              for (size_t i = g; i < group_end; ++i) {
-                const double w = weight_of(i);
-                const double* row = x.values.data() + i * d;
-                for (size_t j = 0; j < d; ++j) {
-                  const double v = row[j];
-                  if (!std::isfinite(v)) {
-                    if (!(impute && std::isnan(v))) {
-                      p.first_bad = std::min(p.first_bad, i * d + j);
-                    }
-                  } else if (w > 0) {
-                    AddValue(w, v, &gw[j], &gs[j], &p.min[j], &p.max[j]);
-                  }
-                }
-              }
-            }
-            // Squared deviations from the group's means (rows in cache).
-            if (standardize) {
-              for (size_t j = 0; j < d; ++j) {
-                gm[j] = gw[j] > 0 ? gs[j] / gw[j] : 0.0;
-              }
-              if (group_finite) {
-                AddGroupSquares(x.values.data(), d, g, group_end, weight_of,
-                                gm.data(), gq.data());
-              } else {
-                for (size_t i = g; i < group_end; ++i) {
-                  const double w = weight_of(i);
-                  if (w <= 0) continue;
-                  const double* row = x.values.data() + i * d;
-                  for (size_t j = 0; j < d; ++j) {
-                    if (std::isfinite(row[j])) {
-                      AddSquare(w, row[j] - gm[j], &gq[j]);
-                    }
-                  }
-                }
-              }
-            }
-            for (size_t j = 0; j < d; ++j) {
-              MergeMoments(gw[j], gs[j], gq[j], &p.weight[j], &p.sum[j],
-                           &p.squares[j]);
-            }
-          }
-        }
-      },
-      1);
-  size_t first_bad = std::numeric_limits<size_t>::max();
-  std::vector<double> weight(d, 0), sum(d, 0), squares(d, 0);
-  std::vector<double> lo(d, std::numeric_limits<double>::infinity());
-  std::vector<double> hi(d, -std::numeric_limits<double>::infinity());
-  for (const StatsPart& p : parts) {  // in block order
-    first_bad = std::min(first_bad, p.first_bad);
-    for (size_t j = 0; j < d; ++j) {
-      MergeMoments(p.weight[j], p.sum[j], p.squares[j], &weight[j], &sum[j],
-                   &squares[j]);
-      lo[j] = std::min(lo[j], p.min[j]);
-      hi[j] = std::max(hi[j], p.max[j]);
-    }
-  }
-  if (first_bad != std::numeric_limits<size_t>::max()) {
-    const size_t row = first_bad / d, col = first_bad % d;
-    const double v = x.values[first_bad];
-    if (std::isnan(v)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "row ", row, ", column '", x.columns[col],
-          "' is NaN (not defined); set missing_values: MISSING_IMPUTE_MEAN "
-          "to replace missing values by the training mean"));
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat("row ", row, ", column '", x.columns[col], "' is ",
-                     v > 0 ? "+inf" : "-inf", "; features must be finite"));
-  }
-  double total_weight = 0;
-  for (size_t i = 0; i < n; ++i) total_weight += weight_of(i);
-
-  ColumnStats stats;
-  stats.mean.assign(d, 0);
-  stats.scale.assign(d, 1);
-  stats.active.assign(d, 1);
-  stats.undefined.assign(d, 0);
-  for (size_t j = 0; j < d; ++j) {
-    if (!(weight[j] > 0)) {
-      stats.active[j] = 0;  // no defined value with positive weight
-      stats.undefined[j] = 1;
-    } else if (lo[j] == hi[j]) {
-      stats.active[j] = 0;  // constant: the exact value, scale 1
-      stats.mean[j] = lo[j];
-    } else {
-      stats.mean[j] = sum[j] / weight[j];
-    }
-  }
-  if (!standardize) return stats;
-  for (size_t j = 0; j < d; ++j) {
-    if (!stats.active[j]) continue;
-    const double scale = std::sqrt(squares[j] / total_weight);
-    if (!std::isfinite(scale)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "column '", x.columns[j],
-          "': values too large to standardize (the variance overflows)"));
-    }
-    if (scale > 0) {
-      stats.scale[j] = scale;
-    } else {
-      stats.active[j] = 0;
-    }
-  }
-  return stats;
-}
-
-// Per feature, the Pearson correlation of its values (as the fit sees
-// them: clipped, a missing value as the mean) with the label, weighted by
-// the sample weights; 0 for a column the fit leaves out. The numerator
-// sum_i w_i (x_ij - m_j)(y_i - ybar) is sum over churners of
-// w_i (x_ij - m_j), since the weighted deviations from the mean m_j sum to
-// 0 (missing values count as m_j); the denominator uses the squared
-// deviations behind the fit's scales (computed here when the fit does not
-// standardize). Fixed blocks added in order: the same result for any
-// thread count.
-std::vector<double> UnivariateCorrelations(MatrixView x,
-                                           absl::Span<const uint8_t> y,
-                                           absl::Span<const double> sw,
-                                           const ColumnStats& stats,
-                                           bool standardize, int threads) {
-  const size_t n = x.num_rows(), d = x.num_cols();
-  const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
-  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
-  struct Part {
-    double weight = 0, positive = 0;
-    std::vector<double> cross, squares;
-  };
-  std::vector<Part> parts(blocks);
-  internal::ParallelFor(
-      blocks, threads,
-      [&](size_t from, size_t to) {
-        for (size_t b = from; b < to; ++b) {
-          Part& p = parts[b];
-          p.cross.assign(d, 0);
-          if (!standardize) p.squares.assign(d, 0);
-          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
-          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
-            const double w = weight_of(i);
-            p.weight += w;
-            if (y[i] != 0) p.positive += w;
-            if (!(w > 0) || (y[i] == 0 && standardize)) continue;
-            const double* row = x.values.data() + i * d;
-            if (y[i] != 0) {
-              for (size_t j = 0; j < d; ++j) {
-                if (std::isnan(row[j])) continue;
-                p.cross[j] += w * (row[j] - stats.mean[j]);
-              }
-            }
-            if (!standardize) {
-              for (size_t j = 0; j < d; ++j) {
-                if (std::isnan(row[j])) continue;
-                const double deviation = row[j] - stats.mean[j];
-                p.squares[j] += w * deviation * deviation;
-              }
-            }
-          }
-        }
-      },
-      1);
-  double weight = 0, positive = 0;
-  std::vector<double> cross(d, 0), squares(d, 0);
-  for (const Part& p : parts) {  // in block order
-    weight += p.weight;
-    positive += p.positive;
-    for (size_t j = 0; j < d; ++j) {
-      cross[j] += p.cross[j];
-      if (!standardize) squares[j] += p.squares[j];
-    }
-  }
-  std::vector<double> r(d, 0.0);
-  const double label_squares =
-      weight > 0 ? positive * (weight - positive) / weight : 0.0;
-  for (size_t j = 0; j < d; ++j) {
-    if (!stats.active[j]) continue;
-    const double x_squares =
-        standardize ? stats.scale[j] * stats.scale[j] * weight : squares[j];
-    const double denominator = std::sqrt(x_squares * label_squares);
-    if (!(denominator > 0) || !std::isfinite(denominator)) continue;
-    r[j] = std::clamp(cross[j] / denominator, -1.0, 1.0);
-  }
-  return r;
-}
-
-absl::Status CheckShape(MatrixView x) {
-  if (x.num_cols() == 0) {
-    return absl::InvalidArgumentError("the matrix has no columns");
-  }
-  if (x.values.size() % x.num_cols() != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the matrix holds ", x.values.size(), " values, not a multiple of its ",
-        x.num_cols(), " columns"));
-  }
-  if (!x.row_ids.empty() && x.row_ids.size() != x.num_rows()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "row_ids: ", x.row_ids.size(), " ids for ", x.num_rows(), " rows"));
-  }
-  return absl::OkStatus();
 }
 
 // The matrix columns against the model's, naming the first difference.
@@ -724,10 +311,9 @@ absl::Status ValidateFitOptions(const v1::FitOptions& o) {
 
 namespace {
 
-// The [q, 1 - q] quantiles of each column (missing values left out; a
-// column with none gets no bound: -inf / +inf). A column the bounds would
-// make constant (a rare flag: 1 in under q of the rows) is not clipped:
-// winsorizing tames outliers, it must not erase a signal.
+// The [q, 1 - q] nearest-rank quantiles of each column (values that occur
+// in the data; missing values left out; a column with none gets no bound:
+// -inf / +inf), kept only where they keep the signal (KeepSignal).
 void WinsorBounds(MatrixView x, double q, std::vector<double>* lower,
                   std::vector<double>* upper) {
   const size_t n = x.num_rows(), d = x.num_cols();
@@ -743,18 +329,13 @@ void WinsorBounds(MatrixView x, double q, std::vector<double>* lower,
     if (column.empty()) continue;
     const auto [min, max] = std::minmax_element(column.begin(), column.end());
     const bool varies = *min < *max;
-    // Nearest-rank quantiles: values that occur in the data.
-    const size_t last = column.size() - 1;
-    const size_t lo = static_cast<size_t>(std::floor(q * last));
-    const size_t hi = last - lo;
+    const size_t lo = internal::WinsorLowRank(column.size(), q);
+    const size_t hi = column.size() - 1 - lo;
     std::nth_element(column.begin(), column.begin() + lo, column.end());
     (*lower)[j] = column[lo];
     std::nth_element(column.begin(), column.begin() + hi, column.end());
     (*upper)[j] = column[hi];
-    if (varies && (*lower)[j] == (*upper)[j]) {
-      (*lower)[j] = -std::numeric_limits<double>::infinity();
-      (*upper)[j] = std::numeric_limits<double>::infinity();
-    }
+    internal::KeepSignal(varies, &(*lower)[j], &(*upper)[j]);
   }
 }
 
@@ -789,7 +370,7 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
     MatrixView x, absl::Span<const uint8_t> labels,
     const v1::FitOptions& options, absl::Span<const double> sample_weights) {
   CK_RETURN_IF_ERROR(ValidateFitOptions(options));
-  CK_RETURN_IF_ERROR(CheckShape(x));
+  CK_RETURN_IF_ERROR(internal::CheckShape(x));
   const size_t n = x.num_rows(), d = x.num_cols();
   if (n == 0) return absl::InvalidArgumentError("the matrix has no rows");
   absl::flat_hash_set<absl::string_view> names;
@@ -828,7 +409,10 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   problem.y = labels.data();
   problem.sample_weights =
       sample_weights.empty() ? nullptr : sample_weights.data();
-  const std::array<double, 2> class_weight = ClassWeights(options, labels);
+  const size_t positives =
+      static_cast<size_t>(std::count(labels.begin(), labels.end(), 1));
+  const std::array<double, 2> class_weight =
+      internal::ClassWeights(options, n, positives);
   std::copy(class_weight.begin(), class_weight.end(), problem.class_weight);
   double pos = 0, neg = 0;
   for (size_t i = 0; i < n; ++i) (labels[i] ? pos : neg) += problem.Weight(i);
@@ -847,61 +431,25 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   }
   const bool impute = options.missing_values() == v1::MISSING_IMPUTE_MEAN;
   const bool standardize = !options.has_standardize() || options.standardize();
-  absl::StatusOr<ColumnStats> stats =
-      ComputeStats(x, sample_weights, impute, standardize, options.threads());
+  const internal::ColumnSums sums = internal::SumColumns(
+      x, sample_weights, impute, standardize, options.threads());
+  if (sums.first_bad != std::numeric_limits<size_t>::max()) {
+    return internal::BadValueError(x, sums.first_bad);
+  }
+  absl::StatusOr<internal::ColumnStats> stats =
+      internal::FinishStats(sums, x.columns, standardize);
   if (!stats.ok()) return stats.status();
 
-  // The penalty in the objective's units.
-  const v1::Penalty penalty = PenaltyOf(options);
-  double c = options.has_c() ? options.c() : 1.0;
-  if (options.has_lambda()) c = 1.0 / (options.lambda() * (pos + neg));
-  const bool unpenalized = penalty == v1::PENALTY_NONE || std::isinf(c);
-  if (unpenalized) {
-    c = std::numeric_limits<double>::infinity();
-  } else {
-    problem.loss_scale = c;
-    if (penalty == v1::PENALTY_L2) problem.l2 = 1;
-    if (penalty == v1::PENALTY_L1) problem.l1 = 1;
-    if (penalty == v1::PENALTY_ELASTIC_NET) {
-      const double rho = options.has_l1_ratio() ? options.l1_ratio() : 0.5;
-      problem.l1 = rho;
-      problem.l2 = 1 - rho;
-    }
-  }
   const size_t active = static_cast<size_t>(
       std::count(stats->active.begin(), stats->active.end(), 1));
-  if (unpenalized && active + 1 > n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "without a penalty ", active + 1,
-        " parameters (non-constant features and the intercept) need at least "
-        "as many rows; there are ",
-        n, ". Use a penalty"));
-  }
-  internal::SolverOptions solver;
-  solver.solver = options.solver();
-  if (solver.solver == v1::SOLVER_AUTO) {
-    solver.solver = problem.l1 > 0 ? v1::SOLVER_COORDINATE_DESCENT
-                    : d <= kAutoNewtonMaxFeatures ? v1::SOLVER_NEWTON_CHOLESKY
-                                                  : v1::SOLVER_LBFGS;
-  }
-  if (solver.solver != v1::SOLVER_LBFGS && d > internal::kMaxHessianFeatures) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("solver ", v1::Solver_Name(solver.solver),
-                     " keeps a (d+1)^2 Hessian ", "and supports at most ",
-                     internal::kMaxHessianFeatures, " features; there are ", d,
-                     problem.l1 > 0 ? " (L1 and elastic-net need it)"
-                                    : "; use SOLVER_LBFGS"));
-  }
-  solver.tolerance =
-      options.tolerance() > 0 ? options.tolerance() : kDefaultTolerance;
-  solver.max_iterations = options.max_iterations();
-  if (solver.max_iterations == 0) {
-    solver.max_iterations = solver.solver == v1::SOLVER_LBFGS ? 1000
-                            : solver.solver == v1::SOLVER_COORDINATE_DESCENT
-                                ? 200
-                                : 100;
-  }
-  solver.unpenalized = unpenalized;
+  absl::StatusOr<internal::FitPlan> plan =
+      internal::PlanFit(options, n, d, active, pos + neg);
+  if (!plan.ok()) return plan.status();
+  problem.loss_scale = plan->loss_scale;
+  problem.l1 = plan->l1;
+  problem.l2 = plan->l2;
+  const double c = plan->c;
+  const internal::SolverOptions& solver = plan->solver;
 
   std::vector<double> inv_scale(d);
   for (size_t j = 0; j < d; ++j) inv_scale[j] = 1.0 / stats->scale[j];
@@ -926,47 +474,149 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
         "allow_not_converged"));
   }
 
+  internal::FitOutcome outcome;
+  outcome.columns = x.columns;
+  outcome.stats = &*stats;
+  outcome.clip_lower = clip_lower;
+  outcome.clip_upper = clip_upper;
+  outcome.correlations = internal::FinishCorrelations(
+      internal::SumCorrelations(x, labels, sample_weights, *stats, standardize,
+                                options.threads()),
+      *stats, standardize);
+  outcome.solver = &*result;
+  outcome.solver_used = solver.solver;
+  outcome.impute = impute;
+  outcome.rows = n;
+  outcome.negative_weight = neg;
+  outcome.positive_weight = pos;
+  outcome.c = c;
+  return internal::AssembleModel(outcome, options);
+}
+
+namespace internal {
+
+absl::Status CheckShape(MatrixView x) {
+  if (x.num_cols() == 0) {
+    return absl::InvalidArgumentError("the matrix has no columns");
+  }
+  if (x.values.size() % x.num_cols() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the matrix holds ", x.values.size(), " values, not a multiple of its ",
+        x.num_cols(), " columns"));
+  }
+  if (!x.row_ids.empty() && x.row_ids.size() != x.num_rows()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "row_ids: ", x.row_ids.size(), " ids for ", x.num_rows(), " rows"));
+  }
+  return absl::OkStatus();
+}
+
+MatrixView ClipColumns(MatrixView x, const v1::LogisticModel& bounds,
+                       std::vector<double>* storage) {
+  return Clipped(bounds, x, storage);
+}
+
+absl::StatusOr<FitPlan> PlanFit(const v1::FitOptions& options, size_t rows,
+                                size_t d, size_t active, double total_weight) {
+  FitPlan plan;
+  // The penalty in the objective's units.
+  const v1::Penalty penalty = PenaltyOf(options);
+  double c = options.has_c() ? options.c() : 1.0;
+  if (options.has_lambda()) c = 1.0 / (options.lambda() * total_weight);
+  const bool unpenalized = penalty == v1::PENALTY_NONE || std::isinf(c);
+  if (unpenalized) {
+    c = std::numeric_limits<double>::infinity();
+  } else {
+    plan.loss_scale = c;
+    if (penalty == v1::PENALTY_L2) plan.l2 = 1;
+    if (penalty == v1::PENALTY_L1) plan.l1 = 1;
+    if (penalty == v1::PENALTY_ELASTIC_NET) {
+      const double rho = options.has_l1_ratio() ? options.l1_ratio() : 0.5;
+      plan.l1 = rho;
+      plan.l2 = 1 - rho;
+    }
+  }
+  plan.c = c;
+  if (unpenalized && active + 1 > rows) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "without a penalty ", active + 1,
+        " parameters (non-constant features and the intercept) need at least "
+        "as many rows; there are ",
+        rows, ". Use a penalty"));
+  }
+  SolverOptions& solver = plan.solver;
+  solver.solver = options.solver();
+  if (solver.solver == v1::SOLVER_AUTO) {
+    solver.solver = plan.l1 > 0 ? v1::SOLVER_COORDINATE_DESCENT
+                    : d <= kAutoNewtonMaxFeatures ? v1::SOLVER_NEWTON_CHOLESKY
+                                                  : v1::SOLVER_LBFGS;
+  }
+  if (solver.solver != v1::SOLVER_LBFGS && d > kMaxHessianFeatures) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "solver ", v1::Solver_Name(solver.solver), " keeps a (d+1)^2 Hessian ",
+        "and supports at most ", kMaxHessianFeatures, " features; there are ",
+        d,
+        plan.l1 > 0 ? " (L1 and elastic-net need it)" : "; use SOLVER_LBFGS"));
+  }
+  solver.tolerance =
+      options.tolerance() > 0 ? options.tolerance() : kDefaultTolerance;
+  solver.max_iterations = options.max_iterations();
+  if (solver.max_iterations == 0) {
+    solver.max_iterations = solver.solver == v1::SOLVER_LBFGS ? 1000
+                            : solver.solver == v1::SOLVER_COORDINATE_DESCENT
+                                ? 200
+                                : 100;
+  }
+  solver.unpenalized = unpenalized;
+  return plan;
+}
+
+v1::LogisticModel AssembleModel(const FitOutcome& fit,
+                                const v1::FitOptions& options) {
+  const size_t d = fit.columns.size();
+  const ColumnStats& stats = *fit.stats;
+  const SolverResult& result = *fit.solver;
   v1::LogisticModel model;
   model.set_format_version(kLogisticModelFormat);
   for (size_t j = 0; j < d; ++j) {
-    model.add_feature_names(x.columns[j]);
-    model.add_means(stats->mean[j]);
-    model.add_scales(stats->scale[j]);
-    model.add_coefficients(result->theta[j + 1]);
+    model.add_feature_names(fit.columns[j]);
+    model.add_means(stats.mean[j]);
+    model.add_scales(stats.scale[j]);
+    model.add_coefficients(result.theta[j + 1]);
   }
-  model.set_intercept(result->theta[0]);
-  model.mutable_clip_lower()->Add(clip_lower.begin(), clip_lower.end());
-  model.mutable_clip_upper()->Add(clip_upper.begin(), clip_upper.end());
-  const std::vector<double> correlation = UnivariateCorrelations(
-      x, labels, sample_weights, *stats, standardize, options.threads());
-  model.mutable_univariate_correlation()->Add(correlation.begin(),
-                                              correlation.end());
-  model.set_missing_values(impute ? v1::MISSING_IMPUTE_MEAN
-                                  : v1::MISSING_REJECT);
+  model.set_intercept(result.theta[0]);
+  model.mutable_clip_lower()->Add(fit.clip_lower.begin(), fit.clip_lower.end());
+  model.mutable_clip_upper()->Add(fit.clip_upper.begin(), fit.clip_upper.end());
+  model.mutable_univariate_correlation()->Add(fit.correlations.begin(),
+                                              fit.correlations.end());
+  model.set_missing_values(fit.impute ? v1::MISSING_IMPUTE_MEAN
+                                      : v1::MISSING_REJECT);
   *model.mutable_options() = options;
   v1::FitReport& report = *model.mutable_report();
-  report.set_solver(solver.solver);
-  report.set_iterations(result->iterations);
-  report.set_evaluations(result->evaluations);
-  report.set_objective(result->objective);
-  report.set_gradient_norm(result->gradient_norm);
-  report.set_initial_gradient_norm(result->initial_gradient_norm);
-  report.set_converged(result->converged);
-  report.set_rows(static_cast<int64_t>(n));
-  report.set_negative_weight(neg);
-  report.set_positive_weight(pos);
-  report.set_c(c);
+  report.set_solver(fit.solver_used);
+  report.set_iterations(result.iterations);
+  report.set_evaluations(result.evaluations);
+  report.set_objective(result.objective);
+  report.set_gradient_norm(result.gradient_norm);
+  report.set_initial_gradient_norm(result.initial_gradient_norm);
+  report.set_converged(result.converged);
+  report.set_rows(static_cast<int64_t>(fit.rows));
+  report.set_negative_weight(fit.negative_weight);
+  report.set_positive_weight(fit.positive_weight);
+  report.set_c(fit.c);
   int nonzero = 0;
-  for (size_t j = 0; j < d; ++j) nonzero += result->theta[j + 1] != 0;
+  for (size_t j = 0; j < d; ++j) nonzero += result.theta[j + 1] != 0;
   report.set_nonzero_coefficients(nonzero);
   for (size_t j = 0; j < d; ++j) {
-    if (stats->active[j]) continue;
+    if (stats.active[j]) continue;
     v1::DroppedFeature* dropped = report.add_dropped();
-    dropped->set_feature(x.columns[j]);
-    dropped->set_reason(stats->undefined[j] ? "undefined" : "constant");
+    dropped->set_feature(fit.columns[j]);
+    dropped->set_reason(stats.undefined[j] ? "undefined" : "constant");
   }
   return model;
 }
+
+}  // namespace internal
 
 // ---- Models
 // ----------------------------------------------------------------------
@@ -1064,7 +714,7 @@ absl::Status ValidateModel(const v1::LogisticModel& m) {
 absl::Status PredictInto(const v1::LogisticModel& model, MatrixView x,
                          absl::Span<double> out, int threads) {
   CK_RETURN_IF_ERROR(ValidateModel(model));
-  CK_RETURN_IF_ERROR(CheckShape(x));
+  CK_RETURN_IF_ERROR(internal::CheckShape(x));
   CK_RETURN_IF_ERROR(CheckColumns(model, x));
   std::vector<double> clipped;
   x = Clipped(model, x, &clipped);
@@ -1226,7 +876,7 @@ absl::StatusOr<v1::Explanations> Explain(const v1::LogisticModel& model,
                                          MatrixView x,
                                          const ExplainOptions& options) {
   CK_RETURN_IF_ERROR(ValidateModel(model));
-  CK_RETURN_IF_ERROR(CheckShape(x));
+  CK_RETURN_IF_ERROR(internal::CheckShape(x));
   CK_RETURN_IF_ERROR(CheckColumns(model, x));
   if (options.top_k < 0) {
     return absl::InvalidArgumentError(

@@ -155,19 +155,29 @@ IdColumn IdColumnOf(const v1::TableMapping& mapping) {
 // Routes the rows of one CSV table (header to every partition).
 absl::Status RouteCsv(const std::string& in, const v1::TableMapping& mapping,
                       PartitionedFile& out, Run& run) {
-  internal::CsvOptions options;
-  if (!mapping.delimiter().empty()) options.delimiter = mapping.delimiter()[0];
+  // Read as the loader reads the table, written back so that it reads the
+  // same: whitespace-separated fields (never quoted, never holding a
+  // space) joined by one space, others quoted where they hold the
+  // delimiter.
+  absl::StatusOr<internal::CsvOptions> options =
+      internal::CsvOptionsOf(mapping);
+  if (!options.ok()) return options.status();
   absl::StatusOr<std::unique_ptr<internal::CsvReader>> reader =
-      internal::CsvReader::Open(in, options);
+      internal::CsvReader::Open(in, *options);
   if (!reader.ok()) return reader.status();
   IdColumn id = IdColumnOf(mapping);
   std::vector<absl::string_view> fields;
   std::string line;
+  const char delimiter = options->whitespace ? ' ' : options->delimiter;
   auto render = [&] {
     line.clear();
     for (size_t i = 0; i < fields.size(); ++i) {
-      if (i > 0) line.push_back(options.delimiter);
-      internal::AppendCsvField(fields[i], &line);
+      if (i > 0) line.push_back(delimiter);
+      if (options->whitespace) {
+        line.append(fields[i].data(), fields[i].size());
+      } else {
+        internal::AppendCsvField(fields[i], &line, delimiter);
+      }
     }
     line.push_back('\n');
   };

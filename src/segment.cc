@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
-#include <numeric>
 #include <optional>
 #include <string>
 #include <utility>
@@ -55,18 +55,6 @@ absl::Status CheckFraction(absl::string_view path, double v, double lo,
                      absl::StrCat("must be in [", lo, ", ", hi, "], got ", v));
   }
   return absl::OkStatus();
-}
-
-// ---- Tiers -----------------------------------------------------------------
-
-// Customers by value, largest first; equal values by position.
-std::vector<size_t> ByValueDescending(absl::Span<const double> values) {
-  std::vector<size_t> order(values.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return values[a] != values[b] ? values[a] > values[b] : a < b;
-  });
-  return order;
 }
 
 // ---- Kaplan–Meier integrals -------------------------------------------------
@@ -546,8 +534,8 @@ const char* TierName(Tier tier) {
   }
 }
 
-absl::StatusOr<std::vector<Tier>> AssignTiers(absl::Span<const double> values,
-                                              const v1::TierOptions& options) {
+absl::StatusOr<TierThresholds> ComputeTierThresholds(
+    absl::Span<const double> values, const v1::TierOptions& options) {
   if (!(options.a_share() > 0 && options.a_share() <= 1)) {
     return PathError("tiers.a_share", absl::StrCat("must be in (0, 1], got ",
                                                    options.a_share()));
@@ -557,35 +545,60 @@ absl::StatusOr<std::vector<Tier>> AssignTiers(absl::Span<const double> values,
       !s.ok()) {
     return s;
   }
-  double total = 0;
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i]) || values[i] < 0) {
       return PathError(
           absl::StrCat("values[", i, "]"),
           absl::StrCat("must be finite and >= 0, got ", values[i]));
     }
-    total += values[i];
   }
-  std::vector<Tier> tiers(values.size(), Tier::kC);
-  if (total <= 0) return tiers;
+  // Sorted, and summed in that order: the thresholds depend only on the
+  // multiset of values, so partitions' values merged in any order give
+  // those of the whole, bit for bit.
+  std::vector<double> sorted(values.begin(), values.end());
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
+  double total = 0;
+  for (double v : sorted) total += v;
+  TierThresholds out;
+  if (total <= 0) return out;
   const bool pareto = options.method() != v1::QUANTILES;
-  const double whole = pareto ? total : static_cast<double>(values.size());
+  const double whole = pareto ? total : static_cast<double>(sorted.size());
   const double a_end = options.a_share() * whole * (1 - kShareTolerance);
   const double b_end =
       (options.a_share() + options.b_share()) * whole * (1 - kShareTolerance);
-  const std::vector<size_t> order = ByValueDescending(values);
   double before = 0;  // value (PARETO) or customers (QUANTILES) so far
-  for (size_t i = 0; i < order.size();) {
-    const double v = values[order[i]];
+  for (size_t i = 0; i < sorted.size();) {
+    const double v = sorted[i];
     if (v <= 0) break;  // zero values stay C
-    const Tier tier = before < a_end   ? Tier::kA
-                      : before < b_end ? Tier::kB
-                                       : Tier::kC;
-    for (; i < order.size() && values[order[i]] == v; ++i) {
-      tiers[order[i]] = tier;
+    // A tie group takes the tier of its first member.
+    if (before < a_end) {
+      out.a_min = v;
+    } else if (before < b_end) {
+      out.b_min = v;
+    } else {
+      break;
+    }
+    for (; i < sorted.size() && sorted[i] == v; ++i) {
       before += pareto ? v : 1.0;
     }
   }
+  return out;
+}
+
+Tier TierOf(double value, const TierThresholds& thresholds) {
+  if (value > 0 && value >= thresholds.a_min) return Tier::kA;
+  if (value > 0 && value >= thresholds.b_min) return Tier::kB;
+  return Tier::kC;
+}
+
+absl::StatusOr<std::vector<Tier>> AssignTiers(absl::Span<const double> values,
+                                              const v1::TierOptions& options) {
+  absl::StatusOr<TierThresholds> thresholds =
+      ComputeTierThresholds(values, options);
+  if (!thresholds.ok()) return thresholds.status();
+  std::vector<Tier> tiers;
+  tiers.reserve(values.size());
+  for (double v : values) tiers.push_back(TierOf(v, *thresholds));
   return tiers;
 }
 
@@ -810,22 +823,17 @@ absl::StatusOr<ValueTiers> TierCustomers(const Dataset& dataset,
   for (size_t i = 0; i < active.size(); ++i) {
     active_values[i] = value[active[i]];
   }
-  absl::StatusOr<std::vector<Tier>> active_tiers =
-      AssignTiers(active_values, options.tiers());
-  if (!active_tiers.ok()) return active_tiers.status();
+  absl::StatusOr<TierThresholds> thresholds =
+      ComputeTierThresholds(active_values, options.tiers());
+  if (!thresholds.ok()) return thresholds.status();
   constexpr double kInf = std::numeric_limits<double>::infinity();
   double min_of[3] = {kInf, kInf, kInf};
   std::vector<Tier> tier(n, Tier::kC);
   for (size_t i = 0; i < active.size(); ++i) {
-    tier[active[i]] = (*active_tiers)[i];
-    double& m = min_of[static_cast<int>((*active_tiers)[i])];
+    tier[active[i]] = TierOf(active_values[i], *thresholds);
+    double& m = min_of[static_cast<int>(tier[active[i]])];
     m = std::min(m, active_values[i]);
   }
-  auto tier_by_threshold = [&](double v) {
-    if (v > 0 && v >= min_of[0]) return Tier::kA;
-    if (v > 0 && v >= min_of[1]) return Tier::kB;
-    return Tier::kC;
-  };
 
   // High value.
   const v1::ValueCutoff& hv = options.high_value();
@@ -836,13 +844,12 @@ absl::StatusOr<ValueTiers> TierCustomers(const Dataset& dataset,
     top.set_method(v1::QUANTILES);
     top.set_a_share(hv.top_share());
     top.set_b_share(0);
-    absl::StatusOr<std::vector<Tier>> t = AssignTiers(active_values, top);
+    absl::StatusOr<TierThresholds> t =
+        ComputeTierThresholds(active_values, top);
     if (!t.ok()) return t.status();
+    hv_threshold = t->a_min;
     for (size_t i = 0; i < active.size(); ++i) {
-      if ((*t)[i] == Tier::kA) {
-        high_value[active[i]] = 1;
-        hv_threshold = std::min(hv_threshold, active_values[i]);
-      }
+      high_value[active[i]] = TierOf(active_values[i], *t) == Tier::kA;
     }
   }
   const Tier max_tier = hv.max_tier() == "C"   ? Tier::kC
@@ -850,7 +857,7 @@ absl::StatusOr<ValueTiers> TierCustomers(const Dataset& dataset,
                                                : Tier::kA;
   for (CustomerIndex c : scope) {
     const bool churned = labels[c].churned;
-    if (churned) tier[c] = tier_by_threshold(value[c]);
+    if (churned) tier[c] = TierOf(value[c], *thresholds);
     switch (hv.rule_case()) {
       case v1::ValueCutoff::kMaxTier:
         high_value[c] = tier[c] <= max_tier;

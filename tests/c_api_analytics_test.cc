@@ -16,6 +16,7 @@
 
 #include "c_api_test_util.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
@@ -120,6 +121,136 @@ TEST(CApiReport, EmptyDatasetGivesAValidEmptyReport) {
   const pb::Message& overall = Sub(Sub(*r, "period"), "overall");
   EXPECT_EQ(Int64Field(overall, "customers_at_start"), 0);
   EXPECT_FALSE(Has(overall, "churn_rate"));  // no rate over 0 customers
+}
+
+// ---- Reports over partitions ------------------------------------------------
+
+std::string_view View(const ck_buffer_t* b) {
+  return {static_cast<const char*>(ck_buffer_data(b)), ck_buffer_size(b)};
+}
+
+TEST(CApiReportSummaries, ExtentResolveSummarizeMergeRenderIsTheReport) {
+  DatasetPtr ds = ExampleData();
+  DatasetPtr empty = FromRecords("", CK_POLICY_STRICT);
+  ASSERT_NE(ds, nullptr);
+  ASSERT_NE(empty, nullptr);
+  constexpr char kRequest[] =
+      R"(breakdowns: "tier" trend {} cohorts { group_by: "tier" }
+         survival { group_by: "tier" })";
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_report_churn(ds.get(), MSG("ReportRequest", kRequest), &raw));
+  BufferPtr expected(raw);
+
+  // Two parts: the example export and an empty one.
+  ck_buffer_t* extent_raw[2] = {nullptr, nullptr};
+  ASSERT_CK_OK(ck_report_extent(ds.get(), &extent_raw[0]));
+  ASSERT_CK_OK(ck_report_extent(empty.get(), &extent_raw[1]));
+  BufferPtr extent0(extent_raw[0]), extent1(extent_raw[1]);
+  const void* extents[2] = {ck_buffer_data(extent0.get()),
+                            ck_buffer_data(extent1.get())};
+  const size_t extent_sizes[2] = {ck_buffer_size(extent0.get()),
+                                  ck_buffer_size(extent1.get())};
+  ASSERT_CK_OK(ck_report_resolve(MSG("ReportRequest", kRequest), extents,
+                                 extent_sizes, 2, &raw));
+  BufferPtr resolved(raw);
+  EXPECT_EQ(StringField(*Decode("churnkit.v1.ReportRequest", resolved.get()),
+                        "revenue_source"),
+            "annual_value");
+  BufferPtr parts[2];
+  const ck_dataset_t* sets[2] = {empty.get(), ds.get()};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_CK_OK(ck_report_summarize(sets[i], ck_buffer_data(resolved.get()),
+                                     ck_buffer_size(resolved.get()), &raw));
+    parts[i].reset(raw);
+  }
+  const void* summaries[2] = {ck_buffer_data(parts[0].get()),
+                              ck_buffer_data(parts[1].get())};
+  const size_t sizes[2] = {ck_buffer_size(parts[0].get()),
+                           ck_buffer_size(parts[1].get())};
+  ASSERT_CK_OK(ck_report_merge(summaries, sizes, 2, &raw));
+  BufferPtr merged(raw);
+  ASSERT_CK_OK(ck_report_render(ck_buffer_data(merged.get()),
+                                ck_buffer_size(merged.get()), &raw));
+  BufferPtr report(raw);
+  EXPECT_EQ(View(report.get()), View(expected.get()));
+}
+
+TEST(CApiReportSummaries, RejectsNullEmptyAndGarbageBytes) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  constexpr char kGarbage[] = "\xff\xff\xff";
+  const void* garbage[2] = {kGarbage, kGarbage};
+  const size_t garbage_sizes[2] = {3, 3};
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+
+  ExpectNullArgument(ck_report_extent(nullptr, &out), "ck_report_extent",
+                     "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_report_extent(ds.get(), nullptr), "ck_report_extent",
+                     "out");
+
+  constexpr char kResolve[] = "ck_report_resolve";
+  ExpectNullArgument(
+      ck_report_resolve(nullptr, 0, nullptr, nullptr, 0, nullptr), kResolve,
+      "out");
+  ExpectNullArgument(ck_report_resolve(nullptr, 4, nullptr, nullptr, 0, &out),
+                     kResolve, "request");
+  ExpectNullArgument(
+      ck_report_resolve(nullptr, 0, nullptr, garbage_sizes, 1, &out), kResolve,
+      "extents");
+  ExpectNullArgument(ck_report_resolve(nullptr, 0, garbage, nullptr, 1, &out),
+                     kResolve, "extent_sizes");
+  ExpectError(ck_report_resolve(nullptr, 0, garbage, garbage_sizes, 2, &out),
+              CK_INVALID_ARGUMENT, kResolve, "extents[0]");
+  EXPECT_EQ(out, nullptr);
+  ExpectError(ck_report_resolve(kGarbage, 3, nullptr, nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, kResolve, "request");
+  ExpectError(ck_report_resolve(MSG("ReportRequest", R"(revenue_source: "x")"),
+                                nullptr, nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, kResolve, "revenue_source: unknown source");
+  // No extents: an empty data set (the request stays undated).
+  ASSERT_CK_OK(ck_report_resolve(nullptr, 0, nullptr, nullptr, 0, &out));
+  ck_buffer_free(out);
+
+  constexpr char kSummarize[] = "ck_report_summarize";
+  out = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_report_summarize(nullptr, nullptr, 0, &out), kSummarize,
+                     "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_report_summarize(ds.get(), nullptr, 0, nullptr),
+                     kSummarize, "out");
+  ExpectNullArgument(ck_report_summarize(ds.get(), nullptr, 2, &out),
+                     kSummarize, "request");
+  ExpectError(ck_report_summarize(ds.get(), kGarbage, 3, &out),
+              CK_INVALID_ARGUMENT, kSummarize, "request");
+  ExpectError(ck_report_summarize(
+                  ds.get(), MSG("ReportRequest", R"(breakdowns: "x")"), &out),
+              CK_INVALID_ARGUMENT, kSummarize, "breakdowns[0]: unknown");
+
+  constexpr char kMerge[] = "ck_report_merge";
+  ExpectNullArgument(ck_report_merge(garbage, garbage_sizes, 2, nullptr),
+                     kMerge, "out");
+  ExpectError(ck_report_merge(nullptr, nullptr, 0, &out), CK_INVALID_ARGUMENT,
+              kMerge, "summaries: none given");
+  ExpectNullArgument(ck_report_merge(nullptr, garbage_sizes, 2, &out), kMerge,
+                     "summaries");
+  ExpectNullArgument(ck_report_merge(garbage, nullptr, 2, &out), kMerge,
+                     "summary_sizes");
+  ExpectError(ck_report_merge(garbage, garbage_sizes, 2, &out),
+              CK_INVALID_ARGUMENT, kMerge, "summaries[0]");
+  ExpectError(ck_report_merge(garbage, garbage_sizes, SIZE_MAX, &out),
+              CK_INVALID_ARGUMENT, kMerge, "num_summaries");
+  EXPECT_EQ(out, nullptr);
+
+  constexpr char kRender[] = "ck_report_render";
+  ExpectNullArgument(ck_report_render(nullptr, 0, nullptr), kRender, "out");
+  ExpectNullArgument(ck_report_render(nullptr, 5, &out), kRender, "summary");
+  ExpectError(ck_report_render(kGarbage, 3, &out), CK_INVALID_ARGUMENT, kRender,
+              "summary");
+  EXPECT_EQ(out, nullptr);
+  // No bytes: the empty summary, whose report is empty.
+  ASSERT_CK_OK(ck_report_render(nullptr, 0, &out));
+  ck_buffer_free(out);
 }
 
 // ---- Experiments (A/B tests) ------------------------------------------------
@@ -747,6 +878,236 @@ TEST(CApiClv, RejectsNullAndInvalidArguments) {
                               MSG("ClvPredictOptions", "horizon: 5"), out,
                               nullptr, nullptr, nullptr));
   EXPECT_EQ(out[0], 1.0);  // no repeat purchase: alive by assumption
+}
+
+// ---- Fits over partitions and value tiers --------------------------------
+
+// Summaries of `n` made-up customers as RfmSummaries text and as arrays;
+// customers i % parts == k form part k.
+struct SplitSummaries {
+  std::vector<std::string> part_text;
+  std::string whole_text;
+  std::vector<double> x, tx, t, m;
+};
+
+SplitSummaries MakeSplitSummaries(int n, int parts) {
+  SplitSummaries out;
+  out.part_text.resize(parts);
+  for (int i = 0; i < n; ++i) {
+    const double x = i % 3 == 0 ? i % 7 : 0;
+    const double t = 20 + i % 11, tx = x > 0 ? 1 + i % 19 % (20 + i % 11) : 0;
+    const double m = x > 0 ? 10 + i % 5 : 0;
+    const std::string row = "customers { customer_id: \"c" + std::to_string(i) +
+                            "\" frequency: " + std::to_string(x) +
+                            " recency: " + std::to_string(tx) +
+                            " age: " + std::to_string(t) +
+                            " monetary: " + std::to_string(m) + " } ";
+    out.part_text[i % parts] += row;
+    out.whole_text += row;
+    out.x.push_back(x);
+    out.tx.push_back(tx);
+    out.t.push_back(t);
+    out.m.push_back(m);
+  }
+  return out;
+}
+
+std::string Patterns(const std::string& summaries_text) {
+  const std::string bytes = Bytes("RfmSummaries", summaries_text);
+  ck_buffer_t* raw = nullptr;
+  EXPECT_CK_OK(ck_clv_patterns(bytes.data(), bytes.size(), &raw));
+  BufferPtr owned(raw);
+  return std::string(static_cast<const char*>(ck_buffer_data(raw)),
+                     ck_buffer_size(raw));
+}
+
+std::string Merge(const std::vector<std::string>& parts) {
+  std::vector<const void*> data;
+  std::vector<size_t> sizes;
+  for (const std::string& p : parts) {
+    data.push_back(p.data());
+    sizes.push_back(p.size());
+  }
+  ck_buffer_t* raw = nullptr;
+  EXPECT_CK_OK(
+      ck_clv_patterns_merge(data.data(), sizes.data(), parts.size(), &raw));
+  BufferPtr owned(raw);
+  return std::string(static_cast<const char*>(ck_buffer_data(raw)),
+                     ck_buffer_size(raw));
+}
+
+std::string BufferBytes(const ck_buffer_t* b) {
+  return std::string(static_cast<const char*>(ck_buffer_data(b)),
+                     ck_buffer_size(b));
+}
+
+TEST(CApiClv, PartitionPatternsMergeAndFitAsTheWhole) {
+  const SplitSummaries d = MakeSplitSummaries(300, 3);
+  const std::string whole = Patterns(d.whole_text);
+  std::vector<std::string> parts;
+  for (const std::string& text : d.part_text) parts.push_back(Patterns(text));
+  EXPECT_EQ(Merge(parts), whole);
+  EXPECT_EQ(Merge({parts[2], parts[0], parts[1]}), whole);
+  EXPECT_EQ(Merge({Merge({parts[1], parts[2]}), parts[0]}), whole);
+
+  // The fit of the merged patterns is ck_clv_fit's, byte for byte.
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_clv_fit_patterns(whole.data(), whole.size(),
+                                   MSG("ClvFitOptions", "penalizer_coef: 0.01"),
+                                   &raw));
+  BufferPtr merged_fit(raw);
+  ASSERT_CK_OK(ck_clv_fit(d.x.data(), d.tx.data(), d.t.data(), d.m.data(),
+                          d.x.size(),
+                          MSG("ClvFitOptions", "penalizer_coef: 0.01"), &raw));
+  BufferPtr single_fit(raw);
+  EXPECT_EQ(BufferBytes(merged_fit.get()), BufferBytes(single_fit.get()));
+}
+
+TEST(CApiClv, PatternsRejectNullGarbageAndMismatchedParts) {
+  const std::string summaries =
+      Bytes("RfmSummaries",
+            "customers { customer_id: \"a\" frequency: 1 recency: 5 age: 9 }");
+  ck_buffer_t* raw = Poison<ck_buffer_t>();
+  constexpr char kPatterns[] = "ck_clv_patterns";
+  ExpectNullArgument(
+      ck_clv_patterns(summaries.data(), summaries.size(), nullptr), kPatterns,
+      "out");
+  ExpectNullArgument(ck_clv_patterns(nullptr, 3, &raw), kPatterns, "summaries");
+  EXPECT_EQ(raw, nullptr);
+  ExpectError(ck_clv_patterns(kGarbage, sizeof kGarbage - 1, &raw),
+              CK_INVALID_ARGUMENT, kPatterns, "argument 'summaries'");
+  ExpectError(ck_clv_patterns(MSG("RfmSummaries",
+                                  "customers { customer_id: \"z\" "
+                                  "frequency: 1 recency: 12 age: 10 }"),
+                              &raw),
+              CK_INVALID_ARGUMENT, kPatterns,
+              "customer 'z' (index 0): recency 12 > age 10");
+  // No customers (an empty partition) give empty patterns.
+  ASSERT_CK_OK(ck_clv_patterns(summaries.data(), 0, &raw));
+  BufferPtr empty(raw);
+
+  const std::string days = Patterns(
+      "time_unit: CLV_DAYS customers { frequency: 1 recency: 5 age: 9 }");
+  const std::string weeks = Patterns(
+      "time_unit: CLV_WEEKS customers { frequency: 1 recency: 5 age: 9 }");
+  const void* parts[] = {days.data(), weeks.data()};
+  size_t sizes[] = {days.size(), weeks.size()};
+  constexpr char kMerge[] = "ck_clv_patterns_merge";
+  ExpectNullArgument(ck_clv_patterns_merge(parts, sizes, 2, nullptr), kMerge,
+                     "out");
+  raw = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_clv_patterns_merge(nullptr, sizes, 2, &raw), kMerge,
+                     "parts");
+  EXPECT_EQ(raw, nullptr);
+  ExpectNullArgument(ck_clv_patterns_merge(parts, nullptr, 2, &raw), kMerge,
+                     "sizes");
+  ExpectError(ck_clv_patterns_merge(parts, sizes, 0, &raw), CK_INVALID_ARGUMENT,
+              kMerge, "argument 'count' is 0");
+  ExpectError(ck_clv_patterns_merge(parts, sizes, 2, &raw), CK_INVALID_ARGUMENT,
+              kMerge,
+              "parts[1]: time_unit CLV_WEEKS differs from parts[0]'s CLV_DAYS");
+  const void* null_part[] = {days.data(), nullptr};
+  ExpectNullArgument(ck_clv_patterns_merge(null_part, sizes, 2, &raw), kMerge,
+                     "parts[1]");
+  const void* garbage[] = {days.data(), kGarbage};
+  size_t garbage_sizes[] = {days.size(), sizeof kGarbage - 1};
+  ExpectError(ck_clv_patterns_merge(garbage, garbage_sizes, 2, &raw),
+              CK_INVALID_ARGUMENT, kMerge, "argument 'parts[1]'");
+  const std::string negative =
+      Bytes("RfmPatterns", "frequency: 1 recency: 5 age: 9 customers: -2");
+  const void* bad[] = {days.data(), negative.data()};
+  size_t bad_sizes[] = {days.size(), negative.size()};
+  ExpectError(ck_clv_patterns_merge(bad, bad_sizes, 2, &raw),
+              CK_INVALID_ARGUMENT, kMerge,
+              "parts[1]: purchases[0]: customers -2 < 1");
+
+  constexpr char kFit[] = "ck_clv_fit_patterns";
+  ExpectNullArgument(
+      ck_clv_fit_patterns(days.data(), days.size(), nullptr, 0, nullptr), kFit,
+      "out");
+  raw = Poison<ck_buffer_t>();
+  ExpectNullArgument(ck_clv_fit_patterns(nullptr, 0, nullptr, 0, &raw), kFit,
+                     "patterns");
+  EXPECT_EQ(raw, nullptr);
+  ExpectError(
+      ck_clv_fit_patterns(kGarbage, sizeof kGarbage - 1, nullptr, 0, &raw),
+      CK_INVALID_ARGUMENT, kFit, "argument 'patterns'");
+  ExpectError(
+      ck_clv_fit_patterns(negative.data(), negative.size(), nullptr, 0, &raw),
+      CK_INVALID_ARGUMENT, kFit, "patterns: purchases[0]: customers");
+  ExpectError(ck_clv_fit_patterns(MSG("RfmPatterns",
+                                      "frequency: [2, 1] recency: [3, 3] "
+                                      "age: [9, 9] customers: [1, 1]"),
+                                  nullptr, 0, &raw),
+              CK_INVALID_ARGUMENT, kFit, "canonical order");
+  ExpectError(ck_clv_fit_patterns(days.data(), 0, nullptr, 0, &raw),
+              CK_INVALID_ARGUMENT, kFit, "no customers");
+  ExpectError(ck_clv_fit_patterns(days.data(), days.size(), kGarbage,
+                                  sizeof kGarbage - 1, &raw),
+              CK_INVALID_ARGUMENT, kFit, "argument 'options'");
+  ExpectError(ck_clv_fit_patterns(MSG("RfmPatterns",
+                                      "frequency: 0 recency: 0 age: 9 "
+                                      "customers: 4"),
+                                  nullptr, 0, &raw),
+              CK_FAILED_PRECONDITION, kFit, "no customer has a repeat");
+}
+
+TEST(CApiTiers, ThresholdsOfMergedValuesPlaceEveryPartsCustomers) {
+  // 50 + 30 = 80% -> A; 15 -> B; 5 and 0 -> C (segment_test's example).
+  const double part1[] = {15, 50}, part2[] = {0, 5, 30};
+  const double merged[] = {0, 5, 30, 15, 50};
+  double a_min = -1, b_min = -1;
+  ASSERT_CK_OK(ck_tier_thresholds(merged, 5, nullptr, 0, &a_min, &b_min));
+  EXPECT_EQ(a_min, 30);
+  EXPECT_EQ(b_min, 15);
+  int tiers1[2] = {-1, -1}, tiers2[3] = {-1, -1, -1};
+  ASSERT_CK_OK(ck_tier_assign(part1, 2, a_min, b_min, tiers1));
+  ASSERT_CK_OK(ck_tier_assign(part2, 3, a_min, b_min, tiers2));
+  EXPECT_EQ(tiers1[0], CK_TIER_B);
+  EXPECT_EQ(tiers1[1], CK_TIER_A);
+  EXPECT_EQ(tiers2[0], CK_TIER_C);
+  EXPECT_EQ(tiers2[1], CK_TIER_C);
+  EXPECT_EQ(tiers2[2], CK_TIER_A);
+  // Quantiles, unset shares from the method's defaults (20% / 30%).
+  ASSERT_CK_OK(ck_tier_thresholds(
+      merged, 5, MSG("TierOptions", "method: QUANTILES"), &a_min, &b_min));
+  EXPECT_EQ(a_min, 50);
+  EXPECT_EQ(b_min, 15);
+  // No values: empty tiers, infinite thresholds; nothing to assign.
+  ASSERT_CK_OK(ck_tier_thresholds(nullptr, 0, nullptr, 0, &a_min, &b_min));
+  EXPECT_TRUE(std::isinf(a_min) && std::isinf(b_min));
+  ASSERT_CK_OK(ck_tier_assign(nullptr, 0, a_min, b_min, nullptr));
+
+  constexpr char kThresholds[] = "ck_tier_thresholds";
+  ExpectNullArgument(ck_tier_thresholds(merged, 5, nullptr, 0, nullptr, &b_min),
+                     kThresholds, "a_min");
+  ExpectNullArgument(ck_tier_thresholds(nullptr, 5, nullptr, 0, &a_min, &b_min),
+                     kThresholds, "values");
+  ExpectError(ck_tier_thresholds(merged, 5, kGarbage, sizeof kGarbage - 1,
+                                 &a_min, &b_min),
+              CK_INVALID_ARGUMENT, kThresholds, "argument 'options'");
+  ExpectError(ck_tier_thresholds(merged, 5, MSG("TierOptions", "a_share: 1.5"),
+                                 &a_min, &b_min),
+              CK_INVALID_ARGUMENT, kThresholds, "tiers.a_share");
+  const double bad[] = {1, NAN};
+  a_min = -1;
+  ExpectError(ck_tier_thresholds(bad, 2, nullptr, 0, &a_min, &b_min),
+              CK_INVALID_ARGUMENT, kThresholds, "values[1]");
+  EXPECT_EQ(a_min, -1);  // untouched on error
+
+  constexpr char kAssign[] = "ck_tier_assign";
+  ExpectNullArgument(ck_tier_assign(part1, 2, 30, 15, nullptr), kAssign,
+                     "tiers");
+  ExpectNullArgument(ck_tier_assign(nullptr, 2, 30, 15, tiers1), kAssign,
+                     "values");
+  ExpectError(ck_tier_assign(part1, 2, NAN, 15, tiers1), CK_INVALID_ARGUMENT,
+              kAssign, "argument 'a_min' must be > 0");
+  ExpectError(ck_tier_assign(part1, 2, 30, 0, tiers1), CK_INVALID_ARGUMENT,
+              kAssign, "argument 'b_min' must be > 0");
+  tiers1[0] = -1;
+  ExpectError(ck_tier_assign(bad, 2, 30, 15, tiers1), CK_INVALID_ARGUMENT,
+              kAssign, "values[1]");
+  EXPECT_EQ(tiers1[0], -1);  // untouched on error
 }
 
 }  // namespace

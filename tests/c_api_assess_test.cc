@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "c_api_test_util.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
@@ -210,6 +212,219 @@ TEST(CApiAssess, WithAModelEveryCustomerGetsAChurnProbability) {
       ck_assessor_assess_with_model(assessor.get(), ds.get(), as_of, nullptr, 0,
                                     model.get(), nullptr),
       "ck_assessor_assess_with_model", "out");
+}
+
+// ---- Assessments over partitions
+// ---------------------------------------------
+
+std::string_view View(const ck_buffer_t* b) {
+  return {static_cast<const char*>(ck_buffer_data(b)), ck_buffer_size(b)};
+}
+
+// The serialized field `path` of a serialized AssessResponse.
+std::string ResponseField(const ck_buffer_t* response, const char* path) {
+  ck_buffer_t* raw = nullptr;
+  EXPECT_CK_OK(ck_proto_get("churnkit.v1.AssessResponse",
+                            ck_buffer_data(response), ck_buffer_size(response),
+                            path, &raw));
+  BufferPtr field(raw);
+  return std::string(View(field.get()));
+}
+
+TEST(CApiAssessPartitions, TheStepsOverPartitionsGiveTheWholeRun) {
+  DatasetPtr ds = ExampleData();
+  DatasetPtr empty = FromRecords("", CK_POLICY_STRICT);
+  ASSERT_NE(ds, nullptr);
+  ASSERT_NE(empty, nullptr);
+  const std::string request =
+      Bytes("AssessRequest",
+            R"(as_of: "2024-07-01" config { red_share: 0.25
+               alerts { tasks_per_owner_per_week: 1 } })");
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_job_assess(ds.get(), request.data(), request.size(), &raw));
+  BufferPtr whole(raw);
+
+  // Two partitions: the example export and an empty one.
+  const ck_dataset_t* sets[2] = {empty.get(), ds.get()};
+  BufferPtr totals[2];
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_CK_OK(
+        ck_assess_totals(sets[i], request.data(), request.size(), &raw));
+    totals[i].reset(raw);
+  }
+  const void* totals_data[2] = {ck_buffer_data(totals[0].get()),
+                                ck_buffer_data(totals[1].get())};
+  const size_t totals_sizes[2] = {ck_buffer_size(totals[0].get()),
+                                  ck_buffer_size(totals[1].get())};
+  ASSERT_CK_OK(ck_assess_cutoffs(request.data(), request.size(), totals_data,
+                                 totals_sizes, 2, &raw));
+  BufferPtr cutoffs(raw);
+  BufferPtr candidates[2];
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_CK_OK(ck_assess_candidates(sets[i], request.data(), request.size(),
+                                      ck_buffer_data(cutoffs.get()),
+                                      ck_buffer_size(cutoffs.get()), &raw));
+    candidates[i].reset(raw);
+  }
+  const void* candidates_data[2] = {ck_buffer_data(candidates[0].get()),
+                                    ck_buffer_data(candidates[1].get())};
+  const size_t candidates_sizes[2] = {ck_buffer_size(candidates[0].get()),
+                                      ck_buffer_size(candidates[1].get())};
+  ck_buffer_t* plans_raw[2] = {nullptr, nullptr};
+  ASSERT_CK_OK(ck_assess_route(request.data(), request.size(), candidates_data,
+                               candidates_sizes, 2, plans_raw));
+  BufferPtr plans[2] = {BufferPtr(plans_raw[0]), BufferPtr(plans_raw[1])};
+  BufferPtr parts[2];
+  std::string summaries[2];
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_CK_OK(ck_assess_partition(sets[i], request.data(), request.size(),
+                                     ck_buffer_data(plans[i].get()),
+                                     ck_buffer_size(plans[i].get()), &raw));
+    parts[i].reset(raw);
+    summaries[i] = ResponseField(parts[i].get(), "assessment.alert_summary");
+  }
+  // The customers (all in part 1), bit for bit, and the merged summary.
+  EXPECT_EQ(ResponseField(parts[1].get(), "assessment"),
+            ResponseField(whole.get(), "assessment"));
+  const void* summary_data[2] = {summaries[0].data(), summaries[1].data()};
+  const size_t summary_sizes[2] = {summaries[0].size(), summaries[1].size()};
+  ASSERT_CK_OK(ck_assess_merge_summaries(summary_data, summary_sizes, 2, &raw));
+  BufferPtr merged(raw);
+  EXPECT_EQ(View(merged.get()),
+            ResponseField(whole.get(), "assessment.alert_summary"));
+  EXPECT_GT(Int64Field(*Decode("churnkit.v1.AlertSummary", merged.get()),
+                       "routed_to_automated_care"),
+            0);
+}
+
+TEST(CApiAssessPartitions, RejectsNullGarbageAndMismatchedArguments) {
+  DatasetPtr ds = ExampleData();
+  ASSERT_NE(ds, nullptr);
+  const void* garbage[2] = {kGarbage, kGarbage};
+  const size_t garbage_sizes[2] = {3, 3};
+  const std::string request = Bytes("AssessRequest", R"(as_of: "2024-07-01")");
+  const void* q = request.data();
+  const size_t qn = request.size();
+  ck_buffer_t* out = Poison<ck_buffer_t>();
+
+  constexpr char kTotals[] = "ck_assess_totals";
+  ExpectNullArgument(ck_assess_totals(ds.get(), q, qn, nullptr), kTotals,
+                     "out");
+  ExpectNullArgument(ck_assess_totals(nullptr, q, qn, &out), kTotals,
+                     "dataset");
+  EXPECT_EQ(out, nullptr);
+  ExpectNullArgument(ck_assess_totals(ds.get(), nullptr, 4, &out), kTotals,
+                     "request");
+  ExpectError(ck_assess_totals(ds.get(), kGarbage, 3, &out),
+              CK_INVALID_ARGUMENT, kTotals, "request");
+  ExpectError(ck_assess_totals(ds.get(), nullptr, 0, &out), CK_INVALID_ARGUMENT,
+              kTotals, "as_of: required");
+  ExpectError(
+      ck_assess_totals(
+          ds.get(),
+          MSG("AssessRequest", R"(as_of: "2024-07-01" backtest_days: 30)"),
+          &out),
+      CK_INVALID_ARGUMENT, kTotals, "backtest_days: must be 0 over partitions");
+
+  constexpr char kCutoffs[] = "ck_assess_cutoffs";
+  ExpectNullArgument(ck_assess_cutoffs(q, qn, nullptr, nullptr, 0, nullptr),
+                     kCutoffs, "out");
+  ExpectNullArgument(ck_assess_cutoffs(q, qn, nullptr, garbage_sizes, 1, &out),
+                     kCutoffs, "totals");
+  ExpectNullArgument(ck_assess_cutoffs(q, qn, garbage, nullptr, 1, &out),
+                     kCutoffs, "totals_sizes");
+  ExpectError(ck_assess_cutoffs(q, qn, garbage, garbage_sizes, 2, &out),
+              CK_INVALID_ARGUMENT, kCutoffs, "totals[0]");
+  ExpectError(ck_assess_cutoffs(q, qn, garbage, garbage_sizes, SIZE_MAX, &out),
+              CK_INVALID_ARGUMENT, kCutoffs, "num_totals");
+  // No totals: no customer, the scorecard's cut-offs.
+  ASSERT_CK_OK(ck_assess_cutoffs(q, qn, nullptr, nullptr, 0, &out));
+  ck_buffer_free(out);
+  out = nullptr;
+  const std::string mismatched =
+      Bytes("HealthTotals", "totals: 1 totals: 2 counts: 1");
+  const void* mismatched_data[1] = {mismatched.data()};
+  const size_t mismatched_size[1] = {mismatched.size()};
+  ExpectError(
+      ck_assess_cutoffs(q, qn, mismatched_data, mismatched_size, 1, &out),
+      CK_INVALID_ARGUMENT, kCutoffs, "totals[0]: 2 totals but 1 counts");
+  EXPECT_EQ(out, nullptr);
+
+  constexpr char kCandidates[] = "ck_assess_candidates";
+  ExpectNullArgument(ck_assess_candidates(ds.get(), q, qn, nullptr, 0, nullptr),
+                     kCandidates, "out");
+  ExpectNullArgument(ck_assess_candidates(nullptr, q, qn, nullptr, 0, &out),
+                     kCandidates, "dataset");
+  ExpectNullArgument(ck_assess_candidates(ds.get(), q, qn, nullptr, 2, &out),
+                     kCandidates, "cutoffs");
+  ExpectError(ck_assess_candidates(ds.get(), q, qn, kGarbage, 3, &out),
+              CK_INVALID_ARGUMENT, kCandidates, "cutoffs");
+  ExpectError(ck_assess_candidates(
+                  ds.get(),
+                  MSG("AssessRequest",
+                      R"(as_of: "2024-07-01" config { red_share: 0.1 })"),
+                  nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, kCandidates,
+              "cutoffs: required with config.red_share");
+  EXPECT_EQ(out, nullptr);
+
+  constexpr char kRoute[] = "ck_assess_route";
+  ck_buffer_t* plans[2] = {Poison<ck_buffer_t>(), Poison<ck_buffer_t>()};
+  ExpectNullArgument(ck_assess_route(q, qn, garbage, garbage_sizes, 2, nullptr),
+                     kRoute, "plans");
+  ExpectError(ck_assess_route(q, qn, nullptr, nullptr, 0, plans),
+              CK_INVALID_ARGUMENT, kRoute, "candidates: none given");
+  ExpectNullArgument(ck_assess_route(q, qn, nullptr, garbage_sizes, 2, plans),
+                     kRoute, "candidates");
+  ExpectError(ck_assess_route(q, qn, garbage, garbage_sizes, 2, plans),
+              CK_INVALID_ARGUMENT, kRoute, "candidates[0]");
+  EXPECT_EQ(plans[0], nullptr);
+  EXPECT_EQ(plans[1], nullptr);
+  ExpectError(ck_assess_route(q, qn, garbage, garbage_sizes, SIZE_MAX, plans),
+              CK_INVALID_ARGUMENT, kRoute, "num_candidates");
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_assess_candidates(ds.get(), q, qn, nullptr, 0, &raw));
+  BufferPtr candidates(raw);
+  const void* twice[2] = {ck_buffer_data(candidates.get()),
+                          ck_buffer_data(candidates.get())};
+  const size_t twice_sizes[2] = {ck_buffer_size(candidates.get()),
+                                 ck_buffer_size(candidates.get())};
+  ExpectError(ck_assess_route(q, qn, twice, twice_sizes, 2, plans),
+              CK_INVALID_ARGUMENT, kRoute, "is in candidates[0] too");
+
+  constexpr char kPartition[] = "ck_assess_partition";
+  ExpectNullArgument(ck_assess_partition(ds.get(), q, qn, nullptr, 0, nullptr),
+                     kPartition, "out");
+  ExpectNullArgument(ck_assess_partition(nullptr, q, qn, nullptr, 0, &out),
+                     kPartition, "dataset");
+  ExpectNullArgument(ck_assess_partition(ds.get(), q, qn, nullptr, 1, &out),
+                     kPartition, "plan");
+  ExpectError(ck_assess_partition(ds.get(), q, qn, kGarbage, 3, &out),
+              CK_INVALID_ARGUMENT, kPartition, "plan");
+  // No plan, or another partition's (the empty one's).
+  ExpectError(ck_assess_partition(ds.get(), q, qn, nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, kPartition,
+              "plan: routes 0 other candidates");
+  EXPECT_EQ(out, nullptr);
+
+  constexpr char kMerge[] = "ck_assess_merge_summaries";
+  ExpectNullArgument(
+      ck_assess_merge_summaries(garbage, garbage_sizes, 2, nullptr), kMerge,
+      "out");
+  ExpectError(ck_assess_merge_summaries(nullptr, nullptr, 0, &out),
+              CK_INVALID_ARGUMENT, kMerge, "summaries: none given");
+  ExpectNullArgument(ck_assess_merge_summaries(garbage, nullptr, 2, &out),
+                     kMerge, "summary_sizes");
+  ExpectError(ck_assess_merge_summaries(garbage, garbage_sizes, 2, &out),
+              CK_INVALID_ARGUMENT, kMerge, "summaries[0]");
+  ExpectError(ck_assess_merge_summaries(garbage, garbage_sizes, SIZE_MAX, &out),
+              CK_INVALID_ARGUMENT, kMerge, "num_summaries");
+  const std::string negative = Bytes("AlertSummary", "alerts: -1");
+  const void* negative_data[1] = {negative.data()};
+  const size_t negative_size[1] = {negative.size()};
+  ExpectError(ck_assess_merge_summaries(negative_data, negative_size, 1, &out),
+              CK_INVALID_ARGUMENT, kMerge, "summaries[0].alerts: negative");
+  EXPECT_EQ(out, nullptr);
 }
 
 }  // namespace

@@ -116,6 +116,66 @@ TEST(CApiJobs, TrainRejectsBadArgumentsNamingThem) {
   }
 }
 
+TEST(CApiJobs, TrainPanelIsTheTrainJobsPanelAndNamesBadArguments) {
+  constexpr char kFn[] = "ck_job_train_panel";
+  TempDir dir;
+  DatasetPtr ds = GeneratedData(dir);
+  ASSERT_NE(ds, nullptr);
+  const std::string request =
+      FromText("churnkit.v1.TrainRequest",
+               R"(as_of_dates: ["2024-07-01", "2024-10-01", "2025-01-01"]
+                  panel_label: PANEL_LABEL_CHURNED_AT_END)")
+          ->SerializeAsString();
+  ck_matrix_t* panel = nullptr;
+  ck_buffer_t* resolved = nullptr;
+  ASSERT_CK_OK(ck_job_train_panel(ds.get(), request.data(), request.size(),
+                                  &panel, &resolved));
+  BufferPtr resolved_owned(resolved);
+  std::unique_ptr<pb::Message> r = Decode("churnkit.v1.TrainRequest", resolved);
+  EXPECT_EQ(StringField(*r, "test_from"), "2025-01-01");
+  EXPECT_DOUBLE_EQ(DoubleField(Sub(*r, "fit"), "winsorize"), 0.01);
+  // The job's split of the same panel: its test rows are the panel's rows
+  // dated from test_from on.
+  ck_buffer_t* raw = nullptr;
+  ASSERT_CK_OK(ck_job_train(ds.get(), request.data(), request.size(), &raw));
+  BufferPtr result(raw);
+  std::unique_ptr<pb::Message> trained =
+      Decode("churnkit.v1.TrainResult", result.get());
+  size_t rows = 0, cols = 0, test_rows = 0;
+  ASSERT_CK_OK(ck_matrix_shape(panel, &rows, &cols));
+  const uint8_t* labels = nullptr;
+  ASSERT_CK_OK(ck_matrix_labels(panel, &labels));
+  int64_t churned = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    int64_t t = 0;
+    ASSERT_CK_OK(ck_matrix_row_as_of(panel, i, &t));
+    if (t >= 1735689600) {  // 2025-01-01
+      ++test_rows;
+      churned += labels[i];
+    }
+  }
+  EXPECT_EQ(static_cast<int64_t>(test_rows),
+            Int64Field(Sub(*trained, "test"), "rows"));
+  EXPECT_EQ(churned, Int64Field(Sub(*trained, "test"), "churned"));
+  ck_matrix_free(panel);
+
+  ExpectNullArgument(ck_job_train_panel(nullptr, nullptr, 0, &panel, &resolved),
+                     kFn, "dataset");
+  EXPECT_EQ(panel, nullptr);
+  EXPECT_EQ(resolved, nullptr);
+  ExpectNullArgument(
+      ck_job_train_panel(ds.get(), nullptr, 0, nullptr, &resolved), kFn,
+      "panel_out");
+  ExpectNullArgument(ck_job_train_panel(ds.get(), nullptr, 0, &panel, nullptr),
+                     kFn, "resolved_out");
+  ExpectError(ck_job_train_panel(ds.get(), nullptr, 0, &panel, &resolved),
+              CK_INVALID_ARGUMENT, kFn, "as_of_dates: at least two dates");
+  ExpectError(ck_job_train_panel(ds.get(), "\xff\xff", 2, &panel, &resolved),
+              CK_INVALID_ARGUMENT, kFn, "TrainRequest");
+  EXPECT_EQ(panel, nullptr);
+  EXPECT_EQ(resolved, nullptr);
+}
+
 TEST(CApiJobs, AssessesWithTheTrainedModelAndRejectsBadArguments) {
   constexpr char kFn[] = "ck_job_assess";
   TempDir dir;

@@ -10,6 +10,7 @@
 
 #include "c_api_test_util.h"
 #include "churnkit/c_api.h"
+#include "churnkit/c_api_experimental.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/text_format.h"
@@ -340,6 +341,104 @@ TEST(CApiScorecard, RejectsBadArguments) {
       CK_INVALID_ARGUMENT, kFn, "duplicate");
   EXPECT_EQ(card, nullptr);
   EXPECT_EQ(report, nullptr);
+}
+
+// ---- A fit over partitions of the rows ------------------------------------
+
+struct SessionFree {
+  void operator()(ck_fit_session_t* s) const { ck_fit_session_free(s); }
+};
+using SessionPtr = std::unique_ptr<ck_fit_session_t, SessionFree>;
+
+// The answer of rows [begin, end) of `t` to the session's round.
+BufferPtr Answer(const ck_fit_session_t* session, const Matrix& t, size_t begin,
+                 size_t end) {
+  ck_buffer_t* round = nullptr;
+  EXPECT_CK_OK(ck_fit_session_round(session, &round));
+  BufferPtr r(round);
+  ck_buffer_t* out = nullptr;
+  EXPECT_CK_OK(ck_fit_partial(ck_buffer_data(r.get()), ck_buffer_size(r.get()),
+                              t.x.data() + 2 * begin, end - begin, 2,
+                              t.names.data(), t.y.data() + begin, &out));
+  return BufferPtr(out);
+}
+
+TEST(CApiPartitionedFit, EqualsTheWholeFitAndRejectsBadArguments) {
+  const Matrix t = Training();
+  const std::string options =
+      Bytes("FitOptions", "solver: SOLVER_NEWTON_CHOLESKY winsorize: 0.05");
+  ck_model_t* raw = nullptr;
+  ASSERT_CK_OK(ck_model_fit(t.x.data(), t.rows, 2, t.names.data(), t.y.data(),
+                            options.data(), options.size(), &raw));
+  ModelPtr whole(raw);
+
+  ck_fit_session_t* s = nullptr;
+  ASSERT_CK_OK(ck_fit_session_create(t.names.data(), 2, options.data(),
+                                     options.size(), &s));
+  SessionPtr session(s);
+  ExpectError(ck_fit_session_model(session.get(), &raw), CK_FAILED_PRECONDITION,
+              "ck_fit_session_model", "not done");
+  const size_t cut = t.rows / 3;
+  int done = 0;
+  for (int round = 0; round < 100 && !done; ++round) {
+    BufferPtr a = Answer(session.get(), t, 0, cut);
+    BufferPtr b = Answer(session.get(), t, cut, cut);  // an empty partition
+    BufferPtr c = Answer(session.get(), t, cut, t.rows);
+    const void* bytes[] = {ck_buffer_data(a.get()), ck_buffer_data(b.get()),
+                           ck_buffer_data(c.get())};
+    const size_t sizes[] = {ck_buffer_size(a.get()), ck_buffer_size(b.get()),
+                            ck_buffer_size(c.get())};
+    ASSERT_CK_OK(ck_fit_session_advance(session.get(), bytes, sizes, 3, &done));
+  }
+  ASSERT_EQ(done, 1);
+  ASSERT_CK_OK(ck_fit_session_model(session.get(), &raw));
+  ModelPtr parts(raw);
+  std::vector<double> p(t.rows), q(t.rows);
+  ASSERT_CK_OK(ck_model_predict(whole.get(), t.x.data(), t.rows, 2,
+                                t.names.data(), p.data(), p.size()));
+  ASSERT_CK_OK(ck_model_predict(parts.get(), t.x.data(), t.rows, 2,
+                                t.names.data(), q.data(), q.size()));
+  for (size_t i = 0; i < t.rows; ++i) EXPECT_NEAR(p[i], q[i], 1e-12);
+
+  // Bad arguments.
+  ExpectNullArgument(
+      ck_fit_session_create(t.names.data(), 2, nullptr, 0, nullptr),
+      "ck_fit_session_create", "out");
+  ExpectNullArgument(ck_fit_session_create(nullptr, 2, nullptr, 0, &s),
+                     "ck_fit_session_create", "column_names");
+  EXPECT_EQ(s, nullptr);
+  ExpectError(ck_fit_session_create(t.names.data(), 0, nullptr, 0, &s),
+              CK_INVALID_ARGUMENT, "ck_fit_session_create", "'cols' is 0");
+  ExpectError(ck_fit_session_create(t.names.data(), 2, "\xff\xff", 2, &s),
+              CK_INVALID_ARGUMENT, "ck_fit_session_create", "options");
+  ExpectError(
+      ck_fit_session_create(t.names.data(), 2,
+                            MSG("FitOptions", "penalty: PENALTY_L1"), &s),
+      CK_INVALID_ARGUMENT, "ck_fit_session_create", "PENALTY_L1");
+  ck_buffer_t* buf = nullptr;
+  ExpectNullArgument(ck_fit_session_round(nullptr, &buf),
+                     "ck_fit_session_round", "session");
+  ExpectNullArgument(
+      ck_fit_session_advance(session.get(), nullptr, nullptr, 0, &done),
+      "ck_fit_session_advance", "partials");
+  ExpectNullArgument(
+      ck_fit_session_advance(session.get(), nullptr, nullptr, 0, nullptr),
+      "ck_fit_session_advance", "done");
+  const void* garbage[] = {"\xff\xff"};
+  const size_t garbage_size[] = {2};
+  ASSERT_CK_OK(ck_fit_session_create(t.names.data(), 2, nullptr, 0, &s));
+  SessionPtr fresh(s);
+  ExpectError(
+      ck_fit_session_advance(fresh.get(), garbage, garbage_size, 1, &done),
+      CK_INVALID_ARGUMENT, "ck_fit_session_advance", "partials[0]");
+  ExpectNullArgument(ck_fit_partial(nullptr, 0, t.x.data(), t.rows, 2,
+                                    t.names.data(), t.y.data(), &buf),
+                     "ck_fit_partial", "round");
+  ExpectError(ck_fit_partial("\xff\xff", 2, t.x.data(), t.rows, 2,
+                             t.names.data(), t.y.data(), &buf),
+              CK_INVALID_ARGUMENT, "ck_fit_partial", "round");
+  EXPECT_EQ(buf, nullptr);
+  ck_fit_session_free(nullptr);
 }
 
 }  // namespace

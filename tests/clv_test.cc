@@ -4,7 +4,9 @@
 // tests/reference/clv_reference.py (lifetimes' formulas in numpy/scipy).
 #include "churnkit/clv.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "churnkit/dataset.h"
 #include "churnkit/io.h"
 #include "gmock/gmock.h"
@@ -663,6 +666,213 @@ TEST(PredictClv, RejectsBadModelsAndOptions) {
   absl::Status s = PredictClv(named, Published(), nullptr, far).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("customer 'zz'"));
+}
+
+// ---- Pattern summaries
+// ------------------------------------------------------------
+
+// Deterministic summaries shaped like day-granular data in weeks: many
+// customers share a pattern (one-time buyers of a cohort, spend rounded).
+RfmSummaries Synthetic(size_t n) {
+  RfmSummaries rfm;
+  rfm.time_unit = v1::CLV_WEEKS;
+  uint64_t state = 12345;
+  auto next = [&](uint64_t mod) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % mod;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const double age_days = 100 + static_cast<double>(next(170));
+    const double x = next(3) == 0 ? static_cast<double>(next(9)) : 0;
+    const double tx_days =
+        x > 0 ? 1 + static_cast<double>(next(static_cast<uint64_t>(age_days)))
+              : 0;
+    rfm.customer_ids.push_back(absl::StrCat("c", i));
+    rfm.frequency.push_back(x);
+    rfm.recency.push_back(tx_days / 7);
+    rfm.age.push_back(age_days / 7);
+    rfm.monetary.push_back(x > 0 ? 5 + static_cast<double>(next(40)) : 0);
+  }
+  return rfm;
+}
+
+// Customers i with i % parts == k, for each k.
+std::vector<RfmSummaries> Split(const RfmSummaries& rfm, size_t parts) {
+  std::vector<RfmSummaries> out(parts);
+  for (RfmSummaries& p : out) p.time_unit = rfm.time_unit;
+  for (size_t i = 0; i < rfm.size(); ++i) {
+    RfmSummaries& p = out[(i * 7 + i / 5) % parts];
+    p.customer_ids.push_back(rfm.customer_ids[i]);
+    p.frequency.push_back(rfm.frequency[i]);
+    p.recency.push_back(rfm.recency[i]);
+    p.age.push_back(rfm.age[i]);
+    if (!rfm.monetary.empty()) p.monetary.push_back(rfm.monetary[i]);
+  }
+  return out;
+}
+
+std::vector<v1::RfmPatterns> PatternsOf(const std::vector<RfmSummaries>& s) {
+  std::vector<v1::RfmPatterns> out;
+  for (const RfmSummaries& p : s) out.push_back(*SummarizeRfmPatterns(p));
+  return out;
+}
+
+std::string Bytes(const google::protobuf::Message& m) {
+  std::string out;
+  EXPECT_TRUE(m.SerializeToString(&out));
+  return out;
+}
+
+TEST(RfmPatterns, MergeInAnyOrderGivesTheWholesBytes) {
+  const RfmSummaries rfm = Synthetic(3000);
+  absl::StatusOr<v1::RfmPatterns> whole = SummarizeRfmPatterns(rfm);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_TRUE(ValidateRfmPatterns(*whole).ok());
+  EXPECT_TRUE(whole->has_monetary());
+  EXPECT_LT(whole->frequency_size(), 3000);  // patterns repeat
+  int64_t customers = 0;
+  for (int64_t c : whole->customers()) customers += c;
+  EXPECT_EQ(customers, 3000);
+
+  std::vector<v1::RfmPatterns> parts = PatternsOf(Split(rfm, 4));
+  const std::string forward = Bytes(*MergeRfmPatterns(parts));
+  std::reverse(parts.begin(), parts.end());
+  EXPECT_EQ(Bytes(*MergeRfmPatterns(parts)), forward);
+  std::rotate(parts.begin(), parts.begin() + 1, parts.end());
+  EXPECT_EQ(Bytes(*MergeRfmPatterns(parts)), forward);
+  // Nested merges (a tree of workers) and an empty partition.
+  const v1::RfmPatterns left = *MergeRfmPatterns({parts[0], parts[1]});
+  const v1::RfmPatterns right = *MergeRfmPatterns({parts[2], parts[3]});
+  const v1::RfmPatterns empty =
+      *SummarizeRfmPatterns(RfmSummaries{.time_unit = v1::CLV_WEEKS});
+  EXPECT_FALSE(empty.has_monetary());
+  EXPECT_EQ(Bytes(*MergeRfmPatterns({right, empty, left})), forward);
+  EXPECT_EQ(forward, Bytes(*whole));
+}
+
+TEST(RfmPatterns, FitFromMergedPatternsEqualsTheSingleProcessFit) {
+  RfmSummaries rfm = Synthetic(3000);
+  std::vector<v1::RfmPatterns> parts = PatternsOf(Split(rfm, 3));
+  std::swap(parts[0], parts[2]);
+  absl::StatusOr<v1::RfmPatterns> merged = MergeRfmPatterns(parts);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  v1::ClvFitOptions options;
+  options.set_penalizer_coef(0.001);
+  absl::StatusOr<v1::ClvModel> single = FitClv(rfm, options);
+  ASSERT_TRUE(single.ok()) << single.status();
+  absl::StatusOr<v1::ClvModel> distributed = FitClv(*merged, options);
+  ASSERT_TRUE(distributed.ok()) << distributed.status();
+  // Bit for bit: the same patterns, the same code.
+  EXPECT_EQ(Bytes(*distributed), Bytes(*single));
+  EXPECT_EQ(distributed->bg_nbd().num_customers(), 3000);
+  EXPECT_EQ(distributed->bg_nbd().time_unit(), v1::CLV_WEEKS);
+  EXPECT_EQ(distributed->gamma_gamma().num_customers() +
+                distributed->gamma_gamma().num_skipped(),
+            3000);
+
+  // On CDNOW, too, where the fits reproduce the published parameters.
+  const std::string file =
+      CdnowFile("cdnow_customers_summary_with_transactions.csv");
+  if (!std::filesystem::exists(file)) return;
+  rfm = ReadSummaryCsv(file);
+  absl::StatusOr<v1::ClvModel> cdnow = FitClv(rfm);
+  ASSERT_TRUE(cdnow.ok()) << cdnow.status();
+  absl::StatusOr<v1::ClvModel> merged_cdnow =
+      FitClv(*MergeRfmPatterns(PatternsOf(Split(rfm, 5))));
+  ASSERT_TRUE(merged_cdnow.ok()) << merged_cdnow.status();
+  EXPECT_EQ(Bytes(*merged_cdnow), Bytes(*cdnow));
+  EXPECT_NEAR(merged_cdnow->bg_nbd().r() / Published().r(), 1, 1e-5);
+  EXPECT_EQ(merged_cdnow->gamma_gamma().num_customers(), 946);
+}
+
+TEST(RfmPatterns, BgNbdOnlyWithoutMonetary) {
+  RfmSummaries rfm = Synthetic(500);
+  rfm.monetary.clear();
+  absl::StatusOr<v1::RfmPatterns> p = SummarizeRfmPatterns(rfm);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_FALSE(p->has_monetary());
+  EXPECT_EQ(p->spend_frequency_size(), 0);
+  v1::ClvFitOptions options;
+  options.set_penalizer_coef(0.001);
+  absl::StatusOr<v1::ClvModel> m = FitClv(*p, options);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_FALSE(m->has_gamma_gamma());
+  EXPECT_THAT(FitGammaGamma(*p).status().message(),
+              HasSubstr("monetary values are needed"));
+}
+
+TEST(RfmPatterns, RejectsBadPatternsAndMismatchedParts) {
+  const v1::RfmPatterns good = *SummarizeRfmPatterns(Synthetic(200));
+  auto message = [](const v1::RfmPatterns& p) {
+    return std::string(ValidateRfmPatterns(p).message());
+  };
+  v1::RfmPatterns p = good;
+  p.set_customers(1, -3);
+  EXPECT_THAT(message(p),
+              HasSubstr("patterns: purchases[1]: customers -3 < 1"));
+  p = good;
+  p.set_customers(0, int64_t{1} << 53);
+  EXPECT_THAT(message(p), HasSubstr("more than 2^53"));
+  p = good;
+  p.add_age(3);
+  EXPECT_THAT(message(p), HasSubstr("different lengths"));
+  p = good;
+  p.set_recency(p.frequency_size() - 1, 1e9);
+  EXPECT_THAT(message(p), HasSubstr("> age"));
+  p = good;
+  p.mutable_frequency()->SwapElements(0, 1);  // two whole patterns
+  p.mutable_recency()->SwapElements(0, 1);
+  p.mutable_age()->SwapElements(0, 1);
+  EXPECT_THAT(message(p), HasSubstr("canonical order"));
+  p = good;
+  p.set_spend_monetary(0, -1);
+  EXPECT_THAT(message(p), HasSubstr("spend[0]: monetary -1"));
+  p = good;
+  p.set_spend_customers(0, 1000000);
+  EXPECT_THAT(message(p), HasSubstr("more than the 200 in all"));
+  p = good;
+  p.set_has_monetary(false);
+  EXPECT_THAT(message(p), HasSubstr("spend patterns without has_monetary"));
+  p = good;
+  p.set_time_unit(static_cast<v1::ClvTimeUnit>(77));
+  EXPECT_THAT(message(p), HasSubstr("time_unit 77"));
+  // A fit refuses invalid patterns before fitting.
+  p = good;
+  p.set_customers(0, 0);
+  EXPECT_EQ(FitClv(p).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(FitBgNbd(v1::RfmPatterns()).status().message(),
+              HasSubstr("no customers"));
+
+  // Merging: no parts, a bad part named, mismatched units and monetary.
+  EXPECT_THAT(MergeRfmPatterns({}).status().message(), HasSubstr("parts"));
+  p = good;
+  p.set_customers(0, 0);
+  EXPECT_THAT(MergeRfmPatterns({good, p}).status().message(),
+              HasSubstr("parts[1]: purchases[0]: customers 0 < 1"));
+  p = good;
+  p.set_time_unit(v1::CLV_DAYS);
+  EXPECT_THAT(MergeRfmPatterns({good, p}).status().message(),
+              HasSubstr("parts[1]: time_unit CLV_DAYS differs from parts[0]'s "
+                        "CLV_WEEKS"));
+  RfmSummaries no_money = Synthetic(50);
+  no_money.monetary.clear();
+  EXPECT_THAT(MergeRfmPatterns({good, *SummarizeRfmPatterns(no_money)})
+                  .status()
+                  .message(),
+              HasSubstr("parts[1]: has_monetary false differs"));
+  p = good;
+  p.set_customers(0, (int64_t{1} << 53) - 199);
+  EXPECT_THAT(MergeRfmPatterns({p, good}).status().message(),
+              HasSubstr("more than 2^53 customers"));
+  // Summaries are checked as ValidateRfmSummaries does, naming the customer.
+  RfmSummaries bad = Synthetic(10);
+  bad.age[4] = -1;
+  EXPECT_THAT(SummarizeRfmPatterns(bad).status().message(),
+              HasSubstr("customer 'c4' (index 4): age -1"));
+  bad = Synthetic(10);
+  bad.customers_without_orders = -1;
+  EXPECT_THAT(SummarizeRfmPatterns(bad).status().message(),
+              HasSubstr("customers_without_orders"));
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "churnkit/dataset.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -333,6 +335,95 @@ TEST(Dataset, MessagesRoundTripTheColumns) {
 }
 
 // The budget: at most 40 bytes per event on average.
+// Build() sorts and compacts the columns in place; checks it against a
+// stable sort of the kept rows by (customer, time), over enough rows to span
+// many staging chunks, with time ties, rows of unknown customers and gaps in
+// the row numbers.
+TEST(DatasetBuilder, BuildsLikeAStableSortOfTheKeptRows) {
+  DatasetBuilder b;
+  const int kCustomers = 3000;
+  std::vector<std::string> ids;
+  for (int c = 0; c < kCustomers; ++c) {
+    ids.push_back("c" + std::to_string(c));
+    ASSERT_TRUE(b.AddCustomer(MakeCustomer(ids.back()), {"c", c + 2}).ok());
+  }
+  struct Row {
+    int customer;  // -1: unknown
+    int64_t input;
+    int64_t line;
+    UnixSeconds time;
+  };
+  std::vector<Row> rows;
+  const UnixSeconds t0 = T("2024-01-01");
+  uint64_t x = 12345;
+  auto next = [&x] {
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    return x >> 33;
+  };
+  int64_t line = 1;
+  for (int64_t i = 0; i < 400000; ++i) {
+    line += next() % 50 == 0 ? 2 : 1;  // a skipped line now and then
+    const bool unknown = next() % 1000 == 0;
+    const int c = static_cast<int>(next() % kCustomers);
+    // Before the signup now and then (a warning), many ties.
+    const UnixSeconds t = next() % 5000 == 0
+                              ? T("2022-06-01")
+                              : t0 + int64_t(next() % 200) * 3600;
+    const std::string unknown_id = "x" + std::to_string(c);
+    EventInput e;
+    e.customer_id = unknown ? absl::string_view(unknown_id) : ids[c];
+    e.kind = i % 2 == 0 ? v1::ORDER : v1::LOGIN;
+    e.time = t;
+    e.amount = e.kind == v1::ORDER ? double(i) : 0;
+    e.value = double(i % 97);
+    e.key = ids[i % kCustomers];
+    e.flags = i % 3 == 0 ? kFlagComplaint : 0;
+    ASSERT_TRUE(b.AddEvent(e, {"e", line}).ok());
+    rows.push_back({unknown ? -1 : c, i, line, t});
+  }
+  absl::StatusOr<Dataset> ds = b.Build();
+  ASSERT_TRUE(ds.ok()) << ds.status();
+
+  std::vector<Row> kept;
+  std::vector<int64_t> unknown_lines, early_lines;
+  for (const Row& r : rows) {
+    if (r.customer < 0) {
+      unknown_lines.push_back(r.line);
+      continue;
+    }
+    if (r.time < T("2023-01-01")) early_lines.push_back(r.line);
+    kept.push_back(r);
+  }
+  std::stable_sort(kept.begin(), kept.end(), [](const Row& a, const Row& c) {
+    return a.customer != c.customer ? a.customer < c.customer : a.time < c.time;
+  });
+  const EventTable& ev = ds->events();
+  ASSERT_EQ(ds->num_events(), kept.size());
+  EXPECT_EQ(ev.kind.capacity(), kept.size());
+  for (size_t e = 0; e < kept.size(); ++e) {
+    const int64_t i = kept[e].input;
+    ASSERT_EQ(ev.time[e], kept[e].time) << e;
+    ASSERT_EQ(ev.value[e], double(i % 97)) << e;
+    ASSERT_EQ(ev.amount[e], i % 2 == 0 ? double(i) : 0) << e;
+    ASSERT_EQ(ds->str(ev.key[e]), ids[i % kCustomers]) << e;
+    ASSERT_EQ(ev.flags[e], i % 3 == 0 ? kFlagComplaint : 0) << e;
+  }
+  for (int c = 0; c < kCustomers; ++c) {
+    for (size_t e = ds->event_begin(c); e < ds->event_end(c); ++e) {
+      ASSERT_EQ(kept[e].customer, c) << e;
+    }
+  }
+  const v1::ErrorReport& report = b.report();
+  ASSERT_EQ(report.errors_size(), std::min<int>(unknown_lines.size(), 1000));
+  for (int k = 0; k < report.errors_size(); ++k) {
+    EXPECT_EQ(report.errors(k).row(), unknown_lines[k]);
+  }
+  ASSERT_EQ(report.warnings_size(), std::min<int>(early_lines.size(), 1000));
+  for (int k = 0; k < report.warnings_size(); ++k) {
+    EXPECT_EQ(report.warnings(k).row(), early_lines[k]);
+  }
+}
+
 TEST(Dataset, HoldsAMillionEventsInUnder40BytesEach) {
   DatasetBuilder b;
   const int kCustomers = 10000;

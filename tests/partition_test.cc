@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "churnkit/features.h"
 #include "churnkit/generator.h"
 #include "churnkit/io.h"
@@ -130,6 +131,73 @@ TEST(PartitionData, PbAndJsonlStreamsPartitionRecordByRecord) {
     EXPECT_EQ(parts->unrouted(), 0);
     ExpectPartitionsEqualTheWhole(request.input(), *parts);
   }
+}
+
+// Every event of a data set as text (customer, time, amount, key), sorted.
+std::multiset<std::string> EventsOf(const Dataset& ds) {
+  std::multiset<std::string> out;
+  for (size_t c = 0; c < ds.num_customers(); ++c) {
+    const auto customer = static_cast<CustomerIndex>(c);
+    for (size_t e = ds.event_begin(customer); e < ds.event_end(customer); ++e) {
+      out.insert(absl::StrCat(ds.customer_id(customer), " ",
+                              ds.events().time[e], " ", ds.events().amount[e],
+                              " [", ds.str(ds.events().key[e]), "]"));
+    }
+  }
+  return out;
+}
+
+TEST(PartitionData, MappedTablesKeepTheirDelimitersAndQuotedFields) {
+  TempDir dir;
+  // CDNOW's layout: whitespace-separated, no header, columns by position.
+  std::ofstream(dir.path / "orders.txt")
+      << "c1 2024-01-05 2 30.5\n"
+         "c2   2024-01-06\t1 12\n"
+         "c3 2024-02-01 3 40\nc1 2024-03-01 1 9.99\n";
+  // A semicolon table whose key holds the delimiter (quoted).
+  std::ofstream(dir.path / "tickets.csv")
+      << "customer_id;time;kind;amount;key\n"
+         "c2;2024-02-10;TICKET;0;\"a;b\"\n"
+         "c4;2024-02-11;TICKET;0;plain\n";
+  v1::PartitionRequest request;
+  v1::TableMapping* orders = request.mutable_input()->add_tables();
+  orders->set_table(v1::EVENTS);
+  orders->set_path((dir.path / "orders.txt").string());
+  orders->set_delimiter("whitespace");
+  orders->set_no_header(true);
+  orders->set_implicit_customers(true);
+  for (auto [field, index] : {std::pair{"customer_id", 0}, std::pair{"time", 1},
+                              std::pair{"value", 2}, std::pair{"amount", 3}}) {
+    v1::ColumnMapping* c = orders->add_columns();
+    c->set_field(field);
+    c->set_index(index);
+  }
+  v1::ColumnMapping* kind = orders->add_columns();
+  kind->set_field("kind");
+  kind->set_constant("ORDER");
+  v1::TableMapping* tickets = request.mutable_input()->add_tables();
+  tickets->set_table(v1::EVENTS);
+  tickets->set_path((dir.path / "tickets.csv").string());
+  tickets->set_delimiter(";");
+  tickets->set_implicit_customers(true);
+  request.set_partitions(3);
+  request.set_out_dir((dir.path / "parts").string());
+  absl::StatusOr<v1::PartitionResult> parts = PartitionData(request);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  EXPECT_EQ(parts->unrouted(), 0);
+  const LoadResult all = LoadDataset(request.input()).value();
+  ASSERT_EQ(all.report.total_errors(), 0);
+  std::multiset<std::string> got;
+  size_t customers = 0;
+  for (const v1::DataPartition& p : parts->parts()) {
+    const LoadResult part = LoadDataset(p.load()).value();
+    EXPECT_EQ(part.report.total_errors(), 0);
+    customers += part.dataset.num_customers();
+    for (const std::string& e : EventsOf(part.dataset)) got.insert(e);
+  }
+  EXPECT_EQ(customers, all.dataset.num_customers());
+  EXPECT_EQ(got, EventsOf(all.dataset));
+  EXPECT_EQ(got.count("c2 1707523200 0 [a;b]"), 1u);
 }
 
 TEST(PartitionData, BadRowsStayReportedAndBadRequestsLeaveNothing) {

@@ -1,5 +1,9 @@
 #include "churnkit/report.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -7,12 +11,16 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "churnkit/generator.h"
 #include "churnkit/io.h"
+#include "churnkit/partition.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -1136,6 +1144,236 @@ TEST_F(CdnowReference, MatchesThePandasComputation) {
     EXPECT_NEAR(p.lower(), Get(points[i], "lower").number_value(), 1e-10);
     EXPECT_NEAR(p.upper(), Get(points[i], "upper").number_value(), 1e-10);
   }
+}
+
+// ---- Reports over customer partitions --------------------------------------
+
+// `ds` split into `n` customer partitions by PartitionData (through a PB
+// file under the test's temporary directory).
+std::vector<Dataset> Split(const Dataset& ds, int n) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat(
+          "report_test_", ::getpid(), "_",
+          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "all.pb").string();
+  EXPECT_TRUE(WriteDataset(ds, v1::PB, file).ok());
+  v1::PartitionRequest request;
+  request.mutable_input()->add_paths(file);
+  request.set_partitions(n);
+  request.set_out_dir((dir / "parts").string());
+  absl::StatusOr<v1::PartitionResult> parts = PartitionData(request);
+  EXPECT_TRUE(parts.ok()) << parts.status();
+  std::vector<Dataset> out;
+  if (!parts.ok()) return out;
+  for (const v1::DataPartition& p : parts->parts()) {
+    out.push_back(std::move(LoadDataset(p.load()).value().dataset));
+  }
+  std::filesystem::remove_all(dir);
+  return out;
+}
+
+// The partitions' summaries under `request` resolved for their union.
+std::vector<v1::ReportSummary> Summaries(const std::vector<Dataset>& parts,
+                                         const v1::ReportRequest& request) {
+  std::vector<v1::ReportExtent> extents;
+  for (const Dataset& p : parts) extents.push_back(ReportExtentOf(p));
+  absl::StatusOr<v1::ReportRequest> resolved =
+      ResolveReportRequest(request, extents);
+  EXPECT_TRUE(resolved.ok()) << resolved.status();
+  std::vector<v1::ReportSummary> out;
+  for (const Dataset& p : parts) {
+    absl::StatusOr<v1::ReportSummary> s = SummarizeChurnReport(p, *resolved);
+    EXPECT_TRUE(s.ok()) << s.status();
+    if (s.ok()) out.push_back(*std::move(s));
+  }
+  return out;
+}
+
+std::string Bytes(const pb::Message& m) {
+  std::string out;
+  pb::io::StringOutputStream stream(&out);
+  pb::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  return out;
+}
+
+TEST(ReportSummaries, MergedPartitionsEqualTheWholeInAnyOrder) {
+  v1::GeneratorConfig config;
+  config.set_customers(400);
+  config.set_seed(11);
+  config.set_start_date("2024-01-01");
+  config.set_end_date("2024-12-31");
+  const Dataset whole = GenerateInMemory(config).value().dataset;
+  // Dates, the revenue source and cohort signups left to the data.
+  v1::ReportRequest request;
+  ASSERT_TRUE(
+      ParseTextProto(R"pb(breakdowns: [ "tier", "industry" ]
+                          trend {}
+                          cohorts { group_by: "tier" }
+                          survival { group_by: [ "tier", "region" ] })pb",
+                     &request)
+          .ok());
+  const v1::ChurnReport expected = Report(whole, request);
+  ASSERT_GT(expected.trend_size(), 3);
+  ASSERT_GT(expected.cohorts_size(), 1);
+  ASSERT_GT(expected.survival_size(), 2);
+  ASSERT_GT(expected.period().overall().churned(), 0);
+
+  std::vector<v1::ReportSummary> summaries =
+      Summaries(Split(whole, 4), request);
+  ASSERT_EQ(summaries.size(), 4u);
+  const v1::ReportSummary merged = MergeReportSummaries(summaries).value();
+  // The merged summary is the whole's, and so is its report, bit for bit.
+  EXPECT_EQ(Bytes(merged), Bytes(SummarizeChurnReport(whole, request).value()));
+  EXPECT_EQ(Bytes(RenderChurnReport(merged).value()), Bytes(expected));
+  // Merge order does not matter, nor does merging in steps.
+  std::reverse(summaries.begin(), summaries.end());
+  EXPECT_EQ(Bytes(MergeReportSummaries(summaries).value()), Bytes(merged));
+  const v1::ReportSummary left =
+      MergeReportSummaries({summaries[0], summaries[2]}).value();
+  const v1::ReportSummary right =
+      MergeReportSummaries({summaries[3], summaries[1]}).value();
+  EXPECT_EQ(Bytes(MergeReportSummaries({right, left}).value()), Bytes(merged));
+}
+
+TEST(ReportSummaries, AnEmptyPartitionIsTheIdentity) {
+  const Dataset ds = EightCustomers();
+  v1::ReportRequest request = Request(kQuiet60, kFirstQuarter);
+  request.add_breakdowns("tier");
+  request.mutable_cohorts();
+  request.mutable_survival();
+  const Dataset empty = DatasetBuilder().Build().value();
+  const v1::ReportRequest resolved =
+      ResolveReportRequest(request, {ReportExtentOf(ds)}).value();
+  const v1::ReportSummary full = SummarizeChurnReport(ds, resolved).value();
+  const v1::ReportSummary none = SummarizeChurnReport(empty, resolved).value();
+  EXPECT_EQ(Bytes(MergeReportSummaries({none, full}).value()), Bytes(full));
+  EXPECT_EQ(Bytes(MergeReportSummaries({full, none}).value()), Bytes(full));
+  EXPECT_EQ(Bytes(RenderChurnReport(full).value()), Bytes(Report(ds, request)));
+}
+
+// Of customers x (US), y (no country) and z (DE), those in `ids`. Every
+// part holding x or y starts on 2024-01-01, as the whole does: labels
+// depend on the data set's first event (docs/scale-out.md, "Reports").
+Dataset ThreeCustomers(const std::vector<std::string>& ids) {
+  Builder b;
+  auto has = [&](const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  if (has("x")) {
+    b.Customer({"x", "A", 1200.5, "2023-11-01", "US"})
+        .Event("x", "2024-01-01", v1::LOGIN)
+        .Event("x", "2024-01-20", v1::LOGIN)
+        .Event("x", "2024-02-10", v1::CANCELLATION, "price");
+  }
+  if (has("y")) {
+    b.Customer({"y", "B", 300.25, "2023-12-15"})
+        .Event("y", "2024-01-01", v1::LOGIN)
+        .Event("y", "2024-04-20", v1::LOGIN);
+  }
+  if (has("z")) {
+    b.Customer({"z", "B", 99.99, "2024-01-05", "DE"})
+        .Event("z", "2024-01-05", v1::LOGIN);
+  }
+  return b.Build();
+}
+
+TEST(ReportSummaries, APartWithoutAnAttributeKeyMergesIntoTheWhole) {
+  v1::ReportRequest request =
+      Request(kQuiet60, R"pb(as_of: "2024-06-01"
+                             period { start: "2024-01-02" end: "2024-06-01" }
+                             trend {})pb");
+  request.add_breakdowns("attributes.country");
+  request.mutable_cohorts()->set_group_by("attributes.country");
+  request.mutable_survival()->add_group_by("attributes.country");
+  std::vector<Dataset> parts;  // y alone has no country
+  parts.push_back(ThreeCustomers({"y"}));
+  parts.push_back(ThreeCustomers({"x", "z"}));
+  const Dataset whole = ThreeCustomers({"x", "y", "z"});
+  const v1::ChurnReport expected = Report(whole, request);
+  ASSERT_EQ(expected.period().overall().churned(), 2);
+  const v1::ReportSummary merged =
+      MergeReportSummaries(Summaries(parts, request)).value();
+  EXPECT_EQ(Bytes(RenderChurnReport(merged).value()), Bytes(expected));
+
+  // A key no customer of any part has is an error of the merged data.
+  request.set_breakdowns(0, "attributes.colour");
+  absl::StatusOr<v1::ChurnReport> r = RenderChurnReport(
+      MergeReportSummaries(Summaries(parts, request)).value());
+  EXPECT_THAT(
+      r.status().message(),
+      HasSubstr("breakdowns[0]: unknown attribute 'attributes.colour'"));
+  EXPECT_EQ(r.status(), BuildChurnReport(whole, request).status());
+}
+
+TEST(ReportSummaries, SummariesOfDifferentRequestsDoNotMerge) {
+  const Dataset ds = EightCustomers();
+  const v1::ReportRequest request = Request(kQuiet60, kFirstQuarter);
+  v1::ReportRequest other = request;
+  other.mutable_period()->set_start("2024-02-01");
+  const v1::ReportSummary a = SummarizeChurnReport(ds, request).value();
+  const v1::ReportSummary b = SummarizeChurnReport(ds, other).value();
+  absl::StatusOr<v1::ReportSummary> merged = MergeReportSummaries({a, a, b});
+  EXPECT_EQ(merged.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(merged.status().message(),
+              HasSubstr("summaries[2]: made with another request"));
+  EXPECT_THAT(merged.status().message(), HasSubstr("period.start"));
+  // Each partition resolving its own defaults gives another as_of.
+  std::vector<Dataset> parts = Split(ds, 2);
+  const v1::ReportRequest undated = Request(kQuiet60);
+  merged =
+      MergeReportSummaries({SummarizeChurnReport(parts[0], undated).value(),
+                            SummarizeChurnReport(parts[1], undated).value()});
+  EXPECT_THAT(merged.status().message(),
+              HasSubstr("made with another request"));
+  EXPECT_THAT(MergeReportSummaries({}).status().message(),
+              HasSubstr("summaries: none given"));
+}
+
+TEST(ReportSummaries, MalformedSummariesAreErrorsNotCrashes) {
+  const Dataset ds = EightCustomers();
+  v1::ReportRequest request = Request(kQuiet60, kFirstQuarter);
+  request.mutable_survival();
+  v1::ReportSummary s = SummarizeChurnReport(ds, request).value();
+  v1::ReportSummary negative = s;
+  negative.mutable_survival()->mutable_overall(0)->set_censored(-5);
+  EXPECT_THAT(RenderChurnReport(negative).status().message(),
+              HasSubstr("survival.overall[0].censored: must be >= 0"));
+  EXPECT_THAT(MergeReportSummaries({s, negative}).status().message(),
+              HasSubstr("summaries[1].survival.overall[0].censored"));
+  v1::ReportSummary huge = s;
+  huge.mutable_period()->mutable_overall()->set_churned(INT64_MAX);
+  EXPECT_EQ(MergeReportSummaries({huge, huge}).status().code(),
+            absl::StatusCode::kOutOfRange);
+  v1::ReportSummary no_trend = s;
+  no_trend.add_trend();
+  EXPECT_THAT(MergeReportSummaries({s, no_trend}).status().message(),
+              HasSubstr("summaries[1].trend"));
+  v1::ReportSummary bad_date = s;
+  bad_date.mutable_request()->set_as_of("yesterday");
+  EXPECT_THAT(RenderChurnReport(bad_date).status().message(),
+              HasSubstr("as_of:"));
+  // The empty summary renders the empty report.
+  EXPECT_TRUE(RenderChurnReport(v1::ReportSummary()).ok());
+}
+
+TEST(ReportSummaries, RevenueSourceIsResolvedOnceAndChecked) {
+  const Dataset ds = EightCustomers();
+  v1::ReportRequest request = Request(kQuiet60, kFirstQuarter);
+  EXPECT_EQ(
+      ResolveReportRequest(request, {ReportExtentOf(ds)})->revenue_source(),
+      "annual_value");
+  request.set_revenue_source("none");
+  const v1::ChurnReport r = Report(ds, request);
+  EXPECT_EQ(r.revenue_source(), "none");
+  EXPECT_EQ(r.period().overall().revenue_lost(), 0);
+  request.set_revenue_source("gross");
+  EXPECT_THAT(BuildChurnReport(ds, request).status().message(),
+              HasSubstr("revenue_source: unknown source 'gross'"));
 }
 
 }  // namespace

@@ -271,6 +271,48 @@ TEST(AssignTiers, RejectsBadValuesAndShares) {
               HasSubstr("tiers.b_share"));
 }
 
+TEST(TierThresholds, MergedPartitionValuesGiveTheWholesTiers) {
+  // Values with ties and zeros, split into three uneven parts.
+  std::vector<double> values;
+  for (int i = 0; i < 500; ++i) values.push_back((i * 37 % 101) * 0.75);
+  std::vector<std::vector<double>> parts(3);
+  for (size_t i = 0; i < values.size(); ++i) {
+    parts[i % 7 == 0 ? 0 : i % 2 + 1].push_back(values[i]);
+  }
+  for (const v1::TierOptions& options :
+       {Pareto(0.8, 0.15), Pareto(0.5, 0.3), [] {
+          v1::TierOptions q;
+          q.set_method(v1::QUANTILES);
+          q.set_a_share(0.2);
+          q.set_b_share(0.3);
+          return q;
+        }()}) {
+    const std::vector<Tier> whole = AssignTiers(values, options).value();
+    // Each part's values in turn, in two orders of the parts.
+    for (const std::vector<int>& order :
+         {std::vector<int>{0, 1, 2}, std::vector<int>{2, 0, 1}}) {
+      std::vector<double> merged;
+      for (int k : order) {
+        merged.insert(merged.end(), parts[k].begin(), parts[k].end());
+      }
+      const TierThresholds t = ComputeTierThresholds(merged, options).value();
+      std::vector<Tier> tiers(values.size());
+      for (size_t i = 0; i < values.size(); ++i) {
+        tiers[i] = TierOf(values[i], t);
+      }
+      EXPECT_EQ(tiers, whole);
+    }
+  }
+  // Empty tiers have infinite thresholds; everyone is C without value.
+  const TierThresholds none =
+      ComputeTierThresholds({0, 0}, Pareto(0.8, 0.15)).value();
+  EXPECT_TRUE(std::isinf(none.a_min) && std::isinf(none.b_min));
+  EXPECT_EQ(TierOf(5, none), Tier::kC);
+  EXPECT_THAT(
+      ComputeTierThresholds({1, -2}, Pareto(0.8, 0.15)).status().message(),
+      HasSubstr("values[1]"));
+}
+
 // ---- Value
 // --------------------------------------------------------------------
 

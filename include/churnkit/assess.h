@@ -16,8 +16,10 @@
 #define CHURNKIT_ASSESS_H_
 
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "churnkit/dataset.h"
 #include "churnkit/features.h"
 #include "churnkit/v1/health.pb.h"
@@ -75,6 +77,48 @@ class Assessor {
   absl::StatusOr<AssessResult> Assess(const Dataset& dataset, UnixSeconds as_of,
                                       const AssessOptions& options = {}) const;
 
+  // ---- The same run over customer partitions (docs/scale-out.md, "Alert
+  // routing"). Assess is these steps on one partition, the whole data set;
+  // over several, each partition's customers come out exactly as Assess of
+  // the whole gives them (bit for bit), and MergeAlertSummaries of the
+  // partitions' alert summaries is the whole run's:
+  //  1. with red_share only: Totals of each partition, then Cutoffs of them
+  //     all, the run's colour cut-offs (else the scorecard's);
+  //  2. Candidates of each partition under those cut-offs;
+  //  3. Route of every partition's candidates: one AlertPlan each;
+  //  4. AssessPartition of each partition under its plan.
+  // Each step recomputes the partition's features and scores (nothing is
+  // kept between the steps). The options must be the same at every step.
+
+  // The health totals of the customers of `dataset` not churned at `as_of`.
+  absl::StatusOr<v1::HealthTotals> Totals(const Dataset& dataset,
+                                          UnixSeconds as_of,
+                                          int threads = 0) const;
+  // The run's colour cut-offs from the Totals of all its partitions (the
+  // scorecard's without red_share). InvalidArgument for malformed totals,
+  // named "totals[i]...".
+  absl::StatusOr<v1::ColourCutoffs> Cutoffs(
+      absl::Span<const v1::HealthTotals> totals) const;
+  // The alert candidates of `dataset`'s customers under the run's colour
+  // cut-offs `colours`.
+  absl::StatusOr<v1::AlertCandidates> Candidates(
+      const Dataset& dataset, UnixSeconds as_of,
+      const v1::ColourCutoffs& colours,
+      const AssessOptions& options = {}) const;
+  // Ranks every partition's candidates together and fills each owner's
+  // capacity above the risk floor: plans[i] routes candidates[i]. Errors
+  // (InvalidArgument, named "candidates[i]..."): none given; cut-offs or
+  // model use that differ between partitions; a customer in two
+  // partitions; a non-finite or negative figure.
+  absl::StatusOr<std::vector<v1::AlertPlan>> Route(
+      absl::Span<const v1::AlertCandidates> candidates) const;
+  // `dataset`'s customers assessed under `plan` (its part of the run):
+  // assessment.alert_summary counts them. InvalidArgument ("plan: ...")
+  // when the plan was routed for other candidates or another config.
+  absl::StatusOr<AssessResult> AssessPartition(
+      const Dataset& dataset, UnixSeconds as_of, const v1::AlertPlan& plan,
+      const AssessOptions& options = {}) const;
+
   // Backtests this assessment's health score on the history: the
   // customers signed up and not churned at `to` - `horizon_days` (`to` =
   // `as_of`, or the day after the data set's last event if earlier) are
@@ -94,6 +138,13 @@ class Assessor {
   explicit Assessor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The alert summaries of disjoint parts of one run (AssessPartition) as
+// the run's: counts added, owners merged by id. InvalidArgument for none,
+// parts of different runs (capacity or risk floor; "summaries[i]...") or
+// negative counts; OutOfRange when a count overflows.
+absl::StatusOr<v1::AlertSummary> MergeAlertSummaries(
+    absl::Span<const v1::AlertSummary> parts);
 
 }  // namespace churnkit
 

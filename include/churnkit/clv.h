@@ -32,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "churnkit/dataset.h"
 #include "churnkit/v1/clv.pb.h"
 
@@ -81,6 +82,39 @@ absl::Status ValidateRfmSummaries(const RfmSummaries& rfm,
 
 // The summaries as a message (customer_ids required), e.g. for the C ABI.
 v1::RfmSummaries ToProto(const RfmSummaries& rfm, UnixSeconds as_of);
+// A message back as summaries, with every customer's monetary value (0
+// when unset: a message cannot leave it out). Not validated.
+RfmSummaries FromProto(const v1::RfmSummaries& message);
+
+// ---- Pattern summaries: fits over many partitions (docs/scale-out.md) ----
+//
+// The likelihoods depend on a customer only through (frequency, recency,
+// age) for BG/NBD and (frequency, monetary) for Gamma-Gamma, so the fits
+// need only the number of customers per distinct pattern
+// (v1::RfmPatterns). Every fit below fits from patterns: the summaries of
+// one process and the merged patterns of its partitions give the same
+// bytes, hence bit-identical models.
+
+// The patterns of `rfm` in canonical order; spend patterns when `rfm` has
+// monetary values (has_monetary). Zero customers give empty patterns.
+// Errors: those of ValidateRfmSummaries.
+absl::StatusOr<v1::RfmPatterns> SummarizeRfmPatterns(const RfmSummaries& rfm);
+
+// Checks patterns: equal list lengths; each pattern valid as a customer of
+// ValidateRfmSummaries (spend: frequency > 0 whole, monetary finite > 0);
+// counts >= 1 summing to at most 2^53; canonical order (strictly
+// ascending); spend patterns only with has_monetary. InvalidArgument names
+// the list and entry, e.g. "patterns: purchases[3]: recency 5 > age 4".
+absl::Status ValidateRfmPatterns(const v1::RfmPatterns& patterns);
+
+// The patterns of the union of disjoint customer sets: counts of equal
+// patterns add, the result is canonical, so merging is associative and
+// commutative and its bytes do not depend on the order of `parts`.
+// Errors: InvalidArgument for no parts, an invalid part ("parts[2]: ..."),
+// parts of different time units, parts with customers that disagree on
+// has_monetary, or more than 2^53 customers in all.
+absl::StatusOr<v1::RfmPatterns> MergeRfmPatterns(
+    absl::Span<const v1::RfmPatterns> parts);
 
 // Fits BG/NBD by maximum likelihood (BFGS on the log-parameters with the
 // analytic gradient, from r = alpha = a = b = 1 in lifetimes' scaled time).
@@ -92,6 +126,12 @@ v1::RfmSummaries ToProto(const RfmSummaries& rfm, UnixSeconds as_of);
 // allow_not_converged).
 absl::StatusOr<v1::BgNbdModel> FitBgNbd(const RfmSummaries& rfm,
                                         const v1::ClvFitOptions& options = {});
+// The same fit from patterns (FitBgNbd(rfm) is this of
+// SummarizeRfmPatterns(rfm)): the log-likelihood summed over the distinct
+// patterns, each weighted by its customers. Errors: as above, with
+// ValidateRfmPatterns for the patterns.
+absl::StatusOr<v1::BgNbdModel> FitBgNbd(const v1::RfmPatterns& patterns,
+                                        const v1::ClvFitOptions& options = {});
 
 // Fits Gamma-Gamma on the customers with frequency > 0 (the others are
 // counted in num_skipped). Needs monetary, > 0 for every repeat buyer.
@@ -99,11 +139,19 @@ absl::StatusOr<v1::BgNbdModel> FitBgNbd(const RfmSummaries& rfm,
 // purchase.
 absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
     const RfmSummaries& rfm, const v1::ClvFitOptions& options = {});
+// From patterns (spend patterns; has_monetary required).
+absl::StatusOr<v1::GammaGammaModel> FitGammaGamma(
+    const v1::RfmPatterns& patterns, const v1::ClvFitOptions& options = {});
 
 // The assembly every host uses: BG/NBD, and Gamma-Gamma when `rfm` carries
 // monetary values (every value, monetary included, checked before any fit
 // runs). Errors: those of ValidateRfmSummaries, FitBgNbd and FitGammaGamma.
 absl::StatusOr<v1::ClvModel> FitClv(const RfmSummaries& rfm,
+                                    const v1::ClvFitOptions& options = {});
+// From patterns: Gamma-Gamma when they have monetary values. The fit of
+// merged partition patterns (MergeRfmPatterns) equals FitClv of all the
+// customers' summaries, bit for bit.
+absl::StatusOr<v1::ClvModel> FitClv(const v1::RfmPatterns& patterns,
                                     const v1::ClvFitOptions& options = {});
 
 // Summed log-likelihoods (lifetimes' formulas, no penalty) of `rfm` under

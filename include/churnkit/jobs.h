@@ -13,10 +13,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "churnkit/clv.h"
 #include "churnkit/dataset.h"
+#include "churnkit/labels.h"
 #include "churnkit/v1/health.pb.h"
 #include "churnkit/v1/jobs.pb.h"
 
@@ -30,6 +33,19 @@ namespace churnkit {
 // "fit.winsorize: ...", "features.features[3]...").
 absl::StatusOr<v1::TrainRequest> ResolveTrainRequest(
     const v1::TrainRequest& request);
+
+// The training panel TrainChurnModel fits and tests on, with the request
+// resolved (ResolveTrainRequest): for the same fit over customer
+// partitions (docs/scale-out.md), where each partition builds its own
+// panel. Rows dated from request.test_from() on are the held-out ones.
+// Errors: those of ResolveTrainRequest; InvalidArgument when a date's
+// horizon ends after the data (naming it and the last date allowed).
+struct TrainPanel {
+  v1::TrainRequest request;
+  TrainingPanel panel;
+};
+absl::StatusOr<TrainPanel> BuildTrainPanel(const Dataset& dataset,
+                                           const v1::TrainRequest& request);
 
 // Trains the churn model on a training panel of `dataset` (jobs.proto
 // TrainRequest): builds the panel (BuildTrainingPanel), splits it by time
@@ -86,6 +102,36 @@ absl::StatusOr<v1::AssessResponse> AssessCustomers(
 // Everything AssessCustomers checks before it reads data (dates, counts,
 // the config compiled), so a host can refuse a request before a long load.
 absl::Status CheckAssessRequest(const v1::AssessRequest& request);
+
+// AssessCustomers over customer partitions, step by step (the steps of
+// Assessor, assess.h; docs/scale-out.md, "Alert routing"): every step
+// takes the same request; backtest_days must be 0 (the backtest reads the
+// whole history). Errors: those of AssessCustomers.
+//  1. with config.red_share: AssessTotals of each partition, then
+//     AssessCutoffs of them all: an AlertPlan holding only the run's colour
+//     cut-offs (a plan before routing; `colours` always present);
+absl::StatusOr<v1::HealthTotals> AssessTotals(const Dataset& dataset,
+                                              const v1::AssessRequest& request);
+absl::StatusOr<v1::AlertPlan> AssessCutoffs(
+    const v1::AssessRequest& request,
+    absl::Span<const v1::HealthTotals> totals);
+//  2. AssessCandidates of each partition under cutoffs.colours (absent:
+//     the scorecard's cut-offs, an error with red_share);
+absl::StatusOr<v1::AlertCandidates> AssessCandidates(
+    const Dataset& dataset, const v1::AssessRequest& request,
+    const v1::AlertPlan& cutoffs);
+//  3. AssessRoute of every partition's candidates: plans[i] for
+//     candidates[i];
+absl::StatusOr<std::vector<v1::AlertPlan>> AssessRoute(
+    const v1::AssessRequest& request,
+    absl::Span<const v1::AlertCandidates> candidates);
+//  4. AssessPartition of each partition under its plan: the response of
+//     AssessCustomers for its customers, equal to the whole run's; its
+//     summary counts and at-risk ranking are the partition's own, and
+//     assessment.alert_summary its part (MergeAlertSummaries).
+absl::StatusOr<v1::AssessResponse> AssessPartition(
+    const Dataset& dataset, const v1::AssessRequest& request,
+    const v1::AlertPlan& plan);
 
 // Segments every customer of `dataset` (jobs.proto SegmentRequest): the
 // assessment as of options.as_of gives the risk (the model's churn

@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,75 @@ inline absl::StatusOr<v1::LogisticModel> FitLogistic(
     absl::Span<const double> sample_weights = {}) {
   return FitLogistic(MatrixView::Of(x), labels, options, sample_weights);
 }
+
+// ---- Fits over partitions of the rows (docs/scale-out.md) ----------------
+//
+// A logistic fit whose rows live in several places -- customer partitions
+// on Dask workers, or files processed in turn -- driven by one
+// PartitionedFit: send round() to every partition, compute its FitPartial
+// there with ComputeFitPartial (on that partition's rows alone), hand the
+// partials to Advance in partition order, and repeat until Advance returns
+// true. Only summaries travel: counts and rank samples, the values near
+// the clipping quantiles, column moments, and per Newton trial point the
+// loss, gradient and Hessian ((d + 1)^2 doubles). The model equals
+// FitLogistic's on all the rows with SOLVER_NEWTON_CHOLESKY (the same
+// statistics, quantiles and Newton iterates, from sums added in another
+// order) to rounding; its report counts the passes over the partitions.
+//
+// Example (partitions in turn):
+//   absl::StatusOr<PartitionedFit> fit =
+//       PartitionedFit::Create(columns, options);
+//   for (bool done = false; !done;) {
+//     std::vector<v1::FitPartial> partials;
+//     for (const Part& p : parts) {
+//       partials.push_back(*ComputeFitPartial(fit->round(), p.x, p.labels));
+//     }
+//     done = *fit->Advance(partials);
+//   }
+//   const v1::LogisticModel& model = fit->model();
+class PartitionedFit {
+ public:
+  // Errors (InvalidArgument, naming the field): bad options
+  // (ValidateFitOptions); no, duplicate or non-UTF-8 column names; what a
+  // partitioned fit does not do: an L1 or elastic-net penalty, a solver
+  // other than SOLVER_AUTO / SOLVER_NEWTON_CHOLESKY (each round is a pass
+  // over every partition: Newton needs the fewest), more than 4096
+  // columns.
+  static absl::StatusOr<PartitionedFit> Create(std::vector<std::string> columns,
+                                               const v1::FitOptions& options);
+  ~PartitionedFit();
+  PartitionedFit(PartitionedFit&&) noexcept;
+  PartitionedFit& operator=(PartitionedFit&&) noexcept;
+
+  // What every partition computes next (valid until Advance).
+  const v1::FitRound& round() const;
+  // Consumes the answers to round(), one per partition in a fixed order (the
+  // same number every round; empty partitions answer too). True when the
+  // fit is done: then model(). Errors: InvalidArgument for partials of
+  // another fit or round, or a number of them that changed; the fit's own
+  // (FitLogistic's: a single class, no rows, separable classes or a
+  // singular Hessian without a penalty, no convergence unless
+  // allow_not_converged). After an error of the fit (not of the partials)
+  // it cannot go on: FailedPrecondition.
+  absl::StatusOr<bool> Advance(absl::Span<const v1::FitPartial> partials);
+  // The fitted model, once Advance returned true.
+  const v1::LogisticModel& model() const;
+
+ private:
+  struct State;
+  explicit PartitionedFit(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// One partition's answer to `round`, from its rows `x` (the round's
+// columns, in order) and 0/1 `labels`, using `threads` workers (<= 0: all
+// cores; results do not depend on it). Errors (InvalidArgument): columns
+// other than the round's (naming the first difference), labels of another
+// length or other than 0/1, a round that is not a stage, a NaN (unless the
+// fit imputes) or an infinite value named by row and column.
+absl::StatusOr<v1::FitPartial> ComputeFitPartial(
+    const v1::FitRound& round, MatrixView x, absl::Span<const uint8_t> labels,
+    int threads = 0);
 
 // Checks a model's invariants: format version, one name, mean, scale
 // (finite, > 0) and finite coefficient per feature, unique names, a table

@@ -55,6 +55,65 @@ namespace churnkit {
 absl::StatusOr<v1::ChurnReport> BuildChurnReport(
     const Dataset& dataset, const v1::ReportRequest& request);
 
+// ---- Reports over customer partitions -----------------------------------
+//
+// BuildChurnReport(ds, r) is RenderChurnReport(SummarizeChurnReport(ds, r)).
+// Over partitions (docs/scale-out.md, "Reports"):
+//   1. ReportExtentOf(part) for each partition (skip when the request
+//      already gives as_of or period.end, period.start and revenue_source);
+//   2. resolved = ResolveReportRequest(request, extents);
+//   3. SummarizeChurnReport(part, resolved) for each partition;
+//   4. RenderChurnReport(MergeReportSummaries(summaries)).
+// The report equals BuildChurnReport on the whole data set, bit for bit.
+
+// What the request's defaults and checks depend on in `dataset`.
+// Thread-safe; `dataset` is only read.
+v1::ReportExtent ReportExtentOf(const Dataset& dataset);
+
+// `request` with its data-dependent defaults fixed from the extents of the
+// whole data set (one per partition, merged; none: an empty data set):
+// as_of, period, trend.range (with trend), revenue_source and the
+// definition (the shipped default when absent) are set, dates written as
+// FormatTime does. Resolving a resolved request changes nothing.
+// Errors: those of BuildChurnReport that the request alone or the dates
+// show (InvalidArgument naming the field); attribute keys and dates before
+// the first event are checked when rendering.
+absl::StatusOr<v1::ReportRequest> ResolveReportRequest(
+    const v1::ReportRequest& request,
+    absl::Span<const v1::ReportExtent> extents);
+
+// The partial aggregates of the report `request` asks for over the
+// customers of `dataset`: request resolved from `dataset` itself (so a
+// partition needs a request resolved for the whole, or its summary will
+// not merge with the others'), labels as of as_of, counts and cents.
+// An attributes.<key> that no customer of `dataset` has is not an error
+// here (every customer is in the group ""); it is when rendering, if no
+// customer of the merged data has it.
+// Errors: as ResolveReportRequest; OutOfRange when revenue overflows
+// int64 cents. Thread-safe; `dataset` is only read.
+absl::StatusOr<v1::ReportSummary> SummarizeChurnReport(
+    const Dataset& dataset, const v1::ReportRequest& request);
+
+// The summary of the union of the summaries' (disjoint) customers: counts
+// and cents add up, keyed lists are united in key order, so the result does
+// not depend on the order of `summaries`.
+// Errors (InvalidArgument): no summary; summaries made with different
+// resolved requests ("summaries[2]: made with another request: modified:
+// as_of: ..."), or whose parts do not line up (a malformed summary);
+// negative counts; OutOfRange when a sum overflows int64.
+absl::StatusOr<v1::ReportSummary> MergeReportSummaries(
+    absl::Span<const v1::ReportSummary> summaries);
+
+// The report of a (merged) summary: rates, shares, cohort retention and
+// Kaplan–Meier curves from the counts; defaults that depend on the first
+// event (cohort signups, left-censored cells) from the summary's extent.
+// Errors (InvalidArgument): the date checks of BuildChurnReport against the
+// whole data's first event ("period.start: ... is not after the first
+// event ..."), an attributes.<key> no customer has, a malformed summary
+// (negative counts, unparsable dates, an unparsable request).
+absl::StatusOr<v1::ChurnReport> RenderChurnReport(
+    const v1::ReportSummary& summary);
+
 // The Kaplan–Meier estimator on raw observations, for any time unit:
 // `durations[i]` is observation i's time (>= 0, finite), `churned[i]` is 1
 // for an event at that time and 0 for an observation censored then.

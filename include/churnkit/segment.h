@@ -17,6 +17,7 @@
 #ifndef CHURNKIT_SEGMENT_H_
 #define CHURNKIT_SEGMENT_H_
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -106,9 +107,28 @@ enum class Tier { kA = 0, kB = 1, kC = 2 };
 // "A", "B" or "C".
 const char* TierName(Tier tier);
 
-// Tiers of `values` (>= 0, finite) per `options` (resolved; see
-// TierOptions for the rules, ties and zero values). Errors: InvalidArgument
-// naming values[i] or the option.
+// The tiers of a set of values as thresholds: the smallest value of tier A
+// and of tier B (+inf when the tier is empty). TierOf places any value by
+// them, so tiers computed over partitions from the thresholds of their
+// merged values equal the single-process tiers exactly.
+struct TierThresholds {
+  double a_min = std::numeric_limits<double>::infinity();
+  double b_min = std::numeric_limits<double>::infinity();
+};
+
+// The thresholds of `values` (>= 0, finite) per `options` (resolved; see
+// TierOptions for the rules, ties and zero values). Depends only on the
+// multiset of values (they are sorted, and summed in that order), so the
+// values of any partitions concatenated in any order give the thresholds
+// of the whole. Errors: InvalidArgument naming values[i] or the option.
+absl::StatusOr<TierThresholds> ComputeTierThresholds(
+    absl::Span<const double> values, const v1::TierOptions& options);
+
+// A (value > 0 and >= a_min), else B (value > 0 and >= b_min), else C.
+Tier TierOf(double value, const TierThresholds& thresholds);
+
+// Tiers of `values`: TierOf each under ComputeTierThresholds(values).
+// Errors: those of ComputeTierThresholds.
 absl::StatusOr<std::vector<Tier>> AssignTiers(absl::Span<const double> values,
                                               const v1::TierOptions& options);
 

@@ -34,18 +34,26 @@ from .dataset import (Dataset, ErrorReport, generate, iso_time,  # noqa
                       load, parse_time, validate)
 from .features import (FeatureMatrix, FeatureSet, compute_features,  # noqa
                        training_panel)
-from .model import Explanations, Model, evaluate  # noqa
+from .model import (Explanations, Model, PartitionedFit, evaluate,  # noqa
+                    fit_partial)
 from .results import (AssessResult, ChurnReport, ClvResult,  # noqa
                       Evaluation, ExperimentReport, GenerateResult, LabelSet,
                       Result, ScorecardResult, SegmentResult, TrainResult,
                       TrainTableResult, WindowsResult, PartitionResult,
                       DataPartition)
-from .jobs import (abtest, assess, clv, clv_fit, clv_predict,  # noqa
+from .jobs import (abtest, assess, clv, clv_fit, clv_fit_patterns,  # noqa
+                   assess_candidates, assess_cutoffs, assess_merge_summaries,
+                   assess_partition, assess_request, assess_route,
+                   assess_totals,
+                   clv_patterns, clv_patterns_merge, clv_predict,
                    clv_summaries, difference_interval, fisher_exact, labels,
-                   learn_scorecard, report, sample_size, scorecard,
+                   learn_scorecard, report, report_extent, report_merge,
+                   report_render, report_resolve, report_summarize,
+                   sample_size, scorecard,
                    scorecard_table, segment,
-                   segment_by_risk, train, train_table, two_proportion_test,
-                   validate_config, windows)
+                   segment_by_risk, tier_assign, tier_thresholds, train,
+                   train_panel, train_request, train_table,
+                   two_proportion_test, validate_config, windows)
 from .partitions import (get_threads, open_partitions, partition,  # noqa
                          set_threads)
 from . import _proto as proto  # noqa: dict <-> bytes helpers
@@ -78,11 +86,18 @@ __all__ = [
     "iso_time",
     # features and models
     "FeatureSet", "FeatureMatrix", "compute_features", "training_panel",
-    "Model", "Explanations", "evaluate", "learn_scorecard", "scorecard",
+    "Model", "PartitionedFit", "fit_partial", "train_panel",
+    "train_request", "Explanations", "evaluate",
+    "learn_scorecard", "scorecard",
     "scorecard_table",
     # jobs and their results
     "train", "train_table", "assess", "segment", "segment_by_risk", "clv",
-    "clv_summaries", "clv_fit", "clv_predict", "report", "labels",
+    "clv_summaries", "clv_fit", "clv_predict", "clv_patterns",
+    "clv_patterns_merge", "clv_fit_patterns", "tier_thresholds",
+    "tier_assign", "report", "report_extent", "report_resolve",
+    "report_summarize", "report_merge", "report_render", "labels",
+    "assess_request", "assess_totals", "assess_cutoffs", "assess_candidates",
+    "assess_route", "assess_partition", "assess_merge_summaries",
     "windows", "abtest", "validate_config", "two_proportion_test",
     "difference_interval", "fisher_exact", "sample_size", "Result",
     "Evaluation", "TrainResult", "TrainTableResult", "AssessResult",

@@ -17,7 +17,8 @@ from __future__ import annotations
 import ctypes
 import os
 from ctypes import c_char_p, c_double, c_int64
-from typing import (Any, Dict, Mapping, Optional, Sequence, Tuple, Union)
+from typing import (Any, Dict, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,14 @@ from .results import (AssessResult, ChurnReport, ClvResult, ExperimentReport,
                       LabelSet, ScorecardResult, SegmentResult, TrainResult,
                       TrainTableResult, WindowsResult)
 
-__all__ = ["train", "train_table", "assess", "segment", "segment_by_risk",
-           "clv", "clv_summaries", "clv_fit", "clv_predict", "report",
+__all__ = ["train", "train_table", "assess", "assess_request",
+           "assess_totals", "assess_cutoffs", "assess_candidates",
+           "assess_route", "assess_partition", "assess_merge_summaries",
+           "segment", "segment_by_risk",
+           "clv", "clv_summaries", "clv_fit", "clv_predict", "clv_patterns",
+           "clv_patterns_merge", "clv_fit_patterns", "tier_thresholds",
+           "tier_assign", "report", "report_extent", "report_resolve",
+           "report_summarize", "report_merge", "report_render",
            "windows", "abtest", "labels", "validate_config",
            "two_proportion_test", "difference_interval", "fisher_exact",
            "sample_size", "learn_scorecard", "scorecard", "scorecard_table"]
@@ -128,7 +135,32 @@ def train(dataset: Dataset, as_of_dates: Sequence[DateLike], *,
             data.
         FailedPreconditionError: a side of the split with one class only.
     """
-    data = _build("TrainRequest", request, {
+    data = train_request(
+        as_of_dates, horizon_days=horizon_days, test_from=test_from,
+        features=features, definition=definition, fit=fit,
+        evaluation=evaluation, panel_label=panel_label,
+        top_factors=top_factors, riskiest=riskiest, reasons=reasons,
+        threads=threads, request=request)
+    return TrainResult(_lib.call_buffer(
+        "ck_job_train", _dataset(dataset)._h.ptr, data, len(data)))
+
+
+def train_request(as_of_dates: Sequence[DateLike], *,
+                  horizon_days: Optional[int] = None,
+                  test_from: Optional[DateLike] = None,
+                  features: _proto.Message = None,
+                  definition: _proto.Message = None,
+                  fit: _proto.Message = None,
+                  evaluation: _proto.Message = None,
+                  panel_label: Optional[str] = None,
+                  top_factors: Optional[int] = None,
+                  riskiest: Optional[int] = None,
+                  reasons: Optional[int] = None,
+                  threads: Optional[int] = None,
+                  request: _proto.Message = None) -> bytes:
+    """The serialized churnkit.v1.TrainRequest of :func:`train`'s
+    arguments (unresolved: the library fills the defaults)."""
+    return _build("TrainRequest", request, {
         "as_of_dates": [iso_time(d) for d in as_of_dates],
         "horizon_days": horizon_days,
         "test_from": iso_time(test_from) if test_from is not None else None,
@@ -138,8 +170,28 @@ def train(dataset: Dataset, as_of_dates: Sequence[DateLike], *,
         "evaluation": _msg(evaluation, "EvaluationOptions"),
         "panel_label": panel_label, "top_factors": top_factors,
         "riskiest": riskiest, "reasons": reasons, "threads": threads})
-    return TrainResult(_lib.call_buffer(
-        "ck_job_train", _dataset(dataset)._h.ptr, data, len(data)))
+
+
+def train_panel(dataset: Dataset, request: _proto.Message
+                ) -> Tuple["FeatureMatrix", Dict[str, Any]]:
+    """The training panel :func:`train` fits and tests on
+    (``ck_job_train_panel``), for fitting over partitions, and the
+    TrainRequest as resolved (a dict: rows dated from its ``test_from`` on
+    are held out; its ``fit`` holds the fit options).  ``request``: a
+    churnkit.v1.TrainRequest (see :func:`train_request`).  Raises as
+    :func:`train`."""
+    from .features import FeatureMatrix
+    data = _proto.encode("TrainRequest", request)
+    out = ctypes.c_void_p()
+    resolved = ctypes.c_void_p()
+    _lib.call("ck_job_train_panel", _dataset(dataset)._h.ptr, data or None,
+              len(data), ctypes.byref(out), ctypes.byref(resolved))
+    try:
+        request_bytes = _lib.buffer_bytes(resolved)
+    finally:
+        _lib.lib().ck_buffer_free(resolved)
+    return (FeatureMatrix(out, panel=True),
+            _proto.decode("TrainRequest", request_bytes))
 
 
 def train_table(path: Union[str, "os.PathLike[str]"], label_column: str, *,
@@ -241,6 +293,25 @@ def scorecard_table(path: Union[str, "os.PathLike[str]"], label_column: str,
 
 # ------------------------------------------------------------------ assess
 
+def assess_request(as_of: DateLike, *,
+                   model: Union[Model, bytes, None] = None,
+                   config: _proto.Message = None,
+                   previous: Union[AssessResult, bytes, None] = None,
+                   history: Union[AssessResult, bytes, None] = None,
+                   model_reasons: Optional[int] = None,
+                   backtest_days: Optional[int] = None,
+                   at_risk: Optional[int] = None,
+                   threads: Optional[int] = None,
+                   request: _proto.Message = None) -> bytes:
+    """The serialized churnkit.v1.AssessRequest of :func:`assess`'s
+    arguments (for the steps over partitions, :func:`assess_totals` ...)."""
+    return _build("AssessRequest", request, {
+        "as_of": iso_time(as_of), "config": _msg(config, "AssessmentConfig"),
+        "model_reasons": model_reasons, "backtest_days": backtest_days,
+        "at_risk": at_risk, "threads": threads},
+        {"model": model, "previous": previous, "history": history})
+
+
 def assess(dataset: Dataset, as_of: DateLike, *,
            model: Union[Model, bytes, None] = None,
            config: _proto.Message = None,
@@ -270,14 +341,83 @@ def assess(dataset: Dataset, as_of: DateLike, *,
     Raises InvalidArgumentError naming a bad field ("as_of: required", a
     model feature the config does not compute, ...).
     """
-    data = _build("AssessRequest", request, {
-        "as_of": iso_time(as_of), "config": _msg(config, "AssessmentConfig"),
-        "model_reasons": model_reasons, "backtest_days": backtest_days,
-        "at_risk": at_risk, "threads": threads},
-        {"model": model, "previous": previous, "history": history})
+    data = assess_request(as_of, model=model, config=config,
+                          previous=previous, history=history,
+                          model_reasons=model_reasons,
+                          backtest_days=backtest_days, at_risk=at_risk,
+                          threads=threads, request=request)
     return AssessResult(_lib.call_buffer("ck_job_assess",
                                          _dataset(dataset)._h.ptr, data,
                                          len(data)))
+
+
+# --------------------------------------- assessments over partitions (#17)
+# The steps of :func:`assess` over customer partitions (docs/scale-out.md,
+# "Alert routing"); each takes the same serialized AssessRequest
+# (:func:`assess_request`).  churnkit.dask.assess(..., routing=True) drives
+# them.
+
+def assess_totals(dataset: Dataset, request: bytes) -> bytes:
+    """Step 1 (with ``config.red_share`` only): the health totals of a
+    partition's customers not churned (``ck_assess_totals``): a serialized
+    churnkit.v1.HealthTotals."""
+    return _lib.call_buffer("ck_assess_totals", _dataset(dataset)._h.ptr,
+                            request, len(request))
+
+
+def assess_cutoffs(request: bytes, totals: Sequence[bytes]) -> bytes:
+    """Step 1, here: the run's colour cut-offs from every partition's
+    totals (``ck_assess_cutoffs``): a serialized churnkit.v1.AlertPlan
+    holding only ``colours``."""
+    pointers, sizes, n = _byte_array(totals, "totals")
+    return _lib.call_buffer("ck_assess_cutoffs", request, len(request),
+                            pointers, sizes, n)
+
+
+def assess_candidates(dataset: Dataset, request: bytes,
+                      cutoffs: Optional[bytes] = None) -> bytes:
+    """Step 2: a partition's alert candidates under the run's ``cutoffs``
+    (from :func:`assess_cutoffs`; None: the scorecard's, an error with
+    red_share) (``ck_assess_candidates``): a serialized
+    churnkit.v1.AlertCandidates."""
+    cutoffs = cutoffs or b""
+    return _lib.call_buffer("ck_assess_candidates", _dataset(dataset)._h.ptr,
+                            request, len(request), cutoffs or None,
+                            len(cutoffs))
+
+
+def assess_route(request: bytes, candidates: Sequence[bytes]) -> List[bytes]:
+    """Step 3, here: every partition's candidates ranked and routed
+    together (``ck_assess_route``): one serialized churnkit.v1.AlertPlan per
+    partition, in the order of ``candidates``."""
+    pointers, sizes, n = _byte_array(candidates, "candidates")
+    plans = (ctypes.c_void_p * max(n, 1))()
+    _lib.call("ck_assess_route", request, len(request), pointers, sizes, n,
+              plans)
+    L = _lib.lib()
+    try:
+        return [_lib.buffer_bytes(ctypes.c_void_p(p)) for p in plans[:n]]
+    finally:
+        for p in plans[:n]:
+            L.ck_buffer_free(ctypes.c_void_p(p))
+
+
+def assess_partition(dataset: Dataset, request: bytes,
+                     plan: bytes) -> AssessResult:
+    """Step 4: a partition's customers assessed under its ``plan``
+    (``ck_assess_partition``), each equal to the whole run's; the summary,
+    at-risk ranking and ``assessment.alert_summary`` are the partition's
+    own (merge the alert summaries with :func:`assess_merge_summaries`)."""
+    return AssessResult(_lib.call_buffer(
+        "ck_assess_partition", _dataset(dataset)._h.ptr, request,
+        len(request), plan, len(plan)))
+
+
+def assess_merge_summaries(summaries: Sequence[bytes]) -> bytes:
+    """The partitions' serialized churnkit.v1.AlertSummary parts merged into
+    the run's (``ck_assess_merge_summaries``)."""
+    pointers, sizes, n = _byte_array(summaries, "summaries")
+    return _lib.call_buffer("ck_assess_merge_summaries", pointers, sizes, n)
 
 
 # ----------------------------------------------------------------- segment
@@ -369,10 +509,11 @@ def clv_summaries(dataset: Dataset, as_of: DateLike,
     """RFM summaries (``ck_clv_summaries``): one row per customer with an
     order (customer_id, frequency, recency, age, monetary);
     ``df.attrs["time_unit"]`` and ``["customers_without_orders"]``."""
-    opts = _proto.encode("RfmOptions", options)
-    raw = _proto.decode("RfmSummaries", _lib.call_buffer(
-        "ck_clv_summaries", _dataset(dataset)._h.ptr, parse_time(as_of),
-        opts or None, len(opts)))
+    return _summaries_frame(_clv_summaries_bytes(dataset, as_of, options))
+
+
+def _summaries_frame(data: bytes) -> pd.DataFrame:
+    raw = _proto.decode("RfmSummaries", data)
     df = _frames.frame(raw.get("customers", []), {
         "customer_id": "str", "frequency": "float", "recency": "float",
         "age": "float", "monetary": "float"})
@@ -442,7 +583,128 @@ def clv_predict(model: Union[Mapping[str, Any], bytes], frequency: Any,
                                   "expected_spend", "clv"), outs)))
 
 
+def _clv_summaries_bytes(dataset: Dataset, as_of: DateLike,
+                         options: _proto.Message = None) -> bytes:
+    opts = _proto.encode("RfmOptions", options)
+    return _lib.call_buffer("ck_clv_summaries", _dataset(dataset)._h.ptr,
+                            parse_time(as_of), opts or None, len(opts))
+
+
+def clv_patterns(summaries: Union[bytes, pd.DataFrame]) -> bytes:
+    """The mergeable pattern summary of RFM summaries
+    (``ck_clv_patterns``): customers per distinct (frequency, recency, age)
+    and, for repeat buyers with spend, per (frequency, monetary) — all that
+    the BG/NBD and Gamma-Gamma fits need (docs/scale-out.md).
+
+    ``summaries``: a :func:`clv_summaries` frame (its ``attrs`` give the
+    time unit) or serialized churnkit.v1.RfmSummaries.  Returns serialized
+    churnkit.v1.RfmPatterns for :func:`clv_patterns_merge` and
+    :func:`clv_fit_patterns`."""
+    _lib.require("ck_clv_patterns")
+    if isinstance(summaries, pd.DataFrame):
+        cols = ["customer_id", "frequency", "recency", "age", "monetary"]
+        summaries = _proto.encode("RfmSummaries", {
+            "time_unit": summaries.attrs.get("time_unit", "CLV_DAYS"),
+            "customers_without_orders": int(
+                summaries.attrs.get("customers_without_orders", 0)),
+            "customers": summaries[cols].to_dict("records")})
+    data = bytes(summaries)
+    return _lib.call_buffer("ck_clv_patterns", data, len(data))
+
+
+def clv_patterns_merge(parts: Sequence[bytes]) -> bytes:
+    """Merges pattern summaries of disjoint customer sets (e.g. one per
+    partition) into those of all their customers
+    (``ck_clv_patterns_merge``); the bytes do not depend on the order of
+    ``parts``."""
+    _lib.require("ck_clv_patterns_merge")
+    parts = [bytes(p) for p in parts]
+    n = len(parts)
+    data = (c_char_p * max(n, 1))(*parts)
+    sizes = (ctypes.c_size_t * max(n, 1))(*[len(p) for p in parts])
+    return _lib.call_buffer("ck_clv_patterns_merge", data, sizes, n)
+
+
+def clv_fit_patterns(patterns: bytes,
+                     options: _proto.Message = None) -> Dict[str, Any]:
+    """Fits BG/NBD and Gamma-Gamma from a pattern summary
+    (``ck_clv_fit_patterns``) — what :func:`clv_fit` computes from the
+    customers' arrays, bit for bit.  Returns the churnkit.v1.ClvModel as a
+    dict with its bytes under ``"_bytes"``, as :func:`clv_fit`."""
+    _lib.require("ck_clv_fit_patterns")
+    data = bytes(patterns)
+    opts = _proto.encode("ClvFitOptions", options)
+    model = _lib.call_buffer("ck_clv_fit_patterns", data, len(data),
+                             opts or None, len(opts))
+    out = _proto.decode("ClvModel", model)
+    out["_bytes"] = model
+    return out
+
+
+#: The tiers of :func:`tier_assign`, by ``CK_TIER_*`` value.
+TIER_NAMES = np.array(["A", "B", "C"])
+
+
+def tier_thresholds(values: Any,
+                    tiers: _proto.Message = None) -> Tuple[float, float]:
+    """The A/B/C tier thresholds of ``values`` (>= 0, finite) under a
+    churnkit.v1.TierOptions (``ck_tier_thresholds``; None: PARETO 0.80 /
+    0.15, as segmentation): the smallest value of tier A and of tier B
+    (inf for an empty tier).  They depend only on the values, not their
+    order, so the values of partitions concatenated give the whole's."""
+    _lib.require("ck_tier_thresholds")
+    v = _arrays.as_vector(values, "values")
+    opts = _proto.encode("TierOptions", tiers)
+    a_min, b_min = c_double(), c_double()
+    _lib.call("ck_tier_thresholds", _ptr(v) if v.size else None, v.shape[0],
+              opts or None, len(opts), ctypes.byref(a_min),
+              ctypes.byref(b_min))
+    return a_min.value, b_min.value
+
+
+def tier_assign(values: Any, thresholds: Tuple[float, float]) -> np.ndarray:
+    """The tier ("A", "B" or "C") of each value under thresholds from
+    :func:`tier_thresholds` (``ck_tier_assign``)."""
+    _lib.require("ck_tier_assign")
+    v = _arrays.as_vector(values, "values")
+    out = np.empty(v.shape[0], dtype=np.intc)
+    a_min, b_min = (float(t) for t in thresholds)
+    _lib.call("ck_tier_assign", _ptr(v) if v.size else None, v.shape[0],
+              a_min, b_min,
+              out.ctypes.data_as(ctypes.POINTER(ctypes.c_int)))
+    return TIER_NAMES[out]
+
+
 # ------------------------------------------------------------------ reports
+
+def _report_request(*, as_of: Optional[DateLike] = None,
+                    period: Optional[Tuple[DateLike, DateLike]] = None,
+                    breakdowns: Optional[Sequence[str]] = None,
+                    trend: Union[bool, Mapping[str, Any], None] = None,
+                    cohorts: Union[bool, Mapping[str, Any], None] = None,
+                    survival: Union[bool, Mapping[str, Any], None] = None,
+                    lifecycle: Optional[Mapping[str, Any]] = None,
+                    definition: _proto.Message = None,
+                    revenue_source: Optional[str] = None,
+                    threads: Optional[int] = None,
+                    request: _proto.Message = None) -> bytes:
+    """The serialized ReportRequest of :func:`report`'s arguments."""
+    def opt(value: Any) -> Any:
+        if value is None or value is False:
+            return None
+        return {} if value is True else dict(value)
+
+    return _build("ReportRequest", request, {
+        "as_of": iso_time(as_of) if as_of is not None else None,
+        "period": ({"start": iso_time(period[0]), "end": iso_time(period[1])}
+                   if period is not None else None),
+        "breakdowns": list(breakdowns) if breakdowns is not None else None,
+        "trend": opt(trend), "cohorts": opt(cohorts),
+        "survival": opt(survival),
+        "lifecycle": dict(lifecycle) if lifecycle else None,
+        "definition": _msg(definition, "ChurnDefinition"),
+        "revenue_source": revenue_source, "threads": threads})
+
 
 def report(dataset: Dataset, *, as_of: Optional[DateLike] = None,
            period: Optional[Tuple[DateLike, DateLike]] = None,
@@ -451,12 +713,15 @@ def report(dataset: Dataset, *, as_of: Optional[DateLike] = None,
            cohorts: Union[bool, Mapping[str, Any], None] = None,
            survival: Union[bool, Mapping[str, Any], None] = None,
            lifecycle: Optional[Mapping[str, Any]] = None,
-           definition: _proto.Message = None, threads: Optional[int] = None,
+           definition: _proto.Message = None,
+           revenue_source: Optional[str] = None,
+           threads: Optional[int] = None,
            request: _proto.Message = None) -> ChurnReport:
     """A churn report (``ck_job_report``; ``churnkit report``): churn and
     retention of a period with the revenue lost, broken down by attribute,
     churn type, reason and lifecycle stage; a monthly trend, cohort
-    retention and Kaplan-Meier curves when asked.
+    retention and Kaplan-Meier curves when asked.  Over customer
+    partitions: :func:`churnkit.dask.report` (the same report).
 
     Args:
         as_of: the report's date (default: after the last activity).
@@ -466,25 +731,68 @@ def report(dataset: Dataset, *, as_of: Optional[DateLike] = None,
             TrendOptions / CohortOptions / SurvivalOptions, e.g.
             ``survival={"group_by": ["tier"]}``.
         definition: a churnkit.v1.ChurnDefinition (default: shipped).
+        revenue_source: "annual_value", "orders_365d", "payments_365d" or
+            "none" (default: the first the data has).
     """
-    def opt(value: Any) -> Any:
-        if value is None or value is False:
-            return None
-        return {} if value is True else dict(value)
-
-    data = _build("ReportRequest", request, {
-        "as_of": iso_time(as_of) if as_of is not None else None,
-        "period": ({"start": iso_time(period[0]), "end": iso_time(period[1])}
-                   if period is not None else None),
-        "breakdowns": list(breakdowns) if breakdowns is not None else None,
-        "trend": opt(trend), "cohorts": opt(cohorts),
-        "survival": opt(survival),
-        "lifecycle": dict(lifecycle) if lifecycle else None,
-        "definition": _msg(definition, "ChurnDefinition"),
-        "threads": threads})
+    data = _report_request(
+        as_of=as_of, period=period, breakdowns=breakdowns, trend=trend,
+        cohorts=cohorts, survival=survival, lifecycle=lifecycle,
+        definition=definition, revenue_source=revenue_source,
+        threads=threads, request=request)
     return ChurnReport(_lib.call_buffer("ck_job_report",
                                         _dataset(dataset)._h.ptr, data,
                                         len(data)))
+
+
+# Reports over customer partitions (docs/reports.md): extent -> resolve ->
+# summarize per partition -> merge -> render; churnkit.dask.report runs it.
+
+def _byte_array(items: Sequence[bytes], name: str) -> Tuple[Any, Any, int]:
+    """(const void* const*, const size_t*, count) over ``items``."""
+    items = list(items)
+    for i, item in enumerate(items):
+        if not isinstance(item, (bytes, bytearray)):
+            raise TypeError(f"{name}[{i}]: expected bytes, got "
+                            f"{type(item).__name__}")
+    n = len(items)
+    pointers = (ctypes.c_char_p * max(n, 1))(*[bytes(b) for b in items])
+    sizes = (ctypes.c_size_t * max(n, 1))(*[len(b) for b in items])
+    return pointers, sizes, n
+
+
+def report_extent(dataset: Dataset) -> bytes:
+    """What a report's defaults depend on in ``dataset``
+    (``ck_report_extent``): a serialized churnkit.v1.ReportExtent."""
+    return _lib.call_buffer("ck_report_extent", _dataset(dataset)._h.ptr)
+
+
+def report_resolve(request: bytes, extents: Sequence[bytes]) -> bytes:
+    """``request`` (serialized ReportRequest) with its data-dependent
+    defaults fixed from the extents of every partition
+    (``ck_report_resolve``)."""
+    pointers, sizes, n = _byte_array(extents, "extents")
+    return _lib.call_buffer("ck_report_resolve", request, len(request),
+                            pointers, sizes, n)
+
+
+def report_summarize(dataset: Dataset, request: bytes) -> bytes:
+    """The serialized churnkit.v1.ReportSummary of ``dataset`` (a
+    partition) under a resolved ``request`` (``ck_report_summarize``)."""
+    return _lib.call_buffer("ck_report_summarize", _dataset(dataset)._h.ptr,
+                            request, len(request))
+
+
+def report_merge(summaries: Sequence[bytes]) -> bytes:
+    """The summaries of disjoint customers merged, in any order
+    (``ck_report_merge``)."""
+    pointers, sizes, n = _byte_array(summaries, "summaries")
+    return _lib.call_buffer("ck_report_merge", pointers, sizes, n)
+
+
+def report_render(summary: bytes) -> ChurnReport:
+    """The report of a (merged) summary (``ck_report_render``)."""
+    return ChurnReport(_lib.call_buffer("ck_report_render", summary,
+                                        len(summary)))
 
 
 def labels(dataset: Dataset, as_of: DateLike,

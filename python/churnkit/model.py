@@ -12,7 +12,7 @@ import pandas as pd
 from . import _arrays, _frames, _lib, _proto, errors
 from .results import Evaluation
 
-__all__ = ["Model", "evaluate"]
+__all__ = ["Model", "PartitionedFit", "fit_partial", "evaluate"]
 
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 _UINT8_P = ctypes.POINTER(ctypes.c_uint8)
@@ -259,6 +259,69 @@ class Explanations:
             if reasons else _frames.frame([], {"row": "int", "customer_id":
                                                "str", "kind": "str",
                                                "rank": "int", **self._REASON})
+
+
+
+class PartitionedFit:
+    """A logistic fit whose rows live in partitions (``ck_fit_session_*``,
+    docs/scale-out.md): send :attr:`round` to every partition, compute each
+    answer there with :func:`fit_partial`, hand them to :meth:`advance` in
+    a fixed partition order, repeat until it returns True, then
+    :meth:`model`.  The model equals :meth:`Model.fit` on all the rows with
+    ``solver: SOLVER_NEWTON_CHOLESKY`` to rounding.  Use from one thread.
+
+    Raises InvalidArgumentError for bad columns or options (L1 / elastic-net
+    penalties and solvers other than Newton are refused).
+    """
+
+    def __init__(self, columns: Sequence[str],
+                 options: _proto.Message = None) -> None:
+        names = list(columns)
+        opts = _proto.encode("FitOptions", options)
+        out = c_void_p()
+        _lib.call("ck_fit_session_create", _names_array(names), len(names),
+                  opts or None, len(opts), ctypes.byref(out))
+        self._h = _lib.Handle(out, "ck_fit_session_free")
+        self.columns = names
+
+    @property
+    def round(self) -> bytes:
+        """The serialized churnkit.v1.FitRound every partition answers."""
+        return _lib.call_buffer("ck_fit_session_round", self._h.ptr)
+
+    def advance(self, partials: Sequence[bytes]) -> bool:
+        """Consumes one answer per partition (in a fixed order); True when
+        the fit is done."""
+        items = [bytes(p) for p in partials]
+        arr = (c_char_p * max(len(items), 1))(*items)
+        sizes = (c_size_t * max(len(items), 1))(*[len(p) for p in items])
+        done = ctypes.c_int()
+        _lib.call("ck_fit_session_advance", self._h.ptr, arr, sizes,
+                  len(items), ctypes.byref(done))
+        return bool(done.value)
+
+    def model(self) -> Model:
+        """The fitted model (FailedPreconditionError before it is done)."""
+        return Model(_lib.make_handle("ck_fit_session_model", self._h.ptr))
+
+
+def fit_partial(round: bytes, x: Union[np.ndarray, pd.DataFrame],
+                labels: Any, *,
+                columns: Optional[Sequence[str]] = None) -> bytes:
+    """One partition's answer to a :attr:`PartitionedFit.round`
+    (``ck_fit_partial``) from its rows ``x`` (the round's columns) and 0/1
+    ``labels``; uses this thread's thread count (:func:`set_threads`)."""
+    arr, names = _arrays.as_matrix(x, "x", columns=columns,
+                                   check_values=False)
+    if names is None:
+        raise errors.InvalidArgumentError(
+            "x is an array: pass `columns` with one name per column")
+    y = _arrays.as_labels(labels, arr.shape[0])
+    data = bytes(round)
+    return _lib.call_buffer("ck_fit_partial", data, len(data),
+                            arr.ctypes.data_as(_DOUBLE_P), arr.shape[0],
+                            arr.shape[1], _names_array(names),
+                            y.ctypes.data_as(_UINT8_P))
 
 
 def evaluate(labels: Any, scores: Any, options: _proto.Message = None

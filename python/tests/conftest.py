@@ -129,3 +129,19 @@ def assert_close(a, b, path="", rel=1e-9):
         assert a == pytest.approx(b, rel=rel, abs=1e-12), path
     else:
         assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A dask.distributed LocalCluster of two worker processes (one task
+    slot each) per test module, and its client."""
+    pytest.importorskip("dask", reason="dask is not installed")
+    distributed = pytest.importorskip(
+        "distributed", reason="dask.distributed is not installed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True,
+        dashboard_address=":0", silence_logs=50)
+    c = distributed.Client(cluster, timeout="20s")
+    yield c
+    c.close()
+    cluster.close()

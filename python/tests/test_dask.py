@@ -200,19 +200,6 @@ def copy_without_part(parts, tmp_path, index):
 
 # ------------------------------------------------------------------ cluster
 
-@pytest.fixture(scope="module")
-def client():
-    pytest.importorskip("dask", reason="dask is not installed")
-    distributed = pytest.importorskip(
-        "distributed", reason="dask.distributed is not installed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True,
-        dashboard_address=":0", silence_logs=50)
-    c = distributed.Client(cluster, timeout="20s")
-    yield c
-    c.close()
-    cluster.close()
-
 
 def test_cluster_equals_the_whole(client, parts, trained, expected):
     got = run_all(parts, trained, client=client)

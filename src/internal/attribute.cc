@@ -13,10 +13,43 @@ constexpr absl::string_view kAttributeHelp =
     "expected tier, industry, region, size, owner, product or "
     "attributes.<key>";
 
+constexpr absl::string_view kPrefix = "attributes.";
+
+absl::Status MissingKey(absl::string_view field, absl::string_view name) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": unknown attribute '", name,
+      "': no customer has the attribute '", name.substr(kPrefix.size()), "'"));
+}
+
 }  // namespace
 
 absl::StatusOr<AttributeReader> AttributeReader::Create(
     const Dataset& ds, const std::string& name, absl::string_view field) {
+  return Make(ds, name, field, /*need_key=*/true);
+}
+
+absl::StatusOr<AttributeReader> AttributeReader::CreateForPart(
+    const Dataset& ds, const std::string& name, absl::string_view field) {
+  return Make(ds, name, field, /*need_key=*/false);
+}
+
+absl::Status AttributeReader::CheckKey(
+    const std::string& name, absl::string_view field,
+    absl::Span<const std::string> sorted_keys, int64_t customers) {
+  if (customers == 0 || !absl::StartsWith(name, kPrefix)) {
+    return absl::OkStatus();
+  }
+  const std::string key = name.substr(kPrefix.size());
+  if (std::binary_search(sorted_keys.begin(), sorted_keys.end(), key)) {
+    return absl::OkStatus();
+  }
+  return MissingKey(field, name);
+}
+
+absl::StatusOr<AttributeReader> AttributeReader::Make(const Dataset& ds,
+                                                      const std::string& name,
+                                                      absl::string_view field,
+                                                      bool need_key) {
   AttributeReader r;
   r.name_ = name;
   const CustomerTable& t = ds.customers();
@@ -29,7 +62,6 @@ absl::StatusOr<AttributeReader> AttributeReader::Create(
       return r;
     }
   }
-  constexpr absl::string_view kPrefix = "attributes.";
   if (!absl::StartsWith(name, kPrefix) || name.size() == kPrefix.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": unknown attribute '", name, "'; ", kAttributeHelp));
@@ -43,9 +75,8 @@ absl::StatusOr<AttributeReader> AttributeReader::Create(
     r.key_ = *id;
     return r;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": unknown attribute '", name,
-                   "': no customer has the attribute '", key, "'"));
+  if (!need_key) return r;
+  return MissingKey(field, name);
 }
 
 }  // namespace churnkit::internal

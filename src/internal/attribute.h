@@ -4,12 +4,14 @@
 #ifndef CHURNKIT_SRC_INTERNAL_ATTRIBUTE_H_
 #define CHURNKIT_SRC_INTERNAL_ATTRIBUTE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "churnkit/dataset.h"
 
 namespace churnkit::internal {
@@ -23,6 +25,18 @@ class AttributeReader {
   static absl::StatusOr<AttributeReader> Create(const Dataset& ds,
                                                 const std::string& name,
                                                 absl::string_view field);
+  // As Create, but an attributes.<key> that no customer of `ds` has reads
+  // as none: for a partition, whose key check belongs to the whole data set
+  // (CheckKey on the merged keys).
+  static absl::StatusOr<AttributeReader> CreateForPart(const Dataset& ds,
+                                                       const std::string& name,
+                                                       absl::string_view field);
+  // Create's check that some customer has the key of an attributes.<key>
+  // `name`, given the data set's distinct keys in byte order (nothing to
+  // check when `customers` is 0 or `name` is built in).
+  static absl::Status CheckKey(const std::string& name, absl::string_view field,
+                               absl::Span<const std::string> sorted_keys,
+                               int64_t customers);
 
   const std::string& name() const { return name_; }
 
@@ -40,7 +54,12 @@ class AttributeReader {
   std::string name_;
   const std::vector<StringId>* column_ = nullptr;  // a built-in attribute
   const CustomerTable* attributes_ = nullptr;      // or attributes.<key>
-  std::optional<StringId> key_;  // unset only in an empty data set
+  std::optional<StringId> key_;  // unset: no customer has the key
+
+  static absl::StatusOr<AttributeReader> Make(const Dataset& ds,
+                                              const std::string& name,
+                                              absl::string_view field,
+                                              bool need_key);
 };
 
 }  // namespace churnkit::internal

@@ -277,10 +277,10 @@ absl::StatusOr<bool> CsvReader::ParseRecord(
   return true;
 }
 
-void AppendCsvField(absl::string_view field, std::string* out) {
+void AppendCsvField(absl::string_view field, std::string* out, char delimiter) {
   bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
   for (char c : field) {
-    if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+    if (c == delimiter || c == '"' || c == '\n' || c == '\r') {
       quote = true;
       break;
     }

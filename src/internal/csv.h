@@ -84,7 +84,8 @@ class CsvReader {
 
 // Appends `field` to `out`, quoted when it holds the delimiter, a quote, a
 // line break or leading/trailing spaces.
-void AppendCsvField(absl::string_view field, std::string* out);
+void AppendCsvField(absl::string_view field, std::string* out,
+                    char delimiter = ',');
 
 }  // namespace churnkit::internal
 

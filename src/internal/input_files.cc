@@ -119,4 +119,23 @@ bool LineReader::Next(std::string* line, bool* too_long) {
   return true;
 }
 
+absl::StatusOr<CsvOptions> CsvOptionsOf(const v1::TableMapping& mapping) {
+  CsvOptions o;
+  const std::string& d = mapping.delimiter();
+  if (d.empty() || d == ",") {
+    o.delimiter = ',';
+  } else if (d == "whitespace") {
+    o.whitespace = true;
+  } else if (d == "\\t" || d == "tab") {
+    o.delimiter = '\t';
+  } else if (d.size() == 1 && d[0] != '"' && d[0] != '\n' && d[0] != '\r') {
+    o.delimiter = d[0];
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(mapping.path(), ": delimiter: '", d,
+                     "' is not a single character or \"whitespace\""));
+  }
+  return o;
+}
+
 }  // namespace churnkit::internal

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "churnkit/io.h"
 #include "churnkit/v1/ingest.pb.h"
+#include "internal/csv.h"
 
 namespace churnkit::internal {
 
@@ -91,6 +92,11 @@ const char* TableFile(v1::Table table);
 // *.pb / *.binpb PB. NotFound for a missing path; InvalidArgument when the
 // name does not tell.
 absl::StatusOr<v1::Format> InferFormat(const std::string& path);
+
+// The CSV reader options of a table mapping's `delimiter` ("," by default,
+// "tab" or "\\t", "whitespace", or one character other than a quote or a
+// line break). Errors: InvalidArgument naming the mapping's path.
+absl::StatusOr<CsvOptions> CsvOptionsOf(const v1::TableMapping& mapping);
 
 }  // namespace churnkit::internal
 

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "internal/parallel.h"
+#include "internal/status_macros.h"
 
 namespace churnkit::internal {
 namespace {
@@ -48,6 +49,11 @@ constexpr double kWarmTolerance = 1e-4;
 constexpr double kWarmContraction = 0.25;
 
 enum class Need { kValue, kGradient, kHessian };
+
+// Newton's line search: the sufficient decrease, and the halvings of the
+// step tried before giving up.
+constexpr double kArmijo = 1e-4;
+constexpr int kMaxHalvings = 60;
 
 double MaxAbs(const Vec& v) {
   return v.size() == 0 ? 0.0 : v.cwiseAbs().maxCoeff();
@@ -141,6 +147,37 @@ struct Evaluation {
   Vec start_grad;
 };
 
+// The smooth objective and its derivatives at theta from the sums of the
+// loss over the rows (`loss`, and out->grad, hess and start_grad as sums):
+// scaled by the loss scale, with the L2 penalty, and constant columns held
+// at 0.
+void Penalize(const LogisticProblem& p, const Vec& theta, double loss,
+              Need need, bool start_gradient, Evaluation* out) {
+  const size_t d = p.d;
+  const auto beta = theta.tail(d);
+  out->smooth = p.loss_scale * loss + 0.5 * p.l2 * beta.squaredNorm();
+  if (need != Need::kValue) {
+    out->grad *= p.loss_scale;
+    out->grad.tail(d) += p.l2 * beta;
+  }
+  out->start_grad *= p.loss_scale;
+  if (need == Need::kHessian) {
+    out->hess *= p.loss_scale;
+    out->hess.diagonal().tail(d).array() += p.l2;
+  }
+  // A constant column keeps coefficient 0: no gradient, unit curvature.
+  for (size_t j = 0; j < d; ++j) {
+    if (p.active[j]) continue;
+    if (need != Need::kValue) out->grad[j + 1] = 0;
+    if (start_gradient) out->start_grad[j + 1] = 0;
+    if (need == Need::kHessian) {
+      out->hess.row(j + 1).setZero();
+      out->hess.col(j + 1).setZero();
+      out->hess(j + 1, j + 1) = 1;
+    }
+  }
+}
+
 class Evaluator {
  public:
   // `start_intercept`: the intercept of the standard start.
@@ -220,28 +257,7 @@ class Evaluator {
         }
       }
     }
-    const auto beta = theta.tail(d);
-    out->smooth = p_.loss_scale * loss + 0.5 * p_.l2 * beta.squaredNorm();
-    if (need != Need::kValue) {
-      out->grad *= p_.loss_scale;
-      out->grad.tail(d) += p_.l2 * beta;
-    }
-    out->start_grad *= p_.loss_scale;
-    if (need == Need::kHessian) {
-      out->hess *= p_.loss_scale;
-      out->hess.diagonal().tail(d).array() += p_.l2;
-    }
-    // A constant column keeps coefficient 0: no gradient, unit curvature.
-    for (size_t j = 0; j < d; ++j) {
-      if (p_.active[j]) continue;
-      if (need != Need::kValue) out->grad[j + 1] = 0;
-      if (start_gradient) out->start_grad[j + 1] = 0;
-      if (need == Need::kHessian) {
-        out->hess.row(j + 1).setZero();
-        out->hess.col(j + 1).setZero();
-        out->hess(j + 1, j + 1) = 1;
-      }
-    }
+    Penalize(p_, theta, loss, need, start_gradient, out);
   }
 
   double Value(const Vec& theta) {
@@ -366,7 +382,7 @@ bool NewtonStep(Evaluator& ev, Need need, double l1, double c, double f0,
     t = 0.5;
     k = 1;
   }
-  for (; k < 60; ++k, t *= 0.5) {
+  for (; k < kMaxHalvings; ++k, t *= 0.5) {
     const Vec next = theta + t * delta;
     if (objective(next, ev.Value(next)) <= f0 + c * t * decrease) {
       theta = next;
@@ -387,6 +403,28 @@ bool Converged(double gradient, double initial, double tolerance,
                double objective) {
   return gradient <= tolerance * initial ||
          gradient <= 1e-13 * std::max(1.0, std::fabs(objective));
+}
+
+// The Newton direction at e: a Cholesky solve, or (with a penalty) LDL^T
+// where the Hessian is near singular.
+absl::StatusOr<Vec> NewtonDirection(const Evaluation& e, bool unpenalized) {
+  Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
+  if (llt.info() == Eigen::Success && llt.rcond() > 1e-15) {
+    return Vec(llt.solve(-e.grad));
+  }
+  if (unpenalized) return SingularError();
+  Eigen::LDLT<Mat, Eigen::Lower> ldlt(e.hess);
+  return Vec(ldlt.solve(-e.grad));
+}
+
+// Whether a solution without a penalty is identifiable: its Hessian is
+// well conditioned.
+absl::Status CheckIdentified(const Mat& hessian) {
+  Eigen::LLT<Mat, Eigen::Lower> llt(hessian);
+  if (llt.info() != Eigen::Success || llt.rcond() < 1e-13) {
+    return SingularError();
+  }
+  return absl::OkStatus();
 }
 
 // ---- Newton-Cholesky -------------------------------------------------------
@@ -430,19 +468,14 @@ absl::Status Newton(const SolverOptions& o, bool warm, Evaluator& ev,
     if (approximate) {
       delta = fixed.solve(-e.grad);
     } else {
-      Eigen::LLT<Mat, Eigen::Lower> llt(e.hess);
-      if (llt.info() == Eigen::Success && llt.rcond() > 1e-15) {
-        delta = llt.solve(-e.grad);
-      } else {
-        if (o.unpenalized) return SingularError();
-        Eigen::LDLT<Mat, Eigen::Lower> ldlt(e.hess);
-        delta = ldlt.solve(-e.grad);
-      }
+      absl::StatusOr<Vec> exact = NewtonDirection(e, o.unpenalized);
+      if (!exact.ok()) return exact.status();
+      delta = *std::move(exact);
     }
     const double decrease = e.grad.dot(delta);
     const Need need =
         approximate && !refresh ? Need::kGradient : Need::kHessian;
-    if (!(decrease < 0) || !NewtonStep(ev, need, 0, 1e-4, e.smooth, decrease,
+    if (!(decrease < 0) || !NewtonStep(ev, need, 0, kArmijo, e.smooth, decrease,
                                        delta, &speculate, theta, e)) {
       if (!approximate) break;
       approximate = false;  // retry with the exact Hessian
@@ -453,12 +486,7 @@ absl::Status Newton(const SolverOptions& o, bool warm, Evaluator& ev,
     ++res.iterations;
   }
   hessian = approximate ? Mat() : std::move(e.hess);
-  if (o.unpenalized && res.converged) {
-    Eigen::LLT<Mat, Eigen::Lower> llt(hessian);
-    if (llt.info() != Eigen::Success || llt.rcond() < 1e-13) {
-      return SingularError();
-    }
-  }
+  if (o.unpenalized && res.converged) return CheckIdentified(hessian);
   return absl::OkStatus();
 }
 
@@ -823,6 +851,140 @@ absl::StatusOr<SolverResult> SolveLogistic(const LogisticProblem& problem,
                                            const SolverOptions& options) {
   Curvature curvature;
   return Solve(problem, options, curvature);
+}
+
+PassSums SumPass(const LogisticProblem& problem,
+                 const std::vector<double>& theta, bool hessian) {
+  LogisticProblem p = problem;
+  p.loss_scale = 1;
+  p.l1 = p.l2 = 0;
+  Evaluator ev(p, hessian, /*force_portable=*/false, 0);
+  Evaluation e;
+  ev.Evaluate(Eigen::Map<const Vec>(theta.data(), p.d + 1),
+              hessian ? Need::kHessian : Need::kGradient, &e);
+  PassSums sums;
+  sums.loss = e.smooth;
+  sums.wrong = e.wrong;
+  sums.gradient.assign(e.grad.data(), e.grad.data() + e.grad.size());
+  if (hessian) {
+    const size_t dim = p.d + 1;
+    sums.hessian.assign(dim * dim, 0.0);
+    for (size_t j = 0; j < dim; ++j) {
+      for (size_t k = 0; k <= j; ++k) sums.hessian[j * dim + k] = e.hess(j, k);
+    }
+  }
+  return sums;
+}
+
+struct NewtonRounds::State {
+  LogisticProblem shape;  // active points into `active`
+  std::vector<uint8_t> active;
+  SolverOptions options;
+  Vec theta;
+  Evaluation at_theta;
+  bool started = false;
+  // The line search from theta along delta: the trial step t after
+  // `halvings` halvings.
+  Vec delta;
+  double f0 = 0, decrease = 0, t = 1;
+  int halvings = 0;
+  bool unresolved = false;
+};
+
+NewtonRounds::NewtonRounds(const LogisticProblem& shape,
+                           const SolverOptions& options, double start_intercept)
+    : state_(std::make_unique<State>()) {
+  State& st = *state_;
+  st.active.assign(shape.active, shape.active + shape.d);
+  st.shape = shape;
+  st.shape.active = st.active.data();
+  st.shape.x = nullptr;
+  st.shape.y = nullptr;
+  st.shape.sample_weights = nullptr;
+  st.options = options;
+  st.theta = Vec::Zero(shape.d + 1);
+  st.theta[0] = start_intercept;
+  point_.assign(st.theta.data(), st.theta.data() + st.theta.size());
+}
+
+NewtonRounds::~NewtonRounds() = default;
+NewtonRounds::NewtonRounds(NewtonRounds&&) noexcept = default;
+NewtonRounds& NewtonRounds::operator=(NewtonRounds&&) noexcept = default;
+
+absl::StatusOr<bool> NewtonRounds::Consume(const PassSums& sums) {
+  State& st = *state_;
+  const size_t dim = st.shape.d + 1;
+  if (sums.gradient.size() != dim || sums.hessian.size() != dim * dim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pass sums: ", sums.gradient.size(), " gradient and ",
+        sums.hessian.size(), " Hessian values for ", dim, " parameters"));
+  }
+  Evaluation e;
+  e.wrong = sums.wrong;
+  e.grad = Eigen::Map<const Vec>(sums.gradient.data(), dim);
+  e.hess = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic,
+                                          Eigen::Dynamic, Eigen::RowMajor>>(
+      sums.hessian.data(), dim, dim);
+  const Vec at = Eigen::Map<const Vec>(point_.data(), dim);
+  Penalize(st.shape, at, sums.loss, Need::kHessian, false, &e);
+  ++result_.evaluations;
+  if (!st.started) {
+    st.started = true;
+    st.at_theta = std::move(e);
+    result_.initial_gradient_norm = MaxAbs(st.at_theta.grad);
+    return Iterate();
+  }
+  // NewtonStep's rule: t = 1 when function values cannot judge the step.
+  if ((st.halvings == 0 && st.unresolved) ||
+      e.smooth <= st.f0 + kArmijo * st.t * st.decrease) {
+    st.theta = at;
+    st.at_theta = std::move(e);
+    ++result_.iterations;
+    return Iterate();
+  }
+  if (++st.halvings == kMaxHalvings) return Finish();
+  st.t *= 0.5;
+  const Vec next = st.theta + st.t * st.delta;
+  point_.assign(next.data(), next.data() + dim);
+  return false;
+}
+
+absl::StatusOr<bool> NewtonRounds::Iterate() {
+  State& st = *state_;
+  const Evaluation& e = st.at_theta;
+  if (!std::isfinite(e.smooth)) {
+    return absl::InternalError("the objective is not finite");
+  }
+  if (st.options.unpenalized && e.wrong == 0) return SeparableError();
+  result_.gradient_norm = MaxAbs(e.grad);
+  result_.objective = e.smooth;
+  if (Converged(result_.gradient_norm, result_.initial_gradient_norm,
+                st.options.tolerance, result_.objective)) {
+    result_.converged = true;
+    return Finish();
+  }
+  if (result_.iterations == st.options.max_iterations) return Finish();
+  absl::StatusOr<Vec> delta = NewtonDirection(e, st.options.unpenalized);
+  if (!delta.ok()) return delta.status();
+  st.decrease = e.grad.dot(*delta);
+  if (!(st.decrease < 0)) return Finish();
+  st.delta = *std::move(delta);
+  st.f0 = e.smooth;
+  st.unresolved = BelowResolution(st.decrease, st.f0);
+  st.t = 1;
+  st.halvings = 0;
+  const Vec next = st.theta + st.delta;
+  point_.assign(next.data(), next.data() + next.size());
+  return false;
+}
+
+absl::StatusOr<bool> NewtonRounds::Finish() {
+  State& st = *state_;
+  if (st.options.unpenalized && result_.converged) {
+    CK_RETURN_IF_ERROR(CheckIdentified(st.at_theta.hess));
+  }
+  result_.theta.assign(st.theta.data(), st.theta.data() + st.theta.size());
+  return true;
 }
 
 }  // namespace churnkit::internal

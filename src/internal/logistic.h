@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -107,6 +108,56 @@ inline constexpr size_t kMaxHessianFeatures = 4096;
 // (only when `unpenalized`), Internal for a non-finite objective.
 absl::StatusOr<SolverResult> SolveLogistic(const LogisticProblem& problem,
                                            const SolverOptions& options);
+
+// ---- Fits over partitions of the rows (model_partitioned.cc) ----
+
+// Sums over the rows of `problem` at theta (intercept, then beta), before
+// the loss scale and the penalty (problem.loss_scale, l1 and l2 are not
+// used): the weighted log-loss, the weight of the rows on the wrong side of
+// eta = 0, and its gradient and (when `hessian`) Hessian, lower triangle,
+// (d + 1)^2 row-major. Columns left out (problem.active 0) get gradient 0.
+struct PassSums {
+  double loss = 0;
+  double wrong = 0;
+  std::vector<double> gradient;
+  std::vector<double> hessian;
+};
+PassSums SumPass(const LogisticProblem& problem,
+                 const std::vector<double>& theta, bool hessian);
+
+// Newton-Cholesky from the standard start, driven by the caller, one pass
+// at a time: evaluate PassSums at point() over every row (added over the
+// partitions in a fixed order) and hand them to Consume, until it returns
+// true; then result(). The steps and the stopping rule are SolveLogistic's
+// with SOLVER_NEWTON_CHOLESKY and no warm start: the same iterates, so the
+// same solution to rounding. Every pass computes the Hessian (a pass is a
+// round trip to every partition: one pass per trial point).
+class NewtonRounds {
+ public:
+  // `shape` gives d, loss_scale, l2 and active (copied); x and y are not
+  // used. `start_intercept`: the log-odds of the weighted base rate.
+  NewtonRounds(const LogisticProblem& shape, const SolverOptions& options,
+               double start_intercept);
+  ~NewtonRounds();
+  NewtonRounds(NewtonRounds&&) noexcept;
+  NewtonRounds& operator=(NewtonRounds&&) noexcept;
+
+  const std::vector<double>& point() const { return point_; }
+  // Errors: those of SolveLogistic (separable classes or a singular
+  // Hessian without a penalty, a non-finite objective), and
+  // InvalidArgument for sums of the wrong size.
+  absl::StatusOr<bool> Consume(const PassSums& sums);
+  const SolverResult& result() const { return result_; }
+
+ private:
+  struct State;
+  absl::StatusOr<bool> Iterate();
+  absl::StatusOr<bool> Finish();
+
+  std::vector<double> point_;
+  SolverResult result_;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace churnkit::internal
 

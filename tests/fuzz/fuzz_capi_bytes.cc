@@ -9,7 +9,7 @@
 //   5  ck_clv_predict              (a ClvModel)
 //   6  ck_scorecard_learn          (ScorecardLearnOptions)
 //   7  ck_windows_suggest          (a WindowsRequest)
-//   8  ck_job_train                    (a TrainRequest)
+//   8  ck_job_train and ck_job_train_panel (a TrainRequest)
 //   9  ck_proto_from_text          (TrainRequest text, NUL-terminated)
 //  10  ck_job_assess               (an AssessRequest)
 //  11  ck_job_segment              (a SegmentRequest)
@@ -34,6 +34,27 @@
 //      replaced by the small CSV, as in 15)
 //  25  ck_job_generate             (a GenerateRequest with resolve_only
 //      forced on: the config resolved and checked, nothing written)
+//  26  ck_report_resolve (a ReportRequest, with the data set's extent and
+//      the bytes as a second ReportExtent), then ck_report_summarize
+//  27  ck_report_render (a ReportSummary), then ck_report_merge of it with
+//      the data set's summary
+//  28  ck_fit_partial              (a FitRound, on a small table)
+//  29  ck_fit_session_create (FitOptions), ck_fit_session_advance (the bytes
+//      as a FitPartial), then the whole fit over two partitions
+//  30  ck_clv_patterns (RfmSummaries), ck_clv_patterns_merge (the result,
+//      or the bytes as RfmPatterns, with a valid part) and
+//      ck_clv_fit_patterns (the bytes as RfmPatterns, then as
+//      ClvFitOptions with valid patterns)
+//  31  ck_tier_thresholds          (TierOptions), then ck_tier_assign
+//  32  ck_assess_totals (an AssessRequest), then ck_assess_cutoffs of the
+//      data set's totals and the bytes as HealthTotals
+//  33  ck_assess_candidates (the bytes as the cut-offs' AlertPlan, then as
+//      the AssessRequest)
+//  34  ck_assess_route (the data set's AlertCandidates and the bytes as a
+//      second), then ck_assess_partition under the first plan and under
+//      the bytes as a plan
+//  35  ck_assess_merge_summaries (a made-up AlertSummary and the bytes as
+//      a second)
 // ck_dataset_load and ck_dataset_generate take bytes too but read or write
 // the files their options name, so they are not fuzzed here (their parsing
 // is ck_proto_from_text's and the loaders have fuzz targets of their own).
@@ -52,6 +73,7 @@
 #include "churnkit/c_api_experimental.h"
 #include "churnkit/v1/clv.pb.h"
 #include "churnkit/v1/generator.pb.h"
+#include "churnkit/v1/health.pb.h"
 #include "churnkit/v1/ingest.pb.h"
 #include "churnkit/v1/jobs.pb.h"
 #include "fuzz_util.h"
@@ -143,11 +165,21 @@ void Consume(ck_buffer_t* buffer) {
   ck_buffer_free(buffer);
 }
 
+// The AssessRequest of the alert-routing cases: the data set as of kAsOf.
+const std::string& AssessRequest() {
+  static const std::string* bytes = [] {
+    churnkit::v1::AssessRequest request;
+    request.set_as_of("2025-01-01");
+    return new std::string(request.SerializeAsString());
+  }();
+  return *bytes;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 26;
+  const uint8_t selector = input[0] % 36;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -260,6 +292,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
         Consume(out);
       } else {
         Check(out == nullptr, "no result on failure");
+      }
+      ck_matrix_t* panel = nullptr;
+      ck_buffer_t* resolved = nullptr;
+      if (ck_job_train_panel(Data(), data, n, &panel, &resolved) == CK_OK) {
+        Consume(resolved);
+        ck_matrix_free(panel);
+      } else {
+        Check(panel == nullptr && resolved == nullptr, "nothing on failure");
       }
       break;
     }
@@ -414,6 +454,50 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       }
       break;
     }
+    case 26: {
+      ck_buffer_t* extent = nullptr;
+      Check(ck_report_extent(Data(), &extent) == CK_OK, "extent");
+      const void* extents[2] = {ck_buffer_data(extent), data};
+      const size_t sizes[2] = {ck_buffer_size(extent), n};
+      ck_buffer_t* out = nullptr;
+      if (ck_report_resolve(data, n, extents, sizes, 1, &out) == CK_OK) {
+        ck_buffer_t* summary = nullptr;
+        if (ck_report_summarize(Data(), ck_buffer_data(out),
+                                ck_buffer_size(out), &summary) == CK_OK) {
+          Consume(summary);
+        }
+        Consume(out);
+      }
+      out = nullptr;
+      if (ck_report_resolve(nullptr, 0, extents, sizes, 2, &out) == CK_OK) {
+        Consume(out);
+      }
+      ck_buffer_free(extent);
+      break;
+    }
+    case 27: {
+      ck_buffer_t* out = nullptr;
+      if (ck_report_render(data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no report on failure");
+      }
+      ck_buffer_t* mine = nullptr;
+      Check(ck_report_summarize(Data(), nullptr, 0, &mine) == CK_OK, "summary");
+      const void* summaries[2] = {ck_buffer_data(mine), data};
+      const size_t sizes[2] = {ck_buffer_size(mine), n};
+      out = nullptr;
+      if (ck_report_merge(summaries, sizes, 2, &out) == CK_OK) {
+        ck_buffer_t* report = nullptr;
+        if (ck_report_render(ck_buffer_data(out), ck_buffer_size(out),
+                             &report) == CK_OK) {
+          Consume(report);
+        }
+        Consume(out);
+      }
+      ck_buffer_free(mine);
+      break;
+    }
     case 20: {
       const Table& t = SmallTable();
       ck_model_t* model = nullptr;
@@ -428,6 +512,60 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
         Consume(out);
       }
       ck_model_free(model);
+      break;
+    }
+    case 28: {
+      const Table& t = SmallTable();
+      ck_buffer_t* out = nullptr;
+      if (ck_fit_partial(data, n, t.x.data(), t.y.size(), 2, t.names,
+                         t.y.data(), &out) == CK_OK) {
+        Consume(out);
+      }
+      break;
+    }
+    case 29: {
+      const Table& t = SmallTable();
+      ck_fit_session_t* session = nullptr;
+      if (ck_fit_session_create(t.names, 2, data, n, &session) != CK_OK) {
+        Check(session == nullptr, "no session on failure");
+        break;
+      }
+      int done = 0;
+      const void* fuzzed[] = {data};
+      const size_t fuzzed_size[] = {n};
+      ck_fit_session_advance(session, fuzzed, fuzzed_size, 1, &done);
+      // The fit over two halves of the table, to its end or first error.
+      const size_t half = t.y.size() / 2;
+      for (int round = 0; round < 200 && !done; ++round) {
+        ck_buffer_t* r = nullptr;
+        Check(ck_fit_session_round(session, &r) == CK_OK, "round");
+        ck_buffer_t* parts[2] = {nullptr, nullptr};
+        bool ok = true;
+        for (size_t p = 0; p < 2 && ok; ++p) {
+          const size_t begin = p * half,
+                       rows = p == 0 ? half : t.y.size() - half;
+          ok = ck_fit_partial(ck_buffer_data(r), ck_buffer_size(r),
+                              t.x.data() + 2 * begin, rows, 2, t.names,
+                              t.y.data() + begin, &parts[p]) == CK_OK;
+        }
+        ck_buffer_free(r);
+        if (ok) {
+          const void* bytes[] = {ck_buffer_data(parts[0]),
+                                 ck_buffer_data(parts[1])};
+          const size_t sizes[] = {ck_buffer_size(parts[0]),
+                                  ck_buffer_size(parts[1])};
+          ok = ck_fit_session_advance(session, bytes, sizes, 2, &done) == CK_OK;
+        }
+        ck_buffer_free(parts[0]);
+        ck_buffer_free(parts[1]);
+        if (!ok) break;
+      }
+      if (done) {
+        ck_model_t* model = nullptr;
+        Check(ck_fit_session_model(session, &model) == CK_OK, "model");
+        ck_model_free(model);
+      }
+      ck_fit_session_free(session);
       break;
     }
     case 21: {
@@ -463,6 +601,153 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
       ck_clv_predict(model_bytes.data(), model_bytes.size(), frequency, recency,
                      age, monetary, 3, data, n, p_alive, nullptr, nullptr,
                      nullptr);
+      break;
+    }
+    case 30: {
+      // A valid part to merge with: 3 customers' patterns.
+      static const std::string* valid = [] {
+        churnkit::v1::RfmSummaries summaries;
+        for (double x : {0.0, 2.0, 5.0}) {
+          churnkit::v1::RfmSummary* c = summaries.add_customers();
+          c->set_frequency(x);
+          c->set_recency(x * 6);
+          c->set_age(40);
+          c->set_monetary(x * 7);
+        }
+        const std::string bytes = summaries.SerializeAsString();
+        ck_buffer_t* out = nullptr;
+        Check(ck_clv_patterns(bytes.data(), bytes.size(), &out) == CK_OK,
+              "valid patterns");
+        auto* p = new std::string(static_cast<const char*>(ck_buffer_data(out)),
+                                  ck_buffer_size(out));
+        ck_buffer_free(out);
+        return p;
+      }();
+      ck_buffer_t* out = nullptr;
+      std::string part(reinterpret_cast<const char*>(data), n);
+      if (ck_clv_patterns(data, n, &out) == CK_OK) {
+        part.assign(static_cast<const char*>(ck_buffer_data(out)),
+                    ck_buffer_size(out));
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
+      }
+      const void* parts[2] = {part.data(), valid->data()};
+      const size_t sizes[2] = {part.size(), valid->size()};
+      out = nullptr;
+      if (ck_clv_patterns_merge(parts, sizes, 2, &out) == CK_OK) Consume(out);
+      out = nullptr;
+      if (ck_clv_fit_patterns(data, n, nullptr, 0, &out) == CK_OK) {
+        Consume(out);
+      }
+      out = nullptr;
+      if (ck_clv_fit_patterns(valid->data(), valid->size(), data, n, &out) ==
+          CK_OK) {
+        Consume(out);
+      }
+      break;
+    }
+    case 31: {
+      const double values[5] = {0, 5, 30, 15, 50};
+      double a_min = 0, b_min = 0;
+      if (ck_tier_thresholds(values, 5, data, n, &a_min, &b_min) == CK_OK) {
+        int tiers[5];
+        Check(ck_tier_assign(values, 5, a_min, b_min, tiers) == CK_OK,
+              "thresholds assign");
+        for (int t : tiers) {
+          Check(t == CK_TIER_A || t == CK_TIER_B || t == CK_TIER_C, "a tier");
+        }
+      }
+      break;
+    }
+    case 32: {
+      ck_buffer_t* out = nullptr;
+      if (ck_assess_totals(Data(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no totals on failure");
+      }
+      ck_buffer_t* mine = nullptr;
+      Check(ck_assess_totals(Data(), AssessRequest().data(),
+                             AssessRequest().size(), &mine) == CK_OK,
+            "totals");
+      const void* totals[2] = {ck_buffer_data(mine), data};
+      const size_t sizes[2] = {ck_buffer_size(mine), n};
+      out = nullptr;
+      if (ck_assess_cutoffs(AssessRequest().data(), AssessRequest().size(),
+                            totals, sizes, 2, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no cut-offs on failure");
+      }
+      ck_buffer_free(mine);
+      break;
+    }
+    case 33: {
+      ck_buffer_t* out = nullptr;
+      if (ck_assess_candidates(Data(), AssessRequest().data(),
+                               AssessRequest().size(), data, n,
+                               &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no candidates on failure");
+      }
+      out = nullptr;
+      if (ck_assess_candidates(Data(), data, n, nullptr, 0, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no candidates on failure");
+      }
+      break;
+    }
+    case 34: {
+      ck_buffer_t* mine = nullptr;
+      Check(ck_assess_candidates(Data(), AssessRequest().data(),
+                                 AssessRequest().size(), nullptr, 0,
+                                 &mine) == CK_OK,
+            "candidates");
+      const void* candidates[2] = {ck_buffer_data(mine), data};
+      const size_t sizes[2] = {ck_buffer_size(mine), n};
+      ck_buffer_t* plans[2] = {nullptr, nullptr};
+      if (ck_assess_route(AssessRequest().data(), AssessRequest().size(),
+                          candidates, sizes, 2, plans) == CK_OK) {
+        ck_buffer_t* out = nullptr;
+        Check(ck_assess_partition(Data(), AssessRequest().data(),
+                                  AssessRequest().size(),
+                                  ck_buffer_data(plans[0]),
+                                  ck_buffer_size(plans[0]), &out) == CK_OK,
+              "the data set under its plan");
+        Consume(out);
+        Consume(plans[0]);
+        Consume(plans[1]);
+      } else {
+        Check(plans[0] == nullptr && plans[1] == nullptr,
+              "no plans on failure");
+      }
+      ck_buffer_t* out = nullptr;
+      if (ck_assess_partition(Data(), AssessRequest().data(),
+                              AssessRequest().size(), data, n, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no assessment on failure");
+      }
+      ck_buffer_free(mine);
+      break;
+    }
+    case 35: {
+      churnkit::v1::AlertSummary mine;
+      mine.set_capacity_per_owner(5);
+      mine.set_alerts(3);
+      mine.add_owners()->set_owner_id("o1");
+      const std::string bytes = mine.SerializeAsString();
+      const void* summaries[2] = {bytes.data(), data};
+      const size_t sizes[2] = {bytes.size(), n};
+      ck_buffer_t* out = nullptr;
+      if (ck_assess_merge_summaries(summaries, sizes, 2, &out) == CK_OK) {
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no summary on failure");
+      }
       break;
     }
     case 9: {

@@ -772,6 +772,55 @@ CK_EXPORT ck_status ck_clv_predict(const void* model, size_t model_size,
                                    double* p_alive, double* expected_purchases,
                                    double* expected_spend, double* clv);
 
+/* Fits over partitions (docs/scale-out.md): the models depend on the
+ * customers only through the number of customers per distinct pattern,
+ * a churnkit.v1.RfmPatterns -- (frequency, recency, age) for BG/NBD,
+ * (frequency, monetary) of repeat buyers for Gamma-Gamma. Patterns of
+ * disjoint customer sets merge exactly, and ck_clv_fit fits from the same
+ * patterns, so a fit of merged partition patterns equals ck_clv_fit of all
+ * the customers bit for bit. */
+
+/* The patterns of serialized churnkit.v1.RfmSummaries (`summaries` /
+ * `summaries_size`, e.g. from ck_clv_summaries; read during the call only;
+ * monetary is read for every customer, 0 when unset). No customers give
+ * empty patterns (an empty partition). *out receives a serialized
+ * churnkit.v1.RfmPatterns in canonical order; free it with ck_buffer_free().
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument; bytes that are not an
+ * RfmSummaries; a bad value named by customer and field, e.g.
+ * "customer 'c7' (index 6): recency 40 > age 39"). */
+CK_EXPORT ck_status ck_clv_patterns(const void* summaries,
+                                    size_t summaries_size, ck_buffer_t** out);
+
+/* Merges `count` serialized churnkit.v1.RfmPatterns (`parts[i]` /
+ * `sizes[i]`, e.g. one per partition from ck_clv_patterns; read during the
+ * call only) into those of all their customers: counts of equal patterns
+ * add. The result is canonical, so its bytes do not depend on the order of
+ * the parts. *out receives a serialized churnkit.v1.RfmPatterns; free it
+ * with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument, count 0, a part that is not
+ * valid RfmPatterns named "parts[i]", parts of different time units or
+ * with and without monetary values, more than 2^53 customers). */
+CK_EXPORT ck_status ck_clv_patterns_merge(const void* const* parts,
+                                          const size_t* sizes, size_t count,
+                                          ck_buffer_t** out);
+
+/* Fits BG/NBD (and Gamma-Gamma when the patterns have monetary values) from
+ * serialized churnkit.v1.RfmPatterns (`patterns` / `patterns_size`, read
+ * during the call only), as ck_clv_fit does from arrays. `options` is a
+ * serialized churnkit.v1.ClvFitOptions (NULL / 0: no penalty, tolerance
+ * 1e-9). *out receives a serialized churnkit.v1.ClvModel for ck_clv_predict;
+ * free it with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument; bytes that are not
+ * RfmPatterns or ClvFitOptions; patterns that are not valid and canonical,
+ * named by list and entry, e.g. "patterns: purchases[3]: recency 5 > age
+ * 4"; no customers; invalid options named by field); CK_FAILED_PRECONDITION
+ * (no repeat buyer, a degenerate likelihood, no convergence). */
+CK_EXPORT ck_status ck_clv_fit_patterns(const void* patterns,
+                                        size_t patterns_size,
+                                        const void* options,
+                                        size_t options_size, ck_buffer_t** out);
+
 /* ======================= Segmentation =================================== */
 
 /* Segments every customer existing at the as-of date (docs/segmentation.md):
@@ -802,6 +851,40 @@ CK_EXPORT ck_status ck_segments_compute(
     const ck_dataset_t* dataset, const void* options, size_t options_size,
     const char* const* risk_ids, const double* risk, size_t num_risk,
     const ck_assessment_t* assessment, ck_buffer_t** out);
+
+/* A/B/C value tiers (docs/segmentation.md), as the thresholds of a set of
+ * values so that values spread over partitions are tiered exactly: gather
+ * every partition's values (in any order), compute the thresholds once,
+ * and assign each partition's customers by them. */
+#define CK_TIER_A 0
+#define CK_TIER_B 1
+#define CK_TIER_C 2
+
+/* The tier thresholds of `n` values (caller memory, read during the call
+ * only; NULL only when n is 0; each finite and >= 0) under a serialized
+ * churnkit.v1.TierOptions (`options` / `options_size`; NULL / 0: PARETO
+ * 0.80 / 0.15; unset shares take the method's defaults as in
+ * SegmentOptions): *a_min and *b_min receive the smallest value of tier A
+ * and of tier B (+inf when the tier is empty). The result depends only on
+ * the values, not their order. Outputs are untouched on error.
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument; bytes that are not a
+ * TierOptions; an invalid share, e.g. "tiers.a_share: must be in (0, 1],
+ * got 1.5"; a NaN, infinite or negative value, "values[3]: ..."). */
+CK_EXPORT ck_status ck_tier_thresholds(const double* values, size_t n,
+                                       const void* options, size_t options_size,
+                                       double* a_min, double* b_min);
+
+/* The tier of each of `n` values under thresholds from ck_tier_thresholds:
+ * tiers[i] (caller memory, n ints) is CK_TIER_A when values[i] > 0 and
+ * >= a_min, else CK_TIER_B when > 0 and >= b_min, else CK_TIER_C. Over the
+ * values the thresholds were computed from, these are the tiers of
+ * ck_segments_compute. `tiers` is untouched on error. Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL argument with n > 0; a threshold that
+ * is not > 0 (NaN included; +inf is allowed); a NaN, infinite or negative
+ * value named "values[i]"). */
+CK_EXPORT ck_status ck_tier_assign(const double* values, size_t n, double a_min,
+                                   double b_min, int* tiers);
 
 #ifdef __cplusplus
 } /* extern "C" */

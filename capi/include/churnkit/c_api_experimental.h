@@ -116,6 +116,21 @@ CK_EXPORT ck_status ck_job_train(const ck_dataset_t* dataset,
                                  const void* request, size_t request_size,
                                  ck_buffer_t** out);
 
+/* The training panel ck_job_train fits and tests on (the same
+ * TrainRequest), for fitting over customer partitions
+ * (ck_fit_session_*; docs/scale-out.md): *panel_out receives the panel
+ * (read it with ck_matrix_data, ck_matrix_labels, ck_matrix_row_as_of;
+ * free it with ck_matrix_free()) and *resolved_out the request as
+ * resolved, a serialized churnkit.v1.TrainRequest (its test_from: rows
+ * dated from it on are held out; its fit: the options; free it with
+ * ck_buffer_free()). Thread-safe.
+ * Errors: as ck_job_train's, but for the split and the fit; nothing is
+ * returned on error. */
+CK_EXPORT ck_status ck_job_train_panel(const ck_dataset_t* dataset,
+                                       const void* request, size_t request_size,
+                                       ck_matrix_t** panel_out,
+                                       ck_buffer_t** resolved_out);
+
 /* Trains the churn model on a plain table (TrainTableRequest: the CSV's
  * path, the label and id columns, fit options, cross-validation folds;
  * docs/jobs.md): the same as `churnkit train TABLE --label ...`.
@@ -259,6 +274,272 @@ CK_EXPORT ck_status ck_job_report(const ck_dataset_t* dataset,
  * fit). */
 CK_EXPORT ck_status ck_job_clv(const ck_dataset_t* dataset, const void* request,
                                size_t request_size, ck_buffer_t** out);
+
+/* ======================= A fit over partitions of the rows ============== */
+
+/* A logistic fit whose rows live in several places (customer partitions
+ * on Dask workers, or files processed in turn), docs/scale-out.md. The
+ * driver owns a session: it sends the session's round (ck_fit_session_round)
+ * to every partition, each partition computes its answer on its rows alone
+ * (ck_fit_partial, stateless, anywhere the library is), and the driver
+ * hands every answer, in a fixed partition order, to
+ * ck_fit_session_advance, until it reports done; then ck_fit_session_model.
+ * Only summaries travel: counts and rank samples, the values near the
+ * clipping quantiles, column moments, and per Newton trial point the loss,
+ * gradient and Hessian ((cols + 1)^2 doubles). The model equals
+ * ck_model_fit's on all the rows with solver SOLVER_NEWTON_CHOLESKY to
+ * rounding (the same statistics, quantiles and Newton iterates, from sums
+ * added in another order); L1 / elastic-net penalties and other solvers
+ * are refused. A session is used by one thread at a time. */
+typedef struct ck_fit_session_t ck_fit_session_t;
+
+/* Starts a fit of the `cols` columns named by `column_names` (NUL-terminated
+ * strings) with a serialized churnkit.v1.FitOptions (NULL / 0: the
+ * defaults, as ck_model_fit). On success *out owns a new session; free it
+ * with ck_fit_session_free().
+ * Errors: CK_INVALID_ARGUMENT (NULL out or column_names, cols 0, a NULL,
+ * duplicate or non-UTF-8 name, bad option bytes, invalid options named by
+ * field, an L1 or elastic-net penalty, a solver other than SOLVER_AUTO /
+ * SOLVER_NEWTON_CHOLESKY, more than 4096 columns). */
+CK_EXPORT ck_status ck_fit_session_create(const char* const* column_names,
+                                          size_t cols, const void* options,
+                                          size_t options_size,
+                                          ck_fit_session_t** out);
+
+/* The session's current round, a serialized churnkit.v1.FitRound, into a new
+ * buffer *out (free it with ck_buffer_free()).
+ * Errors: CK_INVALID_ARGUMENT (NULL session or out). */
+CK_EXPORT ck_status ck_fit_session_round(const ck_fit_session_t* session,
+                                         ck_buffer_t** out);
+
+/* Consumes the answers to the current round: `n_partials` serialized
+ * churnkit.v1.FitPartial, partials[i] of partial_sizes[i] bytes, one per
+ * partition in a fixed order (the same number every round; a partition with
+ * no rows answers too). *done becomes 1 when the fit is done, else 0 (send
+ * the next round).
+ * Errors: CK_INVALID_ARGUMENT (NULL session, done, partials or
+ * partial_sizes; n_partials 0; bytes that are not a FitPartial, named by
+ * index; partials of another fit or round, or a number that changed -- these
+ * leave the session as it was); the fit's own errors, as ck_model_fit's
+ * (a single class; no rows; without a penalty, separable classes or
+ * collinear columns: CK_FAILED_PRECONDITION; no convergence), after which
+ * the session is spent (CK_FAILED_PRECONDITION). */
+CK_EXPORT ck_status ck_fit_session_advance(ck_fit_session_t* session,
+                                           const void* const* partials,
+                                           const size_t* partial_sizes,
+                                           size_t n_partials, int* done);
+
+/* The fitted model, once done: *out owns a new model (ck_model_free()).
+ * Errors: CK_INVALID_ARGUMENT (NULL session or out);
+ * CK_FAILED_PRECONDITION (the fit is not done). */
+CK_EXPORT ck_status ck_fit_session_model(const ck_fit_session_t* session,
+                                         ck_model_t** out);
+
+/* Releases a session. NULL is a no-op. */
+CK_EXPORT void ck_fit_session_free(ck_fit_session_t* session);
+
+/* One partition's answer to a round (`round` / `round_size`: the bytes of
+ * ck_fit_session_round): from its `rows` rows of `cols` doubles at `x`
+ * (row-major, the round's columns in order, named by `column_names`) and
+ * its 0/1 `labels`. *out receives a serialized churnkit.v1.FitPartial; free
+ * it with ck_buffer_free(). Nothing is kept past the call. Uses the calling
+ * thread's thread count (ck_threads_set); results do not depend on it.
+ * Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL round, out, column_names or labels with
+ * rows > 0; bytes that are not a FitRound or a round that is no stage;
+ * columns other than the round's, naming the first difference; a label
+ * other than 0/1; a NaN, unless the fit imputes, or an infinite value,
+ * named by row and column). */
+CK_EXPORT ck_status ck_fit_partial(const void* round, size_t round_size,
+                                   const double* x, size_t rows, size_t cols,
+                                   const char* const* column_names,
+                                   const uint8_t* labels, ck_buffer_t** out);
+
+/* ======================= Reports over partitions ======================= */
+
+/* A churn report over customer partitions (docs/reports.md, "Reports over
+ * partitions"; docs/scale-out.md): each partition is summarized, the
+ * summaries are merged and the report is rendered from the merged summary.
+ * The report equals ck_report_churn on the whole data set, bit for bit:
+ *   1. ck_report_extent of each partition (skip when the request gives
+ *      as_of or period.end, period.start and revenue_source);
+ *   2. ck_report_resolve(request, the extents): the request for all;
+ *   3. ck_report_summarize of each partition with that request;
+ *   4. ck_report_merge of the summaries, ck_report_render of the result.
+ * Summaries are serialized churnkit.v1.ReportSummary (report.proto): counts
+ * and whole cents, small and independent of the partition order. */
+
+/* What a report's defaults depend on in `dataset` (first event, latest
+ * activity, revenue sources, attribute keys). *out receives a serialized
+ * churnkit.v1.ReportExtent; free it with ck_buffer_free(). Thread-safe; the
+ * dataset is only read and may be shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out). */
+CK_EXPORT ck_status ck_report_extent(const ck_dataset_t* dataset,
+                                     ck_buffer_t** out);
+
+/* The churnkit.v1.ReportRequest `request` (NULL / 0: every default) with
+ * the defaults that depend on the data fixed from the extents of every
+ * partition: extents[i] holds extent_sizes[i] bytes of a ReportExtent
+ * (ck_report_extent); num_extents 0 (arrays may be NULL) means no data.
+ * *out receives the serialized resolved ReportRequest; free it with
+ * ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; request or an array NULL with a
+ * non-zero size or count; bytes that are not the message, named, e.g.
+ * "argument 'extents[1]': not a serialized churnkit.v1.ReportExtent"; an
+ * invalid request named by its field, as ck_report_churn). */
+CK_EXPORT ck_status ck_report_resolve(const void* request, size_t request_size,
+                                      const void* const* extents,
+                                      const size_t* extent_sizes,
+                                      size_t num_extents, ck_buffer_t** out);
+
+/* The partial aggregates of the report `request` asks for over the
+ * customers of `dataset` (a partition): `request` as from
+ * ck_report_resolve (a request resolved by each partition itself gives
+ * summaries that do not merge). *out receives a serialized
+ * churnkit.v1.ReportSummary; free it with ck_buffer_free(). Uses all cores
+ * unless the request sets `threads`; the dataset is only read and may be
+ * shared.
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; request NULL with a
+ * non-zero size; bytes that are not a ReportRequest; an invalid request
+ * named by its field); CK_OUT_OF_RANGE (revenue beyond int64 cents). */
+CK_EXPORT ck_status ck_report_summarize(const ck_dataset_t* dataset,
+                                        const void* request,
+                                        size_t request_size, ck_buffer_t** out);
+
+/* Merges num_summaries >= 1 serialized ReportSummary messages
+ * (summaries[i], summary_sizes[i] bytes; borrowed) of disjoint customers
+ * into the summary of them all, the same in any order. *out receives the
+ * serialized ReportSummary; free it with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; NULL arrays with a non-zero
+ * count; no summary; bytes that are not a ReportSummary, named
+ * "summaries[i]"; summaries of different requests, e.g. "summaries[2]:
+ * made with another request than summaries[0] (modified: as_of: ...)";
+ * negative counts); CK_OUT_OF_RANGE (a sum beyond int64). */
+CK_EXPORT ck_status ck_report_merge(const void* const* summaries,
+                                    const size_t* summary_sizes,
+                                    size_t num_summaries, ck_buffer_t** out);
+
+/* The churn report of a (merged) serialized ReportSummary, which carries
+ * its resolved request. *out receives a serialized churnkit.v1.ChurnReport
+ * (as ck_report_churn); free it with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; summary NULL with a non-zero
+ * size; bytes that are not a ReportSummary; the checks that need all the
+ * data, e.g. "breakdowns[0]: unknown attribute 'attributes.colour': no
+ * customer has ...", "period.start: ... is not after the first event";
+ * negative counts or unparsable dates in a malformed summary). */
+CK_EXPORT ck_status ck_report_render(const void* summary, size_t summary_size,
+                                     ck_buffer_t** out);
+
+/* ======================= Assessments over partitions ==================== */
+
+/* ck_job_assess over customer partitions (docs/scale-out.md, "Alert
+ * routing"): each partition's customers come out exactly as the whole run
+ * assesses them -- colours, alerts and their ranks, tasks, routing to
+ * automated care -- with only small messages (health.proto) travelling:
+ *   1. with config.red_share only: ck_assess_totals of each partition,
+ *      then ck_assess_cutoffs of them all (the run's colour cut-offs);
+ *   2. ck_assess_candidates of each partition under those cut-offs;
+ *   3. ck_assess_route of every partition's candidates: a plan for each;
+ *   4. ck_assess_partition of each partition under its plan, and
+ *      ck_assess_merge_summaries of their assessment.alert_summary parts.
+ * Every step takes the same serialized churnkit.v1.AssessRequest (as for
+ * ck_job_assess: as_of required, so NULL / 0 is an error naming it;
+ * backtest_days must be 0). Each per-partition step recomputes the
+ * partition's features and scores. The steps use the request's `threads`,
+ * else the calling thread's (ck_threads_set); results do not depend on it.
+ * Thread-safe; datasets are only read and may be shared. */
+
+/* Step 1: the health totals of `dataset`'s customers not churned at
+ * request.as_of, each distinct total with its count. *out receives a
+ * serialized churnkit.v1.HealthTotals; free it with ck_buffer_free().
+ * Errors: CK_INVALID_ARGUMENT (NULL dataset/out; request NULL with a
+ * non-zero size; bytes that are not an AssessRequest; a field named, as
+ * ck_job_assess, and "backtest_days: must be 0 over partitions ..."). */
+CK_EXPORT ck_status ck_assess_totals(const ck_dataset_t* dataset,
+                                     const void* request, size_t request_size,
+                                     ck_buffer_t** out);
+
+/* Step 1, on the client: the run's colour cut-offs from the HealthTotals of
+ * every partition (totals[i], totals_sizes[i] bytes; borrowed; num_totals 0
+ * with NULL arrays: no customer) -- the scorecard's without red_share.
+ * *out receives a serialized churnkit.v1.AlertPlan holding only `colours`
+ * (never empty bytes), for ck_assess_candidates; free it with
+ * ck_buffer_free().
+ * Errors: CK_INVALID_ARGUMENT (NULL out; request or an array NULL with a
+ * non-zero size or count; bytes that are not the message, named
+ * "totals[i]"; malformed totals, e.g. "totals[1].totals[3]: totals must
+ * be finite and ascending, counts > 0"; the request's, as above);
+ * CK_OUT_OF_RANGE (counts beyond int64). */
+CK_EXPORT ck_status ck_assess_cutoffs(const void* request, size_t request_size,
+                                      const void* const* totals,
+                                      const size_t* totals_sizes,
+                                      size_t num_totals, ck_buffer_t** out);
+
+/* Step 2: the alert candidates of `dataset`'s customers under the run's
+ * cut-offs `cutoffs` (cutoffs_size bytes of the AlertPlan of
+ * ck_assess_cutoffs; NULL / 0: the scorecard's cut-offs, an error with
+ * red_share): each consolidated alert's customer, owner, expected revenue
+ * at risk and churn probability, and the exact sum behind the risk floor.
+ * *out receives a serialized churnkit.v1.AlertCandidates; free it with
+ * ck_buffer_free().
+ * Errors: CK_INVALID_ARGUMENT (as ck_assess_totals; cutoffs NULL with a
+ * non-zero size; bytes that are not an AlertPlan; "cutoffs: required with
+ * config.red_share ..."; a model feature the config does not compute). */
+CK_EXPORT ck_status ck_assess_candidates(
+    const ck_dataset_t* dataset, const void* request, size_t request_size,
+    const void* cutoffs, size_t cutoffs_size, ck_buffer_t** out);
+
+/* Step 3, on the client: ranks the candidates of every partition together
+ * by expected revenue at risk and fills each owner's capacity above the
+ * risk floor (the request's config), as ck_job_assess does for one data
+ * set. candidates[i] holds candidates_sizes[i] bytes of partition i's
+ * AlertCandidates (borrowed). `plans` is the caller's array of
+ * num_candidates pointers: plans[i] receives partition i's serialized
+ * churnkit.v1.AlertPlan (the cut-offs, risk floor, capacity and, per
+ * candidate in order, its rank and whether it is alerted); free each with
+ * ck_buffer_free(). On error every plans[i] is NULL.
+ * Errors: CK_INVALID_ARGUMENT (NULL plans; NULL arrays with a non-zero
+ * count; num_candidates 0; bytes that are not an AlertCandidates, named
+ * "candidates[i]"; candidates that do not belong to one run, e.g.
+ * "candidates[2].colours: not candidates[0]'s ...", "candidates[1].model:
+ * ...", a customer in two partitions; non-finite figures; the request's,
+ * as above); CK_OUT_OF_RANGE (more alerts than an int32 rank). */
+CK_EXPORT ck_status ck_assess_route(const void* request, size_t request_size,
+                                    const void* const* candidates,
+                                    const size_t* candidates_sizes,
+                                    size_t num_candidates, ck_buffer_t** plans);
+
+/* Step 4: `dataset`'s customers assessed under `plan` (plan_size bytes of
+ * its AlertPlan from ck_assess_route; required). *out receives a
+ * serialized churnkit.v1.AssessResponse as ck_job_assess's, for these
+ * customers: each CustomerAssessment equal to the whole run's;
+ * assessment.alert_summary, the summary counts and the at-risk ranking
+ * are this partition's own (merge the alert summaries with
+ * ck_assess_merge_summaries); free it with ck_buffer_free().
+ * Errors: CK_INVALID_ARGUMENT (as ck_assess_totals; plan NULL with a
+ * non-zero size; bytes that are not an AlertPlan; "plan: routes N other
+ * candidates than the M of these customers ..." for a plan of another
+ * partition, date, config or model; "plan.capacity_per_owner: ...",
+ * "plan.risk_floor: ..."). */
+CK_EXPORT ck_status ck_assess_partition(const ck_dataset_t* dataset,
+                                        const void* request,
+                                        size_t request_size, const void* plan,
+                                        size_t plan_size, ck_buffer_t** out);
+
+/* The alert summaries (churnkit.v1.AlertSummary) of the partitions of one
+ * run (summaries[i], summary_sizes[i] bytes; borrowed; num_summaries >= 1)
+ * as the run's, equal to ck_job_assess's on the whole: counts added,
+ * owners merged and sorted by id. *out receives the serialized
+ * AlertSummary; free it with ck_buffer_free(). Thread-safe.
+ * Errors: CK_INVALID_ARGUMENT (NULL out; NULL arrays with a non-zero
+ * count; no summary; bytes that are not an AlertSummary, named
+ * "summaries[i]"; parts of another run, e.g. "summaries[1]: of another run
+ * (capacity_per_owner ...)"; negative counts); CK_OUT_OF_RANGE (a sum
+ * beyond int64). */
+CK_EXPORT ck_status ck_assess_merge_summaries(const void* const* summaries,
+                                              const size_t* summary_sizes,
+                                              size_t num_summaries,
+                                              ck_buffer_t** out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,0 +1,416 @@
+#include "internal/fit_stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "internal/parallel.h"
+
+namespace churnkit::internal {
+namespace {
+
+// Rows per block of the statistics passes (fixed, so that results do not
+// depend on the thread count).
+constexpr size_t kStatsBlockRows = 4096;
+// Values of the statistics pass read twice while in cache (128 KiB).
+constexpr size_t kStatsGroupDoubles = size_t{1} << 14;
+
+// Adds a group of values (total weight wb, sum sb, squared deviations qb
+// from their mean) to running ones (Chan, Golub and LeVeque's update).
+void MergeMoments(double wb, double sb, double qb, double* w, double* s,
+                  double* q) {
+  if (!(wb > 0)) return;
+  if (*w > 0) {
+    const double delta = sb / wb - *s / *w;
+    *q += qb + delta * delta * (*w * wb / (*w + wb));
+  } else {
+    *q = qb;
+  }
+  *w += wb;
+  *s += sb;
+}
+
+// Whether every value of the row is finite: no exponent of all ones
+// (infinity or NaN). Integer operations, so that the loop is vectorized.
+bool AllFinite(const double* row, size_t d) {
+  constexpr uint64_t kExponent = 0x7ff0000000000000;
+  uint64_t bad = 0;
+  for (size_t j = 0; j < d; ++j) {
+    uint64_t bits;
+    std::memcpy(&bits, row + j, sizeof bits);
+    bad |= (bits & kExponent) == kExponent;
+  }
+  return bad == 0;
+}
+
+// One defined value v of weight w > 0 into a column's sums and range.
+inline void AddValue(double w, double v, double* weight, double* sum,
+                     double* lo, double* hi) {
+  *weight += w;
+  *sum += w * v;
+  *lo = std::min(*lo, v);
+  *hi = std::max(*hi, v);
+}
+
+inline void AddSquare(double w, double deviation, double* squares) {
+  *squares += w * deviation * deviation;
+}
+
+typedef double V2 __attribute__((vector_size(16)));
+
+inline V2 LoadV2(const double* p) {
+  V2 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void StoreV2(double* p, const V2& v) { std::memcpy(p, &v, sizeof v); }
+
+// AddValue for rows [begin, end) of finite values, four columns at a time
+// with the column's sums in registers (a group is in cache, so this runs
+// at memory speed; a row at a time it was bound by loads and stores of the
+// sums). The order of the additions per column is that of the rows.
+template <typename WeightOf>
+void AddGroupSums(const double* x, size_t d, size_t begin, size_t end,
+                  const WeightOf& weight_of, double* weight, double* sum,
+                  double* lo, double* hi) {
+  size_t j = 0;
+  for (; j + 4 <= d; j += 4) {
+    V2 w0 = LoadV2(weight + j), w1 = LoadV2(weight + j + 2);
+    V2 s0 = LoadV2(sum + j), s1 = LoadV2(sum + j + 2);
+    V2 lo0 = LoadV2(lo + j), lo1 = LoadV2(lo + j + 2);
+    V2 hi0 = LoadV2(hi + j), hi1 = LoadV2(hi + j + 2);
+    for (size_t i = begin; i < end; ++i) {
+      const double w = weight_of(i);
+      if (w <= 0) continue;
+      const V2 ww = {w, w};
+      const V2 v0 = LoadV2(x + i * d + j), v1 = LoadV2(x + i * d + j + 2);
+      w0 += ww;
+      w1 += ww;
+      s0 += ww * v0;
+      s1 += ww * v1;
+      lo0 = v0 < lo0 ? v0 : lo0;  // std::min(lo, v)
+      lo1 = v1 < lo1 ? v1 : lo1;
+      hi0 = hi0 < v0 ? v0 : hi0;  // std::max(hi, v)
+      hi1 = hi1 < v1 ? v1 : hi1;
+    }
+    StoreV2(weight + j, w0);
+    StoreV2(weight + j + 2, w1);
+    StoreV2(sum + j, s0);
+    StoreV2(sum + j + 2, s1);
+    StoreV2(lo + j, lo0);
+    StoreV2(lo + j + 2, lo1);
+    StoreV2(hi + j, hi0);
+    StoreV2(hi + j + 2, hi1);
+  }
+  for (size_t i = begin; i < end && j < d; ++i) {
+    const double w = weight_of(i);
+    if (w <= 0) continue;
+    for (size_t k = j; k < d; ++k) {
+      AddValue(w, x[i * d + k], weight + k, sum + k, lo + k, hi + k);
+    }
+  }
+}
+
+// AddSquare likewise, eight columns at a time.
+template <typename WeightOf>
+void AddGroupSquares(const double* x, size_t d, size_t begin, size_t end,
+                     const WeightOf& weight_of, const double* mean,
+                     double* squares) {
+  size_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    V2 q[4], m[4];
+    for (int k = 0; k < 4; ++k) {
+      q[k] = LoadV2(squares + j + 2 * k);
+      m[k] = LoadV2(mean + j + 2 * k);
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const double w = weight_of(i);
+      if (w <= 0) continue;
+      const V2 ww = {w, w};
+      for (int k = 0; k < 4; ++k) {
+        const V2 deviation = LoadV2(x + i * d + j + 2 * k) - m[k];
+        q[k] += ww * deviation * deviation;
+      }
+    }
+    for (int k = 0; k < 4; ++k) StoreV2(squares + j + 2 * k, q[k]);
+  }
+  for (size_t i = begin; i < end && j < d; ++i) {
+    const double w = weight_of(i);
+    if (w <= 0) continue;
+    for (size_t k = j; k < d; ++k) {
+      AddSquare(w, x[i * d + k] - mean[k], squares + k);
+    }
+  }
+}
+
+}  // namespace
+
+std::array<double, 2> ClassWeights(const v1::FitOptions& o, size_t rows,
+                                   size_t positives) {
+  double neg =
+      o.class_weights().negative() > 0 ? o.class_weights().negative() : 1.0;
+  double pos =
+      o.class_weights().positive() > 0 ? o.class_weights().positive() : 1.0;
+  if (o.class_weights().balanced()) {
+    const size_t negatives = rows - positives;
+    neg = negatives > 0 ? static_cast<double>(rows) / (2.0 * negatives) : 1.0;
+    pos = positives > 0 ? static_cast<double>(rows) / (2.0 * positives) : 1.0;
+  }
+  return {neg, pos};
+}
+
+ColumnSums::ColumnSums(size_t d)
+    : weight(d, 0),
+      sum(d, 0),
+      min(d, std::numeric_limits<double>::infinity()),
+      max(d, -std::numeric_limits<double>::infinity()),
+      squares(d, 0) {}
+
+// Each block reads a cache-sized group of rows twice (sums, then squared
+// deviations from the group's mean); groups and blocks merge in order.
+ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
+                      bool squares, int threads) {
+  const size_t n = x.num_rows(), d = x.num_cols();
+  const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
+  const size_t group_rows = std::clamp<size_t>(
+      kStatsGroupDoubles / std::max<size_t>(d, 1), 16, kStatsBlockRows);
+  std::vector<ColumnSums> parts(blocks, ColumnSums(0));
+  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
+  ParallelFor(
+      blocks, threads,
+      [&](size_t from, size_t to) {
+        // Weight, sum, mean and squared deviations of a group.
+        std::vector<double> gw(d), gs(d), gm(d), gq(d);
+        for (size_t b = from; b < to; ++b) {
+          ColumnSums& p = parts[b];
+          p = ColumnSums(d);
+          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
+          for (size_t g = b * kStatsBlockRows; g < end; g += group_rows) {
+            const size_t group_end = std::min(end, g + group_rows);
+            std::fill(gw.begin(), gw.end(), 0.0);
+            std::fill(gs.begin(), gs.end(), 0.0);
+            std::fill(gq.begin(), gq.end(), 0.0);
+            // Finiteness, weights, sums, ranges. A group of finite values
+            // (the common case) takes the loops of AddGroupSums, the others
+            // a checked loop; the arithmetic per column is the same.
+            bool group_finite = true;
+            for (size_t i = g; i < group_end && group_finite; ++i) {
+              group_finite = AllFinite(x.values.data() + i * d, d);
+            }
+            if (group_finite) {
+              AddGroupSums(x.values.data(), d, g, group_end, weight_of,
+                           gw.data(), gs.data(), p.min.data(), p.max.data());
+            } else {
+              for (size_t i = g; i < group_end; ++i) {
+                const double w = weight_of(i);
+                const double* row = x.values.data() + i * d;
+                for (size_t j = 0; j < d; ++j) {
+                  const double v = row[j];
+                  if (!std::isfinite(v)) {
+                    if (!(impute && std::isnan(v))) {
+                      p.first_bad = std::min(p.first_bad, i * d + j);
+                    }
+                  } else if (w > 0) {
+                    AddValue(w, v, &gw[j], &gs[j], &p.min[j], &p.max[j]);
+                  }
+                }
+              }
+            }
+            // Squared deviations from the group's means (rows in cache).
+            if (squares) {
+              for (size_t j = 0; j < d; ++j) {
+                gm[j] = gw[j] > 0 ? gs[j] / gw[j] : 0.0;
+              }
+              if (group_finite) {
+                AddGroupSquares(x.values.data(), d, g, group_end, weight_of,
+                                gm.data(), gq.data());
+              } else {
+                for (size_t i = g; i < group_end; ++i) {
+                  const double w = weight_of(i);
+                  if (w <= 0) continue;
+                  const double* row = x.values.data() + i * d;
+                  for (size_t j = 0; j < d; ++j) {
+                    if (std::isfinite(row[j])) {
+                      AddSquare(w, row[j] - gm[j], &gq[j]);
+                    }
+                  }
+                }
+              }
+            }
+            for (size_t j = 0; j < d; ++j) {
+              MergeMoments(gw[j], gs[j], gq[j], &p.weight[j], &p.sum[j],
+                           &p.squares[j]);
+            }
+          }
+        }
+      },
+      1);
+  ColumnSums total(d);
+  for (const ColumnSums& p : parts) {  // in block order
+    total.first_bad = std::min(total.first_bad, p.first_bad);
+    MergeColumnSums(p, &total);
+  }
+  for (size_t i = 0; i < n; ++i) total.total_weight += weight_of(i);
+  return total;
+}
+
+void MergeColumnSums(const ColumnSums& part, ColumnSums* total) {
+  for (size_t j = 0; j < total->weight.size(); ++j) {
+    MergeMoments(part.weight[j], part.sum[j], part.squares[j],
+                 &total->weight[j], &total->sum[j], &total->squares[j]);
+    total->min[j] = std::min(total->min[j], part.min[j]);
+    total->max[j] = std::max(total->max[j], part.max[j]);
+  }
+  total->total_weight += part.total_weight;
+}
+
+absl::Status BadValueError(MatrixView x, size_t first_bad) {
+  const size_t d = x.num_cols();
+  const size_t row = first_bad / d, col = first_bad % d;
+  const double v = x.values[first_bad];
+  if (std::isnan(v)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "row ", row, ", column '", x.columns[col],
+        "' is NaN (not defined); set missing_values: MISSING_IMPUTE_MEAN "
+        "to replace missing values by the training mean"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("row ", row, ", column '", x.columns[col], "' is ",
+                   v > 0 ? "+inf" : "-inf", "; features must be finite"));
+}
+
+absl::StatusOr<ColumnStats> FinishStats(const ColumnSums& sums,
+                                        absl::Span<const std::string> columns,
+                                        bool standardize) {
+  const size_t d = columns.size();
+  ColumnStats stats;
+  stats.mean.assign(d, 0);
+  stats.scale.assign(d, 1);
+  stats.active.assign(d, 1);
+  stats.undefined.assign(d, 0);
+  for (size_t j = 0; j < d; ++j) {
+    if (!(sums.weight[j] > 0)) {
+      stats.active[j] = 0;  // no defined value with positive weight
+      stats.undefined[j] = 1;
+    } else if (sums.min[j] == sums.max[j]) {
+      stats.active[j] = 0;  // constant: the exact value, scale 1
+      stats.mean[j] = sums.min[j];
+    } else {
+      stats.mean[j] = sums.sum[j] / sums.weight[j];
+    }
+  }
+  if (!standardize) return stats;
+  for (size_t j = 0; j < d; ++j) {
+    if (!stats.active[j]) continue;
+    const double scale = std::sqrt(sums.squares[j] / sums.total_weight);
+    if (!std::isfinite(scale)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column '", columns[j],
+          "': values too large to standardize (the variance overflows)"));
+    }
+    if (scale > 0) {
+      stats.scale[j] = scale;
+    } else {
+      stats.active[j] = 0;
+    }
+  }
+  return stats;
+}
+
+CorrelationSums::CorrelationSums(size_t d) : cross(d, 0), squares(d, 0) {}
+
+// The numerator sum_i w_i (x_ij - m_j)(y_i - ybar) is the sum over
+// churners of w_i (x_ij - m_j), since the weighted deviations from the
+// mean m_j sum to 0 (missing values count as m_j); the denominator uses the
+// squared deviations behind the fit's scales (summed here when the fit
+// does not standardize). Fixed blocks added in order.
+CorrelationSums SumCorrelations(MatrixView x, absl::Span<const uint8_t> y,
+                                absl::Span<const double> sw,
+                                const ColumnStats& stats, bool standardize,
+                                int threads) {
+  const size_t n = x.num_rows(), d = x.num_cols();
+  const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
+  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
+  std::vector<CorrelationSums> parts(blocks, CorrelationSums(0));
+  ParallelFor(
+      blocks, threads,
+      [&](size_t from, size_t to) {
+        for (size_t b = from; b < to; ++b) {
+          CorrelationSums& p = parts[b];
+          p = CorrelationSums(d);
+          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
+          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
+            const double w = weight_of(i);
+            p.weight += w;
+            if (y[i] != 0) p.positive += w;
+            if (!(w > 0) || (y[i] == 0 && standardize)) continue;
+            const double* row = x.values.data() + i * d;
+            if (y[i] != 0) {
+              for (size_t j = 0; j < d; ++j) {
+                if (std::isnan(row[j])) continue;
+                p.cross[j] += w * (row[j] - stats.mean[j]);
+              }
+            }
+            if (!standardize) {
+              for (size_t j = 0; j < d; ++j) {
+                if (std::isnan(row[j])) continue;
+                const double deviation = row[j] - stats.mean[j];
+                p.squares[j] += w * deviation * deviation;
+              }
+            }
+          }
+        }
+      },
+      1);
+  CorrelationSums total(d);
+  for (const CorrelationSums& p : parts) MergeCorrelationSums(p, &total);
+  return total;
+}
+
+void MergeCorrelationSums(const CorrelationSums& part, CorrelationSums* total) {
+  total->weight += part.weight;
+  total->positive += part.positive;
+  for (size_t j = 0; j < total->cross.size(); ++j) {
+    total->cross[j] += part.cross[j];
+    total->squares[j] += part.squares[j];
+  }
+}
+
+std::vector<double> FinishCorrelations(const CorrelationSums& sums,
+                                       const ColumnStats& stats,
+                                       bool standardize) {
+  const size_t d = stats.mean.size();
+  std::vector<double> r(d, 0.0);
+  const double label_squares =
+      sums.weight > 0
+          ? sums.positive * (sums.weight - sums.positive) / sums.weight
+          : 0.0;
+  for (size_t j = 0; j < d; ++j) {
+    if (!stats.active[j]) continue;
+    const double x_squares = standardize
+                                 ? stats.scale[j] * stats.scale[j] * sums.weight
+                                 : sums.squares[j];
+    const double denominator = std::sqrt(x_squares * label_squares);
+    if (!(denominator > 0) || !std::isfinite(denominator)) continue;
+    r[j] = std::clamp(sums.cross[j] / denominator, -1.0, 1.0);
+  }
+  return r;
+}
+
+size_t WinsorLowRank(size_t count, double q) {
+  return count == 0 ? 0
+                    : static_cast<size_t>(
+                          std::floor(q * static_cast<double>(count - 1)));
+}
+
+void KeepSignal(bool varies, double* lower, double* upper) {
+  if (varies && *lower == *upper) {
+    *lower = -std::numeric_limits<double>::infinity();
+    *upper = std::numeric_limits<double>::infinity();
+  }
+}
+
+}  // namespace churnkit::internal
