@@ -8,6 +8,7 @@
 // The data set is the synthetic log of bench/synthetic.h (4 years, 2021-
 // 2024), loaded once from its PB file; every benchmark computes as of
 // 2025-01-01 for every customer.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -99,6 +100,39 @@ BENCHMARK(BM_Assess)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The host's hot path (issue 19, goal 4: <= 50 us): one customer whose
+// events just changed, assessed alone (Assessor::AssessCustomer) with two
+// new events; customers taken in turn. Compare with BM_Assess/1, which
+// recomputes every customer.
+void BM_AssessOneCustomer(benchmark::State& state) {
+  const Dataset& ds = Data();
+  const Assessor assessor = Assessor::Create({}).value();
+  const UnixSeconds as_of = AsOf();
+  EventInput login;
+  login.kind = v1::LOGIN;
+  login.time = as_of - 3600;
+  EventInput ticket;
+  ticket.kind = v1::TICKET;
+  ticket.time = as_of - 7200;
+  ticket.flags = kFlagComplaint;
+  const EventInput added[] = {login, ticket};
+  size_t c = 0, events = 0;
+  for (auto _ : state) {
+    c = (c + 7919) % ds.num_customers();
+    absl::StatusOr<CustomerAssessResult> r = assessor.AssessCustomer(
+        ds, ds.customer_id(static_cast<CustomerIndex>(c)), added, as_of, {});
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      break;
+    }
+    events += ds.event_end(c) - ds.event_begin(c);
+    benchmark::DoNotOptimize(r->assessment.score());
+  }
+  state.counters["events_per_customer"] = benchmark::Counter(
+      static_cast<double>(events) / std::max<double>(1, state.iterations()));
+}
+BENCHMARK(BM_AssessOneCustomer)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace churnkit::bench

@@ -102,6 +102,61 @@ ck_status ck_assessor_assess_with_model(const ck_assessor_t* assessor,
                     history, history_size, model, out);
 }
 
+ck_status ck_assessor_assess_customer(const ck_assessor_t* assessor,
+                                      const ck_dataset_t* dataset,
+                                      const void* update, size_t update_size,
+                                      const ck_model_t* model,
+                                      ck_buffer_t** out) {
+  return Guard("ck_assessor_assess_customer", [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (absl::Status s =
+            CheckNotNull({{"assessor", assessor}, {"dataset", dataset}});
+        !s.ok()) {
+      return s;
+    }
+    churnkit::v1::CustomerUpdate parsed;
+    if (absl::Status s =
+            ParseBytes(update, update_size, "update", "update_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    if (parsed.as_of().empty()) {
+      return absl::InvalidArgumentError("update.as_of: required");
+    }
+    absl::StatusOr<churnkit::UnixSeconds> as_of =
+        churnkit::ParseTime(parsed.as_of());
+    if (!as_of.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update.as_of: ", as_of.status().message()));
+    }
+    std::vector<churnkit::EventInput> added;
+    added.reserve(parsed.events_size());
+    for (const churnkit::v1::Event& e : parsed.events()) {
+      added.push_back(churnkit::ToEventInput(e));
+    }
+    churnkit::AssessOptions options;
+    options.history = &parsed.history();
+    churnkit::v1::Assessment previous;
+    if (parsed.has_previous_score()) {
+      churnkit::v1::CustomerAssessment* p = previous.add_customers();
+      p->set_customer_id(parsed.customer_id());
+      p->set_score(parsed.previous_score());
+      options.previous = &previous;
+    }
+    if (model != nullptr) options.model = &model->model;
+    absl::StatusOr<churnkit::CustomerAssessResult> r =
+        assessor->assessor.AssessCustomer(dataset->rep.dataset,
+                                          parsed.customer_id(), added, *as_of,
+                                          parsed.colours(), options);
+    if (!r.ok()) return r.status();
+    churnkit::v1::CustomerUpdateResult result;
+    *result.mutable_assessment() = std::move(r->assessment);
+    *result.mutable_history() = std::move(r->history);
+    return ToBuffer(result, out);
+  });
+}
+
 void ck_assessment_free(ck_assessment_t* assessment) {
   Guard("ck_assessment_free", [assessment] { delete assessment; });
 }

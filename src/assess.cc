@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "internal/revenue.h"
 #include "internal/template.h"
 #include "internal/time.h"
+#include "internal/utf8.h"
 
 namespace churnkit {
 namespace {
@@ -748,6 +750,53 @@ absl::StatusOr<AssessResult> Assessor::Assess(
       m.Route(absl::MakeConstSpan(&e.candidates, 1));
   if (!plans.ok()) return plans.status();
   return m.Finish(dataset, as_of, *s, e, plans->front(), options);
+}
+
+absl::StatusOr<CustomerAssessResult> Assessor::AssessCustomer(
+    const Dataset& dataset, absl::string_view customer_id,
+    absl::Span<const EventInput> added, UnixSeconds as_of,
+    const v1::ColourCutoffs& colours, const AssessOptions& options) const {
+  const Impl& m = *impl_;
+  const std::optional<CustomerIndex> c = dataset.FindCustomer(customer_id);
+  if (!c.has_value()) {
+    return absl::NotFoundError(absl::StrCat("customer_id: no customer '",
+                                            internal::ToValidUtf8(customer_id),
+                                            "' in the data set"));
+  }
+  const bool run_colours = colours.ByteSizeLong() > 0;
+  if (!run_colours && m.red_share > 0) {
+    return absl::InvalidArgumentError(
+        "colours: required under red_share (the cut-offs depend on every "
+        "customer): pass the last run's Assessment.colours");
+  }
+  absl::StatusOr<Dataset> slice = dataset.CustomerSlice(*c, added);
+  if (!slice.ok()) return slice.status();
+  AssessOptions one = options;
+  one.threads = 1;
+  absl::StatusOr<Scored> s = m.Score(*slice, as_of, one);
+  if (!s.ok()) return s.status();
+  if (s->customer_of.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("customer_id: '", internal::ToValidUtf8(customer_id),
+                     "' signed up on or after as_of ", FormatTime(as_of)));
+  }
+  const v1::ColourCutoffs& cutoffs =
+      run_colours ? colours : m.scorer.scorecard().colours();
+  Evaluated e = m.Evaluate(*slice, as_of, *s, cutoffs, one);
+  v1::AlertPlan plan;
+  *plan.mutable_colours() = cutoffs;
+  plan.set_capacity_per_owner(m.capacity);
+  for (int k = 0; k < e.candidates.candidates_size(); ++k) {
+    plan.add_ranks(0);
+    plan.add_alerted(true);
+  }
+  plan.set_fingerprint(Fingerprint(e.candidates));
+  absl::StatusOr<AssessResult> r = m.Finish(*slice, as_of, *s, e, plan, one);
+  if (!r.ok()) return r.status();
+  CustomerAssessResult out;
+  out.assessment = std::move(*r->assessment.mutable_customers(0));
+  out.history = std::move(r->history);
+  return out;
 }
 
 absl::StatusOr<v1::HealthTotals> Assessor::Totals(const Dataset& dataset,

@@ -221,6 +221,138 @@ std::optional<CustomerIndex> Dataset::FindCustomer(absl::string_view id) const {
   return it->second;
 }
 
+absl::StatusOr<Dataset> Dataset::CustomerSlice(
+    CustomerIndex c, absl::Span<const EventInput> added,
+    const v1::ValidationOptions& validation) const {
+  if (c >= num_customers()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("customer: index ", c, " out of range (", num_customers(),
+                     " customers)"));
+  }
+  const absl::string_view id = customer_id(c);
+  UnixSeconds first = first_event_time_, last = last_event_time_;
+  if (!added.empty()) {
+    const DatasetBuilder checker(validation);
+    for (size_t i = 0; i < added.size(); ++i) {
+      EventInput e = added[i];
+      if (!e.customer_id.empty() && e.customer_id != id) {
+        return absl::InvalidArgumentError(internal::ToValidUtf8(absl::StrCat(
+            "added event:", i + 1, ": customer_id: '", e.customer_id,
+            "' is not the customer's ('", id, "')")));
+      }
+      e.customer_id = id;
+      if (absl::Status s =
+              checker.CheckEvent(e, {"added event", int64_t(i + 1)});
+          !s.ok()) {
+        return s;
+      }
+      first = first == kNoTime ? e.time : std::min(first, e.time);
+      last = last == kNoTime ? e.time : std::max(last, e.time);
+    }
+  }
+  Dataset out;
+  StringPool& pool = out.strings_;
+  auto copy = [&](StringId s) { return pool.Intern(str(s)); };
+  const CustomerTable& from = customers_;
+  CustomerTable& ct = out.customers_;
+  for (auto [src, dst] : {std::pair{&from.id, &ct.id},
+                          {&from.name, &ct.name},
+                          {&from.industry, &ct.industry},
+                          {&from.size, &ct.size},
+                          {&from.region, &ct.region},
+                          {&from.tier, &ct.tier},
+                          {&from.owner_id, &ct.owner_id},
+                          {&from.product, &ct.product}}) {
+    dst->push_back(copy((*src)[c]));
+  }
+  ct.signup_time.push_back(from.signup_time[c]);
+  ct.annual_value.push_back(from.annual_value[c]);
+  ct.attr_offsets = {0};
+  for (uint32_t a = from.attr_offsets[c]; a < from.attr_offsets[c + 1]; ++a) {
+    ct.attr_key.push_back(copy(from.attr_key[a]));
+    ct.attr_value.push_back(copy(from.attr_value[a]));
+  }
+  ct.attr_offsets.push_back(static_cast<uint32_t>(ct.attr_key.size()));
+  out.customer_by_id_.emplace(ct.id[0], 0);
+
+  // Events: c's, then the added ones, stably by time.
+  const EventTable& ev = events_;
+  EventTable& oe = out.events_;
+  const size_t b = event_begin(c), n = event_end(c) - b + added.size();
+  for (auto* v : {&oe.kind, &oe.flags}) v->reserve(n);
+  oe.subtype.reserve(n), oe.time.reserve(n), oe.amount.reserve(n);
+  oe.value.reserve(n), oe.key.reserve(n), oe.group.reserve(n);
+  for (size_t e = b; e < event_end(c); ++e) {
+    oe.kind.push_back(ev.kind[e]);
+    oe.subtype.push_back(ev.subtype[e]);
+    oe.time.push_back(ev.time[e]);
+    oe.amount.push_back(ev.amount[e]);
+    oe.value.push_back(ev.value[e]);
+    oe.key.push_back(copy(ev.key[e]));
+    oe.group.push_back(copy(ev.group[e]));
+    oe.flags.push_back(ev.flags[e]);
+  }
+  for (const EventInput& e : added) {
+    oe.kind.push_back(static_cast<uint8_t>(e.kind));
+    oe.subtype.push_back(static_cast<uint16_t>(e.subtype));
+    oe.time.push_back(e.time);
+    oe.amount.push_back(e.amount);
+    oe.value.push_back(e.value);
+    oe.key.push_back(pool.Intern(e.key));
+    oe.group.push_back(pool.Intern(e.group));
+    oe.flags.push_back(e.flags);
+  }
+  if (!std::is_sorted(oe.time.begin(), oe.time.end())) {
+    std::vector<size_t> order(n), dest(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      return oe.time[x] < oe.time[y];
+    });
+    for (size_t i = 0; i < n; ++i) dest[order[i]] = i;
+    ScatterInPlace(absl::MakeSpan(dest), 0, absl::MakeSpan(oe.kind),
+                   absl::MakeSpan(oe.subtype), absl::MakeSpan(oe.time),
+                   absl::MakeSpan(oe.amount), absl::MakeSpan(oe.value),
+                   absl::MakeSpan(oe.key), absl::MakeSpan(oe.group),
+                   absl::MakeSpan(oe.flags));
+  }
+  oe.offsets = {0, n};
+
+  const ContactTable& cs = contacts_;
+  ContactTable& oc = out.contacts_;
+  for (uint32_t i = cs.offsets[c]; i < cs.offsets[c + 1]; ++i) {
+    oc.id.push_back(copy(cs.id[i]));
+    oc.name.push_back(copy(cs.name[i]));
+    oc.role.push_back(copy(cs.role[i]));
+    oc.decision_maker.push_back(cs.decision_maker[i]);
+    oc.added_time.push_back(cs.added_time[i]);
+    oc.left_time.push_back(cs.left_time[i]);
+  }
+  oc.offsets = {0, static_cast<uint32_t>(oc.id.size())};
+  const ContractTable& ks = contracts_;
+  ContractTable& ok = out.contracts_;
+  for (uint32_t i = ks.offsets[c]; i < ks.offsets[c + 1]; ++i) {
+    ok.id.push_back(copy(ks.id[i]));
+    ok.product.push_back(copy(ks.product[i]));
+    ok.start_time.push_back(ks.start_time[i]);
+    ok.end_time.push_back(ks.end_time[i]);
+    ok.renewal_time.push_back(ks.renewal_time[i]);
+    ok.value.push_back(ks.value[i]);
+  }
+  ok.offsets = {0, static_cast<uint32_t>(ok.id.size())};
+  // The owner, for assignees (its manager's id is kept as a string).
+  for (size_t i = 0; i < owners_.id.size(); ++i) {
+    if (owners_.id[i] != from.owner_id[c]) continue;
+    out.owners_.id.push_back(ct.owner_id[0]);
+    out.owners_.name.push_back(copy(owners_.name[i]));
+    out.owners_.manager_id.push_back(copy(owners_.manager_id[i]));
+    out.owners_.role.push_back(copy(owners_.role[i]));
+    break;
+  }
+  out.first_event_time_ = first;
+  out.last_event_time_ = last;
+  return out;
+}
+
 size_t Dataset::MemoryUsage() const {
   const CustomerTable& c = customers_;
   const EventTable& e = events_;
@@ -380,6 +512,19 @@ EventInput ToEventInput(const v1::Event& event) {
 
 // ---- DatasetBuilder -------------------------------------------------------
 
+namespace {
+
+// The error of a row as STRICT reports it: "source:row: field: reason".
+absl::Status RowError(RowRef where, absl::string_view field,
+                      absl::string_view reason) {
+  // Reasons quote the offending cells, which may be invalid UTF-8.
+  return absl::InvalidArgumentError(internal::ToValidUtf8(
+      absl::StrCat(where.source, ":", where.row, ": ",
+                   field.empty() ? "" : absl::StrCat(field, ": "), reason)));
+}
+
+}  // namespace
+
 struct DatasetBuilder::Impl {
   v1::ValidationOptions options;
   absl::Status config_status;
@@ -388,6 +533,7 @@ struct DatasetBuilder::Impl {
   UnixSeconds min_time = 0;
   UnixSeconds max_time = 0;
   bool implicit_customers = false;
+  UnixSeconds history_start = kNoTime;
   v1::ErrorReport report;
   int64_t rows_read[6] = {};
 
@@ -461,12 +607,7 @@ struct DatasetBuilder::Impl {
 
   absl::Status Error(RowRef where, absl::string_view field,
                      absl::string_view reason) {
-    // Reasons quote the offending cells, which may be invalid UTF-8.
-    if (strict) {
-      return absl::InvalidArgumentError(internal::ToValidUtf8(absl::StrCat(
-          where.source, ":", where.row, ": ",
-          field.empty() ? "" : absl::StrCat(field, ": "), reason)));
-    }
+    if (strict) return RowError(where, field, reason);
     if (static_cast<size_t>(report.errors_size()) < max_errors) {
       v1::DataError* e = report.add_errors();
       e->set_source(internal::ToValidUtf8(where.source));
@@ -506,6 +647,9 @@ struct DatasetBuilder::Impl {
     }
     return "";
   }
+
+  std::pair<absl::string_view, std::string> EventProblem(
+      const EventInput& e) const;
 
   static std::string MoneyProblem(double v) {
     if (!std::isfinite(v)) return absl::StrCat("not a finite number (", v, ")");
@@ -608,6 +752,17 @@ const v1::ValidationOptions& DatasetBuilder::options() const {
 }
 void DatasetBuilder::set_implicit_customers(bool on) {
   impl_->implicit_customers = on;
+}
+
+void DatasetBuilder::set_history_start(UnixSeconds t) {
+  impl_->history_start = t;
+}
+
+absl::Status DatasetBuilder::CheckEvent(const EventInput& event,
+                                        RowRef where) const {
+  if (!impl_->config_status.ok()) return impl_->config_status;
+  auto [field, reason] = impl_->EventProblem(event);
+  return field.empty() ? absl::OkStatus() : RowError(where, field, reason);
 }
 
 void DatasetBuilder::CountRead(v1::Table table, int64_t n) {
@@ -726,43 +881,43 @@ absl::Status DatasetBuilder::AddCustomer(const v1::Customer& c, RowRef where) {
   return absl::OkStatus();
 }
 
+// The first problem that makes AddEvent reject `e` as {field, reason}, its
+// customer's existence aside (Build resolves customers); an empty field
+// when there is none.
+std::pair<absl::string_view, std::string> DatasetBuilder::Impl::EventProblem(
+    const EventInput& e) const {
+  if (BadText b = FirstBadText(
+          {{"customer_id", e.customer_id}, {"key", e.key}, {"group", e.group}});
+      b.reason != nullptr) {
+    return {b.field, b.reason};
+  }
+  if (e.customer_id.empty()) return {"customer_id", "customer id is empty"};
+  if (!IsValidKind(e.kind)) {
+    return {"kind", e.kind == 0 ? std::string("event kind is missing")
+                                : absl::StrCat("unknown event kind ", e.kind)};
+  }
+  if (e.subtype != 0) {
+    if (!v1::EventSubtype_IsValid(e.subtype)) {
+      return {"subtype", absl::StrCat("unknown event subtype ", e.subtype)};
+    }
+    if (e.subtype / 100 != e.kind) {
+      return {"subtype",
+              absl::StrCat("subtype ", v1::EventSubtype_Name(e.subtype),
+                           " does not belong to kind ",
+                           v1::EventKind_Name(e.kind))};
+    }
+  }
+  if (e.time == kNoTime) return {"time", "time is missing"};
+  if (std::string p = TimeProblem(e.time); !p.empty()) return {"time", p};
+  if (std::string p = MoneyProblem(e.amount); !p.empty()) return {"amount", p};
+  return CheckEventValues(e);
+}
+
 absl::Status DatasetBuilder::AddEvent(const EventInput& e, RowRef where) {
   Impl& m = *impl_;
   ++m.rows_read[v1::EVENTS];
   if (!m.config_status.ok()) return m.config_status;
-  if (BadText b = FirstBadText(
-          {{"customer_id", e.customer_id}, {"key", e.key}, {"group", e.group}});
-      b.reason != nullptr) {
-    return m.Error(where, b.field, b.reason);
-  }
-  if (e.customer_id.empty()) {
-    return m.Error(where, "customer_id", "customer id is empty");
-  }
-  if (!IsValidKind(e.kind)) {
-    return m.Error(where, "kind",
-                   e.kind == 0 ? std::string("event kind is missing")
-                               : absl::StrCat("unknown event kind ", e.kind));
-  }
-  if (e.subtype != 0) {
-    if (!v1::EventSubtype_IsValid(e.subtype)) {
-      return m.Error(where, "subtype",
-                     absl::StrCat("unknown event subtype ", e.subtype));
-    }
-    if (e.subtype / 100 != e.kind) {
-      return m.Error(where, "subtype",
-                     absl::StrCat("subtype ", v1::EventSubtype_Name(e.subtype),
-                                  " does not belong to kind ",
-                                  v1::EventKind_Name(e.kind)));
-    }
-  }
-  if (e.time == kNoTime) return m.Error(where, "time", "time is missing");
-  if (std::string p = m.TimeProblem(e.time); !p.empty()) {
-    return m.Error(where, "time", p);
-  }
-  if (std::string p = Impl::MoneyProblem(e.amount); !p.empty()) {
-    return m.Error(where, "amount", p);
-  }
-  if (auto [field, reason] = CheckEventValues(e); !field.empty()) {
+  if (auto [field, reason] = m.EventProblem(e); !field.empty()) {
     return m.Error(where, field, reason);
   }
   StringPool& s = m.ds.strings_;
@@ -1103,6 +1258,12 @@ absl::StatusOr<Dataset> DatasetBuilder::Build() {
           std::minmax_element(ds.events_.time.begin(), ds.events_.time.end());
       ds.first_event_time_ = *lo;
       ds.last_event_time_ = *hi;
+    }
+    if (m.history_start != kNoTime) {
+      ds.first_event_time_ =
+          ds.first_event_time_ == kNoTime
+              ? m.history_start
+              : std::min(ds.first_event_time_, m.history_start);
     }
   }
   // Contacts, in input order per customer.

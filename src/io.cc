@@ -24,6 +24,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
 #include "internal/csv.h"
+#include "internal/event_rows.h"
 #include "internal/file.h"
 #include "internal/input_files.h"
 #include "internal/pb_log.h"
@@ -689,7 +690,72 @@ absl::Status ReadRecordStream(pb::io::ZeroCopyInputStream* in,
   }
 }
 
+// The schema field a table needs that the plan neither reads nor sets,
+// or nullptr.
+const char* MissingRequiredField(v1::Table table, const TablePlan& plan) {
+  auto missing = [&](int f) {
+    return plan.fields[f].column < 0 && !plan.fields[f].has_constant;
+  };
+  if (table != v1::EVENTS) return missing(0) ? "id" : nullptr;
+  for (int f : {kCustomerId, kKind, kTime}) {
+    if (missing(f)) return kEventFields[f];
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+// ---- Event row times (internal/event_rows.h) --------------------------------
+
+namespace internal {
+
+struct EventRowTimes::Impl {
+  TablePlan plan;
+  // Takes the parse errors, which the partitioner leaves to the loader.
+  DatasetBuilder builder;
+  EventInput event;
+};
+
+EventRowTimes::EventRowTimes(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+EventRowTimes::~EventRowTimes() = default;
+
+std::unique_ptr<EventRowTimes> EventRowTimes::Bind(
+    const v1::TableMapping& mapping,
+    const std::vector<absl::string_view>& header,
+    const v1::ValidationOptions& validation) {
+  if (mapping.table() != v1::EVENTS) return nullptr;
+  v1::ValidationOptions lenient = validation;
+  lenient.set_policy(v1::LENIENT);
+  auto impl = std::make_unique<Impl>(Impl{{}, DatasetBuilder(lenient), {}});
+  std::vector<std::string> names;
+  for (absl::string_view h : header) names.emplace_back(Trim(h));
+  if (!BuildPlan(mapping, names, mapping.path(), impl->builder, &impl->plan)
+           .ok() ||
+      MissingRequiredField(v1::EVENTS, impl->plan) != nullptr) {
+    return nullptr;
+  }
+  return std::unique_ptr<EventRowTimes>(new EventRowTimes(std::move(impl)));
+}
+
+UnixSeconds EventRowTimes::KeptTime(
+    const std::vector<absl::string_view>& record) {
+  const TablePlan& plan = impl_->plan;
+  if ((plan.header_columns > 0 && record.size() != plan.header_columns) ||
+      static_cast<int>(record.size()) <= plan.max_column) {
+    return kNoTime;
+  }
+  bool ok = false;
+  if (!ParseEventRow(plan, record, {"", 0}, impl_->builder, &impl_->event, &ok)
+           .ok() ||
+      !ok) {
+    return kNoTime;
+  }
+  return impl_->builder.CheckEvent(impl_->event, {}).ok() ? impl_->event.time
+                                                          : kNoTime;
+}
+
+}  // namespace internal
 
 // ---- Readers ----------------------------------------------------------------
 
@@ -755,16 +821,8 @@ absl::Status ReadCsvTable(const v1::TableMapping& mapping,
       !s.ok()) {
     return s;
   }
-  if (table == v1::EVENTS) {
-    for (int f : {kCustomerId, kKind, kTime}) {
-      if (plan.fields[f].column < 0 && !plan.fields[f].has_constant) {
-        return unusable(
-            kEventFields[f],
-            absl::StrCat("required column '", kEventFields[f], "' is missing"));
-      }
-    }
-  } else if (plan.fields[0].column < 0 && !plan.fields[0].has_constant) {
-    return unusable("id", "required column 'id' is missing");
+  if (const char* f = MissingRequiredField(table, plan); f != nullptr) {
+    return unusable(f, absl::StrCat("required column '", f, "' is missing"));
   }
 
   std::unique_ptr<pb::Message> msg = NewTableMessage(table);
@@ -915,6 +973,15 @@ absl::StatusOr<LoadResult> LoadDataset(const v1::LoadOptions& options,
   if (options.paths().empty() && options.tables().empty()) {
     return absl::InvalidArgumentError(
         "LoadOptions.paths: no input given (paths or tables)");
+  }
+  if (!options.history_start().empty()) {
+    UnixSeconds start;
+    if (!internal::ParseUnixTime(options.history_start(), &start)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("LoadOptions.history_start: '", options.history_start(),
+                       "' is not an ISO-8601 date or time"));
+    }
+    builder.set_history_start(start);
   }
   for (const std::string& raw : options.paths()) {
     const std::string path = resolve(raw);

@@ -15,14 +15,17 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "churnkit/dataset.h"
 #include "churnkit/io.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl.h"
 #include "google/protobuf/util/json_util.h"
 #include "internal/config_util.h"
 #include "internal/csv.h"
+#include "internal/event_rows.h"
 #include "internal/file.h"
 #include "internal/input_files.h"
+#include "internal/time.h"
 
 namespace churnkit {
 namespace {
@@ -99,6 +102,16 @@ struct Run {
   fs::path tmp;                // where they are written first
   v1::PartitionResult result;
   std::vector<int64_t> rows;
+  // Checks events as the loader would, for the history's start: the
+  // earliest event time the loader keeps.
+  std::unique_ptr<DatasetBuilder> validator;
+  UnixSeconds history_start = kNoTime;
+
+  void SeeEvent(UnixSeconds t) {
+    if (t != kNoTime && (history_start == kNoTime || t < history_start)) {
+      history_start = t;
+    }
+  }
 
   fs::path TmpFile(int p, const std::string& name) const {
     return tmp / dirs[p].filename() / name;
@@ -182,6 +195,11 @@ absl::Status RouteCsv(const std::string& in, const v1::TableMapping& mapping,
     line.push_back('\n');
   };
   bool header = !mapping.no_header();
+  std::unique_ptr<internal::EventRowTimes> times;
+  if (!header) {
+    times =
+        internal::EventRowTimes::Bind(mapping, {}, run.validator->options());
+  }
   for (;;) {
     absl::StatusOr<bool> more = (*reader)->Next(&fields);
     if (!more.ok()) {
@@ -198,10 +216,13 @@ absl::Status RouteCsv(const std::string& in, const v1::TableMapping& mapping,
           if (fields[i] == id.name) id.index = static_cast<int>(i);
         }
       }
+      times = internal::EventRowTimes::Bind(mapping, fields,
+                                            run.validator->options());
       if (absl::Status s = out.AppendToAll(line, false); !s.ok()) return s;
       continue;
     }
     run.result.set_rows_read(run.result.rows_read() + 1);
+    if (times != nullptr) run.SeeEvent(times->KeptTime(fields));
     if (id.none) {
       if (absl::Status s = out.AppendToAll(line, true); !s.ok()) return s;
       continue;
@@ -241,6 +262,10 @@ absl::Status RouteRecord(const v1::Record& record, absl::string_view bytes,
                          PartitionedFile& out, Run& run) {
   run.result.set_rows_read(run.result.rows_read() + 1);
   if (record.has_owner()) return out.AppendToAll(bytes, true);
+  if (record.has_event()) {
+    const EventInput event = ToEventInput(record.event());
+    if (run.validator->CheckEvent(event, {}).ok()) run.SeeEvent(event.time);
+  }
   const std::string& id = CustomerOf(record);
   if (id.empty()) run.result.set_unrouted(run.result.unrouted() + 1);
   return out.Append(id.empty() ? 0 : PartitionOf(id, run.n), bytes);
@@ -409,9 +434,13 @@ absl::Status Partition(const v1::PartitionRequest& request, Run& run) {
     }
   }
   run.result.set_partitions(run.n);
+  if (run.history_start != kNoTime) {
+    run.result.set_history_start(FormatTime(run.history_start));
+  }
   for (int p = 0; p < run.n; ++p) {
     v1::DataPartition* part = run.result.add_parts();
     part->set_index(p);
+    loads[p].set_history_start(run.result.history_start());
     *part->mutable_load() = std::move(loads[p]);
     part->set_rows(run.rows[p]);
   }
@@ -449,6 +478,16 @@ absl::StatusOr<v1::PartitionResult> PartitionData(
         out_dir.string(), ": exists and is not an empty directory"));
   }
   Run run;
+  run.validator =
+      std::make_unique<DatasetBuilder>(request.input().validation());
+  if (!request.input().history_start().empty()) {
+    if (!internal::ParseUnixTime(request.input().history_start(),
+                                 &run.history_start)) {
+      return PathError("input.history_start",
+                       absl::StrCat("'", request.input().history_start(),
+                                    "' is not an ISO-8601 date or time"));
+    }
+  }
   run.n = request.partitions();
   run.rows.assign(run.n, 0);
   run.tmp =

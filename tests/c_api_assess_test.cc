@@ -19,6 +19,10 @@ namespace {
 
 // ---- Assessor and assessment ----------------------------------------------
 
+std::string_view View(const ck_buffer_t* b) {
+  return {static_cast<const char*>(ck_buffer_data(b)), ck_buffer_size(b)};
+}
+
 TEST(CApiAssess, AssessesEveryCustomerAndCarriesTheHistory) {
   DatasetPtr ds = ExampleData();
   ASSERT_NE(ds, nullptr);
@@ -214,12 +218,93 @@ TEST(CApiAssess, WithAModelEveryCustomerGetsAChurnProbability) {
       "ck_assessor_assess_with_model", "out");
 }
 
+// ---- One customer at a time ------------------------------------------------
+
+TEST(CApiAssess, OneCustomerWithNewEventsComesOutAsInTheRun) {
+  DatasetPtr ds = ExampleData();
+  ck_assessor_t* a = nullptr;
+  ASSERT_CK_OK(ck_assessor_create(nullptr, 0, &a));
+  AssessorPtr assessor(a);
+  const int64_t as_of = 1719792000;  // 2024-07-01
+  ck_assessment_t* raw = nullptr;
+  ASSERT_CK_OK(
+      ck_assessor_assess(assessor.get(), ds.get(), as_of, nullptr, 0, &raw));
+  AssessmentPtr run(raw);
+  const char* id = nullptr;
+  double score = 0;
+  int colour = 0;
+  ASSERT_CK_OK(ck_assessment_customer(run.get(), 0, &id, &score, &colour,
+                                      nullptr, nullptr));
+  const std::string update =
+      "customer_id: '" + std::string(id) + "' as_of: '2024-07-01'";
+  ck_buffer_t* out = nullptr;
+  ASSERT_CK_OK(ck_assessor_assess_customer(
+      assessor.get(), ds.get(), MSG("CustomerUpdate", update), nullptr, &out));
+  BufferPtr same(out);
+  std::unique_ptr<pb::Message> decoded =
+      Decode("churnkit.v1.CustomerUpdateResult", same.get());
+  const pb::Message& one = Sub(*decoded, "assessment");
+  EXPECT_EQ(StringField(one, "customer_id"), id);
+  EXPECT_EQ(one.GetReflection()->GetDouble(one, FieldOf(one, "score")), score);
+  EXPECT_EQ(one.GetReflection()->GetEnumValue(one, FieldOf(one, "colour")),
+            colour);
+
+  // A complaint ticket the day before: a new alert, or at least a change.
+  ASSERT_CK_OK(ck_assessor_assess_customer(
+      assessor.get(), ds.get(),
+      MSG("CustomerUpdate",
+          update + " events { kind: TICKET time { seconds: 1719705600 } "
+                   "complaint: true } previous_score: 50"),
+      nullptr, &out));
+  BufferPtr changed(out);
+  decoded = Decode("churnkit.v1.CustomerUpdateResult", changed.get());
+  EXPECT_NE(View(changed.get()), View(same.get()));
+  const pb::Message& after = Sub(*decoded, "assessment");
+  const double change =
+      after.GetReflection()->GetDouble(after, FieldOf(after, "score_change"));
+  EXPECT_EQ(
+      change,
+      after.GetReflection()->GetDouble(after, FieldOf(after, "score")) - 50);
+
+  out = Poison<ck_buffer_t>();
+  ExpectError(
+      ck_assessor_assess_customer(
+          assessor.get(), ds.get(),
+          MSG("CustomerUpdate", "customer_id: 'nobody' as_of: '2024-07-01'"),
+          nullptr, &out),
+      CK_NOT_FOUND, "ck_assessor_assess_customer", "'nobody'");
+  EXPECT_EQ(out, nullptr);
+  ExpectError(ck_assessor_assess_customer(
+                  assessor.get(), ds.get(),
+                  MSG("CustomerUpdate", update + " events { time { seconds: "
+                                                 "1719705600 } }"),
+                  nullptr, &out),
+              CK_INVALID_ARGUMENT, "ck_assessor_assess_customer",
+              "added event:1: kind: event kind is missing");
+  ExpectError(ck_assessor_assess_customer(
+                  assessor.get(), ds.get(),
+                  MSG("CustomerUpdate", "customer_id: 'x'"), nullptr, &out),
+              CK_INVALID_ARGUMENT, "ck_assessor_assess_customer",
+              "update.as_of: required");
+  ExpectError(ck_assessor_assess_customer(assessor.get(), ds.get(), kGarbage, 3,
+                                          nullptr, &out),
+              CK_INVALID_ARGUMENT, "ck_assessor_assess_customer", "update");
+  ExpectNullArgument(
+      ck_assessor_assess_customer(nullptr, ds.get(),
+                                  MSG("CustomerUpdate", update), nullptr, &out),
+      "ck_assessor_assess_customer", "assessor");
+  ExpectNullArgument(
+      ck_assessor_assess_customer(assessor.get(), nullptr,
+                                  MSG("CustomerUpdate", update), nullptr, &out),
+      "ck_assessor_assess_customer", "dataset");
+  ExpectNullArgument(ck_assessor_assess_customer(assessor.get(), ds.get(),
+                                                 MSG("CustomerUpdate", update),
+                                                 nullptr, nullptr),
+                     "ck_assessor_assess_customer", "out");
+}
+
 // ---- Assessments over partitions
 // ---------------------------------------------
-
-std::string_view View(const ck_buffer_t* b) {
-  return {static_cast<const char*>(ck_buffer_data(b)), ck_buffer_size(b)};
-}
 
 // The serialized field `path` of a serialized AssessResponse.
 std::string ResponseField(const ck_buffer_t* response, const char* path) {

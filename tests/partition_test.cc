@@ -63,8 +63,10 @@ std::map<std::string, std::string> RowsById(const Dataset& ds,
   }
   for (size_t c = 0; c < ds.num_customers(); ++c) {
     const std::string id(ds.customer_id(static_cast<CustomerIndex>(c)));
-    out[id] += labels[c].churned ? "|churned" : "|active";
-    out[id] += std::to_string(static_cast<int>(labels[c].type));
+    const ChurnLabel& l = labels[c];
+    out[id] += absl::StrCat(l.churned ? "|churned" : "|active", l.type, "|",
+                            l.churn_time, "|", l.detected_time, "|",
+                            l.last_activity, "|", l.reactivations);
   }
   return out;
 }
@@ -198,6 +200,58 @@ TEST(PartitionData, MappedTablesKeepTheirDelimitersAndQuotedFields) {
   EXPECT_EQ(customers, all.dataset.num_customers());
   EXPECT_EQ(got, EventsOf(all.dataset));
   EXPECT_EQ(got.count("c2 1707523200 0 [a;b]"), 1u);
+}
+
+// A customer whose partition starts later than the whole data: its labels
+// still count the silence from the whole's first event.
+TEST(PartitionData, EveryPartitionObservesFromTheWholeHistoryStart) {
+  TempDir dir;
+  const std::string early = "early";
+  std::string late = "late0";
+  for (int k = 1; PartitionOf(late, 2) == PartitionOf(early, 2); ++k) {
+    late = absl::StrCat("late", k);
+  }
+  const fs::path data = dir.path / "data";
+  fs::create_directories(data);
+  std::ofstream(data / "customers.csv")
+      << "id,name,industry,tier,signup_time\n"
+      << early << ",E,manufacturing,A,2023-01-01\n"
+      << late << ",L,manufacturing,A,2023-01-01\n";
+  std::ofstream events(data / "events.csv");
+  // Rows the loader rejects do not count.
+  events << "customer_id,kind,time\n"
+         << late << ",BOGUS,2023-11-01\n"
+         << late << ",LOGIN,1900-01-01\n";
+  for (const char* t :
+       {"2024-01-02", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01",
+        "2024-06-01", "2024-07-01", "2024-08-01", "2024-09-01", "2024-09-20"}) {
+    events << early << ",LOGIN," << t << "\n";
+  }
+  events << late << ",LOGIN,2024-05-01\n" << late << ",LOGIN,2024-09-20\n";
+  events.close();
+  v1::PartitionRequest request;
+  request.mutable_input()->add_paths(data.string());
+  request.set_partitions(2);
+  request.set_out_dir((dir.path / "parts").string());
+  absl::StatusOr<v1::PartitionResult> parts = PartitionData(request);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  EXPECT_EQ(parts->history_start(), "2024-01-02");
+  for (const v1::DataPartition& p : parts->parts()) {
+    EXPECT_EQ(p.load().history_start(), "2024-01-02");
+  }
+  ExpectPartitionsEqualTheWhole(request.input(), *parts);
+
+  // The late customer's partition alone would not see the silence.
+  v1::LoadOptions alone = parts->parts(PartitionOf(late, 2)).load();
+  alone.clear_history_start();
+  const LoadResult part = LoadDataset(alone).value();
+  EXPECT_EQ(FormatTime(part.dataset.first_event_time()), "2024-05-01");
+
+  alone.set_history_start("2024-13-01");
+  absl::StatusOr<LoadResult> bad = LoadDataset(alone);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("LoadOptions.history_start: '2024-13-01'"));
 }
 
 TEST(PartitionData, BadRowsStayReportedAndBadRequestsLeaveNothing) {

@@ -54,6 +54,14 @@ struct AssessResult {
   FeatureMatrix features;     // the features the assessment read
 };
 
+// One customer's assessment (Assessor::AssessCustomer).
+struct CustomerAssessResult {
+  v1::CustomerAssessment assessment;
+  // `options.history` (pass this customer's entries) updated by this
+  // assessment: the customer's entries to store back.
+  v1::AlertHistory history;
+};
+
 // A validated AssessmentConfig: features, scorecard, rules and care plan
 // (each empty part is the shipped default). Immutable and thread-safe.
 class Assessor {
@@ -117,6 +125,27 @@ class Assessor {
   // when the plan was routed for other candidates or another config.
   absl::StatusOr<AssessResult> AssessPartition(
       const Dataset& dataset, UnixSeconds as_of, const v1::AlertPlan& plan,
+      const AssessOptions& options = {}) const;
+
+  // ---- One customer whose events just changed (the host's hot path,
+  // docs/rules.md "One customer at a time"): the customer `customer_id` of
+  // `dataset` with the `added` events (Dataset::CustomerSlice) assessed as
+  // of `as_of` as Assess of the data set with those events appended
+  // assesses it — features, churn label, health and colour, model
+  // probability and reasons, rules, alert and tasks, care tasks — at the
+  // cost of its own events, not the data set's. The run-wide parts come
+  // from the last full run: `colours` are its cut-offs (Assessment.colours;
+  // left empty, the scorecard's, which red_share forbids); its alert goes
+  // to its owner unranked (rank 0), as capacity and risk floor are a run's.
+  // options.history and options.previous are read for this customer only:
+  // pass its entries (a whole history works but costs its size). One
+  // thread. Errors: NotFound for an unknown customer id; FailedPrecondition
+  // when it signed up after as_of; InvalidArgument for empty `colours`
+  // under red_share, and those of CustomerSlice and Assess.
+  absl::StatusOr<CustomerAssessResult> AssessCustomer(
+      const Dataset& dataset, absl::string_view customer_id,
+      absl::Span<const EventInput> added, UnixSeconds as_of,
+      const v1::ColourCutoffs& colours,
       const AssessOptions& options = {}) const;
 
   // Backtests this assessment's health score on the history: the

@@ -152,6 +152,8 @@ struct OwnerTable {
 
 // An immutable customer data set. Cheap to move, not copyable. All
 // accessors are const and safe to call from many threads at once.
+struct EventInput;
+
 class Dataset {
  public:
   Dataset();
@@ -181,7 +183,9 @@ class Dataset {
   size_t event_begin(CustomerIndex c) const { return events_.offsets[c]; }
   size_t event_end(CustomerIndex c) const { return events_.offsets[c + 1]; }
 
-  // Times of the earliest and latest event; kNoTime without events.
+  // Times of the earliest and latest event; kNoTime without events. The
+  // first is where the history starts, so a partition of a larger data set
+  // (LoadOptions.history_start) gives the whole's when it is earlier.
   UnixSeconds first_event_time() const { return first_event_time_; }
   UnixSeconds last_event_time() const { return last_event_time_; }
 
@@ -192,6 +196,20 @@ class Dataset {
   size_t MemoryUsage() const;
   // Counts, date span and mixes, as printed by `churnkit info`.
   v1::DatasetSummary Summary() const;
+
+  // A one-customer data set: customer c with its events, contacts,
+  // contracts and owner, plus `added` events of it (customer_id empty or
+  // c's; checked as DatasetBuilder::AddEvent checks under `validation`;
+  // sorted in after c's events of the same time), with this data set's
+  // history span. Per-customer results on it (features, labels, health,
+  // rules, scores) equal those on this data set with `added` appended to
+  // its input: the incremental path for a customer whose events just
+  // changed (Assessor::AssessCustomer). Costs c's events, not the data
+  // set's. Errors (InvalidArgument): c out of range; an added event of
+  // another customer or one AddEvent refuses ("added event:3: time: ...").
+  absl::StatusOr<Dataset> CustomerSlice(
+      CustomerIndex c, absl::Span<const EventInput> added,
+      const v1::ValidationOptions& validation = {}) const;
 
   // Rebuild schema messages from the columns (for writers and the C ABI).
   v1::Customer CustomerMessage(CustomerIndex c) const;
@@ -260,6 +278,16 @@ class DatasetBuilder {
   // When true, events naming an unknown customer create that customer
   // (signup = its first event) instead of being rejected.
   void set_implicit_customers(bool on);
+
+  // The start of the history this data set is part of: Build sets
+  // first_event_time() to the earlier of it and the earliest event, so
+  // that a partition observes its customers from where the whole does.
+  void set_history_start(UnixSeconds t);
+
+  // The error AddEvent would return for `event` under STRICT (its
+  // customer's existence aside, which Build resolves), or OK. Adds and
+  // reports nothing.
+  absl::Status CheckEvent(const EventInput& event, RowRef where) const;
 
   // Records an error found outside the builder (e.g. a malformed CSV
   // line) under the same policy: returns it under STRICT, records it and

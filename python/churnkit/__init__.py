@@ -41,7 +41,8 @@ from .results import (AssessResult, ChurnReport, ClvResult,  # noqa
                       Result, ScorecardResult, SegmentResult, TrainResult,
                       TrainTableResult, WindowsResult, PartitionResult,
                       DataPartition)
-from .jobs import (abtest, assess, clv, clv_fit, clv_fit_patterns,  # noqa
+from .jobs import (Assessor, abtest, assess, clv, clv_fit,  # noqa
+                   clv_fit_patterns,
                    assess_candidates, assess_cutoffs, assess_merge_summaries,
                    assess_partition, assess_request, assess_route,
                    assess_totals,

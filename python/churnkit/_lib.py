@@ -163,6 +163,8 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "ck_assessor_free": (None, [_vp]),
     "ck_assessor_assess_with_model": (c_int, [_vp, _vp, c_int64, c_char_p,
                                               c_size_t, _vp, _pp]),
+    "ck_assessor_assess_customer": (c_int, [_vp, _vp, c_char_p, c_size_t,
+                                            _vp, _pp]),
     "ck_assessment_serialize": (c_int, [_vp, _pp]),
     "ck_assessment_history": (c_int, [_vp, _pp]),
     "ck_assessment_free": (None, [_vp]),

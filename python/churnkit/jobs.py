@@ -351,6 +351,63 @@ def assess(dataset: Dataset, as_of: DateLike, *,
                                          len(data)))
 
 
+class Assessor:
+    """A compiled AssessmentConfig (``ck_assessor_create``; None: the
+    shipped features, scorecard, rules and care plan), for assessing one
+    customer at a time as its events arrive (:meth:`assess_customer`).
+    Thread-safe; compile once and reuse."""
+
+    def __init__(self, config: _proto.Message = None) -> None:
+        data = (_proto.encode("AssessmentConfig", _msg(config,
+                                                       "AssessmentConfig"))
+                if config is not None else b"")
+        self._h = _lib.Handle(
+            _lib.make_handle("ck_assessor_create", data, len(data)),
+            "ck_assessor_free")
+
+    def assess_customer(self, dataset: Dataset, customer_id: str,
+                        as_of: DateLike, *,
+                        events: Sequence[Mapping[str, Any]] = (),
+                        colours: _proto.Message = None,
+                        history: Union[bytes, Mapping[str, Any], None] = None,
+                        previous_score: Optional[float] = None,
+                        model: Optional[Model] = None) -> Dict[str, Any]:
+        """One customer with its new ``events`` (churnkit.v1.Event dicts,
+        e.g. ``{"kind": "TICKET", "time": "2025-03-01T10:00:00Z",
+        "complaint": True}``) assessed as the full run of the data set with
+        them appended would assess it, at the cost of its own events
+        (``ck_assessor_assess_customer``; docs/rules.md "One customer at a
+        time"). ``colours``: the last full run's cut-offs
+        (``AssessResult.raw["assessment"]["colours"]``; required under
+        ``red_share``); ``history``: the customer's AlertHistory entries.
+
+        Returns the decoded churnkit.v1.CustomerUpdateResult:
+        ``{"assessment": {...}, "history": {...}}``. Raises NotFoundError
+        for an unknown customer, InvalidArgumentError naming a refused
+        event ("added event:2: time: ...").
+        """
+        def event(e: Mapping[str, Any]) -> Dict[str, Any]:
+            e = dict(e)
+            if "time" in e:  # a Timestamp: RFC 3339 in JSON
+                t = iso_time(e["time"])
+                e["time"] = t + "T00:00:00Z" if len(t) == 10 else t
+            return e
+        update = {"customer_id": customer_id, "as_of": iso_time(as_of),
+                  "events": [event(e) for e in events]}
+        if colours is not None:
+            update["colours"] = _msg(colours, "ColourCutoffs")
+        if history is not None:
+            update["history"] = _msg(history, "AlertHistory")
+        if previous_score is not None:
+            update["previous_score"] = float(previous_score)
+        data = _proto.encode("CustomerUpdate", update)
+        out = _lib.call_buffer(
+            "ck_assessor_assess_customer", self._h.ptr,
+            _dataset(dataset)._h.ptr, data, len(data),
+            model._h.ptr if model is not None else None)
+        return _proto.decode("CustomerUpdateResult", out)
+
+
 # --------------------------------------- assessments over partitions (#17)
 # The steps of :func:`assess` over customer partitions (docs/scale-out.md,
 # "Alert routing"); each takes the same serialized AssessRequest

@@ -55,6 +55,8 @@
 //      the bytes as a plan
 //  35  ck_assess_merge_summaries (a made-up AlertSummary and the bytes as
 //      a second)
+//  36  ck_assessor_assess_customer (a CustomerUpdate; again with the data
+//      set's first customer and a date when the bytes parse without them)
 // ck_dataset_load and ck_dataset_generate take bytes too but read or write
 // the files their options name, so they are not fuzzed here (their parsing
 // is ck_proto_from_text's and the loaders have fuzz targets of their own).
@@ -179,7 +181,7 @@ const std::string& AssessRequest() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   if (size == 0) return 0;
-  const uint8_t selector = input[0] % 36;
+  const uint8_t selector = input[0] % 37;
   const uint8_t* data = input + 1;
   const size_t n = size - 1;
   switch (selector) {
@@ -747,6 +749,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
         Consume(out);
       } else {
         Check(out == nullptr, "no summary on failure");
+      }
+      break;
+    }
+    case 36: {
+      static ck_assessor_t* const assessor = [] {
+        ck_assessor_t* a = nullptr;
+        Check(ck_assessor_create(nullptr, 0, &a) == CK_OK, "default assessor");
+        return a;
+      }();
+      churnkit::v1::CustomerUpdate update;
+      std::string bytes(reinterpret_cast<const char*>(data), n);
+      if (update.ParseFromString(bytes)) {
+        if (update.customer_id().empty()) {
+          const char* id = nullptr;
+          Check(ck_dataset_customer_id(Data(), 0, &id) == CK_OK, "an id");
+          update.set_customer_id(id);
+        }
+        if (update.as_of().empty()) update.set_as_of("2025-01-01");
+        bytes = update.SerializeAsString();
+      }
+      ck_buffer_t* out = nullptr;
+      if (ck_assessor_assess_customer(assessor, Data(), bytes.data(),
+                                      bytes.size(), nullptr, &out) == CK_OK) {
+        churnkit::v1::CustomerUpdateResult result;
+        Check(result.ParseFromArray(ck_buffer_data(out),
+                                    static_cast<int>(ck_buffer_size(out))),
+              "a CustomerUpdateResult");
+        Consume(out);
+      } else {
+        Check(out == nullptr, "no result on failure");
       }
       break;
     }

@@ -690,6 +690,28 @@ CK_EXPORT ck_status ck_assessor_assess_with_model(
     const ck_assessor_t* assessor, const ck_dataset_t* dataset, int64_t as_of,
     const void* history, size_t history_size, const ck_model_t* model,
     ck_assessment_t** out);
+/* One customer whose events just changed, assessed alone (the host's hot
+ * path; docs/rules.md "One customer at a time"): `update` / `update_size`
+ * hold a serialized churnkit.v1.CustomerUpdate (customer id, its new
+ * events, as_of, the last full run's colour cut-offs, its alert-history
+ * entries, its previous score). The customer comes out as
+ * ck_assessor_assess_with_model of the data set with those events
+ * appended would give it -- health, colour, churn probability and reasons
+ * (with `model`, which may be NULL), alerts (to its owner, rank 0) and
+ * tasks -- at the cost of its own events, on the calling thread. The
+ * dataset is not modified. *out receives a serialized
+ * churnkit.v1.CustomerUpdateResult; free it with ck_buffer_free().
+ * Thread-safe. Errors: CK_INVALID_ARGUMENT (NULL assessor, dataset or out;
+ * update NULL with a size; bytes that are not a CustomerUpdate; as_of
+ * unset; an event refused, "added event:2: time: ..."; empty colours
+ * under red_share), CK_NOT_FOUND (no such customer), CK_FAILED_PRECONDITION
+ * (signed up on or after as_of). */
+CK_EXPORT ck_status ck_assessor_assess_customer(const ck_assessor_t* assessor,
+                                                const ck_dataset_t* dataset,
+                                                const void* update,
+                                                size_t update_size,
+                                                const ck_model_t* model,
+                                                ck_buffer_t** out);
 /* Releases an assessment. NULL is a no-op. */
 CK_EXPORT void ck_assessment_free(ck_assessment_t* assessment);
 
