@@ -16,6 +16,7 @@
 #include "google/protobuf/util/field_comparator.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "toy_risk_model.h"
 
 namespace churnkit {
 namespace {
@@ -95,21 +96,6 @@ const Data& Generated() {
   return *data;
 }
 
-// A model over three shipped features (as assess_partitioned_test's).
-v1::LogisticModel Model(const Assessor& assessor) {
-  const AssessResult plain = assessor.Assess(Generated().whole, kAsOf).value();
-  FeatureMatrix x = SelectColumns(plain.features, {"logins_30d", "orders_90d",
-                                                   "days_since_login"})
-                        .value();
-  std::vector<uint8_t> y;
-  for (size_t i = 0; i < x.num_rows(); ++i) {
-    y.push_back((x.row(i)[2] > 14) != (i % 5 == 0));
-  }
-  v1::FitOptions fit;
-  fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
-  return FitLogistic(x, y, fit).value();
-}
-
 TEST(AssessCustomer, EqualsTheWholeRunWithTheEventsAppended) {
   const Data& d = Generated();
   v1::AssessmentConfig config;
@@ -119,7 +105,8 @@ TEST(AssessCustomer, EqualsTheWholeRunWithTheEventsAppended) {
   config.mutable_alerts()->set_tasks_per_owner_per_week(100000);
   config.mutable_alerts()->set_min_relative_risk(0);
   const Assessor assessor = Assessor::Create(config).value();
-  const v1::LogisticModel model = Model(assessor);
+  const v1::LogisticModel model =
+      ToyRiskModel(assessor, Generated().whole, kAsOf);
   AssessOptions options;
   options.model = &model;
   const AssessResult run = assessor.Assess(d.appended, kAsOf, options).value();

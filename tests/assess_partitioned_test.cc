@@ -20,6 +20,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "internal/exact_sum.h"
+#include "toy_risk_model.h"
 
 namespace churnkit {
 namespace {
@@ -65,23 +66,6 @@ const Data& Generated() {
 
 const UnixSeconds kAsOf = *ParseTime("2024-10-01");
 
-// A model over three shipped features, fitted on made-up labels (long
-// without a login, one in five flipped): its probabilities spread enough
-// for some customers to clear the risk floor.
-v1::LogisticModel Model(const Assessor& assessor) {
-  const AssessResult plain = assessor.Assess(Generated().whole, kAsOf).value();
-  FeatureMatrix x = SelectColumns(plain.features, {"logins_30d", "orders_90d",
-                                                   "days_since_login"})
-                        .value();
-  std::vector<uint8_t> y;
-  for (size_t i = 0; i < x.num_rows(); ++i) {
-    y.push_back((x.row(i)[2] > 14) != (i % 5 == 0));
-  }
-  v1::FitOptions fit;
-  fit.set_missing_values(v1::MISSING_IMPUTE_MEAN);
-  return FitLogistic(x, y, fit).value();
-}
-
 struct Partitioned {
   std::map<std::string, v1::CustomerAssessment> customers;
   v1::AlertSummary summary;
@@ -125,7 +109,8 @@ Partitioned AssessOverParts(const Assessor& assessor,
 v1::Assessment ExpectEqualToTheWhole(const v1::AssessmentConfig& config,
                                      bool with_model) {
   const Assessor assessor = Assessor::Create(config).value();
-  const v1::LogisticModel model = Model(assessor);
+  const v1::LogisticModel model =
+      ToyRiskModel(assessor, Generated().whole, kAsOf);
   AssessOptions options;
   if (with_model) options.model = &model;
   const AssessResult whole =
@@ -216,7 +201,8 @@ TEST(AssessPartitioned, EqualsTheWholeWithAndWithoutAModelOrRedShare) {
 
 TEST(AssessPartitioned, AnyPartitionOrderGivesTheSamePlans) {
   const Assessor assessor = Assessor::Create({}).value();
-  const v1::LogisticModel model = Model(assessor);
+  const v1::LogisticModel model =
+      ToyRiskModel(assessor, Generated().whole, kAsOf);
   AssessOptions options;
   options.model = &model;
   const v1::ColourCutoffs colours = assessor.Cutoffs({}).value();

@@ -97,6 +97,16 @@ void ExpectPartitionsEqualTheWhole(const v1::LoadOptions& whole,
   EXPECT_EQ(errors, all.report.total_errors());
 }
 
+// Partitions `input` (a CSV directory or a record file) into `out_dir`.
+v1::PartitionRequest RequestFor(const fs::path& input, int partitions,
+                                const fs::path& out_dir) {
+  v1::PartitionRequest request;
+  request.mutable_input()->add_paths(input.string());
+  request.set_partitions(partitions);
+  request.set_out_dir(out_dir.string());
+  return request;
+}
+
 TEST(PartitionOf, IsFnv1aModuloTheCount) {
   EXPECT_EQ(PartitionOf("c1", 1000), 857);  // FNV-1a 64 of "c1": ...600857
   EXPECT_EQ(PartitionOf("c1", 7), 1);
@@ -106,10 +116,8 @@ TEST(PartitionOf, IsFnv1aModuloTheCount) {
 TEST(PartitionData, CsvDirectoryPartitionsEqualTheWhole) {
   TempDir dir;
   ASSERT_TRUE(Generate(Config(), v1::CSV, (dir.path / "data").string()).ok());
-  v1::PartitionRequest request;
-  request.mutable_input()->add_paths((dir.path / "data").string());
-  request.set_partitions(3);
-  request.set_out_dir((dir.path / "parts").string());
+  const v1::PartitionRequest request =
+      RequestFor(dir.path / "data", 3, dir.path / "parts");
   absl::StatusOr<v1::PartitionResult> parts = PartitionData(request);
   ASSERT_TRUE(parts.ok()) << parts.status();
   EXPECT_EQ(parts->parts_size(), 3);
@@ -229,10 +237,7 @@ TEST(PartitionData, EveryPartitionObservesFromTheWholeHistoryStart) {
   }
   events << late << ",LOGIN,2024-05-01\n" << late << ",LOGIN,2024-09-20\n";
   events.close();
-  v1::PartitionRequest request;
-  request.mutable_input()->add_paths(data.string());
-  request.set_partitions(2);
-  request.set_out_dir((dir.path / "parts").string());
+  const v1::PartitionRequest request = RequestFor(data, 2, dir.path / "parts");
   absl::StatusOr<v1::PartitionResult> parts = PartitionData(request);
   ASSERT_TRUE(parts.ok()) << parts.status();
   EXPECT_EQ(parts->history_start(), "2024-01-02");
@@ -265,10 +270,7 @@ TEST(PartitionData, BadRowsStayReportedAndBadRequestsLeaveNothing) {
                                         "c1,LOGIN,2024-03-01,0\n"
                                         ",ORDER,2024-03-02,5\n"
                                         "c2,ORDER,2024-03-03,-3\n";
-  v1::PartitionRequest request;
-  request.mutable_input()->add_paths(data.string());
-  request.set_partitions(2);
-  request.set_out_dir((dir.path / "parts").string());
+  const v1::PartitionRequest request = RequestFor(data, 2, dir.path / "parts");
   absl::StatusOr<v1::PartitionResult> parts = PartitionData(request);
   ASSERT_TRUE(parts.ok()) << parts.status();
   EXPECT_EQ(parts->unrouted(), 1);  // the event without a customer
