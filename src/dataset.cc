@@ -252,7 +252,14 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   }
   Dataset out;
   StringPool& pool = out.strings_;
-  auto copy = [&](StringId s) { return pool.Intern(str(s)); };
+  // This pool's ids to the slice's: each string hashed once, not per use.
+  absl::flat_hash_map<StringId, StringId> ids;
+  auto copy = [&](StringId s) -> StringId {
+    if (s == 0) return 0;  // "" in every pool
+    auto [it, added] = ids.try_emplace(s, 0);
+    if (added) it->second = pool.Intern(str(s));
+    return it->second;
+  };
   const CustomerTable& from = customers_;
   CustomerTable& ct = out.customers_;
   for (auto [src, dst] : {std::pair{&from.id, &ct.id},
@@ -275,46 +282,46 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   ct.attr_offsets.push_back(static_cast<uint32_t>(ct.attr_key.size()));
   out.customer_by_id_.emplace(ct.id[0], 0);
 
-  // Events: c's, then the added ones, stably by time.
+  // Events: c's (sorted) merged with the added ones sorted, the added after
+  // c's of the same time, as appending them to the input would order them.
   const EventTable& ev = events_;
   EventTable& oe = out.events_;
-  const size_t b = event_begin(c), n = event_end(c) - b + added.size();
-  for (auto* v : {&oe.kind, &oe.flags}) v->reserve(n);
-  oe.subtype.reserve(n), oe.time.reserve(n), oe.amount.reserve(n);
-  oe.value.reserve(n), oe.key.reserve(n), oe.group.reserve(n);
-  for (size_t e = b; e < event_end(c); ++e) {
-    oe.kind.push_back(ev.kind[e]);
-    oe.subtype.push_back(ev.subtype[e]);
-    oe.time.push_back(ev.time[e]);
-    oe.amount.push_back(ev.amount[e]);
-    oe.value.push_back(ev.value[e]);
-    oe.key.push_back(copy(ev.key[e]));
-    oe.group.push_back(copy(ev.group[e]));
-    oe.flags.push_back(ev.flags[e]);
+  const size_t b = event_begin(c), end = event_end(c);
+  const size_t n = end - b + added.size();
+  std::vector<uint32_t> order(added.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return added[x].time < added[y].time;
+  });
+  oe.kind.reserve(n), oe.flags.reserve(n), oe.subtype.reserve(n);
+  oe.time.reserve(n), oe.amount.reserve(n), oe.value.reserve(n);
+  oe.key.reserve(n), oe.group.reserve(n);
+  size_t e = b;
+  auto take = [&](UnixSeconds until) {  // c's events up to `until`
+    for (; e < end && ev.time[e] <= until; ++e) {
+      oe.kind.push_back(ev.kind[e]);
+      oe.subtype.push_back(ev.subtype[e]);
+      oe.time.push_back(ev.time[e]);
+      oe.amount.push_back(ev.amount[e]);
+      oe.value.push_back(ev.value[e]);
+      oe.key.push_back(copy(ev.key[e]));
+      oe.group.push_back(copy(ev.group[e]));
+      oe.flags.push_back(ev.flags[e]);
+    }
+  };
+  for (uint32_t i : order) {
+    const EventInput& a = added[i];
+    take(a.time);
+    oe.kind.push_back(static_cast<uint8_t>(a.kind));
+    oe.subtype.push_back(static_cast<uint16_t>(a.subtype));
+    oe.time.push_back(a.time);
+    oe.amount.push_back(a.amount);
+    oe.value.push_back(a.value);
+    oe.key.push_back(pool.Intern(a.key));
+    oe.group.push_back(pool.Intern(a.group));
+    oe.flags.push_back(a.flags);
   }
-  for (const EventInput& e : added) {
-    oe.kind.push_back(static_cast<uint8_t>(e.kind));
-    oe.subtype.push_back(static_cast<uint16_t>(e.subtype));
-    oe.time.push_back(e.time);
-    oe.amount.push_back(e.amount);
-    oe.value.push_back(e.value);
-    oe.key.push_back(pool.Intern(e.key));
-    oe.group.push_back(pool.Intern(e.group));
-    oe.flags.push_back(e.flags);
-  }
-  if (!std::is_sorted(oe.time.begin(), oe.time.end())) {
-    std::vector<size_t> order(n), dest(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      return oe.time[x] < oe.time[y];
-    });
-    for (size_t i = 0; i < n; ++i) dest[order[i]] = i;
-    ScatterInPlace(absl::MakeSpan(dest), 0, absl::MakeSpan(oe.kind),
-                   absl::MakeSpan(oe.subtype), absl::MakeSpan(oe.time),
-                   absl::MakeSpan(oe.amount), absl::MakeSpan(oe.value),
-                   absl::MakeSpan(oe.key), absl::MakeSpan(oe.group),
-                   absl::MakeSpan(oe.flags));
-  }
+  take(std::numeric_limits<UnixSeconds>::max());
   oe.offsets = {0, n};
 
   const ContactTable& cs = contacts_;

@@ -156,16 +156,20 @@ class Series {
     double sum = 0, sq = 0;
     int64_t n = 0;
   };
-  // Events in [from, to).
-  Range In(UnixSeconds from, UnixSeconds to) const {
-    const size_t a = Index(from), b = Index(to);
+  // The index of the first event at or after `t`, for a bound that only
+  // moves forward: `*cursor` (from 0) advances to it, so a sweep over
+  // increasing times costs the events once instead of a search per query.
+  size_t Advance(size_t* cursor, UnixSeconds t) const {
+    size_t i = *cursor;
+    while (i < time_.size() && time_[i] < t) ++i;
+    return *cursor = i;
+  }
+  // Events [a, b) by index.
+  Range Between(size_t a, size_t b) const {
     return {sum_[b] - sum_[a], sq_[b] - sq_[a], static_cast<int64_t>(b - a)};
   }
 
  private:
-  size_t Index(UnixSeconds t) const {
-    return std::lower_bound(time_.begin(), time_.end(), t) - time_.begin();
-  }
   std::vector<UnixSeconds> time_;
   std::vector<double> sum_ = {0}, sq_ = {0};
 };
@@ -243,9 +247,24 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
       (first / hidden_step + (first % hidden_step > 0)) * hidden_step;
   bool in_episode = false;
   double frozen_rate = 0;  // per day, when the episode began
+  // Every window bound is d minus a fixed offset, so it moves forward with
+  // d: one cursor per bound. Bounds 0..periods are d - k x period (the
+  // baseline ends at bound `periods`); then the baseline's start and the
+  // year-earlier bounds.
+  const int periods = rule.periods;
+  std::vector<size_t> cursor(periods + 5, 0);
+  auto at = [&](int bound, UnixSeconds t) {
+    return series.Advance(&cursor[bound], t);
+  };
+  auto in = [&](int from_bound, UnixSeconds from, int to_bound,
+                UnixSeconds to) {
+    return series.Between(at(from_bound, from), at(to_bound, to));
+  };
+  const int kBaseStart = periods + 1, kYearEnd = periods + 2,
+            kYearBaseEnd = periods + 3, kYearBaseStart = periods + 4;
   for (; d <= known_at; d += hidden_step) {
     if (in_episode) {
-      const Series::Range latest = series.In(d - rule.period, d);
+      const Series::Range latest = in(1, d - rule.period, 0, d);
       if (latest.sum > rule.recovery * frozen_rate * period_days) {
         out.back().end = d;
         in_episode = false;
@@ -253,7 +272,8 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
       continue;
     }
     const UnixSeconds base_end = d - tested;
-    const Series::Range base = series.In(base_end - rule.baseline, base_end);
+    const Series::Range base =
+        in(kBaseStart, base_end - rule.baseline, periods, base_end);
     if (base.n < rule.min_baseline_events || base.sum <= 0) continue;
     const double base_rate = base.sum / base_days;
     // The customer's own season: how the same weeks compared with the
@@ -261,9 +281,11 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
     // year was observed with enough events; 1 otherwise.
     double season = 1;
     if (rule.seasonal && base_end - rule.baseline - kYear >= from) {
-      const Series::Range then = series.In(base_end - kYear, d - kYear);
+      const Series::Range then =
+          in(kYearBaseEnd, base_end - kYear, kYearEnd, d - kYear);
       const Series::Range then_base =
-          series.In(base_end - rule.baseline - kYear, base_end - kYear);
+          in(kYearBaseStart, base_end - rule.baseline - kYear, kYearBaseEnd,
+             base_end - kYear);
       if (then_base.n >= rule.min_baseline_events && then_base.sum > 0) {
         season = std::clamp((then.sum / (period_days * rule.periods)) /
                                 (then_base.sum / base_days),
@@ -273,14 +295,14 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
     bool declined = true;
     for (int j = 0; j < rule.periods && declined; ++j) {
       const Series::Range p =
-          series.In(d - (j + 1) * rule.period, d - j * rule.period);
+          in(j + 1, d - (j + 1) * rule.period, j, d - j * rule.period);
       declined =
           p.sum <= (1 - rule.min_drop) * base_rate * season * period_days;
     }
     if (!declined) continue;
     // The recent periods weigh `season` times their length against the
     // baseline: the rate expected of them.
-    const Series::Range recent = series.In(base_end, d);
+    const Series::Range recent = in(periods, base_end, 0, d);
     if (DeclinePValue(rule.measure, recent, period_days * rule.periods * season,
                       base, base_days) >= rule.significance) {
       continue;
