@@ -739,10 +739,18 @@ std::unique_ptr<EventRowTimes> EventRowTimes::Bind(
 }
 
 UnixSeconds EventRowTimes::KeptTime(
-    const std::vector<absl::string_view>& record) {
+    const std::vector<absl::string_view>& record, UnixSeconds before) {
   const TablePlan& plan = impl_->plan;
   if ((plan.header_columns > 0 && record.size() != plan.header_columns) ||
       static_cast<int>(record.size()) <= plan.max_column) {
+    return kNoTime;
+  }
+  // Most rows are no earlier than the earliest so far: their time alone
+  // rules them out, without the rest of the row.
+  UnixSeconds t;
+  if (!ParseTimeField(plan.fields[kTime], FieldText(plan.fields[kTime], record),
+                      &t) ||
+      t == kNoTime || (before != kNoTime && t >= before)) {
     return kNoTime;
   }
   bool ok = false;

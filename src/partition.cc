@@ -222,7 +222,9 @@ absl::Status RouteCsv(const std::string& in, const v1::TableMapping& mapping,
       continue;
     }
     run.result.set_rows_read(run.result.rows_read() + 1);
-    if (times != nullptr) run.SeeEvent(times->KeptTime(fields));
+    if (times != nullptr) {
+      run.SeeEvent(times->KeptTime(fields, run.history_start));
+    }
     if (id.none) {
       if (absl::Status s = out.AppendToAll(line, true); !s.ok()) return s;
       continue;
@@ -262,7 +264,9 @@ absl::Status RouteRecord(const v1::Record& record, absl::string_view bytes,
                          PartitionedFile& out, Run& run) {
   run.result.set_rows_read(run.result.rows_read() + 1);
   if (record.has_owner()) return out.AppendToAll(bytes, true);
-  if (record.has_event()) {
+  if (record.has_event() && record.event().has_time() &&
+      (run.history_start == kNoTime ||
+       record.event().time().seconds() < run.history_start)) {
     const EventInput event = ToEventInput(record.event());
     if (run.validator->CheckEvent(event, {}).ok()) run.SeeEvent(event.time);
   }

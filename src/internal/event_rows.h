@@ -27,8 +27,9 @@ class EventRowTimes {
   ~EventRowTimes();
 
   // The row's time when the loader would keep it (its customer's existence
-  // aside), else kNoTime.
-  UnixSeconds KeptTime(const std::vector<absl::string_view>& record);
+  // aside) and it is before `before` (kNoTime: no bound), else kNoTime.
+  UnixSeconds KeptTime(const std::vector<absl::string_view>& record,
+                       UnixSeconds before);
 
  private:
   struct Impl;
