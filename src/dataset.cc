@@ -298,15 +298,21 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   oe.key.reserve(n), oe.group.reserve(n);
   size_t e = b;
   auto take = [&](UnixSeconds until) {  // c's events up to `until`
-    for (; e < end && ev.time[e] <= until; ++e) {
-      oe.kind.push_back(ev.kind[e]);
-      oe.subtype.push_back(ev.subtype[e]);
-      oe.time.push_back(ev.time[e]);
-      oe.amount.push_back(ev.amount[e]);
-      oe.value.push_back(ev.value[e]);
+    const size_t stop =
+        std::upper_bound(ev.time.begin() + e, ev.time.begin() + end, until) -
+        ev.time.begin();
+    auto append = [&](auto& to, const auto& from) {
+      to.insert(to.end(), from.begin() + e, from.begin() + stop);
+    };
+    append(oe.kind, ev.kind);
+    append(oe.subtype, ev.subtype);
+    append(oe.time, ev.time);
+    append(oe.amount, ev.amount);
+    append(oe.value, ev.value);
+    append(oe.flags, ev.flags);
+    for (; e < stop; ++e) {
       oe.key.push_back(copy(ev.key[e]));
       oe.group.push_back(copy(ev.group[e]));
-      oe.flags.push_back(ev.flags[e]);
     }
   };
   for (uint32_t i : order) {
