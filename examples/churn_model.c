@@ -1,7 +1,8 @@
 /* examples/churn_model.c: the churn model on an event history through the
  * C ABI -- generate a CRM history, build a training panel, fit a logistic
- * model on its early dates, score the last date, and assess every customer
- * with the model's churn probability.
+ * model on its early dates, score the last date, assess every customer
+ * with the model's churn probability, then reassess the riskiest one alone
+ * when a complaint ticket arrives (the host's hot path).
  *
  * Usage: churn_model_c OUT_DIR   (the generated data goes there)
  *
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   ck_assessor_t* assessor = NULL;
   ck_assessment_t* assessment = NULL;
   ck_buffer_t* message = NULL; /* options as bytes, from text format */
+  ck_buffer_t* update = NULL;  /* the riskiest customer's reassessment */
+  ck_buffer_t* json = NULL;
   const double* x;
   const uint8_t* labels;
   const char** names = NULL;
@@ -174,11 +177,32 @@ int main(int argc, char** argv) {
     ck_assessment_customer(assessment, best, &id, &score, NULL, NULL, NULL);
     printf("assessed %zu customers; riskiest: %s (p=%.3f, health %.0f)\n", n,
            id, best_p, score);
+    /* A complaint ticket arrives for it: reassess that customer alone, as
+     * the run of the data set plus the ticket would assess it. */
+    snprintf(options, sizeof options,
+             "customer_id: '%s' as_of: '2026-01-01' events { kind: TICKET "
+             "time { seconds: %lld } complaint: true } previous_score: %.17g",
+             id, (long long)(as_of - 3600), score);
+    if ((s = ck_proto_from_text("churnkit.v1.CustomerUpdate", options,
+                                &message)) != CK_OK ||
+        (s = ck_assessor_assess_customer(assessor, ds, ck_buffer_data(message),
+                                         ck_buffer_size(message), model,
+                                         &update)) != CK_OK ||
+        (s = ck_proto_to_json("churnkit.v1.CustomerUpdateResult",
+                              ck_buffer_data(update), ck_buffer_size(update),
+                              &json)) != CK_OK) {
+      fail("ck_assessor_assess_customer", s);
+      goto done;
+    }
+    printf("after a complaint ticket: %.*s...\n", 60,
+           (const char*)ck_buffer_data(json));
   }
   code = 0;
 
 done:
   ck_buffer_free(message);
+  ck_buffer_free(update);
+  ck_buffer_free(json);
   ck_assessment_free(assessment);
   ck_assessor_free(assessor);
   ck_model_free(model);
