@@ -41,22 +41,9 @@ extern "C" {
 
 ck_status ck_report_churn(const ck_dataset_t* dataset, const void* request,
                           size_t request_size, ck_buffer_t** out) {
-  return Guard("ck_report_churn", [&]() -> absl::Status {
-    if (out == nullptr) return NullArgument("out");
-    *out = nullptr;
-    if (dataset == nullptr) return NullArgument("dataset");
-    churnkit::v1::ReportRequest parsed_request;
-    if (absl::Status s = ParseBytes(request, request_size, "request",
-                                    "request_size", &parsed_request);
-        !s.ok()) {
-      return s;
-    }
-    churnkit::capi::UseCallerThreads(&parsed_request);
-    absl::StatusOr<churnkit::v1::ChurnReport> report =
-        churnkit::BuildChurnReport(dataset->rep.dataset, parsed_request);
-    if (!report.ok()) return report.status();
-    return ToBuffer(*report, out);
-  });
+  return churnkit::capi::RunJob<churnkit::v1::ReportRequest>(
+      "ck_report_churn", dataset, request, request_size, out,
+      churnkit::BuildChurnReport);
 }
 
 }  // extern "C"
@@ -99,22 +86,9 @@ ck_status ck_report_resolve(const void* request, size_t request_size,
 
 ck_status ck_report_summarize(const ck_dataset_t* dataset, const void* request,
                               size_t request_size, ck_buffer_t** out) {
-  return Guard("ck_report_summarize", [&]() -> absl::Status {
-    if (out == nullptr) return NullArgument("out");
-    *out = nullptr;
-    if (dataset == nullptr) return NullArgument("dataset");
-    churnkit::v1::ReportRequest parsed;
-    if (absl::Status s = ParseBytes(request, request_size, "request",
-                                    "request_size", &parsed);
-        !s.ok()) {
-      return s;
-    }
-    churnkit::capi::UseCallerThreads(&parsed);
-    absl::StatusOr<churnkit::v1::ReportSummary> summary =
-        churnkit::SummarizeChurnReport(dataset->rep.dataset, parsed);
-    if (!summary.ok()) return summary.status();
-    return ToBuffer(*summary, out);
-  });
+  return churnkit::capi::RunJob<churnkit::v1::ReportRequest>(
+      "ck_report_summarize", dataset, request, request_size, out,
+      churnkit::SummarizeChurnReport);
 }
 
 ck_status ck_report_merge(const void* const* summaries,
@@ -481,19 +455,18 @@ ck_status ck_clv_patterns_merge(const void* const* parts, const size_t* sizes,
         !s.ok()) {
       return s;
     }
-    std::vector<churnkit::v1::RfmPatterns> parsed(count);
+    // Every part is a message: NULL is refused even with size 0.
     for (size_t i = 0; i < count; ++i) {
-      const std::string name = absl::StrCat("parts[", i, "]");
-      const std::string size_name = absl::StrCat("sizes[", i, "]");
-      if (parts[i] == nullptr) return NullArgument(name.c_str());
-      if (absl::Status s = ParseBytes(parts[i], sizes[i], name.c_str(),
-                                      size_name.c_str(), &parsed[i]);
-          !s.ok()) {
-        return s;
+      if (parts[i] == nullptr) {
+        return NullArgument(absl::StrCat("parts[", i, "]").c_str());
       }
     }
+    absl::StatusOr<std::vector<churnkit::v1::RfmPatterns>> parsed =
+        ParseArray<churnkit::v1::RfmPatterns>(parts, sizes, count, "parts",
+                                              "sizes", "count");
+    if (!parsed.ok()) return parsed.status();
     absl::StatusOr<churnkit::v1::RfmPatterns> merged =
-        churnkit::MergeRfmPatterns(parsed);
+        churnkit::MergeRfmPatterns(*parsed);
     if (!merged.ok()) return merged.status();
     return ToBuffer(*merged, out);
   });

@@ -252,27 +252,18 @@ ck_status PartitionStep(const char* function, const ck_dataset_t* dataset,
                         const void* arg, size_t arg_size, const char* arg_name,
                         const char* arg_size_name, ck_buffer_t** out,
                         Step step) {
-  return Guard(function, [&]() -> absl::Status {
-    if (out == nullptr) return NullArgument("out");
-    *out = nullptr;
-    if (dataset == nullptr) return NullArgument("dataset");
-    churnkit::v1::AssessRequest parsed;
-    if (absl::Status s = ParseBytes(request, request_size, "request",
-                                    "request_size", &parsed);
-        !s.ok()) {
-      return s;
-    }
-    churnkit::capi::UseCallerThreads(&parsed);
-    Arg parsed_arg;
-    if (absl::Status s =
-            ParseBytes(arg, arg_size, arg_name, arg_size_name, &parsed_arg);
-        !s.ok()) {
-      return s;
-    }
-    auto result = step(dataset->rep.dataset, parsed, parsed_arg);
-    if (!result.ok()) return result.status();
-    return ToBuffer(*result, out);
-  });
+  return churnkit::capi::RunJob<churnkit::v1::AssessRequest>(
+      function, dataset, request, request_size, out,
+      [&](const churnkit::Dataset& ds, const churnkit::v1::AssessRequest& r)
+          -> decltype(step(ds, r, Arg())) {
+        Arg parsed_arg;
+        if (absl::Status s =
+                ParseBytes(arg, arg_size, arg_name, arg_size_name, &parsed_arg);
+            !s.ok()) {
+          return s;
+        }
+        return step(ds, r, parsed_arg);
+      });
 }
 
 }  // namespace

@@ -274,6 +274,43 @@ absl::Status GetCount(const ck_dataset_t* dataset, size_t* out, Count count) {
   return absl::OkStatus();
 }
 
+// One request-taking entry point: `precheck` (the other arguments), then
+// the request bytes parsed (none: every default), `job` run on them and
+// its result serialized into *out.
+template <typename Request, typename Precheck, typename Job>
+ck_status RunRequest(const char* function, const void* request,
+                     size_t request_size, ck_buffer_t** out, Precheck precheck,
+                     Job job) {
+  return Guard(function, [&]() -> absl::Status {
+    if (out == nullptr) return NullArgument("out");
+    *out = nullptr;
+    if (absl::Status s = precheck(); !s.ok()) return s;
+    Request parsed;
+    if (absl::Status s = ParseBytes(request, request_size, "request",
+                                    "request_size", &parsed);
+        !s.ok()) {
+      return s;
+    }
+    churnkit::capi::UseCallerThreads(&parsed);
+    auto result = job(parsed);
+    if (!result.ok()) return result.status();
+    return ToBuffer(*result, out);
+  });
+}
+
+// One job over a data set.
+template <typename Request, typename Job>
+ck_status RunJob(const char* function, const ck_dataset_t* dataset,
+                 const void* request, size_t request_size, ck_buffer_t** out,
+                 Job job) {
+  return RunRequest<Request>(
+      function, request, request_size, out,
+      [&] {
+        return dataset == nullptr ? NullArgument("dataset") : absl::OkStatus();
+      },
+      [&](const Request& r) { return job(dataset->rep.dataset, r); });
+}
+
 // Stores names[index].c_str() in *out, or OutOfRange.
 absl::Status NameAt(const std::vector<std::string>& names, size_t index,
                     const char* what, const char** out);

@@ -332,20 +332,12 @@ ck_status ck_fit_session_advance(ck_fit_session_t* session,
     if (session == nullptr) return NullArgument("session");
     if (partials == nullptr) return NullArgument("partials");
     if (partial_sizes == nullptr) return NullArgument("partial_sizes");
-    if (absl::Status s = CheckCount(n_partials, sizeof(void*), "n_partials");
-        !s.ok())
-      return s;
-    std::vector<churnkit::v1::FitPartial> parsed(n_partials);
-    for (size_t i = 0; i < n_partials; ++i) {
-      const std::string name = absl::StrCat("partials[", i, "]");
-      const std::string size_name = absl::StrCat("partial_sizes[", i, "]");
-      if (absl::Status s =
-              ParseBytes(partials[i], partial_sizes[i], name.c_str(),
-                         size_name.c_str(), &parsed[i]);
-          !s.ok())
-        return s;
-    }
-    absl::StatusOr<bool> finished = session->fit.Advance(parsed);
+    absl::StatusOr<std::vector<churnkit::v1::FitPartial>> parsed =
+        churnkit::capi::ParseArray<churnkit::v1::FitPartial>(
+            partials, partial_sizes, n_partials, "partials", "partial_sizes",
+            "n_partials");
+    if (!parsed.ok()) return parsed.status();
+    absl::StatusOr<bool> finished = session->fit.Advance(*parsed);
     if (!finished.ok()) return finished.status();
     *done = *finished ? 1 : 0;
     return absl::OkStatus();
