@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -200,6 +201,15 @@ TEST(AssessCustomer, BadInputIsAClearError) {
   bad[2].time = *ParseTime("2024-09-01");
   r = assessor.AssessCustomer(d.whole, d.customer, bad, kAsOf, colours);
   EXPECT_THAT(r.status().message(), HasSubstr("added event:4: amount"));
+  bad[3].amount = std::numeric_limits<double>::quiet_NaN();
+  r = assessor.AssessCustomer(d.whole, d.customer, bad, kAsOf, colours);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("added event:4: amount: not a finite number"));
+  bad[3].amount = 0;
+  bad[0].time = *ParseTime("1900-01-01");  // outside the accepted range
+  r = assessor.AssessCustomer(d.whole, d.customer, bad, kAsOf, colours);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("added event:1: time: 1900-01-01 is outside"));
 
   // Signed up after the date: not assessed.
   r = assessor.AssessCustomer(d.whole, d.customer, {}, *ParseTime("2023-01-01"),
