@@ -431,8 +431,10 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   }
   const bool impute = options.missing_values() == v1::MISSING_IMPUTE_MEAN;
   const bool standardize = !options.has_standardize() || options.standardize();
+  // Squared deviations also without standardizing: the correlations use
+  // them.
   const internal::ColumnSums sums = internal::SumColumns(
-      x, sample_weights, impute, standardize, options.threads());
+      x, sample_weights, impute, /*squares=*/true, options.threads());
   if (sums.first_bad != std::numeric_limits<size_t>::max()) {
     return internal::BadValueError(x, sums.first_bad);
   }
@@ -480,8 +482,9 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   outcome.clip_lower = clip_lower;
   outcome.clip_upper = clip_upper;
   outcome.correlations = internal::FinishCorrelations(
-      internal::SumCorrelations(x, labels, sample_weights, *stats, standardize,
-                                options.threads()),
+      internal::CorrelationSumsFromStart(result->start_gradient, sums, *stats,
+                                         problem.loss_scale, class_weight, neg,
+                                         pos),
       *stats, standardize);
   outcome.solver = &*result;
   outcome.solver_used = solver.solver;

@@ -32,19 +32,6 @@ void MergeMoments(double wb, double sb, double qb, double* w, double* s,
   *s += sb;
 }
 
-// Whether every value of the row is finite: no exponent of all ones
-// (infinity or NaN). Integer operations, so that the loop is vectorized.
-bool AllFinite(const double* row, size_t d) {
-  constexpr uint64_t kExponent = 0x7ff0000000000000;
-  uint64_t bad = 0;
-  for (size_t j = 0; j < d; ++j) {
-    uint64_t bits;
-    std::memcpy(&bits, row + j, sizeof bits);
-    bad |= (bits & kExponent) == kExponent;
-  }
-  return bad == 0;
-}
-
 // One defined value v of weight w > 0 into a column's sums and range.
 inline void AddValue(double w, double v, double* weight, double* sum,
                      double* lo, double* hi) {
@@ -59,6 +46,7 @@ inline void AddSquare(double w, double deviation, double* squares) {
 }
 
 typedef double V2 __attribute__((vector_size(16)));
+typedef long long I2 __attribute__((vector_size(16)));
 
 inline V2 LoadV2(const double* p) {
   V2 v;
@@ -68,50 +56,80 @@ inline V2 LoadV2(const double* p) {
 
 inline void StoreV2(double* p, const V2& v) { std::memcpy(p, &v, sizeof v); }
 
-// AddValue for rows [begin, end) of finite values, four columns at a time
-// with the column's sums in registers (a group is in cache, so this runs
-// at memory speed; a row at a time it was bound by loads and stores of the
-// sums). The order of the additions per column is that of the rows.
+// Sums and ranges of columns [j, j + 2 kPairs) over rows [begin, end), with
+// the sums in registers; the same additions, in the same order, as AddValue
+// row by row. Ors into *bad a lane of ones for a value that is not finite
+// (v - v is NaN only for infinities and NaN), rows of weight <= 0 included.
+template <int kPairs, typename WeightOf>
+void AddColumnSums(const double* x, size_t d, size_t j, size_t begin,
+                   size_t end, const WeightOf& weight_of, double* sum,
+                   double* lo, double* hi, I2* bad) {
+  V2 s[kPairs], l[kPairs], h[kPairs];
+  for (int k = 0; k < kPairs; ++k) {
+    s[k] = LoadV2(sum + j + 2 * k);
+    l[k] = LoadV2(lo + j + 2 * k);
+    h[k] = LoadV2(hi + j + 2 * k);
+  }
+  const V2 zero = {0, 0};
+  for (size_t i = begin; i < end; ++i) {
+    const double w = weight_of(i);
+    const V2 ww = {w, w};
+    for (int k = 0; k < kPairs; ++k) {
+      const V2 v = LoadV2(x + i * d + j + 2 * k);
+      *bad |= (v - v) != zero;
+      if (w <= 0) continue;
+      s[k] += ww * v;
+      l[k] = v < l[k] ? v : l[k];  // std::min(lo, v)
+      h[k] = h[k] < v ? v : h[k];  // std::max(hi, v)
+    }
+  }
+  for (int k = 0; k < kPairs; ++k) {
+    StoreV2(sum + j + 2 * k, s[k]);
+    StoreV2(lo + j + 2 * k, l[k]);
+    StoreV2(hi + j + 2 * k, h[k]);
+  }
+}
+
+// AddValue for rows [begin, end) when they are all finite, eight columns
+// at a time (a group is in cache, so this runs at memory speed; a row at a
+// time it was bound by loads and stores of the sums). The order of the
+// additions per column is that of the rows, and the weight, the same for
+// every column, is summed once. False, with the outputs half done, when a
+// value is not finite.
 template <typename WeightOf>
-void AddGroupSums(const double* x, size_t d, size_t begin, size_t end,
+bool AddGroupSums(const double* x, size_t d, size_t begin, size_t end,
                   const WeightOf& weight_of, double* weight, double* sum,
                   double* lo, double* hi) {
+  I2 bad = {0, 0};
   size_t j = 0;
-  for (; j + 4 <= d; j += 4) {
-    V2 w0 = LoadV2(weight + j), w1 = LoadV2(weight + j + 2);
-    V2 s0 = LoadV2(sum + j), s1 = LoadV2(sum + j + 2);
-    V2 lo0 = LoadV2(lo + j), lo1 = LoadV2(lo + j + 2);
-    V2 hi0 = LoadV2(hi + j), hi1 = LoadV2(hi + j + 2);
-    for (size_t i = begin; i < end; ++i) {
-      const double w = weight_of(i);
-      if (w <= 0) continue;
-      const V2 ww = {w, w};
-      const V2 v0 = LoadV2(x + i * d + j), v1 = LoadV2(x + i * d + j + 2);
-      w0 += ww;
-      w1 += ww;
-      s0 += ww * v0;
-      s1 += ww * v1;
-      lo0 = v0 < lo0 ? v0 : lo0;  // std::min(lo, v)
-      lo1 = v1 < lo1 ? v1 : lo1;
-      hi0 = hi0 < v0 ? v0 : hi0;  // std::max(hi, v)
-      hi1 = hi1 < v1 ? v1 : hi1;
-    }
-    StoreV2(weight + j, w0);
-    StoreV2(weight + j + 2, w1);
-    StoreV2(sum + j, s0);
-    StoreV2(sum + j + 2, s1);
-    StoreV2(lo + j, lo0);
-    StoreV2(lo + j + 2, lo1);
-    StoreV2(hi + j, hi0);
-    StoreV2(hi + j + 2, hi1);
+  for (; j + 8 <= d; j += 8) {
+    AddColumnSums<4>(x, d, j, begin, end, weight_of, sum, lo, hi, &bad);
   }
-  for (size_t i = begin; i < end && j < d; ++i) {
+  if (j + 4 <= d) {
+    AddColumnSums<2>(x, d, j, begin, end, weight_of, sum, lo, hi, &bad);
+    j += 4;
+  }
+  if (j + 2 <= d) {
+    AddColumnSums<1>(x, d, j, begin, end, weight_of, sum, lo, hi, &bad);
+    j += 2;
+  }
+  double group_weight = 0;
+  for (size_t i = begin; i < end; ++i) {
     const double w = weight_of(i);
-    if (w <= 0) continue;
     for (size_t k = j; k < d; ++k) {
-      AddValue(w, x[i * d + k], weight + k, sum + k, lo + k, hi + k);
+      const double v = x[i * d + k];
+      if (!std::isfinite(v)) return false;
+      if (w <= 0) continue;
+      sum[k] += w * v;
+      lo[k] = std::min(lo[k], v);
+      hi[k] = std::max(hi[k], v);
     }
+    if (w <= 0) continue;
+    group_weight += w;
   }
+  if ((bad[0] | bad[1]) != 0) return false;
+  std::fill(weight, weight + d, group_weight);
+  return true;
 }
 
 // AddSquare likewise, eight columns at a time.
@@ -183,7 +201,7 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
       blocks, threads,
       [&](size_t from, size_t to) {
         // Weight, sum, mean and squared deviations of a group.
-        std::vector<double> gw(d), gs(d), gm(d), gq(d);
+        std::vector<double> gw(d), gs(d), gm(d), gq(d), glo(d), ghi(d);
         for (size_t b = from; b < to; ++b) {
           ColumnSums& p = parts[b];
           p = ColumnSums(d);
@@ -193,17 +211,24 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
             std::fill(gw.begin(), gw.end(), 0.0);
             std::fill(gs.begin(), gs.end(), 0.0);
             std::fill(gq.begin(), gq.end(), 0.0);
+            std::fill(glo.begin(), glo.end(),
+                      std::numeric_limits<double>::infinity());
+            std::fill(ghi.begin(), ghi.end(),
+                      -std::numeric_limits<double>::infinity());
             // Finiteness, weights, sums, ranges. A group of finite values
             // (the common case) takes the loops of AddGroupSums, the others
-            // a checked loop; the arithmetic per column is the same.
-            bool group_finite = true;
-            for (size_t i = g; i < group_end && group_finite; ++i) {
-              group_finite = AllFinite(x.values.data() + i * d, d);
-            }
+            // (found by them) a checked loop; the arithmetic per column is
+            // the same.
+            const bool group_finite =
+                AddGroupSums(x.values.data(), d, g, group_end, weight_of,
+                             gw.data(), gs.data(), glo.data(), ghi.data());
             if (group_finite) {
-              AddGroupSums(x.values.data(), d, g, group_end, weight_of,
-                           gw.data(), gs.data(), p.min.data(), p.max.data());
+              for (size_t j = 0; j < d; ++j) {
+                p.min[j] = std::min(p.min[j], glo[j]);
+                p.max[j] = std::max(p.max[j], ghi[j]);
+              }
             } else {
+              std::fill(gs.begin(), gs.end(), 0.0);
               for (size_t i = g; i < group_end; ++i) {
                 const double w = weight_of(i);
                 const double* row = x.values.data() + i * d;
@@ -377,6 +402,31 @@ void MergeCorrelationSums(const CorrelationSums& part, CorrelationSums* total) {
     total->cross[j] += part.cross[j];
     total->squares[j] += part.squares[j];
   }
+}
+
+// At the standard start every row has the probability p0 = positive /
+// (negative + positive), so the gradient of column j is loss_scale * sum_i
+// w_i c_i (p0 - y_i) z_ij (c: the class weight). The w z_ij sum to 0 over
+// all rows (deviations from the weighted mean; a missing value counts as the
+// mean), so that is -loss_scale (c_0 p0 + c_1 (1 - p0)) times the sum over
+// churned rows of w z_ij, and the cross sum is the column's scale times it.
+CorrelationSums CorrelationSumsFromStart(
+    absl::Span<const double> start_gradient, const ColumnSums& sums,
+    const ColumnStats& stats, double loss_scale,
+    const std::array<double, 2>& class_weight, double negative,
+    double positive) {
+  const size_t d = stats.mean.size();
+  CorrelationSums c(d);
+  c.weight = sums.total_weight;
+  c.positive = positive / class_weight[1];
+  c.squares = sums.squares;
+  const double p0 = positive / (negative + positive);
+  const double factor =
+      -loss_scale * (class_weight[0] * p0 + class_weight[1] * (1 - p0));
+  for (size_t j = 0; j < d; ++j) {
+    c.cross[j] = stats.scale[j] * (start_gradient[j + 1] / factor);
+  }
+  return c;
 }
 
 std::vector<double> FinishCorrelations(const CorrelationSums& sums,

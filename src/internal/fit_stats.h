@@ -83,6 +83,17 @@ CorrelationSums SumCorrelations(MatrixView x, absl::Span<const uint8_t> y,
                                 int threads);
 void MergeCorrelationSums(const CorrelationSums& part, CorrelationSums* total);
 
+// The same sums without a pass of their own, from the objective's gradient
+// at the standard start (SolverResult.start_gradient: d + 1, intercept
+// first), the column sums (with squared deviations) and the fit's class
+// weights, loss scale and weighted class sums `negative` and `positive`
+// (sample times class weight).
+CorrelationSums CorrelationSumsFromStart(
+    absl::Span<const double> start_gradient, const ColumnSums& sums,
+    const ColumnStats& stats, double loss_scale,
+    const std::array<double, 2>& class_weight, double negative,
+    double positive);
+
 // Per feature, the Pearson correlation of its values (as the fit sees
 // them: clipped, a missing value as the mean) with the label; 0 for a
 // column the fit leaves out.

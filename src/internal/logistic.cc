@@ -97,6 +97,7 @@ namespace avx2 {
 #endif
 
 using RowKernel = decltype(&portable::EvaluateRows);
+using RawRowKernel = decltype(&portable::EvaluateRowsRaw);
 
 bool HasAvx2() {
 #ifdef CHURNKIT_LOGISTIC_AVX2
@@ -114,6 +115,30 @@ RowKernel ChooseRowKernel(bool force_portable) {
   if (!force_portable && HasAvx2()) return &avx2::EvaluateRows;
 #endif
   return &portable::EvaluateRows;
+}
+
+RawRowKernel ChooseRawRowKernel(bool force_portable) {
+#ifdef CHURNKIT_LOGISTIC_AVX2
+  if (!force_portable && HasAvx2()) return &avx2::EvaluateRowsRaw;
+#endif
+  return &portable::EvaluateRowsRaw;
+}
+
+// Value and gradient passes read the raw rows (EvaluateRowsRaw) when no
+// value is missing and every column's |mean| / scale is at most this: the
+// gradient's subtraction then loses at most 3 of the 16 digits, far below
+// any tolerance.
+constexpr double kMaxRawMeanToScale = 1e3;
+
+bool RawRowsSuffice(const LogisticProblem& p) {
+  if (p.impute) return false;
+  for (size_t j = 0; j < p.d; ++j) {
+    if (p.active[j] &&
+        !(std::abs(p.mean[j]) * p.inv_scale[j] <= kMaxRawMeanToScale)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 double SoftThreshold(double v, double t) {
@@ -191,6 +216,8 @@ class Evaluator {
         hessian_chunk_rows_(std::clamp<size_t>(
             kHessianChunkDoubles / stride_ / 4 * 4, 16, 256)),
         kernel_(ChooseRowKernel(force_portable)),
+        raw_kernel_(ChooseRawRowKernel(force_portable)),
+        raw_(RawRowsSuffice(p)),
         start_intercept_(start_intercept) {
     size_t blocks = std::clamp<size_t>(
         (p.n + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
@@ -208,10 +235,17 @@ class Evaluator {
   void Evaluate(const Vec& theta, Need need, Evaluation* out,
                 bool start_gradient = false) {
     ++evaluations_;
-    // theta in the kernels' layout: beta, intercept, zeros.
+    const bool raw = raw_ && need != Need::kHessian;
+    // theta in the kernels' layout: beta, intercept, zeros; or for raw rows
+    // gamma_j = beta_j / scale_j, then c0 = intercept - gamma . mean.
     std::vector<double> padded(stride_, 0.0);
-    for (size_t j = 0; j < p_.d; ++j) padded[j] = theta[j + 1];
+    for (size_t j = 0; j < p_.d; ++j) {
+      padded[j] = raw ? theta[j + 1] * p_.inv_scale[j] : theta[j + 1];
+    }
     padded[p_.d] = theta[0];
+    if (raw) {
+      for (size_t j = 0; j < p_.d; ++j) padded[p_.d] -= padded[j] * p_.mean[j];
+    }
     ParallelFor(
         parts_.size(), p_.threads,
         [&](size_t from, size_t to) {
@@ -220,7 +254,7 @@ class Evaluator {
                                      : chunk_rows_ * (stride_ + 5),
               0.0);
           for (size_t b = from; b < to; ++b) {
-            Block(b, padded.data(), need, start_gradient, scratch.data());
+            Block(b, padded.data(), need, raw, start_gradient, scratch.data());
           }
         },
         1);
@@ -244,6 +278,10 @@ class Evaluator {
       }
     }
     const size_t d = p_.d;
+    if (raw) {
+      ToStandardized(&grad);
+      ToStandardized(&start);
+    }
     if (need != Need::kValue) Unpad(grad, &out->grad);
     out->start_grad.resize(0);
     if (start_gradient) Unpad(start, &out->start_grad);
@@ -275,6 +313,16 @@ class Evaluator {
     std::vector<double> start;  // like grad, at the standard start
   };
 
+  // A raw rows' gradient (EvaluateRowsRaw; empty: none) to the
+  // standardized one, in place.
+  void ToStandardized(std::vector<double>* g) const {
+    if (g->empty()) return;
+    const double intercept = (*g)[p_.d];
+    for (size_t j = 0; j < p_.d; ++j) {
+      (*g)[j] = ((*g)[j] - p_.mean[j] * intercept) * p_.inv_scale[j];
+    }
+  }
+
   // A gradient in the kernels' layout to (intercept, beta).
   void Unpad(const std::vector<double>& padded, Vec* out) const {
     out->resize(dim_);
@@ -283,8 +331,8 @@ class Evaluator {
   }
 
   // One pass over the rows of block b, a chunk of rows at a time.
-  void Block(size_t b, const double* theta, Need need, bool start_gradient,
-             double* scratch) {
+  void Block(size_t b, const double* theta, Need need, bool raw,
+             bool start_gradient, double* scratch) {
     Part& part = parts_[b];
     if (need != Need::kValue) part.grad.assign(stride_, 0.0);
     if (start_gradient) part.start.assign(stride_, 0.0);
@@ -306,10 +354,17 @@ class Evaluator {
     for (size_t i = b * block_rows_; i < end;) {
       const size_t run_end = std::min(end, (i / run + 1) * run);
       const size_t first = p_.Row(i);
-      kernel_(p_, first, first + (run_end - i), theta, stride_, c,
-              need != Need::kValue, need == Need::kHessian, s, &part.loss,
-              &part.wrong, part.grad.data(), part.hess.data(), start_intercept_,
-              start_gradient ? part.start.data() : nullptr);
+      double* start = start_gradient ? part.start.data() : nullptr;
+      if (raw) {
+        raw_kernel_(p_, first, first + (run_end - i), theta, theta[p_.d], c,
+                    need != Need::kValue, s, &part.loss, &part.wrong,
+                    part.grad.data(), start_intercept_, start);
+      } else {
+        kernel_(p_, first, first + (run_end - i), theta, stride_, c,
+                need != Need::kValue, need == Need::kHessian, s, &part.loss,
+                &part.wrong, part.grad.data(), part.hess.data(),
+                start_intercept_, start);
+      }
       i = run_end;
     }
   }
@@ -320,6 +375,8 @@ class Evaluator {
   const size_t chunk_rows_;  // multiples of 4
   const size_t hessian_chunk_rows_;
   const RowKernel kernel_;
+  const RawRowKernel raw_kernel_;
+  const bool raw_;  // value and gradient passes from the raw rows
   const double start_intercept_;
   size_t block_rows_ = 1;
   std::vector<Part> parts_;
@@ -342,6 +399,11 @@ Vec StartingPoint(const LogisticProblem& p) {
   Vec theta = Vec::Zero(p.d + 1);
   theta[0] = std::log(pos / neg);
   return theta;
+}
+
+// Keeps the gradient at the standard start in `res`.
+void KeepStartGradient(const Vec& g, SolverResult& res) {
+  res.start_gradient.assign(g.data(), g.data() + g.size());
 }
 
 // Whether the step leaves the objective unchanged to working precision, so
@@ -444,6 +506,7 @@ absl::Status Newton(const SolverOptions& o, bool warm, Evaluator& ev,
   }
   Evaluation e;
   ev.Evaluate(theta, approximate ? Need::kGradient : Need::kHessian, &e, warm);
+  KeepStartGradient(warm ? e.start_grad : e.grad, res);
   res.initial_gradient_norm = MaxAbs(warm ? e.start_grad : e.grad);
   bool speculate = true;
   for (int it = 0;; ++it) {
@@ -607,6 +670,7 @@ absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o, bool warm,
   double f = e.smooth;
   double wrong = e.wrong;
   Vec g = std::move(e.grad);
+  KeepStartGradient(warm ? e.start_grad : g, res);
   res.initial_gradient_norm = MaxAbs(warm ? e.start_grad : g);
   bool restarted = false;
   for (int it = 0;; ++it) {
@@ -701,6 +765,7 @@ absl::Status CoordinateDescent(const LogisticProblem& p, const SolverOptions& o,
   const size_t dim = p.d + 1;
   Evaluation e;
   ev.Evaluate(theta, Need::kHessian, &e, warm);
+  KeepStartGradient(warm ? e.start_grad : e.grad, res);
   // At the standard start every coefficient is 0.
   res.initial_gradient_norm = warm ? Optimality(p, Vec::Zero(dim), e.start_grad)
                                    : Optimality(p, theta, e.grad);

@@ -85,6 +85,9 @@ struct SolverResult {
   double objective = 0;
   double gradient_norm = 0;
   double initial_gradient_norm = 0;
+  // The objective's gradient at the standard start (d + 1, intercept
+  // first); the univariate correlations come from it (fit_stats.h).
+  std::vector<double> start_gradient;
   bool converged = false;
   bool warm_started = false;  // from a fit on a subsample
 };

@@ -24,12 +24,15 @@ void ParallelFor(size_t n, int threads, Fn fn, size_t min_chunk = 256) {
     fn(size_t{0}, n);
     return;
   }
+  // The calling thread takes the first chunk: one thread fewer to start
+  // (tens of microseconds each, which small passes notice).
   std::vector<std::thread> pool;
   const size_t chunk = (n + threads - 1) / threads;
-  for (int t = 0; t < threads; ++t) {
+  for (int t = 1; t < threads; ++t) {
     const size_t from = t * chunk, to = std::min(n, from + chunk);
     if (from < to) pool.emplace_back(fn, from, to);
   }
+  fn(size_t{0}, std::min(n, chunk));
   for (std::thread& th : pool) th.join();
 }
 
