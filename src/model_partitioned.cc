@@ -160,14 +160,6 @@ void EvaluateStage(const v1::FitRound& round, MatrixView x,
   out->set_wrong(sums.wrong);
   out->mutable_gradient()->Add(sums.gradient.begin(), sums.gradient.end());
   out->mutable_hessian()->Add(sums.hessian.begin(), sums.hessian.end());
-  if (round.correlations()) {
-    // Only the cross sums: the weights come from the counts, the squared
-    // deviations from the moments.
-    const internal::CorrelationSums c = internal::SumCorrelations(
-        x, labels, {}, stats, /*standardize=*/true, threads);
-    out->set_positive_weight(c.positive);
-    out->mutable_cross()->Add(c.cross.begin(), c.cross.end());
-  }
 }
 
 // The error for partials that do not answer `round`.
@@ -219,8 +211,6 @@ absl::Status CheckPartials(const v1::FitRound& round,
         CK_RETURN_IF_ERROR(sized(partial.gradient_size(), d + 1, "gradient"));
         CK_RETURN_IF_ERROR(
             sized(partial.hessian_size(), (d + 1) * (d + 1), "hessian"));
-        CK_RETURN_IF_ERROR(
-            sized(partial.cross_size(), round.correlations() ? d : 0, "cross"));
         break;
       default:
         break;
@@ -558,7 +548,6 @@ absl::Status PartitionedFit::State::AfterMoments(
   round.mutable_scales()->Assign(stats.scale.begin(), stats.scale.end());
   round.set_active(std::string(stats.active.begin(), stats.active.end()));
   round.mutable_theta()->Assign(newton->point().begin(), newton->point().end());
-  round.set_correlations(true);
   NextRound(v1::FIT_STAGE_EVALUATE);
   return absl::OkStatus();
 }
@@ -568,7 +557,6 @@ absl::StatusOr<bool> PartitionedFit::State::AfterEvaluate(
   internal::PassSums total;
   total.gradient.assign(d() + 1, 0.0);
   total.hessian.assign((d() + 1) * (d() + 1), 0.0);
-  internal::CorrelationSums cross(d());
   for (const v1::FitPartial& p : partials) {
     total.loss += p.loss();
     total.wrong += p.wrong();
@@ -578,18 +566,18 @@ absl::StatusOr<bool> PartitionedFit::State::AfterEvaluate(
     for (size_t k = 0; k < total.hessian.size(); ++k) {
       total.hessian[k] += p.hessian(static_cast<int>(k));
     }
-    for (int j = 0; j < p.cross_size(); ++j) cross.cross[j] += p.cross(j);
   }
-  if (round.correlations()) {
-    // The weights from the counts and the squared deviations from the
-    // moments: the same sums FitLogistic's correlation pass makes.
+  if (correlations.empty()) {
+    // The first point is the standard start: the correlations come from
+    // its gradient, as FitLogistic's do.
     const bool standardize =
         !options.has_standardize() || options.standardize();
-    cross.weight = sums.total_weight;
-    cross.positive = static_cast<double>(positives);
-    cross.squares = sums.squares;
-    correlations = internal::FinishCorrelations(cross, stats, standardize);
-    round.set_correlations(false);
+    correlations = internal::FinishCorrelations(
+        internal::CorrelationSumsFromStart(
+            total.gradient, sums, stats, /*loss_scale=*/1,
+            {round.negative_class_weight(), round.positive_class_weight()},
+            negative_weight, positive_weight),
+        stats, standardize);
   }
   absl::StatusOr<bool> done = newton->Consume(total);
   if (!done.ok()) return done.status();

@@ -347,63 +347,6 @@ absl::StatusOr<ColumnStats> FinishStats(const ColumnSums& sums,
 
 CorrelationSums::CorrelationSums(size_t d) : cross(d, 0), squares(d, 0) {}
 
-// The numerator sum_i w_i (x_ij - m_j)(y_i - ybar) is the sum over
-// churners of w_i (x_ij - m_j), since the weighted deviations from the
-// mean m_j sum to 0 (missing values count as m_j); the denominator uses the
-// squared deviations behind the fit's scales (summed here when the fit
-// does not standardize). Fixed blocks added in order.
-CorrelationSums SumCorrelations(MatrixView x, absl::Span<const uint8_t> y,
-                                absl::Span<const double> sw,
-                                const ColumnStats& stats, bool standardize,
-                                int threads) {
-  const size_t n = x.num_rows(), d = x.num_cols();
-  const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
-  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
-  std::vector<CorrelationSums> parts(blocks, CorrelationSums(0));
-  ParallelFor(
-      blocks, threads,
-      [&](size_t from, size_t to) {
-        for (size_t b = from; b < to; ++b) {
-          CorrelationSums& p = parts[b];
-          p = CorrelationSums(d);
-          const size_t end = std::min(n, (b + 1) * kStatsBlockRows);
-          for (size_t i = b * kStatsBlockRows; i < end; ++i) {
-            const double w = weight_of(i);
-            p.weight += w;
-            if (y[i] != 0) p.positive += w;
-            if (!(w > 0) || (y[i] == 0 && standardize)) continue;
-            const double* row = x.values.data() + i * d;
-            if (y[i] != 0) {
-              for (size_t j = 0; j < d; ++j) {
-                if (std::isnan(row[j])) continue;
-                p.cross[j] += w * (row[j] - stats.mean[j]);
-              }
-            }
-            if (!standardize) {
-              for (size_t j = 0; j < d; ++j) {
-                if (std::isnan(row[j])) continue;
-                const double deviation = row[j] - stats.mean[j];
-                p.squares[j] += w * deviation * deviation;
-              }
-            }
-          }
-        }
-      },
-      1);
-  CorrelationSums total(d);
-  for (const CorrelationSums& p : parts) MergeCorrelationSums(p, &total);
-  return total;
-}
-
-void MergeCorrelationSums(const CorrelationSums& part, CorrelationSums* total) {
-  total->weight += part.weight;
-  total->positive += part.positive;
-  for (size_t j = 0; j < total->cross.size(); ++j) {
-    total->cross[j] += part.cross[j];
-    total->squares[j] += part.squares[j];
-  }
-}
-
 // At the standard start every row has the probability p0 = positive /
 // (negative + positive), so the gradient of column j is loss_scale * sum_i
 // w_i c_i (p0 - y_i) z_ij (c: the class weight). The w z_ij sum to 0 over

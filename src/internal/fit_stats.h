@@ -69,7 +69,8 @@ absl::StatusOr<ColumnStats> FinishStats(const ColumnSums& sums,
 
 // Sums behind the univariate correlations: the weight of every row and of
 // the churned ones; per column, the sum over churned rows of w (x - mean)
-// and (without standardizing) the squared deviations from the mean.
+// (the numerator of the correlation: the weighted deviations from the mean
+// sum to 0) and the squared deviations from the mean.
 struct CorrelationSums {
   double weight = 0, positive = 0;
   std::vector<double> cross, squares;
@@ -77,17 +78,10 @@ struct CorrelationSums {
   explicit CorrelationSums(size_t d = 0);
 };
 
-CorrelationSums SumCorrelations(MatrixView x, absl::Span<const uint8_t> y,
-                                absl::Span<const double> sample_weights,
-                                const ColumnStats& stats, bool standardize,
-                                int threads);
-void MergeCorrelationSums(const CorrelationSums& part, CorrelationSums* total);
-
-// The same sums without a pass of their own, from the objective's gradient
-// at the standard start (SolverResult.start_gradient: d + 1, intercept
-// first), the column sums (with squared deviations) and the fit's class
-// weights, loss scale and weighted class sums `negative` and `positive`
-// (sample times class weight).
+// These sums from the objective's gradient at the standard start
+// (SolverResult.start_gradient: d + 1, intercept first), the column sums (with
+// squared deviations) and the fit's class weights, loss scale and weighted
+// class sums `negative` and `positive` (sample times class weight).
 CorrelationSums CorrelationSumsFromStart(
     absl::Span<const double> start_gradient, const ColumnSums& sums,
     const ColumnStats& stats, double loss_scale,
