@@ -142,11 +142,12 @@ int main(int argc, char** argv) {
       std::printf(
           "%s{\"solver\": \"%s\", \"default_solver\": %s, "
           "\"tolerance\": %.3g, \"seconds\": %.6f, \"objective\": %.17g, "
-          "\"iterations\": %d, \"evaluations\": %d, \"intercept\": %.17g, ",
+          "\"iterations\": %d, \"evaluations\": %d, "
+          "\"subsample_evaluations\": %d, \"intercept\": %.17g, ",
           first ? "" : ", ", churnkit::v1::Solver_Name(r.solver()).c_str(),
           solver == churnkit::v1::SOLVER_AUTO ? "true" : "false", tolerance,
           seconds, r.objective(), r.iterations(), r.evaluations(),
-          model->intercept());
+          r.subsample_evaluations(), model->intercept());
       PrintList("coefficients", model->coefficients());
       std::printf("}");
       first = false;

@@ -599,6 +599,7 @@ v1::LogisticModel AssembleModel(const FitOutcome& fit,
   report.set_solver(fit.solver_used);
   report.set_iterations(result.iterations);
   report.set_evaluations(result.evaluations);
+  report.set_subsample_evaluations(result.subsample_evaluations);
   report.set_objective(result.objective);
   report.set_gradient_norm(result.gradient_norm);
   report.set_initial_gradient_norm(result.initial_gradient_norm);

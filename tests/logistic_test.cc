@@ -171,7 +171,9 @@ TEST(SolveLogistic, WarmStartReachesTheColdOptimumWithTheSameTest) {
       const SolverResult cold = Solve(p, solver, false, 1, false);
       const SolverResult warm = Solve(p, solver, false, 1);
       EXPECT_FALSE(cold.warm_started);
+      EXPECT_EQ(cold.subsample_evaluations, 0);
       EXPECT_TRUE(warm.warm_started) << "solver " << solver;
+      EXPECT_GT(warm.subsample_evaluations, 0);
       EXPECT_TRUE(warm.converged);
       // The tolerance is relative to the same gradient, at the standard
       // start, computed in the first pass from the warm start (to rounding:

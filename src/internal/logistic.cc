@@ -840,9 +840,9 @@ absl::StatusOr<SolverResult> Solve(const LogisticProblem& problem,
 // (with its curvature): its error is the subsample's, so the solver then
 // needs few passes over every row. False (nothing changed) when the
 // subsample would be small, or its fit fails (e.g. a single class among
-// its rows).
+// its rows). `evaluations`: the subsample fit's passes over its rows.
 bool WarmStart(const LogisticProblem& p, const SolverOptions& o, Vec& theta,
-               Curvature& curvature) {
+               Curvature& curvature, int& evaluations) {
   constexpr size_t kPeriod = kWarmStep * kWarmRunRows;
   const size_t m = p.n / kPeriod * kWarmRunRows;
   if (!o.warm_start || o.unpenalized || p.sample_period != 0 ||
@@ -860,6 +860,7 @@ bool WarmStart(const LogisticProblem& p, const SolverOptions& o, Vec& theta,
   SolverOptions so = o;
   so.tolerance = std::max(o.tolerance, kWarmTolerance);
   absl::StatusOr<SolverResult> fit = Solve(sub, so, curvature);
+  if (fit.ok()) evaluations = fit->evaluations;
   if (!fit.ok() || !fit->converged) {
     curvature = Curvature();
     return false;
@@ -874,8 +875,9 @@ absl::StatusOr<SolverResult> Solve(const LogisticProblem& problem,
   const bool hessian = options.solver != v1::SOLVER_LBFGS;
   Vec theta = StartingPoint(problem);
   Evaluator ev(problem, hessian, options.portable_kernels, theta[0]);
-  const bool warm = WarmStart(problem, options, theta, curvature);
   SolverResult res;
+  const bool warm =
+      WarmStart(problem, options, theta, curvature, res.subsample_evaluations);
   res.warm_started = warm;
   absl::Status status;
   switch (options.solver) {

@@ -89,7 +89,8 @@ struct SolverResult {
   // first); the univariate correlations come from it (fit_stats.h).
   std::vector<double> start_gradient;
   bool converged = false;
-  bool warm_started = false;  // from a fit on a subsample
+  bool warm_started = false;      // from a fit on a subsample
+  int subsample_evaluations = 0;  // that fit's passes over its rows
 };
 
 // Batch scoring, rows in any chunking: eta_i = c0 + x_i . gamma for `rows`
