@@ -145,6 +145,28 @@ void GroupPositionsInPlace(size_t num_customers, std::vector<Index>* rows,
   for (Index& row : *rows) row = static_cast<Index>(next[row]++);
 }
 
+// The checks of one row under ValidationOptions: the accepted time range,
+// or the options' own error. Cheap to make, unlike a DatasetBuilder, so
+// that CustomerSlice checks added events without one.
+struct RowChecks {
+  explicit RowChecks(const v1::ValidationOptions& options);
+
+  // Returns a reason when `t` is set and outside the sane range.
+  std::string TimeProblem(UnixSeconds t) const;
+  static std::string MoneyProblem(double v);
+  // The first problem that makes AddEvent reject `e` as {field, reason},
+  // its customer's existence aside (Build resolves customers); an empty
+  // field when there is none.
+  std::pair<absl::string_view, std::string> EventProblem(
+      const EventInput& e) const;
+  // The error AddEvent returns for `e` under STRICT, or OK.
+  absl::Status CheckEvent(const EventInput& e, RowRef where) const;
+
+  absl::Status config_status;
+  UnixSeconds min_time = 0;
+  UnixSeconds max_time = 0;
+};
+
 }  // namespace
 
 // ---- Time ---------------------------------------------------------------
@@ -176,32 +198,46 @@ bool StringPool::Eq::operator()(StringId a, absl::string_view b) const {
                            storage->offsets[a + 1] - s) == b;
 }
 
-StringPool::StringPool()
-    : storage_(std::make_unique<Storage>()),
-      index_(0, Hash{storage_.get()}, Eq{storage_.get()}) {
-  storage_->offsets.push_back(0);
-  Intern("");
+StringPool::Storage::Storage(std::shared_ptr<const Storage> extended)
+    : base(std::move(extended)), offsets{0}, index(0, Hash{this}, Eq{this}) {
+  if (base != nullptr) {
+    base_size =
+        static_cast<StringId>(base->base_size + base->offsets.size() - 1);
+  }
 }
+
+std::optional<StringId> StringPool::Storage::Find(absl::string_view s) const {
+  if (base != nullptr) {
+    // Strings the base added after this pool was made are not this pool's.
+    std::optional<StringId> id = base->Find(s);
+    if (id.has_value() && *id < base_size) return id;
+  }
+  auto it = index.find(s);
+  if (it == index.end()) return std::nullopt;
+  return base_size + *it;
+}
+
+StringPool::StringPool(std::shared_ptr<const Storage> base)
+    : storage_(std::make_shared<Storage>(std::move(base))) {}
+
+StringPool::StringPool() : StringPool(nullptr) { Intern(""); }
+
+StringPool StringPool::Extend() const { return StringPool(storage_); }
 
 StringId StringPool::Intern(absl::string_view s) {
-  auto it = index_.find(s);
-  if (it != index_.end()) return *it;
-  const StringId id = static_cast<StringId>(size());
-  storage_->bytes.append(s.data(), s.size());
-  storage_->offsets.push_back(storage_->bytes.size());
-  index_.insert(id);
-  return id;
-}
-
-std::optional<StringId> StringPool::Find(absl::string_view s) const {
-  auto it = index_.find(s);
-  if (it == index_.end()) return std::nullopt;
-  return *it;
+  if (std::optional<StringId> id = Find(s)) return *id;
+  Storage& m = *storage_;
+  const StringId i = static_cast<StringId>(m.offsets.size() - 1);
+  m.bytes.append(s.data(), s.size());
+  m.offsets.push_back(m.bytes.size());
+  m.index.insert(i);
+  return m.base_size + i;
 }
 
 size_t StringPool::MemoryUsage() const {
-  return storage_->bytes.capacity() + VectorBytes(storage_->offsets) +
-         index_.capacity() * (sizeof(StringId) + 1);
+  const Storage& m = *storage_;
+  return m.bytes.capacity() + VectorBytes(m.offsets) +
+         m.index.capacity() * (sizeof(StringId) + 1);
 }
 
 void StringPool::ShrinkToFit() {
@@ -232,7 +268,7 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   const absl::string_view id = customer_id(c);
   UnixSeconds first = first_event_time_, last = last_event_time_;
   if (!added.empty()) {
-    const DatasetBuilder checker(validation);
+    const RowChecks checker(validation);
     for (size_t i = 0; i < added.size(); ++i) {
       EventInput e = added[i];
       if (!e.customer_id.empty() && e.customer_id != id) {
@@ -251,15 +287,9 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
     }
   }
   Dataset out;
+  // The slice shares this data set's strings, so their ids carry over.
+  out.strings_ = strings_.Extend();
   StringPool& pool = out.strings_;
-  // This pool's ids to the slice's: each string hashed once, not per use.
-  absl::flat_hash_map<StringId, StringId> ids;
-  auto copy = [&](StringId s) -> StringId {
-    if (s == 0) return 0;  // "" in every pool
-    auto [it, added] = ids.try_emplace(s, 0);
-    if (added) it->second = pool.Intern(str(s));
-    return it->second;
-  };
   const CustomerTable& from = customers_;
   CustomerTable& ct = out.customers_;
   for (auto [src, dst] : {std::pair{&from.id, &ct.id},
@@ -270,16 +300,17 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
                           {&from.tier, &ct.tier},
                           {&from.owner_id, &ct.owner_id},
                           {&from.product, &ct.product}}) {
-    dst->push_back(copy((*src)[c]));
+    dst->push_back((*src)[c]);
   }
   ct.signup_time.push_back(from.signup_time[c]);
   ct.annual_value.push_back(from.annual_value[c]);
-  ct.attr_offsets = {0};
-  for (uint32_t a = from.attr_offsets[c]; a < from.attr_offsets[c + 1]; ++a) {
-    ct.attr_key.push_back(copy(from.attr_key[a]));
-    ct.attr_value.push_back(copy(from.attr_value[a]));
-  }
-  ct.attr_offsets.push_back(static_cast<uint32_t>(ct.attr_key.size()));
+  const uint32_t attr_begin = from.attr_offsets[c],
+                 attr_end = from.attr_offsets[c + 1];
+  ct.attr_key.assign(from.attr_key.begin() + attr_begin,
+                     from.attr_key.begin() + attr_end);
+  ct.attr_value.assign(from.attr_value.begin() + attr_begin,
+                       from.attr_value.begin() + attr_end);
+  ct.attr_offsets = {0, attr_end - attr_begin};
   out.customer_by_id_.emplace(ct.id[0], 0);
 
   // Events: c's (sorted) merged with the added ones sorted, the added after
@@ -310,10 +341,9 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
     append(oe.amount, ev.amount);
     append(oe.value, ev.value);
     append(oe.flags, ev.flags);
-    for (; e < stop; ++e) {
-      oe.key.push_back(copy(ev.key[e]));
-      oe.group.push_back(copy(ev.group[e]));
-    }
+    append(oe.key, ev.key);
+    append(oe.group, ev.group);
+    e = stop;
   };
   for (uint32_t i : order) {
     const EventInput& a = added[i];
@@ -333,9 +363,9 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   const ContactTable& cs = contacts_;
   ContactTable& oc = out.contacts_;
   for (uint32_t i = cs.offsets[c]; i < cs.offsets[c + 1]; ++i) {
-    oc.id.push_back(copy(cs.id[i]));
-    oc.name.push_back(copy(cs.name[i]));
-    oc.role.push_back(copy(cs.role[i]));
+    oc.id.push_back(cs.id[i]);
+    oc.name.push_back(cs.name[i]);
+    oc.role.push_back(cs.role[i]);
     oc.decision_maker.push_back(cs.decision_maker[i]);
     oc.added_time.push_back(cs.added_time[i]);
     oc.left_time.push_back(cs.left_time[i]);
@@ -344,8 +374,8 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   const ContractTable& ks = contracts_;
   ContractTable& ok = out.contracts_;
   for (uint32_t i = ks.offsets[c]; i < ks.offsets[c + 1]; ++i) {
-    ok.id.push_back(copy(ks.id[i]));
-    ok.product.push_back(copy(ks.product[i]));
+    ok.id.push_back(ks.id[i]);
+    ok.product.push_back(ks.product[i]);
     ok.start_time.push_back(ks.start_time[i]);
     ok.end_time.push_back(ks.end_time[i]);
     ok.renewal_time.push_back(ks.renewal_time[i]);
@@ -355,10 +385,10 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   // The owner, for assignees (its manager's id is kept as a string).
   for (size_t i = 0; i < owners_.id.size(); ++i) {
     if (owners_.id[i] != from.owner_id[c]) continue;
-    out.owners_.id.push_back(ct.owner_id[0]);
-    out.owners_.name.push_back(copy(owners_.name[i]));
-    out.owners_.manager_id.push_back(copy(owners_.manager_id[i]));
-    out.owners_.role.push_back(copy(owners_.role[i]));
+    out.owners_.id.push_back(owners_.id[i]);
+    out.owners_.name.push_back(owners_.name[i]);
+    out.owners_.manager_id.push_back(owners_.manager_id[i]);
+    out.owners_.role.push_back(owners_.role[i]);
     break;
   }
   out.first_event_time_ = first;
@@ -538,13 +568,12 @@ absl::Status RowError(RowRef where, absl::string_view field,
 
 }  // namespace
 
-struct DatasetBuilder::Impl {
+struct DatasetBuilder::Impl : RowChecks {
+  using RowChecks::RowChecks;
+
   v1::ValidationOptions options;
-  absl::Status config_status;
   bool strict = false;
   size_t max_errors = 1000;
-  UnixSeconds min_time = 0;
-  UnixSeconds max_time = 0;
   bool implicit_customers = false;
   UnixSeconds history_start = kNoTime;
   v1::ErrorReport report;
@@ -650,26 +679,52 @@ struct DatasetBuilder::Impl {
     }
     report.set_total_warnings(report.total_warnings() + 1);
   }
-
-  // Returns a reason when `t` is set and outside the sane range.
-  std::string TimeProblem(UnixSeconds t) const {
-    if (t == kNoTime) return "";
-    if (t < min_time || t > max_time) {
-      return absl::StrCat(FormatTime(t), " is outside the accepted range ",
-                          FormatTime(min_time), " .. ", FormatTime(max_time));
-    }
-    return "";
-  }
-
-  std::pair<absl::string_view, std::string> EventProblem(
-      const EventInput& e) const;
-
-  static std::string MoneyProblem(double v) {
-    if (!std::isfinite(v)) return absl::StrCat("not a finite number (", v, ")");
-    if (v < 0) return absl::StrCat("negative amount ", v, " (must be >= 0)");
-    return "";
-  }
 };
+
+RowChecks::RowChecks(const v1::ValidationOptions& options) {
+  if (!v1::ErrorPolicy_IsValid(options.policy())) {
+    config_status = absl::InvalidArgumentError(absl::StrCat(
+        "validation.policy: unknown error policy ", options.policy()));
+  }
+  const std::string min =
+      options.min_date().empty() ? "1970-01-01" : options.min_date();
+  const std::string max =
+      options.max_date().empty() ? "2100-12-31" : options.max_date();
+  if (!internal::ParseUnixTime(min, &min_time)) {
+    config_status = absl::InvalidArgumentError(
+        absl::StrCat("validation.min_date: '", min, "' is not a date"));
+  }
+  if (!internal::ParseUnixTime(max, &max_time)) {
+    config_status = absl::InvalidArgumentError(
+        absl::StrCat("validation.max_date: '", max, "' is not a date"));
+  }
+  max_time += 86400 - 1;  // the whole last day is accepted
+  if (config_status.ok() && min_time > max_time) {
+    config_status = absl::InvalidArgumentError(
+        "validation.min_date: after validation.max_date");
+  }
+}
+
+std::string RowChecks::TimeProblem(UnixSeconds t) const {
+  if (t == kNoTime) return "";
+  if (t < min_time || t > max_time) {
+    return absl::StrCat(FormatTime(t), " is outside the accepted range ",
+                        FormatTime(min_time), " .. ", FormatTime(max_time));
+  }
+  return "";
+}
+
+std::string RowChecks::MoneyProblem(double v) {
+  if (!std::isfinite(v)) return absl::StrCat("not a finite number (", v, ")");
+  if (v < 0) return absl::StrCat("negative amount ", v, " (must be >= 0)");
+  return "";
+}
+
+absl::Status RowChecks::CheckEvent(const EventInput& e, RowRef where) const {
+  if (!config_status.ok()) return config_status;
+  auto [field, reason] = EventProblem(e);
+  return field.empty() ? absl::OkStatus() : RowError(where, field, reason);
+}
 
 namespace {
 
@@ -727,32 +782,11 @@ std::pair<absl::string_view, std::string> CheckEventValues(
 }  // namespace
 
 DatasetBuilder::DatasetBuilder(const v1::ValidationOptions& options)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(options)) {
   Impl& m = *impl_;
   m.options = options;
   m.strict = options.policy() == v1::STRICT;
-  if (!v1::ErrorPolicy_IsValid(options.policy())) {
-    m.config_status = absl::InvalidArgumentError(absl::StrCat(
-        "validation.policy: unknown error policy ", options.policy()));
-  }
   if (options.max_errors() > 0) m.max_errors = options.max_errors();
-  const std::string min =
-      options.min_date().empty() ? "1970-01-01" : options.min_date();
-  const std::string max =
-      options.max_date().empty() ? "2100-12-31" : options.max_date();
-  if (!internal::ParseUnixTime(min, &m.min_time)) {
-    m.config_status = absl::InvalidArgumentError(
-        absl::StrCat("validation.min_date: '", min, "' is not a date"));
-  }
-  if (!internal::ParseUnixTime(max, &m.max_time)) {
-    m.config_status = absl::InvalidArgumentError(
-        absl::StrCat("validation.max_date: '", max, "' is not a date"));
-  }
-  m.max_time += 86400 - 1;  // the whole last day is accepted
-  if (m.config_status.ok() && m.min_time > m.max_time) {
-    m.config_status = absl::InvalidArgumentError(
-        "validation.min_date: after validation.max_date");
-  }
 }
 
 DatasetBuilder::~DatasetBuilder() = default;
@@ -773,9 +807,7 @@ void DatasetBuilder::set_history_start(UnixSeconds t) {
 
 absl::Status DatasetBuilder::CheckEvent(const EventInput& event,
                                         RowRef where) const {
-  if (!impl_->config_status.ok()) return impl_->config_status;
-  auto [field, reason] = impl_->EventProblem(event);
-  return field.empty() ? absl::OkStatus() : RowError(where, field, reason);
+  return impl_->CheckEvent(event, where);
 }
 
 void DatasetBuilder::CountRead(v1::Table table, int64_t n) {
@@ -894,10 +926,7 @@ absl::Status DatasetBuilder::AddCustomer(const v1::Customer& c, RowRef where) {
   return absl::OkStatus();
 }
 
-// The first problem that makes AddEvent reject `e` as {field, reason}, its
-// customer's existence aside (Build resolves customers); an empty field
-// when there is none.
-std::pair<absl::string_view, std::string> DatasetBuilder::Impl::EventProblem(
+std::pair<absl::string_view, std::string> RowChecks::EventProblem(
     const EventInput& e) const {
   if (BadText b = FirstBadText(
           {{"customer_id", e.customer_id}, {"key", e.key}, {"group", e.group}});

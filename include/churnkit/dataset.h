@@ -66,26 +66,34 @@ class StringPool {
   // Returns the id of `s`, adding it when new.
   StringId Intern(absl::string_view s);
   // Returns the id of `s`, or nullopt when absent.
-  std::optional<StringId> Find(absl::string_view s) const;
+  std::optional<StringId> Find(absl::string_view s) const {
+    return storage_->Find(s);
+  }
   // Returns the string of `id`; `id` must be < size().
   absl::string_view Get(StringId id) const {
-    const Storage& s = *storage_;
-    return absl::string_view(s.bytes.data() + s.offsets[id],
-                             s.offsets[id + 1] - s.offsets[id]);
+    const Storage* s = storage_.get();
+    while (id < s->base_size) s = s->base.get();
+    const StringId i = id - s->base_size;
+    return absl::string_view(s->bytes.data() + s->offsets[i],
+                             s->offsets[i + 1] - s->offsets[i]);
   }
-  size_t size() const { return storage_->offsets.size() - 1; }
-  // Bytes held by the pool, including its hash index.
+  size_t size() const {
+    return storage_->base_size + storage_->offsets.size() - 1;
+  }
+  // Bytes held by the pool, including its hash index; not those it shares
+  // with the pool it extends.
   size_t MemoryUsage() const;
   // Releases spare capacity once no more strings will be added.
   void ShrinkToFit();
 
+  // A pool that starts with this one's strings, shared rather than copied
+  // (they keep their ids; the sharing keeps them alive), and interns new
+  // ones after them: a data set's slice costs its own strings only. What
+  // this pool adds afterwards is not the extension's.
+  StringPool Extend() const;
+
  private:
-  // Heap-allocated so that the index's functors keep a stable pointer
-  // when the pool is moved.
-  struct Storage {
-    std::string bytes;
-    std::vector<uint64_t> offsets;  // size() + 1 entries
-  };
+  struct Storage;
   struct Hash {
     using is_transparent = void;
     const Storage* storage;
@@ -101,8 +109,23 @@ class StringPool {
       return (*this)(b, a);
     }
   };
-  std::unique_ptr<Storage> storage_;
-  absl::flat_hash_set<StringId, Hash, Eq> index_;
+  // Heap-allocated so that the index's functors keep a stable pointer
+  // when the pool is moved, and shared with the pool's extensions.
+  struct Storage {
+    explicit Storage(std::shared_ptr<const Storage> base);
+    Storage(const Storage&) = delete;
+    Storage& operator=(const Storage&) = delete;
+    std::optional<StringId> Find(absl::string_view s) const;
+
+    std::shared_ptr<const Storage> base;  // the strings of ids < base_size
+    StringId base_size = 0;
+    // This pool's own strings: id base_size + i is the i-th.
+    std::string bytes;
+    std::vector<uint64_t> offsets;                  // own strings + 1 entries
+    absl::flat_hash_set<StringId, Hash, Eq> index;  // of i, as above
+  };
+  explicit StringPool(std::shared_ptr<const Storage> base);
+  std::shared_ptr<Storage> storage_;
 };
 
 // Customer table, one entry per customer, indexed by CustomerIndex.
@@ -205,8 +228,10 @@ class Dataset {
   // rules, scores) equal those on this data set with `added` appended to
   // its input: the incremental path for a customer whose events just
   // changed (Assessor::AssessCustomer). Costs c's events, not the data
-  // set's. Errors (InvalidArgument): c out of range; an added event of
-  // another customer or one AddEvent refuses ("added event:3: time: ...").
+  // set's: the slice shares this data set's strings (StringPool::Extend),
+  // so string ids agree between the two. Errors (InvalidArgument): c out of
+  // range; an added event of another customer or one AddEvent refuses ("added
+  // event:3: time: ...").
   absl::StatusOr<Dataset> CustomerSlice(
       CustomerIndex c, absl::Span<const EventInput> added,
       const v1::ValidationOptions& validation = {}) const;
