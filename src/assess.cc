@@ -241,9 +241,11 @@ struct Assessor::Impl {
   v1::ValueOptions value;
   double red_share;  // 0: the scorecard's cut-offs
 
-  // The steps of Assess, which AssessPartition and friends share.
+  // The steps of Assess, which AssessPartition and friends share. Score
+  // computes the features into `buffers` (reused, see FeatureEngine).
   absl::StatusOr<Scored> Score(const Dataset& dataset, UnixSeconds as_of,
-                               const AssessOptions& options) const;
+                               const AssessOptions& options,
+                               FeatureMatrix buffers = {}) const;
   Evaluated Evaluate(const Dataset& dataset, UnixSeconds as_of, const Scored& s,
                      const v1::ColourCutoffs& cutoffs,
                      const AssessOptions& options) const;
@@ -356,17 +358,20 @@ v1::HealthTotals ActiveTotals(const Scored& s) {
 
 }  // namespace
 
-absl::StatusOr<Scored> Assessor::Impl::Score(
-    const Dataset& dataset, UnixSeconds as_of,
-    const AssessOptions& options) const {
+absl::StatusOr<Scored> Assessor::Impl::Score(const Dataset& dataset,
+                                             UnixSeconds as_of,
+                                             const AssessOptions& options,
+                                             FeatureMatrix buffers) const {
   Scored s;
   ComputeOptions compute;
   compute.threads = options.threads;
   s.customer_of = CustomersAt(dataset, as_of);
-  absl::StatusOr<FeatureMatrix> matrix =
-      features.ComputeFor(dataset, s.customer_of, as_of, compute);
-  if (!matrix.ok()) return matrix.status();
-  s.matrix = *std::move(matrix);
+  s.matrix = std::move(buffers);
+  if (absl::Status st = features.ComputeFor(dataset, s.customer_of, as_of,
+                                            compute, &s.matrix);
+      !st.ok()) {
+    return st;
+  }
   absl::StatusOr<std::vector<ChurnLabel>> labels =
       labeler.Label(dataset, as_of, options.threads);
   if (!labels.ok()) return labels.status();
@@ -773,7 +778,10 @@ absl::StatusOr<CustomerAssessResult> Assessor::AssessCustomer(
   if (!slice.ok()) return slice.status();
   AssessOptions one = options;
   one.threads = 1;
-  absl::StatusOr<Scored> s = m.Score(*slice, as_of, one);
+  // Each thread keeps the feature matrix of its last call, so that its
+  // ~100 column names are not allocated again per customer.
+  thread_local FeatureMatrix buffers;
+  absl::StatusOr<Scored> s = m.Score(*slice, as_of, one, std::move(buffers));
   if (!s.ok()) return s.status();
   if (s->customer_of.empty()) {
     return absl::FailedPreconditionError(
@@ -796,6 +804,7 @@ absl::StatusOr<CustomerAssessResult> Assessor::AssessCustomer(
   CustomerAssessResult out;
   out.assessment = std::move(*r->assessment.mutable_customers(0));
   out.history = std::move(r->history);
+  buffers = std::move(r->features);
   return out;
 }
 

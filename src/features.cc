@@ -786,6 +786,18 @@ std::vector<CustomerIndex> CustomersAt(const Dataset& dataset,
 absl::StatusOr<FeatureMatrix> FeatureEngine::ComputeFor(
     const Dataset& dataset, absl::Span<const CustomerIndex> customers,
     UnixSeconds as_of, const ComputeOptions& options) const {
+  FeatureMatrix out;
+  if (absl::Status s = ComputeFor(dataset, customers, as_of, options, &out);
+      !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+absl::Status FeatureEngine::ComputeFor(
+    const Dataset& dataset, absl::Span<const CustomerIndex> customers,
+    UnixSeconds as_of, const ComputeOptions& options,
+    FeatureMatrix* out) const {
   if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of); !s.ok()) {
     return s;
   }
@@ -803,24 +815,25 @@ absl::StatusOr<FeatureMatrix> FeatureEngine::ComputeFor(
   const std::vector<BoundFilter> filters =
       internal::BindFilters(m.filters, dataset);
 
-  FeatureMatrix out;
-  out.columns = m.names;
+  // Assigned element by element, so strings keep their capacity.
+  out->columns = m.names;
   const size_t rows = customers.size(), cols = m.names.size();
-  out.customer_ids.reserve(rows);
-  for (CustomerIndex c : customers) {
-    out.customer_ids.emplace_back(dataset.customer_id(c));
+  out->customer_ids.resize(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    const absl::string_view id = dataset.customer_id(customers[r]);
+    out->customer_ids[r].assign(id.data(), id.size());
   }
-  out.as_of.assign(rows, as_of);
-  out.values.assign(rows * cols, 0.0);
+  out->as_of.assign(rows, as_of);
+  out->values.assign(rows * cols, 0.0);
 
   internal::ParallelFor(rows, options.threads, [&](size_t from, size_t to) {
     Scratch scratch;
     for (size_t r = from; r < to; ++r) {
       m.ComputeRow(dataset, customers[r], as_of, filters, &scratch,
-                   out.values.data() + r * cols);
+                   out->values.data() + r * cols);
     }
   });
-  return out;
+  return absl::OkStatus();
 }
 
 std::optional<size_t> FeatureMatrix::ColumnIndex(absl::string_view name) const {

@@ -86,6 +86,13 @@ class FeatureEngine {
   absl::StatusOr<FeatureMatrix> ComputeFor(
       const Dataset& dataset, absl::Span<const CustomerIndex> customers,
       UnixSeconds as_of, const ComputeOptions& options = {}) const;
+  // The same into `*out`, reusing its buffers (its column names above
+  // all): for a caller computing a few rows often, as
+  // Assessor::AssessCustomer does.
+  absl::Status ComputeFor(const Dataset& dataset,
+                          absl::Span<const CustomerIndex> customers,
+                          UnixSeconds as_of, const ComputeOptions& options,
+                          FeatureMatrix* out) const;
 
  private:
   struct Impl;
