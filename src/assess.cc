@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "churnkit/careplan.h"
@@ -774,13 +775,19 @@ absl::StatusOr<CustomerAssessResult> Assessor::AssessCustomer(
         "colours: required under red_share (the cut-offs depend on every "
         "customer): pass the last run's Assessment.colours");
   }
-  absl::StatusOr<Dataset> slice = dataset.CustomerSlice(*c, added);
-  if (!slice.ok()) return slice.status();
+  // Each thread keeps the slice and the feature matrix of its last call,
+  // so that their columns (and the ~100 column names) are not allocated
+  // again per customer. The slice is cleared on return so that it does not
+  // keep the data set's strings alive.
+  thread_local Dataset slice_buffers;
+  thread_local FeatureMatrix buffers;
+  Dataset* slice = &slice_buffers;
+  absl::Cleanup clear_slice = [slice] { slice->Clear(); };
+  if (absl::Status st = dataset.CustomerSlice(*c, added, {}, slice); !st.ok()) {
+    return st;
+  }
   AssessOptions one = options;
   one.threads = 1;
-  // Each thread keeps the feature matrix of its last call, so that its
-  // ~100 column names are not allocated again per customer.
-  thread_local FeatureMatrix buffers;
   absl::StatusOr<Scored> s = m.Score(*slice, as_of, one, std::move(buffers));
   if (!s.ok()) return s.status();
   if (s->customer_of.empty()) {

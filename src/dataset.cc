@@ -249,6 +249,28 @@ void StringPool::ShrinkToFit() {
 
 Dataset::Dataset() { events_.offsets.push_back(0); }
 
+void Dataset::Clear() {
+  auto clear = [](auto&... columns) { (columns.clear(), ...); };
+  CustomerTable& c = customers_;
+  clear(c.id, c.name, c.industry, c.size, c.region, c.tier, c.owner_id,
+        c.product, c.signup_time, c.annual_value, c.attr_offsets, c.attr_key,
+        c.attr_value);
+  EventTable& e = events_;
+  clear(e.offsets, e.kind, e.subtype, e.time, e.amount, e.value, e.key, e.group,
+        e.flags);
+  e.offsets.push_back(0);
+  ContactTable& k = contacts_;
+  clear(k.offsets, k.id, k.name, k.role, k.decision_maker, k.added_time,
+        k.left_time);
+  ContractTable& t = contracts_;
+  clear(t.offsets, t.id, t.product, t.start_time, t.end_time, t.renewal_time,
+        t.value);
+  OwnerTable& o = owners_;
+  clear(o.id, o.name, o.manager_id, o.role, customer_by_id_);
+  strings_ = StringPool();
+  first_event_time_ = last_event_time_ = kNoTime;
+}
+
 std::optional<CustomerIndex> Dataset::FindCustomer(absl::string_view id) const {
   std::optional<StringId> s = strings_.Find(id);
   if (!s) return std::nullopt;
@@ -260,6 +282,17 @@ std::optional<CustomerIndex> Dataset::FindCustomer(absl::string_view id) const {
 absl::StatusOr<Dataset> Dataset::CustomerSlice(
     CustomerIndex c, absl::Span<const EventInput> added,
     const v1::ValidationOptions& validation) const {
+  Dataset out;
+  if (absl::Status s = CustomerSlice(c, added, validation, &out); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+absl::Status Dataset::CustomerSlice(CustomerIndex c,
+                                    absl::Span<const EventInput> added,
+                                    const v1::ValidationOptions& validation,
+                                    Dataset* slice) const {
   if (c >= num_customers()) {
     return absl::InvalidArgumentError(
         absl::StrCat("customer: index ", c, " out of range (", num_customers(),
@@ -286,10 +319,14 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
       last = last == kNoTime ? e.time : std::max(last, e.time);
     }
   }
-  Dataset out;
+  Dataset& out = *slice;
   // The slice shares this data set's strings, so their ids carry over.
   out.strings_ = strings_.Extend();
   StringPool& pool = out.strings_;
+  // Rows [b, e) of `from` into `to`, keeping to's buffer.
+  auto rows = [](auto& to, const auto& from, size_t b, size_t e) {
+    to.assign(from.begin() + b, from.begin() + e);
+  };
   const CustomerTable& from = customers_;
   CustomerTable& ct = out.customers_;
   for (auto [src, dst] : {std::pair{&from.id, &ct.id},
@@ -300,17 +337,16 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
                           {&from.tier, &ct.tier},
                           {&from.owner_id, &ct.owner_id},
                           {&from.product, &ct.product}}) {
-    dst->push_back((*src)[c]);
+    rows(*dst, *src, c, c + 1);
   }
-  ct.signup_time.push_back(from.signup_time[c]);
-  ct.annual_value.push_back(from.annual_value[c]);
+  rows(ct.signup_time, from.signup_time, c, c + 1);
+  rows(ct.annual_value, from.annual_value, c, c + 1);
   const uint32_t attr_begin = from.attr_offsets[c],
                  attr_end = from.attr_offsets[c + 1];
-  ct.attr_key.assign(from.attr_key.begin() + attr_begin,
-                     from.attr_key.begin() + attr_end);
-  ct.attr_value.assign(from.attr_value.begin() + attr_begin,
-                       from.attr_value.begin() + attr_end);
+  rows(ct.attr_key, from.attr_key, attr_begin, attr_end);
+  rows(ct.attr_value, from.attr_value, attr_begin, attr_end);
   ct.attr_offsets = {0, attr_end - attr_begin};
+  out.customer_by_id_.clear();
   out.customer_by_id_.emplace(ct.id[0], 0);
 
   // Events: c's (sorted) merged with the added ones sorted, the added after
@@ -324,6 +360,8 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
   std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
     return added[x].time < added[y].time;
   });
+  oe.kind.clear(), oe.flags.clear(), oe.subtype.clear(), oe.time.clear();
+  oe.amount.clear(), oe.value.clear(), oe.key.clear(), oe.group.clear();
   oe.kind.reserve(n), oe.flags.reserve(n), oe.subtype.reserve(n);
   oe.time.reserve(n), oe.amount.reserve(n), oe.value.reserve(n);
   oe.key.reserve(n), oe.group.reserve(n);
@@ -362,38 +400,37 @@ absl::StatusOr<Dataset> Dataset::CustomerSlice(
 
   const ContactTable& cs = contacts_;
   ContactTable& oc = out.contacts_;
-  for (uint32_t i = cs.offsets[c]; i < cs.offsets[c + 1]; ++i) {
-    oc.id.push_back(cs.id[i]);
-    oc.name.push_back(cs.name[i]);
-    oc.role.push_back(cs.role[i]);
-    oc.decision_maker.push_back(cs.decision_maker[i]);
-    oc.added_time.push_back(cs.added_time[i]);
-    oc.left_time.push_back(cs.left_time[i]);
-  }
-  oc.offsets = {0, static_cast<uint32_t>(oc.id.size())};
+  const uint32_t cs_begin = cs.offsets[c], cs_end = cs.offsets[c + 1];
+  rows(oc.id, cs.id, cs_begin, cs_end);
+  rows(oc.name, cs.name, cs_begin, cs_end);
+  rows(oc.role, cs.role, cs_begin, cs_end);
+  rows(oc.decision_maker, cs.decision_maker, cs_begin, cs_end);
+  rows(oc.added_time, cs.added_time, cs_begin, cs_end);
+  rows(oc.left_time, cs.left_time, cs_begin, cs_end);
+  oc.offsets = {0, cs_end - cs_begin};
   const ContractTable& ks = contracts_;
   ContractTable& ok = out.contracts_;
-  for (uint32_t i = ks.offsets[c]; i < ks.offsets[c + 1]; ++i) {
-    ok.id.push_back(ks.id[i]);
-    ok.product.push_back(ks.product[i]);
-    ok.start_time.push_back(ks.start_time[i]);
-    ok.end_time.push_back(ks.end_time[i]);
-    ok.renewal_time.push_back(ks.renewal_time[i]);
-    ok.value.push_back(ks.value[i]);
-  }
-  ok.offsets = {0, static_cast<uint32_t>(ok.id.size())};
-  // The owner, for assignees (its manager's id is kept as a string).
-  for (size_t i = 0; i < owners_.id.size(); ++i) {
-    if (owners_.id[i] != from.owner_id[c]) continue;
-    out.owners_.id.push_back(owners_.id[i]);
-    out.owners_.name.push_back(owners_.name[i]);
-    out.owners_.manager_id.push_back(owners_.manager_id[i]);
-    out.owners_.role.push_back(owners_.role[i]);
-    break;
-  }
+  const uint32_t ks_begin = ks.offsets[c], ks_end = ks.offsets[c + 1];
+  rows(ok.id, ks.id, ks_begin, ks_end);
+  rows(ok.product, ks.product, ks_begin, ks_end);
+  rows(ok.start_time, ks.start_time, ks_begin, ks_end);
+  rows(ok.end_time, ks.end_time, ks_begin, ks_end);
+  rows(ok.renewal_time, ks.renewal_time, ks_begin, ks_end);
+  rows(ok.value, ks.value, ks_begin, ks_end);
+  ok.offsets = {0, ks_end - ks_begin};
+  // The owner, for assignees (its manager's id is kept as a string); none
+  // when c's owner is not in the owner table.
+  const OwnerTable& os = owners_;
+  size_t o = 0;
+  while (o < os.id.size() && os.id[o] != from.owner_id[c]) ++o;
+  const size_t o_end = std::min(o + 1, os.id.size());
+  rows(out.owners_.id, os.id, o, o_end);
+  rows(out.owners_.name, os.name, o, o_end);
+  rows(out.owners_.manager_id, os.manager_id, o, o_end);
+  rows(out.owners_.role, os.role, o, o_end);
   out.first_event_time_ = first;
   out.last_event_time_ = last;
-  return out;
+  return absl::OkStatus();
 }
 
 size_t Dataset::MemoryUsage() const {

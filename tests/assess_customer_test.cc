@@ -171,6 +171,37 @@ TEST(CustomerSlice, HoldsTheCustomerWithTheWholesHistorySpan) {
                 d.appended.events().time.begin() + d.appended.event_end(a)));
 }
 
+TEST(CustomerSlice, SharesTheStringsAndReusesAnEarlierSlice) {
+  const Data& d = Generated();
+  std::vector<EventInput> added = Added(d.customer);
+  added[0].key = "a key no event of the data set has";
+  const CustomerIndex c = *d.whole.FindCustomer(d.customer);
+  const Dataset fresh = d.whole.CustomerSlice(c, added).value();
+  // Ids carry over; the new key is the slice's own.
+  EXPECT_EQ(fresh.customers().name[0], d.whole.customers().name[c]);
+  EXPECT_EQ(fresh.str(fresh.customers().industry[0]),
+            d.whole.str(d.whole.customers().industry[c]));
+  EXPECT_GE(fresh.strings().size(), d.whole.strings().size() + 1);
+  EXPECT_FALSE(d.whole.strings().Find(added[0].key).has_value());
+
+  // Into a slice of another customer: the same as a fresh one.
+  Dataset reused = d.whole.CustomerSlice(c == 0 ? 1 : 0, {}).value();
+  ASSERT_TRUE(d.whole.CustomerSlice(c, added, {}, &reused).ok());
+  EXPECT_EQ(reused.customer_id(0), d.customer);
+  EXPECT_EQ(reused.events().time, fresh.events().time);
+  EXPECT_EQ(reused.events().key, fresh.events().key);
+  EXPECT_EQ(reused.contacts().id, fresh.contacts().id);
+  EXPECT_EQ(reused.contracts().start_time, fresh.contracts().start_time);
+  EXPECT_EQ(reused.owners().id, fresh.owners().id);
+  EXPECT_EQ(reused.customers().attr_key, fresh.customers().attr_key);
+
+  reused.Clear();
+  EXPECT_EQ(reused.num_customers(), 0u);
+  EXPECT_EQ(reused.num_events(), 0u);
+  EXPECT_EQ(reused.strings().size(), 1u);
+  EXPECT_EQ(reused.first_event_time(), kNoTime);
+}
+
 TEST(AssessCustomer, BadInputIsAClearError) {
   const Data& d = Generated();
   v1::AssessmentConfig config;

@@ -95,6 +95,26 @@ TEST(StringPool, InternsOnceAndSurvivesMoves) {
   EXPECT_FALSE(moved.Find("missing").has_value());
 }
 
+TEST(StringPool, ExtendSharesTheBaseAndAddsAfterIt) {
+  StringPool base;
+  const StringId a = base.Intern("alpha");
+  StringPool ext = base.Extend();
+  EXPECT_EQ(ext.Find("alpha"), a);
+  EXPECT_EQ(ext.Intern("alpha"), a);
+  const StringId b = ext.Intern("beta");
+  EXPECT_EQ(b, base.size());
+  EXPECT_EQ(ext.Get(b), "beta");
+  EXPECT_EQ(ext.Get(a), "alpha");
+  EXPECT_FALSE(base.Find("beta").has_value());
+  // What the base adds afterwards is not the extension's.
+  base.Intern("gamma");
+  EXPECT_FALSE(ext.Find("gamma").has_value());
+  EXPECT_EQ(ext.Get(ext.Intern("gamma")), "gamma");
+  StringPool moved = std::move(ext);
+  EXPECT_EQ(moved.Get(b), "beta");
+  EXPECT_EQ(moved.Get(0), "");
+}
+
 TEST(DatasetBuilder, EmptyBuildsEmptyDataset) {
   DatasetBuilder b;
   absl::StatusOr<Dataset> ds = b.Build();
