@@ -293,6 +293,10 @@ absl::Status Dataset::CustomerSlice(CustomerIndex c,
                                     absl::Span<const EventInput> added,
                                     const v1::ValidationOptions& validation,
                                     Dataset* slice) const {
+  if (slice == nullptr || slice == this) {
+    return absl::InvalidArgumentError(
+        "slice: null, or the data set being sliced; pass another Dataset");
+  }
   if (c >= num_customers()) {
     return absl::InvalidArgumentError(
         absl::StrCat("customer: index ", c, " out of range (", num_customers(),

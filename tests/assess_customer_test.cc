@@ -251,6 +251,13 @@ TEST(AssessCustomer, BadInputIsAClearError) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+  // Into no data set, or into the one being sliced.
+  EXPECT_THAT(d.whole.CustomerSlice(0, {}, {}, nullptr).message(),
+              HasSubstr("slice: null"));
+  Dataset one = d.whole.CustomerSlice(0, {}).value();
+  EXPECT_EQ(one.CustomerSlice(0, {}, {}, &one).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(one.num_customers(), 1u);  // untouched
 }
 
 }  // namespace

@@ -235,8 +235,8 @@ class Dataset {
   absl::StatusOr<Dataset> CustomerSlice(
       CustomerIndex c, absl::Span<const EventInput> added,
       const v1::ValidationOptions& validation = {}) const;
-  // The same into `*slice` (not this data set), reusing its buffers: for
-  // a caller slicing often, as AssessCustomer does.
+  // The same into `*slice` (not this data set, else InvalidArgument),
+  // reusing its buffers: for a caller slicing often, as AssessCustomer does.
   absl::Status CustomerSlice(CustomerIndex c,
                              absl::Span<const EventInput> added,
                              const v1::ValidationOptions& validation,
