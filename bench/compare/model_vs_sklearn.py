@@ -27,7 +27,8 @@ objective is at most the tool's (plus 1e-13 relative, the rounding of the
 objective's sum), for the default solver and for L-BFGS. Times are the best
 of REPEATS runs (wall clock).
 
-Usage (the system Python has numpy and scikit-learn):
+Usage (the system Python has numpy and scikit-learn; unset OPENBLAS_CORETYPE
+and OPENBLAS_L2_SIZE, which slow a current numpy's BLAS):
     /usr/bin/python3 bench/compare/model_vs_sklearn.py BUILD_DIR \
         [--sizes 10000x32,10000x128,100000x32,100000x128] [--repeats 3]
 BUILD_DIR is a build with -DCHURNKIT_BUILD_BENCH=ON (e.g. build/bench).
