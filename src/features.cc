@@ -798,6 +798,7 @@ absl::Status FeatureEngine::ComputeFor(
     const Dataset& dataset, absl::Span<const CustomerIndex> customers,
     UnixSeconds as_of, const ComputeOptions& options,
     FeatureMatrix* out) const {
+  if (out == nullptr) return absl::InvalidArgumentError("out: null");
   if (absl::Status s = internal::CheckAsOfAfterData(dataset, as_of); !s.ok()) {
     return s;
   }

@@ -481,11 +481,9 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   outcome.stats = &*stats;
   outcome.clip_lower = clip_lower;
   outcome.clip_upper = clip_upper;
-  outcome.correlations = internal::FinishCorrelations(
-      internal::CorrelationSumsFromStart(result->start_gradient, sums, *stats,
-                                         problem.loss_scale, class_weight, neg,
-                                         pos),
-      *stats, standardize);
+  outcome.correlations = internal::CorrelationsFromStart(
+      result->start_gradient, sums, *stats, standardize, problem.loss_scale,
+      class_weight, neg, pos);
   outcome.solver = &*result;
   outcome.solver_used = solver.solver;
   outcome.impute = impute;

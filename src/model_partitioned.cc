@@ -572,12 +572,10 @@ absl::StatusOr<bool> PartitionedFit::State::AfterEvaluate(
     // its gradient, as FitLogistic's do.
     const bool standardize =
         !options.has_standardize() || options.standardize();
-    correlations = internal::FinishCorrelations(
-        internal::CorrelationSumsFromStart(
-            total.gradient, sums, stats, /*loss_scale=*/1,
-            {round.negative_class_weight(), round.positive_class_weight()},
-            negative_weight, positive_weight),
-        stats, standardize);
+    correlations = internal::CorrelationsFromStart(
+        total.gradient, sums, stats, standardize, /*loss_scale=*/1,
+        {round.negative_class_weight(), round.positive_class_weight()},
+        negative_weight, positive_weight);
   }
   absl::StatusOr<bool> done = newton->Consume(total);
   if (!done.ok()) return done.status();

@@ -568,6 +568,8 @@ TEST(FeatureEngine, EmptyHistoriesAndBadArguments) {
   const CustomerIndex bad[] = {5};
   EXPECT_EQ(engine.ComputeFor(ds, bad, T("2024-06-01")).status().code(),
             absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(engine.ComputeFor(ds, {}, T("2024-06-01"), {}, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
   ComputeOptions o;
   o.threads = -1;
   EXPECT_FALSE(engine.Compute(ds, T("2024-06-01"), o).ok());

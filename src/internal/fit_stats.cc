@@ -345,50 +345,36 @@ absl::StatusOr<ColumnStats> FinishStats(const ColumnSums& sums,
   return stats;
 }
 
-CorrelationSums::CorrelationSums(size_t d) : cross(d, 0), squares(d, 0) {}
-
 // At the standard start every row has the probability p0 = positive /
 // (negative + positive), so the gradient of column j is loss_scale * sum_i
 // w_i c_i (p0 - y_i) z_ij (c: the class weight). The w z_ij sum to 0 over
 // all rows (deviations from the weighted mean; a missing value counts as the
 // mean), so that is -loss_scale (c_0 p0 + c_1 (1 - p0)) times the sum over
-// churned rows of w z_ij, and the cross sum is the column's scale times it.
-CorrelationSums CorrelationSumsFromStart(
+// churned rows of w z_ij, and the correlation's numerator, the sum over them
+// of w (x_ij - mean_j), is the column's scale times that.
+std::vector<double> CorrelationsFromStart(
     absl::Span<const double> start_gradient, const ColumnSums& sums,
-    const ColumnStats& stats, double loss_scale,
+    const ColumnStats& stats, bool standardize, double loss_scale,
     const std::array<double, 2>& class_weight, double negative,
     double positive) {
   const size_t d = stats.mean.size();
-  CorrelationSums c(d);
-  c.weight = sums.total_weight;
-  c.positive = positive / class_weight[1];
-  c.squares = sums.squares;
+  const double weight = sums.total_weight;
+  const double churned = positive / class_weight[1];  // sample weights
   const double p0 = positive / (negative + positive);
   const double factor =
       -loss_scale * (class_weight[0] * p0 + class_weight[1] * (1 - p0));
-  for (size_t j = 0; j < d; ++j) {
-    c.cross[j] = stats.scale[j] * (start_gradient[j + 1] / factor);
-  }
-  return c;
-}
-
-std::vector<double> FinishCorrelations(const CorrelationSums& sums,
-                                       const ColumnStats& stats,
-                                       bool standardize) {
-  const size_t d = stats.mean.size();
-  std::vector<double> r(d, 0.0);
   const double label_squares =
-      sums.weight > 0
-          ? sums.positive * (sums.weight - sums.positive) / sums.weight
-          : 0.0;
+      weight > 0 ? churned * (weight - churned) / weight : 0.0;
+  std::vector<double> r(d, 0.0);
   for (size_t j = 0; j < d; ++j) {
     if (!stats.active[j]) continue;
+    const double cross = stats.scale[j] * (start_gradient[j + 1] / factor);
     const double x_squares = standardize
-                                 ? stats.scale[j] * stats.scale[j] * sums.weight
+                                 ? stats.scale[j] * stats.scale[j] * weight
                                  : sums.squares[j];
     const double denominator = std::sqrt(x_squares * label_squares);
     if (!(denominator > 0) || !std::isfinite(denominator)) continue;
-    r[j] = std::clamp(sums.cross[j] / denominator, -1.0, 1.0);
+    r[j] = std::clamp(cross / denominator, -1.0, 1.0);
   }
   return r;
 }

@@ -67,33 +67,18 @@ absl::StatusOr<ColumnStats> FinishStats(const ColumnSums& sums,
                                         absl::Span<const std::string> columns,
                                         bool standardize);
 
-// Sums behind the univariate correlations: the weight of every row and of
-// the churned ones; per column, the sum over churned rows of w (x - mean)
-// (the numerator of the correlation: the weighted deviations from the mean
-// sum to 0) and the squared deviations from the mean.
-struct CorrelationSums {
-  double weight = 0, positive = 0;
-  std::vector<double> cross, squares;
-
-  explicit CorrelationSums(size_t d = 0);
-};
-
-// These sums from the objective's gradient at the standard start
-// (SolverResult.start_gradient: d + 1, intercept first), the column sums (with
-// squared deviations) and the fit's class weights, loss scale and weighted
-// class sums `negative` and `positive` (sample times class weight).
-CorrelationSums CorrelationSumsFromStart(
-    absl::Span<const double> start_gradient, const ColumnSums& sums,
-    const ColumnStats& stats, double loss_scale,
-    const std::array<double, 2>& class_weight, double negative,
-    double positive);
-
 // Per feature, the Pearson correlation of its values (as the fit sees
 // them: clipped, a missing value as the mean) with the label; 0 for a
-// column the fit leaves out.
-std::vector<double> FinishCorrelations(const CorrelationSums& sums,
-                                       const ColumnStats& stats,
-                                       bool standardize);
+// column the fit leaves out. From the objective's gradient at the standard
+// start (SolverResult.start_gradient: d + 1, intercept first) instead of a
+// pass of their own, the column sums (with squared deviations) and the
+// fit's class weights, loss scale and weighted class sums `negative` and
+// `positive` (sample times class weight).
+std::vector<double> CorrelationsFromStart(
+    absl::Span<const double> start_gradient, const ColumnSums& sums,
+    const ColumnStats& stats, bool standardize, double loss_scale,
+    const std::array<double, 2>& class_weight, double negative,
+    double positive);
 
 // Winsorizing at q keeps the nearest-rank quantiles: the values of ranks
 // lo and count - 1 - lo (0-based, among the defined values) of a column,
