@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "churnkit/features.h"
 #include "churnkit/io.h"
 #include "gmock/gmock.h"
@@ -182,6 +184,37 @@ TEST(RuleEngine, FiltersTemplatesAndTasks) {
   EXPECT_TRUE(Fired(e, ds, 1, {99, 1, 0}).empty());
   EXPECT_THAT(Fired(e, ds, 1, {0, 1, 0}, 0, v1::RED),
               ::testing::ElementsAre("red_only"));
+}
+
+// Numbers print as %.0f when whole and %.2f otherwise (from 1e15 always
+// %.2f); NaN as "n/a"; the largest doubles in full.
+TEST(RuleEngine, TemplatesPrintNumbers) {
+  Dataset ds = TwoCustomers();
+  RuleEngine e = Engine(R"pb(
+    rules {
+      name: "any"
+      level: L1
+      alert: "{days_idle}|{orders}|{complaints}|{score}"
+      when { compare { feature: "days_idle" op: GE value: -1e308 } }
+    }
+  )pb");
+  auto message = [&](double idle, double orders, double complaints,
+                     double score) {
+    RuleOutcome o =
+        e.Evaluate({&ds, 0, std::vector<double>{idle, orders, complaints},
+                    score, v1::GREEN, T("2024-06-01")},
+                   nullptr);
+    return o.alerts.empty() ? std::string("none") : o.alerts[0].message();
+  };
+  EXPECT_EQ(message(3, -2.5, 0.125, 41.999), "3|-2.50|0.12|42.00");
+  EXPECT_EQ(message(-0.001, 1e15, 1e14, 0),
+            "-0.00|1000000000000000.00|"
+            "100000000000000|0");
+  EXPECT_EQ(message(1e22, std::nan(""), 2.675, -7),
+            absl::StrCat("1", std::string(22, '0'), ".00|n/a|2.67|-7"));
+  const std::string max = message(std::numeric_limits<double>::max(), 0, 0, 0);
+  EXPECT_EQ(max.size(), 309 + 3 + 6) << max;  // digits, ".00", "|0|0|0"
+  EXPECT_TRUE(absl::StartsWith(max, "17976931348623157")) << max;
 }
 
 // Cool-down and escalation over a sequence of as-of dates, carrying the

@@ -1,7 +1,7 @@
 #include "internal/template.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "churnkit/health.h"
@@ -9,15 +9,18 @@
 
 namespace churnkit::internal {
 
-std::string FormatValue(double v) {
-  if (std::isnan(v)) return "n/a";
-  char buf[48];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof(buf), "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.2f", v);
+void AppendValue(std::string* out, double v) {
+  if (std::isnan(v)) {
+    out->append("n/a");
+    return;
   }
-  return buf;
+  // std::to_chars with a precision prints as printf's %.0f / %.2f would,
+  // without printf's format parsing and locale.
+  char buf[400];  // %.2f of the largest double fits
+  const bool whole = v == std::floor(v) && std::fabs(v) < 1e15;
+  const std::to_chars_result r = std::to_chars(
+      buf, buf + sizeof(buf), v, std::chars_format::fixed, whole ? 0 : 2);
+  out->append(buf, r.ptr);
 }
 
 absl::StatusOr<Template> Template::Compile(
@@ -114,7 +117,7 @@ std::string Template::Render(const TemplateContext& ctx) const {
         absl::StrAppend(&out, ds.str(t.owner_id[c]));
         break;
       case Kind::kScore:
-        out += FormatValue(ctx.score);
+        AppendValue(&out, ctx.score);
         break;
       case Kind::kColour:
         out += ColourName(ctx.colour);
@@ -126,7 +129,7 @@ std::string Template::Render(const TemplateContext& ctx) const {
         out += v1::Level_Name(ctx.level);
         break;
       case Kind::kFeature:
-        out += FormatValue(ctx.row[p.column]);
+        AppendValue(&out, ctx.row[p.column]);
         break;
     }
   }

@@ -85,8 +85,8 @@ class TaskMaker {
   Template title_;
 };
 
-// A number as templates print it.
-std::string FormatValue(double value);
+// Appends a number as templates print it.
+void AppendValue(std::string* out, double value);
 
 }  // namespace churnkit::internal
 
