@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "churnkit/experiments.h"
@@ -147,6 +148,11 @@ int Rank(v1::ChurnType type) {
 // Sums of a customer's matching events over time ranges, by prefix sums.
 class Series {
  public:
+  explicit Series(size_t capacity) {
+    time_.reserve(capacity);
+    sum_.reserve(capacity + 1);
+    sq_.reserve(capacity + 1);
+  }
   void Add(UnixSeconds t, double x) {
     time_.push_back(t);
     sum_.push_back(sum_.back() + x);
@@ -232,7 +238,7 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
                                 UnixSeconds known_at, const BoundFilter& filter,
                                 std::vector<Evidence>& out) const {
   const EventTable& ev = ds.events();
-  Series series;
+  Series series(end - begin);
   for (size_t i = begin; i < end; ++i) {
     if (filter.Match(ev, i))
       series.Add(ev.time[i], Measure(rule.measure, ev, i));
@@ -252,7 +258,7 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
   // baseline ends at bound `periods`); then the baseline's start and the
   // year-earlier bounds.
   const int periods = rule.periods;
-  std::vector<size_t> cursor(periods + 5, 0);
+  absl::InlinedVector<size_t, 16> cursor(periods + 5, 0);
   auto at = [&](int bound, UnixSeconds t) {
     return series.Advance(&cursor[bound], t);
   };

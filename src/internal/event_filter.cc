@@ -56,11 +56,12 @@ absl::StatusOr<CompiledFilter> CompileFilter(const v1::EventFilter& f,
   return out;
 }
 
-BoundFilter::BoundFilter(const CompiledFilter& f, const Dataset& dataset)
-    : kind_mask_(f.kind_mask),
-      subtypes_(&f.subtypes),
-      has_keys_(!f.keys.empty()),
-      flags_(f.flags) {
+void BoundFilter::Bind(const CompiledFilter& f, const Dataset& dataset) {
+  kind_mask_ = f.kind_mask;
+  subtypes_ = &f.subtypes;
+  has_keys_ = !f.keys.empty();
+  flags_ = f.flags;
+  keys_.clear();
   for (const std::string& k : f.keys) {
     if (std::optional<StringId> id = dataset.strings().Find(k)) {
       keys_.push_back(*id);
@@ -83,9 +84,16 @@ absl::Status CheckAsOfAfterData(const Dataset& dataset, UnixSeconds as_of) {
 std::vector<BoundFilter> BindFilters(const std::vector<CompiledFilter>& filters,
                                      const Dataset& dataset) {
   std::vector<BoundFilter> out;
-  out.reserve(filters.size());
-  for (const CompiledFilter& f : filters) out.emplace_back(f, dataset);
+  BindFilters(filters, dataset, &out);
   return out;
+}
+
+void BindFilters(const std::vector<CompiledFilter>& filters,
+                 const Dataset& dataset, std::vector<BoundFilter>* out) {
+  out->resize(filters.size());
+  for (size_t i = 0; i < filters.size(); ++i) {
+    (*out)[i].Bind(filters[i], dataset);
+  }
 }
 
 }  // namespace churnkit::internal
