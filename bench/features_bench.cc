@@ -19,6 +19,7 @@
 #include "churnkit/dataset.h"
 #include "churnkit/features.h"
 #include "churnkit/io.h"
+#include "churnkit/labels.h"
 #include "synthetic.h"
 
 namespace churnkit::bench {
@@ -100,6 +101,21 @@ BENCHMARK(BM_Assess)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The churn labels alone (active, passive and hidden churn over each
+// customer's history), the assessment's largest part after the features.
+void BM_Labels(benchmark::State& state) {
+  const Dataset& ds = Data();
+  const ChurnLabeler labeler = ChurnLabeler::Create(DefaultChurnDefinition().value()).value();
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<ChurnLabel>> labels =
+        labeler.Label(ds, AsOf(), static_cast<int>(state.range(0)));
+    if (!labels.ok()) state.SkipWithError("label failed");
+    benchmark::DoNotOptimize(labels->data());
+  }
+  state.SetItemsProcessed(state.iterations() * ds.num_events());
+}
+BENCHMARK(BM_Labels)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The host's hot path (issue 19, goal 4: <= 50 us): one customer whose
 // events just changed, assessed alone (Assessor::AssessCustomer) with

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,7 @@ namespace {
 using internal::AttributeReader;
 using internal::PathError;
 
+using internal::AnyFilter;
 using internal::BoundFilter;
 using internal::CompiledFilter;
 
@@ -146,17 +148,30 @@ int Rank(v1::ChurnType type) {
 }
 
 // Sums of a customer's matching events over time ranges, by prefix sums.
+double Measure(v1::Aggregate measure, const EventTable& ev, size_t i) {
+  const double x = measure == v1::SUM_AMOUNT  ? ev.amount[i]
+                   : measure == v1::SUM_VALUE ? ev.value[i]
+                                              : 1.0;
+  return std::isfinite(x) && x > 0 ? x : 0.0;
+}
+
 class Series {
  public:
-  explicit Series(size_t capacity) {
-    time_.reserve(capacity);
-    sum_.reserve(capacity + 1);
-    sq_.reserve(capacity + 1);
-  }
-  void Add(UnixSeconds t, double x) {
-    time_.push_back(t);
-    sum_.push_back(sum_.back() + x);
-    sq_.push_back(sq_.back() + x * x);
+  // The events [begin, end) that `filter` admits, valued by `measure`.
+  Series(const EventTable& ev, size_t begin, size_t end,
+         const AnyFilter& filter, v1::Aggregate measure) {
+    time_.reserve(end - begin + 1);
+    sum_.reserve(end - begin + 1);
+    sq_.reserve(end - begin + 1);
+    for (size_t i = begin; i < end; ++i) {
+      if (!filter.Match(ev, i)) continue;
+      const double x = Measure(measure, ev, i);
+      time_.push_back(ev.time[i]);
+      sum_.push_back(sum_.back() + x);
+      sq_.push_back(sq_.back() + x * x);
+    }
+    // After the last event, a time no bound passes: it ends every advance.
+    time_.push_back(std::numeric_limits<UnixSeconds>::max());
   }
   struct Range {
     double sum = 0, sq = 0;
@@ -167,7 +182,11 @@ class Series {
   // increasing times costs the events once instead of a search per query.
   size_t Advance(size_t* cursor, UnixSeconds t) const {
     size_t i = *cursor;
-    while (i < time_.size() && time_[i] < t) ++i;
+    // A bound moves by a week, past an event or two: two steps without a
+    // branch to mispredict, then a loop that is seldom entered.
+    i += time_[i] < t;
+    i += time_[i] < t;
+    while (time_[i] < t) ++i;
     return *cursor = i;
   }
   // Events [a, b) by index.
@@ -179,13 +198,6 @@ class Series {
   std::vector<UnixSeconds> time_;
   std::vector<double> sum_ = {0}, sq_ = {0};
 };
-
-double Measure(v1::Aggregate measure, const EventTable& ev, size_t i) {
-  const double x = measure == v1::SUM_AMOUNT  ? ev.amount[i]
-                   : measure == v1::SUM_VALUE ? ev.value[i]
-                                              : 1.0;
-  return std::isfinite(x) && x > 0 ? x : 0.0;
-}
 
 // One-sided p-value that the recent rate (sum `recent` over `recent_days`)
 // is below the baseline rate.
@@ -218,7 +230,8 @@ struct ChurnLabeler::Impl {
 
   // The definition resolved against one data set.
   struct Bound {
-    std::vector<BoundFilter> filters;
+    AnyFilter active, reactivation;
+    std::vector<AnyFilter> passive_activity, hidden_activity;  // per rule
     std::vector<std::vector<AttributeReader>> passive, hidden;
   };
   absl::StatusOr<Bound> Bind(const Dataset& ds) const;
@@ -230,19 +243,15 @@ struct ChurnLabeler::Impl {
                                  UnixSeconds* last) const;
   void Hidden(const HiddenRule& rule, const Dataset& ds, size_t begin,
               size_t end, UnixSeconds from, UnixSeconds known_at,
-              const BoundFilter& filter, std::vector<Evidence>& out) const;
+              const AnyFilter& filter, std::vector<Evidence>& out) const;
 };
 
 void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
                                 size_t begin, size_t end, UnixSeconds from,
-                                UnixSeconds known_at, const BoundFilter& filter,
+                                UnixSeconds known_at, const AnyFilter& filter,
                                 std::vector<Evidence>& out) const {
   const EventTable& ev = ds.events();
-  Series series(end - begin);
-  for (size_t i = begin; i < end; ++i) {
-    if (filter.Match(ev, i))
-      series.Add(ev.time[i], Measure(rule.measure, ev, i));
-  }
+  const Series series(ev, begin, end, filter, rule.measure);
   const int64_t tested = rule.period * rule.periods;
   const double period_days = static_cast<double>(rule.period) / kDay;
   const double base_days = static_cast<double>(rule.baseline) / kDay;
@@ -258,7 +267,8 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
   // baseline ends at bound `periods`); then the baseline's start and the
   // year-earlier bounds.
   const int periods = rule.periods;
-  absl::InlinedVector<size_t, 16> cursor(periods + 5, 0);
+  absl::InlinedVector<size_t, 16> cursors(periods + 5, 0);
+  size_t* const cursor = cursors.data();
   auto at = [&](int bound, UnixSeconds t) {
     return series.Advance(&cursor[bound], t);
   };
@@ -322,7 +332,15 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
 absl::StatusOr<ChurnLabeler::Impl::Bound> ChurnLabeler::Impl::Bind(
     const Dataset& ds) const {
   Bound b;
-  b.filters = internal::BindFilters(filters, ds);
+  const std::vector<BoundFilter> bound = internal::BindFilters(filters, ds);
+  b.active = AnyFilter(bound, active);
+  b.reactivation = AnyFilter(bound, reactivation);
+  for (const PassiveRule& rule : passive) {
+    b.passive_activity.emplace_back(bound, rule.filters);
+  }
+  for (const HiddenRule& rule : hidden) {
+    b.hidden_activity.emplace_back(bound, absl::MakeConstSpan(&rule.filter, 1));
+  }
   for (size_t i = 0; i < passive.size(); ++i) {
     absl::StatusOr<std::vector<AttributeReader>> r =
         passive[i].selector.Bind(ds, absl::StrCat("passive[", i, "]"));
@@ -344,7 +362,6 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
                                                    const Bound& bound,
                                                    UnixSeconds* last) const {
   *last = kNoTime;
-  const std::vector<BoundFilter>& f = bound.filters;
   const EventTable& ev = ds.events();
   const UnixSeconds signup = ds.customers().signup_time[c];
   if (signup != kNoTime && signup >= known_at) return {};
@@ -358,9 +375,7 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
   // Active churn, until a reactivation event.
   bool open = false;
   for (size_t i = begin; i < end; ++i) {
-    bool is_active = false;
-    for (int a : active) is_active = is_active || f[a].Match(ev, i);
-    if (is_active) {
+    if (bound.active.Match(ev, i)) {
       if (!open) {
         evidence.push_back(
             {v1::ACTIVE, ev.time[i], ev.time[i], kNoTime, "", kActiveRule});
@@ -375,12 +390,9 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
       continue;
     }
     if (!open || ev.time[i] <= evidence.back().start) continue;
-    for (int r : reactivation) {
-      if (f[r].Match(ev, i)) {
-        evidence.back().end = ev.time[i];
-        open = false;
-        break;
-      }
+    if (bound.reactivation.Match(ev, i)) {
+      evidence.back().end = ev.time[i];
+      open = false;
     }
   }
 
@@ -397,9 +409,7 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
     if (!rule.selector.Matches(ds, c, bound.passive[r])) continue;
     UnixSeconds prev = signup == kNoTime ? kNoTime : observed;
     for (size_t i = begin; i < end; ++i) {
-      bool qualifies = false;
-      for (int k : rule.filters) qualifies = qualifies || f[k].Match(ev, i);
-      if (!qualifies) continue;
+      if (!bound.passive_activity[r].Match(ev, i)) continue;
       const UnixSeconds t = ev.time[i];
       if (prev != kNoTime && t - prev >= rule.window) {
         evidence.push_back(
@@ -420,7 +430,8 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
     if (observed == kNoTime || !rule.selector.Matches(ds, c, bound.hidden[r])) {
       continue;
     }
-    Hidden(rule, ds, begin, end, observed, known_at, f[rule.filter], evidence);
+    Hidden(rule, ds, begin, end, observed, known_at, bound.hidden_activity[r],
+           evidence);
   }
 
   // Overlapping evidence is one episode. It begins where the evidence that

@@ -70,6 +70,19 @@ void BoundFilter::Bind(const CompiledFilter& f, const Dataset& dataset) {
   std::sort(keys_.begin(), keys_.end());
 }
 
+AnyFilter::AnyFilter(const std::vector<BoundFilter>& bound,
+                     absl::Span<const int> ids) {
+  for (int id : ids) {
+    const BoundFilter& f = bound[id];
+    kinds_ |= f.kinds();
+    if (f.kinds_only()) {
+      kinds_only_ |= f.kinds();
+    } else {
+      rest_.push_back(f);
+    }
+  }
+}
+
 absl::Status CheckAsOfAfterData(const Dataset& dataset, UnixSeconds as_of) {
   if (as_of == kNoTime) return absl::InvalidArgumentError("as_of: not set");
   if (dataset.num_events() > 0 && as_of <= dataset.first_event_time()) {

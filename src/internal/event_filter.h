@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "churnkit/dataset.h"
 #include "churnkit/v1/features.pb.h"
 
@@ -37,6 +38,13 @@ class BoundFilter {
   // Binds to `dataset`, reusing the key list's storage.
   void Bind(const CompiledFilter& filter, const Dataset& dataset);
 
+  // The kinds this filter admits, a bit per EventKind (all bits: any).
+  uint32_t kinds() const { return kind_mask_ == 0 ? ~0u : kind_mask_; }
+  // Whether the kind alone decides (no subtype, flag or key condition).
+  bool kinds_only() const {
+    return subtypes_->empty() && flags_ == 0 && !has_keys_;
+  }
+
   bool Match(const EventTable& ev, size_t i) const {
     if (kind_mask_ != 0 && !(kind_mask_ & (1u << ev.kind[i]))) return false;
     if (!subtypes_->empty() && std::find(subtypes_->begin(), subtypes_->end(),
@@ -57,6 +65,31 @@ class BoundFilter {
   std::vector<StringId> keys_;  // sorted
   bool has_keys_ = false;
   uint8_t flags_ = 0;
+};
+
+// Whether any of several bound filters matches, the event's kind tested
+// first against all of them at once: most events are settled by their kind
+// alone, without a call per filter.
+class AnyFilter {
+ public:
+  AnyFilter() = default;
+  // Filters `ids` of `bound`, copied.
+  AnyFilter(const std::vector<BoundFilter>& bound, absl::Span<const int> ids);
+
+  bool Match(const EventTable& ev, size_t i) const {
+    const uint32_t kind = 1u << ev.kind[i];
+    if (!(kinds_ & kind)) return false;
+    if (kinds_only_ & kind) return true;
+    for (const BoundFilter& f : rest_) {
+      if (f.Match(ev, i)) return true;
+    }
+    return false;
+  }
+
+ private:
+  uint32_t kinds_ = 0;       // admitted by any filter
+  uint32_t kinds_only_ = 0;  // admitted by a filter on kinds alone
+  std::vector<BoundFilter> rest_;
 };
 
 // InvalidArgument when `as_of` is not after the data set's first event:
