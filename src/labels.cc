@@ -155,14 +155,17 @@ double Measure(v1::Aggregate measure, const EventTable& ev, size_t i) {
   return std::isfinite(x) && x > 0 ? x : 0.0;
 }
 
+// One Series at a time per thread: its columns are buffers the thread
+// keeps, since allocating a few KB per customer cost more than the walk.
 class Series {
  public:
   // The events [begin, end) that `filter` admits, valued by `measure`.
   Series(const EventTable& ev, size_t begin, size_t end,
-         const AnyFilter& filter, v1::Aggregate measure) {
-    time_.reserve(end - begin + 1);
-    sum_.reserve(end - begin + 1);
-    sq_.reserve(end - begin + 1);
+         const AnyFilter& filter, v1::Aggregate measure)
+      : time_(Buffers().time), sum_(Buffers().sum), sq_(Buffers().sq) {
+    time_.clear();
+    sum_.assign(1, 0.0);
+    sq_.assign(1, 0.0);
     for (size_t i = begin; i < end; ++i) {
       if (!filter.Match(ev, i)) continue;
       const double x = Measure(measure, ev, i);
@@ -172,6 +175,12 @@ class Series {
     }
     // After the last event, a time no bound passes: it ends every advance.
     time_.push_back(std::numeric_limits<UnixSeconds>::max());
+  }
+  Series(const Series&) = delete;
+  Series& operator=(const Series&) = delete;
+  ~Series() {
+    // A customer of millions of events does not leave its series behind.
+    if (time_.capacity() > kKeepEvents) Buffers() = {};
   }
   struct Range {
     double sum = 0, sq = 0;
@@ -195,8 +204,18 @@ class Series {
   }
 
  private:
-  std::vector<UnixSeconds> time_;
-  std::vector<double> sum_ = {0}, sq_ = {0};
+  struct Columns {
+    std::vector<UnixSeconds> time;
+    std::vector<double> sum, sq;
+  };
+  static constexpr size_t kKeepEvents = size_t{1} << 16;
+  static Columns& Buffers() {
+    thread_local Columns columns;
+    return columns;
+  }
+
+  std::vector<UnixSeconds>& time_;
+  std::vector<double>&sum_, &sq_;
 };
 
 // One-sided p-value that the recent rate (sum `recent` over `recent_days`)
