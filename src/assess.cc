@@ -9,8 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "churnkit/careplan.h"
 #include "churnkit/health.h"
@@ -77,27 +79,34 @@ void Consolidate(RuleOutcome& fired, v1::Alert* alert,
   alert->set_level(lead.level());
   alert->set_message(lead.message());
   *alert->mutable_first_fired() = lead.first_fired();
-  absl::flat_hash_map<std::string, int> severity_order;
+  // A few rules fire for a customer: lists scanned in order are cheaper
+  // than hash maps of strings.
+  absl::InlinedVector<absl::string_view, 8> severity_order;  // rule names
   for (const v1::Alert& reason : fired.alerts) {
-    severity_order.try_emplace(reason.rule(), severity_order.size());
+    if (absl::c_find(severity_order, reason.rule()) == severity_order.end()) {
+      severity_order.push_back(reason.rule());
+    }
     if (reason.first_fired().seconds() < alert->first_fired().seconds()) {
       *alert->mutable_first_fired() = reason.first_fired();
     }
     alert->set_escalated(alert->escalated() || reason.escalated());
   }
+  auto severity = [&](const v1::Task& task) {
+    return absl::c_find(severity_order, task.source()) - severity_order.begin();
+  };
   std::stable_sort(fired.tasks.begin(), fired.tasks.end(),
                    [&](const v1::Task& x, const v1::Task& y) {
-                     return severity_order.at(x.source()) <
-                            severity_order.at(y.source());
+                     return severity(x) < severity(y);
                    });
-  absl::flat_hash_map<std::string, size_t> kept_of_type;
   for (v1::Task& task : fired.tasks) {
-    auto [it, added] = kept_of_type.try_emplace(task.type(), tasks->size());
-    if (added) {
+    auto kept_it = absl::c_find_if(*tasks, [&](const v1::Task& kept) {
+      return kept.type() == task.type();
+    });
+    if (kept_it == tasks->end()) {
       tasks->push_back(std::move(task));
       continue;
     }
-    v1::Task& kept = (*tasks)[it->second];
+    v1::Task& kept = *kept_it;
     kept.set_priority(std::max(kept.priority(), task.priority()));
     if (task.due().seconds() < kept.due().seconds()) {
       *kept.mutable_due() = task.due();
