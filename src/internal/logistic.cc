@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -218,15 +219,18 @@ class Evaluator {
         kernel_(ChooseRowKernel(force_portable)),
         raw_kernel_(ChooseRawRowKernel(force_portable)),
         raw_(RawRowsSuffice(p)),
-        start_intercept_(start_intercept) {
-    size_t blocks = std::clamp<size_t>(
-        (p.n + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
-    if (hessian) {
-      blocks = std::min(
-          blocks, std::max<size_t>(1, kHessianBudget / (stride_ * stride_)));
-    }
-    block_rows_ = std::max<size_t>(1, (p.n + blocks - 1) / blocks);
-    parts_.resize((p.n + block_rows_ - 1) / block_rows_);
+        start_intercept_(start_intercept),
+        block_rows_(BlockRows(p, hessian, stride_)),
+        parts_((p.n + block_rows_ - 1) / block_rows_),
+        pool_(static_cast<int>(std::min<size_t>(
+            parts_.size(),
+            p.threads > 0
+                ? static_cast<size_t>(p.threads)
+                : std::max(1u, std::thread::hardware_concurrency())))) {
+    const size_t scratch =
+        std::max(chunk_rows_ * (stride_ + 5),
+                 hessian ? hessian_chunk_rows_ * (2 * stride_ + 5) : 0);
+    scratch_.assign(pool_.size(), std::vector<double>(scratch, 0.0));
   }
 
   int evaluations() const { return evaluations_; }
@@ -246,18 +250,10 @@ class Evaluator {
     if (raw) {
       for (size_t j = 0; j < p_.d; ++j) padded[p_.d] -= padded[j] * p_.mean[j];
     }
-    ParallelFor(
-        parts_.size(), p_.threads,
-        [&](size_t from, size_t to) {
-          std::vector<double> scratch(
-              need == Need::kHessian ? hessian_chunk_rows_ * (2 * stride_ + 5)
-                                     : chunk_rows_ * (stride_ + 5),
-              0.0);
-          for (size_t b = from; b < to; ++b) {
-            Block(b, padded.data(), need, raw, start_gradient, scratch.data());
-          }
-        },
-        1);
+    pool_.ForEach(parts_.size(), [&](int worker, size_t b) {
+      Block(b, padded.data(), need, raw, start_gradient,
+            scratch_[worker].data());
+    });
     // Sums in block order, then back to (intercept, beta).
     double loss = 0;
     out->wrong = 0;
@@ -369,6 +365,18 @@ class Evaluator {
     }
   }
 
+  // Rows per block: their number depends only on n and d.
+  static size_t BlockRows(const LogisticProblem& p, bool hessian,
+                          size_t stride) {
+    size_t blocks = std::clamp<size_t>(
+        (p.n + kMinBlockRows - 1) / kMinBlockRows, 1, kMaxBlocks);
+    if (hessian) {
+      blocks = std::min(
+          blocks, std::max<size_t>(1, kHessianBudget / (stride * stride)));
+    }
+    return std::max<size_t>(1, (p.n + blocks - 1) / blocks);
+  }
+
   const LogisticProblem& p_;
   const size_t dim_;
   const size_t stride_;      // d + 1 rounded up to a multiple of 4
@@ -378,8 +386,13 @@ class Evaluator {
   const RawRowKernel raw_kernel_;
   const bool raw_;  // value and gradient passes from the raw rows
   const double start_intercept_;
-  size_t block_rows_ = 1;
+  const size_t block_rows_;
   std::vector<Part> parts_;
+  // The fit's passes share their threads (no more than blocks) and each
+  // worker's chunk buffers, whose every entry a block writes before it
+  // reads it.
+  WorkerPool pool_;
+  std::vector<std::vector<double>> scratch_;  // per worker
   int evaluations_ = 0;
 };
 

@@ -5,7 +5,12 @@
 #define CHURNKIT_SRC_INTERNAL_PARALLEL_H_
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -35,6 +40,46 @@ void ParallelFor(size_t n, int threads, Fn fn, size_t min_chunk = 256) {
   fn(size_t{0}, std::min(n, chunk));
   for (std::thread& th : pool) th.join();
 }
+
+// Workers started once for a series of parallel loops (a fit's passes),
+// instead of threads started per loop: starting a thread costs tens of
+// microseconds on an idle machine and far more on a loaded one, which
+// passes of a millisecond notice. Each loop hands out its items one at a
+// time, so a worker the OS deschedules does not hold the others up on a
+// fixed share. Results written per item are the same for every worker
+// count and schedule.
+//
+// One loop at a time: ForEach is not reentrant and not thread-safe.
+class WorkerPool {
+ public:
+  // `threads` workers in all, the calling thread included (<= 0: hardware
+  // concurrency); the others start with the first loop that can use them.
+  explicit WorkerPool(int threads);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  int size() const { return size_; }
+
+  // Runs fn(worker, i) for every i in [0, n), worker in [0, size()); the
+  // calling thread is worker 0. Returns when every item is done.
+  void ForEach(size_t n, const std::function<void(int, size_t)>& fn);
+
+ private:
+  void Work(int worker);
+  void Take(int worker);  // items of the current loop until none is left
+
+  const int size_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int, size_t)>* fn_ = nullptr;  // current loop
+  size_t n_ = 0;
+  std::atomic<size_t> next_{0};
+  uint64_t loop_ = 0;  // loops started, for the workers to see a new one
+  int busy_ = 0;       // workers (not the caller) still in the current loop
+  bool stop_ = false;
+};
 
 }  // namespace churnkit::internal
 
