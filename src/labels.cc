@@ -147,7 +147,6 @@ int Rank(v1::ChurnType type) {
   return type == v1::ACTIVE ? 3 : type == v1::PASSIVE ? 2 : 1;
 }
 
-// Sums of a customer's matching events over time ranges, by prefix sums.
 double Measure(v1::Aggregate measure, const EventTable& ev, size_t i) {
   const double x = measure == v1::SUM_AMOUNT  ? ev.amount[i]
                    : measure == v1::SUM_VALUE ? ev.value[i]
@@ -155,6 +154,7 @@ double Measure(v1::Aggregate measure, const EventTable& ev, size_t i) {
   return std::isfinite(x) && x > 0 ? x : 0.0;
 }
 
+// Sums of a customer's matching events over time ranges, by prefix sums.
 // One Series at a time per thread: its columns are buffers the thread
 // keeps, since allocating a few KB per customer cost more than the walk.
 class Series {
@@ -214,8 +214,10 @@ class Series {
     return columns;
   }
 
+  // The thread's buffers.
   std::vector<UnixSeconds>& time_;
-  std::vector<double>&sum_, &sq_;
+  std::vector<double>& sum_;
+  std::vector<double>& sq_;
 };
 
 // One-sided p-value that the recent rate (sum `recent` over `recent_days`)
