@@ -137,7 +137,8 @@ struct Scored {
 // The rows under the run's colour cut-offs: each assessment with its alert
 // not routed yet, and the candidates the routing ranks.
 struct Evaluated {
-  std::vector<v1::CustomerAssessment> out;
+  // Swapped whole into the run's Assessment: no message moved one by one.
+  google::protobuf::RepeatedPtrField<v1::CustomerAssessment> out;
   std::vector<Pending> pending;
   std::vector<std::vector<v1::AlertHistory::Entry>> touched;
   v1::AlertCandidates candidates;
@@ -437,7 +438,8 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
 
   const size_t rows = s.matrix.num_rows();
   Evaluated e;
-  e.out.resize(rows);
+  e.out.Reserve(static_cast<int>(rows));
+  for (size_t r = 0; r < rows; ++r) e.out.Add();
   e.pending.resize(rows);
   e.touched.resize(rows);
   // Churn probability of each customer not churned yet (NaN otherwise).
@@ -449,7 +451,7 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
       const absl::Span<const double> row = s.matrix.row(r);
       const HealthScore& health = s.healths[r];
       const v1::Colour colour = ColourUnder(cutoffs, health.total);
-      v1::CustomerAssessment& a = e.out[r];
+      v1::CustomerAssessment& a = *e.out.Mutable(static_cast<int>(r));
       a.set_customer_id(s.matrix.customer_ids[r]);
       a.set_score(health.total);
       a.set_colour(colour);
@@ -529,7 +531,7 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
     if (alert.reasons_size() == 0) continue;
     e.candidate_rows.push_back(r);
     v1::AlertCandidates::Candidate* c = candidates.add_candidates();
-    c->set_customer_id(e.out[r].customer_id());
+    c->set_customer_id(e.out.Get(static_cast<int>(r)).customer_id());
     c->set_owner_id(std::string(
         dataset.str(dataset.customers().owner_id[s.customer_of[r]])));
     c->set_expected_revenue_at_risk(alert.expected_revenue_at_risk());
@@ -679,7 +681,7 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
     const size_t r = e.candidate_rows[k];
     const CustomerIndex c = s.customer_of[r];
     Pending& p = e.pending[r];
-    v1::CustomerAssessment& a = e.out[r];
+    v1::CustomerAssessment& a = *e.out.Mutable(static_cast<int>(r));
     p.alert.set_rank(plan.ranks(k));
     summary.set_reasons(summary.reasons() + p.alert.reasons_size());
     const std::string& owner = candidates.candidates(k).owner_id();
@@ -708,9 +710,9 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
     }
   }
   for (auto& [id, o] : owners) *summary.add_owners() = std::move(o);
-  for (size_t r = 0; r < e.out.size(); ++r) {
+  for (int r = 0; r < e.out.size(); ++r) {
     for (v1::Task& task : e.pending[r].care_tasks) {
-      *e.out[r].add_tasks() = std::move(task);
+      *e.out.Mutable(r)->add_tasks() = std::move(task);
     }
   }
 
@@ -718,11 +720,7 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
   result.assessment.mutable_as_of()->set_seconds(as_of);
   *result.assessment.mutable_colours() = plan.colours();
   *result.assessment.mutable_alert_summary() = std::move(summary);
-  result.assessment.mutable_customers()->Reserve(
-      static_cast<int>(e.out.size()));
-  for (v1::CustomerAssessment& a : e.out) {
-    *result.assessment.add_customers() = std::move(a);
-  }
+  result.assessment.mutable_customers()->Swap(&e.out);
   // History: earlier entries, replaced by this run's updates, plus new ones.
   absl::flat_hash_map<std::string, size_t> at;
   auto key = [](const v1::AlertHistory::Entry& entry) {
