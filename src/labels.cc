@@ -40,13 +40,18 @@ struct Selector {
   // (attribute name, value), sorted by name.
   std::vector<std::pair<std::string, std::string>> attributes;
 
-  // Readers of `attributes` in one data set; errors name `path`.
-  absl::StatusOr<std::vector<AttributeReader>> Bind(
-      const Dataset& ds, const std::string& path) const {
+  // Readers of `attributes` in one data set; errors name rule `index` of
+  // `rules` (the path is built only when there are attributes: this runs
+  // per call, one customer at a time).
+  absl::StatusOr<std::vector<AttributeReader>> Bind(const Dataset& ds,
+                                                    absl::string_view rules,
+                                                    size_t index) const {
     std::vector<AttributeReader> readers;
     for (const auto& [name, value] : attributes) {
       absl::StatusOr<AttributeReader> r = AttributeReader::Create(
-          ds, name, absl::StrCat(path, ".applies_to.attributes[", name, "]"));
+          ds, name,
+          absl::StrCat(rules, "[", index, "].applies_to.attributes[", name,
+                       "]"));
       if (!r.ok()) return r.status();
       readers.push_back(*std::move(r));
     }
@@ -364,13 +369,13 @@ absl::StatusOr<ChurnLabeler::Impl::Bound> ChurnLabeler::Impl::Bind(
   }
   for (size_t i = 0; i < passive.size(); ++i) {
     absl::StatusOr<std::vector<AttributeReader>> r =
-        passive[i].selector.Bind(ds, absl::StrCat("passive[", i, "]"));
+        passive[i].selector.Bind(ds, "passive", i);
     if (!r.ok()) return r.status();
     b.passive.push_back(*std::move(r));
   }
   for (size_t i = 0; i < hidden.size(); ++i) {
     absl::StatusOr<std::vector<AttributeReader>> r =
-        hidden[i].selector.Bind(ds, absl::StrCat("hidden[", i, "]"));
+        hidden[i].selector.Bind(ds, "hidden", i);
     if (!r.ok()) return r.status();
     b.hidden.push_back(*std::move(r));
   }

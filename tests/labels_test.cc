@@ -1,7 +1,9 @@
 #include "churnkit/labels.h"
 
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "churnkit/io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -366,6 +368,41 @@ TEST(ChurnLabeler, UnmatchedSelectorsNameTheRuleAndTheValue) {
               ::testing::ElementsAre(
                   "passive[1].applies_to.industries[0]: no customer has "
                   "industry 'ecommerce'"));
+}
+
+// A selector's attribute the data set lacks is an error at labelling
+// time naming the rule and the attribute.
+TEST(ChurnLabeler, SelectorAttributesTheDataLacksNameTheRule) {
+  Dataset ds = Builder()
+                   .Customer({"a", "saas", "B"})
+                   .Event("a", "2024-01-01", v1::LOGIN)
+                   .Build();
+  for (const char* rules : {"passive", "hidden"}) {
+    v1::ChurnDefinition def;
+    const std::string rule =
+        std::string(rules) == "passive"
+            ? "activity { kinds: LOGIN } inactive_days: 30"
+            : "measure: COUNT recent_days: 30 baseline_days: 60 "
+              "min_drop: 0.5";
+    ASSERT_TRUE(
+        ParseTextProto(absl::StrCat(rules,
+                                    " { applies_to { industries: "
+                                    "'retail' } ",
+                                    rule, " } ", rules,
+                                    " { applies_to { attributes { key: "
+                                    "'attributes.plan' value: 'gold' } } ",
+                                    rule, " } ", rules, " { ", rule, " }"),
+                       &def)
+            .ok());
+    absl::StatusOr<ChurnLabeler> labeler = ChurnLabeler::Create(def);
+    ASSERT_TRUE(labeler.ok()) << labeler.status();
+    absl::StatusOr<std::vector<ChurnLabel>> labels =
+        labeler->Label(ds, T("2024-06-01"));
+    ASSERT_FALSE(labels.ok());
+    EXPECT_THAT(labels.status().message(),
+                HasSubstr(absl::StrCat(
+                    rules, "[1].applies_to.attributes[attributes.plan]")));
+  }
 }
 
 // One feature: orders in the last 30 days.
