@@ -203,6 +203,10 @@ class Series {
     while (time_[i] < t) ++i;
     return *cursor = i;
   }
+  // The time of the last event, kNoTime when there is none.
+  UnixSeconds last_time() const {
+    return time_.size() > 1 ? time_[time_.size() - 2] : kNoTime;
+  }
   // Events [a, b) by index.
   Range Between(size_t a, size_t b) const {
     return {sum_[b] - sum_[a], sq_[b] - sq_[a], static_cast<int64_t>(b - a)};
@@ -304,7 +308,15 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
   };
   const int kBaseStart = periods + 1, kYearEnd = periods + 2,
             kYearBaseEnd = periods + 3, kYearBaseStart = periods + 4;
+  // Once a check's earliest window (the baseline) starts after the last
+  // event, every window is empty from then on: no episode can begin (an
+  // empty baseline) or end (no recovery), so the checks stop there rather
+  // than walk every week up to a far as_of.
+  const UnixSeconds last_event = series.last_time();
   for (; d <= known_at; d += hidden_step) {
+    if (last_event == kNoTime || d - tested - rule.baseline > last_event) {
+      break;
+    }
     if (in_episode) {
       const Series::Range latest = in(1, d - rule.period, 0, d);
       if (latest.sum > rule.recovery * frozen_rate * period_days) {
