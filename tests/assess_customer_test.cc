@@ -92,6 +92,9 @@ const Data& Generated() {
     LoadResult appended = LoadDataset(load).value();
     EXPECT_EQ(appended.report.total_errors(), 0);
     d->appended = std::move(appended.dataset);
+    // Both data sets are in memory: the files are not needed again (each
+    // test runs in a process of its own, which would leave one per test).
+    fs::remove_all(d->dir);
     return d;
   }();
   return *data;
