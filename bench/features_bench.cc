@@ -106,7 +106,8 @@ BENCHMARK(BM_Assess)
 // customer's history), the assessment's largest part after the features.
 void BM_Labels(benchmark::State& state) {
   const Dataset& ds = Data();
-  const ChurnLabeler labeler = ChurnLabeler::Create(DefaultChurnDefinition().value()).value();
+  const ChurnLabeler labeler =
+      ChurnLabeler::Create(DefaultChurnDefinition().value()).value();
   for (auto _ : state) {
     absl::StatusOr<std::vector<ChurnLabel>> labels =
         labeler.Label(ds, AsOf(), static_cast<int>(state.range(0)));
