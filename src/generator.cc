@@ -21,6 +21,7 @@
 #include "google/protobuf/message.h"
 #include "internal/embedded_configs.h"
 #include "internal/generator_sim.h"
+#include "internal/parallel.h"
 #include "internal/time.h"
 
 namespace churnkit {
@@ -434,11 +435,9 @@ absl::Status Simulate(
     const std::function<absl::Status(CustomerOutput&)>& consume) {
   const int64_t n = model.customers;
   const int64_t blocks = (n + kBlockSize - 1) / kBlockSize;
-  int threads = options.threads > 0
-                    ? options.threads
-                    : static_cast<int>(std::thread::hardware_concurrency());
-  threads = static_cast<int>(
-      std::clamp<int64_t>(threads, 1, std::max<int64_t>(1, blocks) + 1));
+  const int threads = static_cast<int>(
+      std::clamp<int64_t>(internal::ResolveThreads(options.threads), 1,
+                          std::max<int64_t>(1, blocks) + 1));
   auto report = [&](int64_t block) {
     if (options.progress) {
       options.progress(std::min(n, (block + 1) * kBlockSize), n);

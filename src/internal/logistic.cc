@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -223,10 +222,7 @@ class Evaluator {
         block_rows_(BlockRows(p, hessian, stride_)),
         parts_((p.n + block_rows_ - 1) / block_rows_),
         pool_(static_cast<int>(std::min<size_t>(
-            parts_.size(),
-            p.threads > 0
-                ? static_cast<size_t>(p.threads)
-                : std::max(1u, std::thread::hardware_concurrency())))) {
+            parts_.size(), static_cast<size_t>(ResolveThreads(p.threads))))) {
     const size_t scratch =
         std::max(chunk_rows_ * (stride_ + 5),
                  hessian ? hessian_chunk_rows_ * (2 * stride_ + 5) : 0);

@@ -2,11 +2,7 @@
 
 namespace churnkit::internal {
 
-WorkerPool::WorkerPool(int threads)
-    : size_(std::max(
-          1, threads > 0
-                 ? threads
-                 : static_cast<int>(std::thread::hardware_concurrency()))) {}
+WorkerPool::WorkerPool(int threads) : size_(ResolveThreads(threads)) {}
 
 WorkerPool::~WorkerPool() {
   {

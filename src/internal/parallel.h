@@ -16,12 +16,20 @@
 
 namespace churnkit::internal {
 
+// A thread-count option as a count: `threads` <= 0 means the hardware
+// concurrency; at least 1.
+inline int ResolveThreads(int threads) {
+  if (threads <= 0) {
+    threads = static_cast<int>(std::thread::hardware_concurrency());
+  }
+  return std::max(1, threads);
+}
+
 // `threads` <= 0 means hardware concurrency. Chunks hold at least
 // `min_chunk` indices so small inputs stay on one thread.
 template <typename Fn>  // void(size_t from, size_t to)
 void ParallelFor(size_t n, int threads, Fn fn, size_t min_chunk = 256) {
-  if (threads <= 0)
-    threads = static_cast<int>(std::thread::hardware_concurrency());
+  threads = ResolveThreads(threads);
   const size_t max_threads = (n + min_chunk - 1) / min_chunk;
   threads = static_cast<int>(std::max<size_t>(
       1, std::min<size_t>(static_cast<size_t>(threads), max_threads)));
