@@ -7,7 +7,9 @@
 //
 // The data set is the synthetic log of bench/synthetic.h (4 years, 2021-
 // 2024), loaded once from its PB file; every benchmark computes as of
-// 2025-01-01 for every customer.
+// 2025-01-01 for every customer. CHURNKIT_BENCH_DATA=PATH reads a data set
+// instead (e.g. a directory from `churnkit generate`), and
+// CHURNKIT_BENCH_AS_OF=YYYY-MM-DD sets the date.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -25,24 +27,33 @@
 namespace churnkit::bench {
 namespace {
 
+// The default data set: bench/synthetic.h's log, written once.
+std::string SyntheticPath() {
+  SyntheticSpec spec;
+  spec.num_events = EnvCount("CHURNKIT_BENCH_EVENTS", 2000000);
+  spec.num_customers = EnvCount("CHURNKIT_BENCH_CUSTOMERS",
+                                std::max<int64_t>(spec.num_events / 250, 1));
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / "churnkit_features_bench")
+          .string();
+  absl::StatusOr<std::string> path =
+      EnsureSynthetic(spec, v1::PB, dir, "events.pb");
+  if (!path.ok()) {
+    std::fprintf(stderr, "features_bench: %s\n",
+                 std::string(path.status().message()).c_str());
+    std::exit(1);
+  }
+  return *path;
+}
+
 const Dataset& Data() {
   static const Dataset* data = [] {
-    SyntheticSpec spec;
-    spec.num_events = EnvCount("CHURNKIT_BENCH_EVENTS", 2000000);
-    spec.num_customers = EnvCount("CHURNKIT_BENCH_CUSTOMERS",
-                                  std::max<int64_t>(spec.num_events / 250, 1));
-    const std::string dir =
-        (std::filesystem::temp_directory_path() / "churnkit_features_bench")
-            .string();
-    absl::StatusOr<std::string> path =
-        EnsureSynthetic(spec, v1::PB, dir, "events.pb");
-    if (!path.ok()) {
-      std::fprintf(stderr, "features_bench: %s\n",
-                   std::string(path.status().message()).c_str());
-      std::exit(1);
-    }
     v1::LoadOptions options;
-    options.add_paths(*path);
+    if (const char* path = std::getenv("CHURNKIT_BENCH_DATA")) {
+      options.add_paths(path);
+    } else {
+      options.add_paths(SyntheticPath());
+    }
     absl::StatusOr<LoadResult> r = LoadDataset(options);
     if (!r.ok()) {
       std::fprintf(stderr, "features_bench: %s\n",
@@ -54,7 +65,10 @@ const Dataset& Data() {
   return *data;
 }
 
-UnixSeconds AsOf() { return ParseTime("2025-01-01").value(); }
+UnixSeconds AsOf() {
+  const char* as_of = std::getenv("CHURNKIT_BENCH_AS_OF");
+  return ParseTime(as_of != nullptr ? as_of : "2025-01-01").value();
+}
 
 void BM_DefaultFeatures(benchmark::State& state) {
   const Dataset& ds = Data();
@@ -88,13 +102,32 @@ void BM_Assess(benchmark::State& state) {
   const Assessor assessor = Assessor::Create({}).value();
   AssessOptions options;
   options.threads = static_cast<int>(state.range(0));
+  // What one run builds, per customer assessed (the messages' share of the
+  // cost depends on it).
+  double alerts = 0, reasons = 0, tasks = 0, entries = 0, assessed = 0;
   for (auto _ : state) {
     absl::StatusOr<AssessResult> r = assessor.Assess(ds, AsOf(), options);
-    if (!r.ok()) state.SkipWithError("assess failed");
-    benchmark::DoNotOptimize(r->assessment.customers_size());
+    if (!r.ok()) {
+      state.SkipWithError("assess failed");
+      break;
+    }
+    const v1::Assessment& a = r->assessment();
+    assessed = a.customers_size();
+    alerts = static_cast<double>(a.alert_summary().alerts());
+    reasons = static_cast<double>(a.alert_summary().reasons());
+    tasks = 0;
+    for (const v1::CustomerAssessment& c : a.customers()) {
+      tasks += c.tasks_size();
+    }
+    entries = r->history().entries_size();
   }
   state.SetItemsProcessed(state.iterations() * ds.num_events());
-  state.counters["customers"] = static_cast<double>(ds.num_customers());
+  state.counters["customers"] = assessed;
+  const double per = std::max(assessed, 1.0);
+  state.counters["alerts_per_customer"] = alerts / per;
+  state.counters["reasons_per_customer"] = reasons / per;
+  state.counters["tasks_per_customer"] = tasks / per;
+  state.counters["history_per_customer"] = entries / per;
 }
 BENCHMARK(BM_Assess)
     ->Arg(1)

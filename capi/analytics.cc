@@ -164,7 +164,7 @@ ck_status ck_segments_compute(const ck_dataset_t* dataset, const void* options,
     absl::StatusOr<churnkit::v1::SegmentReport> report;
     if (assessment != nullptr) {
       report = churnkit::SegmentWithAssessment(ds, parsed,
-                                               assessment->result.assessment);
+                                               assessment->result.assessment());
     } else {
       std::vector<std::string> ids;
       ids.reserve(num_risk);

@@ -169,7 +169,8 @@ ck_status ck_assessment_num_customers(const ck_assessment_t* assessment,
         !s.ok()) {
       return s;
     }
-    *out = static_cast<size_t>(assessment->result.assessment.customers_size());
+    *out =
+        static_cast<size_t>(assessment->result.assessment().customers_size());
     return absl::OkStatus();
   });
 }
@@ -180,7 +181,7 @@ ck_status ck_assessment_customer(const ck_assessment_t* assessment,
                                  size_t* num_tasks) {
   return Guard("ck_assessment_customer", [&]() -> absl::Status {
     if (assessment == nullptr) return NullArgument("assessment");
-    const auto& customers = assessment->result.assessment.customers();
+    const auto& customers = assessment->result.assessment().customers();
     if (index >= static_cast<size_t>(customers.size())) {
       return absl::OutOfRangeError(
           absl::StrCat("argument 'index' is ", index, "; there are ",
@@ -205,7 +206,7 @@ ck_status ck_assessment_churn_probability(const ck_assessment_t* assessment,
         !s.ok()) {
       return s;
     }
-    const auto& customers = assessment->result.assessment.customers();
+    const auto& customers = assessment->result.assessment().customers();
     if (index >= static_cast<size_t>(customers.size())) {
       return absl::OutOfRangeError(
           absl::StrCat("argument 'index' is ", index, "; there are ",
@@ -222,7 +223,7 @@ ck_status ck_assessment_serialize(const ck_assessment_t* assessment,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (assessment == nullptr) return NullArgument("assessment");
-    return ToBuffer(assessment->result.assessment, out);
+    return ToBuffer(assessment->result.assessment(), out);
   });
 }
 
@@ -232,7 +233,7 @@ ck_status ck_assessment_history(const ck_assessment_t* assessment,
     if (out == nullptr) return NullArgument("out");
     *out = nullptr;
     if (assessment == nullptr) return NullArgument("assessment");
-    return ToBuffer(assessment->result.history, out);
+    return ToBuffer(assessment->result.history(), out);
   });
 }
 

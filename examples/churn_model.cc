@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
       assessor->Assess(data->dataset, ParseTime("2026-01-01").value(), options);
   if (!result.ok()) return Fail("Assess", result.status());
   std::vector<const churnkit::v1::CustomerAssessment*> at_risk;
-  for (const auto& c : result->assessment.customers()) {
+  for (const auto& c : result->assessment().customers()) {
     if (!c.churned()) at_risk.push_back(&c);
   }
   std::sort(at_risk.begin(), at_risk.end(), [](const auto* a, const auto* b) {

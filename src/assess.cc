@@ -67,14 +67,16 @@ v1::ValueOptions YearlyValue() {
 // The rules that fired for one customer as one alert: its reasons most
 // severe first (rule order among equals), and their tasks one per type:
 // the most severe rule's, with the highest priority and earliest due date
-// of its type.
+// of its type. `fired`, `alert` and `tasks` are on one arena: the messages
+// move by pointer.
 void Consolidate(RuleOutcome& fired, v1::Alert* alert,
-                 std::vector<v1::Task>* tasks) {
-  std::stable_sort(fired.alerts.begin(), fired.alerts.end(),
-                   [](const v1::Alert& x, const v1::Alert& y) {
-                     return x.level() > y.level();
+                 google::protobuf::RepeatedPtrField<v1::Task>* tasks) {
+  using Alerts = google::protobuf::RepeatedPtrField<v1::Alert>;
+  std::stable_sort(fired.alerts.pointer_begin(), fired.alerts.pointer_end(),
+                   [](const v1::Alert* x, const v1::Alert* y) {
+                     return x->level() > y->level();
                    });
-  const v1::Alert& lead = fired.alerts.front();
+  const v1::Alert& lead = fired.alerts[0];
   alert->set_rule(lead.rule());
   alert->set_level(lead.level());
   alert->set_message(lead.message());
@@ -91,37 +93,51 @@ void Consolidate(RuleOutcome& fired, v1::Alert* alert,
     }
     alert->set_escalated(alert->escalated() || reason.escalated());
   }
-  auto severity = [&](const v1::Task& task) {
-    return absl::c_find(severity_order, task.source()) - severity_order.begin();
+  auto severity = [&](const v1::Task* task) {
+    return absl::c_find(severity_order, task->source()) -
+           severity_order.begin();
   };
-  std::stable_sort(fired.tasks.begin(), fired.tasks.end(),
-                   [&](const v1::Task& x, const v1::Task& y) {
+  std::stable_sort(fired.tasks.pointer_begin(), fired.tasks.pointer_end(),
+                   [&](const v1::Task* x, const v1::Task* y) {
                      return severity(x) < severity(y);
                    });
-  for (v1::Task& task : fired.tasks) {
+  absl::InlinedVector<v1::Task*, 8> planned(fired.tasks.size());
+  fired.tasks.UnsafeArenaExtractSubrange(0, fired.tasks.size(), planned.data());
+  for (v1::Task* task : planned) {
     auto kept_it = absl::c_find_if(*tasks, [&](const v1::Task& kept) {
-      return kept.type() == task.type();
+      return kept.type() == task->type();
     });
     if (kept_it == tasks->end()) {
-      tasks->push_back(std::move(task));
+      tasks->AddAllocated(task);
       continue;
     }
     v1::Task& kept = *kept_it;
-    kept.set_priority(std::max(kept.priority(), task.priority()));
-    if (task.due().seconds() < kept.due().seconds()) {
-      *kept.mutable_due() = task.due();
+    kept.set_priority(std::max(kept.priority(), task->priority()));
+    if (task->due().seconds() < kept.due().seconds()) {
+      *kept.mutable_due() = task->due();
     }
   }
-  for (v1::Alert& reason : fired.alerts) {
-    *alert->add_reasons() = std::move(reason);
-  }
+  absl::InlinedVector<v1::Alert*, 8> reasons(fired.alerts.size());
+  fired.alerts.UnsafeArenaExtractSubrange(0, fired.alerts.size(),
+                                          reasons.data());
+  Alerts& into = *alert->mutable_reasons();
+  for (v1::Alert* reason : reasons) into.AddAllocated(reason);
 }
 
-// One customer's outcome before owners' capacity decides where it goes.
+// Moves the messages of `from` to the end of `into` (both on one arena).
+template <typename Message>
+void MoveAll(google::protobuf::RepeatedPtrField<Message>& from,
+             google::protobuf::RepeatedPtrField<Message>* into) {
+  absl::InlinedVector<Message*, 8> moved(from.size());
+  from.UnsafeArenaExtractSubrange(0, from.size(), moved.data());
+  for (Message* m : moved) into->AddAllocated(m);
+}
+
+// One customer's outcome before owners' capacity decides where it goes:
+// on the run's arena, null when no rule fired.
 struct Pending {
-  v1::Alert alert;  // consolidated; no reasons when no rule fired
-  std::vector<v1::Task> rule_tasks;
-  std::vector<v1::Task> care_tasks;
+  v1::Alert* alert = nullptr;  // consolidated
+  google::protobuf::RepeatedPtrField<v1::Task>* rule_tasks = nullptr;
 };
 
 // A run's rows as far as they go without the run-wide figures: features,
@@ -134,13 +150,15 @@ struct Scored {
   std::vector<HealthScore> healths;
 };
 
-// The rows under the run's colour cut-offs: each assessment with its alert
-// not routed yet, and the candidates the routing ranks.
+// The rows under the run's colour cut-offs: each assessment (built in the
+// result's Assessment, with its care tasks) with its alert not routed yet,
+// and the candidates the routing ranks.
 struct Evaluated {
-  // Swapped whole into the run's Assessment: no message moved one by one.
-  google::protobuf::RepeatedPtrField<v1::CustomerAssessment> out;
+  AssessResult result;
   std::vector<Pending> pending;
-  std::vector<std::vector<v1::AlertHistory::Entry>> touched;
+  // Per row, its history entries to record (on the arena; null for none).
+  std::vector<google::protobuf::RepeatedPtrField<v1::AlertHistory::Entry>*>
+      touched;
   v1::AlertCandidates candidates;
   std::vector<size_t> candidate_rows;  // the row of each candidate
 };
@@ -238,6 +256,37 @@ absl::Status AddCount(int64_t y, int64_t* x, absl::string_view what) {
 
 }  // namespace
 
+AssessResult::AssessResult() : AssessResult(nullptr, 0) {}
+
+AssessResult::AssessResult(char* initial_block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = initial_block;
+  options.initial_block_size = size;
+  // Fewer, larger blocks: a run allocates megabytes.
+  options.max_block_size = 256 << 10;
+  arena_ = std::make_unique<google::protobuf::Arena>(options);
+  assessment_ =
+      google::protobuf::Arena::CreateMessage<v1::Assessment>(arena_.get());
+  history_ =
+      google::protobuf::Arena::CreateMessage<v1::AlertHistory>(arena_.get());
+}
+
+AssessResult::AssessResult(AssessResult&& other) noexcept
+    : arena_(std::move(other.arena_)),
+      assessment_(std::exchange(other.assessment_, nullptr)),
+      history_(std::exchange(other.history_, nullptr)),
+      features_(std::move(other.features_)) {}
+
+AssessResult& AssessResult::operator=(AssessResult&& other) noexcept {
+  arena_ = std::move(other.arena_);
+  assessment_ = std::exchange(other.assessment_, nullptr);
+  history_ = std::exchange(other.history_, nullptr);
+  features_ = std::move(other.features_);
+  return *this;
+}
+
+AssessResult::~AssessResult() = default;
+
 struct Assessor::Impl {
   v1::FeatureSet feature_set;  // words the model's reasons
   FeatureEngine features;
@@ -257,9 +306,10 @@ struct Assessor::Impl {
   absl::StatusOr<Scored> Score(const Dataset& dataset, UnixSeconds as_of,
                                const AssessOptions& options,
                                FeatureMatrix buffers = {}) const;
+  // Builds the rows' messages in `result`.
   Evaluated Evaluate(const Dataset& dataset, UnixSeconds as_of, const Scored& s,
                      const v1::ColourCutoffs& cutoffs,
-                     const AssessOptions& options) const;
+                     const AssessOptions& options, AssessResult result) const;
   absl::StatusOr<std::vector<v1::AlertPlan>> Route(
       absl::Span<const v1::AlertCandidates> parts) const;
   absl::StatusOr<AssessResult> Finish(const Dataset& dataset, UnixSeconds as_of,
@@ -424,7 +474,8 @@ absl::StatusOr<Scored> Assessor::Impl::Score(const Dataset& dataset,
 Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
                                    const Scored& s,
                                    const v1::ColourCutoffs& cutoffs,
-                                   const AssessOptions& options) const {
+                                   const AssessOptions& options,
+                                   AssessResult result) const {
   absl::flat_hash_map<std::string, double> previous_score;
   if (options.previous != nullptr) {
     for (const v1::CustomerAssessment& c : options.previous->customers()) {
@@ -437,11 +488,14 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
   }
 
   const size_t rows = s.matrix.num_rows();
-  Evaluated e;
-  e.out.Reserve(static_cast<int>(rows));
-  for (size_t r = 0; r < rows; ++r) e.out.Add();
+  Evaluated e{std::move(result)};
+  google::protobuf::Arena* arena = e.result.arena();
+  google::protobuf::RepeatedPtrField<v1::CustomerAssessment>& out =
+      *e.result.mutable_assessment()->mutable_customers();
+  out.Reserve(static_cast<int>(rows));
+  for (size_t r = 0; r < rows; ++r) out.Add();
   e.pending.resize(rows);
-  e.touched.resize(rows);
+  e.touched.resize(rows, nullptr);
   // Churn probability of each customer not churned yet (NaN otherwise).
   std::vector<double> risk(rows, std::numeric_limits<double>::quiet_NaN());
   const double score_range = scorer.max_total() - scorer.min_total();
@@ -451,7 +505,7 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
       const absl::Span<const double> row = s.matrix.row(r);
       const HealthScore& health = s.healths[r];
       const v1::Colour colour = ColourUnder(cutoffs, health.total);
-      v1::CustomerAssessment& a = *e.out.Mutable(static_cast<int>(r));
+      v1::CustomerAssessment& a = *out.Mutable(static_cast<int>(r));
       a.set_customer_id(s.matrix.customer_ids[r]);
       a.set_score(health.total);
       a.set_colour(colour);
@@ -492,23 +546,32 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
                                          0.0, 1.0)
                             : 1.0;
         }
-        RuleOutcome fired = rules.Evaluate(
-            {&dataset, c, row, health.total, colour, as_of},
-            options.history != nullptr ? &history_index : nullptr);
-        e.touched[r] = std::move(fired.history);
+        RuleOutcome fired(arena);
+        rules.Evaluate({&dataset, c, row, health.total, colour, as_of},
+                       options.history != nullptr ? &history_index : nullptr,
+                       &fired);
+        if (!fired.history.empty()) {
+          e.touched[r] = google::protobuf::Arena::Create<
+              google::protobuf::RepeatedPtrField<v1::AlertHistory::Entry>>(
+              arena);
+          e.touched[r]->Swap(&fired.history);
+        }
         if (!fired.alerts.empty()) {
-          Consolidate(fired, &p.alert, &p.rule_tasks);
+          p.alert = google::protobuf::Arena::CreateMessage<v1::Alert>(arena);
+          p.rule_tasks = google::protobuf::Arena::Create<
+              google::protobuf::RepeatedPtrField<v1::Task>>(arena);
+          Consolidate(fired, p.alert, p.rule_tasks);
           // Refunds or no record: nothing at stake, never NaN.
           double value = internal::RevenueOf(dataset, c, this->value, as_of);
           if (!(std::isfinite(value) && value > 0)) value = 0;
-          p.alert.set_value(value);
-          p.alert.set_churn_probability(probability);
-          p.alert.set_expected_revenue_at_risk(value * probability);
+          p.alert->set_value(value);
+          p.alert->set_churn_probability(probability);
+          p.alert->set_expected_revenue_at_risk(value * probability);
         }
       }
-      p.care_tasks =
-          care.Plan({&dataset, c, row, health.total, colour, &label, as_of},
-                    as_of, as_of + horizon);
+      // The care tasks; Finish puts the alert's tasks before them.
+      care.Plan({&dataset, c, row, health.total, colour, &label, as_of}, as_of,
+                as_of + horizon, a.mutable_tasks());
     }
   });
 
@@ -527,15 +590,15 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
   }
   candidates.set_at_risk(at_risk);
   for (size_t r = 0; r < rows; ++r) {
-    const v1::Alert& alert = e.pending[r].alert;
-    if (alert.reasons_size() == 0) continue;
+    const v1::Alert* alert = e.pending[r].alert;
+    if (alert == nullptr) continue;
     e.candidate_rows.push_back(r);
     v1::AlertCandidates::Candidate* c = candidates.add_candidates();
-    c->set_customer_id(e.out.Get(static_cast<int>(r)).customer_id());
+    c->set_customer_id(out.Get(static_cast<int>(r)).customer_id());
     c->set_owner_id(std::string(
         dataset.str(dataset.customers().owner_id[s.customer_of[r]])));
-    c->set_expected_revenue_at_risk(alert.expected_revenue_at_risk());
-    c->set_churn_probability(alert.churn_probability());
+    c->set_expected_revenue_at_risk(alert->expected_revenue_at_risk());
+    c->set_churn_probability(alert->churn_probability());
   }
   return e;
 }
@@ -677,76 +740,85 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
   summary.set_capacity_per_owner(capacity);
   summary.set_risk_floor(plan.risk_floor());
   std::map<std::string, v1::AlertSummary::Owner> owners;
+  AssessResult& result = e.result;
+  google::protobuf::RepeatedPtrField<v1::CustomerAssessment>& customers =
+      *result.mutable_assessment()->mutable_customers();
   for (int k = 0; k < n; ++k) {
     const size_t r = e.candidate_rows[k];
     const CustomerIndex c = s.customer_of[r];
-    Pending& p = e.pending[r];
-    v1::CustomerAssessment& a = *e.out.Mutable(static_cast<int>(r));
-    p.alert.set_rank(plan.ranks(k));
-    summary.set_reasons(summary.reasons() + p.alert.reasons_size());
+    v1::Alert& alert = *e.pending[r].alert;
+    v1::CustomerAssessment& a = *customers.Mutable(static_cast<int>(r));
+    google::protobuf::RepeatedPtrField<v1::Task>& tasks = *a.mutable_tasks();
+    const int care_tasks = tasks.size();
+    alert.set_rank(plan.ranks(k));
+    summary.set_reasons(summary.reasons() + alert.reasons_size());
     const std::string& owner = candidates.candidates(k).owner_id();
     v1::AlertSummary::Owner& o = owners[owner];
     o.set_owner_id(owner);
     if (plan.alerted(k)) {
       o.set_alerted(o.alerted() + 1);
       summary.set_alerts(summary.alerts() + 1);
-      for (v1::Task& task : p.rule_tasks) *a.add_tasks() = std::move(task);
-      *a.add_alerts() = std::move(p.alert);
+      MoveAll(*e.pending[r].rule_tasks, &tasks);
+      a.mutable_alerts()->AddAllocated(&alert);
     } else {
       o.set_routed_to_automated_care(o.routed_to_automated_care() + 1);
       summary.set_routed_to_automated_care(summary.routed_to_automated_care() +
                                            1);
       summary.set_routed_below_risk_floor(
           summary.routed_below_risk_floor() +
-          (p.alert.churn_probability() < plan.risk_floor()));
-      const internal::TemplateContext ctx{&dataset,        c,
-                                          s.matrix.row(r), a.score(),
-                                          a.colour(),      p.alert.rule(),
-                                          p.alert.level()};
-      *a.add_tasks() = overflow_task.Make(
-          ctx, as_of + int64_t{overflow_task.due_in_days()} * kDay,
-          p.alert.rule(), false);
-      *a.mutable_routed_alert() = std::move(p.alert);
+          (alert.churn_probability() < plan.risk_floor()));
+      const internal::TemplateContext ctx{
+          &dataset,     c, s.matrix.row(r), a.score(), a.colour(), alert.rule(),
+          alert.level()};
+      overflow_task.Make(ctx,
+                         as_of + int64_t{overflow_task.due_in_days()} * kDay,
+                         alert.rule(), false, tasks.Add());
+      a.set_allocated_routed_alert(&alert);
     }
+    // The alert's tasks first, then the care tasks.
+    std::rotate(tasks.pointer_begin(), tasks.pointer_begin() + care_tasks,
+                tasks.pointer_end());
   }
   for (auto& [id, o] : owners) *summary.add_owners() = std::move(o);
-  for (int r = 0; r < e.out.size(); ++r) {
-    for (v1::Task& task : e.pending[r].care_tasks) {
-      *e.out.Mutable(r)->add_tasks() = std::move(task);
-    }
-  }
 
-  AssessResult result;
-  result.assessment.mutable_as_of()->set_seconds(as_of);
-  *result.assessment.mutable_colours() = plan.colours();
-  *result.assessment.mutable_alert_summary() = std::move(summary);
-  result.assessment.mutable_customers()->Swap(&e.out);
+  v1::Assessment& assessment = *result.mutable_assessment();
+  assessment.mutable_as_of()->set_seconds(as_of);
+  *assessment.mutable_colours() = plan.colours();
+  *assessment.mutable_alert_summary() = std::move(summary);
   // History: earlier entries, replaced by this run's updates, plus new ones.
-  absl::flat_hash_map<std::string, size_t> at;
-  auto key = [](const v1::AlertHistory::Entry& entry) {
-    return absl::StrCat(entry.customer_id().size(), ":", entry.customer_id(),
-                        entry.rule());
-  };
-  if (options.history != nullptr) {
-    for (const v1::AlertHistory::Entry& entry : options.history->entries()) {
-      at[key(entry)] = result.history.entries_size();
-      *result.history.add_entries() = entry;
+  // Without earlier entries, each of this run's is new: one per customer
+  // and rule.
+  google::protobuf::RepeatedPtrField<v1::AlertHistory::Entry>& history =
+      *result.mutable_history()->mutable_entries();
+  if (options.history == nullptr) {
+    for (auto* entries : e.touched) {
+      if (entries != nullptr) MoveAll(*entries, &history);
     }
-  }
-  for (auto& entries : e.touched) {
-    for (v1::AlertHistory::Entry& entry : entries) {
-      auto it = at.find(key(entry));
-      if (it != at.end()) {
-        *result.history.mutable_entries(static_cast<int>(it->second)) =
-            std::move(entry);
-      } else {
-        at[key(entry)] = result.history.entries_size();
-        *result.history.add_entries() = std::move(entry);
+  } else {
+    absl::flat_hash_map<std::string, size_t> at;
+    auto key = [](const v1::AlertHistory::Entry& entry) {
+      return absl::StrCat(entry.customer_id().size(), ":", entry.customer_id(),
+                          entry.rule());
+    };
+    for (const v1::AlertHistory::Entry& entry : options.history->entries()) {
+      at[key(entry)] = history.size();
+      *history.Add() = entry;
+    }
+    for (auto* entries : e.touched) {
+      if (entries == nullptr) continue;
+      for (v1::AlertHistory::Entry& entry : *entries) {
+        auto it = at.find(key(entry));
+        if (it != at.end()) {
+          history.Mutable(static_cast<int>(it->second))->Swap(&entry);
+        } else {
+          at[key(entry)] = history.size();
+          history.Add()->Swap(&entry);
+        }
       }
     }
   }
-  result.features = std::move(s.matrix);
-  return result;
+  *result.mutable_features() = std::move(s.matrix);
+  return std::move(result);
 }
 
 absl::StatusOr<AssessResult> Assessor::Assess(
@@ -758,7 +830,7 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   Evaluated e = m.Evaluate(
       dataset, as_of, *s,
       RunCutoffs(m.scorer.scorecard().colours(), m.red_share, ActiveTotals(*s)),
-      options);
+      options, AssessResult());
   absl::StatusOr<std::vector<v1::AlertPlan>> plans =
       m.Route(absl::MakeConstSpan(&e.candidates, 1));
   if (!plans.ok()) return plans.status();
@@ -804,7 +876,11 @@ absl::StatusOr<CustomerAssessResult> Assessor::AssessCustomer(
   }
   const v1::ColourCutoffs& cutoffs =
       run_colours ? colours : m.scorer.scorecard().colours();
-  Evaluated e = m.Evaluate(*slice, as_of, *s, cutoffs, one);
+  // One customer's messages fit in a block each thread keeps: the arena
+  // allocates nothing (the result is gone before the thread's next call).
+  alignas(std::max_align_t) thread_local char block[16 << 10];
+  Evaluated e = m.Evaluate(*slice, as_of, *s, cutoffs, one,
+                           AssessResult(block, sizeof block));
   v1::AlertPlan plan;
   *plan.mutable_colours() = cutoffs;
   plan.set_capacity_per_owner(m.capacity);
@@ -816,9 +892,9 @@ absl::StatusOr<CustomerAssessResult> Assessor::AssessCustomer(
   absl::StatusOr<AssessResult> r = m.Finish(*slice, as_of, *s, e, plan, one);
   if (!r.ok()) return r.status();
   CustomerAssessResult out;
-  out.assessment = std::move(*r->assessment.mutable_customers(0));
-  out.history = std::move(r->history);
-  buffers = std::move(r->features);
+  out.assessment = r->assessment().customers(0);
+  out.history = r->history();
+  buffers = std::move(*r->mutable_features());
   return out;
 }
 
@@ -871,7 +947,8 @@ absl::StatusOr<v1::AlertCandidates> Assessor::Candidates(
   absl::StatusOr<Scored> s = impl_->Score(dataset, as_of, options);
   if (!s.ok()) return s.status();
   return std::move(
-      impl_->Evaluate(dataset, as_of, *s, colours, options).candidates);
+      impl_->Evaluate(dataset, as_of, *s, colours, options, AssessResult())
+          .candidates);
 }
 
 absl::StatusOr<std::vector<v1::AlertPlan>> Assessor::Route(
@@ -884,7 +961,8 @@ absl::StatusOr<AssessResult> Assessor::AssessPartition(
     const AssessOptions& options) const {
   absl::StatusOr<Scored> s = impl_->Score(dataset, as_of, options);
   if (!s.ok()) return s.status();
-  Evaluated e = impl_->Evaluate(dataset, as_of, *s, plan.colours(), options);
+  Evaluated e = impl_->Evaluate(dataset, as_of, *s, plan.colours(), options,
+                                AssessResult());
   return impl_->Finish(dataset, as_of, *s, e, plan, options);
 }
 

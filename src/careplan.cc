@@ -97,7 +97,17 @@ absl::StatusOr<CarePlanner> CarePlanner::Create(
 
 std::vector<v1::Task> CarePlanner::Plan(const CareInput& in, UnixSeconds from,
                                         UnixSeconds to) const {
+  google::protobuf::RepeatedPtrField<v1::Task> planned;
+  Plan(in, from, to, &planned);
   std::vector<v1::Task> tasks;
+  tasks.reserve(planned.size());
+  for (v1::Task& task : planned) tasks.push_back(std::move(task));
+  return tasks;
+}
+
+void CarePlanner::Plan(
+    const CareInput& in, UnixSeconds from, UnixSeconds to,
+    google::protobuf::RepeatedPtrField<v1::Task>* out) const {
   const Dataset& ds = *in.dataset;
   const CustomerIndex c = in.customer;
   const CustomerTable& ct = ds.customers();
@@ -180,10 +190,9 @@ std::vector<v1::Task> CarePlanner::Plan(const CareInput& in, UnixSeconds from,
         }
         if (done) continue;
       }
-      tasks.push_back(s.task.Make(ctx, t, s.name, false));
+      s.task.Make(ctx, t, s.name, false, out->Add());
     }
   }
-  return tasks;
 }
 
 absl::StatusOr<v1::CarePlan> DefaultCarePlan() {

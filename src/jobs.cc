@@ -495,7 +495,7 @@ v1::AssessResponse ResponseOf(AssessResult result,
                               const v1::AssessRequest& request,
                               const ResolvedAssess& resolved) {
   v1::AssessResponse out;
-  const v1::Assessment& a = result.assessment;
+  const v1::Assessment& a = result.assessment();
   v1::AssessSummary& sum = *out.mutable_summary();
   sum.set_customers(a.customers_size());
   for (v1::Colour c : {v1::GREEN, v1::YELLOW, v1::RED}) {
@@ -534,8 +534,8 @@ v1::AssessResponse ResponseOf(AssessResult result,
        ++k) {
     out.add_at_risk(order[k]);
   }
-  *out.mutable_assessment() = std::move(result.assessment);
-  *out.mutable_history() = std::move(result.history);
+  *out.mutable_assessment() = result.assessment();
+  *out.mutable_history() = result.history();
   return out;
 }
 
@@ -692,7 +692,7 @@ absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
     absl::StatusOr<AssessResult> earlier = r->assessor.Assess(
         dataset, r->as_of - int64_t{r->evidence_days} * 86400, assess_options);
     if (earlier.ok()) {
-      evidence = EvidenceFromAssessment(earlier->assessment);
+      evidence = EvidenceFromAssessment(earlier->assessment());
     } else {
       out.set_evidence_note(
           absl::StrCat("no evidence assessment ", r->evidence_days,
@@ -700,7 +700,7 @@ absl::StatusOr<v1::SegmentResponse> SegmentCustomers(
     }
   }
   absl::StatusOr<v1::SegmentReport> report = SegmentWithAssessment(
-      dataset, r->options, assessed->assessment, evidence);
+      dataset, r->options, assessed->assessment(), evidence);
   if (!report.ok()) return report.status();
   *out.mutable_report() = *std::move(report);
   return out;

@@ -299,6 +299,13 @@ absl::StatusOr<RuleEngine> RuleEngine::Create(
 RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
                                  const AlertHistoryIndex* history) const {
   RuleOutcome out;
+  Evaluate(in, history, &out);
+  return out;
+}
+
+void RuleEngine::Evaluate(const RuleInput& in, const AlertHistoryIndex* history,
+                          RuleOutcome* out_ptr) const {
+  RuleOutcome& out = *out_ptr;
   const Dataset& ds = *in.dataset;
   const CustomerTable& ct = ds.customers();
   const absl::string_view customer = ds.customer_id(in.customer);
@@ -323,9 +330,9 @@ RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
     const bool holds = rule.when.Eval(in.row, in.score);
     if (!holds) {
       if (open) {  // the anomaly cleared
-        v1::AlertHistory::Entry e = *before;
+        v1::AlertHistory::Entry& e = *out.history.Add();
+        e = *before;
         e.set_resolved(true);
-        out.history.push_back(std::move(e));
       }
       continue;
     }
@@ -346,25 +353,22 @@ RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
                                   in.colour, rule.name,   level};
     // Every firing is an alert, so the assessment can consolidate them
     // per customer; a rule without a template has no message.
-    v1::Alert* a = &out.alerts.emplace_back();
+    v1::Alert* a = out.alerts.Add();
     a->set_rule(rule.name);
     a->set_level(level);
-    a->set_message(rule.alert.Render(ctx));
+    rule.alert.Render(ctx, a->mutable_message());
     a->mutable_first_fired()->set_seconds(first);
     a->set_escalated(escalated);
     for (const internal::TaskMaker& t : rule.tasks) {
-      out.tasks.push_back(t.Make(ctx,
-                                 in.as_of + int64_t{t.due_in_days()} * kDay,
-                                 rule.name, escalated));
+      t.Make(ctx, in.as_of + int64_t{t.due_in_days()} * kDay, rule.name,
+             escalated, out.tasks.Add());
     }
-    v1::AlertHistory::Entry e;
-    e.set_customer_id(std::string(customer));
-    e.set_rule(rule.name);
-    e.mutable_first_fired()->set_seconds(first);
-    e.mutable_last_fired()->set_seconds(in.as_of);
-    out.history.push_back(std::move(e));
+    v1::AlertHistory::Entry* e = out.history.Add();
+    e->set_customer_id(customer.data(), customer.size());
+    e->set_rule(rule.name);
+    e->mutable_first_fired()->set_seconds(first);
+    e->mutable_last_fired()->set_seconds(in.as_of);
   }
-  return out;
 }
 
 absl::StatusOr<v1::RuleSet> DefaultRuleSet() {

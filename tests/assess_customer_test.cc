@@ -115,7 +115,7 @@ TEST(AssessCustomer, EqualsTheWholeRunWithTheEventsAppended) {
   options.model = &model;
   const AssessResult run = assessor.Assess(d.appended, kAsOf, options).value();
   std::map<std::string, v1::CustomerAssessment> expected;
-  for (v1::CustomerAssessment c : run.assessment.customers()) {
+  for (v1::CustomerAssessment c : run.assessment().customers()) {
     for (v1::Alert& a : *c.mutable_alerts()) a.set_rank(0);  // run-wide
     expected[c.customer_id()] = c;
   }
@@ -132,7 +132,7 @@ TEST(AssessCustomer, EqualsTheWholeRunWithTheEventsAppended) {
     const std::string id(d.whole.customer_id(static_cast<CustomerIndex>(c)));
     if (!expected.count(id) && id != d.customer) continue;
     absl::StatusOr<CustomerAssessResult> one = assessor.AssessCustomer(
-        d.whole, id, {}, kAsOf, run.assessment.colours(), options);
+        d.whole, id, {}, kAsOf, run.assessment().colours(), options);
     ASSERT_TRUE(one.ok()) << id << ": " << one.status();
     EXPECT_TRUE(differ.Compare(one->assessment, expected[id])) << id << diff;
     alerted += one->assessment.alerts_size();
@@ -143,12 +143,12 @@ TEST(AssessCustomer, EqualsTheWholeRunWithTheEventsAppended) {
 
   // The customer with the new events, out of order among them.
   absl::StatusOr<CustomerAssessResult> changed = assessor.AssessCustomer(
-      d.whole, d.customer, added, kAsOf, run.assessment.colours(), options);
+      d.whole, d.customer, added, kAsOf, run.assessment().colours(), options);
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_TRUE(differ.Compare(changed->assessment, expected[d.customer]))
       << diff;
   const absl::StatusOr<CustomerAssessResult> before = assessor.AssessCustomer(
-      d.whole, d.customer, {}, kAsOf, run.assessment.colours(), options);
+      d.whole, d.customer, {}, kAsOf, run.assessment().colours(), options);
   EXPECT_FALSE(
       MessageDifferencer::Equals(before->assessment, changed->assessment));
 }
@@ -211,7 +211,7 @@ TEST(AssessCustomer, BadInputIsAClearError) {
   config.set_red_share(0.2);
   const Assessor assessor = Assessor::Create(config).value();
   const AssessResult run = assessor.Assess(d.whole, kAsOf).value();
-  const v1::ColourCutoffs& colours = run.assessment.colours();
+  const v1::ColourCutoffs& colours = run.assessment().colours();
 
   absl::StatusOr<CustomerAssessResult> r =
       assessor.AssessCustomer(d.whole, "nobody", {}, kAsOf, colours);

@@ -75,7 +75,7 @@ TEST(AssessGolden, GeneratedDataSetAssessmentIsStable) {
   absl::StatusOr<AssessResult> r =
       assessor.Assess(data->dataset, ParseTime("2025-07-01").value());
   ASSERT_TRUE(r.ok()) << r.status();
-  const std::string digest = Digest(r->assessment);
+  const std::string digest = Digest(r->assessment());
   const std::string path =
       churnkit::testing::SourceDir() + "/tests/golden/assessment_generated.txt";
   if (std::getenv("CHURNKIT_UPDATE_GOLDEN") != nullptr) {

@@ -94,9 +94,10 @@ Partitioned AssessOverParts(const Assessor& assessor,
     AssessResult r =
         assessor.AssessPartition(parts[i], kAsOf, plans[i], options).value();
     EXPECT_TRUE(
-        MessageDifferencer::Equals(r.assessment.colours(), out.colours));
-    summaries.push_back(r.assessment.alert_summary());
-    for (v1::CustomerAssessment& c : *r.assessment.mutable_customers()) {
+        MessageDifferencer::Equals(r.assessment().colours(), out.colours));
+    summaries.push_back(r.assessment().alert_summary());
+    for (v1::CustomerAssessment& c :
+         *r.mutable_assessment()->mutable_customers()) {
       const std::string id = c.customer_id();
       EXPECT_TRUE(out.customers.emplace(id, std::move(c)).second) << id;
     }
@@ -123,8 +124,8 @@ v1::Assessment ExpectEqualToTheWhole(const v1::AssessmentConfig& config,
   MessageDifferencer differ;
   differ.set_field_comparator(&exact);
   EXPECT_EQ(parts.customers.size(),
-            static_cast<size_t>(whole.assessment.customers_size()));
-  for (const v1::CustomerAssessment& c : whole.assessment.customers()) {
+            static_cast<size_t>(whole.assessment().customers_size()));
+  for (const v1::CustomerAssessment& c : whole.assessment().customers()) {
     auto it = parts.customers.find(c.customer_id());
     if (it == parts.customers.end()) {
       ADD_FAILURE() << c.customer_id() << " missing";
@@ -135,12 +136,12 @@ v1::Assessment ExpectEqualToTheWhole(const v1::AssessmentConfig& config,
     EXPECT_TRUE(differ.Compare(c, it->second)) << c.customer_id() << diff;
   }
   EXPECT_TRUE(MessageDifferencer::Equals(parts.summary,
-                                         whole.assessment.alert_summary()))
+                                         whole.assessment().alert_summary()))
       << parts.summary.DebugString() << "\nwhole:\n"
-      << whole.assessment.alert_summary().DebugString();
+      << whole.assessment().alert_summary().DebugString();
   EXPECT_TRUE(
-      MessageDifferencer::Equals(parts.colours, whole.assessment.colours()));
-  return whole.assessment;
+      MessageDifferencer::Equals(parts.colours, whole.assessment().colours()));
+  return whole.assessment();
 }
 
 // Owners whose alerted or routed customers live in more than one partition.

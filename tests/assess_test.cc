@@ -34,10 +34,10 @@ TEST(Assessor, AssessesEveryCustomerWithScoresAlertsAndTasks) {
   const Dataset ds = Example();
   const Assessor assessor = Assessor::Create({}).value();
   AssessResult r = assessor.Assess(ds, T("2024-07-01")).value();
-  ASSERT_EQ(r.assessment.customers_size(), 16);
+  ASSERT_EQ(r.assessment().customers_size(), 16);
   std::map<v1::Colour, int> colours;
   int alerts = 0, tasks = 0;
-  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+  for (const v1::CustomerAssessment& c : r.assessment().customers()) {
     ++colours[c.colour()];
     EXPECT_EQ(c.dimensions_size(), 5);
     double sum = 0;
@@ -54,8 +54,8 @@ TEST(Assessor, AssessesEveryCustomerWithScoresAlertsAndTasks) {
   EXPECT_GT(alerts, 0);
   EXPECT_GT(tasks, 0);
   EXPECT_EQ(colours[v1::GREEN] + colours[v1::YELLOW] + colours[v1::RED], 16);
-  EXPECT_EQ(r.features.num_rows(), 16u);
-  EXPECT_GT(r.history.entries_size(), 0);
+  EXPECT_EQ(r.features().num_rows(), 16u);
+  EXPECT_GT(r.history().entries_size(), 0);
 }
 
 TEST(Assessor, HistoryCoolsDownRepeatsAndPreviousGivesTheTrend) {
@@ -63,14 +63,15 @@ TEST(Assessor, HistoryCoolsDownRepeatsAndPreviousGivesTheTrend) {
   const Assessor assessor = Assessor::Create({}).value();
   AssessResult first = assessor.Assess(ds, T("2024-07-01")).value();
   AssessOptions o;
-  o.history = &first.history;
-  o.previous = &first.assessment;
+  o.history = &first.history();
+  o.previous = &first.assessment();
   AssessResult next = assessor.Assess(ds, T("2024-07-02"), o).value();
   int before = 0, after = 0;
-  for (const auto& c : first.assessment.customers()) before += c.alerts_size();
-  for (const auto& c : next.assessment.customers()) after += c.alerts_size();
+  for (const auto& c : first.assessment().customers())
+    before += c.alerts_size();
+  for (const auto& c : next.assessment().customers()) after += c.alerts_size();
   EXPECT_LT(after, before);  // a day later most rules are cooling down
-  for (const auto& c : next.assessment.customers()) {
+  for (const auto& c : next.assessment().customers()) {
     EXPECT_FALSE(std::isnan(c.score_change())) << c.customer_id();
   }
 }
@@ -88,7 +89,8 @@ TEST(Assessor, SameResultForEveryThreadCount) {
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
     EXPECT_TRUE(assessor.Assess(ds, T("2024-07-01"), o)
-                    ->assessment.SerializeToCodedStream(&coded));
+                    ->assessment()
+                    .SerializeToCodedStream(&coded));
     return out;
   };
   const std::string a = bytes(one), b = bytes(four);
@@ -101,7 +103,8 @@ std::vector<std::string> HandModelFeatures() {
   return {"logins_30d", "orders_90d", "days_since_login"};
 }
 v1::LogisticModel HandModel(const AssessResult& plain) {
-  FeatureMatrix x = SelectColumns(plain.features, HandModelFeatures()).value();
+  FeatureMatrix x =
+      SelectColumns(plain.features(), HandModelFeatures()).value();
   std::vector<uint8_t> y;
   for (size_t i = 0; i < x.num_rows(); ++i) y.push_back(i % 3 == 0);
   v1::FitOptions fit;
@@ -114,21 +117,21 @@ TEST(Assessor, AModelAddsChurnProbabilityAndReasons) {
   const Assessor assessor = Assessor::Create({}).value();
   const UnixSeconds as_of = T("2024-07-01");
   AssessResult plain = assessor.Assess(ds, as_of).value();
-  for (const v1::CustomerAssessment& c : plain.assessment.customers()) {
+  for (const v1::CustomerAssessment& c : plain.assessment().customers()) {
     EXPECT_TRUE(std::isnan(c.churn_probability()));
     EXPECT_EQ(c.churn_reasons_size(), 0);
   }
   const FeatureMatrix x =
-      SelectColumns(plain.features, HandModelFeatures()).value();
+      SelectColumns(plain.features(), HandModelFeatures()).value();
   const v1::LogisticModel model = HandModel(plain);
   AssessOptions o;
   o.model = &model;
   o.model_reasons = 2;
   AssessResult r = assessor.Assess(ds, as_of, o).value();
   const std::vector<double> p = Predict(model, MatrixView::Of(x)).value();
-  ASSERT_EQ(r.assessment.customers_size(), static_cast<int>(p.size()));
-  for (int i = 0; i < r.assessment.customers_size(); ++i) {
-    const v1::CustomerAssessment& c = r.assessment.customers(i);
+  ASSERT_EQ(r.assessment().customers_size(), static_cast<int>(p.size()));
+  for (int i = 0; i < r.assessment().customers_size(); ++i) {
+    const v1::CustomerAssessment& c = r.assessment().customers(i);
     EXPECT_DOUBLE_EQ(c.churn_probability(), p[i]);
     EXPECT_LE(c.churn_reasons_size(), 2);
     for (const v1::Reason& reason : c.churn_reasons()) {
@@ -137,7 +140,7 @@ TEST(Assessor, AModelAddsChurnProbabilityAndReasons) {
     }
     // Everything else is as without the model, but for the ranking of
     // alerts: the model's probability replaces the health proxy.
-    const v1::CustomerAssessment& without = plain.assessment.customers(i);
+    const v1::CustomerAssessment& without = plain.assessment().customers(i);
     EXPECT_EQ(c.score(), without.score());
     EXPECT_EQ(c.alerts_size() + c.has_routed_alert(),
               without.alerts_size() + without.has_routed_alert());
@@ -220,7 +223,7 @@ TEST(AlertStream, OneConsolidatedAlertPerCustomerWithEveryReason) {
   const Assessor assessor = Assessor::Create({}).value();
   AssessResult r = assessor.Assess(ds, T("2024-07-01")).value();
   int with_several_reasons = 0;
-  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+  for (const v1::CustomerAssessment& c : r.assessment().customers()) {
     ASSERT_LE(c.alerts_size(), 1) << c.customer_id();
     if (c.alerts().empty()) continue;
     const v1::Alert& a = c.alerts(0);
@@ -255,7 +258,7 @@ TEST(AlertStream, RankedByExpectedRevenueAtRisk) {
   // No capacity limit in play: every candidate is alerted.
   AssessResult r = AssessWithCapacity(ds, 1000);
   std::vector<const v1::Alert*> by_rank;
-  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+  for (const v1::CustomerAssessment& c : r.assessment().customers()) {
     EXPECT_FALSE(c.has_routed_alert());
     if (c.alerts().empty()) continue;
     const v1::Alert& a = c.alerts(0);
@@ -277,21 +280,21 @@ TEST(AlertStream, RankedByExpectedRevenueAtRisk) {
                 by_rank[i]->expected_revenue_at_risk());
     }
   }
-  EXPECT_EQ(r.assessment.alert_summary().alerts(),
+  EXPECT_EQ(r.assessment().alert_summary().alerts(),
             static_cast<int64_t>(by_rank.size()));
-  EXPECT_EQ(r.assessment.alert_summary().routed_to_automated_care(), 0);
+  EXPECT_EQ(r.assessment().alert_summary().routed_to_automated_care(), 0);
 }
 
 TEST(AlertStream, OwnersOverCapacityRouteTheRestToAutomatedCare) {
   const Dataset ds = Example();
   const std::map<std::string, Owned> owned = Owners(ds);
   AssessResult r = AssessWithCapacity(ds, 1);
-  const v1::AlertSummary& summary = r.assessment.alert_summary();
+  const v1::AlertSummary& summary = r.assessment().alert_summary();
   EXPECT_EQ(summary.capacity_per_owner(), 1);          // a weekly run
   std::map<std::string, std::pair<int, int>> counted;  // alerted, routed
   std::map<std::string, int> best_rank_alerted, best_rank_routed;
   int64_t reasons = 0;
-  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+  for (const v1::CustomerAssessment& c : r.assessment().customers()) {
     const std::string& owner = owned.at(c.customer_id()).owner;
     if (!c.alerts().empty()) {
       ++counted[owner].first;
@@ -341,29 +344,29 @@ TEST(AlertStream, OwnersOverCapacityRouteTheRestToAutomatedCare) {
   }
   // Routing does not change which rules fired: the history is per rule.
   AssessResult unlimited = AssessWithCapacity(ds, 1000);
-  EXPECT_EQ(r.history.entries_size(), unlimited.history.entries_size());
-  EXPECT_EQ(unlimited.assessment.alert_summary().alerts(), alerted + routed);
+  EXPECT_EQ(r.history().entries_size(), unlimited.history().entries_size());
+  EXPECT_EQ(unlimited.assessment().alert_summary().alerts(), alerted + routed);
 }
 
 TEST(AlertStream, WithAModelCustomersBelowTheRiskFloorGetAutomatedCare) {
   const Dataset ds = Example();
   const Assessor assessor = Assessor::Create({}).value();  // floor 1.5
   AssessResult plain = assessor.Assess(ds, T("2024-07-01")).value();
-  EXPECT_EQ(plain.assessment.alert_summary().risk_floor(), 0);  // no model
-  EXPECT_EQ(plain.assessment.alert_summary().routed_below_risk_floor(), 0);
+  EXPECT_EQ(plain.assessment().alert_summary().risk_floor(), 0);  // no model
+  EXPECT_EQ(plain.assessment().alert_summary().routed_below_risk_floor(), 0);
   const v1::LogisticModel model = HandModel(plain);
   AssessOptions o;
   o.model = &model;
   AssessResult r = assessor.Assess(ds, T("2024-07-01"), o).value();
   double sum = 0;
   int n = 0;
-  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+  for (const v1::CustomerAssessment& c : r.assessment().customers()) {
     if (!c.churned()) sum += c.churn_probability(), ++n;
   }
-  const v1::AlertSummary& summary = r.assessment.alert_summary();
+  const v1::AlertSummary& summary = r.assessment().alert_summary();
   EXPECT_DOUBLE_EQ(summary.risk_floor(), 1.5 * sum / n);
   int below = 0;
-  for (const v1::CustomerAssessment& c : r.assessment.customers()) {
+  for (const v1::CustomerAssessment& c : r.assessment().customers()) {
     for (const v1::Alert& a : c.alerts()) {
       EXPECT_GE(a.churn_probability(), summary.risk_floor());
     }
@@ -386,7 +389,8 @@ TEST(AlertStream, CapacityScalesWithTheDaysARunCovers) {
     return Assessor::Create(config)
         .value()
         .Assess(ds, T("2024-07-01"))
-        ->assessment.alert_summary()
+        ->assessment()
+        .alert_summary()
         .capacity_per_owner();
   };
   EXPECT_EQ(capacity(), 10);
@@ -454,14 +458,14 @@ TEST(ColoursFromCapacity, RedIsTheRiskiestShareOfTheRun) {
   config.set_red_share(0.1);
   const AssessResult capped =
       Assessor::Create(config).value().Assess(ds, as_of).value();
-  ASSERT_EQ(plain.assessment.customers_size(),
-            capped.assessment.customers_size());
-  const double cut = capped.assessment.colours().yellow_min();
+  ASSERT_EQ(plain.assessment().customers_size(),
+            capped.assessment().customers_size());
+  const double cut = capped.assessment().colours().yellow_min();
   int64_t active = 0, red = 0;
   double max_red = -1e300, min_other = 1e300;
-  for (int i = 0; i < capped.assessment.customers_size(); ++i) {
-    const v1::CustomerAssessment& c = capped.assessment.customers(i);
-    EXPECT_EQ(c.score(), plain.assessment.customers(i).score());
+  for (int i = 0; i < capped.assessment().customers_size(); ++i) {
+    const v1::CustomerAssessment& c = capped.assessment().customers(i);
+    EXPECT_EQ(c.score(), plain.assessment().customers(i).score());
     EXPECT_EQ(c.colour() == v1::RED, c.score() < cut) << c.customer_id();
     if (c.churned()) continue;
     ++active;
@@ -477,9 +481,9 @@ TEST(ColoursFromCapacity, RedIsTheRiskiestShareOfTheRun) {
   EXPECT_LE(red, static_cast<int64_t>(0.1 * static_cast<double>(active)));
   EXPECT_LT(max_red, min_other);  // the riskiest, by score
   // Without red_share the run reports the scorecard's own cut-offs.
-  EXPECT_EQ(plain.assessment.colours().yellow_min(),
+  EXPECT_EQ(plain.assessment().colours().yellow_min(),
             DefaultScorecard().value().colours().yellow_min());
-  EXPECT_GE(capped.assessment.colours().green_min(), cut);
+  EXPECT_GE(capped.assessment().colours().green_min(), cut);
 }
 
 TEST(ColoursFromCapacity, ARedShareOutsideZeroOneIsAnError) {

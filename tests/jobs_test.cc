@@ -260,7 +260,7 @@ TEST(AssessCustomers, EqualsTheAssessorAndSummarisesIt) {
   const AssessResult direct =
       assessor.Assess(ds, *ParseTime("2025-04-01"), options).value();
   EXPECT_EQ(r->assessment().SerializeAsString(),
-            direct.assessment.SerializeAsString());
+            direct.assessment().SerializeAsString());
 
   const v1::Assessment& a = r->assessment();
   int64_t red = 0, alerts = 0;
@@ -378,8 +378,8 @@ TEST(SegmentCustomers, EqualsItsStepsWithTheModelsRiskAndEvidence) {
   v1::SegmentOptions segment_options = request.options();
   segment_options.mutable_risk()->set_source(v1::CHURN_PROBABILITY);
   const v1::SegmentReport direct =
-      SegmentWithAssessment(ds, segment_options, now.assessment,
-                            EvidenceFromAssessment(then.assessment))
+      SegmentWithAssessment(ds, segment_options, now.assessment(),
+                            EvidenceFromAssessment(then.assessment()))
           .value();
   EXPECT_EQ(r->report().SerializeAsString(), direct.SerializeAsString());
 

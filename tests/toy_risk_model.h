@@ -16,8 +16,8 @@ inline v1::LogisticModel ToyRiskModel(const Assessor& assessor,
                                       const Dataset& dataset,
                                       UnixSeconds as_of) {
   const AssessResult plain = assessor.Assess(dataset, as_of).value();
-  FeatureMatrix x = SelectColumns(plain.features, {"logins_30d", "orders_90d",
-                                                   "days_since_login"})
+  FeatureMatrix x = SelectColumns(plain.features(), {"logins_30d", "orders_90d",
+                                                     "days_since_login"})
                         .value();
   std::vector<uint8_t> y;
   for (size_t i = 0; i < x.num_rows(); ++i) {

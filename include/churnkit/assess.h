@@ -9,8 +9,8 @@
 //   churnkit::AssessResult r =
 //       assessor.Assess(dataset, churnkit::ParseTime("2025-01-01").value())
 //           .value();
-//   // r.assessment.customers(i).colour(), .alerts() (0 or 1), .tasks() ...
-//   // keep r.history and pass it to the next assessment (cool-downs,
+//   // r.assessment().customers(i).colour(), .alerts() (0 or 1), .tasks() ...
+//   // keep r.history() and pass it to the next assessment (cool-downs,
 //   // escalation).
 #ifndef CHURNKIT_ASSESS_H_
 #define CHURNKIT_ASSESS_H_
@@ -24,6 +24,7 @@
 #include "churnkit/features.h"
 #include "churnkit/v1/health.pb.h"
 #include "churnkit/v1/model.pb.h"
+#include "google/protobuf/arena.h"
 
 namespace churnkit {
 
@@ -48,10 +49,43 @@ struct AssessOptions {
   int threads = 0;
 };
 
-struct AssessResult {
-  v1::Assessment assessment;  // customers in data-set order
-  v1::AlertHistory history;   // `options.history` updated by this run
-  FeatureMatrix features;     // the features the assessment read
+// What one assessment run gives. Its messages live on one arena the result
+// owns: a run builds several small messages per customer, and allocating
+// and freeing them one by one was a third of its cost (docs/performance.md,
+// "Assessment vs features alone"). Copy a message out (e.g.
+// `v1::Assessment a = r.assessment();`) to keep it past the result.
+// Movable, not copyable; a moved-from result holds nothing and its
+// accessors must not be called.
+class AssessResult {
+ public:
+  AssessResult();
+  AssessResult(AssessResult&& other) noexcept;
+  AssessResult& operator=(AssessResult&& other) noexcept;
+  ~AssessResult();
+
+  // Customers in data-set order.
+  const v1::Assessment& assessment() const { return *assessment_; }
+  v1::Assessment* mutable_assessment() { return assessment_; }
+  // `options.history` updated by this run.
+  const v1::AlertHistory& history() const { return *history_; }
+  v1::AlertHistory* mutable_history() { return history_; }
+  // The features the assessment read.
+  const FeatureMatrix& features() const { return features_; }
+  FeatureMatrix* mutable_features() { return &features_; }
+  // The arena of the messages: a message created on it moves into them
+  // (Swap, UnsafeArenaAddAllocated) without a copy.
+  google::protobuf::Arena* arena() const { return arena_.get(); }
+
+ private:
+  friend class Assessor;
+  // The arena's first block: `initial_block` (owned by the caller, who
+  // destroys the result before reusing it) when not null.
+  AssessResult(char* initial_block, size_t size);
+
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  v1::Assessment* assessment_ = nullptr;
+  v1::AlertHistory* history_ = nullptr;
+  FeatureMatrix features_;
 };
 
 // One customer's assessment (Assessor::AssessCustomer).

@@ -17,6 +17,7 @@
 #include "churnkit/dataset.h"
 #include "churnkit/labels.h"
 #include "churnkit/v1/health.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace churnkit {
 
@@ -49,6 +50,9 @@ class CarePlanner {
   // [due - satisfied_window_days, due), as far as known at as_of.
   std::vector<v1::Task> Plan(const CareInput& input, UnixSeconds from,
                              UnixSeconds to) const;
+  // The same tasks appended to `out` (on its arena, if it has one).
+  void Plan(const CareInput& input, UnixSeconds from, UnixSeconds to,
+            google::protobuf::RepeatedPtrField<v1::Task>* out) const;
 
  private:
   struct Impl;

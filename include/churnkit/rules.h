@@ -19,6 +19,8 @@
 #include "absl/types/span.h"
 #include "churnkit/dataset.h"
 #include "churnkit/v1/health.pb.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace churnkit {
 
@@ -44,15 +46,19 @@ class AlertHistoryIndex {
   absl::flat_hash_map<std::string, v1::AlertHistory::Entry> entries_;
 };
 
-// The outcome of the rules for one customer.
+// The outcome of the rules for one customer. Its messages live on `arena`
+// when one is given (the Assessor builds a run's messages on one arena, to
+// allocate and free them in bulk), else on the heap.
 struct RuleOutcome {
+  explicit RuleOutcome(google::protobuf::Arena* arena = nullptr)
+      : alerts(arena), tasks(arena), history(arena) {}
   // One per rule that fired, in rule order (message empty for a rule
   // without an alert template).
-  std::vector<v1::Alert> alerts;
-  std::vector<v1::Task> tasks;
+  google::protobuf::RepeatedPtrField<v1::Alert> alerts;
+  google::protobuf::RepeatedPtrField<v1::Task> tasks;
   // History entries to record: every rule that held (updated or new) and
   // every earlier open entry whose condition no longer holds (resolved).
-  std::vector<v1::AlertHistory::Entry> history;
+  google::protobuf::RepeatedPtrField<v1::AlertHistory::Entry> history;
 };
 
 // A validated RuleSet bound to a feature-matrix column layout. Immutable
@@ -77,6 +83,9 @@ class RuleEngine {
   // open `escalate_after_days` after it first fired is raised one level.
   RuleOutcome Evaluate(const RuleInput& input,
                        const AlertHistoryIndex* history) const;
+  // The same, appended to `out` (on its arena).
+  void Evaluate(const RuleInput& input, const AlertHistoryIndex* history,
+                RuleOutcome* out) const;
 
   const v1::RuleSet& rules() const;
 

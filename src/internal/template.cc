@@ -86,8 +86,8 @@ absl::StatusOr<Template> Template::Compile(
   return t;
 }
 
-std::string Template::Render(const TemplateContext& ctx) const {
-  std::string out;
+void Template::Render(const TemplateContext& ctx, std::string* out_ptr) const {
+  std::string& out = *out_ptr;
   const Dataset& ds = *ctx.dataset;
   const CustomerTable& t = ds.customers();
   const CustomerIndex c = ctx.customer;
@@ -133,7 +133,6 @@ std::string Template::Render(const TemplateContext& ctx) const {
         break;
     }
   }
-  return out;
 }
 
 absl::StatusOr<TaskMaker> TaskMaker::Compile(
@@ -160,26 +159,25 @@ absl::StatusOr<TaskMaker> TaskMaker::Compile(
   return m;
 }
 
-v1::Task TaskMaker::Make(const TemplateContext& ctx, UnixSeconds due,
-                         absl::string_view source, bool raise_priority) const {
-  v1::Task task;
-  task.set_type(config_.type());
-  task.set_title(title_.Render(ctx));
+void TaskMaker::Make(const TemplateContext& ctx, UnixSeconds due,
+                     absl::string_view source, bool raise_priority,
+                     v1::Task* task) const {
+  task->set_type(config_.type());
+  title_.Render(ctx, task->mutable_title());
   const v1::Assignee who = config_.assignee() == v1::ASSIGNEE_UNSPECIFIED
                                ? v1::OWNER
                                : config_.assignee();
-  task.set_assignee(who);
-  task.set_assignee_id(AssigneeId(*ctx.dataset, ctx.customer, who));
-  task.mutable_due()->set_seconds(due);
+  task->set_assignee(who);
+  task->set_assignee_id(AssigneeId(*ctx.dataset, ctx.customer, who));
+  task->mutable_due()->set_seconds(due);
   v1::Priority priority = config_.priority() == v1::PRIORITY_UNSPECIFIED
                               ? v1::NORMAL
                               : config_.priority();
   if (raise_priority && priority < v1::URGENT) {
     priority = static_cast<v1::Priority>(priority + 1);
   }
-  task.set_priority(priority);
-  task.set_source(std::string(source));
-  return task;
+  task->set_priority(priority);
+  task->set_source(source.data(), source.size());
 }
 
 }  // namespace churnkit::internal

@@ -36,9 +36,10 @@ class Template {
       const std::string& path);
   Template() = default;
 
-  // Feature values print as integers when whole, else with two decimals;
-  // a missing (NaN) value prints as "n/a".
-  std::string Render(const TemplateContext& context) const;
+  // Appends the text for `context` to `out` (a message's field, filled in
+  // place). Feature values print as integers when whole, else with two
+  // decimals; a missing (NaN) value prints as "n/a".
+  void Render(const TemplateContext& context, std::string* out) const;
 
  private:
   enum class Kind {
@@ -74,10 +75,12 @@ class TaskMaker {
       const std::string& path);
   TaskMaker() = default;
 
-  // The task for one customer, due at `due`, created by `source`; with
+  // Fills `task` (empty, e.g. just added to an arena's message) with the
+  // task for one customer, due at `due`, created by `source`; with
   // `raise_priority` (an escalated alert) one priority level higher.
-  v1::Task Make(const TemplateContext& context, UnixSeconds due,
-                absl::string_view source, bool raise_priority) const;
+  void Make(const TemplateContext& context, UnixSeconds due,
+            absl::string_view source, bool raise_priority,
+            v1::Task* task) const;
   int due_in_days() const { return config_.due_in_days(); }
 
  private:
