@@ -124,6 +124,14 @@ void Consolidate(RuleOutcome& fired, v1::Alert* alert,
   for (v1::Alert* reason : reasons) into.AddAllocated(reason);
 }
 
+// An empty list of messages on `arena` (its elements allocated there).
+template <typename Message>
+google::protobuf::RepeatedPtrField<Message>* OnArena(
+    google::protobuf::Arena* arena) {
+  return google::protobuf::Arena::Create<
+      google::protobuf::RepeatedPtrField<Message>>(arena, arena);
+}
+
 // Moves the messages of `from` to the end of `into` (both on one arena).
 template <typename Message>
 void MoveAll(google::protobuf::RepeatedPtrField<Message>& from,
@@ -551,15 +559,12 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
                        options.history != nullptr ? &history_index : nullptr,
                        &fired);
         if (!fired.history.empty()) {
-          e.touched[r] = google::protobuf::Arena::Create<
-              google::protobuf::RepeatedPtrField<v1::AlertHistory::Entry>>(
-              arena);
+          e.touched[r] = OnArena<v1::AlertHistory::Entry>(arena);
           e.touched[r]->Swap(&fired.history);
         }
         if (!fired.alerts.empty()) {
           p.alert = google::protobuf::Arena::CreateMessage<v1::Alert>(arena);
-          p.rule_tasks = google::protobuf::Arena::Create<
-              google::protobuf::RepeatedPtrField<v1::Task>>(arena);
+          p.rule_tasks = OnArena<v1::Task>(arena);
           Consolidate(fired, p.alert, p.rule_tasks);
           // Refunds or no record: nothing at stake, never NaN.
           double value = internal::RevenueOf(dataset, c, this->value, as_of);
