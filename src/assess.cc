@@ -496,7 +496,8 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
   }
 
   const size_t rows = s.matrix.num_rows();
-  Evaluated e{std::move(result)};
+  Evaluated e;
+  e.result = std::move(result);
   google::protobuf::Arena* arena = e.result.arena();
   google::protobuf::RepeatedPtrField<v1::CustomerAssessment>& out =
       *e.result.mutable_assessment()->mutable_customers();

@@ -116,11 +116,7 @@ void CarePlanner::Plan(
   const bool churned = in.label != nullptr && in.label->churned;
   const internal::TemplateContext ctx{
       &ds, c, in.row, in.score, in.colour, "", v1::LEVEL_UNSPECIFIED};
-  const size_t begin = ds.event_begin(c);
-  const size_t known_end =
-      std::lower_bound(ev.time.begin() + begin,
-                       ev.time.begin() + ds.event_end(c), in.as_of) -
-      ev.time.begin();
+  const size_t known_end = ds.EventAtOrAfter(c, in.as_of);
 
   for (const CompiledSchedule& s : impl_->schedules) {
     if ((s.anchor == v1::CHURN) != churned) continue;
@@ -179,9 +175,7 @@ void CarePlanner::Plan(
         const UnixSeconds lo = t - s.satisfied_window;
         const UnixSeconds hi = std::min(t, in.as_of);
         bool done = false;
-        for (size_t i = std::lower_bound(ev.time.begin() + begin,
-                                         ev.time.begin() + known_end, lo) -
-                        ev.time.begin();
+        for (size_t i = ds.EventAtOrAfter(c, lo);
              i < known_end && ev.time[i] < hi; ++i) {
           if (f.Match(ev, i)) {
             done = true;

@@ -271,6 +271,23 @@ void Dataset::Clear() {
   first_event_time_ = last_event_time_ = kNoTime;
 }
 
+size_t Dataset::EventAtOrAfter(CustomerIndex c, UnixSeconds t) const {
+  const size_t begin = event_begin(c);
+  const UnixSeconds* time = events_.time.data();
+  // Gallop back from the end: `hi` is known at or after t, `lo` before it
+  // (or the first event).
+  size_t hi = event_end(c), step = 1;
+  while (hi > begin && time[hi - 1] >= t) {
+    const size_t lo = hi > begin + step ? hi - step : begin;
+    if (time[lo] < t) {
+      return std::lower_bound(time + lo + 1, time + hi - 1, t) - time;
+    }
+    hi = lo;
+    step *= 2;
+  }
+  return hi;
+}
+
 std::optional<CustomerIndex> Dataset::FindCustomer(absl::string_view id) const {
   std::optional<StringId> s = strings_.Find(id);
   if (!s) return std::nullopt;

@@ -76,9 +76,7 @@ struct CustomerView {
 
   // First event index at or after time t, within [begin, end).
   size_t LowerBound(UnixSeconds t) const {
-    const auto& time = ds->events().time;
-    return std::lower_bound(time.begin() + begin, time.begin() + end, t) -
-           time.begin();
+    return std::min(ds->EventAtOrAfter(c, t), end);
   }
 };
 

@@ -404,10 +404,7 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
   const UnixSeconds signup = ds.customers().signup_time[c];
   if (signup != kNoTime && signup >= known_at) return {};
   const size_t begin = ds.event_begin(c);
-  const size_t end =
-      std::lower_bound(ev.time.begin() + begin,
-                       ev.time.begin() + ds.event_end(c), known_at) -
-      ev.time.begin();
+  const size_t end = ds.EventAtOrAfter(c, known_at);
   std::vector<Evidence> evidence;
 
   // Active churn, until a reactivation event.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -153,6 +154,42 @@ TEST(DatasetBuilder, SortsEventsByCustomerThenTimeKeepingInputOrderOfTies) {
   EXPECT_EQ(ev.amount[4], 40);
   EXPECT_EQ(ds->FindCustomer("c2"), CustomerIndex{1});
   EXPECT_FALSE(ds->FindCustomer("nope").has_value());
+}
+
+// EventAtOrAfter gallops back from the last event; it must agree with a
+// binary search of the customer's events at every time, for customers of
+// 0 to 70 events with runs of equal times.
+TEST(Dataset, EventAtOrAfterIsTheLowerBoundOfTheCustomersEvents) {
+  DatasetBuilder b;
+  const UnixSeconds day0 = T("2024-01-01");
+  std::vector<std::vector<UnixSeconds>> times(8);
+  uint64_t state = 7;
+  for (size_t c = 0; c < times.size(); ++c) {
+    const std::string id = absl::StrCat("c", c);
+    ASSERT_TRUE(b.AddCustomer(MakeCustomer(id), {"t", 1}).ok());
+    const size_t n = c * c + (c % 3);  // 0, 2, 6, 9, 16, 27, 36, 49 (+/-)
+    UnixSeconds t = day0;
+    for (size_t i = 0; i < n; ++i) {
+      state = state * 6364136223846793005u + 1442695040888963407u;
+      t += static_cast<UnixSeconds>((state >> 33) % 3) * 86400;  // ties too
+      EventInput e = MakeEvent(id, v1::LOGIN, "2024-01-01");
+      e.time = t;
+      ASSERT_TRUE(b.AddEvent(e, {"e", 1}).ok());
+      times[c].push_back(t);
+    }
+  }
+  absl::StatusOr<Dataset> ds = b.Build();
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  for (size_t c = 0; c < times.size(); ++c) {
+    const CustomerIndex ci = *ds->FindCustomer(absl::StrCat("c", c));
+    const size_t begin = ds->event_begin(ci);
+    for (UnixSeconds t = day0 - 86400; t <= day0 + 120 * 86400; t += 43200) {
+      const size_t expected =
+          begin + (std::lower_bound(times[c].begin(), times[c].end(), t) -
+                   times[c].begin());
+      EXPECT_EQ(ds->EventAtOrAfter(ci, t), expected) << "c" << c << " " << t;
+    }
+  }
 }
 
 TEST(DatasetBuilder, LenientKeepsValidRowsAndReportsEachBadOne) {

@@ -205,6 +205,11 @@ class Dataset {
   }
   size_t event_begin(CustomerIndex c) const { return events_.offsets[c]; }
   size_t event_end(CustomerIndex c) const { return events_.offsets[c + 1]; }
+  // The first of customer c's events at or after `t` (event_end(c) when
+  // none). It searches from the last event back: a time in the recent past
+  // (a window ending at as_of) costs a few reads, not a binary search over
+  // the whole history, whose first reads miss the cache.
+  size_t EventAtOrAfter(CustomerIndex c, UnixSeconds t) const;
 
   // Times of the earliest and latest event; kNoTime without events. The
   // first is where the history starts, so a partition of a larger data set

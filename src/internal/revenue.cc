@@ -37,11 +37,8 @@ Revenue RevenueFrom(const Dataset& ds, CustomerIndex c, v1::RevenueSource src,
   }
   const EventTable& ev = ds.events();
   const uint8_t kind = src == v1::REVENUE_ORDERS ? v1::ORDER : v1::PAYMENT;
-  const auto begin = ev.time.begin() + ds.event_begin(c);
-  const auto end = ev.time.begin() + ds.event_end(c);
-  for (auto it = std::lower_bound(begin, end, from); it != end && *it < to;
-       ++it) {
-    const size_t e = static_cast<size_t>(it - ev.time.begin());
+  const size_t end = ds.event_end(c);
+  for (size_t e = ds.EventAtOrAfter(c, from); e < end && ev.time[e] < to; ++e) {
     // Returns and refunds give money back whichever source it came in by;
     // alone they do not make the source one with a record.
     if (ev.kind[e] == v1::RETURN) {
