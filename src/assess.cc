@@ -155,7 +155,7 @@ struct Scored {
   FeatureMatrix matrix;
   std::vector<ChurnLabel> labels;
   v1::Explanations explained;  // with a model
-  std::vector<HealthScore> healths;
+  std::vector<double> totals;  // health totals
 };
 
 // The rows under the run's colour cut-offs: each assessment (built in the
@@ -417,9 +417,9 @@ namespace {
 
 v1::HealthTotals ActiveTotals(const Scored& s) {
   std::vector<double> totals;
-  for (size_t r = 0; r < s.healths.size(); ++r) {
+  for (size_t r = 0; r < s.totals.size(); ++r) {
     if (!s.labels[s.customer_of[r]].churned) {
-      totals.push_back(s.healths[r].total);
+      totals.push_back(s.totals[r]);
     }
   }
   return TotalsOf(std::move(totals));
@@ -469,11 +469,11 @@ absl::StatusOr<Scored> Assessor::Impl::Score(const Dataset& dataset,
     }
     s.explained = *std::move(why);
   }
-  s.healths.resize(s.matrix.num_rows());
-  internal::ParallelFor(s.healths.size(), options.threads,
+  s.totals.resize(s.matrix.num_rows());
+  internal::ParallelFor(s.totals.size(), options.threads,
                         [&](size_t from, size_t to) {
                           for (size_t r = from; r < to; ++r) {
-                            s.healths[r] = scorer.Score(s.matrix.row(r));
+                            s.totals[r] = scorer.Total(s.matrix.row(r));
                           }
                         });
   return s;
@@ -512,11 +512,11 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
     for (size_t r = from; r < to; ++r) {
       const CustomerIndex c = s.customer_of[r];
       const absl::Span<const double> row = s.matrix.row(r);
-      const HealthScore& health = s.healths[r];
-      const v1::Colour colour = ColourUnder(cutoffs, health.total);
+      const double total = s.totals[r];
+      const v1::Colour colour = ColourUnder(cutoffs, total);
       v1::CustomerAssessment& a = *out.Mutable(static_cast<int>(r));
       a.set_customer_id(s.matrix.customer_ids[r]);
-      a.set_score(health.total);
+      a.set_score(total);
       a.set_colour(colour);
       if (options.model != nullptr) {
         const v1::Explanation& x = s.explained.rows(static_cast<int>(r));
@@ -525,21 +525,11 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
       } else {
         a.set_churn_probability(std::numeric_limits<double>::quiet_NaN());
       }
-      for (const DimensionResult& d : health.dimensions) {
-        v1::DimensionScore* ds = a.add_dimensions();
-        ds->set_name(d.name);
-        ds->set_points(d.points);
-        ds->set_label(d.label);
-        for (const auto& [feature, value] : d.values) {
-          v1::FeatureValue* fv = ds->add_values();
-          fv->set_feature(feature);
-          fv->set_value(value);
-        }
-      }
+      scorer.ScoreInto(row, a.mutable_dimensions());
       auto prev = previous_score.find(a.customer_id());
       a.set_score_change(prev == previous_score.end()
                              ? std::numeric_limits<double>::quiet_NaN()
-                             : health.total - prev->second);
+                             : total - prev->second);
       const ChurnLabel& label = s.labels[c];
       a.set_churned(label.churned);
       Pending& p = e.pending[r];
@@ -549,14 +539,14 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
         double& probability = risk[r];
         probability = a.churn_probability();
         if (std::isnan(probability)) {
-          probability = score_range > 0
-                            ? std::clamp((scorer.max_total() - health.total) /
-                                             score_range,
-                                         0.0, 1.0)
-                            : 1.0;
+          probability =
+              score_range > 0
+                  ? std::clamp((scorer.max_total() - total) / score_range, 0.0,
+                               1.0)
+                  : 1.0;
         }
         RuleOutcome fired(arena);
-        rules.Evaluate({&dataset, c, row, health.total, colour, as_of},
+        rules.Evaluate({&dataset, c, row, total, colour, as_of},
                        options.history != nullptr ? &history_index : nullptr,
                        &fired);
         if (!fired.history.empty()) {
@@ -576,7 +566,7 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
         }
       }
       // The care tasks; Finish puts the alert's tasks before them.
-      care.Plan({&dataset, c, row, health.total, colour, &label, as_of}, as_of,
+      care.Plan({&dataset, c, row, total, colour, &label, as_of}, as_of,
                 as_of + horizon, a.mutable_tasks());
     }
   });
@@ -1063,7 +1053,7 @@ absl::StatusOr<v1::Backtest> Assessor::Backtest(const Dataset& dataset,
   const size_t n = panel->features.num_rows();
   std::vector<double> totals(n), risk(n);
   for (size_t i = 0; i < n; ++i) {
-    totals[i] = m.scorer.Score(panel->features.row(i)).total;
+    totals[i] = m.scorer.Total(panel->features.row(i));
     risk[i] = -totals[i];
   }
   v1::Backtest out;

@@ -265,20 +265,19 @@ v1::Colour HealthScorer::ColourOf(double total) const {
   return ColourUnder(impl_->scorecard.colours(), total);
 }
 
-HealthScore HealthScorer::Score(absl::Span<const double> row) const {
-  HealthScore out;
-  out.total = impl_->scorecard.base_points();
-  out.dimensions.reserve(impl_->dimensions.size());
-  for (const Dimension& dim : impl_->dimensions) {
-    DimensionResult r;
-    r.name = dim.name;
+namespace {
+
+// Scores `row` dimension by dimension: `visit(dim, points, label)` after
+// each (points after the weight); returns the total.
+template <typename Visit>
+double Walk(const std::vector<Dimension>& dimensions, double base,
+            absl::Span<const double> row, Visit visit) {
+  double total = base;
+  for (const Dimension& dim : dimensions) {
     double points = 0;
     const std::string* label = nullptr;
     for (size_t k = 0; k < dim.criteria.size(); ++k) {
-      const Criterion& c = dim.criteria[k];
-      const double value = row[c.column];
-      r.values.emplace_back(c.feature, value);
-      const auto [p, l] = Lookup(c, value);
+      const auto [p, l] = Lookup(dim.criteria[k], row[dim.criteria[k].column]);
       switch (dim.combine) {
         case v1::Dimension::SUM:
         case v1::Dimension::MEAN:
@@ -293,13 +292,54 @@ HealthScore HealthScorer::Score(absl::Span<const double> row) const {
       }
     }
     if (dim.combine == v1::Dimension::MEAN) points /= dim.criteria.size();
-    r.points = dim.weight * points;
-    r.label = *label;
-    out.total += r.points;
-    out.dimensions.push_back(std::move(r));
+    points *= dim.weight;
+    total += points;
+    visit(dim, points, *label);
   }
+  return total;
+}
+
+}  // namespace
+
+HealthScore HealthScorer::Score(absl::Span<const double> row) const {
+  HealthScore out;
+  out.dimensions.reserve(impl_->dimensions.size());
+  out.total =
+      Walk(impl_->dimensions, impl_->scorecard.base_points(), row,
+           [&](const Dimension& dim, double points, const std::string& label) {
+             DimensionResult& r = out.dimensions.emplace_back();
+             r.name = dim.name;
+             r.points = points;
+             r.label = label;
+             for (const Criterion& c : dim.criteria) {
+               r.values.emplace_back(c.feature, row[c.column]);
+             }
+           });
   out.colour = ColourOf(out.total);
   return out;
+}
+
+double HealthScorer::Total(absl::Span<const double> row) const {
+  return Walk(impl_->dimensions, impl_->scorecard.base_points(), row,
+              [](const Dimension&, double, const std::string&) {});
+}
+
+double HealthScorer::ScoreInto(
+    absl::Span<const double> row,
+    google::protobuf::RepeatedPtrField<v1::DimensionScore>* out) const {
+  return Walk(
+      impl_->dimensions, impl_->scorecard.base_points(), row,
+      [&](const Dimension& dim, double points, const std::string& label) {
+        v1::DimensionScore& d = *out->Add();
+        d.set_name(dim.name);
+        d.set_points(points);
+        d.set_label(label);
+        for (const Criterion& c : dim.criteria) {
+          v1::FeatureValue& v = *d.add_values();
+          v.set_feature(c.feature);
+          v.set_value(row[c.column]);
+        }
+      });
 }
 
 namespace {

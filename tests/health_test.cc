@@ -287,5 +287,42 @@ TEST(ShippedScorecards, TotalIsTheSumOfDimensionPoints) {
   }
 }
 
+// Total and ScoreInto (the assessment's paths) give Score's figures: the
+// same total bit for bit and the same dimensions as messages, NaN values
+// included.
+TEST(ShippedScorecards, TotalAndScoreIntoAreScore) {
+  const FeatureEngine engine =
+      FeatureEngine::Create(DefaultFeatureSet().value()).value();
+  const std::vector<std::string>& cols = engine.names();
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> value(-50, 400);
+  for (const v1::Scorecard& card :
+       {DefaultScorecard().value(), WeightedScorecard().value()}) {
+    HealthScorer s = HealthScorer::Create(card, cols).value();
+    std::vector<double> row(cols.size());
+    for (int trial = 0; trial < 500; ++trial) {
+      for (double& v : row) v = rng() % 7 == 0 ? kNaN : value(rng) / 10;
+      const HealthScore h = s.Score(row);
+      EXPECT_EQ(s.Total(row), h.total);
+      google::protobuf::RepeatedPtrField<v1::DimensionScore> dims;
+      EXPECT_EQ(s.ScoreInto(row, &dims), h.total);
+      ASSERT_EQ(dims.size(), static_cast<int>(h.dimensions.size()));
+      for (int d = 0; d < dims.size(); ++d) {
+        const DimensionResult& want = h.dimensions[d];
+        EXPECT_EQ(dims[d].name(), want.name);
+        EXPECT_EQ(dims[d].points(), want.points);
+        EXPECT_EQ(dims[d].label(), want.label);
+        ASSERT_EQ(dims[d].values_size(), static_cast<int>(want.values.size()));
+        for (int k = 0; k < dims[d].values_size(); ++k) {
+          EXPECT_EQ(dims[d].values(k).feature(), want.values[k].first);
+          const double got = dims[d].values(k).value();
+          EXPECT_TRUE(got == want.values[k].second ||
+                      (std::isnan(got) && std::isnan(want.values[k].second)));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace churnkit

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "churnkit/v1/health.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace churnkit {
 
@@ -64,6 +65,14 @@ class HealthScorer {
   // `missing` band takes the criterion's lowest points, labelled
   // "missing" (unknown counts as risk).
   HealthScore Score(absl::Span<const double> row) const;
+  // Score(row).total alone.
+  double Total(absl::Span<const double> row) const;
+  // Score(row)'s dimensions appended to `out` as messages (e.g. a
+  // CustomerAssessment's on an assessment's arena), without the strings of
+  // a HealthScore in between; returns the total.
+  double ScoreInto(
+      absl::Span<const double> row,
+      google::protobuf::RepeatedPtrField<v1::DimensionScore>* out) const;
   // The colour of a total under the scorecard's cut-offs (ColourUnder).
   v1::Colour ColourOf(double total) const;
   // Lowest and highest totals the scorecard can give.
