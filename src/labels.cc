@@ -159,20 +159,47 @@ double Measure(v1::Aggregate measure, const EventTable& ev, size_t i) {
   return std::isfinite(x) && x > 0 ? x : 0.0;
 }
 
+// Customers with more events than this do not leave their buffers behind
+// in the thread.
+constexpr size_t kKeepEvents = size_t{1} << 16;
+
+// The events of [begin, end) that `filter` admits (AnyFilter::Select), in
+// a buffer the thread keeps: one Picked at a time per thread.
+class Picked {
+ public:
+  Picked(const AnyFilter& filter, const EventTable& ev, size_t begin,
+         size_t end)
+      : events_(Buffer()) {
+    events_.clear();
+    filter.Select(ev, begin, end, &events_);
+  }
+  Picked(const Picked&) = delete;
+  Picked& operator=(const Picked&) = delete;
+  ~Picked() {
+    if (events_.capacity() > kKeepEvents) Buffer() = {};
+  }
+  const std::vector<size_t>& events() const { return events_; }
+
+ private:
+  static std::vector<size_t>& Buffer() {
+    thread_local std::vector<size_t> events;
+    return events;
+  }
+  std::vector<size_t>& events_;
+};
+
 // Sums of a customer's matching events over time ranges, by prefix sums.
 // One Series at a time per thread: its columns are buffers the thread
 // keeps, since allocating a few KB per customer cost more than the walk.
 class Series {
  public:
-  // The events [begin, end) that `filter` admits, valued by `measure`.
-  Series(const EventTable& ev, size_t begin, size_t end,
-         const AnyFilter& filter, v1::Aggregate measure)
+  // The `picked` events, valued by `measure`.
+  Series(const EventTable& ev, const Picked& picked, v1::Aggregate measure)
       : time_(Buffers().time), sum_(Buffers().sum), sq_(Buffers().sq) {
     time_.clear();
     sum_.assign(1, 0.0);
     sq_.assign(1, 0.0);
-    for (size_t i = begin; i < end; ++i) {
-      if (!filter.Match(ev, i)) continue;
+    for (size_t i : picked.events()) {
       const double x = Measure(measure, ev, i);
       time_.push_back(ev.time[i]);
       sum_.push_back(sum_.back() + x);
@@ -217,7 +244,6 @@ class Series {
     std::vector<UnixSeconds> time;
     std::vector<double> sum, sq;
   };
-  static constexpr size_t kKeepEvents = size_t{1} << 16;
   static Columns& Buffers() {
     thread_local Columns columns;
     return columns;
@@ -281,7 +307,7 @@ void ChurnLabeler::Impl::Hidden(const HiddenRule& rule, const Dataset& ds,
                                 UnixSeconds known_at, const AnyFilter& filter,
                                 std::vector<Evidence>& out) const {
   const EventTable& ev = ds.events();
-  const Series series(ev, begin, end, filter, rule.measure);
+  const Series series(ev, Picked(filter, ev, begin, end), rule.measure);
   const int64_t tested = rule.period * rule.periods;
   const double period_days = static_cast<double>(rule.period) / kDay;
   const double base_days = static_cast<double>(rule.baseline) / kDay;
@@ -407,10 +433,23 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
   const size_t end = ds.EventAtOrAfter(c, known_at);
   std::vector<Evidence> evidence;
 
-  // Active churn, until a reactivation event.
-  bool open = false;
-  for (size_t i = begin; i < end; ++i) {
-    if (bound.active.Match(ev, i)) {
+  // Active churn, until a reactivation event: the events between two
+  // active ones are read only while churn is open.
+  {
+    bool open = false;
+    size_t next = begin;  // the first event not read yet
+    auto reactivate = [&](size_t until) {
+      for (size_t i = next; open && i < until; ++i) {
+        if (ev.time[i] > evidence.back().start &&
+            bound.reactivation.Match(ev, i)) {
+          evidence.back().end = ev.time[i];
+          open = false;
+        }
+      }
+    };
+    const Picked active(bound.active, ev, begin, end);
+    for (size_t i : active.events()) {
+      reactivate(i);
       if (!open) {
         evidence.push_back(
             {v1::ACTIVE, ev.time[i], ev.time[i], kNoTime, "", kActiveRule});
@@ -422,13 +461,9 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
       if (ev.kind[i] == v1::CANCELLATION && evidence.back().reason.empty()) {
         evidence.back().reason = std::string(ds.str(ev.key[i]));
       }
-      continue;
+      next = i + 1;
     }
-    if (!open || ev.time[i] <= evidence.back().start) continue;
-    if (bound.reactivation.Match(ev, i)) {
-      evidence.back().end = ev.time[i];
-      open = false;
-    }
+    reactivate(end);
   }
 
   // Observation starts at the signup, or at the data set's first event for
@@ -443,8 +478,8 @@ std::vector<ChurnEpisode> ChurnLabeler::Impl::Walk(const Dataset& ds,
     const PassiveRule& rule = passive[r];
     if (!rule.selector.Matches(ds, c, bound.passive[r])) continue;
     UnixSeconds prev = signup == kNoTime ? kNoTime : observed;
-    for (size_t i = begin; i < end; ++i) {
-      if (!bound.passive_activity[r].Match(ev, i)) continue;
+    const Picked activity(bound.passive_activity[r], ev, begin, end);
+    for (size_t i : activity.events()) {
       const UnixSeconds t = ev.time[i];
       if (prev != kNoTime && t - prev >= rule.window) {
         evidence.push_back(

@@ -1,5 +1,6 @@
 #include "internal/event_filter.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -75,13 +76,32 @@ TEST(AnyFilter, MatchesWhatAnyOfItsFiltersMatches) {
       if (rng.Uniform() < 0.35) ids.push_back(id);
     }
     const AnyFilter any(bound, ids);
+    std::vector<size_t> matched;
     for (size_t i = 0; i < ds->num_events(); ++i) {
       bool expected = false;
       for (int id : ids)
         expected = expected || bound[id].Match(ds->events(), i);
       ASSERT_EQ(any.Match(ds->events(), i), expected)
           << "trial " << trial << " event " << i;
+      if (expected) matched.push_back(i);
     }
+    // Select lists the same events, in order, after what `out` held; over
+    // a sub-range, those of the range.
+    std::vector<size_t> selected = {42};
+    any.Select(ds->events(), 0, ds->num_events(), &selected);
+    ASSERT_EQ(selected.size(), matched.size() + 1) << "trial " << trial;
+    EXPECT_EQ(selected[0], 42u);
+    EXPECT_TRUE(
+        std::equal(matched.begin(), matched.end(), selected.begin() + 1))
+        << "trial " << trial;
+    const size_t lo = ds->num_events() / 3, hi = 2 * ds->num_events() / 3;
+    std::vector<size_t> part;
+    any.Select(ds->events(), lo, hi, &part);
+    std::vector<size_t> expected_part;
+    for (size_t i : matched) {
+      if (i >= lo && i < hi) expected_part.push_back(i);
+    }
+    EXPECT_EQ(part, expected_part) << "trial " << trial;
   }
 }
 

@@ -83,6 +83,26 @@ AnyFilter::AnyFilter(const std::vector<BoundFilter>& bound,
   }
 }
 
+void AnyFilter::Select(const EventTable& ev, size_t begin, size_t end,
+                       std::vector<size_t>* out) const {
+  const size_t at = out->size();
+  out->resize(at + (end - begin));
+  size_t* const first = out->data() + at;
+  size_t n = 0;
+  const uint32_t checked = kinds_ & ~kinds_only_;  // kinds rest_ decides
+  const uint8_t* const kind = ev.kind.data();
+  for (size_t i = begin; i < end; ++i) {
+    const uint32_t bit = 1u << kind[i];
+    bool match = (kinds_only_ & bit) != 0;
+    if (checked & bit) [[unlikely]] {
+      match = Match(ev, i);
+    }
+    first[n] = i;
+    n += match;
+  }
+  out->resize(at + n);
+}
+
 absl::Status CheckAsOfAfterData(const Dataset& dataset, UnixSeconds as_of) {
   if (as_of == kNoTime) return absl::InvalidArgumentError("as_of: not set");
   if (dataset.num_events() > 0 && as_of <= dataset.first_event_time()) {
