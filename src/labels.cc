@@ -1,12 +1,14 @@
 #include "churnkit/labels.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/base/casts.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -255,6 +257,25 @@ class Series {
   std::vector<double>& sq_;
 };
 
+// internal::BinomialCdf, remembered per thread: a rule's checks ask for
+// the same few small counts at the same share week after week, and each
+// evaluation is a continued fraction.
+double RememberedBinomialCdf(int64_t k, int64_t n, double p) {
+  struct Entry {
+    int64_t k = -1, n = -1;
+    double p = 0, cdf = 0;
+  };
+  thread_local std::array<Entry, 1024> cache;
+  const uint64_t h = (static_cast<uint64_t>(k) * 0x9E3779B97F4A7C15u) ^
+                     (static_cast<uint64_t>(n) * 0xC2B2AE3D27D4EB4Fu) ^
+                     absl::bit_cast<uint64_t>(p);
+  Entry& e = cache[(h * 0x94D049BB133111EBu) >> 54];
+  if (e.k != k || e.n != n || e.p != p) {
+    e = {k, n, p, internal::BinomialCdf(k, n, p)};
+  }
+  return e.cdf;
+}
+
 // One-sided p-value that the recent rate (sum `recent` over `recent_days`)
 // is below the baseline rate.
 double DeclinePValue(v1::Aggregate measure, const Series::Range& recent,
@@ -263,7 +284,7 @@ double DeclinePValue(v1::Aggregate measure, const Series::Range& recent,
   if (measure == v1::COUNT) {
     // Given n = x + y events, the recent count is Binomial(n, share of the
     // time) when the rates are equal.
-    return internal::BinomialCdf(recent.n, recent.n + base.n,
+    return RememberedBinomialCdf(recent.n, recent.n + base.n,
                                  recent_days / (recent_days + base_days));
   }
   const double var = recent.sq / (recent_days * recent_days) +
