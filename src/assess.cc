@@ -548,7 +548,7 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
         RuleOutcome fired(arena);
         rules.Evaluate({&dataset, c, row, total, colour, as_of},
                        options.history != nullptr ? &history_index : nullptr,
-                       &fired);
+                       &fired, /*task_text=*/false);
         if (!fired.history.empty()) {
           e.touched[r] = OnArena<v1::AlertHistory::Entry>(arena);
           e.touched[r]->Swap(&fired.history);
@@ -754,7 +754,22 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
     if (plan.alerted(k)) {
       o.set_alerted(o.alerted() + 1);
       summary.set_alerts(summary.alerts() + 1);
-      MoveAll(*e.pending[r].rule_tasks, &tasks);
+      // The text of the alert's tasks, written only now that they are
+      // kept: most alerts of a large run go to automated care instead.
+      google::protobuf::RepeatedPtrField<v1::Task>& rule_tasks =
+          *e.pending[r].rule_tasks;
+      for (v1::Task& task : rule_tasks) {
+        const auto reason = absl::c_find_if(
+            alert.reasons(),
+            [&](const v1::Alert& x) { return x.rule() == task.source(); });
+        if (absl::Status st = rules.WriteTaskText(
+                {&dataset, c, s.matrix.row(r), a.score(), a.colour(), as_of},
+                reason->level(), &task);
+            !st.ok()) {
+          return st;  // only for a task these rules did not make
+        }
+      }
+      MoveAll(rule_tasks, &tasks);
       a.mutable_alerts()->AddAllocated(&alert);
     } else {
       o.set_routed_to_automated_care(o.routed_to_automated_care() + 1);

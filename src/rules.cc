@@ -227,6 +227,7 @@ std::string AssigneeId(const Dataset& ds, CustomerIndex c,
 struct RuleEngine::Impl {
   v1::RuleSet config;
   std::vector<CompiledRule> rules;
+  absl::flat_hash_map<std::string, size_t> by_name;  // index in `rules`
 };
 
 RuleEngine::RuleEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -291,6 +292,7 @@ absl::StatusOr<RuleEngine> RuleEngine::Create(
     }
     out.cooldown = int64_t{rule.cooldown_days()} * kDay;
     out.escalate_after = int64_t{rule.escalate_after_days()} * kDay;
+    impl->by_name[out.name] = impl->rules.size();
     impl->rules.push_back(std::move(out));
   }
   return RuleEngine(std::move(impl));
@@ -304,7 +306,7 @@ RuleOutcome RuleEngine::Evaluate(const RuleInput& in,
 }
 
 void RuleEngine::Evaluate(const RuleInput& in, const AlertHistoryIndex* history,
-                          RuleOutcome* out_ptr) const {
+                          RuleOutcome* out_ptr, bool task_text) const {
   RuleOutcome& out = *out_ptr;
   const Dataset& ds = *in.dataset;
   const CustomerTable& ct = ds.customers();
@@ -360,8 +362,10 @@ void RuleEngine::Evaluate(const RuleInput& in, const AlertHistoryIndex* history,
     a->mutable_first_fired()->set_seconds(first);
     a->set_escalated(escalated);
     for (const internal::TaskMaker& t : rule.tasks) {
-      t.Make(ctx, in.as_of + int64_t{t.due_in_days()} * kDay, rule.name,
-             escalated, out.tasks.Add());
+      v1::Task* task = out.tasks.Add();
+      t.MakeFields(in.as_of + int64_t{t.due_in_days()} * kDay, rule.name,
+                   escalated, task);
+      if (task_text) t.WriteText(ctx, task);
     }
     v1::AlertHistory::Entry* e = out.history.Add();
     e->set_customer_id(customer.data(), customer.size());
@@ -369,6 +373,24 @@ void RuleEngine::Evaluate(const RuleInput& in, const AlertHistoryIndex* history,
     e->mutable_first_fired()->set_seconds(first);
     e->mutable_last_fired()->set_seconds(in.as_of);
   }
+}
+
+absl::Status RuleEngine::WriteTaskText(const RuleInput& in, v1::Level level,
+                                       v1::Task* task) const {
+  const auto it = impl_->by_name.find(task->source());
+  if (it != impl_->by_name.end()) {
+    const CompiledRule& rule = impl_->rules[it->second];
+    for (const internal::TaskMaker& t : rule.tasks) {
+      if (t.type() != task->type()) continue;
+      t.WriteText({in.dataset, in.customer, in.row, in.score, in.colour,
+                   rule.name, level},
+                  task);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("task: no rule '", task->source(),
+                   "' makes a task of type '", task->type(), "'"));
 }
 
 absl::StatusOr<v1::RuleSet> DefaultRuleSet() {

@@ -180,6 +180,28 @@ TEST(RuleEngine, FiltersTemplatesAndTasks) {
   EXPECT_EQ(a.tasks[2].assignee(), v1::EXECUTIVE);
   EXPECT_EQ(a.tasks[2].assignee_id(), "");
   EXPECT_EQ(a.tasks[0].source(), "tier_a_idle");
+  // Without task text, the same tasks less title and assignee_id, which
+  // WriteTaskText writes as Evaluate did.
+  const std::vector<double> row = {15.5, 1, 0};
+  const RuleInput input{&ds, 0, row, 42, v1::YELLOW, T("2024-06-01")};
+  RuleOutcome bare;
+  e.Evaluate(input, nullptr, &bare, /*task_text=*/false);
+  ASSERT_EQ(bare.tasks.size(), 3);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(bare.tasks[k].title(), "");
+    EXPECT_EQ(bare.tasks[k].assignee_id(), "");
+    ASSERT_TRUE(e.WriteTaskText(input, v1::L1, &bare.tasks[k]).ok());
+    EXPECT_EQ(bare.tasks[k].SerializeAsString(), a.tasks[k].SerializeAsString())
+        << k;
+  }
+  v1::Task unknown = bare.tasks[0];
+  unknown.set_source("no_such_rule");
+  EXPECT_THAT(e.WriteTaskText(input, v1::L1, &unknown).message(),
+              ::testing::HasSubstr("no rule 'no_such_rule'"));
+  unknown.set_source("tier_a_idle");
+  unknown.set_type("no_such_type");
+  EXPECT_EQ(e.WriteTaskText(input, v1::L1, &unknown).code(),
+            absl::StatusCode::kInvalidArgument);
   // The C-tier customer is filtered out; RED customers get the L3 rule.
   EXPECT_TRUE(Fired(e, ds, 1, {99, 1, 0}).empty());
   EXPECT_THAT(Fired(e, ds, 1, {0, 1, 0}, 0, v1::RED),

@@ -83,9 +83,19 @@ class RuleEngine {
   // open `escalate_after_days` after it first fired is raised one level.
   RuleOutcome Evaluate(const RuleInput& input,
                        const AlertHistoryIndex* history) const;
-  // The same, appended to `out` (on its arena).
+  // The same, appended to `out` (on its arena). With `task_text` false the
+  // tasks come without their text (title and assignee_id), which
+  // WriteTaskText writes for those kept: for a caller that keeps few (the
+  // Assessor, whose owners' capacity routes most alerts elsewhere).
   void Evaluate(const RuleInput& input, const AlertHistoryIndex* history,
-                RuleOutcome* out) const;
+                RuleOutcome* out, bool task_text = true) const;
+  // Writes the title and assignee_id of `task`, which Evaluate(input, ...,
+  // task_text = false) made for its rule (task->source()) firing at
+  // `level` (the rule's alert's, escalated or not). Tasks of one rule with
+  // the same type get the first such template's text. InvalidArgument for
+  // a task no rule of this engine makes.
+  absl::Status WriteTaskText(const RuleInput& input, v1::Level level,
+                             v1::Task* task) const;
 
   const v1::RuleSet& rules() const;
 

@@ -162,13 +162,16 @@ absl::StatusOr<TaskMaker> TaskMaker::Compile(
 void TaskMaker::Make(const TemplateContext& ctx, UnixSeconds due,
                      absl::string_view source, bool raise_priority,
                      v1::Task* task) const {
+  MakeFields(due, source, raise_priority, task);
+  WriteText(ctx, task);
+}
+
+void TaskMaker::MakeFields(UnixSeconds due, absl::string_view source,
+                           bool raise_priority, v1::Task* task) const {
   task->set_type(config_.type());
-  title_.Render(ctx, task->mutable_title());
-  const v1::Assignee who = config_.assignee() == v1::ASSIGNEE_UNSPECIFIED
-                               ? v1::OWNER
-                               : config_.assignee();
-  task->set_assignee(who);
-  task->set_assignee_id(AssigneeId(*ctx.dataset, ctx.customer, who));
+  task->set_assignee(config_.assignee() == v1::ASSIGNEE_UNSPECIFIED
+                         ? v1::OWNER
+                         : config_.assignee());
   task->mutable_due()->set_seconds(due);
   v1::Priority priority = config_.priority() == v1::PRIORITY_UNSPECIFIED
                               ? v1::NORMAL
@@ -178,6 +181,12 @@ void TaskMaker::Make(const TemplateContext& ctx, UnixSeconds due,
   }
   task->set_priority(priority);
   task->set_source(source.data(), source.size());
+}
+
+void TaskMaker::WriteText(const TemplateContext& ctx, v1::Task* task) const {
+  title_.Render(ctx, task->mutable_title());
+  task->set_assignee_id(
+      AssigneeId(*ctx.dataset, ctx.customer, task->assignee()));
 }
 
 }  // namespace churnkit::internal

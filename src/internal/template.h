@@ -81,7 +81,13 @@ class TaskMaker {
   void Make(const TemplateContext& context, UnixSeconds due,
             absl::string_view source, bool raise_priority,
             v1::Task* task) const;
+  // Make in two steps: the fields without text, then the text (title and
+  // assignee_id) for a task that is kept.
+  void MakeFields(UnixSeconds due, absl::string_view source,
+                  bool raise_priority, v1::Task* task) const;
+  void WriteText(const TemplateContext& context, v1::Task* task) const;
   int due_in_days() const { return config_.due_in_days(); }
+  const std::string& type() const { return config_.type(); }
 
  private:
   v1::TaskTemplate config_;
