@@ -145,6 +145,7 @@ void MoveAll(google::protobuf::RepeatedPtrField<Message>& from,
 // on the run's arena, null when no rule fired.
 struct Pending {
   v1::Alert* alert = nullptr;  // consolidated
+  int reasons = 0;             // its rules that fired (read without it)
   google::protobuf::RepeatedPtrField<v1::Task>* rule_tasks = nullptr;
 };
 
@@ -557,6 +558,7 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
           p.alert = google::protobuf::Arena::CreateMessage<v1::Alert>(arena);
           p.rule_tasks = OnArena<v1::Task>(arena);
           Consolidate(fired, p.alert, p.rule_tasks);
+          p.reasons = p.alert->reasons_size();
           // Refunds or no record: nothing at stake, never NaN.
           double value = internal::RevenueOf(dataset, c, this->value, as_of);
           if (!(std::isfinite(value) && value > 0)) value = 0;
@@ -747,7 +749,7 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
     google::protobuf::RepeatedPtrField<v1::Task>& tasks = *a.mutable_tasks();
     const int care_tasks = tasks.size();
     alert.set_rank(plan.ranks(k));
-    summary.set_reasons(summary.reasons() + alert.reasons_size());
+    summary.set_reasons(summary.reasons() + e.pending[r].reasons);
     const std::string& owner = candidates.candidates(k).owner_id();
     v1::AlertSummary::Owner& o = owners[owner];
     o.set_owner_id(owner);
@@ -777,7 +779,7 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
                                            1);
       summary.set_routed_below_risk_floor(
           summary.routed_below_risk_floor() +
-          (alert.churn_probability() < plan.risk_floor()));
+          (candidates.candidates(k).churn_probability() < plan.risk_floor()));
       const internal::TemplateContext ctx{
           &dataset,     c, s.matrix.row(r), a.score(), a.colour(), alert.rule(),
           alert.level()};
