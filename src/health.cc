@@ -327,6 +327,9 @@ double HealthScorer::Total(absl::Span<const double> row) const {
 double HealthScorer::ScoreInto(
     absl::Span<const double> row,
     google::protobuf::RepeatedPtrField<v1::DimensionScore>* out) const {
+  // Lists sized once: growing them step by step on an arena leaves each
+  // outgrown array behind.
+  out->Reserve(out->size() + static_cast<int>(impl_->dimensions.size()));
   return Walk(
       impl_->dimensions, impl_->scorecard.base_points(), row,
       [&](const Dimension& dim, double points, const std::string& label) {
@@ -334,6 +337,7 @@ double HealthScorer::ScoreInto(
         d.set_name(dim.name);
         d.set_points(points);
         d.set_label(label);
+        d.mutable_values()->Reserve(static_cast<int>(dim.criteria.size()));
         for (const Criterion& c : dim.criteria) {
           v1::FeatureValue& v = *d.add_values();
           v.set_feature(c.feature);
