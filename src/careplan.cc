@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "internal/config_util.h"
 #include "internal/embedded_configs.h"
@@ -130,7 +131,7 @@ void CarePlanner::Plan(
       continue;
     }
     // Candidate due dates in [from, to).
-    std::vector<UnixSeconds> due;
+    absl::InlinedVector<UnixSeconds, 8> due;
     auto consider = [&](UnixSeconds t) {
       if (t != kNoTime && t >= from && t < to) due.push_back(t);
     };
