@@ -176,7 +176,7 @@ void CarePlanner::Plan(
         const UnixSeconds lo = t - s.satisfied_window;
         const UnixSeconds hi = std::min(t, in.as_of);
         bool done = false;
-        for (size_t i = ds.EventAtOrAfter(c, lo);
+        for (size_t i = ds.EventAtOrAfter(c, lo, known_end);
              i < known_end && ev.time[i] < hi; ++i) {
           if (f.Match(ev, i)) {
             done = true;

@@ -271,12 +271,13 @@ void Dataset::Clear() {
   first_event_time_ = last_event_time_ = kNoTime;
 }
 
-size_t Dataset::EventAtOrAfter(CustomerIndex c, UnixSeconds t) const {
+size_t Dataset::EventAtOrAfter(CustomerIndex c, UnixSeconds t,
+                               size_t end) const {
   const size_t begin = event_begin(c);
   const UnixSeconds* time = events_.time.data();
   // Gallop back from the end: `hi` is known at or after t, `lo` before it
   // (or the first event).
-  size_t hi = event_end(c), step = 1;
+  size_t hi = end, step = 1;
   while (hi > begin && time[hi - 1] >= t) {
     const size_t lo = hi > begin + step ? hi - step : begin;
     if (time[lo] < t) {

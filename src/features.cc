@@ -76,7 +76,7 @@ struct CustomerView {
 
   // First event index at or after time t, within [begin, end).
   size_t LowerBound(UnixSeconds t) const {
-    return std::min(ds->EventAtOrAfter(c, t), end);
+    return ds->EventAtOrAfter(c, t, end);
   }
 };
 

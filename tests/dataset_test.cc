@@ -188,6 +188,11 @@ TEST(Dataset, EventAtOrAfterIsTheLowerBoundOfTheCustomersEvents) {
           begin + (std::lower_bound(times[c].begin(), times[c].end(), t) -
                    times[c].begin());
       EXPECT_EQ(ds->EventAtOrAfter(ci, t), expected) << "c" << c << " " << t;
+      // Among the events before each index: the same search, capped there.
+      for (size_t end = begin; end <= ds->event_end(ci); ++end) {
+        ASSERT_EQ(ds->EventAtOrAfter(ci, t, end), std::min(expected, end))
+            << "c" << c << " " << t << " end " << end;
+      }
     }
   }
 }

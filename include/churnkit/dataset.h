@@ -209,7 +209,13 @@ class Dataset {
   // none). It searches from the last event back: a time in the recent past
   // (a window ending at as_of) costs a few reads, not a binary search over
   // the whole history, whose first reads miss the cache.
-  size_t EventAtOrAfter(CustomerIndex c, UnixSeconds t) const;
+  size_t EventAtOrAfter(CustomerIndex c, UnixSeconds t) const {
+    return EventAtOrAfter(c, t, event_end(c));
+  }
+  // The same among the customer's events before index `end` (in
+  // [event_begin(c), event_end(c)]), searching back from there: e.g. the
+  // events known at an as_of.
+  size_t EventAtOrAfter(CustomerIndex c, UnixSeconds t, size_t end) const;
 
   // Times of the earliest and latest event; kNoTime without events. The
   // first is where the history starts, so a partition of a larger data set
