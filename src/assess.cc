@@ -116,6 +116,7 @@ void Consolidate(RuleOutcome& fired, v1::Alert* alert,
     if (task->due().seconds() < kept.due().seconds()) {
       *kept.mutable_due() = task->due();
     }
+    if (task->GetArena() == nullptr) delete task;  // merged into `kept`
   }
   absl::InlinedVector<v1::Alert*, 8> reasons(fired.alerts.size());
   fired.alerts.UnsafeArenaExtractSubrange(0, fired.alerts.size(),
@@ -163,7 +164,14 @@ struct Scored {
 // result's Assessment, with its care tasks) with its alert not routed yet,
 // and the candidates the routing ranks.
 struct Evaluated {
+  Evaluated() = default;
+  Evaluated(Evaluated&&) = default;
+  Evaluated& operator=(Evaluated&&) = delete;
+  // On the heap, frees what Finish did not move into the result.
+  ~Evaluated();
+
   AssessResult result;
+  bool on_heap = false;  // the messages below are on the heap
   std::vector<Pending> pending;
   // Per row, its history entries to record (on the arena; null for none).
   std::vector<google::protobuf::RepeatedPtrField<v1::AlertHistory::Entry>*>
@@ -171,6 +179,15 @@ struct Evaluated {
   v1::AlertCandidates candidates;
   std::vector<size_t> candidate_rows;  // the row of each candidate
 };
+
+Evaluated::~Evaluated() {
+  if (!on_heap) return;
+  for (Pending& p : pending) {
+    delete p.alert;
+    delete p.rule_tasks;
+  }
+  for (auto* entries : touched) delete entries;
+}
 
 // The totals RunCutoffs ranks: those of the customers not churned.
 v1::HealthTotals ActiveTotals(const Scored& s);
@@ -280,6 +297,13 @@ AssessResult::AssessResult(char* initial_block, size_t size) {
       google::protobuf::Arena::CreateMessage<v1::AlertHistory>(arena_.get());
 }
 
+AssessResult AssessResult::OnHeap() {
+  AssessResult r{Empty{}};
+  r.assessment_ = new v1::Assessment;
+  r.history_ = new v1::AlertHistory;
+  return r;
+}
+
 AssessResult::AssessResult(AssessResult&& other) noexcept
     : arena_(std::move(other.arena_)),
       assessment_(std::exchange(other.assessment_, nullptr)),
@@ -287,14 +311,27 @@ AssessResult::AssessResult(AssessResult&& other) noexcept
       features_(std::move(other.features_)) {}
 
 AssessResult& AssessResult::operator=(AssessResult&& other) noexcept {
-  arena_ = std::move(other.arena_);
-  assessment_ = std::exchange(other.assessment_, nullptr);
-  history_ = std::exchange(other.history_, nullptr);
-  features_ = std::move(other.features_);
+  if (this != &other) {
+    Free();
+    arena_ = std::move(other.arena_);
+    assessment_ = std::exchange(other.assessment_, nullptr);
+    history_ = std::exchange(other.history_, nullptr);
+    features_ = std::move(other.features_);
+  }
   return *this;
 }
 
-AssessResult::~AssessResult() = default;
+AssessResult::~AssessResult() { Free(); }
+
+void AssessResult::Free() {
+  if (arena_ == nullptr) {  // on the heap (or moved from: both null)
+    delete assessment_;
+    delete history_;
+  }
+  assessment_ = nullptr;
+  history_ = nullptr;
+  arena_.reset();
+}
 
 struct Assessor::Impl {
   v1::FeatureSet feature_set;  // words the model's reasons
@@ -500,6 +537,7 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
   Evaluated e;
   e.result = std::move(result);
   google::protobuf::Arena* arena = e.result.arena();
+  e.on_heap = arena == nullptr;
   google::protobuf::RepeatedPtrField<v1::CustomerAssessment>& out =
       *e.result.mutable_assessment()->mutable_customers();
   out.Reserve(static_cast<int>(rows));
@@ -773,6 +811,7 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
       }
       MoveAll(rule_tasks, &tasks);
       a.mutable_alerts()->AddAllocated(&alert);
+      e.pending[r].alert = nullptr;  // the customer's now
     } else {
       o.set_routed_to_automated_care(o.routed_to_automated_care() + 1);
       summary.set_routed_to_automated_care(summary.routed_to_automated_care() +
@@ -787,6 +826,7 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
                          as_of + int64_t{overflow_task.due_in_days()} * kDay,
                          alert.rule(), false, tasks.Add());
       a.set_allocated_routed_alert(&alert);
+      e.pending[r].alert = nullptr;
     }
     // The alert's tasks first, then the care tasks.
     std::rotate(tasks.pointer_begin(), tasks.pointer_begin() + care_tasks,
@@ -843,7 +883,7 @@ absl::StatusOr<AssessResult> Assessor::Assess(
   Evaluated e = m.Evaluate(
       dataset, as_of, *s,
       RunCutoffs(m.scorer.scorecard().colours(), m.red_share, ActiveTotals(*s)),
-      options, AssessResult());
+      options, options.arena ? AssessResult() : AssessResult::OnHeap());
   absl::StatusOr<std::vector<v1::AlertPlan>> plans =
       m.Route(absl::MakeConstSpan(&e.candidates, 1));
   if (!plans.ok()) return plans.status();
@@ -974,8 +1014,9 @@ absl::StatusOr<AssessResult> Assessor::AssessPartition(
     const AssessOptions& options) const {
   absl::StatusOr<Scored> s = impl_->Score(dataset, as_of, options);
   if (!s.ok()) return s.status();
-  Evaluated e = impl_->Evaluate(dataset, as_of, *s, plan.colours(), options,
-                                AssessResult());
+  Evaluated e =
+      impl_->Evaluate(dataset, as_of, *s, plan.colours(), options,
+                      options.arena ? AssessResult() : AssessResult::OnHeap());
   return impl_->Finish(dataset, as_of, *s, e, plan, options);
 }
 

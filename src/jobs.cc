@@ -487,6 +487,7 @@ AssessOptions OptionsOf(const v1::AssessRequest& request,
   if (request.has_model()) options.model = &request.model();
   options.model_reasons = resolved.reasons;
   options.threads = request.threads();
+  options.arena = false;  // moved into the response, not copied
   return options;
 }
 
@@ -534,8 +535,8 @@ v1::AssessResponse ResponseOf(AssessResult result,
        ++k) {
     out.add_at_risk(order[k]);
   }
-  *out.mutable_assessment() = result.assessment();
-  *out.mutable_history() = result.history();
+  out.mutable_assessment()->Swap(result.mutable_assessment());
+  out.mutable_history()->Swap(result.mutable_history());
   return out;
 }
 

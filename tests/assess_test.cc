@@ -98,6 +98,45 @@ TEST(Assessor, SameResultForEveryThreadCount) {
   EXPECT_TRUE(a == b) << "assessments differ between 1 and 4 threads";
 }
 
+// Deterministic serialization (map fields in key order; NaNs as bits).
+std::string Bytes(const google::protobuf::MessageLite& m) {
+  std::string out;
+  {  // the streams trim `out` when they close
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    EXPECT_TRUE(m.SerializeToCodedStream(&coded));
+  }
+  return out;
+}
+
+// Messages on the heap (AssessOptions.arena false, as the jobs run it)
+// are those on the arena, with and without an earlier history, and the
+// result owns them (the sanitizer build checks that nothing leaks).
+TEST(Assessor, SameResultOnTheHeap) {
+  const Dataset ds = Example();
+  const Assessor assessor = Assessor::Create({}).value();
+  const AssessResult first = assessor.Assess(ds, T("2024-07-01")).value();
+  for (const v1::AlertHistory* history :
+       {static_cast<const v1::AlertHistory*>(nullptr), &first.history()}) {
+    AssessOptions on_arena, on_heap;
+    on_arena.history = on_heap.history = history;
+    on_heap.arena = false;
+    const AssessResult x =
+        assessor.Assess(ds, T("2024-07-08"), on_arena).value();
+    AssessResult y = assessor.Assess(ds, T("2024-07-08"), on_heap).value();
+    ASSERT_NE(x.arena(), nullptr);
+    EXPECT_EQ(y.arena(), nullptr);
+    EXPECT_GT(y.history().entries_size(), 0);
+    EXPECT_EQ(Bytes(x.assessment()), Bytes(y.assessment()));
+    EXPECT_EQ(Bytes(x.history()), Bytes(y.history()));
+    // Moved and assigned, the heap messages go with the result.
+    AssessResult moved = std::move(y);
+    moved = assessor.Assess(ds, T("2024-07-08"), on_heap).value();
+    EXPECT_EQ(Bytes(x.assessment()), Bytes(moved.assessment()));
+  }
+}
+
 // A model over three of the assessment's features, labelled by hand.
 std::vector<std::string> HandModelFeatures() {
   return {"logins_30d", "orders_90d", "days_since_login"};

@@ -47,15 +47,20 @@ struct AssessOptions {
   int model_reasons = 3;
   // Worker threads (0: all cores); results do not depend on it.
   int threads = 0;
+  // Builds the result's messages on an arena it owns (AssessResult), which
+  // is faster to fill and to free. false: on the heap, for a caller that
+  // moves them into messages of its own (e.g. a job's response), which it
+  // could not do from an arena without a copy.
+  bool arena = true;
 };
 
 // What one assessment run gives. Its messages live on one arena the result
-// owns: a run builds several small messages per customer, and allocating
-// and freeing them one by one was a third of its cost (docs/performance.md,
-// "Assessment vs features alone"). Copy a message out (e.g.
-// `v1::Assessment a = r.assessment();`) to keep it past the result.
-// Movable, not copyable; a moved-from result holds nothing and its
-// accessors must not be called.
+// owns (unless AssessOptions.arena is false): a run builds several small
+// messages per customer, and allocating and freeing them one by one was a
+// third of its cost (docs/performance.md, "Assessment vs features
+// alone"). Copy a message out (e.g. `v1::Assessment a = r.assessment();`)
+// to keep it past the result. Movable, not copyable; a moved-from result
+// holds nothing and its accessors must not be called.
 class AssessResult {
  public:
   AssessResult();
@@ -72,8 +77,8 @@ class AssessResult {
   // The features the assessment read.
   const FeatureMatrix& features() const { return features_; }
   FeatureMatrix* mutable_features() { return &features_; }
-  // The arena of the messages: a message created on it moves into them
-  // (Swap, UnsafeArenaAddAllocated) without a copy.
+  // The arena of the messages (null when they are on the heap): a message
+  // created on it moves into them (Swap, AddAllocated) without a copy.
   google::protobuf::Arena* arena() const { return arena_.get(); }
 
  private:
@@ -81,6 +86,11 @@ class AssessResult {
   // The arena's first block: `initial_block` (owned by the caller, who
   // destroys the result before reusing it) when not null.
   AssessResult(char* initial_block, size_t size);
+  // The messages on the heap, owned by the result.
+  static AssessResult OnHeap();
+  struct Empty {};
+  explicit AssessResult(Empty) {}
+  void Free();
 
   std::unique_ptr<google::protobuf::Arena> arena_;
   v1::Assessment* assessment_ = nullptr;
