@@ -164,14 +164,15 @@ struct Scored {
 // result's Assessment, with its care tasks) with its alert not routed yet,
 // and the candidates the routing ranks.
 struct Evaluated {
-  Evaluated() = default;
+  explicit Evaluated(AssessResult r)
+      : result(std::move(r)), on_heap(result.arena() == nullptr) {}
   Evaluated(Evaluated&&) = default;
   Evaluated& operator=(Evaluated&&) = delete;
   // On the heap, frees what Finish did not move into the result.
   ~Evaluated();
 
   AssessResult result;
-  bool on_heap = false;  // the messages below are on the heap
+  bool on_heap;  // the messages below are on the heap
   std::vector<Pending> pending;
   // Per row, its history entries to record (on the arena; null for none).
   std::vector<google::protobuf::RepeatedPtrField<v1::AlertHistory::Entry>*>
@@ -534,10 +535,8 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
   }
 
   const size_t rows = s.matrix.num_rows();
-  Evaluated e;
-  e.result = std::move(result);
+  Evaluated e(std::move(result));
   google::protobuf::Arena* arena = e.result.arena();
-  e.on_heap = arena == nullptr;
   google::protobuf::RepeatedPtrField<v1::CustomerAssessment>& out =
       *e.result.mutable_assessment()->mutable_customers();
   out.Reserve(static_cast<int>(rows));
