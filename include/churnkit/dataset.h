@@ -212,9 +212,10 @@ class Dataset {
   size_t EventAtOrAfter(CustomerIndex c, UnixSeconds t) const {
     return EventAtOrAfter(c, t, event_end(c));
   }
-  // The same among the customer's events before index `end` (in
-  // [event_begin(c), event_end(c)]), searching back from there: e.g. the
-  // events known at an as_of.
+  // The same among the customer's events before index `end`, searching
+  // back from there: e.g. the events known at an as_of. `end` must be in
+  // [event_begin(c), event_end(c)] (unchecked, as `c` is in these
+  // accessors).
   size_t EventAtOrAfter(CustomerIndex c, UnixSeconds t, size_t end) const;
 
   // Times of the earliest and latest event; kNoTime without events. The
