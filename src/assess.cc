@@ -64,6 +64,23 @@ v1::ValueOptions YearlyValue() {
   return v;
 }
 
+// An empty list of messages on `arena` (its elements allocated there).
+template <typename Message>
+google::protobuf::RepeatedPtrField<Message>* OnArena(
+    google::protobuf::Arena* arena) {
+  return google::protobuf::Arena::Create<
+      google::protobuf::RepeatedPtrField<Message>>(arena, arena);
+}
+
+// Moves the messages of `from` to the end of `into` (both on one arena).
+template <typename Message>
+void MoveAll(google::protobuf::RepeatedPtrField<Message>& from,
+             google::protobuf::RepeatedPtrField<Message>* into) {
+  absl::InlinedVector<Message*, 8> moved(from.size());
+  from.UnsafeArenaExtractSubrange(0, from.size(), moved.data());
+  for (Message* m : moved) into->AddAllocated(m);
+}
+
 // The rules that fired for one customer as one alert: its reasons most
 // severe first (rule order among equals), and their tasks one per type:
 // the most severe rule's, with the highest priority and earliest due date
@@ -71,7 +88,6 @@ v1::ValueOptions YearlyValue() {
 // move by pointer.
 void Consolidate(RuleOutcome& fired, v1::Alert* alert,
                  google::protobuf::RepeatedPtrField<v1::Task>* tasks) {
-  using Alerts = google::protobuf::RepeatedPtrField<v1::Alert>;
   std::stable_sort(fired.alerts.pointer_begin(), fired.alerts.pointer_end(),
                    [](const v1::Alert* x, const v1::Alert* y) {
                      return x->level() > y->level();
@@ -118,28 +134,7 @@ void Consolidate(RuleOutcome& fired, v1::Alert* alert,
     }
     if (task->GetArena() == nullptr) delete task;  // merged into `kept`
   }
-  absl::InlinedVector<v1::Alert*, 8> reasons(fired.alerts.size());
-  fired.alerts.UnsafeArenaExtractSubrange(0, fired.alerts.size(),
-                                          reasons.data());
-  Alerts& into = *alert->mutable_reasons();
-  for (v1::Alert* reason : reasons) into.AddAllocated(reason);
-}
-
-// An empty list of messages on `arena` (its elements allocated there).
-template <typename Message>
-google::protobuf::RepeatedPtrField<Message>* OnArena(
-    google::protobuf::Arena* arena) {
-  return google::protobuf::Arena::Create<
-      google::protobuf::RepeatedPtrField<Message>>(arena, arena);
-}
-
-// Moves the messages of `from` to the end of `into` (both on one arena).
-template <typename Message>
-void MoveAll(google::protobuf::RepeatedPtrField<Message>& from,
-             google::protobuf::RepeatedPtrField<Message>* into) {
-  absl::InlinedVector<Message*, 8> moved(from.size());
-  from.UnsafeArenaExtractSubrange(0, from.size(), moved.data());
-  for (Message* m : moved) into->AddAllocated(m);
+  MoveAll(fired.alerts, alert->mutable_reasons());
 }
 
 // One customer's outcome before owners' capacity decides where it goes:
