@@ -22,6 +22,7 @@
 #include "churnkit/features.h"
 #include "churnkit/io.h"
 #include "churnkit/labels.h"
+#include "google/protobuf/arena.h"
 #include "synthetic.h"
 
 namespace churnkit::bench {
@@ -134,6 +135,27 @@ BENCHMARK(BM_Assess)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The floor the messages set: a copy of one run's Assessment and alert
+// history onto a fresh arena, then freed. The assessment builds these same
+// messages (strings and all) once per run, so it cannot cost less than
+// the features, the labels and this.
+void BM_AssessmentMessages(benchmark::State& state) {
+  const Dataset& ds = Data();
+  const Assessor assessor = Assessor::Create({}).value();
+  const AssessResult run = assessor.Assess(ds, AsOf(), {}).value();
+  for (auto _ : state) {
+    google::protobuf::Arena arena;
+    auto* a = google::protobuf::Arena::CreateMessage<v1::Assessment>(&arena);
+    *a = run.assessment();
+    auto* h = google::protobuf::Arena::CreateMessage<v1::AlertHistory>(&arena);
+    *h = run.history();
+    benchmark::DoNotOptimize(a->customers_size() + h->entries_size());
+  }
+  state.counters["customers"] =
+      static_cast<double>(run.assessment().customers_size());
+}
+BENCHMARK(BM_AssessmentMessages)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The churn labels alone (active, passive and hidden churn over each
 // customer's history), the assessment's largest part after the features.

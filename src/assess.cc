@@ -783,8 +783,9 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
     alert.set_rank(plan.ranks(k));
     summary.set_reasons(summary.reasons() + e.pending[r].reasons);
     const std::string& owner = candidates.candidates(k).owner_id();
-    v1::AlertSummary::Owner& o = owners[owner];
-    o.set_owner_id(owner);
+    const auto [at, first] = owners.try_emplace(owner);
+    v1::AlertSummary::Owner& o = at->second;
+    if (first) o.set_owner_id(owner);
     if (plan.alerted(k)) {
       o.set_alerted(o.alerted() + 1);
       summary.set_alerts(summary.alerts() + 1);

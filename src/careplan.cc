@@ -1,6 +1,7 @@
 #include "churnkit/careplan.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -117,7 +118,8 @@ void CarePlanner::Plan(
   const bool churned = in.label != nullptr && in.label->churned;
   const internal::TemplateContext ctx{
       &ds, c, in.row, in.score, in.colour, "", v1::LEVEL_UNSPECIFIED};
-  const size_t known_end = ds.EventAtOrAfter(c, in.as_of);
+  // The end of the events known at as_of, found once a schedule asks.
+  std::optional<size_t> known_end;
 
   for (const CompiledSchedule& s : impl_->schedules) {
     if ((s.anchor == v1::CHURN) != churned) continue;
@@ -175,9 +177,10 @@ void CarePlanner::Plan(
         const internal::BoundFilter f(s.satisfied_by, ds);
         const UnixSeconds lo = t - s.satisfied_window;
         const UnixSeconds hi = std::min(t, in.as_of);
+        if (!known_end) known_end = ds.EventAtOrAfter(c, in.as_of);
         bool done = false;
-        for (size_t i = ds.EventAtOrAfter(c, lo, known_end);
-             i < known_end && ev.time[i] < hi; ++i) {
+        for (size_t i = ds.EventAtOrAfter(c, lo, *known_end);
+             i < *known_end && ev.time[i] < hi; ++i) {
           if (f.Match(ev, i)) {
             done = true;
             break;
