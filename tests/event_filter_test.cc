@@ -102,6 +102,12 @@ TEST(AnyFilter, MatchesWhatAnyOfItsFiltersMatches) {
       if (i >= lo && i < hi) expected_part.push_back(i);
     }
     EXPECT_EQ(part, expected_part) << "trial " << trial;
+    // An empty range adds nothing, at either end or inside.
+    for (size_t at : {size_t{0}, lo, ds->num_events()}) {
+      std::vector<size_t> none = {7};
+      any.Select(ds->events(), at, at, &none);
+      EXPECT_EQ(none, std::vector<size_t>{7}) << "trial " << trial;
+    }
   }
 }
 
