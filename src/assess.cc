@@ -773,59 +773,72 @@ absl::StatusOr<AssessResult> Assessor::Impl::Finish(
   AssessResult& result = e.result;
   google::protobuf::RepeatedPtrField<v1::CustomerAssessment>& customers =
       *result.mutable_assessment()->mutable_customers();
+  // The counts first, in candidate order; then each candidate's messages,
+  // which touch only that customer's, in parallel.
   for (int k = 0; k < n; ++k) {
-    const size_t r = e.candidate_rows[k];
-    const CustomerIndex c = s.customer_of[r];
-    v1::Alert& alert = *e.pending[r].alert;
-    v1::CustomerAssessment& a = *customers.Mutable(static_cast<int>(r));
-    google::protobuf::RepeatedPtrField<v1::Task>& tasks = *a.mutable_tasks();
-    const int care_tasks = tasks.size();
-    alert.set_rank(plan.ranks(k));
-    summary.set_reasons(summary.reasons() + e.pending[r].reasons);
-    const std::string& owner = candidates.candidates(k).owner_id();
-    const auto [at, first] = owners.try_emplace(owner);
+    const v1::AlertCandidates::Candidate& candidate = candidates.candidates(k);
+    summary.set_reasons(summary.reasons() +
+                        e.pending[e.candidate_rows[k]].reasons);
+    const auto [at, first] = owners.try_emplace(candidate.owner_id());
     v1::AlertSummary::Owner& o = at->second;
-    if (first) o.set_owner_id(owner);
+    if (first) o.set_owner_id(candidate.owner_id());
     if (plan.alerted(k)) {
       o.set_alerted(o.alerted() + 1);
       summary.set_alerts(summary.alerts() + 1);
-      // The text of the alert's tasks, written only now that they are
-      // kept: most alerts of a large run go to automated care instead.
-      google::protobuf::RepeatedPtrField<v1::Task>& rule_tasks =
-          *e.pending[r].rule_tasks;
-      for (v1::Task& task : rule_tasks) {
-        const auto reason = absl::c_find_if(
-            alert.reasons(),
-            [&](const v1::Alert& x) { return x.rule() == task.source(); });
-        if (absl::Status st = rules.WriteTaskText(
-                {&dataset, c, s.matrix.row(r), a.score(), a.colour(), as_of},
-                reason->level(), &task);
-            !st.ok()) {
-          return st;  // only for a task these rules did not make
-        }
-      }
-      MoveAll(rule_tasks, &tasks);
-      a.mutable_alerts()->AddAllocated(&alert);
-      e.pending[r].alert = nullptr;  // the customer's now
     } else {
       o.set_routed_to_automated_care(o.routed_to_automated_care() + 1);
       summary.set_routed_to_automated_care(summary.routed_to_automated_care() +
                                            1);
       summary.set_routed_below_risk_floor(
           summary.routed_below_risk_floor() +
-          (candidates.candidates(k).churn_probability() < plan.risk_floor()));
-      const internal::TemplateContext ctx{
-          &dataset,     c, s.matrix.row(r), a.score(), a.colour(), alert.rule(),
-          alert.level()};
-      overflow_task.Make(ctx,
-                         as_of + int64_t{overflow_task.due_in_days()} * kDay,
-                         alert.rule(), false, tasks.Add());
-      a.set_allocated_routed_alert(&alert);
-      e.pending[r].alert = nullptr;
+          (candidate.churn_probability() < plan.risk_floor()));
     }
-    // The alert's tasks first, then the care tasks.
-    std::rotate(tasks.pointer_begin(), tasks.pointer_begin() + care_tasks,
-                tasks.pointer_end());
+  }
+  std::vector<absl::Status> failed(n);
+  internal::ParallelFor(n, options.threads, [&](size_t from, size_t to) {
+    for (size_t k = from; k < to; ++k) {
+      const size_t r = e.candidate_rows[k];
+      const CustomerIndex c = s.customer_of[r];
+      v1::Alert& alert = *e.pending[r].alert;
+      v1::CustomerAssessment& a = *customers.Mutable(static_cast<int>(r));
+      google::protobuf::RepeatedPtrField<v1::Task>& tasks = *a.mutable_tasks();
+      const int care_tasks = tasks.size();
+      alert.set_rank(plan.ranks(static_cast<int>(k)));
+      if (plan.alerted(static_cast<int>(k))) {
+        // The text of the alert's tasks, written only now that they are
+        // kept: most alerts of a large run go to automated care instead.
+        google::protobuf::RepeatedPtrField<v1::Task>& rule_tasks =
+            *e.pending[r].rule_tasks;
+        for (v1::Task& task : rule_tasks) {
+          const auto reason = absl::c_find_if(
+              alert.reasons(),
+              [&](const v1::Alert& x) { return x.rule() == task.source(); });
+          failed[k] = rules.WriteTaskText(
+              {&dataset, c, s.matrix.row(r), a.score(), a.colour(), as_of},
+              reason->level(), &task);
+          if (!failed[k].ok()) break;  // a task these rules did not make
+        }
+        if (!failed[k].ok()) continue;
+        MoveAll(rule_tasks, &tasks);
+        a.mutable_alerts()->AddAllocated(&alert);
+      } else {
+        const internal::TemplateContext ctx{&dataset,        c,
+                                            s.matrix.row(r), a.score(),
+                                            a.colour(),      alert.rule(),
+                                            alert.level()};
+        overflow_task.Make(ctx,
+                           as_of + int64_t{overflow_task.due_in_days()} * kDay,
+                           alert.rule(), false, tasks.Add());
+        a.set_allocated_routed_alert(&alert);
+      }
+      e.pending[r].alert = nullptr;  // the customer's now
+      // The alert's tasks first, then the care tasks.
+      std::rotate(tasks.pointer_begin(), tasks.pointer_begin() + care_tasks,
+                  tasks.pointer_end());
+    }
+  });
+  for (const absl::Status& st : failed) {
+    if (!st.ok()) return st;
   }
   for (auto& [id, o] : owners) *summary.add_owners() = std::move(o);
 

@@ -77,25 +77,45 @@ TEST(Assessor, HistoryCoolsDownRepeatsAndPreviousGivesTheTrend) {
 }
 
 TEST(Assessor, SameResultForEveryThreadCount) {
-  const Dataset ds = Example();
+  // The example, and generated data with enough alerts (> 2 x 256) that
+  // routing writes them on several threads too.
+  v1::GeneratorConfig config;
+  config.set_customers(3000);
+  config.set_seed(5);
+  config.set_start_date("2024-01-01");
+  config.set_end_date("2024-12-31");
+  const Dataset generated = GenerateInMemory(config).value().dataset;
+  const Dataset example = Example();
   const Assessor assessor = Assessor::Create({}).value();
-  AssessOptions one, four;
-  one.threads = 1;
-  four.threads = 4;
   // Deterministic serialization: map fields in key order.
-  auto bytes = [&](const AssessOptions& o) {
+  auto bytes = [](const google::protobuf::MessageLite& m) {
     std::string out;
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    EXPECT_TRUE(assessor.Assess(ds, T("2024-07-01"), o)
-                    ->assessment()
-                    .SerializeToCodedStream(&coded));
+    EXPECT_TRUE(m.SerializeToCodedStream(&coded));
     return out;
   };
-  const std::string a = bytes(one), b = bytes(four);
-  EXPECT_EQ(a.size(), b.size());
-  EXPECT_TRUE(a == b) << "assessments differ between 1 and 4 threads";
+  const std::pair<const Dataset*, UnixSeconds> cases[] = {
+      {&example, T("2024-07-01")}, {&generated, T("2024-10-01")}};
+  for (const auto& [ds, as_of] : cases) {
+    AssessOptions one;
+    one.threads = 1;
+    const AssessResult serial = assessor.Assess(*ds, as_of, one).value();
+    const v1::AlertSummary& alerts = serial.assessment().alert_summary();
+    if (ds == &generated) {
+      EXPECT_GT(alerts.alerts() + alerts.routed_to_automated_care(), 512);
+    }
+    for (int threads : {2, 4}) {
+      AssessOptions many;
+      many.threads = threads;
+      const AssessResult parallel = assessor.Assess(*ds, as_of, many).value();
+      EXPECT_TRUE(bytes(serial.assessment()) == bytes(parallel.assessment()))
+          << "assessments differ between 1 and " << threads << " threads";
+      EXPECT_TRUE(bytes(serial.history()) == bytes(parallel.history()))
+          << "histories differ between 1 and " << threads << " threads";
+    }
+  }
 }
 
 // Deterministic serialization (map fields in key order; NaNs as bits).
@@ -275,7 +295,9 @@ TEST(AlertStream, OneConsolidatedAlertPerCustomerWithEveryReason) {
     std::set<std::string> reasons;
     for (int i = 0; i < a.reasons_size(); ++i) {
       EXPECT_FALSE(a.reasons(i).message().empty());
-      if (i > 0) EXPECT_LE(a.reasons(i).level(), a.reasons(i - 1).level());
+      if (i > 0) {
+        EXPECT_LE(a.reasons(i).level(), a.reasons(i - 1).level());
+      }
       EXPECT_GE(a.reasons(i).first_fired().seconds(),
                 a.first_fired().seconds());
       reasons.insert(a.reasons(i).rule());
@@ -353,7 +375,9 @@ TEST(AlertStream, OwnersOverCapacityRouteTheRestToAutomatedCare) {
     for (const v1::Task& t : c.tasks()) {
       EXPECT_NE(t.source(), "") << c.customer_id();
       for (const v1::Alert& reason : c.routed_alert().reasons()) {
-        if (t.type() != "automated_care") EXPECT_NE(t.source(), reason.rule());
+        if (t.type() != "automated_care") {
+          EXPECT_NE(t.source(), reason.rule());
+        }
       }
       if (t.type() != "automated_care") continue;
       ++automated;
