@@ -625,8 +625,9 @@ Evaluated Assessor::Impl::Evaluate(const Dataset& dataset, UnixSeconds as_of,
     e.candidate_rows.push_back(r);
     v1::AlertCandidates::Candidate* c = candidates.add_candidates();
     c->set_customer_id(out.Get(static_cast<int>(r)).customer_id());
-    c->set_owner_id(std::string(
-        dataset.str(dataset.customers().owner_id[s.customer_of[r]])));
+    const absl::string_view owner =
+        dataset.str(dataset.customers().owner_id[s.customer_of[r]]);
+    c->set_owner_id(owner.data(), owner.size());
     c->set_expected_revenue_at_risk(alert->expected_revenue_at_risk());
     c->set_churn_probability(alert->churn_probability());
   }
