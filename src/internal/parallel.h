@@ -26,7 +26,10 @@ inline int ResolveThreads(int threads) {
 }
 
 // `threads` <= 0 means hardware concurrency. Chunks hold at least
-// `min_chunk` indices so small inputs stay on one thread.
+// `min_chunk` indices so small inputs stay on one thread. Threads take
+// chunks as they come free (a few per thread), so one the OS deschedules,
+// or one whose indices cost more, does not hold the others up on a fixed
+// share.
 template <typename Fn>  // void(size_t from, size_t to)
 void ParallelFor(size_t n, int threads, Fn fn, size_t min_chunk = 256) {
   threads = ResolveThreads(threads);
@@ -37,15 +40,21 @@ void ParallelFor(size_t n, int threads, Fn fn, size_t min_chunk = 256) {
     fn(size_t{0}, n);
     return;
   }
-  // The calling thread takes the first chunk: one thread fewer to start
-  // (tens of microseconds each, which small passes notice).
+  constexpr size_t kChunksPerThread = 8;
+  const size_t chunk = std::max(
+      min_chunk, (n + threads * kChunksPerThread - 1) /
+                     (static_cast<size_t>(threads) * kChunksPerThread));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t from; (from = next.fetch_add(chunk)) < n;) {
+      fn(from, std::min(n, from + chunk));
+    }
+  };
+  // The calling thread works too: one thread fewer to start (tens of
+  // microseconds each, which small passes notice).
   std::vector<std::thread> pool;
-  const size_t chunk = (n + threads - 1) / threads;
-  for (int t = 1; t < threads; ++t) {
-    const size_t from = t * chunk, to = std::min(n, from + chunk);
-    if (from < to) pool.emplace_back(fn, from, to);
-  }
-  fn(size_t{0}, std::min(n, chunk));
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
   for (std::thread& th : pool) th.join();
 }
 
