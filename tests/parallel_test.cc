@@ -65,6 +65,47 @@ TEST(WorkerPool, HandsOutItemsOneAtATime) {
   for (size_t i = 1; i < by.size(); ++i) EXPECT_NE(by[i], by[0]) << i;
 }
 
+// Every index in exactly one call, in chunks of at least min_chunk but the
+// last, whatever the thread count (n = 0: one call with the empty range);
+// small inputs stay on the caller.
+TEST(ParallelFor, CoversEveryIndexOnceInChunksOfAtLeastMinChunk) {
+  for (int threads : {0, 1, 2, 3, 8}) {
+    for (size_t n : {0, 1, 5, 255, 256, 257, 1000, 100000}) {
+      for (size_t min_chunk : {1, 4, 256}) {
+        std::vector<std::atomic<int>> runs(n);
+        std::atomic<bool> short_chunk{false}, empty_call{false};
+        ParallelFor(
+            n, threads,
+            [&](size_t from, size_t to) {
+              if (from >= to && n > 0) empty_call = true;
+              if (to - from < min_chunk && to != n) short_chunk = true;
+              for (size_t i = from; i < to; ++i) runs[i].fetch_add(1);
+            },
+            min_chunk);
+        EXPECT_FALSE(empty_call) << threads << " " << n << " " << min_chunk;
+        EXPECT_FALSE(short_chunk) << threads << " " << n << " " << min_chunk;
+        for (size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(runs[i].load(), 1)
+              << "threads " << threads << " n " << n << " i " << i;
+        }
+      }
+    }
+  }
+  // At most min_chunk indices: one call, on the calling thread.
+  const std::thread::id caller = std::this_thread::get_id();
+  int calls = 0;
+  bool elsewhere = false;
+  ParallelFor(
+      256, 8,
+      [&](size_t, size_t) {
+        ++calls;
+        elsewhere = elsewhere || std::this_thread::get_id() != caller;
+      },
+      256);
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(elsewhere);
+}
+
 TEST(WorkerPool, DefaultSizeAndUnusedPool) {
   WorkerPool pool(0);
   EXPECT_GE(pool.size(), 1);

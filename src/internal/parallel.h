@@ -41,9 +41,8 @@ void ParallelFor(size_t n, int threads, Fn fn, size_t min_chunk = 256) {
     return;
   }
   constexpr size_t kChunksPerThread = 8;
-  const size_t chunk = std::max(
-      min_chunk, (n + threads * kChunksPerThread - 1) /
-                     (static_cast<size_t>(threads) * kChunksPerThread));
+  const size_t parts = static_cast<size_t>(threads) * kChunksPerThread;
+  const size_t chunk = std::max(min_chunk, (n + parts - 1) / parts);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t from; (from = next.fetch_add(chunk)) < n;) {
