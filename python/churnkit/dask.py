@@ -1244,17 +1244,25 @@ def _run_routed(parts: PartsLike, when: str,
                 slots=slots, pure=False,
                 key=[f"churnkit-route-{name}-{i}-{tag}" for i in indices],
                 **kwargs))
-    cutoffs = None
-    if red_share:
-        totals = each(_route_task, "totals", step="totals", request=request,
-                      cutoffs=None, expect=expect, threads=threads)
-        cutoffs = assess_cutoffs(request, totals)
-    candidates = each(_route_task, "candidates", step="candidates",
-                      request=request, cutoffs=cutoffs, expect=expect,
-                      threads=threads)
-    plans = assess_route(request, candidates)
-    results = each(_final_task, "assess", plans, as_of=when, steps=steps,
-                   spec=spec, expect=expect, threads=threads)
+    try:
+        cutoffs = None
+        if red_share:
+            totals = each(_route_task, "totals", step="totals",
+                          request=request, cutoffs=None, expect=expect,
+                          threads=threads)
+            cutoffs = assess_cutoffs(request, totals)
+        candidates = each(_route_task, "candidates", step="candidates",
+                          request=request, cutoffs=cutoffs, expect=expect,
+                          threads=threads)
+        plans = assess_route(request, candidates)
+        results = each(_final_task, "assess", plans, as_of=when, steps=steps,
+                       spec=spec, expect=expect, threads=threads)
+    finally:
+        if client is not None:
+            # The partitions the workers kept, released before returning
+            # (the scheduler acknowledges), not whenever the futures are
+            # collected.
+            client.cancel(sources)
     summaries = [r.pop("_alert_summary") for r in results]
     counts: Dict[str, Any] = {}
     for r in results:
