@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -45,123 +44,48 @@ inline void AddSquare(double w, double deviation, double* squares) {
   *squares += w * deviation * deviation;
 }
 
-typedef double V2 __attribute__((vector_size(16)));
-typedef long long I2 __attribute__((vector_size(16)));
+// The kernels pass 32-byte vectors only to always-inlined functions, so
+// GCC's note that their ABI differs without AVX does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+namespace portable {
+constexpr int kLanes = 2, kMaxVectors = 4;
+#include "internal/fit_stats_kernels.inc"
+}  // namespace portable
 
-inline V2 LoadV2(const double* p) {
-  V2 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+#if defined(__x86_64__) && defined(__clang__)
+#define CHURNKIT_FIT_STATS_AVX2 1
+#pragma clang attribute push(__attribute__((target("avx2"))), \
+                             apply_to = function)
+namespace avx2 {
+constexpr int kLanes = 4, kMaxVectors = 4;
+#include "internal/fit_stats_kernels.inc"
+}  // namespace avx2
+#pragma clang attribute pop
+#elif defined(__x86_64__) && defined(__GNUC__)
+#define CHURNKIT_FIT_STATS_AVX2 1
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace avx2 {
+constexpr int kLanes = 4, kMaxVectors = 4;
+#include "internal/fit_stats_kernels.inc"
+}  // namespace avx2
+#pragma GCC pop_options
+#endif
 
-inline void StoreV2(double* p, const V2& v) { std::memcpy(p, &v, sizeof v); }
+struct GroupKernels {
+  decltype(&portable::AddGroupSums) sums;
+  decltype(&portable::AddGroupSquares) squares;
+};
 
-// Sums and ranges of columns [j, j + 2 kPairs) over rows [begin, end), with
-// the sums in registers; the same additions, in the same order, as AddValue
-// row by row. Ors into *bad a lane of ones for a value that is not finite
-// (v - v is NaN only for infinities and NaN), rows of weight <= 0 included.
-template <int kPairs, typename WeightOf>
-void AddColumnSums(const double* x, size_t d, size_t j, size_t begin,
-                   size_t end, const WeightOf& weight_of, double* sum,
-                   double* lo, double* hi, I2* bad) {
-  V2 s[kPairs], l[kPairs], h[kPairs];
-  for (int k = 0; k < kPairs; ++k) {
-    s[k] = LoadV2(sum + j + 2 * k);
-    l[k] = LoadV2(lo + j + 2 * k);
-    h[k] = LoadV2(hi + j + 2 * k);
+// The kernels for this CPU: AVX2 where available (the same results).
+GroupKernels ChooseGroupKernels(bool force_portable) {
+#ifdef CHURNKIT_FIT_STATS_AVX2
+  static const bool has_avx2 = __builtin_cpu_supports("avx2");
+  if (!force_portable && has_avx2) {
+    return {&avx2::AddGroupSums, &avx2::AddGroupSquares};
   }
-  const V2 zero = {0, 0};
-  for (size_t i = begin; i < end; ++i) {
-    const double w = weight_of(i);
-    const V2 ww = {w, w};
-    for (int k = 0; k < kPairs; ++k) {
-      const V2 v = LoadV2(x + i * d + j + 2 * k);
-      *bad |= (v - v) != zero;
-      if (w <= 0) continue;
-      s[k] += ww * v;
-      l[k] = v < l[k] ? v : l[k];  // std::min(lo, v)
-      h[k] = h[k] < v ? v : h[k];  // std::max(hi, v)
-    }
-  }
-  for (int k = 0; k < kPairs; ++k) {
-    StoreV2(sum + j + 2 * k, s[k]);
-    StoreV2(lo + j + 2 * k, l[k]);
-    StoreV2(hi + j + 2 * k, h[k]);
-  }
-}
-
-// AddValue for rows [begin, end) when they are all finite, eight columns
-// at a time (a group is in cache, so this runs at memory speed; a row at a
-// time it was bound by loads and stores of the sums). The order of the
-// additions per column is that of the rows, and the weight, the same for
-// every column, is summed once. False, with the outputs half done, when a
-// value is not finite.
-template <typename WeightOf>
-bool AddGroupSums(const double* x, size_t d, size_t begin, size_t end,
-                  const WeightOf& weight_of, double* weight, double* sum,
-                  double* lo, double* hi) {
-  I2 bad = {0, 0};
-  size_t j = 0;
-  for (; j + 8 <= d; j += 8) {
-    AddColumnSums<4>(x, d, j, begin, end, weight_of, sum, lo, hi, &bad);
-  }
-  if (j + 4 <= d) {
-    AddColumnSums<2>(x, d, j, begin, end, weight_of, sum, lo, hi, &bad);
-    j += 4;
-  }
-  if (j + 2 <= d) {
-    AddColumnSums<1>(x, d, j, begin, end, weight_of, sum, lo, hi, &bad);
-    j += 2;
-  }
-  double group_weight = 0;
-  for (size_t i = begin; i < end; ++i) {
-    const double w = weight_of(i);
-    for (size_t k = j; k < d; ++k) {
-      const double v = x[i * d + k];
-      if (!std::isfinite(v)) return false;
-      if (w <= 0) continue;
-      sum[k] += w * v;
-      lo[k] = std::min(lo[k], v);
-      hi[k] = std::max(hi[k], v);
-    }
-    if (w <= 0) continue;
-    group_weight += w;
-  }
-  if ((bad[0] | bad[1]) != 0) return false;
-  std::fill(weight, weight + d, group_weight);
-  return true;
-}
-
-// AddSquare likewise, eight columns at a time.
-template <typename WeightOf>
-void AddGroupSquares(const double* x, size_t d, size_t begin, size_t end,
-                     const WeightOf& weight_of, const double* mean,
-                     double* squares) {
-  size_t j = 0;
-  for (; j + 8 <= d; j += 8) {
-    V2 q[4], m[4];
-    for (int k = 0; k < 4; ++k) {
-      q[k] = LoadV2(squares + j + 2 * k);
-      m[k] = LoadV2(mean + j + 2 * k);
-    }
-    for (size_t i = begin; i < end; ++i) {
-      const double w = weight_of(i);
-      if (w <= 0) continue;
-      const V2 ww = {w, w};
-      for (int k = 0; k < 4; ++k) {
-        const V2 deviation = LoadV2(x + i * d + j + 2 * k) - m[k];
-        q[k] += ww * deviation * deviation;
-      }
-    }
-    for (int k = 0; k < 4; ++k) StoreV2(squares + j + 2 * k, q[k]);
-  }
-  for (size_t i = begin; i < end && j < d; ++i) {
-    const double w = weight_of(i);
-    if (w <= 0) continue;
-    for (size_t k = j; k < d; ++k) {
-      AddSquare(w, x[i * d + k] - mean[k], squares + k);
-    }
-  }
+#endif
+  return {&portable::AddGroupSums, &portable::AddGroupSquares};
 }
 
 }  // namespace
@@ -190,7 +114,9 @@ ColumnSums::ColumnSums(size_t d)
 // Each block reads a cache-sized group of rows twice (sums, then squared
 // deviations from the group's mean); groups and blocks merge in order.
 ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
-                      bool squares, int threads) {
+                      bool squares, int threads, bool portable_kernels) {
+  const GroupKernels kernels = ChooseGroupKernels(portable_kernels);
+  const double* weights = sw.empty() ? nullptr : sw.data();
   const size_t n = x.num_rows(), d = x.num_cols();
   const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
   const size_t group_rows = std::clamp<size_t>(
@@ -220,7 +146,7 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
             // (found by them) a checked loop; the arithmetic per column is
             // the same.
             const bool group_finite =
-                AddGroupSums(x.values.data(), d, g, group_end, weight_of,
+                kernels.sums(x.values.data(), d, g, group_end, weights,
                              gw.data(), gs.data(), glo.data(), ghi.data());
             if (group_finite) {
               for (size_t j = 0; j < d; ++j) {
@@ -250,7 +176,7 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
                 gm[j] = gw[j] > 0 ? gs[j] / gw[j] : 0.0;
               }
               if (group_finite) {
-                AddGroupSquares(x.values.data(), d, g, group_end, weight_of,
+                kernels.squares(x.values.data(), d, g, group_end, weights,
                                 gm.data(), gq.data());
               } else {
                 for (size_t i = g; i < group_end; ++i) {

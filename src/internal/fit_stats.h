@@ -41,9 +41,12 @@ struct ColumnSums {
 };
 
 // One pass over `x` (fixed blocks merged in order: the same sums for any
-// thread count). Squared deviations only when `squares`.
+// thread count, and with either kernel). Squared deviations only when
+// `squares`. `portable_kernels`: the baseline ISA's kernels even where the
+// AVX2 ones could run (for tests).
 ColumnSums SumColumns(MatrixView x, absl::Span<const double> sample_weights,
-                      bool impute, bool squares, int threads);
+                      bool impute, bool squares, int threads,
+                      bool portable_kernels = false);
 
 // Adds `part` (of rows after those of *total) to *total (Chan, Golub and
 // LeVeque's update for the squared deviations). first_bad is not merged.
