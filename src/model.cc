@@ -433,8 +433,9 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   const bool standardize = !options.has_standardize() || options.standardize();
   // Squared deviations also without standardizing: the correlations use
   // them.
-  const internal::ColumnSums sums = internal::SumColumns(
-      x, sample_weights, impute, /*squares=*/true, options.threads());
+  const internal::ColumnSums sums =
+      internal::SumColumns(x, sample_weights, labels, impute,
+                           /*squares=*/true, options.threads());
   if (sums.first_bad != std::numeric_limits<size_t>::max()) {
     return internal::BadValueError(x, sums.first_bad);
   }
@@ -463,6 +464,15 @@ absl::StatusOr<v1::LogisticModel> FitLogistic(
   problem.active = stats->active.data();
   problem.impute = impute;
   problem.threads = options.threads();
+  // The churners' standardized sums, for the solvers' first point.
+  std::vector<double> churner_z_sums(d, 0.0);
+  for (size_t j = 0; j < d; ++j) {
+    if (!stats->active[j]) continue;
+    churner_z_sums[j] =
+        (sums.churner_sum[j] - stats->mean[j] * sums.churner_weight[j]) *
+        inv_scale[j];
+  }
+  problem.churner_z_sums = churner_z_sums.data();
   absl::StatusOr<internal::SolverResult> result =
       internal::SolveLogistic(problem, solver);
   if (!result.ok()) return result.status();

@@ -192,6 +192,61 @@ TEST(SolveLogistic, WarmStartReachesTheColdOptimumWithTheSameTest) {
   }
 }
 
+// With the churners' sums (LogisticProblem::churner_z_sums) and means that
+// are the data's own, L-BFGS takes its first point from the sums instead of
+// a pass: the same gradient there and the same optimum, one pass fewer.
+TEST(SolveLogistic, ChurnerSumsStandInForTheFirstPass) {
+  for (bool impute : {false, true}) {
+    SCOPED_TRACE(impute ? "imputing" : "no missing values");
+    Problem pr = Make(20011, 13, impute);
+    pr.p.class_weight[0] = 0.7;
+    pr.p.class_weight[1] = 2.5;
+    const size_t n = pr.p.n, d = pr.p.d;
+    std::vector<double> churner_z_sums(d, 0.0);
+    for (size_t j = 0; j < d; ++j) {
+      double weight = 0, sum = 0;
+      for (size_t i = 0; i < n; ++i) {
+        if (std::isnan(pr.x[i * d + j])) continue;
+        weight += pr.w[i];
+        sum += pr.w[i] * pr.x[i * d + j];
+      }
+      pr.mean[j] = sum / weight;
+      for (size_t i = 0; i < n; ++i) {
+        if (pr.y[i] == 0 || std::isnan(pr.x[i * d + j])) continue;
+        churner_z_sums[j] +=
+            pr.w[i] * (pr.x[i * d + j] - pr.mean[j]) * pr.inv_scale[j];
+      }
+    }
+    const SolverResult pass = Solve(pr.p, v1::SOLVER_LBFGS, false, 1, false);
+    LogisticProblem with_sums = pr.p;
+    with_sums.churner_z_sums = churner_z_sums.data();
+    const SolverResult sums =
+        Solve(with_sums, v1::SOLVER_LBFGS, false, 1, false);
+    // Imputing, the passes standardize the rows, and so does the first.
+    EXPECT_EQ(sums.evaluations, pass.evaluations - (impute ? 0 : 1));
+    ASSERT_EQ(sums.start_gradient.size(), d + 1);
+    for (size_t j = 0; j <= d; ++j) {
+      EXPECT_NEAR(sums.start_gradient[j], pass.start_gradient[j],
+                  1e-10 * pass.initial_gradient_norm)
+          << "component " << j;
+    }
+    EXPECT_NEAR(sums.initial_gradient_norm, pass.initial_gradient_norm,
+                1e-10 * pass.initial_gradient_norm);
+    EXPECT_NEAR(sums.objective, pass.objective, 1e-12 * pass.objective);
+    for (size_t j = 0; j <= d; ++j) {
+      EXPECT_NEAR(sums.theta[j], pass.theta[j], 1e-6);
+    }
+    EXPECT_EQ(sums.theta[d / 2 + 1], 0.0);  // the inactive column
+    // Newton needs the Hessian at its first point: a pass either way.
+    EXPECT_EQ(
+        Solve(with_sums, v1::SOLVER_NEWTON_CHOLESKY, false, 1, false)
+            .evaluations,
+        Solve(pr.p, v1::SOLVER_NEWTON_CHOLESKY, false, 1, false).evaluations);
+    ExpectSameForEveryThreadCount(with_sums, v1::SOLVER_LBFGS, false,
+                                  Solve(with_sums, v1::SOLVER_LBFGS, false, 1));
+  }
+}
+
 TEST(SolveLogistic, WarmStartIsBitIdenticalForEveryThreadCount) {
   const Problem pr = Make(70001, 13, true);
   for (v1::Solver solver : kSolvers) {

@@ -109,14 +109,18 @@ ColumnSums::ColumnSums(size_t d)
       sum(d, 0),
       min(d, std::numeric_limits<double>::infinity()),
       max(d, -std::numeric_limits<double>::infinity()),
-      squares(d, 0) {}
+      squares(d, 0),
+      churner_weight(d, 0),
+      churner_sum(d, 0) {}
 
 // Each block reads a cache-sized group of rows twice (sums, then squared
 // deviations from the group's mean); groups and blocks merge in order.
-ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
+ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw,
+                      absl::Span<const uint8_t> labels, bool impute,
                       bool squares, int threads, bool portable_kernels) {
   const GroupKernels kernels = ChooseGroupKernels(portable_kernels);
   const double* weights = sw.empty() ? nullptr : sw.data();
+  const uint8_t* y = labels.empty() ? nullptr : labels.data();
   const size_t n = x.num_rows(), d = x.num_cols();
   const size_t blocks = (n + kStatsBlockRows - 1) / kStatsBlockRows;
   const size_t group_rows = std::clamp<size_t>(
@@ -128,6 +132,7 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
       [&](size_t from, size_t to) {
         // Weight, sum, mean and squared deviations of a group.
         std::vector<double> gw(d), gs(d), gm(d), gq(d), glo(d), ghi(d);
+        std::vector<double> gcw(d), gcs(d);  // the churners
         for (size_t b = from; b < to; ++b) {
           ColumnSums& p = parts[b];
           p = ColumnSums(d);
@@ -137,6 +142,8 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
             std::fill(gw.begin(), gw.end(), 0.0);
             std::fill(gs.begin(), gs.end(), 0.0);
             std::fill(gq.begin(), gq.end(), 0.0);
+            std::fill(gcw.begin(), gcw.end(), 0.0);
+            std::fill(gcs.begin(), gcs.end(), 0.0);
             std::fill(glo.begin(), glo.end(),
                       std::numeric_limits<double>::infinity());
             std::fill(ghi.begin(), ghi.end(),
@@ -146,8 +153,9 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
             // (found by them) a checked loop; the arithmetic per column is
             // the same.
             const bool group_finite =
-                kernels.sums(x.values.data(), d, g, group_end, weights,
-                             gw.data(), gs.data(), glo.data(), ghi.data());
+                kernels.sums(x.values.data(), d, g, group_end, weights, y,
+                             gw.data(), gs.data(), glo.data(), ghi.data(),
+                             gcw.data(), gcs.data());
             if (group_finite) {
               for (size_t j = 0; j < d; ++j) {
                 p.min[j] = std::min(p.min[j], glo[j]);
@@ -155,8 +163,10 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
               }
             } else {
               std::fill(gs.begin(), gs.end(), 0.0);
+              std::fill(gcs.begin(), gcs.end(), 0.0);
               for (size_t i = g; i < group_end; ++i) {
                 const double w = weight_of(i);
+                const bool churner = y != nullptr && y[i] != 0;
                 const double* row = x.values.data() + i * d;
                 for (size_t j = 0; j < d; ++j) {
                   const double v = row[j];
@@ -166,6 +176,10 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
                     }
                   } else if (w > 0) {
                     AddValue(w, v, &gw[j], &gs[j], &p.min[j], &p.max[j]);
+                    if (churner) {
+                      gcw[j] += w;
+                      gcs[j] += w * v;
+                    }
                   }
                 }
               }
@@ -194,6 +208,8 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw, bool impute,
             for (size_t j = 0; j < d; ++j) {
               MergeMoments(gw[j], gs[j], gq[j], &p.weight[j], &p.sum[j],
                            &p.squares[j]);
+              p.churner_weight[j] += gcw[j];
+              p.churner_sum[j] += gcs[j];
             }
           }
         }
@@ -214,6 +230,8 @@ void MergeColumnSums(const ColumnSums& part, ColumnSums* total) {
                  &total->weight[j], &total->sum[j], &total->squares[j]);
     total->min[j] = std::min(total->min[j], part.min[j]);
     total->max[j] = std::max(total->max[j], part.max[j]);
+    total->churner_weight[j] += part.churner_weight[j];
+    total->churner_sum[j] += part.churner_sum[j];
   }
   total->total_weight += part.total_weight;
 }

@@ -29,9 +29,11 @@ std::array<double, 2> ClassWeights(const v1::FitOptions& options, size_t rows,
 
 // Per column, over the defined (not NaN) values with positive weight:
 // their weight, weighted sum, range and weighted squared deviations from
-// their own mean; and the weight of every row.
+// their own mean, and the weight and weighted sum of those labelled 1 (the
+// churners; 0 without labels); and the weight of every row.
 struct ColumnSums {
   std::vector<double> weight, sum, min, max, squares;
+  std::vector<double> churner_weight, churner_sum;
   double total_weight = 0;
   // Flat index (row * d + column) of the first value that is not allowed
   // (infinite, or NaN unless imputing); SIZE_MAX when none.
@@ -41,12 +43,13 @@ struct ColumnSums {
 };
 
 // One pass over `x` (fixed blocks merged in order: the same sums for any
-// thread count, and with either kernel). Squared deviations only when
-// `squares`. `portable_kernels`: the baseline ISA's kernels even where the
-// AVX2 ones could run (for tests).
+// thread count, and with either kernel). `labels`: 0/1 per row, or empty
+// (no churner sums). Squared deviations only when `squares`.
+// `portable_kernels`: the baseline ISA's kernels even where the AVX2 ones
+// could run (for tests).
 ColumnSums SumColumns(MatrixView x, absl::Span<const double> sample_weights,
-                      bool impute, bool squares, int threads,
-                      bool portable_kernels = false);
+                      absl::Span<const uint8_t> labels, bool impute,
+                      bool squares, int threads, bool portable_kernels = false);
 
 // Adds `part` (of rows after those of *total) to *total (Chan, Golub and
 // LeVeque's update for the squared deviations). first_bad is not merged.

@@ -290,6 +290,46 @@ class Evaluator {
     Penalize(p_, theta, loss, need, start_gradient, out);
   }
 
+  // Whether EvaluateStart may stand in for a pass: with the churners' sums,
+  // and where raw rows suffice, whose gradient rests on the same
+  // subtraction of the mean.
+  bool CanEvaluateStart() const {
+    return raw_ && p_.churner_z_sums != nullptr;
+  }
+
+  // Evaluate(theta, Need::kGradient, out, true) at the standard start
+  // (theta: the intercept at the log-odds of the weighted base rate, every
+  // coefficient 0) without a pass: every row has the same eta = theta[0]
+  // and probability p0 there, and the standardized values of the rows with
+  // positive weight sum to 0, so that the gradient of column j is
+  // -(c_0 p0 + c_1 (1 - p0)) times the churners' sum of w z_ij. Not counted
+  // as an evaluation.
+  void EvaluateStart(const Vec& theta, Evaluation* out) {
+    const double eta = theta[0];
+    double negative = 0, positive = 0;
+    out->wrong = 0;
+    for (size_t i = 0; i < p_.n; ++i) {
+      const size_t row = p_.Row(i);
+      const bool churner = p_.y[row] != 0;
+      const double w = p_.Weight(row);
+      (churner ? positive : negative) += w;
+      if (w > 0 && (churner ? eta <= 0 : eta >= 0)) out->wrong += 1;
+    }
+    const double p0 = 1 / (1 + std::exp(-eta));
+    // The loss of a row: log(1 + e^eta) - y eta.
+    const double softplus = std::log1p(std::exp(eta));
+    const double loss = (negative + positive) * softplus - positive * eta;
+    out->grad.resize(dim_);
+    out->grad[0] = negative * p0 - positive * (1 - p0);
+    const double factor =
+        -(p_.class_weight[0] * p0 + p_.class_weight[1] * (1 - p0));
+    for (size_t j = 0; j < p_.d; ++j) {
+      out->grad[j + 1] = factor * p_.churner_z_sums[j];
+    }
+    out->start_grad = out->grad;
+    Penalize(p_, theta, loss, Need::kGradient, true, out);
+  }
+
   double Value(const Vec& theta) {
     Evaluation e;
     Evaluate(theta, Need::kValue, &e);
@@ -675,7 +715,11 @@ absl::Status Lbfgs(const LogisticProblem& p, const SolverOptions& o, bool warm,
                    SolverResult& res) {
   constexpr size_t kMemory = 10;
   Evaluation e;
-  ev.Evaluate(theta, Need::kGradient, &e, warm);
+  if (!warm && ev.CanEvaluateStart()) {
+    ev.EvaluateStart(theta, &e);
+  } else {
+    ev.Evaluate(theta, Need::kGradient, &e, warm);
+  }
   double f = e.smooth;
   double wrong = e.wrong;
   Vec g = std::move(e.grad);
@@ -859,6 +903,7 @@ bool WarmStart(const LogisticProblem& p, const SolverOptions& o, Vec& theta,
     return false;
   }
   LogisticProblem sub = p;
+  sub.churner_z_sums = nullptr;  // the sums of every row
   sub.n = m;
   sub.sample_rows = kWarmRunRows;
   sub.sample_period = kPeriod;
