@@ -119,7 +119,8 @@ absl::Status MomentsStage(const v1::FitRound& round, MatrixView x, int threads,
                           v1::FitPartial* out) {
   const bool impute =
       round.options().missing_values() == v1::MISSING_IMPUTE_MEAN;
-  const ColumnSums sums = internal::SumColumns(x, {}, {}, impute, true, threads);
+  const ColumnSums sums =
+      internal::SumColumns(x, {}, {}, impute, true, threads);
   if (sums.first_bad != std::numeric_limits<size_t>::max()) {
     return internal::BadValueError(x, sums.first_bad);
   }

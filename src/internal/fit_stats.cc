@@ -152,10 +152,9 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw,
             // (the common case) takes the loops of AddGroupSums, the others
             // (found by them) a checked loop; the arithmetic per column is
             // the same.
-            const bool group_finite =
-                kernels.sums(x.values.data(), d, g, group_end, weights, y,
-                             gw.data(), gs.data(), glo.data(), ghi.data(),
-                             gcw.data(), gcs.data());
+            const bool group_finite = kernels.sums(
+                x.values.data(), d, g, group_end, weights, y, gw.data(),
+                gs.data(), glo.data(), ghi.data(), gcw.data(), gcs.data());
             if (group_finite) {
               for (size_t j = 0; j < d; ++j) {
                 p.min[j] = std::min(p.min[j], glo[j]);

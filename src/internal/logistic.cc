@@ -293,9 +293,7 @@ class Evaluator {
   // Whether EvaluateStart may stand in for a pass: with the churners' sums,
   // and where raw rows suffice, whose gradient rests on the same
   // subtraction of the mean.
-  bool CanEvaluateStart() const {
-    return raw_ && p_.churner_z_sums != nullptr;
-  }
+  bool CanEvaluateStart() const { return raw_ && p_.churner_z_sums != nullptr; }
 
   // Evaluate(theta, Need::kGradient, out, true) at the standard start
   // (theta: the intercept at the log-odds of the weighted base rate, every
