@@ -186,7 +186,9 @@ TEST(AssessPartitioned, EqualsTheWholeWithAndWithoutAModelOrRedShare) {
       EXPECT_GT(s.alerts(), 0);
       EXPECT_GT(s.routed_to_automated_care() - s.routed_below_risk_floor(), 0);
       EXPECT_GE(OwnersAcrossPartitions(whole), 2);
-      if (with_model) EXPECT_GT(s.risk_floor(), 0);
+      if (with_model) {
+        EXPECT_GT(s.risk_floor(), 0);
+      }
       if (red_share) {
         int red = 0, active = 0;
         for (const v1::CustomerAssessment& c : whole.customers()) {

@@ -1037,6 +1037,43 @@ TEST(Factors, TheCorrelationIsTheSameForAnyThreadCountAndHonoursWeights) {
   }
 }
 
+// L-BFGS takes its first point, whose gradient gives the correlations, from
+// the statistics pass (the churners' column sums) instead of a pass over the
+// rows: still Pearson's, standardized or not, with sample and class weights.
+TEST(Factors, LbfgsCorrelationsFromTheStatisticsPassArePearsons) {
+  const Data data = Collinear(20000, 5);
+  Data twice = data;  // integer weights are repeated rows
+  std::vector<double> weights(data.y.size(), 1.0);
+  weights[7] = 2;
+  twice.x.values.insert(twice.x.values.end(), data.x.values.begin() + 28,
+                        data.x.values.begin() + 32);
+  twice.y.push_back(data.y[7]);
+  twice.x.customer_ids.push_back("again");
+  for (bool standardize : {true, false}) {
+    for (bool balanced : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "standardize " << standardize
+                                        << ", balanced " << balanced);
+      v1::FitOptions o;
+      o.set_standardize(standardize);
+      o.mutable_class_weights()->set_balanced(balanced);
+      o.set_solver(v1::SOLVER_LBFGS);
+      const v1::LogisticModel lbfgs =
+          FitLogistic(data.x, data.y, o, weights).value();
+      o.set_solver(v1::SOLVER_NEWTON_CHOLESKY);
+      const v1::LogisticModel newton =
+          FitLogistic(data.x, data.y, o, weights).value();
+      ASSERT_EQ(lbfgs.report().solver(), v1::SOLVER_LBFGS);
+      for (int j = 0; j < 4; ++j) {
+        EXPECT_NEAR(lbfgs.univariate_correlation(j), Pearson(twice, j), 1e-12);
+        EXPECT_NEAR(lbfgs.coefficients(j), newton.coefficients(j), 1e-5);
+      }
+      EXPECT_NEAR(lbfgs.report().initial_gradient_norm(),
+                  newton.report().initial_gradient_norm(),
+                  1e-10 * newton.report().initial_gradient_norm());
+    }
+  }
+}
+
 TEST(Factors, OldModelsWithoutDirectionsListAndExplainAsBefore) {
   const Data data = Collinear();
   v1::LogisticModel m = FitLogistic(data.x, data.y).value();

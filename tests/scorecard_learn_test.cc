@@ -248,7 +248,9 @@ TEST(LearnScorecard, HealthScorerGivesTheLearnersTotalsExactly) {
       for (const v1::Band& b : c.bands()) {
         EXPECT_NE(b.points(), 0) << c.feature() << " " << b.label();
       }
-      if (c.has_otherwise_points()) EXPECT_EQ(c.otherwise_points(), 0);
+      if (c.has_otherwise_points()) {
+        EXPECT_EQ(c.otherwise_points(), 0);
+      }
     }
   }
 }
