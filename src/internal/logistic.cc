@@ -75,6 +75,7 @@ struct KernelScratch {
 // of the file) does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 namespace portable {
+constexpr int kHessianVecs = 2;  // 3 would not fit SSE's 16 registers
 #include "internal/logistic_kernels.inc"
 }  // namespace portable
 
@@ -83,6 +84,7 @@ namespace portable {
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), \
                              apply_to = function)
 namespace avx2 {
+constexpr int kHessianVecs = 3;  // 12 accumulators: the FMAs overlap
 #include "internal/logistic_kernels.inc"
 }  // namespace avx2
 #pragma clang attribute pop
@@ -91,6 +93,7 @@ namespace avx2 {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace avx2 {
+constexpr int kHessianVecs = 3;  // 12 accumulators: the FMAs overlap
 #include "internal/logistic_kernels.inc"
 }  // namespace avx2
 #pragma GCC pop_options
