@@ -37,10 +37,11 @@ struct LogisticProblem {
   const uint8_t* active = nullptr;  // d
   bool impute = false;              // NaN means z = 0
   // Optional (d): per column, the sum over the rows labelled 1 of sample
-  // weight times z (over their defined values). With it the solvers take
-  // the objective and gradient at the standard start from these sums
+  // weight times z (over their defined values). With it L-BFGS from the
+  // standard start takes the objective and gradient there from these sums
   // instead of a pass over the rows (every row has the same eta there);
-  // without it, or when the sums could have lost digits, from a pass.
+  // without it, when the sums could have lost digits, or for a solver that
+  // needs the Hessian there, from a pass.
   const double* churner_z_sums = nullptr;
   double loss_scale = 1;
   double l2 = 0;
