@@ -126,7 +126,6 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw,
   const size_t group_rows = std::clamp<size_t>(
       kStatsGroupDoubles / std::max<size_t>(d, 1), 16, kStatsBlockRows);
   std::vector<ColumnSums> parts(blocks, ColumnSums(0));
-  auto weight_of = [&](size_t i) { return sw.empty() ? 1.0 : sw[i]; };
   ParallelFor(
       blocks, threads,
       [&](size_t from, size_t to) {
@@ -164,7 +163,7 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw,
               std::fill(gs.begin(), gs.end(), 0.0);
               std::fill(gcs.begin(), gcs.end(), 0.0);
               for (size_t i = g; i < group_end; ++i) {
-                const double w = weight_of(i);
+                const double w = portable::WeightAt(weights, i);
                 const bool churner = y != nullptr && y[i] != 0;
                 const double* row = x.values.data() + i * d;
                 for (size_t j = 0; j < d; ++j) {
@@ -193,7 +192,7 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw,
                                 gm.data(), gq.data());
               } else {
                 for (size_t i = g; i < group_end; ++i) {
-                  const double w = weight_of(i);
+                  const double w = portable::WeightAt(weights, i);
                   if (w <= 0) continue;
                   const double* row = x.values.data() + i * d;
                   for (size_t j = 0; j < d; ++j) {
@@ -219,7 +218,9 @@ ColumnSums SumColumns(MatrixView x, absl::Span<const double> sw,
     total.first_bad = std::min(total.first_bad, p.first_bad);
     MergeColumnSums(p, &total);
   }
-  for (size_t i = 0; i < n; ++i) total.total_weight += weight_of(i);
+  for (size_t i = 0; i < n; ++i) {
+    total.total_weight += portable::WeightAt(weights, i);
+  }
   return total;
 }
 
