@@ -143,11 +143,13 @@ int main(int argc, char** argv) {
           "%s{\"solver\": \"%s\", \"default_solver\": %s, "
           "\"tolerance\": %.3g, \"seconds\": %.6f, \"objective\": %.17g, "
           "\"iterations\": %d, \"evaluations\": %d, "
-          "\"subsample_evaluations\": %d, \"intercept\": %.17g, ",
+          "\"subsample_evaluations\": %d, \"subsample_rows\": %lld, "
+          "\"rows\": %lld, \"intercept\": %.17g, ",
           first ? "" : ", ", churnkit::v1::Solver_Name(r.solver()).c_str(),
           solver == churnkit::v1::SOLVER_AUTO ? "true" : "false", tolerance,
           seconds, r.objective(), r.iterations(), r.evaluations(),
-          r.subsample_evaluations(), model->intercept());
+          r.subsample_evaluations(), static_cast<long long>(r.subsample_rows()),
+          static_cast<long long>(r.rows()), model->intercept());
       PrintList("coefficients", model->coefficients());
       std::printf("}");
       first = false;

@@ -608,6 +608,7 @@ v1::LogisticModel AssembleModel(const FitOutcome& fit,
   report.set_iterations(result.iterations);
   report.set_evaluations(result.evaluations);
   report.set_subsample_evaluations(result.subsample_evaluations);
+  report.set_subsample_rows(static_cast<int64_t>(result.subsample_rows));
   report.set_objective(result.objective);
   report.set_gradient_norm(result.gradient_norm);
   report.set_initial_gradient_norm(result.initial_gradient_norm);

@@ -174,6 +174,7 @@ TEST(SolveLogistic, WarmStartReachesTheColdOptimumWithTheSameTest) {
       EXPECT_EQ(cold.subsample_evaluations, 0);
       EXPECT_TRUE(warm.warm_started) << "solver " << solver;
       EXPECT_GT(warm.subsample_evaluations, 0);
+      EXPECT_EQ(warm.subsample_rows, 70001 / 1024 * 64);  // 1/16
       EXPECT_TRUE(warm.converged);
       // The tolerance is relative to the same gradient, at the standard
       // start, computed in the first pass from the warm start (to rounding:
@@ -188,6 +189,37 @@ TEST(SolveLogistic, WarmStartReachesTheColdOptimumWithTheSameTest) {
         EXPECT_NEAR(warm.theta[j], cold.theta[j], 1e-6) << "solver " << solver;
       }
       EXPECT_EQ(warm.theta[7 / 2 + 1], 0.0);  // the inactive column
+    }
+  }
+}
+
+// 20011 rows: too few for a 1/16 subsample (at least 4096 rows), enough
+// for a 1/4 one, which only L-BFGS takes (Newton's cold fits stay those of
+// the partitioned fit).
+TEST(SolveLogistic,
+     LbfgsWarmStartsFromADenserSubsampleWhereOneSixteenthIsTooFew) {
+  for (bool impute : {false, true}) {
+    SCOPED_TRACE(impute ? "imputing" : "no missing values");
+    const Problem pr = Make(20011, 13, impute);
+    const SolverResult cold = Solve(pr.p, v1::SOLVER_LBFGS, false, 1, false);
+    const SolverResult warm = Solve(pr.p, v1::SOLVER_LBFGS, false, 1);
+    EXPECT_TRUE(warm.warm_started);
+    EXPECT_EQ(warm.subsample_rows, 20011 / 256 * 64);
+    EXPECT_GT(warm.subsample_evaluations, 0);
+    EXPECT_TRUE(warm.converged);
+    EXPECT_NEAR(warm.initial_gradient_norm, cold.initial_gradient_norm,
+                1e-12 * cold.initial_gradient_norm);
+    EXPECT_NEAR(warm.objective, cold.objective, 1e-12 * cold.objective);
+    for (size_t j = 0; j < cold.theta.size(); ++j) {
+      EXPECT_NEAR(warm.theta[j], cold.theta[j], 1e-6) << "component " << j;
+    }
+    ExpectSameForEveryThreadCount(pr.p, v1::SOLVER_LBFGS, false, warm);
+    for (v1::Solver solver :
+         {v1::SOLVER_NEWTON_CHOLESKY, v1::SOLVER_COORDINATE_DESCENT}) {
+      const SolverResult r = Solve(pr.p, solver, false, 1);
+      EXPECT_FALSE(r.warm_started) << "solver " << solver;
+      EXPECT_EQ(r.subsample_evaluations, 0) << "solver " << solver;
+      EXPECT_EQ(r.subsample_rows, 0u) << "solver " << solver;
     }
   }
 }

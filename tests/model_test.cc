@@ -415,6 +415,11 @@ TEST(FitLogistic, IsBitIdenticalForEveryThreadCount) {
         if (reference.empty()) reference = *bytes;
         EXPECT_EQ(*bytes, reference) << threads << " threads";
       }
+      // Too few rows for a 1/16 subsample; L-BFGS starts from a 1/4 one
+      // (runs of 64 rows of every 256), Newton cold.
+      const bool lbfgs = solver == v1::SOLVER_LBFGS;
+      EXPECT_EQ(m->report().subsample_rows(), lbfgs ? 20000 / 256 * 64 : 0);
+      EXPECT_EQ(m->report().subsample_evaluations() > 0, lbfgs);
       absl::StatusOr<std::vector<double>> p1 =
           Predict(*m, MatrixView::Of(data.x), 1);
       absl::StatusOr<std::vector<double>> p2 =
@@ -442,6 +447,8 @@ TEST(FitLogistic, WarmStartedFitsAreBitIdenticalForEveryThreadCount) {
           FitLogistic(data.x, data.y, options, weights);
       ASSERT_TRUE(m.ok()) << m.status();
       EXPECT_TRUE(m->report().converged());
+      EXPECT_EQ(m->report().subsample_rows(), 70000 / 1024 * 64);
+      EXPECT_GT(m->report().subsample_evaluations(), 0);
       m->mutable_options()->clear_threads();
       absl::StatusOr<std::string> bytes = SerializeModel(*m);
       ASSERT_TRUE(bytes.ok());

@@ -121,8 +121,9 @@ def churnkit_objective(z, y, ck, fit):
 
 def passes(fit):
     """Reads of the whole matrix: means and scales, the warm start's
-    subsample fit (1/16 of the rows per pass), the solver's passes."""
-    return 1 + fit["subsample_evaluations"] / 16 + fit["evaluations"]
+    subsample fit (its share of the rows per pass), the solver's passes."""
+    share = fit["subsample_rows"] / fit["rows"]
+    return 1 + fit["subsample_evaluations"] * share + fit["evaluations"]
 
 
 def time_to_match(ladder, target):

@@ -37,11 +37,12 @@ constexpr size_t kHessianBudget = size_t{1} << 22;
 constexpr size_t kChunkDoubles = size_t{1} << 9;
 constexpr size_t kHessianChunkDoubles = size_t{1} << 14;
 
-// Warm starts (see WarmStart): the subsample's step, runs and least size;
-// the tolerance of its fit (finer would not be more accurate for the full
-// problem than the subsample's sampling error); and the least gradient
-// reduction per step for which Newton keeps the subsample's Hessian.
-constexpr size_t kWarmStep = 16;
+// Warm starts (see WarmStart): the subsample's steps (sparsest first),
+// runs and least size; the tolerance of its fit (finer would not be more
+// accurate for the full problem than the subsample's sampling error); and
+// the least gradient reduction per step for which Newton keeps the
+// subsample's Hessian.
+constexpr size_t kWarmSteps[] = {16, 8, 4};
 constexpr size_t kWarmRunRows = 64;
 constexpr size_t kMinWarmRows = 4096;
 constexpr size_t kMinWarmRowsPerFeature = 128;
@@ -887,27 +888,43 @@ absl::StatusOr<SolverResult> Solve(const LogisticProblem& problem,
                                    const SolverOptions& options,
                                    Curvature& curvature);
 
+// The rows between the starts of the warm start's runs: the sparsest step
+// whose subsample has enough rows, 0 when none has. Only L-BFGS, whose
+// passes are cheap but many, goes below 1/16 (at 10^5 x 128 a 1/4
+// subsample saves a pass over every row); Newton and coordinate descent
+// keep 1/16, so that below its threshold Newton's fits stay those of the
+// partitioned fit, iterate for iterate.
+size_t WarmPeriod(const LogisticProblem& p, v1::Solver solver) {
+  const size_t least =
+      std::max(kMinWarmRows, kMinWarmRowsPerFeature * (p.d + 1));
+  for (size_t step : kWarmSteps) {
+    const size_t period = step * kWarmRunRows;
+    if (p.n / period * kWarmRunRows >= least) return period;
+    if (solver != v1::SOLVER_LBFGS) break;
+  }
+  return 0;
+}
+
 // Fits a subsample first (the first kWarmRunRows rows of every
-// kWarmStep * kWarmRunRows, read in place: runs long enough to stream),
-// from the standard start, with the loss scaled by the ratio of the weight
-// sums so that the penalty keeps its weight, and moves theta to that fit
-// (with its curvature): its error is the subsample's, so the solver then
-// needs few passes over every row. False (nothing changed) when the
-// subsample would be small, or its fit fails (e.g. a single class among
-// its rows). `evaluations`: the subsample fit's passes over its rows.
+// WarmPeriod(), read in place: runs long enough to stream), from the
+// standard start, with the loss scaled by the ratio of the weight sums so
+// that the penalty keeps its weight, and moves theta to that fit (with its
+// curvature): its error is the subsample's, so the solver then needs few
+// passes over every row. False (nothing changed) when the subsample would
+// be small, or its fit fails (e.g. a single class among its rows).
+// `evaluations` and `rows`: the subsample fit's passes over its rows, and
+// their number.
 bool WarmStart(const LogisticProblem& p, const SolverOptions& o, Vec& theta,
-               Curvature& curvature, int& evaluations) {
-  constexpr size_t kPeriod = kWarmStep * kWarmRunRows;
-  const size_t m = p.n / kPeriod * kWarmRunRows;
-  if (!o.warm_start || o.unpenalized || p.sample_period != 0 ||
-      m < std::max(kMinWarmRows, kMinWarmRowsPerFeature * (p.d + 1))) {
+               Curvature& curvature, int& evaluations, size_t& rows) {
+  const size_t period = WarmPeriod(p, o.solver);
+  if (!o.warm_start || o.unpenalized || p.sample_period != 0 || period == 0) {
     return false;
   }
   LogisticProblem sub = p;
   sub.churner_z_sums = nullptr;  // the sums of every row
-  sub.n = m;
+  sub.n = p.n / period * kWarmRunRows;
   sub.sample_rows = kWarmRunRows;
-  sub.sample_period = kPeriod;
+  sub.sample_period = period;
   const auto [neg, pos] = ClassWeightSums(p);
   const auto [sub_neg, sub_pos] = ClassWeightSums(sub);
   if (!(sub_neg > 0 && sub_pos > 0)) return false;
@@ -915,7 +932,10 @@ bool WarmStart(const LogisticProblem& p, const SolverOptions& o, Vec& theta,
   SolverOptions so = o;
   so.tolerance = std::max(o.tolerance, kWarmTolerance);
   absl::StatusOr<SolverResult> fit = Solve(sub, so, curvature);
-  if (fit.ok()) evaluations = fit->evaluations;
+  if (fit.ok()) {
+    evaluations = fit->evaluations;
+    rows = sub.n;
+  }
   if (!fit.ok() || !fit->converged) {
     curvature = Curvature();
     return false;
@@ -931,8 +951,8 @@ absl::StatusOr<SolverResult> Solve(const LogisticProblem& problem,
   Vec theta = StartingPoint(problem);
   Evaluator ev(problem, hessian, options.portable_kernels, theta[0]);
   SolverResult res;
-  const bool warm =
-      WarmStart(problem, options, theta, curvature, res.subsample_evaluations);
+  const bool warm = WarmStart(problem, options, theta, curvature,
+                              res.subsample_evaluations, res.subsample_rows);
   res.warm_started = warm;
   absl::Status status;
   switch (options.solver) {

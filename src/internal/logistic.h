@@ -98,6 +98,7 @@ struct SolverResult {
   bool converged = false;
   bool warm_started = false;      // from a fit on a subsample
   int subsample_evaluations = 0;  // that fit's passes over its rows
+  size_t subsample_rows = 0;      // and their number
 };
 
 // Batch scoring, rows in any chunking: eta_i = c0 + x_i . gamma for `rows`
