@@ -888,6 +888,9 @@ absl::StatusOr<SolverResult> Solve(const LogisticProblem& problem,
                                    const SolverOptions& options,
                                    Curvature& curvature);
 
+// The rows of the subsample of `n` rows whose runs start `period` apart.
+size_t WarmRows(size_t n, size_t period) { return n / period * kWarmRunRows; }
+
 // The rows between the starts of the warm start's runs: the sparsest step
 // whose subsample has enough rows, 0 when none has. Only L-BFGS, whose
 // passes are cheap but many, goes below 1/16 (at 10^5 x 128 a 1/4
@@ -899,7 +902,7 @@ size_t WarmPeriod(const LogisticProblem& p, v1::Solver solver) {
       std::max(kMinWarmRows, kMinWarmRowsPerFeature * (p.d + 1));
   for (size_t step : kWarmSteps) {
     const size_t period = step * kWarmRunRows;
-    if (p.n / period * kWarmRunRows >= least) return period;
+    if (WarmRows(p.n, period) >= least) return period;
     if (solver != v1::SOLVER_LBFGS) break;
   }
   return 0;
@@ -922,7 +925,7 @@ bool WarmStart(const LogisticProblem& p, const SolverOptions& o, Vec& theta,
   }
   LogisticProblem sub = p;
   sub.churner_z_sums = nullptr;  // the sums of every row
-  sub.n = p.n / period * kWarmRunRows;
+  sub.n = WarmRows(p.n, period);
   sub.sample_rows = kWarmRunRows;
   sub.sample_period = period;
   const auto [neg, pos] = ClassWeightSums(p);
